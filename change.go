@@ -1,0 +1,203 @@
+package unionstore
+
+import (
+	"cmp"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// ChangeType says whether a change sets an entity or removes it.
+type ChangeType string
+
+const (
+	// ChangeTypeSet stores the entity as its latest version.
+	ChangeTypeSet ChangeType = "set"
+	// ChangeTypeUnset removes the entity. The change is kept as a tombstone
+	// so that it can win over older sets in other stores.
+	ChangeTypeUnset ChangeType = "unset"
+)
+
+// Valid reports whether t is one of the known change types.
+func (t ChangeType) Valid() bool { return t == ChangeTypeSet || t == ChangeTypeUnset }
+
+// Change is one version of an entity in a namespace.
+type Change[E Entity] struct {
+	Namespace  string
+	ChangeType ChangeType
+	Entity     E
+	// Timestamp orders the versions of an entity: the latest wins. A zero
+	// Timestamp is replaced with the current time when the change is saved.
+	Timestamp time.Time
+}
+
+// Key returns the identity of the change: its namespace and its entity's
+// kind and id. It must not be called on a change with a nil entity.
+func (c Change[E]) Key() (namespace, kind, id string) {
+	kind, id = c.Entity.CompactionKey()
+	return c.Namespace, kind, id
+}
+
+// Changes is a batch of changes.
+type Changes[E Entity] []Change[E]
+
+// Validate checks every change of the batch and returns an error wrapping
+// [ErrInvalidChange] for the first invalid one, naming its position: a nil
+// entity, an empty namespace, an empty id, an unknown change type, or an
+// entity whose CompactionKey panics. An empty kind is allowed.
+func (c Changes[E]) Validate() (err error) {
+	i := 0
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: change %d: CompactionKey panicked: %v", ErrInvalidChange, i, r)
+		}
+	}()
+	for ; i < len(c); i++ {
+		ch := &c[i]
+		switch {
+		case ch.Namespace == "":
+			return fmt.Errorf("%w: change %d: empty namespace", ErrInvalidChange, i)
+		case !ch.ChangeType.Valid():
+			return fmt.Errorf("%w: change %d: unknown change type %q", ErrInvalidChange, i, ch.ChangeType)
+		case isNil(ch.Entity):
+			return fmt.Errorf("%w: change %d: nil entity", ErrInvalidChange, i)
+		}
+		if _, id := ch.Entity.CompactionKey(); id == "" {
+			return fmt.Errorf("%w: change %d: empty id", ErrInvalidChange, i)
+		}
+	}
+	return nil
+}
+
+// isNil reports whether e is a nil interface or a nil pointer, map, slice,
+// channel or function.
+func isNil(e any) bool {
+	if e == nil {
+		return true
+	}
+	v := reflect.ValueOf(e)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
+}
+
+// Stamped returns the batch with every zero timestamp replaced by one fresh
+// timestamp from [Now], the same for the whole batch. c is never modified: it
+// is copied when a stamp is needed and returned as it is otherwise. Stores
+// call it at the start of Save.
+func (c Changes[E]) Stamped() Changes[E] { return withStamps(c) }
+
+func withStamps[E Entity](changes Changes[E]) Changes[E] {
+	var out Changes[E]
+	var ts time.Time
+	for i := range changes {
+		if !changes[i].Timestamp.IsZero() {
+			continue
+		}
+		if out == nil {
+			out = append(Changes[E](nil), changes...)
+			ts = Now()
+		}
+		out[i].Timestamp = ts
+	}
+	if out == nil {
+		return changes
+	}
+	return out
+}
+
+// lastStamp holds the last time handed out by Now, in Unix nanoseconds.
+var lastStamp atomic.Int64
+
+// Now returns the current time in UTC, strictly later than any time it
+// returned before in this process, whatever the clock's resolution. Builders
+// and stores use it to stamp changes, so that changes made one after the
+// other in one process are ordered as they were made. It is safe for
+// concurrent use.
+func Now() time.Time {
+	for {
+		n := time.Now().UnixNano()
+		last := lastStamp.Load()
+		if n <= last {
+			n = last + 1
+		}
+		if lastStamp.CompareAndSwap(last, n) {
+			return time.Unix(0, n).UTC()
+		}
+	}
+}
+
+// compareKeys orders changes of one namespace by kind, then id.
+func compareKeys(kindA, idA, kindB, idB string) int {
+	if c := strings.Compare(kindA, kindB); c != 0 {
+		return c
+	}
+	return strings.Compare(idA, idB)
+}
+
+// compareChanges orders changes by namespace, kind and id.
+func compareChanges[E Entity](a, b Change[E]) int {
+	ka, ia := a.Entity.CompactionKey()
+	kb, ib := b.Entity.CompactionKey()
+	return cmp.Or(strings.Compare(a.Namespace, b.Namespace), compareKeys(ka, ia, kb, ib))
+}
+
+// ChangeOption adjusts one change made by a [ChangesBuilder].
+type ChangeOption func(*changeOptions)
+
+type changeOptions struct {
+	timestamp time.Time
+}
+
+// WithTimestamp gives the change the timestamp t instead of the current
+// time.
+func WithTimestamp(t time.Time) ChangeOption {
+	return func(o *changeOptions) { o.timestamp = t }
+}
+
+// ChangesBuilder builds a batch of changes for one namespace. Changes made
+// without [WithTimestamp] get strictly increasing timestamps in call order,
+// so that Set(v1) then Set(v2) of one entity always compacts to v2.
+//
+// A ChangesBuilder is not safe for concurrent use.
+type ChangesBuilder[E Entity] struct {
+	namespace string
+	changes   Changes[E]
+}
+
+// NewChangesBuilder returns a builder for changes in namespace.
+func NewChangesBuilder[E Entity](namespace string) *ChangesBuilder[E] {
+	return &ChangesBuilder[E]{namespace: namespace}
+}
+
+// Set adds a change that stores e.
+func (b *ChangesBuilder[E]) Set(e E, opts ...ChangeOption) *ChangesBuilder[E] {
+	return b.add(ChangeTypeSet, e, opts)
+}
+
+// Unset adds a change that removes e.
+func (b *ChangesBuilder[E]) Unset(e E, opts ...ChangeOption) *ChangesBuilder[E] {
+	return b.add(ChangeTypeUnset, e, opts)
+}
+
+func (b *ChangesBuilder[E]) add(t ChangeType, e E, opts []ChangeOption) *ChangesBuilder[E] {
+	var o changeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.timestamp.IsZero() {
+		o.timestamp = Now()
+	}
+	b.changes = append(b.changes, Change[E]{Namespace: b.namespace, ChangeType: t, Entity: e, Timestamp: o.timestamp})
+	return b
+}
+
+// Build returns the changes added so far, in call order. The result is a
+// copy: the builder may go on being used.
+func (b *ChangesBuilder[E]) Build() Changes[E] {
+	return append(Changes[E](nil), b.changes...)
+}

@@ -1,0 +1,74 @@
+package unionstore
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// CompactFunc returns, for each key, the element of s with the latest
+// timestamp. On equal timestamps the element later in s wins. The winners
+// keep their order in s. s is not modified.
+//
+// key and timestamp are called once per element. CompactFunc takes O(len(s))
+// time and memory.
+func CompactFunc[S ~[]T, T any, K comparable](s S, key func(T) K, timestamp func(T) time.Time) S {
+	type best struct {
+		index int
+		ts    time.Time
+	}
+	winners := make(map[K]best, len(s))
+	for i, v := range s {
+		k, ts := key(v), timestamp(v)
+		if b, ok := winners[k]; ok && ts.Before(b.ts) {
+			continue
+		}
+		winners[k] = best{i, ts}
+	}
+	keep := make([]bool, len(s))
+	for _, b := range winners {
+		keep[b.index] = true
+	}
+	out := make(S, 0, len(winners))
+	for i, v := range s {
+		if keep[i] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// identity is what makes two changes versions of one entity.
+type identity struct {
+	namespace, kind, id string
+}
+
+func compareIdentity(a, b identity) int {
+	return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.kind, b.kind), cmp.Compare(a.id, b.id))
+}
+
+// Compact returns the latest change of each entity in changes, sorted by
+// namespace, kind and id. An entity is identified by its namespace, kind and
+// id; the change with the latest timestamp wins, unsets included, and on
+// equal timestamps the later change in the slice wins. changes is not
+// modified, and every entity must be non-nil (see [Changes.Validate]).
+//
+// Compact takes O(n log n) time and O(n) memory. To compact other slices, or
+// by another key, use [CompactFunc].
+func Compact[E Entity](changes Changes[E]) Changes[E] {
+	keys := make([]identity, len(changes))
+	for i := range changes {
+		keys[i].namespace, keys[i].kind, keys[i].id = changes[i].Key()
+	}
+	idx := make([]int, len(changes))
+	for i := range idx {
+		idx[i] = i
+	}
+	idx = CompactFunc(idx, func(i int) identity { return keys[i] }, func(i int) time.Time { return changes[i].Timestamp })
+	slices.SortFunc(idx, func(a, b int) int { return compareIdentity(keys[a], keys[b]) })
+	out := make(Changes[E], len(idx))
+	for i, j := range idx {
+		out[i] = changes[j]
+	}
+	return out
+}

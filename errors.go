@@ -1,0 +1,71 @@
+package unionstore
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors returned by the stores of this package and its backends. Compare
+// with [errors.Is]: returned errors wrap them with the place that failed.
+var (
+	// ErrClosed is returned by Save, Load and Scan after Close.
+	ErrClosed = errors.New("unionstore: store is closed")
+
+	// ErrInvalidChange is wrapped by the error for a batch that holds an
+	// invalid change: a nil entity, an empty namespace or id, or an unknown
+	// change type. Such a batch is rejected whole.
+	ErrInvalidChange = errors.New("unionstore: invalid change")
+
+	// ErrReadOnly is returned by Save on a store wrapped with [ReadOnly].
+	ErrReadOnly = errors.New("unionstore: store is read-only")
+
+	// ErrNoStores is returned by a [Union] asked to save with no writable
+	// member, or to load with no member at all.
+	ErrNoStores = errors.New("unionstore: no stores")
+
+	// ErrQuorum is wrapped by the error of a [Union] operation that fewer
+	// members completed than its quorum requires.
+	ErrQuorum = errors.New("unionstore: quorum not reached")
+
+	// ErrDecode is wrapped by [DecodeError].
+	ErrDecode = errors.New("unionstore: cannot decode entity")
+
+	// ErrUnknownKind is returned by a [KindCodec] or a [Manager] for a kind
+	// that nothing was registered for.
+	ErrUnknownKind = errors.New("unionstore: unknown kind")
+)
+
+// StoreError is the error of one member of a [Union]. It names the member by
+// its position in [New] and by the name given with [Named], if any.
+type StoreError struct {
+	Index int    // position of the store in New
+	Name  string // name given with Named, or ""
+	Op    string // "save", "load", "scan", "repair" or "close"
+	Err   error
+}
+
+func (e *StoreError) Error() string {
+	return fmt.Sprintf("%s: %s: %v", storeLabel(e.Index, e.Name), e.Op, e.Err)
+}
+
+func (e *StoreError) Unwrap() error { return e.Err }
+
+func storeLabel(index int, name string) string {
+	if name == "" {
+		return fmt.Sprintf("store %d", index)
+	}
+	return fmt.Sprintf("store %d (%q)", index, name)
+}
+
+// DecodeError reports a stored payload that the codec could not decode. It
+// wraps [ErrDecode] and the codec's own error.
+type DecodeError struct {
+	Namespace, Kind, ID string
+	Err                 error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("unionstore: decode namespace %q kind %q id %q: %v", e.Namespace, e.Kind, e.ID, e.Err)
+}
+
+func (e *DecodeError) Unwrap() []error { return []error{ErrDecode, e.Err} }

@@ -1,0 +1,3 @@
+module github.com/unionstore/unionstore
+
+go 1.26

@@ -1,0 +1,185 @@
+package unionstore
+
+import (
+	"context"
+	"iter"
+	"slices"
+	"sync"
+)
+
+// Memory is a [Store] that keeps changes in memory. It keeps the latest
+// change of each entity, tombstones included. It is meant for tests, caches
+// and as the fast member of a [Union].
+//
+// Memory stores entity values as they are given: when E is a pointer type,
+// the store and its callers share the pointed-to values.
+//
+// Memory is safe for concurrent use. The zero value is not usable; call
+// [NewMemory].
+type Memory[E Entity] struct {
+	mu     sync.RWMutex
+	closed bool
+	spaces map[string]map[entityKey]Change[E]
+}
+
+type entityKey struct{ kind, id string }
+
+type memoryEntry[E Entity] struct {
+	key    entityKey
+	change Change[E]
+}
+
+var (
+	_ Store[Entity]   = (*Memory[Entity])(nil)
+	_ Scanner[Entity] = (*Memory[Entity])(nil)
+	_ NamespaceLister = (*Memory[Entity])(nil)
+)
+
+// NewMemory returns an empty in-memory store.
+func NewMemory[E Entity]() *Memory[E] {
+	return &Memory[E]{spaces: make(map[string]map[entityKey]Change[E])}
+}
+
+// Save validates the batch, stamps changes with a zero timestamp, and keeps
+// each change whose timestamp is not older than the stored one. It returns
+// an error wrapping [ErrInvalidChange] for an invalid batch, [ErrClosed]
+// after Close, and the context's error if ctx is done; in each case nothing
+// is written. It takes O(len(changes)) time.
+func (m *Memory[E]) Save(ctx context.Context, changes Changes[E]) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := changes.Validate(); err != nil {
+		return err
+	}
+	changes = withStamps(changes)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	for _, c := range changes {
+		space := m.spaces[c.Namespace]
+		if space == nil {
+			space = make(map[entityKey]Change[E])
+			m.spaces[c.Namespace] = space
+		}
+		var k entityKey
+		k.kind, k.id = c.Entity.CompactionKey()
+		if old, ok := space[k]; ok && c.Timestamp.Before(old.Timestamp) {
+			continue
+		}
+		space[k] = c
+	}
+	return nil
+}
+
+// Load returns the latest change of each entity in namespace, sorted by
+// kind and id. It returns [ErrClosed] after Close. It takes O(n log n) time
+// for n entities in the namespace.
+func (m *Memory[E]) Load(ctx context.Context, namespace string) (Changes[E], error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	if m.closed {
+		m.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	space := m.spaces[namespace]
+	entries := make([]memoryEntry[E], 0, len(space))
+	for k, c := range space {
+		entries = append(entries, memoryEntry[E]{k, c})
+	}
+	m.mu.RUnlock()
+	slices.SortFunc(entries, func(a, b memoryEntry[E]) int { return compareKeys(a.key.kind, a.key.id, b.key.kind, b.key.id) })
+	out := make(Changes[E], len(entries))
+	for i := range entries {
+		out[i] = entries[i].change
+	}
+	return out, nil
+}
+
+// Scan yields what Load returns. Memory holds the namespace in memory
+// already, so Scan costs what Load costs; it exists so that a [Union] of
+// Memory stores can stream. The sequence may be walked more than once.
+func (m *Memory[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change[E], error] {
+	return func(yield func(Change[E], error) bool) {
+		changes, err := m.Load(ctx, namespace)
+		if err != nil {
+			yield(Change[E]{}, err)
+			return
+		}
+		for _, c := range changes {
+			if !yield(c, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Namespaces returns the namespaces that hold at least one change, sorted by
+// name, with their counts. It returns [ErrClosed] after Close.
+func (m *Memory[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	out := make([]NamespaceStat, 0, len(m.spaces))
+	for ns, space := range m.spaces {
+		st := NamespaceStat{Namespace: ns}
+		for _, c := range space {
+			if c.ChangeType == ChangeTypeSet {
+				st.Entities++
+			} else {
+				st.Tombstones++
+			}
+		}
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b NamespaceStat) int { return compareKeys(a.Namespace, "", b.Namespace, "") })
+	return out, nil
+}
+
+// Clear removes every change from the store.
+func (m *Memory[E]) Clear() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.spaces = make(map[string]map[entityKey]Change[E])
+}
+
+// NamespaceCount returns the number of namespaces that hold at least one
+// change, tombstones included.
+func (m *Memory[E]) NamespaceCount() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.spaces)
+}
+
+// EntityCount returns the number of entities in namespace whose latest
+// change is a set: tombstones are not counted. It takes O(n) time.
+func (m *Memory[E]) EntityCount(namespace string) int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n := 0
+	for _, c := range m.spaces[namespace] {
+		if c.ChangeType == ChangeTypeSet {
+			n++
+		}
+	}
+	return n
+}
+
+// Close marks the store closed and drops its contents. It is safe to call
+// more than once and always returns nil.
+func (m *Memory[E]) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = true
+	m.spaces = make(map[string]map[entityKey]Change[E])
+	return nil
+}

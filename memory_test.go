@@ -1,0 +1,14 @@
+package unionstore_test
+
+import (
+	"testing"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+func TestMemoryConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
+		return unionstore.NewMemory[storetest.Item]()
+	})
+}

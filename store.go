@@ -1,0 +1,72 @@
+package unionstore
+
+import (
+	"context"
+	"iter"
+)
+
+// Entity is a value that a [Store] persists. CompactionKey returns the
+// entity's kind (its type, such as "deployment") and its id within that
+// kind. Together with a change's namespace they form the entity's identity:
+// two changes with the same namespace, kind and id are versions of one entity.
+//
+// CompactionKey must not depend on mutable state and must be cheap: stores
+// call it for every change they handle.
+type Entity interface {
+	CompactionKey() (kind, id string)
+}
+
+// Store persists changes to entities, grouped by namespace.
+//
+// Save writes a batch of changes. A store keeps, per identity, only the
+// change with the latest timestamp; on equal timestamps the change saved
+// later wins, and within one batch the later change in the batch wins.
+// Deletions are changes of type [ChangeTypeUnset] (tombstones) and follow the
+// same rule. A change with a zero timestamp is stamped with the current time.
+// A batch that fails validation is rejected whole with an error wrapping
+// [ErrInvalidChange] and nothing is written.
+//
+// Load returns the latest change of each identity in a namespace, tombstones
+// included, each identity once, sorted by kind then id. The slice belongs to
+// the caller. An unknown namespace gives an empty result, not an error.
+//
+// Close releases the store. It is safe to call more than once; afterwards
+// Save and Load return [ErrClosed].
+type Store[E Entity] interface {
+	Save(ctx context.Context, changes Changes[E]) error
+	Load(ctx context.Context, namespace string) (Changes[E], error)
+	Close() error
+}
+
+// Scanner is implemented by stores that can stream a namespace in order.
+//
+// Scan yields the same changes that Load returns, in the same (kind, id)
+// order, without holding them all in memory at once. It yields a non-nil
+// error at most once, as its last pair. The sequence reads the store afresh
+// each time it is walked, so it may be walked more than once; breaking out of
+// the loop early releases what the scan holds.
+//
+// When every member of a [Union] implements Scanner, the union merges them
+// as a stream whose memory grows with the number of stores, not with the
+// number of entities.
+type Scanner[E Entity] interface {
+	Scan(ctx context.Context, namespace string) iter.Seq2[Change[E], error]
+}
+
+// NamespaceLister is implemented by stores that can list their namespaces
+// cheaply.
+//
+// Namespaces returns every namespace that holds at least one change, sorted
+// by name, with its counts.
+type NamespaceLister interface {
+	Namespaces(ctx context.Context) ([]NamespaceStat, error)
+}
+
+// NamespaceStat describes one namespace of a store.
+type NamespaceStat struct {
+	Namespace string
+	// Entities counts the identities whose latest change is a set.
+	Entities int
+	// Tombstones counts the identities whose latest change is an unset.
+	Tombstones int
+}

@@ -1,0 +1,497 @@
+// Package storetest is the conformance suite for implementations of
+// [unionstore.Store]. A backend runs it with one call from its tests:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
+//			return openFreshStore(t)
+//		})
+//	}
+//
+// The suite brings its own entity type, [Item]. Optional capabilities are
+// found from the interfaces a store implements ([unionstore.Scanner],
+// [unionstore.NamespaceLister]) or declared with options ([WithReopen]).
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+)
+
+// Item is the entity the suite stores.
+type Item struct {
+	Kind  string `json:"kind"`
+	ID    string `json:"id"`
+	Value string `json:"value"`
+	N     int    `json:"n"`
+}
+
+// CompactionKey returns the item's kind and id.
+func (i Item) CompactionKey() (kind, id string) { return i.Kind, i.ID }
+
+// Factory returns a new, empty store for one sub-test. It should register
+// the store's cleanup with t.Cleanup; the suite closes the store itself too,
+// so Close must be safe to call twice.
+type Factory func(t *testing.T) unionstore.Store[Item]
+
+// Option declares a capability of the store under test.
+type Option func(*config)
+
+type config struct {
+	reopen func(t *testing.T, closed unionstore.Store[Item]) unionstore.Store[Item]
+}
+
+// WithReopen declares that the store is durable: reopen returns a store on
+// the same data as closed, which the suite has just closed. The suite then
+// checks that saved changes survive a reopen.
+func WithReopen(reopen func(t *testing.T, closed unionstore.Store[Item]) unionstore.Store[Item]) Option {
+	return func(c *config) { c.reopen = reopen }
+}
+
+// Run runs the suite against stores made by newStore. Each behaviour is a
+// sub-test with a fresh store.
+func Run(t *testing.T, newStore Factory, opts ...Option) {
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	open := func(t *testing.T) unionstore.Store[Item] {
+		t.Helper()
+		s := newStore(t)
+		if s == nil {
+			t.Fatal("factory returned a nil store")
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
+	}
+	t.Run("saved changes survive a reopen", func(t *testing.T) {
+		if c.reopen == nil {
+			t.Skip("the store did not declare WithReopen")
+		}
+		testReopen(t, open(t), c.reopen)
+	})
+}
+
+type testCase struct {
+	name string
+	run  func(t *testing.T, s unionstore.Store[Item])
+}
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
+
+func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
+
+func set(ns, kind, id, value string, ts time.Time) unionstore.Change[Item] {
+	return unionstore.Change[Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
+}
+
+func unset(ns, kind, id string, ts time.Time) unionstore.Change[Item] {
+	return unionstore.Change[Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeUnset, Entity: Item{Kind: kind, ID: id}, Timestamp: ts}
+}
+
+func save(t *testing.T, s unionstore.Store[Item], changes ...unionstore.Change[Item]) {
+	t.Helper()
+	if err := s.Save(context.Background(), changes); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+}
+
+func load(t *testing.T, s unionstore.Store[Item], ns string) unionstore.Changes[Item] {
+	t.Helper()
+	got, err := s.Load(context.Background(), ns)
+	if err != nil {
+		t.Fatalf("Load(%q): %v", ns, err)
+	}
+	return got
+}
+
+// describe renders changes for comparison: timestamps are compared as
+// instants, to the nanosecond, whatever their location.
+func describe(changes unionstore.Changes[Item]) []string {
+	out := make([]string, len(changes))
+	for i, c := range changes {
+		out[i] = fmt.Sprintf("%s/%s/%s %s value=%q n=%d at %d", c.Namespace, c.Entity.Kind, c.Entity.ID, c.ChangeType, c.Entity.Value, c.Entity.N, c.Timestamp.UnixNano())
+	}
+	return out
+}
+
+func expect(t *testing.T, s unionstore.Store[Item], ns string, want ...unionstore.Change[Item]) {
+	t.Helper()
+	got := describe(load(t, s, ns))
+	w := describe(want)
+	if !slices.Equal(got, w) {
+		t.Fatalf("Load(%q) =\n  %s\nwant\n  %s", ns, strings.Join(got, "\n  "), strings.Join(w, "\n  "))
+	}
+}
+
+var cases = []testCase{
+	{"an unknown namespace loads empty", func(t *testing.T, s unionstore.Store[Item]) {
+		if got := load(t, s, "nothing-here"); len(got) != 0 {
+			t.Fatalf("Load = %v, want empty", describe(got))
+		}
+	}},
+	{"saved changes load back exactly", func(t *testing.T, s unionstore.Store[Item]) {
+		a := set("ns", "k", "a", "alpha", at(1))
+		a.Entity.N = -42
+		b := set("ns", "k", "b", "", at(2))
+		save(t, s, a, b)
+		expect(t, s, "ns", a, b)
+		got := load(t, s, "ns")
+		if got[0].Entity != a.Entity {
+			t.Fatalf("entity = %+v, want %+v", got[0].Entity, a.Entity)
+		}
+	}},
+	{"timestamps keep nanoseconds", func(t *testing.T, s unionstore.Store[Item]) {
+		var want unionstore.Changes[Item]
+		for i, ns := range []int{0, 1, 999, 1000, 123456789, 999999999} {
+			want = append(want, set("ns", "k", fmt.Sprintf("id%d", i), "v", time.Unix(1700000000, int64(ns))))
+		}
+		want = append(want, set("ns", "k", "old", "v", time.Date(1970, 1, 1, 0, 0, 0, 1, time.UTC)))
+		want = append(want, set("ns", "k", "pre1970", "v", time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC)))
+		want = append(want, set("ns", "k", "zone", "v", time.Date(2030, 6, 1, 12, 0, 0, 5, time.FixedZone("X", 5*3600))))
+		save(t, s, want...)
+		got := load(t, s, "ns")
+		byID := map[string]time.Time{}
+		for _, c := range got {
+			byID[c.Entity.ID] = c.Timestamp
+		}
+		for _, w := range want {
+			if ts, ok := byID[w.Entity.ID]; !ok || !ts.Equal(w.Timestamp) {
+				t.Errorf("%s: timestamp = %v, want %v", w.Entity.ID, ts, w.Timestamp)
+			}
+		}
+	}},
+	{"load is sorted by kind then id, each entity once", func(t *testing.T, s unionstore.Store[Item]) {
+		var in unionstore.Changes[Item]
+		for i := 0; i < 200; i++ {
+			kind := []string{"zeta", "alpha", "Mid", "alpha2", ""}[i%5]
+			in = append(in, set("ns", kind, fmt.Sprintf("id-%d", (i*7919)%53), fmt.Sprint(i), at(i)))
+		}
+		save(t, s, in[:100]...)
+		save(t, s, in[100:]...)
+		got := load(t, s, "ns")
+		want := unionstore.Compact(in)
+		if !slices.Equal(describe(got), describe(want)) {
+			t.Fatalf("Load = %d changes, want %d (compacted input in order)\ngot  %v\nwant %v", len(got), len(want), describe(got), describe(want))
+		}
+		for i := 1; i < len(got); i++ {
+			a, b := got[i-1].Entity, got[i].Entity
+			if a.Kind > b.Kind || (a.Kind == b.Kind && a.ID >= b.ID) {
+				t.Fatalf("Load out of order at %d: %s/%s then %s/%s", i, a.Kind, a.ID, b.Kind, b.ID)
+			}
+		}
+	}},
+	{"order is by bytes, not by locale", func(t *testing.T, s unionstore.Store[Item]) {
+		ids := []string{"b", "B", "a", "ä", "a b", "a-b", "a/b", "A", "10", "9", "é", "日本", "z"}
+		var in unionstore.Changes[Item]
+		for i, id := range ids {
+			in = append(in, set("ns", "k", id, id, at(i)))
+		}
+		save(t, s, in...)
+		var got []string
+		for _, c := range load(t, s, "ns") {
+			got = append(got, c.Entity.ID)
+		}
+		want := slices.Clone(ids)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("ids = %q, want %q", got, want)
+		}
+	}},
+	{"a later timestamp wins and an older one is ignored", func(t *testing.T, s unionstore.Store[Item]) {
+		save(t, s, set("ns", "k", "a", "v2", at(2)))
+		save(t, s, set("ns", "k", "a", "v1", at(1)))
+		expect(t, s, "ns", set("ns", "k", "a", "v2", at(2)))
+		save(t, s, set("ns", "k", "a", "v3", at(3)))
+		expect(t, s, "ns", set("ns", "k", "a", "v3", at(3)))
+	}},
+	{"on equal timestamps the later save wins", func(t *testing.T, s unionstore.Store[Item]) {
+		save(t, s, set("ns", "k", "a", "first", at(1)))
+		save(t, s, set("ns", "k", "a", "second", at(1)))
+		expect(t, s, "ns", set("ns", "k", "a", "second", at(1)))
+	}},
+	{"within a batch the later change wins on equal timestamps", func(t *testing.T, s unionstore.Store[Item]) {
+		save(t, s, set("ns", "k", "a", "first", at(1)), set("ns", "k", "a", "second", at(1)), set("ns", "k", "b", "b", at(1)))
+		expect(t, s, "ns", set("ns", "k", "a", "second", at(1)), set("ns", "k", "b", "b", at(1)))
+	}},
+	{"within a batch the latest timestamp wins whatever the order", func(t *testing.T, s unionstore.Store[Item]) {
+		save(t, s, set("ns", "k", "a", "new", at(5)), set("ns", "k", "a", "old", at(1)))
+		expect(t, s, "ns", set("ns", "k", "a", "new", at(5)))
+	}},
+	{"tombstones win over older sets and lose to newer ones", func(t *testing.T, s unionstore.Store[Item]) {
+		save(t, s, set("ns", "k", "a", "v1", at(1)), set("ns", "k", "b", "v1", at(1)))
+		save(t, s, unset("ns", "k", "a", at(2)), unset("ns", "k", "b", at(0)))
+		expect(t, s, "ns", unset("ns", "k", "a", at(2)), set("ns", "k", "b", "v1", at(1)))
+		save(t, s, set("ns", "k", "a", "v3", at(3)))
+		expect(t, s, "ns", set("ns", "k", "a", "v3", at(3)), set("ns", "k", "b", "v1", at(1)))
+	}},
+	{"an unset of an unknown entity is kept as a tombstone", func(t *testing.T, s unionstore.Store[Item]) {
+		save(t, s, unset("ns", "k", "ghost", at(1)))
+		expect(t, s, "ns", unset("ns", "k", "ghost", at(1)))
+	}},
+	{"namespaces are isolated", func(t *testing.T, s unionstore.Store[Item]) {
+		save(t, s, set("one", "k", "a", "in one", at(1)), set("two", "k", "a", "in two", at(1)), set("one/two", "k", "b", "x", at(1)))
+		expect(t, s, "one", set("one", "k", "a", "in one", at(1)))
+		expect(t, s, "two", set("two", "k", "a", "in two", at(1)))
+		expect(t, s, "one/two", set("one/two", "k", "b", "x", at(1)))
+		expect(t, s, "on")
+	}},
+	{"kinds are isolated", func(t *testing.T, s unionstore.Store[Item]) {
+		save(t, s, set("ns", "a", "x", "a", at(1)), set("ns", "ab", "x", "ab", at(1)), set("ns", "a", "bx", "a-bx", at(1)))
+		expect(t, s, "ns", set("ns", "a", "bx", "a-bx", at(1)), set("ns", "a", "x", "a", at(1)), set("ns", "ab", "x", "ab", at(1)))
+	}},
+	{"a zero timestamp is stamped at save", func(t *testing.T, s unionstore.Store[Item]) {
+		before := time.Now()
+		in := unionstore.Changes[Item]{set("ns", "k", "a", "v", time.Time{})}
+		save(t, s, in...)
+		after := time.Now()
+		if !in[0].Timestamp.IsZero() {
+			t.Fatal("Save modified its input")
+		}
+		got := load(t, s, "ns")
+		if len(got) != 1 {
+			t.Fatalf("Load = %v, want one change", describe(got))
+		}
+		if ts := got[0].Timestamp; ts.Before(before.Add(-time.Millisecond)) || ts.After(after.Add(time.Millisecond)) {
+			t.Fatalf("stamp = %v, want between %v and %v", ts, before, after)
+		}
+	}},
+	{"invalid batches are rejected whole", func(t *testing.T, s unionstore.Store[Item]) {
+		good := set("ns", "k", "good", "v", at(1))
+		for _, tt := range []struct {
+			name string
+			bad  unionstore.Change[Item]
+		}{
+			{"empty namespace", set("", "k", "a", "v", at(1))},
+			{"empty id", set("ns", "k", "", "v", at(1))},
+			{"unknown change type", unionstore.Change[Item]{Namespace: "ns", ChangeType: "upsert", Entity: Item{Kind: "k", ID: "a"}, Timestamp: at(1)}},
+			{"empty change type", unionstore.Change[Item]{Namespace: "ns", Entity: Item{Kind: "k", ID: "a"}, Timestamp: at(1)}},
+		} {
+			err := s.Save(context.Background(), unionstore.Changes[Item]{good, tt.bad})
+			if !errors.Is(err, unionstore.ErrInvalidChange) {
+				t.Errorf("%s: Save = %v, want ErrInvalidChange", tt.name, err)
+			}
+		}
+		expect(t, s, "ns")
+	}},
+	{"an empty batch is a no-op", func(t *testing.T, s unionstore.Store[Item]) {
+		if err := s.Save(context.Background(), nil); err != nil {
+			t.Fatalf("Save(nil) = %v", err)
+		}
+		if err := s.Save(context.Background(), unionstore.Changes[Item]{}); err != nil {
+			t.Fatalf("Save(empty) = %v", err)
+		}
+		expect(t, s, "ns")
+	}},
+	{"the loaded slice belongs to the caller", func(t *testing.T, s unionstore.Store[Item]) {
+		save(t, s, set("ns", "k", "a", "v", at(1)))
+		got := load(t, s, "ns")
+		got[0].Entity.Value = "changed"
+		got[0].Timestamp = time.Time{}
+		_ = append(got[:0], set("ns", "k", "z", "z", at(9)))
+		expect(t, s, "ns", set("ns", "k", "a", "v", at(1)))
+	}},
+	{"odd ids and kinds round-trip", func(t *testing.T, s unionstore.Store[Item]) {
+		long := strings.Repeat("x", 500)
+		var in unionstore.Changes[Item]
+		for i, id := range []string{"with space", "slash/es", "colon:s", "quote'\"", "日本語", "emoji 🙂", "tab\tand\nnewline", long, "%_like", "\\back"} {
+			in = append(in, set("name space/ü", "kind/"+fmt.Sprint(i%2), id, id, at(i)))
+		}
+		save(t, s, in...)
+		expect(t, s, "name space/ü", unionstore.Compact(in)...)
+	}},
+	{"a large batch is saved whole", func(t *testing.T, s unionstore.Store[Item]) {
+		const n = 10000
+		in := make(unionstore.Changes[Item], n)
+		for i := range in {
+			in[i] = set("big", "k", fmt.Sprintf("%05d", i), fmt.Sprint(i), at(i))
+			in[i].Entity.N = i
+		}
+		save(t, s, in...)
+		got := load(t, s, "big")
+		if len(got) != n {
+			t.Fatalf("Load = %d changes, want %d", len(got), n)
+		}
+		for i, c := range got {
+			if c.Entity.N != i || !c.Timestamp.Equal(at(i)) {
+				t.Fatalf("change %d = %+v at %v, want n=%d at %v", i, c.Entity, c.Timestamp, i, at(i))
+			}
+		}
+	}},
+	{"concurrent saves all land", func(t *testing.T, s unionstore.Store[Item]) {
+		const writers, each = 8, 50
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for w := 0; w < writers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < each; i++ {
+					// Every writer also races on one shared entity.
+					c := unionstore.Changes[Item]{
+						set("ns", "own", fmt.Sprintf("w%d-%03d", w, i), "v", at(i)),
+						set("ns", "shared", "x", fmt.Sprintf("w%d", w), at(w*1000+i)),
+					}
+					if err := s.Save(context.Background(), c); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("concurrent Save: %v", err)
+		}
+		got := load(t, s, "ns")
+		if len(got) != writers*each+1 {
+			t.Fatalf("Load = %d changes, want %d", len(got), writers*each+1)
+		}
+		last := got[len(got)-1]
+		if want := at((writers-1)*1000 + each - 1); last.Entity.Kind != "shared" || !last.Timestamp.Equal(want) {
+			t.Fatalf("shared entity = %+v at %v, want the latest write at %v", last.Entity, last.Timestamp, want)
+		}
+	}},
+	{"a done context stops save and load", func(t *testing.T, s unionstore.Store[Item]) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := s.Save(ctx, unionstore.Changes[Item]{set("ns", "k", "a", "v", at(1))}); !errors.Is(err, context.Canceled) {
+			t.Errorf("Save with a canceled context = %v, want context.Canceled", err)
+		}
+		if _, err := s.Load(ctx, "ns"); !errors.Is(err, context.Canceled) {
+			t.Errorf("Load with a canceled context = %v, want context.Canceled", err)
+		}
+		expect(t, s, "ns")
+	}},
+	{"close is idempotent and later calls fail with ErrClosed", func(t *testing.T, s unionstore.Store[Item]) {
+		save(t, s, set("ns", "k", "a", "v", at(1)))
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close = %v", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("second Close = %v", err)
+		}
+		if err := s.Save(context.Background(), unionstore.Changes[Item]{set("ns", "k", "b", "v", at(1))}); !errors.Is(err, unionstore.ErrClosed) {
+			t.Errorf("Save after Close = %v, want ErrClosed", err)
+		}
+		if _, err := s.Load(context.Background(), "ns"); !errors.Is(err, unionstore.ErrClosed) {
+			t.Errorf("Load after Close = %v, want ErrClosed", err)
+		}
+		if sc, ok := s.(unionstore.Scanner[Item]); ok {
+			for _, err := range sc.Scan(context.Background(), "ns") {
+				if !errors.Is(err, unionstore.ErrClosed) {
+					t.Errorf("Scan after Close yielded %v, want ErrClosed", err)
+				}
+				break
+			}
+		}
+	}},
+	{"scan yields what load returns", func(t *testing.T, s unionstore.Store[Item]) {
+		sc, ok := s.(unionstore.Scanner[Item])
+		if !ok {
+			t.Skip("the store does not implement unionstore.Scanner")
+		}
+		var in unionstore.Changes[Item]
+		for i := 0; i < 300; i++ {
+			c := set("ns", fmt.Sprint("k", i%3), fmt.Sprint(i%97), fmt.Sprint(i), at(i))
+			if i%5 == 0 {
+				c = unset("ns", c.Entity.Kind, c.Entity.ID, at(i))
+			}
+			in = append(in, c)
+		}
+		save(t, s, in...)
+		save(t, s, set("other", "k", "a", "v", at(1)))
+		want := describe(load(t, s, "ns"))
+		for walk := 0; walk < 2; walk++ {
+			var got unionstore.Changes[Item]
+			for c, err := range sc.Scan(context.Background(), "ns") {
+				if err != nil {
+					t.Fatalf("Scan: %v", err)
+				}
+				got = append(got, c)
+			}
+			if !slices.Equal(describe(got), want) {
+				t.Fatalf("walk %d: Scan =\n%v\nwant\n%v", walk, describe(got), want)
+			}
+		}
+		n := 0
+		for _, err := range sc.Scan(context.Background(), "ns") {
+			if err != nil {
+				t.Fatalf("Scan: %v", err)
+			}
+			if n++; n == 3 {
+				break
+			}
+		}
+		for _, err := range sc.Scan(context.Background(), "nothing-here") {
+			t.Fatalf("Scan of an unknown namespace yielded, err %v", err)
+		}
+		// The store still works after a scan was abandoned.
+		save(t, s, set("ns", "k0", "new", "v", at(1000)))
+	}},
+	{"scan stops on a done context", func(t *testing.T, s unionstore.Store[Item]) {
+		sc, ok := s.(unionstore.Scanner[Item])
+		if !ok {
+			t.Skip("the store does not implement unionstore.Scanner")
+		}
+		save(t, s, set("ns", "k", "a", "v", at(1)))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var last error
+		for _, err := range sc.Scan(ctx, "ns") {
+			last = err
+		}
+		if !errors.Is(last, context.Canceled) {
+			t.Fatalf("Scan with a canceled context ended with %v, want context.Canceled", last)
+		}
+	}},
+	{"namespaces are listed with counts", func(t *testing.T, s unionstore.Store[Item]) {
+		nl, ok := s.(unionstore.NamespaceLister)
+		if !ok {
+			t.Skip("the store does not implement unionstore.NamespaceLister")
+		}
+		save(t, s,
+			set("b", "k", "1", "v", at(1)), set("b", "k", "2", "v", at(1)), unset("b", "k", "3", at(1)),
+			set("a", "k", "1", "v", at(1)),
+			unset("c", "k", "1", at(1)),
+		)
+		save(t, s, unset("b", "k", "2", at(2)))
+		got, err := nl.Namespaces(context.Background())
+		if err != nil {
+			t.Fatalf("Namespaces: %v", err)
+		}
+		want := []unionstore.NamespaceStat{
+			{Namespace: "a", Entities: 1},
+			{Namespace: "b", Entities: 1, Tombstones: 2},
+			{Namespace: "c", Tombstones: 1},
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("Namespaces = %+v, want %+v", got, want)
+		}
+	}},
+}
+
+func testReopen(t *testing.T, s unionstore.Store[Item], reopen func(*testing.T, unionstore.Store[Item]) unionstore.Store[Item]) {
+	in := unionstore.Changes[Item]{set("ns", "k", "a", "v", at(1)), unset("ns", "k", "b", at(2)), set("other", "k", "c", "w", at(3))}
+	save(t, s, in...)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	s2 := reopen(t, s)
+	t.Cleanup(func() { _ = s2.Close() })
+	expect(t, s2, "ns", in[0], in[1])
+	expect(t, s2, "other", in[2])
+	save(t, s2, set("ns", "k", "a", "v2", at(4)))
+	expect(t, s2, "ns", set("ns", "k", "a", "v2", at(4)), in[1])
+}
