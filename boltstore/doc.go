@@ -1,0 +1,60 @@
+// Package boltstore is a durable [unionstore.Store] in a single bbolt file:
+// no server, ACID transactions, keys kept in order. It is the embedded
+// default of unionstore, and what the unionstore command opens for a plain
+// file path.
+//
+//	s, err := boltstore.Open[Customer]("shop.db")
+//
+// # Semantics
+//
+// The store follows the rules of [unionstore.Store]: per identity
+// (namespace, kind, id) the change with the latest timestamp is kept, on
+// equal timestamps the later save wins, and tombstones are kept. Each Save is
+// one bbolt transaction, synced to disk before Save returns. Re-running a
+// copy into the store is idempotent.
+//
+// Load reads a namespace from one snapshot; [Store.Scan] streams it in
+// (kind, id) order, page by page, so that a [unionstore.Union] of bolt
+// stores merges in bounded memory. [Store.Namespaces] reads counters that
+// Save keeps, so listing is cheap.
+//
+// # Errors
+//
+// A file held by another process gives [ErrLocked] after the lock timeout;
+// a file that is not a unionstore bolt file gives [ErrNotStore]; a key over
+// bbolt's 32 KiB limit gives [ErrKeyTooLong]. A stored payload that does not
+// decode is reported as a [unionstore.DecodeError] naming its namespace,
+// kind and id, while the other records still load (see [Store.Load]).
+//
+// # File layout (format version 1)
+//
+// The layout is fixed so that any program, such as the unionstore command,
+// can read what a typed application wrote. Top-level buckets:
+//
+//	meta      "format" -> the format version in ASCII decimal, "1"
+//	records   one nested bucket per namespace, named by the namespace bytes;
+//	          in it, key(kind, id) -> record
+//	counts    namespace -> 16 bytes: big-endian uint64 count of identities
+//	          whose latest change is a set, then of those that are unset
+//
+// key(kind, id) is the kind with each 0x00 byte written as 0x00 0xFF, then
+// the two bytes 0x00 0x01, then the id bytes as they are. Keys therefore
+// sort bytewise by kind and then by id, and no two (kind, id) pairs share a
+// key. A record is:
+//
+//	byte 0       record version, 1
+//	byte 1       change type: 1 set, 2 unset (tombstone)
+//	bytes 2-9    timestamp: big-endian int64 Unix seconds
+//	bytes 10-13  timestamp: big-endian uint32 nanoseconds
+//	bytes 14-    the payload, as the codec encoded the entity (JSON by
+//	             default); tombstones keep their entity's payload too
+//
+// Timestamps are read back in UTC. Open refuses a file whose format version
+// it does not know ([ErrFormat]).
+//
+// # Concurrency
+//
+// A [Store] is safe for concurrent use by many goroutines. One process at a
+// time may open a file for writing; [WithReadOnly] opens it under a shared
+// lock that other readers may share.
+package boltstore

@@ -1,0 +1,12 @@
+module github.com/unionstore/unionstore/boltstore
+
+go 1.26
+
+require (
+	github.com/unionstore/unionstore v0.0.0
+	go.etcd.io/bbolt v1.5.0
+)
+
+require golang.org/x/sys v0.45.0 // indirect
+
+replace github.com/unionstore/unionstore => ../

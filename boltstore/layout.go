@@ -1,0 +1,159 @@
+package boltstore
+
+import (
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/unionstore/unionstore"
+)
+
+// The on-disk layout, version 1. It is described for readers in doc.go;
+// keep the two in step. A change to anything below that an older release
+// could misread needs a new formatVersion.
+const formatVersion = 1
+
+var (
+	metaBucket    = []byte("meta")    // formatKey -> decimal version
+	recordsBucket = []byte("records") // namespace -> bucket of key(kind, id) -> record
+	countsBucket  = []byte("counts")  // namespace -> sets uint64, unsets uint64
+	formatKey     = []byte("format")
+)
+
+// maxKeySize is bbolt's limit for keys and bucket names.
+const maxKeySize = 32768
+
+// Record values: version, change type, seconds, nanoseconds, payload.
+const (
+	recordVersion = 1
+	typeSet       = 1
+	typeUnset     = 2
+	headerSize    = 1 + 1 + 8 + 4
+)
+
+// encodeKey returns the bbolt key of (kind, id). The kind is escaped (a zero
+// byte becomes 0x00 0xFF) and ended by 0x00 0x01, then the id follows as it
+// is. The escaped kind is never a prefix of another escaped kind, and the
+// terminator sorts below every escaped byte, so keys sort bytewise by kind
+// and then by id, and ("a", "bx") cannot meet ("ab", "x").
+func encodeKey(dst []byte, kind, id string) []byte {
+	for i := 0; i < len(kind); i++ {
+		if kind[i] == 0 {
+			dst = append(dst, 0, 0xFF)
+			continue
+		}
+		dst = append(dst, kind[i])
+	}
+	dst = append(dst, 0, 1)
+	return append(dst, id...)
+}
+
+// keySize returns len(encodeKey(nil, kind, id)) without building it.
+func keySize(kind, id string) int {
+	return len(kind) + strings.Count(kind, "\x00") + 2 + len(id)
+}
+
+// decodeKey splits a key made by encodeKey.
+func decodeKey(k []byte) (kind, id string, err error) {
+	var b []byte
+	for i := 0; i < len(k); i++ {
+		if k[i] != 0 {
+			b = append(b, k[i])
+			continue
+		}
+		if i+1 == len(k) {
+			break
+		}
+		switch k[i+1] {
+		case 0xFF:
+			b = append(b, 0)
+			i++
+		case 1:
+			return string(b), string(k[i+2:]), nil
+		default:
+			return "", "", fmt.Errorf("%w: key %q: bad escape byte %#x", ErrCorrupt, k, k[i+1])
+		}
+	}
+	return "", "", fmt.Errorf("%w: key %q: no end of kind", ErrCorrupt, k)
+}
+
+// header is the fixed part of a record value.
+type header struct {
+	changeType unionstore.ChangeType
+	sec        int64
+	nsec       uint32
+}
+
+func (h header) time() time.Time { return time.Unix(h.sec, int64(h.nsec)).UTC() }
+
+// newer reports whether h is strictly later than o.
+func (h header) newer(o header) bool {
+	return h.sec > o.sec || (h.sec == o.sec && h.nsec > o.nsec)
+}
+
+func headerOf(t unionstore.ChangeType, ts time.Time) header {
+	return header{changeType: t, sec: ts.Unix(), nsec: uint32(ts.Nanosecond())}
+}
+
+func encodeValue(h header, payload []byte) []byte {
+	v := make([]byte, headerSize, headerSize+len(payload))
+	v[0] = recordVersion
+	v[1] = typeSet
+	if h.changeType == unionstore.ChangeTypeUnset {
+		v[1] = typeUnset
+	}
+	binary.BigEndian.PutUint64(v[2:], uint64(h.sec))
+	binary.BigEndian.PutUint32(v[10:], h.nsec)
+	return append(v, payload...)
+}
+
+// decodeValue splits a record value. The payload aliases v.
+func decodeValue(v []byte) (header, []byte, error) {
+	var h header
+	if len(v) < headerSize {
+		return h, nil, fmt.Errorf("%w: value of %d bytes, shorter than the %d-byte header", ErrCorrupt, len(v), headerSize)
+	}
+	if v[0] != recordVersion {
+		return h, nil, fmt.Errorf("%w: record version %d", ErrCorrupt, v[0])
+	}
+	switch v[1] {
+	case typeSet:
+		h.changeType = unionstore.ChangeTypeSet
+	case typeUnset:
+		h.changeType = unionstore.ChangeTypeUnset
+	default:
+		return h, nil, fmt.Errorf("%w: change type byte %d", ErrCorrupt, v[1])
+	}
+	h.sec = int64(binary.BigEndian.Uint64(v[2:]))
+	h.nsec = binary.BigEndian.Uint32(v[10:])
+	if h.nsec >= 1e9 {
+		return h, nil, fmt.Errorf("%w: nanoseconds %d out of range", ErrCorrupt, h.nsec)
+	}
+	return h, v[headerSize:], nil
+}
+
+// counts is the value of a namespace in the counts bucket.
+type counts struct{ sets, unsets uint64 }
+
+func decodeCounts(v []byte) counts {
+	if len(v) != 16 {
+		return counts{}
+	}
+	return counts{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
+}
+
+func (c counts) encode() []byte {
+	v := make([]byte, 16)
+	binary.BigEndian.PutUint64(v, c.sets)
+	binary.BigEndian.PutUint64(v[8:], c.unsets)
+	return v
+}
+
+func (c *counts) add(t unionstore.ChangeType, n int64) {
+	if t == unionstore.ChangeTypeSet {
+		c.sets = uint64(int64(c.sets) + n)
+	} else {
+		c.unsets = uint64(int64(c.unsets) + n)
+	}
+}

@@ -1,0 +1,237 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/unionstore/unionstore"
+)
+
+// Load returns the latest change of each identity in namespace, tombstones
+// included, sorted by kind then id, read from one consistent snapshot of the
+// file. It takes time and memory linear in the size of the namespace.
+//
+// A stored record that cannot be decoded does not stop Load: Load returns
+// every record that decodes together with a non-nil error that joins a
+// [unionstore.DecodeError] (naming namespace, kind and id) for each bad one,
+// up to ten, and counts the rest. Callers that want all or nothing treat any
+// error as failure; callers that want to salvage a damaged namespace use the
+// changes they got. Other errors (ctx done, wrapping ctx.Err(); Close,
+// [unionstore.ErrClosed]) come with no changes.
+func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
+	unlock, err := s.use(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: load %q: %w", namespace, err)
+	}
+	defer unlock()
+	var out unionstore.Changes[E]
+	var bad badRecords
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b := namespaceBucket(tx, namespace)
+		if b == nil {
+			return nil
+		}
+		n := decodeCounts(tx.Bucket(countsBucket).Get([]byte(namespace)))
+		out = make(unionstore.Changes[E], 0, n.sets+n.unsets)
+		c := b.Cursor()
+		i := 0
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if i++; i%ctxCheckEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			ch, err := s.decode(namespace, k, v, true)
+			if err != nil {
+				bad.add(err)
+				continue
+			}
+			out = append(out, ch)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: load %q from %q: %w", namespace, s.path, err)
+	}
+	return out, bad.err(namespace)
+}
+
+// scanPage is how many records Scan reads per read transaction.
+const scanPage = 256
+
+// Scan yields what Load returns, in the same order, reading the namespace in
+// pages of a few hundred records. It holds a read transaction only while it
+// reads a page, never while the loop body runs, so the body may Save to the
+// same store and writers never wait on a slow reader; the price is that the
+// walk is not one snapshot: a change saved during the walk is seen if its
+// key is still ahead of the walk. Each identity is yielded at most once.
+//
+// Undecodable records are skipped and reported, as by Load, in one error
+// yielded last. The sequence may be walked more than once; each walk reads
+// the file afresh. Memory stays bounded by the page size.
+func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[E], error] {
+	return func(yield func(unionstore.Change[E], error) bool) {
+		var after []byte
+		var bad badRecords
+		for {
+			page, more, err := s.readPage(ctx, namespace, after)
+			if err != nil {
+				yield(unionstore.Change[E]{}, err)
+				return
+			}
+			for _, r := range page {
+				ch, err := s.decode(namespace, r.key, r.value, false)
+				if err != nil {
+					bad.add(err)
+					continue
+				}
+				if !yield(ch, nil) {
+					return
+				}
+			}
+			if !more {
+				break
+			}
+			after = page[len(page)-1].key
+		}
+		if err := bad.err(namespace); err != nil {
+			yield(unionstore.Change[E]{}, err)
+		}
+	}
+}
+
+type rawRecord struct{ key, value []byte }
+
+// readPage copies up to scanPage records that follow the key after (from the
+// start if after is nil), and reports whether more may follow.
+func (s *Store[E]) readPage(ctx context.Context, namespace string, after []byte) ([]rawRecord, bool, error) {
+	unlock, err := s.use(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("boltstore: scan %q: %w", namespace, err)
+	}
+	defer unlock()
+	var page []rawRecord
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b := namespaceBucket(tx, namespace)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		k, v := c.First()
+		if after != nil {
+			if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(page) < scanPage; k, v = c.Next() {
+			page = append(page, rawRecord{bytes.Clone(k), bytes.Clone(v)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("boltstore: scan %q from %q: %w", namespace, s.path, err)
+	}
+	return page, len(page) == scanPage, nil
+}
+
+func namespaceBucket(tx *bolt.Tx, namespace string) *bolt.Bucket {
+	records := tx.Bucket(recordsBucket)
+	if records == nil || namespace == "" {
+		return nil
+	}
+	return records.Bucket([]byte(namespace))
+}
+
+// decode turns a stored record into a change. If alias is true, v belongs to
+// a transaction and the payload is copied before the codec sees it.
+func (s *Store[E]) decode(namespace string, k, v []byte, alias bool) (unionstore.Change[E], error) {
+	var ch unionstore.Change[E]
+	kind, id, err := decodeKey(k)
+	if err != nil {
+		return ch, &unionstore.DecodeError{Namespace: namespace, Kind: kind, ID: fmt.Sprintf("%q", k), Err: err}
+	}
+	derr := func(err error) error {
+		return &unionstore.DecodeError{Namespace: namespace, Kind: kind, ID: id, Err: err}
+	}
+	if v == nil {
+		return ch, derr(fmt.Errorf("%w: a bucket where a record should be", ErrCorrupt))
+	}
+	h, payload, err := decodeValue(v)
+	if err != nil {
+		return ch, derr(err)
+	}
+	if alias {
+		payload = bytes.Clone(payload)
+	}
+	e, err := s.codec.Decode(kind, id, payload)
+	if err != nil {
+		return ch, derr(err)
+	}
+	if k2, id2 := e.CompactionKey(); k2 != kind || id2 != id {
+		return ch, derr(fmt.Errorf("entity decodes with kind %q id %q", k2, id2))
+	}
+	return unionstore.Change[E]{Namespace: namespace, ChangeType: h.changeType, Entity: e, Timestamp: h.time()}, nil
+}
+
+// maxDecodeErrors is how many decode errors Load and Scan report one by one.
+const maxDecodeErrors = 10
+
+// badRecords collects the decode errors of one read.
+type badRecords struct {
+	errs []error
+	more int
+}
+
+func (b *badRecords) add(err error) {
+	if len(b.errs) < maxDecodeErrors {
+		b.errs = append(b.errs, err)
+		return
+	}
+	b.more++
+}
+
+func (b *badRecords) err(namespace string) error {
+	if len(b.errs) == 0 {
+		return nil
+	}
+	errs := b.errs
+	if b.more > 0 {
+		errs = append(errs, fmt.Errorf("%w: %d more records in namespace %q", unionstore.ErrDecode, b.more, namespace))
+	}
+	return fmt.Errorf("boltstore: %d records of namespace %q could not be decoded and were left out: %w", len(b.errs)+b.more, namespace, errors.Join(errs...))
+}
+
+// Namespaces returns every namespace of the file with its counts of
+// entities and tombstones, sorted by name. The counts are kept by Save, so
+// Namespaces reads one small record per namespace.
+func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
+	unlock, err := s.use(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: namespaces: %w", err)
+	}
+	defer unlock()
+	var out []unionstore.NamespaceStat
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(countsBucket)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			c := decodeCounts(v)
+			if c.sets+c.unsets == 0 {
+				return nil
+			}
+			out = append(out, unionstore.NamespaceStat{Namespace: string(k), Entities: int(c.sets), Tombstones: int(c.unsets)})
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: namespaces of %q: %w", s.path, err)
+	}
+	return out, nil
+}

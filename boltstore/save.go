@@ -1,0 +1,129 @@
+package boltstore
+
+import (
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/unionstore/unionstore"
+)
+
+// encoded is a change ready to be written.
+type encoded struct {
+	namespace string
+	key       []byte
+	header    header
+	value     []byte
+}
+
+// Save writes the batch in one bbolt transaction: all of it or none. A
+// change replaces the stored version of its identity unless that one has a
+// later timestamp; on equal timestamps the change saved later wins, within a
+// batch too. Changes with a zero timestamp are stamped first.
+//
+// Nothing is written, and the error says which change failed, when the batch
+// is invalid ([unionstore.ErrInvalidChange], also with [ErrKeyTooLong]), when
+// the codec cannot encode an entity, when ctx is done (the error wraps
+// ctx.Err()), after Close ([unionstore.ErrClosed]), or on a store opened
+// with [WithReadOnly] ([unionstore.ErrReadOnly]). Save returns once the
+// transaction is synced to disk.
+func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
+	unlock, err := s.use(ctx)
+	if err != nil {
+		return fmt.Errorf("boltstore: save: %w", err)
+	}
+	defer unlock()
+	if err := changes.Validate(); err != nil {
+		return fmt.Errorf("boltstore: save: %w", err)
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	if s.db.IsReadOnly() {
+		return fmt.Errorf("boltstore: save to %q: %w: opened read-only", s.path, unionstore.ErrReadOnly)
+	}
+	batch, err := s.encode(changes.Stamped())
+	if err != nil {
+		return fmt.Errorf("boltstore: save: %w", err)
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error { return write(ctx, tx, batch) })
+	if err != nil {
+		return fmt.Errorf("boltstore: save to %q: %w", s.path, err)
+	}
+	return nil
+}
+
+// encode checks key sizes and encodes every change before the transaction
+// starts, so that a bad change rejects the batch without touching the file.
+func (s *Store[E]) encode(changes unionstore.Changes[E]) ([]encoded, error) {
+	out := make([]encoded, len(changes))
+	for i, c := range changes {
+		ns, kind, id := c.Key()
+		if len(ns) > maxKeySize {
+			return nil, fmt.Errorf("%w: change %d: %w: namespace of %d bytes, limit %d", unionstore.ErrInvalidChange, i, ErrKeyTooLong, len(ns), maxKeySize)
+		}
+		if n := keySize(kind, id); n > maxKeySize {
+			return nil, fmt.Errorf("%w: change %d: %w: kind %.20q and id %.20q encode to %d bytes, limit %d", unionstore.ErrInvalidChange, i, ErrKeyTooLong, kind, id, n, maxKeySize)
+		}
+		payload, err := s.codec.Encode(c.Entity)
+		if err != nil {
+			return nil, fmt.Errorf("change %d: encode kind %q id %q: %w", i, kind, id, err)
+		}
+		h := headerOf(c.ChangeType, c.Timestamp)
+		out[i] = encoded{namespace: ns, key: encodeKey(nil, kind, id), header: h, value: encodeValue(h, payload)}
+	}
+	return out, nil
+}
+
+// ctxCheckEvery is how many changes write applies between looks at ctx.
+const ctxCheckEvery = 1024
+
+func write(ctx context.Context, tx *bolt.Tx, batch []encoded) error {
+	records := tx.Bucket(recordsBucket)
+	countsB := tx.Bucket(countsBucket)
+	if records == nil || countsB == nil {
+		return fmt.Errorf("%w: records or counts bucket missing", ErrNotStore)
+	}
+	type space struct {
+		bucket *bolt.Bucket
+		counts counts
+	}
+	spaces := make(map[string]*space)
+	for i, e := range batch {
+		if i%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		sp := spaces[e.namespace]
+		if sp == nil {
+			b, err := records.CreateBucketIfNotExists([]byte(e.namespace))
+			if err != nil {
+				return fmt.Errorf("namespace %q: %w", e.namespace, err)
+			}
+			sp = &space{bucket: b, counts: decodeCounts(countsB.Get([]byte(e.namespace)))}
+			spaces[e.namespace] = sp
+		}
+		if old := sp.bucket.Get(e.key); old != nil {
+			oh, _, err := decodeValue(old)
+			// A damaged old record is replaced; its count cannot be known.
+			if err == nil {
+				if oh.newer(e.header) {
+					continue
+				}
+				sp.counts.add(oh.changeType, -1)
+			}
+		}
+		if err := sp.bucket.Put(e.key, e.value); err != nil {
+			return fmt.Errorf("namespace %q: %w", e.namespace, err)
+		}
+		sp.counts.add(e.header.changeType, 1)
+	}
+	for ns, sp := range spaces {
+		if err := countsB.Put([]byte(ns), sp.counts.encode()); err != nil {
+			return fmt.Errorf("counts of namespace %q: %w", ns, err)
+		}
+	}
+	return ctx.Err()
+}

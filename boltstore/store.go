@@ -1,0 +1,168 @@
+package boltstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/unionstore/unionstore"
+)
+
+// Store is a durable [unionstore.Store] in one bbolt file.
+//
+// Store is safe for concurrent use. Saves are serialised by bbolt's single
+// writer; loads and scans run beside them and beside each other.
+type Store[E unionstore.Entity] struct {
+	db    *bolt.DB
+	path  string
+	codec unionstore.Codec[E]
+
+	// mu guards closed. Operations hold it for reading while they use db,
+	// so that Close waits for them instead of pulling the file away.
+	mu     sync.RWMutex
+	closed bool
+}
+
+var (
+	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
+)
+
+// Open opens the store in the bolt file at path, creating the file if it
+// does not exist (unless [WithReadOnly] is given).
+//
+// Open returns an error wrapping [ErrLocked] if another process holds the
+// file for longer than the lock timeout, [ErrNotStore] if the file is not a
+// bolt database or belongs to another program, and [ErrFormat] if a newer
+// release wrote it. The error names the file.
+func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
+	c := newConfig(opts)
+	codec, err := codecFor[E](c)
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("boltstore: open %q: %w: it is a directory", path, ErrNotStore)
+	}
+	db, err := openBolt(path, c)
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
+	}
+	if err := initLayout(db, c.readOnly); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
+	}
+	return &Store[E]{db: db, path: path, codec: codec}, nil
+}
+
+// openBolt opens the bbolt file and turns its errors, and any panic on a
+// damaged file, into errors that say what to do.
+func openBolt(path string, c config) (db *bolt.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("%w: bbolt failed reading it: %v", ErrNotStore, r)
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:  c.lockTimeout,
+		ReadOnly: c.readOnly,
+		NoSync:   c.noSync,
+	})
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("%w (waited %v); close the program using it, or pass a longer lock timeout", ErrLocked, c.lockTimeout)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+		return nil, fmt.Errorf("%w: not a bolt database, or a damaged one: %w", ErrNotStore, err)
+	}
+	return nil, err
+}
+
+// initLayout checks the format version, and writes it into a new file.
+func initLayout(db *bolt.DB, readOnly bool) error {
+	check := func(tx *bolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		if meta == nil {
+			return errNoMeta
+		}
+		v := meta.Get(formatKey)
+		n, err := strconv.Atoi(string(v))
+		if err != nil {
+			return fmt.Errorf("%w: format version %q", ErrNotStore, v)
+		}
+		if n != formatVersion {
+			return fmt.Errorf("%w %d (this release reads version %d); upgrade unionstore", ErrFormat, n, formatVersion)
+		}
+		return nil
+	}
+	err := db.View(check)
+	if !errors.Is(err, errNoMeta) {
+		return err
+	}
+	empty := true
+	if err := db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+	}); err != nil {
+		return err
+	}
+	switch {
+	case !empty:
+		return fmt.Errorf("%w: a bolt database without unionstore metadata", ErrNotStore)
+	case readOnly:
+		return nil // an empty file read as an empty store
+	}
+	return db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(metaBucket)
+		if err != nil {
+			return err
+		}
+		for _, name := range [][]byte{recordsBucket, countsBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return meta.Put(formatKey, []byte(strconv.Itoa(formatVersion)))
+	})
+}
+
+var errNoMeta = errors.New("no meta bucket")
+
+// Path returns the file the store was opened on.
+func (s *Store[E]) Path() string { return s.path }
+
+// Close closes the file. It waits for running loads and saves, is safe to
+// call more than once, and afterwards every method returns
+// [unionstore.ErrClosed].
+func (s *Store[E]) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("boltstore: close %q: %w", s.path, err)
+	}
+	return nil
+}
+
+// use locks the store for one operation, or returns why it cannot run.
+func (s *Store[E]) use(ctx context.Context) (unlock func(), err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return nil, unionstore.ErrClosed
+	}
+	return s.mu.RUnlock, nil
+}
