@@ -1,0 +1,178 @@
+package unionstore
+
+import (
+	"fmt"
+	"iter"
+		"time"
+)
+
+// cursor walks one member's changes of a namespace in (kind, id) order.
+type cursor[E Entity] struct {
+	index    int // the member's position in the union
+	next     func() (Change[E], error, bool)
+	stop     func()
+	head     Change[E]
+	kind, id string
+	ok       bool // head holds a change
+	started  bool
+	trusted  bool // the changes were checked for nil entities already
+	failed   bool
+	count    int // changes read
+}
+
+// sliceCursor walks changes that are already sorted and compacted.
+func sliceCursor[E Entity](index int, changes Changes[E]) *cursor[E] {
+	i := 0
+	return &cursor[E]{index: index, trusted: true, next: func() (Change[E], error, bool) {
+		if i == len(changes) {
+			return Change[E]{}, nil, false
+		}
+		i++
+		return changes[i-1], nil, true
+	}}
+}
+
+// seqCursor walks a stream; stop must be called once the cursor is done.
+func seqCursor[E Entity](index int, seq iter.Seq2[Change[E], error]) *cursor[E] {
+	next, stop := iter.Pull2(seq)
+	return &cursor[E]{index: index, next: next, stop: stop}
+}
+
+// advance moves to the next change. It checks that the stream keeps its
+// promise of strictly increasing (kind, id): a merge of unordered streams
+// would silently return duplicates.
+func (c *cursor[E]) advance() error {
+	ch, err, ok := c.next()
+	if !ok {
+		c.ok = false
+		return nil
+	}
+	if err != nil {
+		c.ok = false
+		return err
+	}
+	if !c.trusted && isNil(ch.Entity) {
+		c.ok = false
+		return fmt.Errorf("%w: nil entity in results", ErrInvalidChange)
+	}
+	kind, id := ch.Entity.CompactionKey()
+	if c.started && compareKeys(c.kind, c.id, kind, id) >= 0 {
+		c.ok = false
+		return fmt.Errorf("results out of order: %q/%q after %q/%q", kind, id, c.kind, c.id)
+	}
+	c.head, c.kind, c.id, c.ok, c.started = ch, kind, id, true, true
+	c.count++
+	return nil
+}
+
+func (c *cursor[E]) close() {
+	if c.stop != nil {
+		c.stop()
+	}
+}
+
+// Version is what one member of a [Union] holds for an entity.
+type Version struct {
+	Present    bool
+	ChangeType ChangeType
+	Timestamp  time.Time
+}
+
+// merger merges cursors, one entity at a time.
+type merger[E Entity] struct {
+	cursors  []*cursor[E]
+	versions []Version // per member of the union, reused between steps
+	// onError decides what a failing cursor does to the merge: it returns
+	// nil to drop the cursor and go on, or the error that ends the merge.
+	onError func(c *cursor[E], err error) error
+	onClose func()
+}
+
+func newMerger[E Entity](members int, cursors []*cursor[E], onError func(*cursor[E], error) error) (*merger[E], error) {
+	m := &merger[E]{cursors: cursors, versions: make([]Version, members), onError: onError}
+	for _, c := range cursors {
+		if err := c.advance(); err != nil {
+			if err := m.onError(c, err); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+// next returns the winning change of the next entity in (kind, id) order and
+// the member it came from; m.versions then holds what every member had. The
+// latest timestamp wins; on equal timestamps the member listed first wins.
+// Cost: O(len(cursors)) per entity.
+func (m *merger[E]) next() (winner Change[E], from int, ok bool, err error) {
+	var low *cursor[E]
+	for _, c := range m.cursors {
+		if c.ok && (low == nil || compareKeys(c.kind, c.id, low.kind, low.id) < 0) {
+			low = c
+		}
+	}
+	if low == nil {
+		return winner, 0, false, nil
+	}
+	clear(m.versions)
+	kind, id := low.kind, low.id
+	from = -1
+	// Cursors are in member order, so a later member replaces the winner
+	// only with a strictly later timestamp: ties go to the member listed
+	// first in New.
+	for _, c := range m.cursors {
+		if !c.ok || c.kind != kind || c.id != id {
+			continue
+		}
+		m.versions[c.index] = Version{Present: true, ChangeType: c.head.ChangeType, Timestamp: c.head.Timestamp}
+		if from < 0 || c.head.Timestamp.After(winner.Timestamp) {
+			winner, from = c.head, c.index
+		}
+		if err := c.advance(); err != nil {
+			if err := m.onError(c, err); err != nil {
+				return winner, from, false, err
+			}
+		}
+	}
+	return winner, from, true, nil
+}
+
+func (m *merger[E]) close() {
+	for _, c := range m.cursors {
+		c.close()
+	}
+	if m.onClose != nil {
+		m.onClose()
+	}
+}
+
+// stale reports whether a member holding v lacks the winner or holds an
+// older version of it. A member holding the winner's timestamp and change
+// type is up to date: entities are not compared, since E need not be
+// comparable.
+func stale[E Entity](v Version, winner Change[E]) bool {
+	return !v.Present || v.Timestamp.Before(winner.Timestamp) ||
+		(v.Timestamp.Equal(winner.Timestamp) && v.ChangeType != winner.ChangeType)
+}
+
+// sortedForMerge returns a member's loaded changes sorted by (kind, id) with
+// one change per entity, as Load promises. A member that breaks the promise
+// is compacted here rather than trusted; a nil entity is an error.
+func sortedForMerge[E Entity](changes Changes[E]) (Changes[E], error) {
+	inOrder := true
+	var prevKind, prevID string
+	for i := range changes {
+		if isNil(changes[i].Entity) {
+			return nil, fmt.Errorf("%w: nil entity in results", ErrInvalidChange)
+		}
+		kind, id := changes[i].Entity.CompactionKey()
+		if i > 0 && compareKeys(prevKind, prevID, kind, id) >= 0 {
+			inOrder = false
+		}
+		prevKind, prevID = kind, id
+	}
+	if inOrder {
+		return changes, nil
+	}
+	return Compact(changes), nil
+}

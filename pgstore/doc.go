@@ -1,0 +1,2 @@
+// Package pgstore is a [unionstore.Store] backed by a PostgreSQL table.
+package pgstore

@@ -1,0 +1,122 @@
+package pgstore
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/unionstore/unionstore"
+)
+
+// DefaultTable is the table a [Store] uses unless [WithTable] names another.
+const DefaultTable = "unionstore_changes"
+
+// DefaultPageSize is the number of rows [Store.Scan] reads per query unless
+// [WithPageSize] sets another.
+const DefaultPageSize = 1000
+
+// maxIdentifier is the longest identifier PostgreSQL keeps: longer names are
+// silently truncated by the server, so they are refused instead.
+const maxIdentifier = 63
+
+// Option configures a [Store] made by [New] or [OpenURL], or the SQL from
+// [SchemaSQL]. Options are applied in order; an invalid option makes the
+// constructor return an error naming it.
+type Option func(*config) error
+
+type config struct {
+	schema, table string
+	codec         any // a unionstore.Codec[E], checked by the constructor
+	createSchema  bool
+	pageSize      int
+}
+
+func newConfig(opts []Option) (config, error) {
+	c := config{table: DefaultTable, pageSize: DefaultPageSize}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&c); err != nil {
+			return config{}, err
+		}
+	}
+	return c, nil
+}
+
+// WithTable names the table that holds the changes. The default is
+// [DefaultTable]. The name is used as it is, case included, and always
+// quoted: it must be 1 to 63 bytes of valid UTF-8 without NUL bytes.
+func WithTable(name string) Option {
+	return func(c *config) error {
+		if err := checkIdentifier(name); err != nil {
+			return fmt.Errorf("pgstore: table name: %w", err)
+		}
+		c.table = name
+		return nil
+	}
+}
+
+// WithSchema names the PostgreSQL schema that holds the table, under the
+// same rules as [WithTable]. By default the table name is unqualified and
+// found through the connection's search_path. The schema itself must exist.
+func WithSchema(name string) Option {
+	return func(c *config) error {
+		if err := checkIdentifier(name); err != nil {
+			return fmt.Errorf("pgstore: schema name: %w", err)
+		}
+		c.schema = name
+		return nil
+	}
+}
+
+// WithCodec sets the codec that turns entities into the payload column and
+// back. The default is [unionstore.JSONCodec]. The codec's entity type must
+// be the store's; the constructor returns an error otherwise.
+func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
+	return func(c *config) error {
+		if codec == nil {
+			return fmt.Errorf("pgstore: nil codec")
+		}
+		c.codec = codec
+		return nil
+	}
+}
+
+// WithCreateSchema makes the constructor create the table if it does not
+// exist, as [Store.CreateSchema] does. Without it the constructor touches
+// nothing in the database.
+func WithCreateSchema() Option {
+	return func(c *config) error {
+		c.createSchema = true
+		return nil
+	}
+}
+
+// WithPageSize sets how many rows [Store.Scan] reads per query, which bounds
+// its memory. The default is [DefaultPageSize]; n must be positive.
+func WithPageSize(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("pgstore: page size %d: must be positive", n)
+		}
+		c.pageSize = n
+		return nil
+	}
+}
+
+func checkIdentifier(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("empty")
+	case len(name) > maxIdentifier:
+		return fmt.Errorf("%q is %d bytes, longer than PostgreSQL's %d", name, len(name), maxIdentifier)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("%q is not valid UTF-8", name)
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] == 0 {
+			return fmt.Errorf("%q holds a NUL byte", name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,70 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// schemaSQL is the table definition; %s is the quoted table name. The key
+// columns use the "C" collation so that PostgreSQL orders them by bytes, as
+// Go compares strings, whatever the database's locale.
+const schemaSQL = `CREATE TABLE IF NOT EXISTS %s (
+	namespace   text COLLATE "C" NOT NULL,
+	kind        text COLLATE "C" NOT NULL,
+	id          text COLLATE "C" NOT NULL,
+	change_type text NOT NULL CHECK (change_type IN ('set', 'unset')),
+	-- Unix nanoseconds: orders the versions of an entity exactly.
+	ts          bigint NOT NULL,
+	-- ts for people to read, rounded to microseconds; never used to order.
+	changed_at  timestamptz GENERATED ALWAYS AS (to_timestamp(ts / 1e9)) STORED,
+	-- The codec's encoding of the entity, for sets and unsets alike.
+	payload     bytea NOT NULL,
+	PRIMARY KEY (namespace, kind, id)
+)`
+
+// SchemaSQL returns the statement that creates the table a [Store] with the
+// same options uses, as [Store.CreateSchema] runs it. Only [WithTable] and
+// [WithSchema] affect it. It returns an error for an invalid option.
+func SchemaSQL(opts ...Option) (string, error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf(schemaSQL, c.qualifiedName()), nil
+}
+
+// qualifiedName returns the table name quoted as an identifier, with its
+// schema if one was set.
+func (c *config) qualifiedName() string {
+	if c.schema == "" {
+		return pgx.Identifier{c.table}.Sanitize()
+	}
+	return pgx.Identifier{c.schema, c.table}.Sanitize()
+}
+
+// CreateSchema creates the store's table if it does not exist. It is
+// idempotent and safe to run from several processes at once: an advisory
+// lock on the table's name serialises the creators. It does not change an
+// existing table. It returns an error naming the table if the statement
+// fails, [unionstore.ErrClosed] after Close, or one wrapping ctx.Err() if ctx
+// is done.
+func (s *Store[E]) CreateSchema(ctx context.Context) error {
+	if err := s.check(ctx); err != nil {
+		return fmt.Errorf("pgstore: create table %s: %w", s.name, err)
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Two concurrent CREATE TABLE IF NOT EXISTS can both miss the table
+		// and one then fails on the catalog's unique index.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", s.name); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, fmt.Sprintf(schemaSQL, s.name))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("pgstore: create table %s: %w", s.name, s.wrapCtx(ctx, err))
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/unionstore/unionstore"
+)
+
+// Store is a [unionstore.Store] that keeps changes in a PostgreSQL table, one
+// row per identity. It also implements [unionstore.Scanner] and
+// [unionstore.NamespaceLister].
+//
+// Store is safe for concurrent use, and several stores, in one process or
+// many, may share a table: the database itself keeps the latest change.
+type Store[E unionstore.Entity] struct {
+	pool     *pgxpool.Pool
+	ownsPool bool
+	codec    unionstore.Codec[E]
+	name     string // quoted, qualified table name
+	pageSize int
+	closed   atomic.Bool
+
+	saveSQL, loadSQL, pageSQL, namespacesSQL string
+}
+
+var (
+	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
+)
+
+// New returns a store on pool, which stays the caller's: [Store.Close] marks
+// the store closed but leaves the pool open. With [WithCreateSchema] it
+// creates the table; otherwise it does not touch the database. It returns an
+// error for an invalid option, a nil pool, or a failed table creation.
+func New[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store[E], error) {
+	if pool == nil {
+		return nil, errors.New("pgstore: nil pool")
+	}
+	c, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	codec := unionstore.JSONCodec[E]()
+	if c.codec != nil {
+		var ok bool
+		if codec, ok = c.codec.(unionstore.Codec[E]); !ok {
+			return nil, fmt.Errorf("pgstore: codec %T does not encode the store's entity type", c.codec)
+		}
+	}
+	name := c.qualifiedName()
+	s := &Store[E]{
+		pool:     pool,
+		codec:    codec,
+		name:     name,
+		pageSize: c.pageSize,
+		// The batch is sorted by (namespace, kind, id), and unnest keeps the
+		// arrays' order, so concurrent saves lock rows in one order and do
+		// not deadlock. The WHERE clause is the last-write-wins rule: a row
+		// is replaced by a change at least as new, so on equal timestamps
+		// the save that commits later wins.
+		saveSQL: fmt.Sprintf(`INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
+ON CONFLICT (namespace, kind, id) DO UPDATE
+SET change_type = excluded.change_type, ts = excluded.ts, payload = excluded.payload
+WHERE t.ts <= excluded.ts`, name),
+		loadSQL: fmt.Sprintf(`SELECT kind, id, change_type, ts, payload FROM %s
+WHERE namespace = $1 ORDER BY kind, id`, name),
+		pageSQL: fmt.Sprintf(`SELECT kind, id, change_type, ts, payload FROM %s
+WHERE namespace = $1 AND (kind, id) > ($2, $3) ORDER BY kind, id LIMIT $4`, name),
+		namespacesSQL: fmt.Sprintf(`SELECT namespace,
+	count(*) FILTER (WHERE change_type = 'set'),
+	count(*) FILTER (WHERE change_type = 'unset')
+FROM %s GROUP BY namespace ORDER BY namespace`, name),
+	}
+	if c.createSchema {
+		if err := s.CreateSchema(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// OpenURL connects to the PostgreSQL server at rawURL, a postgres:// or
+// postgresql:// URL as pgxpool.ParseConfig reads it, and returns a store
+// that owns its pool: [Store.Close] closes it.
+//
+// The URL may carry two parameters of its own, removed before connecting:
+// table, as [WithTable], and schema, as [WithSchema]. Options given as
+// arguments are applied after them and win.
+//
+// OpenURL pings the server, so that an unreachable server or a refused login
+// is reported here, and creates the table with [WithCreateSchema]. Its
+// errors wrap the cause.
+func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Option) (*Store[E], error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Error repeats the URL, password included.
+		return nil, errors.New("pgstore: open: malformed URL")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return nil, fmt.Errorf("pgstore: open: scheme %q: want postgres or postgresql", u.Scheme)
+	}
+	q := u.Query()
+	var urlOpts []Option
+	if v := q.Get("table"); q.Has("table") {
+		urlOpts = append(urlOpts, WithTable(v))
+	}
+	if v := q.Get("schema"); q.Has("schema") {
+		urlOpts = append(urlOpts, WithSchema(v))
+	}
+	q.Del("table")
+	q.Del("schema")
+	u.RawQuery = q.Encode()
+	opts = append(urlOpts, opts...)
+	// Check the options before connecting.
+	if _, err := newConfig(opts); err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	pcfg, err := pgxpool.ParseConfig(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("pgstore: open %s: %w", redacted(u), err)
+	}
+	s, err := New[E](ctx, pool, opts...)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	s.ownsPool = true
+	return s, nil
+}
+
+// redacted returns u's host and database, without user or password.
+func redacted(u *url.URL) string {
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
+// Close marks the store closed; Save, Load, Scan, Namespaces and
+// CreateSchema then return [unionstore.ErrClosed]. A store made by
+// [OpenURL] also closes its pool, waiting for connections in use to be
+// returned; a store made by [New] leaves the caller's pool open. Close is
+// safe to call more than once and always returns nil.
+func (s *Store[E]) Close() error {
+	if s.closed.CompareAndSwap(false, true) && s.ownsPool {
+		s.pool.Close()
+	}
+	return nil
+}
+
+// Table returns the quoted, qualified name of the store's table, as it
+// appears in the store's SQL.
+func (s *Store[E]) Table() string { return s.name }
+
+// check returns the error for an operation that cannot start: ctx done or
+// the store closed.
+func (s *Store[E]) check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closed.Load() {
+		return unionstore.ErrClosed
+	}
+	return nil
+}
+
+// wrapCtx makes sure that an error caused by ctx being done wraps ctx.Err(),
+// whatever the driver returned, and that an error after Close wraps
+// [unionstore.ErrClosed].
+func (s *Store[E]) wrapCtx(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	if s.closed.Load() && !errors.Is(err, unionstore.ErrClosed) {
+		return fmt.Errorf("%w: %w", unionstore.ErrClosed, err)
+	}
+	return err
+}

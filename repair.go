@@ -1,0 +1,190 @@
+package unionstore
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+)
+
+// Difference is an entity on which the members of a [Union] disagree: at
+// least one member lacks its latest change or holds an older version.
+type Difference[E Entity] struct {
+	// Latest is the merged winner, as Load returns it.
+	Latest Change[E]
+	// Source is the position of the member Latest came from; among members
+	// holding the same timestamp, the first.
+	Source int
+	// Versions holds what each member has, in the order of New.
+	Versions []Version
+}
+
+// Stale reports whether member i lacks d.Latest or holds an older version
+// of it. A member holding the same timestamp and change type counts as up
+// to date: entities themselves are not compared.
+func (d Difference[E]) Stale(i int) bool { return stale(d.Versions[i], d.Latest) }
+
+// Diff yields, in (kind, id) order, every entity of namespace on which the
+// members disagree, read-only members included. It is the dry run of
+// [Union.Repair] and the check of a migration: a union whose Diff yields
+// nothing holds the same latest changes in every member.
+//
+// Diff streams like [Union.Scan], but it is always strict: any failing
+// member ends it with an error, whatever [DegradedReads] says. The sequence
+// may be walked more than once.
+func (u *Union[E]) Diff(ctx context.Context, namespace string) iter.Seq2[Difference[E], error] {
+	return func(yield func(Difference[E], error) bool) {
+		m, err := u.openMerge(ctx, "diff", namespace, 0)
+		if err != nil {
+			yield(Difference[E]{}, err)
+			return
+		}
+		defer m.close()
+		for {
+			winner, from, ok, err := m.next()
+			if err != nil {
+				yield(Difference[E]{}, err)
+				return
+			}
+			if !ok {
+				return
+			}
+			d := Difference[E]{Latest: winner, Source: from, Versions: m.versions}
+			if !slices.ContainsFunc(m.versions, func(v Version) bool { return stale(v, winner) }) {
+				continue
+			}
+			d.Versions = slices.Clone(m.versions)
+			if !yield(d, nil) {
+				return
+			}
+		}
+	}
+}
+
+// RepairReport says what [Union.Repair] found and wrote.
+type RepairReport struct {
+	Namespace string
+	// Entities counts the entities of the merged state, tombstones
+	// included.
+	Entities int
+	// Stores holds one entry per member, in the order of New.
+	Stores []StoreRepair
+}
+
+// Written returns the number of changes written to all members.
+func (r RepairReport) Written() int {
+	n := 0
+	for _, s := range r.Stores {
+		n += s.Written
+	}
+	return n
+}
+
+// StoreRepair is what [Union.Repair] found and wrote in one member.
+type StoreRepair struct {
+	Index    int
+	Name     string
+	ReadOnly bool
+	// Missing counts the entities the member lacked; Outdated, those it
+	// held in an older version. Read-only members are counted but not
+	// written.
+	Missing, Outdated int
+	// Written counts the changes written to the member.
+	Written int
+	// Err is the member's save error, after which nothing more was
+	// written to it.
+	Err error
+}
+
+// Repair brings every writable member to the merged state of namespace:
+// it writes to each member only the latest changes it lacks or holds in an
+// older version, in batches (see [RepairBatch]), and reports per member what
+// it found and wrote. Read-only members are read, and their changes win
+// like any other's, but are never written: this is the backfill of a
+// migration.
+//
+// Repair streams like [Union.Scan]. Reading is strict: if any member fails
+// to read, Repair stops with an error (what it wrote so far stays written,
+// which is safe: every write is a latest change). A member that fails to
+// save is skipped from then on; Repair goes on with the others and returns
+// the failures joined, each a [*StoreError]. When ctx ends, Repair returns
+// promptly with an error wrapping ctx.Err().
+func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, error) {
+	report := RepairReport{Namespace: namespace, Stores: make([]StoreRepair, len(u.members))}
+	for i, m := range u.members {
+		report.Stores[i] = StoreRepair{Index: i, Name: m.name, ReadOnly: m.readOnly}
+	}
+	m, err := u.openMerge(ctx, "repair", namespace, 0)
+	if err != nil {
+		return report, err
+	}
+	defer m.close()
+	batch := u.opts.repairBatch
+	if batch < 1 {
+		batch = 1000
+	}
+	pending := make([]Changes[E], len(u.members))
+	var failed []*StoreError
+	flush := func(indexes []int) error {
+		results, err := u.run(ctx, "repair", indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
+			return nil, len(pending[i]), u.members[i].store.Save(ctx, pending[i])
+		})
+		for _, r := range results {
+			st := &report.Stores[r.index]
+			if r.err != nil {
+				st.Err = r.err
+				failed = append(failed, r.err)
+			} else {
+				st.Written += len(pending[r.index])
+			}
+			pending[r.index] = pending[r.index][:0]
+		}
+		if err != nil {
+			return fmt.Errorf("unionstore: repair %q: %w", namespace, err)
+		}
+		return nil
+	}
+	for {
+		winner, _, ok, err := m.next()
+		if err != nil {
+			return report, err
+		}
+		if !ok {
+			break
+		}
+		report.Entities++
+		for i, v := range m.versions {
+			if !stale(v, winner) {
+				continue
+			}
+			st := &report.Stores[i]
+			if v.Present {
+				st.Outdated++
+			} else {
+				st.Missing++
+			}
+			if st.ReadOnly || st.Err != nil {
+				continue
+			}
+			pending[i] = append(pending[i], winner)
+			if len(pending[i]) >= batch {
+				if err := flush([]int{i}); err != nil {
+					return report, err
+				}
+			}
+		}
+	}
+	var rest []int
+	for i, p := range pending {
+		if len(p) > 0 {
+			rest = append(rest, i)
+		}
+	}
+	if err := flush(rest); err != nil {
+		return report, err
+	}
+	if len(failed) > 0 {
+		return report, fmt.Errorf("unionstore: repair %q: %w", namespace, joinFailures(failed))
+	}
+	return report, nil
+}

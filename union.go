@@ -1,0 +1,392 @@
+package unionstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Union is a [Store] over several stores, its members. Save writes every
+// change to every writable member; Load reads every member and merges the
+// results, keeping the latest change of each entity. On equal timestamps
+// the member listed first in [New] wins, so the merge is deterministic.
+//
+// By default a Union is strict: Save succeeds only if every writable member
+// succeeds, and Load fails if any member fails. [WriteQuorum] and
+// [DegradedReads] relax this; [ReadOnly] and [Named] set a member's role and
+// name; [ReadRepair] and [Union.Repair] bring members back in step.
+//
+// A Union is safe for concurrent use if its members are. It implements
+// [Scanner] whatever its members do.
+type Union[E Entity] struct {
+	members []member[E]
+	opts    options
+	closed  *atomic.Bool // shared with the unions made by With
+}
+
+var (
+	_ Store[Entity]   = (*Union[Entity])(nil)
+	_ Scanner[Entity] = (*Union[Entity])(nil)
+)
+
+// New returns a union of stores with the default, strict policies. Stores
+// wrapped with [Named] or [ReadOnly] keep their name and role. The order of
+// stores matters only to break ties between equal timestamps: the store
+// listed first wins.
+//
+// A union of no stores is valid but refuses Save and Load with an error
+// wrapping [ErrNoStores], as does Save on a union with no writable store.
+func New[E Entity](stores ...Store[E]) *Union[E] {
+	members := make([]member[E], len(stores))
+	for i, s := range stores {
+		members[i] = asMember(s)
+	}
+	return &Union[E]{members: members, closed: new(atomic.Bool)}
+}
+
+// With returns a union over the same stores with opts applied on top of
+// u's options. The two unions share their stores and their closed state:
+// With is meant to be called once, where the union is made, as in
+// New(a, b).With(WriteQuorum(1)).
+func (u *Union[E]) With(opts ...Option) *Union[E] {
+	c := &Union[E]{members: u.members, opts: u.opts, closed: u.closed}
+	for _, o := range opts {
+		o(&c.opts)
+	}
+	return c
+}
+
+// StoreCount returns the number of members, read-only ones included.
+func (u *Union[E]) StoreCount() int { return len(u.members) }
+
+// Report tells which members failed during an operation that succeeded
+// because of [WriteQuorum] or [DegradedReads], or that failed.
+type Report struct {
+	// Failed holds one error per failed member operation, in member order.
+	Failed []*StoreError
+	// Repaired counts the changes written back by [ReadRepair].
+	Repaired int
+}
+
+// Degraded reports whether any member failed.
+func (r Report) Degraded() bool { return len(r.Failed) > 0 }
+
+// Save writes changes to every writable member concurrently; see
+// [Union.SaveWithReport].
+func (u *Union[E]) Save(ctx context.Context, changes Changes[E]) error {
+	_, err := u.SaveWithReport(ctx, changes)
+	return err
+}
+
+// SaveWithReport validates the batch, stamps changes that have a zero
+// timestamp (every member receives the same stamp), and saves it to every
+// writable member concurrently. It does not stop at the first failure: every
+// writable member is tried, and healthy members get the changes whatever
+// the others do.
+//
+// It succeeds when the write quorum is reached (by default, every writable
+// member). Otherwise its error wraps [ErrQuorum] and, for each failed member,
+// a [*StoreError] naming it and wrapping its error. An invalid batch is
+// refused before any member is written, with an error wrapping
+// [ErrInvalidChange]. When ctx ends first, SaveWithReport returns at once
+// with an error wrapping ctx.Err(), even if a member is still blocked.
+func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Report, error) {
+	if u.closed.Load() {
+		return Report{}, ErrClosed
+	}
+	if err := changes.Validate(); err != nil {
+		return Report{}, fmt.Errorf("unionstore: save: %w", err)
+	}
+	writable := u.indexes(func(m member[E]) bool { return !m.readOnly })
+	if len(writable) == 0 {
+		return Report{}, fmt.Errorf("unionstore: save: %w: the union has %d stores and none is writable", ErrNoStores, len(u.members))
+	}
+	changes = withStamps(changes)
+	if err := ctx.Err(); err != nil {
+		return Report{}, fmt.Errorf("unionstore: save: %w", err)
+	}
+	if len(changes) == 0 {
+		return Report{}, nil
+	}
+	results, err := u.run(ctx, "save", writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+		return nil, len(changes), u.members[i].store.Save(ctx, changes)
+	})
+	var report Report
+	report.Failed = failures(results)
+	if err != nil {
+		return report, fmt.Errorf("unionstore: save: %w", err)
+	}
+	need := quorum(u.opts.writeQuorum, len(writable))
+	if ok := len(writable) - len(report.Failed); ok < need {
+		return report, fmt.Errorf("unionstore: save: %w: %d of %d writable stores succeeded, %d needed: %w",
+			ErrQuorum, ok, len(writable), need, joinFailures(report.Failed))
+	}
+	return report, nil
+}
+
+// Load returns the merged changes of namespace; see [Union.LoadWithReport].
+func (u *Union[E]) Load(ctx context.Context, namespace string) (Changes[E], error) {
+	changes, _, err := u.LoadWithReport(ctx, namespace)
+	return changes, err
+}
+
+// LoadWithReport loads namespace from every member concurrently and merges
+// the results: the latest change of each entity, tombstones included, sorted
+// by kind and id, with ties between equal timestamps going to the member
+// listed first. The result belongs to the caller.
+//
+// By default any failing member fails the load, with an error wrapping
+// [ErrQuorum] and a [*StoreError] per failed member. With [DegradedReads]
+// the load succeeds when enough members answered, and the report names the
+// others. With [ReadRepair] the merged changes are written back to the
+// writable members that lacked them before LoadWithReport returns. When ctx
+// ends first, it returns at once with an error wrapping ctx.Err().
+//
+// Memory: every member's result is held at once, and the merge adds the
+// merged result. To merge without holding everything, use [Union.Scan].
+func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Changes[E], Report, error) {
+	var report Report
+	if err := u.checkRead(ctx); err != nil {
+		return nil, report, fmt.Errorf("unionstore: load: %w", err)
+	}
+	all := u.indexes(func(member[E]) bool { return true })
+	results, err := u.run(ctx, "load", all, u.loadMember(namespace))
+	report.Failed = failures(results)
+	if err != nil {
+		return nil, report, fmt.Errorf("unionstore: load: %w", err)
+	}
+	need := quorum(u.opts.readQuorum, len(all))
+	if ok := len(all) - len(report.Failed); ok < need {
+		return nil, report, fmt.Errorf("unionstore: load %q: %w: %d of %d stores answered, %d needed: %w",
+			namespace, ErrQuorum, ok, len(all), need, joinFailures(report.Failed))
+	}
+
+	var cursors []*cursor[E]
+	size := 0
+	for _, r := range results { // results are in member order
+		if r.err == nil {
+			cursors = append(cursors, sliceCursor(r.index, r.changes))
+			size = max(size, len(r.changes))
+		}
+	}
+	m, _ := newMerger(len(u.members), cursors, func(_ *cursor[E], err error) error { return err })
+	out := make(Changes[E], 0, size)
+	repairs := make([]Changes[E], len(u.members))
+	for {
+		winner, _, ok, _ := m.next() // slice cursors do not fail
+		if !ok {
+			break
+		}
+		out = append(out, winner)
+		if !u.opts.readRepair {
+			continue
+		}
+		for _, c := range cursors {
+			if !u.members[c.index].readOnly && stale(m.versions[c.index], winner) {
+				repairs[c.index] = append(repairs[c.index], winner)
+			}
+		}
+	}
+	if u.opts.readRepair {
+		u.writeRepairs(ctx, repairs, &report)
+	}
+	return out, report, nil
+}
+
+// writeRepairs saves repairs[i] to member i concurrently and records the
+// outcome in report.
+func (u *Union[E]) writeRepairs(ctx context.Context, repairs []Changes[E], report *Report) {
+	var targets []int
+	for i, r := range repairs {
+		if len(r) > 0 {
+			targets = append(targets, i)
+		}
+	}
+	if len(targets) == 0 {
+		return
+	}
+	results, err := u.run(ctx, "repair", targets, func(ctx context.Context, i int) (Changes[E], int, error) {
+		return nil, len(repairs[i]), u.members[i].store.Save(ctx, repairs[i])
+	})
+	for _, r := range results {
+		if r.err == nil {
+			report.Repaired += len(repairs[r.index])
+		}
+	}
+	report.Failed = append(report.Failed, failures(results)...)
+	if err != nil {
+		report.Failed = append(report.Failed, &StoreError{Index: -1, Op: "repair", Err: err})
+	}
+}
+
+// Scan merges the members' changes of namespace as a stream, in the order
+// and with the tie-breaks of [Union.Load]. Members that implement [Scanner]
+// are streamed, so that when all of them do, memory grows with the number of
+// members and not with the number of entities; other members are loaded
+// whole first. [DegradedReads] applies: a member that fails, at the start or
+// midway, is dropped while enough members remain, and the stream goes on
+// with the others. [ReadRepair] does not apply.
+//
+// The sequence may be walked more than once; each walk reads the members
+// afresh. A member's Scan must honour ctx for Scan to end promptly.
+func (u *Union[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change[E], error] {
+	return func(yield func(Change[E], error) bool) {
+		m, err := u.openMerge(ctx, "scan", namespace, u.opts.readQuorum)
+		if err != nil {
+			yield(Change[E]{}, err)
+			return
+		}
+		defer m.close()
+		for {
+			winner, _, ok, err := m.next()
+			if err != nil {
+				yield(Change[E]{}, err)
+				return
+			}
+			if !ok || !yield(winner, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Close closes every member concurrently, even when some fail, and returns
+// their errors joined, each a [*StoreError]. Later calls return nil; after
+// Close, Save, Load, Scan and Repair return [ErrClosed].
+func (u *Union[E]) Close() error {
+	if !u.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	all := u.indexes(func(member[E]) bool { return true })
+	results, _ := u.run(context.Background(), "close", all, func(_ context.Context, i int) (Changes[E], int, error) {
+		return nil, 0, u.members[i].store.Close()
+	})
+	if f := failures(results); len(f) > 0 {
+		return fmt.Errorf("unionstore: close: %w", joinFailures(f))
+	}
+	return nil
+}
+
+// loadMember returns the operation that loads namespace from one member,
+// sorted and compacted for the merge.
+func (u *Union[E]) loadMember(namespace string) func(context.Context, int) (Changes[E], int, error) {
+	return func(ctx context.Context, i int) (Changes[E], int, error) {
+		changes, err := u.members[i].store.Load(ctx, namespace)
+		if err != nil {
+			return nil, 0, err
+		}
+		changes, err = sortedForMerge(changes)
+		return changes, len(changes), err
+	}
+}
+
+func (u *Union[E]) checkRead(ctx context.Context) error {
+	if u.closed.Load() {
+		return ErrClosed
+	}
+	if len(u.members) == 0 {
+		return fmt.Errorf("%w: the union has no stores to read", ErrNoStores)
+	}
+	return ctx.Err()
+}
+
+func (u *Union[E]) indexes(keep func(member[E]) bool) []int {
+	var out []int
+	for i, m := range u.members {
+		if keep(m) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// quorum returns how many of n must succeed for a configured quorum q.
+func quorum(q, n int) int {
+	if q < 1 || q > n {
+		return n
+	}
+	return q
+}
+
+// result is the outcome of one member's operation.
+type result[E Entity] struct {
+	index   int
+	changes Changes[E]
+	err     *StoreError
+}
+
+func failures[E Entity](results []result[E]) []*StoreError {
+	var out []*StoreError
+	for _, r := range results {
+		if r.err != nil {
+			out = append(out, r.err)
+		}
+	}
+	return out
+}
+
+func joinFailures(failed []*StoreError) error {
+	errs := make([]error, len(failed))
+	for i, f := range failed {
+		errs[i] = f
+	}
+	return errors.Join(errs...)
+}
+
+// run calls op on the members at indexes concurrently and returns their
+// results in member order. When ctx ends before every member has answered,
+// run returns at once with the results so far and an error that wraps
+// ctx.Err() and names the members still running; their goroutines finish on
+// their own and their results are dropped.
+func (u *Union[E]) run(ctx context.Context, op string, indexes []int, fn func(ctx context.Context, i int) (Changes[E], int, error)) ([]result[E], error) {
+	done := make(chan result[E], len(indexes)) // buffered: late answers never block
+	for _, i := range indexes {
+		go func() {
+			m := u.members[i]
+			start := time.Now()
+			changes, count, err := fn(ctx, i)
+			u.observe(Event{Op: op, Index: i, Name: m.name, Count: count, Duration: time.Since(start), Err: err})
+			r := result[E]{index: i, changes: changes}
+			if err != nil {
+				r.err = &StoreError{Index: i, Name: m.name, Op: op, Err: err}
+			}
+			done <- r
+		}()
+	}
+	byIndex := make(map[int]result[E], len(indexes))
+	for len(byIndex) < len(indexes) {
+		select {
+		case r := <-done:
+			byIndex[r.index] = r
+		case <-ctx.Done():
+			var waiting []string
+			for _, i := range indexes {
+				if _, ok := byIndex[i]; !ok {
+					waiting = append(waiting, u.members[i].label(i))
+				}
+			}
+			return ordered(indexes, byIndex), fmt.Errorf("%w (still waiting for %s)", ctx.Err(), strings.Join(waiting, ", "))
+		}
+	}
+	return ordered(indexes, byIndex), nil
+}
+
+func ordered[E Entity](indexes []int, byIndex map[int]result[E]) []result[E] {
+	out := make([]result[E], 0, len(byIndex))
+	for _, i := range indexes {
+		if r, ok := byIndex[i]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (u *Union[E]) observe(e Event) {
+	if u.opts.observer != nil {
+		u.opts.observer(e)
+	}
+}
