@@ -1,0 +1,151 @@
+package pgstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/pgstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// urlVar names the environment variable that points the tests at a server.
+const urlVar = "UNIONSTORE_POSTGRES_URL"
+
+const defaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+func serverURL() string {
+	if u := os.Getenv(urlVar); u != "" {
+		return u
+	}
+	return defaultURL
+}
+
+var admin struct {
+	once sync.Once
+	pool *pgxpool.Pool
+	err  error
+}
+
+// adminPool returns a pool shared by the tests for setting up and checking
+// tables. It skips the test when no server is reachable, or fails it when
+// the CI variable is set.
+func adminPool(tb testing.TB) *pgxpool.Pool {
+	tb.Helper()
+	admin.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		pool, err := pgxpool.New(ctx, serverURL())
+		if err == nil {
+			err = pool.Ping(ctx)
+		}
+		if err != nil {
+			admin.err = err
+			return
+		}
+		admin.pool = pool
+	})
+	if admin.err != nil {
+		msg := fmt.Sprintf("no PostgreSQL server at %s (set %s to another URL): %v", urlVar, urlVar, admin.err)
+		if os.Getenv("CI") != "" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	return admin.pool
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if admin.pool != nil {
+		admin.pool.Close()
+	}
+	os.Exit(code)
+}
+
+// newTable returns the name of a table unique to the test, dropped when the
+// test ends.
+func newTable(tb testing.TB) string {
+	tb.Helper()
+	pool := adminPool(tb)
+	name := "unionstore_test_" + randomHex(6)
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := pool.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{name}.Sanitize()); err != nil {
+			tb.Errorf("drop table %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newPool returns a pool of its own, closed when the test ends, whose
+// connections carry appName so that the test can find their backends.
+func newPool(tb testing.TB, appName string) *pgxpool.Pool {
+	tb.Helper()
+	adminPool(tb)
+	cfg, err := pgxpool.ParseConfig(serverURL())
+	if err != nil {
+		tb.Fatalf("parse %s: %v", urlVar, err)
+	}
+	if appName != "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = appName
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		tb.Fatalf("pgxpool.NewWithConfig: %v", err)
+	}
+	tb.Cleanup(pool.Close)
+	return pool
+}
+
+// newStore returns a store on a fresh table of its own, on the shared pool.
+func newStore(tb testing.TB, opts ...pgstore.Option) *pgstore.Store[storetest.Item] {
+	tb.Helper()
+	return newStoreOn(tb, adminPool(tb), newTable(tb), opts...)
+}
+
+// newStoreOn returns a store on table through pool, creating the table.
+func newStoreOn(tb testing.TB, pool *pgxpool.Pool, table string, opts ...pgstore.Option) *pgstore.Store[storetest.Item] {
+	tb.Helper()
+	opts = append([]pgstore.Option{pgstore.WithTable(table), pgstore.WithCreateSchema()}, opts...)
+	s, err := pgstore.New[storetest.Item](context.Background(), pool, opts...)
+	if err != nil {
+		tb.Fatalf("New: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// rowCount returns the number of rows in table.
+func rowCount(tb testing.TB, table string) int {
+	tb.Helper()
+	var n int
+	err := adminPool(tb).QueryRow(context.Background(), "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()).Scan(&n)
+	if err != nil {
+		tb.Fatalf("count rows of %s: %v", table, err)
+	}
+	return n
+}
+
+func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
+	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
+}
+
+var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
+
+func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Nanosecond) }
