@@ -34,3 +34,5 @@ func TestConformance(t *testing.T) {
 		return openAt(t, closed.(*boltstore.Store[storetest.Item]).Path())
 	}))
 }
+
+func boltstoreNoSync() []boltstore.Option { return []boltstore.Option{boltstore.WithNoSync()} }

@@ -1,0 +1,87 @@
+package boltstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+var benchBatches = []int{1, 100, 10000}
+
+func benchChanges(n, offset int) unionstore.Changes[storetest.Item] {
+	out := make(unionstore.Changes[storetest.Item], n)
+	ts := time.Unix(1700000000, 0)
+	for i := range out {
+		out[i] = unionstore.Change[storetest.Item]{
+			Namespace:  "bench",
+			ChangeType: unionstore.ChangeTypeSet,
+			Entity:     storetest.Item{Kind: "customer", ID: fmt.Sprintf("c-%09d", offset+i), Value: "a customer record of moderate size", N: i},
+			Timestamp:  ts.Add(time.Duration(offset + i)),
+		}
+	}
+	return out
+}
+
+// BenchmarkSave saves batches of new entities, each batch one synced
+// transaction. Per-change throughput is reported as changes/s.
+func BenchmarkSave(b *testing.B) {
+	for _, n := range benchBatches {
+		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			s := open(b)
+			ctx := context.Background()
+			batches := make([]unionstore.Changes[storetest.Item], 0, b.N)
+			for i := range b.N {
+				batches = append(batches, benchChanges(n, i*n))
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				if err := s.Save(ctx, batches[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "changes/s")
+		})
+	}
+}
+
+// BenchmarkLoad loads a namespace of 100k entities, with Load and with
+// Scan.
+func BenchmarkLoad(b *testing.B) {
+	const n = 100000
+	s := open(b)
+	ctx := context.Background()
+	for i := 0; i < n; i += 10000 {
+		if err := s.Save(ctx, benchChanges(10000, i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("load/entities=100k", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			got, err := s.Load(ctx, "bench")
+			if err != nil || len(got) != n {
+				b.Fatalf("Load = %d, %v", len(got), err)
+			}
+		}
+	})
+	b.Run("scan/entities=100k", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			count := 0
+			for _, err := range s.Scan(ctx, "bench") {
+				if err != nil {
+					b.Fatal(err)
+				}
+				count++
+			}
+			if count != n {
+				b.Fatalf("Scan = %d", count)
+			}
+		}
+	})
+}

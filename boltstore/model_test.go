@@ -1,0 +1,138 @@
+package boltstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// TestMatchesMemory applies the same random batches to a bolt store and to
+// the in-memory reference store and compares Load, Scan and Namespaces.
+func TestMatchesMemory(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(7, 11))
+	s := open(t, boltstoreNoSync()...)
+	ref := unionstore.NewMemory[storetest.Item]()
+	namespaces := []string{"a", "b", "b\x00", "ü"}
+	for round := range 60 {
+		var batch unionstore.Changes[storetest.Item]
+		for range 1 + r.IntN(40) {
+			c := item(namespaces[r.IntN(len(namespaces))], fmt.Sprint("k", r.IntN(3)), fmt.Sprint(r.IntN(200)), fmt.Sprint(round), r.IntN(50))
+			c.Timestamp = c.Timestamp.Add(time.Duration(r.IntN(3)))
+			if r.IntN(4) == 0 {
+				c.ChangeType = unionstore.ChangeTypeUnset
+			}
+			batch = append(batch, c)
+		}
+		if err := s.Save(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if err := ref.Save(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ns := range namespaces {
+		want, _ := ref.Load(ctx, ns)
+		got, err := s.Load(ctx, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(describe(got), describe(want)) {
+			t.Fatalf("Load(%q) differs from the reference:\ngot  %v\nwant %v", ns, describe(got), describe(want))
+		}
+		var scanned unionstore.Changes[storetest.Item]
+		for c, err := range s.Scan(ctx, ns) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			scanned = append(scanned, c)
+		}
+		if !slices.Equal(describe(scanned), describe(want)) {
+			t.Fatalf("Scan(%q) differs from the reference", ns)
+		}
+	}
+	got, err := s.Namespaces(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := ref.Namespaces(ctx)
+	if !slices.Equal(got, want) {
+		t.Fatalf("Namespaces = %+v, want %+v", got, want)
+	}
+}
+
+func describe(changes unionstore.Changes[storetest.Item]) []string {
+	out := make([]string, len(changes))
+	for i, c := range changes {
+		out[i] = fmt.Sprintf("%s/%s/%s %s %q %d", c.Namespace, c.Entity.Kind, c.Entity.ID, c.ChangeType, c.Entity.Value, c.Timestamp.UnixNano())
+	}
+	return out
+}
+
+// TestScanSavesInLoopBody walks more than one page while saving to the same
+// store from the loop body: Scan must not hold a transaction across yields.
+func TestScanSavesInLoopBody(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	var in unionstore.Changes[storetest.Item]
+	for i := range 1000 {
+		in = append(in, item("ns", "k", fmt.Sprintf("%04d", i), "v", 1))
+	}
+	if err := s.Save(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	var prev string
+	for c, err := range s.Scan(ctx, "ns") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Entity.ID <= prev {
+			t.Fatalf("Scan yielded %q after %q", c.Entity.ID, prev)
+		}
+		prev = c.Entity.ID
+		n++
+		// Grow the file as we go, which makes bbolt remap it.
+		big := item("other", "k", fmt.Sprint(n), string(make([]byte, 4096)), 1)
+		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{big}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n != 1000 {
+		t.Fatalf("Scan yielded %d changes, want 1000", n)
+	}
+}
+
+// TestCloseDuringScan closes the store from the loop body of a Scan.
+func TestCloseDuringScan(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	var in unionstore.Changes[storetest.Item]
+	for i := range 600 {
+		in = append(in, item("ns", "k", fmt.Sprintf("%04d", i), "v", 1))
+	}
+	if err := s.Save(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	var last error
+	n := 0
+	for _, err := range s.Scan(ctx, "ns") {
+		if err != nil {
+			last = err
+			break
+		}
+		if n++; n == 10 {
+			s.Close()
+		}
+	}
+	if n >= 600 || !errors.Is(last, unionstore.ErrClosed) {
+		t.Fatalf("Scan after Close yielded %d changes and ended with %v, want ErrClosed before the end", n, last)
+	}
+}
