@@ -53,7 +53,7 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 	changes = changes.Stamped()
 	for i := range changes {
 		if err := checkChange(&changes[i]); err != nil {
-			return fmt.Errorf("pgstore: save to %s: change %d: %w", s.name, i, err)
+			return fmt.Errorf("pgstore: save to %s: %w: change %d: %v", s.name, unionstore.ErrInvalidChange, i, err)
 		}
 	}
 	// PostgreSQL refuses to update one row twice in one statement.
@@ -77,14 +77,14 @@ func checkChange[E unionstore.Entity](c *unionstore.Change[E]) error {
 	ns, kind, id := c.Key()
 	for _, f := range [...]struct{ name, value string }{{"namespace", ns}, {"kind", kind}, {"id", id}} {
 		if strings.IndexByte(f.value, 0) >= 0 {
-			return fmt.Errorf("%w: %s %q holds a NUL byte, which PostgreSQL text cannot store", unionstore.ErrInvalidChange, f.name, f.value)
+			return fmt.Errorf("%s %q holds a NUL byte, which PostgreSQL text cannot store", f.name, f.value)
 		}
 		if !utf8.ValidString(f.value) {
-			return fmt.Errorf("%w: %s %q is not valid UTF-8, which PostgreSQL text cannot store", unionstore.ErrInvalidChange, f.name, f.value)
+			return fmt.Errorf("%s %q is not valid UTF-8, which PostgreSQL text cannot store", f.name, f.value)
 		}
 	}
 	if c.Timestamp.Before(minTime) || c.Timestamp.After(maxTime) {
-		return fmt.Errorf("%w: timestamp %v is outside the range of Unix nanoseconds in an int64", unionstore.ErrInvalidChange, c.Timestamp)
+		return fmt.Errorf("timestamp %v is outside the range of Unix nanoseconds in an int64", c.Timestamp)
 	}
 	return nil
 }
