@@ -9,30 +9,30 @@ import (
 // with [errors.Is]: returned errors wrap them with the place that failed.
 var (
 	// ErrClosed is returned by Save, Load and Scan after Close.
-	ErrClosed = errors.New("unionstore: store is closed")
+	ErrClosed = errors.New("store is closed")
 
 	// ErrInvalidChange is wrapped by the error for a batch that holds an
 	// invalid change: a nil entity, an empty namespace or id, or an unknown
 	// change type. Such a batch is rejected whole.
-	ErrInvalidChange = errors.New("unionstore: invalid change")
+	ErrInvalidChange = errors.New("invalid change")
 
 	// ErrReadOnly is returned by Save on a store wrapped with [ReadOnly].
-	ErrReadOnly = errors.New("unionstore: store is read-only")
+	ErrReadOnly = errors.New("store is read-only")
 
 	// ErrNoStores is returned by a [Union] asked to save with no writable
 	// member, or to load with no member at all.
-	ErrNoStores = errors.New("unionstore: no stores")
+	ErrNoStores = errors.New("no stores")
 
 	// ErrQuorum is wrapped by the error of a [Union] operation that fewer
 	// members completed than its quorum requires.
-	ErrQuorum = errors.New("unionstore: quorum not reached")
+	ErrQuorum = errors.New("quorum not reached")
 
 	// ErrDecode is wrapped by [DecodeError].
-	ErrDecode = errors.New("unionstore: cannot decode entity")
+	ErrDecode = errors.New("cannot decode entity")
 
 	// ErrUnknownKind is returned by a [KindCodec] or a [Manager] for a kind
 	// that nothing was registered for.
-	ErrUnknownKind = errors.New("unionstore: unknown kind")
+	ErrUnknownKind = errors.New("unknown kind")
 )
 
 // StoreError is the error of one member of a [Union]. It names the member by

@@ -1,9 +1,12 @@
 package unionstore
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"iter"
-		"time"
+	"reflect"
+	"time"
 )
 
 // cursor walks one member's changes of a namespace in (kind, id) order.
@@ -82,6 +85,7 @@ type Version struct {
 type merger[E Entity] struct {
 	cursors  []*cursor[E]
 	versions []Version // per member of the union, reused between steps
+	entities []E       // per member: the entity of its version
 	// onError decides what a failing cursor does to the merge: it returns
 	// nil to drop the cursor and go on, or the error that ends the merge.
 	onError func(c *cursor[E], err error) error
@@ -89,7 +93,7 @@ type merger[E Entity] struct {
 }
 
 func newMerger[E Entity](members int, cursors []*cursor[E], onError func(*cursor[E], error) error) (*merger[E], error) {
-	m := &merger[E]{cursors: cursors, versions: make([]Version, members), onError: onError}
+	m := &merger[E]{cursors: cursors, versions: make([]Version, members), entities: make([]E, members), onError: onError}
 	for _, c := range cursors {
 		if err := c.advance(); err != nil {
 			if err := m.onError(c, err); err != nil {
@@ -115,6 +119,7 @@ func (m *merger[E]) next() (winner Change[E], from int, ok bool, err error) {
 		return winner, 0, false, nil
 	}
 	clear(m.versions)
+	clear(m.entities)
 	kind, id := low.kind, low.id
 	from = -1
 	// Cursors are in member order, so a later member replaces the winner
@@ -125,6 +130,7 @@ func (m *merger[E]) next() (winner Change[E], from int, ok bool, err error) {
 			continue
 		}
 		m.versions[c.index] = Version{Present: true, ChangeType: c.head.ChangeType, Timestamp: c.head.Timestamp}
+		m.entities[c.index] = c.head.Entity
 		if from < 0 || c.head.Timestamp.After(winner.Timestamp) {
 			winner, from = c.head, c.index
 		}
@@ -146,13 +152,33 @@ func (m *merger[E]) close() {
 	}
 }
 
-// stale reports whether a member holding v lacks the winner or holds an
-// older version of it. A member holding the winner's timestamp and change
-// type is up to date: entities are not compared, since E need not be
-// comparable.
-func stale[E Entity](v Version, winner Change[E]) bool {
-	return !v.Present || v.Timestamp.Before(winner.Timestamp) ||
-		(v.Timestamp.Equal(winner.Timestamp) && v.ChangeType != winner.ChangeType)
+// stale reports whether member i, after a call to next that returned winner
+// from member from, lacks the winner or holds an older version of it. A
+// version with the same timestamp and change type is older when its entity
+// differs from the winner's: a member that lost a tie must take the winner
+// too, so that every member returns the same entity.
+func (m *merger[E]) stale(i, from int, winner Change[E]) bool {
+	v := m.versions[i]
+	switch {
+	case !v.Present || v.Timestamp.Before(winner.Timestamp) || v.ChangeType != winner.ChangeType:
+		return true
+	case i == from:
+		return false
+	}
+	return !sameEntity(m.entities[i], winner.Entity)
+}
+
+// sameEntity compares entities by their JSON encoding, which survives a
+// round trip through a store where == and reflect.DeepEqual may not (a
+// time's location, a nil slice). Entities that JSON cannot encode are
+// compared with reflect.DeepEqual.
+func sameEntity[E Entity](a, b E) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	if errA != nil || errB != nil {
+		return reflect.DeepEqual(a, b)
+	}
+	return bytes.Equal(ja, jb)
 }
 
 // sortedForMerge returns a member's loaded changes sorted by (kind, id) with

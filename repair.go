@@ -17,12 +17,14 @@ type Difference[E Entity] struct {
 	Source int
 	// Versions holds what each member has, in the order of New.
 	Versions []Version
+	stale    []bool
 }
 
 // Stale reports whether member i lacks d.Latest or holds an older version
-// of it. A member holding the same timestamp and change type counts as up
-// to date: entities themselves are not compared.
-func (d Difference[E]) Stale(i int) bool { return stale(d.Versions[i], d.Latest) }
+// of it. A member holding a version with the same timestamp and change type
+// is stale when its entity differs from d.Latest's, compared by their JSON
+// encoding: it lost the tie to a member listed before it.
+func (d Difference[E]) Stale(i int) bool { return d.stale[i] }
 
 // Diff yields, in (kind, id) order, every entity of namespace on which the
 // members disagree, read-only members included. It is the dry run of
@@ -49,11 +51,19 @@ func (u *Union[E]) Diff(ctx context.Context, namespace string) iter.Seq2[Differe
 			if !ok {
 				return
 			}
-			d := Difference[E]{Latest: winner, Source: from, Versions: m.versions}
-			if !slices.ContainsFunc(m.versions, func(v Version) bool { return stale(v, winner) }) {
+			var staleness []bool
+			for i := range m.versions {
+				if m.stale(i, from, winner) {
+					if staleness == nil {
+						staleness = make([]bool, len(m.versions))
+					}
+					staleness[i] = true
+				}
+			}
+			if staleness == nil {
 				continue
 			}
-			d.Versions = slices.Clone(m.versions)
+			d := Difference[E]{Latest: winner, Source: from, Versions: slices.Clone(m.versions), stale: staleness}
 			if !yield(d, nil) {
 				return
 			}
@@ -98,7 +108,7 @@ type StoreRepair struct {
 
 // Repair brings every writable member to the merged state of namespace:
 // it writes to each member only the latest changes it lacks or holds in an
-// older version, in batches (see [RepairBatch]), and reports per member what
+// older version (or, on equal timestamps, a different entity), in batches (see [RepairBatch]), and reports per member what
 // it found and wrote. Read-only members are read, and their changes win
 // like any other's, but are never written: this is the backfill of a
 // migration.
@@ -145,7 +155,7 @@ func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, 
 		return nil
 	}
 	for {
-		winner, _, ok, err := m.next()
+		winner, from, ok, err := m.next()
 		if err != nil {
 			return report, err
 		}
@@ -154,7 +164,7 @@ func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, 
 		}
 		report.Entities++
 		for i, v := range m.versions {
-			if !stale(v, winner) {
+			if !m.stale(i, from, winner) {
 				continue
 			}
 			st := &report.Stores[i]

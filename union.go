@@ -177,7 +177,7 @@ func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Change
 	out := make(Changes[E], 0, size)
 	repairs := make([]Changes[E], len(u.members))
 	for {
-		winner, _, ok, _ := m.next() // slice cursors do not fail
+		winner, from, ok, _ := m.next() // slice cursors do not fail
 		if !ok {
 			break
 		}
@@ -186,7 +186,7 @@ func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Change
 			continue
 		}
 		for _, c := range cursors {
-			if !u.members[c.index].readOnly && stale(m.versions[c.index], winner) {
+			if !u.members[c.index].readOnly && m.stale(c.index, from, winner) {
 				repairs[c.index] = append(repairs[c.index], winner)
 			}
 		}

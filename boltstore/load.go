@@ -172,10 +172,26 @@ func (s *Store[E]) decode(namespace string, k, v []byte, alias bool) (unionstore
 	if err != nil {
 		return ch, derr(err)
 	}
-	if k2, id2 := e.CompactionKey(); k2 != kind || id2 != id {
-		return ch, derr(fmt.Errorf("entity decodes with kind %q id %q", k2, id2))
+	if err := checkKey(e, kind, id); err != nil {
+		return ch, derr(err)
 	}
 	return unionstore.Change[E]{Namespace: namespace, ChangeType: h.changeType, Entity: e, Timestamp: h.time()}, nil
+}
+
+// checkKey makes sure that the decoded entity has the identity it was
+// stored under: a payload without the fields CompactionKey reads would
+// otherwise come back as another entity. A codec may return a nil pointer
+// (JSON null), whose CompactionKey may panic.
+func checkKey[E unionstore.Entity](e E, kind, id string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoded entity's CompactionKey panicked: %v", r)
+		}
+	}()
+	if k2, id2 := e.CompactionKey(); k2 != kind || id2 != id {
+		return fmt.Errorf("entity decodes with kind %q id %q, not the kind and id it was stored under", k2, id2)
+	}
+	return nil
 }
 
 // maxDecodeErrors is how many decode errors Load and Scan report one by one.
