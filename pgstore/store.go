@@ -42,16 +42,9 @@ func New[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts ...O
 	if pool == nil {
 		return nil, errors.New("pgstore: nil pool")
 	}
-	c, err := newConfig(opts)
+	c, codec, err := configure[E](opts)
 	if err != nil {
 		return nil, err
-	}
-	codec := unionstore.JSONCodec[E]()
-	if c.codec != nil {
-		var ok bool
-		if codec, ok = c.codec.(unionstore.Codec[E]); !ok {
-			return nil, fmt.Errorf("pgstore: codec %T does not encode the store's entity type", c.codec)
-		}
 	}
 	name := c.qualifiedName()
 	s := &Store[E]{
@@ -84,6 +77,22 @@ FROM %s GROUP BY namespace ORDER BY namespace`, name),
 		}
 	}
 	return s, nil
+}
+
+// configure applies opts and returns the codec they set, or the default.
+func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E], error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return config{}, nil, err
+	}
+	if c.codec == nil {
+		return c, unionstore.JSONCodec[E](), nil
+	}
+	codec, ok := c.codec.(unionstore.Codec[E])
+	if !ok {
+		return config{}, nil, fmt.Errorf("pgstore: codec %T does not encode the store's entity type", c.codec)
+	}
+	return c, codec, nil
 }
 
 // OpenURL connects to the PostgreSQL server at rawURL, a postgres:// or
@@ -119,7 +128,7 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 	u.RawQuery = q.Encode()
 	opts = append(urlOpts, opts...)
 	// Check the options before connecting.
-	if _, err := newConfig(opts); err != nil {
+	if _, _, err := configure[E](opts); err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
 	pcfg, err := pgxpool.ParseConfig(u.String())
