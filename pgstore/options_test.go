@@ -87,7 +87,9 @@ func TestHostileTableNameIsQuoted(t *testing.T) {
 		t.Fatalf("create %s: %v", victim, err)
 	}
 	hostile := fmt.Sprintf(`x"; DROP TABLE %s; --`, victim)
-	t.Cleanup(func() { _, _ = pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+pgx.Identifier{hostile}.Sanitize()) })
+	t.Cleanup(func() {
+		_, _ = pool.Exec(context.Background(), "DROP TABLE IF EXISTS "+pgx.Identifier{hostile}.Sanitize())
+	})
 	s := newStoreOn(t, pool, hostile)
 	in := unionstore.Changes[storetest.Item]{set("ns", "k", "a", "v", at(1))}
 	if err := s.Save(ctx, in); err != nil {

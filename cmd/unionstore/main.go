@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+)
+
+// Exit statuses, as diff(1) has them.
+const (
+	exitOK      = 0 // done; for check, the stores are equal
+	exitDiffer  = 1 // check found differences
+	exitFailure = 2 // bad usage, bad address, unreadable store, failed command
+)
+
+// env is what a command runs with.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// progress is true when stderr is a terminal that can show a progress
+	// bar.
+	progress bool
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"put", "write records, one from the arguments or many as JSON lines", runPut},
+		{"unset", "write tombstones that delete records", runUnset},
+		{"load", "show the merged state of a namespace across stores", runLoad},
+		{"namespaces", "list the namespaces of each store, with counts", runNamespaces},
+		{"check", "compare stores and list what is missing or older in each", runCheck},
+		{"sync", "copy what the destination lacks or holds older, from a source", runSync},
+		{"repair", "bring every given store to the merged state", runRepair},
+		{"demo", "run a small migration from an old store to a new one", runDemo},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, progress: isTerminal(os.Stderr)}
+	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+// run runs the command line args and returns the exit status.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		if len(args) > 1 {
+			return run(ctx, e, []string{args[1], "--help"})
+		}
+		usage(e.stderr)
+		if len(args) == 0 {
+			return exitFailure
+		}
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		switch {
+		case err == nil:
+			return exitOK
+		case errors.Is(err, flag.ErrHelp):
+			return exitOK
+		case errors.Is(err, errDiffer):
+			return exitDiffer
+		}
+		fmt.Fprintf(e.stderr, "unionstore %s: %v\n", c.name, err)
+		return exitFailure
+	}
+	fmt.Fprintf(e.stderr, "unionstore: unknown command %q; run 'unionstore help' for the list\n", args[0])
+	return exitFailure
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `unionstore looks inside stores, compares them and copies between them.
+
+Usage:
+  unionstore <command> [flags] [arguments]
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+A store address is a bolt file path (or bolt://PATH). Entities are JSON
+records: a kind, an id and a JSON body.
+
+Exit status: 0 done (for check: the stores are equal), 1 check found
+differences, 2 error.
+
+Run 'unionstore <command> --help' for a command's flags and examples.
+`)
+}
+
+// errDiffer is returned by check when the stores differ, after it printed
+// the differences.
+var errDiffer = errors.New("stores differ")
+
+// usageError is an error in how the command was called.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// newFlags returns a flag set whose --help shows synopsis, description
+// and examples.
+func newFlags(e *env, name, synopsis, description, examples string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: unionstore %s %s\n\n%s\n", name, synopsis, strings.TrimSpace(description))
+		var flags strings.Builder
+		fs.SetOutput(&flags)
+		fs.PrintDefaults()
+		fs.SetOutput(w)
+		if flags.Len() > 0 {
+			fmt.Fprintf(w, "\nFlags:\n%s", strings.ReplaceAll(flags.String(), "  -", "  --"))
+		}
+		fmt.Fprintf(w, "\nExamples:\n%s\n", strings.TrimRight(examples, "\n"))
+	}
+	return fs
+}
+
+// parse parses flags placed anywhere among the arguments and returns the
+// positional arguments. Everything after "--" is positional.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{err}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// addrList is a repeatable --store flag.
+type addrList []string
+
+func (a *addrList) String() string { return strings.Join(*a, ",") }
+
+func (a *addrList) Set(s string) error {
+	*a = append(*a, s)
+	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
