@@ -17,8 +17,6 @@ const schemaSQL = `CREATE TABLE IF NOT EXISTS %s (
 	change_type text NOT NULL CHECK (change_type IN ('set', 'unset')),
 	-- Unix nanoseconds: orders the versions of an entity exactly.
 	ts          bigint NOT NULL,
-	-- ts for people to read, rounded to microseconds; never used to order.
-	changed_at  timestamptz GENERATED ALWAYS AS (to_timestamp(ts / 1e9)) STORED,
 	-- The codec's encoding of the entity, for sets and unsets alike.
 	payload     bytea NOT NULL,
 	PRIMARY KEY (namespace, kind, id)

@@ -1,0 +1,170 @@
+package unionstore_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+)
+
+func slowStores(n int, latency time.Duration) []unionstore.Store[Item] {
+	out := make([]unionstore.Store[Item], n)
+	for i := range out {
+		out[i] = slow{unionstore.NewMemory[Item](), latency}
+	}
+	return out
+}
+
+func benchBatch(n int) unionstore.Changes[Item] {
+	out := make(unionstore.Changes[Item], n)
+	for i := range out {
+		out[i] = set(entityID(i), "v", time.Time{})
+	}
+	return out
+}
+
+// BenchmarkSaveLatency saves one batch of 100 changes to stores that each
+// take 1ms, through one store alone, a union of three and the sequential
+// baseline of three, and reports each one's time as a ratio of the single
+// store's, measured in the same iterations.
+func BenchmarkSaveLatency(b *testing.B) {
+	ctx := context.Background()
+	const latency = time.Millisecond
+	single := slowStores(1, latency)[0]
+	union := unionstore.New(slowStores(3, latency)...)
+	base := baseline{slowStores(3, latency)}
+	changes := benchBatch(100)
+	var tSingle, tUnion, tBase time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, step := range []struct {
+			s   unionstore.Store[Item]
+			sum *time.Duration
+		}{{single, &tSingle}, {union, &tUnion}, {base, &tBase}} {
+			start := time.Now()
+			if err := step.s.Save(ctx, changes); err != nil {
+				b.Fatal(err)
+			}
+			*step.sum += time.Since(start)
+		}
+	}
+	b.ReportMetric(float64(tUnion)/float64(tSingle), "union/single")
+	b.ReportMetric(float64(tBase)/float64(tSingle), "baseline/single")
+	b.ReportMetric(float64(tSingle.Microseconds())/float64(b.N), "single-µs/save")
+}
+
+// loadFixture fills three stores with n entities each: the same ids, with
+// the newest version spread over the stores, and a tenth of the ids held by
+// one store only.
+func loadFixture(b *testing.B, n int) []unionstore.Store[Item] {
+	b.Helper()
+	ctx := context.Background()
+	stores := make([]unionstore.Store[Item], 3)
+	for s := range stores {
+		m := unionstore.NewMemory[Item]()
+		changes := make(unionstore.Changes[Item], n)
+		for i := range changes {
+			id := entityID(i)
+			if i%10 == 0 {
+				id = fmt.Sprintf("only-%d-%s", s, id)
+			}
+			changes[i] = set(id, "v", t0.Add(time.Duration((i+s)%3)))
+		}
+		if err := m.Save(ctx, changes); err != nil {
+			b.Fatal(err)
+		}
+		stores[s] = m
+	}
+	return stores
+}
+
+// BenchmarkLoadMerge loads and merges 3 stores of 100k entities each through
+// the union (sorted, deterministic) and through the baseline (map order),
+// and reports the union's time as a ratio of the baseline's, measured in
+// the same iterations.
+func BenchmarkLoadMerge(b *testing.B) {
+	ctx := context.Background()
+	stores := loadFixture(b, 100_000)
+	union := unionstore.New(stores...)
+	base := baseline{stores}
+	var tUnion, tBase time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		got, err := union.Load(ctx, "ns")
+		if err != nil {
+			b.Fatal(err)
+		}
+		tUnion += time.Since(start)
+		start = time.Now()
+		want, err := base.Load(ctx, "ns")
+		if err != nil {
+			b.Fatal(err)
+		}
+		tBase += time.Since(start)
+		if len(got) != len(want) {
+			b.Fatalf("union loaded %d entities, baseline %d", len(got), len(want))
+		}
+	}
+	b.ReportMetric(float64(tUnion)/float64(tBase), "union/baseline")
+	b.ReportMetric(float64(tUnion.Milliseconds())/float64(b.N), "union-ms/load")
+	b.ReportMetric(float64(tBase.Milliseconds())/float64(b.N), "baseline-ms/load")
+}
+
+// scanPeakHeap merges three synthetic streams of n entities each and
+// returns the number of merged entities and the highest live heap seen,
+// sampled every 32k entities.
+func scanPeakHeap(tb testing.TB, n int) (count int, peak uint64) {
+	tb.Helper()
+	u := unionstore.New[Item](synthetic{n: n}, synthetic{n: n, offset: 1}, synthetic{n: n / 2, offset: 2})
+	runtime.GC()
+	var ms runtime.MemStats
+	for _, err := range u.Scan(context.Background(), "ns") {
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if count%(32<<10) == 0 {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+		count++
+	}
+	return count, peak
+}
+
+// BenchmarkScanPeakHeap reports the peak heap of a streaming merge of three
+// stores as their size grows a hundredfold.
+func BenchmarkScanPeakHeap(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var peak uint64
+			b.ReportAllocs()
+			for b.Loop() {
+				count, p := scanPeakHeap(b, n)
+				if count != n {
+					b.Fatalf("merged %d entities, want %d", count, n)
+				}
+				peak = max(peak, p)
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
+
+// TestScanMemoryIsBounded checks that a streaming merge does not hold the
+// entities: holding 3 x 300k changes would take well over 50 MiB.
+func TestScanMemoryIsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("merges 750k changes")
+	}
+	count, peak := scanPeakHeap(t, 300_000)
+	if count != 300_000 {
+		t.Fatalf("merged %d entities, want 300000", count)
+	}
+	if limit := uint64(16 << 20); peak > limit {
+		t.Fatalf("peak heap %d MiB during the merge, want under %d MiB", peak>>20, limit>>20)
+	}
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/unionstore/unionstore"
+)
+
+func runCheck(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "check", "--store ADDR --store ADDR [--store ADDR...] [--json] [--limit N] [NAMESPACE...]", `
+Check compares the stores, in NAMESPACE or in every namespace any of them
+holds, and lists each record that some store lacks or holds in an older
+version than another store. It only reads. The exit status is 0 when the
+stores hold the same latest changes, 1 when they differ, 2 on error.`, `  unionstore check --store old.db --store new.db
+  unionstore check --store old.db --store new.db --limit 0 shop
+  unionstore check --store a.db --store b.db --json shop | jq .id`)
+	var addrs addrList
+	fs.Var(&addrs, "store", "store `address` to compare (at least two)")
+	asJSON := fs.Bool("json", false, "print each difference as a JSON line")
+	limit := fs.Int("limit", 10, "list at most `N` differing records per namespace (the counts cover all)")
+	namespaces, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(addrs) < 2 {
+		return usageErrorf("give at least two --store to compare, got %d", len(addrs))
+	}
+	opened, err := openAll(ctx, addrs, readOnly)
+	if err != nil {
+		return err
+	}
+	defer opened.close()
+	if len(namespaces) == 0 {
+		if namespaces, err = opened.namespaces(ctx); err != nil {
+			return err
+		}
+	}
+	differ := false
+	for _, ns := range namespaces {
+		d, err := checkNamespace(ctx, e, opened, ns, *asJSON, *limit)
+		if err != nil {
+			return err
+		}
+		differ = differ || d
+	}
+	if differ {
+		return errDiffer
+	}
+	return nil
+}
+
+// jsonDifference is a difference as check --json prints it.
+type jsonDifference struct {
+	Namespace string        `json:"namespace"`
+	Kind      string        `json:"kind"`
+	ID        string        `json:"id"`
+	Latest    jsonVersion   `json:"latest"`
+	Stale     []jsonVersion `json:"stale"`
+}
+
+type jsonVersion struct {
+	Store     string `json:"store"`
+	Present   bool   `json:"present"`
+	Change    string `json:"change,omitempty"`
+	Timestamp string `json:"timestamp,omitempty"`
+}
+
+func checkNamespace(ctx context.Context, e *env, opened *stores, ns string, asJSON bool, limit int) (bool, error) {
+	p := startProgress(e, "check "+ns, opened.recordCount(ctx, ns))
+	defer p.finish()
+	u := unionstore.New(opened.members(p, nil)...)
+	missing := make([]int, len(opened.list))
+	older := make([]int, len(opened.list))
+	n := 0
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	enc := json.NewEncoder(e.stdout)
+	for d, err := range u.Diff(ctx, ns) {
+		if err != nil {
+			return false, err
+		}
+		n++
+		jd := jsonDifference{Namespace: ns, Kind: d.Latest.Entity.Kind, ID: d.Latest.Entity.ID,
+			Latest: version(opened.addrs[d.Source], d.Versions[d.Source])}
+		for i, v := range d.Versions {
+			if !d.Stale(i) {
+				continue
+			}
+			if v.Present {
+				older[i]++
+			} else {
+				missing[i]++
+			}
+			jd.Stale = append(jd.Stale, version(opened.addrs[i], v))
+		}
+		switch {
+		case asJSON:
+			if err := enc.Encode(jd); err != nil {
+				return false, err
+			}
+		case n <= limit:
+			if n == 1 {
+				p.finish()
+				fmt.Fprintf(tw, "%s:\n", ns)
+			}
+			for _, s := range jd.Stale {
+				what := "missing in " + s.Store
+				if s.Present {
+					what = fmt.Sprintf("older in %s (%s %s; latest %s %s in %s)", s.Store, s.Change, s.Timestamp, jd.Latest.Change, jd.Latest.Timestamp, jd.Latest.Store)
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s\n", jd.Kind, jd.ID, what)
+			}
+		}
+	}
+	p.finish()
+	if asJSON {
+		return n > 0, nil
+	}
+	if n > limit {
+		fmt.Fprintf(tw, "  … and %d more\n", n-limit)
+	}
+	if err := tw.Flush(); err != nil {
+		return false, err
+	}
+	if n == 0 {
+		fmt.Fprintf(e.stdout, "%s: equal\n", ns)
+		return false, nil
+	}
+	fmt.Fprintf(e.stdout, "%s: %d records differ\n", ns, n)
+	for i, addr := range opened.addrs {
+		if missing[i]+older[i] > 0 {
+			fmt.Fprintf(e.stdout, "  %s lacks %d, holds %d older\n", addr, missing[i], older[i])
+		}
+	}
+	return true, nil
+}
+
+func version(addr string, v unionstore.Version) jsonVersion {
+	jv := jsonVersion{Store: addr, Present: v.Present}
+	if v.Present {
+		jv.Change, jv.Timestamp = string(v.ChangeType), formatTime(v.Timestamp)
+	}
+	return jv
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/unionstore/unionstore"
+)
+
+// progress draws a progress bar on a terminal while a long command reads
+// its stores. It counts the records read from every store against the sum
+// of the stores' counts. On anything but a terminal it does nothing.
+type progress struct {
+	w     io.Writer
+	label string
+	total int64
+	done  atomic.Int64
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+const progressEvery = 200 * time.Millisecond
+
+func startProgress(e *env, label string, total int64) *progress {
+	p := &progress{w: e.stderr, label: label, total: total}
+	if !e.progress || total <= 0 {
+		return p
+	}
+	p.stop = make(chan struct{})
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-p.stop:
+				fmt.Fprint(p.w, "\r\033[K")
+				return
+			case <-t.C:
+				p.draw()
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progress) draw() {
+	const width = 30
+	done := min(p.done.Load(), p.total)
+	filled := int(done * width / p.total)
+	fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %d/%d", p.label, strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done*100/p.total, done, p.total)
+}
+
+// finish removes the bar.
+func (p *progress) finish() {
+	if p.stop != nil {
+		close(p.stop)
+		p.wg.Wait()
+		p.stop = nil
+	}
+}
+
+// counted wraps a store to count, in n, the records its scans yield.
+type counted struct {
+	store
+	n *atomic.Int64
+}
+
+func (c counted) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[Record], error] {
+	return func(yield func(unionstore.Change[Record], error) bool) {
+		if sc, ok := c.store.(unionstore.Scanner[Record]); ok {
+			for ch, err := range sc.Scan(ctx, namespace) {
+				if err == nil {
+					c.n.Add(1)
+				}
+				if !yield(ch, err) {
+					return
+				}
+			}
+			return
+		}
+		changes, err := c.store.Load(ctx, namespace)
+		if err != nil {
+			yield(unionstore.Change[Record]{}, err)
+			return
+		}
+		for _, ch := range changes {
+			c.n.Add(1)
+			if !yield(ch, nil) {
+				return
+			}
+		}
+	}
+}
+
+// recordCount returns how many records the stores hold in namespace, all
+// stores added up, or 0 if a store cannot say.
+func (s *stores) recordCount(ctx context.Context, namespace string) int64 {
+	var n int64
+	for _, st := range s.list {
+		nl, ok := st.(unionstore.NamespaceLister)
+		if !ok {
+			return 0
+		}
+		stats, err := nl.Namespaces(ctx)
+		if err != nil {
+			return 0
+		}
+		for _, ns := range stats {
+			if ns.Namespace == namespace {
+				n += int64(ns.Entities + ns.Tombstones)
+			}
+		}
+	}
+	return n
+}
+
+// members returns the stores named by their addresses, counting their
+// scans into p; roles may mark some read-only.
+func (s *stores) members(p *progress, readOnly func(i int) bool) []unionstore.Store[Record] {
+	out := make([]unionstore.Store[Record], len(s.list))
+	for i, st := range s.list {
+		out[i] = unionstore.Named(s.addrs[i], counted{st, &p.done})
+		if readOnly != nil && readOnly(i) {
+			out[i] = unionstore.ReadOnly(out[i])
+		}
+	}
+	return out
+}

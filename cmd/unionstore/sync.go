@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/unionstore/unionstore"
+)
+
+func runSync(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "sync", "--from ADDR --to ADDR [NAMESPACE...]", `
+Sync copies from one store to another every latest change that the
+destination lacks or holds in an older version, in NAMESPACE or in every
+namespace of the source: the backfill of a migration. The source is only
+read. Changes the destination holds in a newer version are left alone, so
+running sync again copies nothing.`, `  unionstore sync --from old.db --to new.db
+  unionstore sync --from old.db --to new.db shop`)
+	from := fs.String("from", "", "source store `address`, only read")
+	to := fs.String("to", "", "destination store `address`, created if missing")
+	namespaces, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *from == "" || *to == "" {
+		return usageErrorf("give both --from and --to")
+	}
+	if *from == *to {
+		return usageErrorf("--from and --to are the same store %q", *from)
+	}
+	src, err := openAll(ctx, []string{*from}, readOnly)
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	dst, err := openAll(ctx, []string{*to}, readWrite)
+	if err != nil {
+		return err
+	}
+	defer dst.close()
+	if len(namespaces) == 0 {
+		if namespaces, err = src.namespaces(ctx); err != nil {
+			return err
+		}
+	}
+	both := &stores{list: append(src.list, dst.list...), addrs: []string{*from, *to}}
+	for _, ns := range namespaces {
+		r, err := repair(ctx, e, both, ns, func(i int) bool { return i == 0 })
+		if err != nil {
+			return err
+		}
+		st := r.Stores[1]
+		if st.Written == 0 {
+			fmt.Fprintf(e.stdout, "%s: %s is up to date\n", ns, *to)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "%s: copied %d changes to %s (%d missing, %d older)\n", ns, st.Written, *to, st.Missing, st.Outdated)
+	}
+	if err := dst.close(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func runRepair(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "repair", "--store ADDR --store ADDR [--store ADDR...] [NAMESPACE...]", `
+Repair brings every store given to the merged state, in NAMESPACE or in
+every namespace any of them holds: each store gets the latest changes it
+lacks or holds in an older version. It is sync in every direction.`, `  unionstore repair --store a.db --store b.db
+  unionstore repair --store a.db --store b.db --store c.db shop`)
+	var addrs addrList
+	fs.Var(&addrs, "store", "store `address` to repair (at least two)")
+	namespaces, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(addrs) < 2 {
+		return usageErrorf("give at least two --store to repair, got %d", len(addrs))
+	}
+	opened, err := openAll(ctx, addrs, readWrite)
+	if err != nil {
+		return err
+	}
+	defer opened.close()
+	if len(namespaces) == 0 {
+		if namespaces, err = opened.namespaces(ctx); err != nil {
+			return err
+		}
+	}
+	for _, ns := range namespaces {
+		r, err := repair(ctx, e, opened, ns, nil)
+		if err != nil {
+			return err
+		}
+		if r.Written() == 0 {
+			fmt.Fprintf(e.stdout, "%s: all %d stores are up to date\n", ns, len(addrs))
+			continue
+		}
+		for i, st := range r.Stores {
+			if st.Written > 0 {
+				fmt.Fprintf(e.stdout, "%s: wrote %d changes to %s (%d missing, %d older)\n", ns, st.Written, addrs[i], st.Missing, st.Outdated)
+			}
+		}
+	}
+	return opened.close()
+}
+
+func repair(ctx context.Context, e *env, s *stores, ns string, readOnly func(int) bool) (unionstore.RepairReport, error) {
+	p := startProgress(e, "sync "+ns, s.recordCount(ctx, ns))
+	defer p.finish()
+	u := unionstore.New(s.members(p, readOnly)...)
+	r, err := u.Repair(ctx, ns)
+	if err != nil {
+		return r, fmt.Errorf("namespace %q: %w", ns, err)
+	}
+	return r, nil
+}
