@@ -1,0 +1,64 @@
+// Package unionstore persists typed entity changes and keeps several stores
+// in step behind one [Store]: the [Union].
+//
+// # Stores
+//
+// A [Store] saves batches of [Change] values, grouped by namespace, and
+// loads the latest change of each entity of a namespace. An entity is any
+// type with a CompactionKey method ([Entity]); its identity is the
+// namespace, the kind and the id. [Memory] is the in-memory store of this
+// package; durable stores live in their own modules (boltstore, pgstore)
+// and all pass the conformance suite in the storetest package.
+//
+// Stores may also implement [Scanner], an ordered stream of a namespace in
+// bounded memory, and [NamespaceLister].
+//
+// # Changes and compaction
+//
+// A change sets an entity or unsets it. An unset is kept as a tombstone so
+// that it can win over an older set held elsewhere. Of all the changes of an
+// entity, the one with the latest timestamp wins; on equal timestamps, the
+// one saved later (or later in a batch) wins. [Compact] applies that rule to
+// a slice and [CompactFunc] to any slice with any key. A [ChangesBuilder]
+// gives the changes it builds strictly increasing timestamps, and a change
+// saved with a zero timestamp is stamped by [Now], so changes made one after
+// the other in a process keep their order whatever the clock's resolution.
+//
+// # Union semantics
+//
+// [New] returns a union of stores. Save validates the batch, stamps it once,
+// and writes it to every writable member concurrently, trying every member
+// even when some fail. Load reads every member concurrently and merges the
+// results in (kind, id) order; on equal timestamps the member listed first
+// in New wins, so the result never depends on timing or map order. By
+// default both are strict: any failed member fails the call, and the error
+// names each failed member ([StoreError]) and wraps its cause.
+//
+// Options relax or extend this ([Union.With]): [WriteQuorum], [DegradedReads]
+// (served with a [Report] of what failed), [ReadRepair], and [WithObserver]
+// for metrics and logs. [ReadOnly] members are read but never written: the
+// old store of a migration. [Union.Diff] lists the entities on which the
+// members disagree, and [Union.Repair] writes to each writable member what it
+// lacks. [Union.Scan] merges members that implement [Scanner] as a stream
+// whose memory grows with the number of members, not of entities.
+//
+// # Codecs
+//
+// Durable backends store an entity as bytes through a [Codec]: [JSONCodec]
+// for a concrete entity type, [KindCodec] for an interface type that holds
+// several kinds in one store. A payload that fails to decode gives a
+// [DecodeError] naming its namespace, kind and id.
+//
+// # Applications
+//
+// A [Manager] connects a store to an application's repositories, one per
+// kind: Persist saves changes and Restore applies a namespace's latest
+// state.
+//
+// # Concurrency
+//
+// [Memory], [Union] and [Manager] are safe for concurrent use when their
+// stores and repositories are. Every method that does I/O takes a context
+// first; a union returns as soon as its context ends, even while a member is
+// still blocked. [ChangesBuilder] is not safe for concurrent use.
+package unionstore
