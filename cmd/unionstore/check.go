@@ -14,12 +14,17 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 Check compares the stores, in NAMESPACE or in every namespace any of them
 holds, and lists each record that some store lacks or holds in an older
 version than another store. It only reads. The exit status is 0 when the
-stores hold the same latest changes, 1 when they differ, 2 on error.`, `  unionstore check --store old.db --store new.db
+stores hold the same latest changes, 1 when they differ, 2 on error.
+With --one-way, only the last store is checked: the old store of a finished
+migration may lack what was written since, but the new one must lack
+nothing.`, `  unionstore check --store old.db --store new.db
+  unionstore check --store old.db --store new.db --one-way
   unionstore check --store old.db --store new.db --limit 0 shop
   unionstore check --store a.db --store b.db --json shop | jq .id`)
 	var addrs addrList
 	fs.Var(&addrs, "store", "store `address` to compare (at least two)")
 	asJSON := fs.Bool("json", false, "print each difference as a JSON line")
+	oneWay := fs.Bool("one-way", false, "only check that the last store lacks nothing the others hold (after a sync)")
 	limit := fs.Int("limit", 10, "list at most `N` differing records per namespace (the counts cover all)")
 	namespaces, err := parse(fs, args)
 	if err != nil {
@@ -40,7 +45,7 @@ stores hold the same latest changes, 1 when they differ, 2 on error.`, `  unions
 	}
 	differ := false
 	for _, ns := range namespaces {
-		d, err := checkNamespace(ctx, e, opened, ns, *asJSON, *limit)
+		d, err := checkNamespace(ctx, e, opened, ns, *asJSON, *oneWay, *limit)
 		if err != nil {
 			return err
 		}
@@ -68,7 +73,7 @@ type jsonVersion struct {
 	Timestamp string `json:"timestamp,omitempty"`
 }
 
-func checkNamespace(ctx context.Context, e *env, opened *stores, ns string, asJSON bool, limit int) (bool, error) {
+func checkNamespace(ctx context.Context, e *env, opened *stores, ns string, asJSON, oneWay bool, limit int) (bool, error) {
 	p := startProgress(e, "check "+ns, opened.recordCount(ctx, ns))
 	defer p.finish()
 	u := unionstore.New(opened.members(p, nil)...)
@@ -81,11 +86,15 @@ func checkNamespace(ctx context.Context, e *env, opened *stores, ns string, asJS
 		if err != nil {
 			return false, err
 		}
+		last := len(d.Versions) - 1
+		if oneWay && !d.Stale(last) {
+			continue
+		}
 		n++
 		jd := jsonDifference{Namespace: ns, Kind: d.Latest.Entity.Kind, ID: d.Latest.Entity.ID,
 			Latest: version(opened.addrs[d.Source], d.Versions[d.Source])}
 		for i, v := range d.Versions {
-			if !d.Stale(i) {
+			if !d.Stale(i) || (oneWay && i != last) {
 				continue
 			}
 			if v.Present {
@@ -108,7 +117,7 @@ func checkNamespace(ctx context.Context, e *env, opened *stores, ns string, asJS
 			for _, s := range jd.Stale {
 				what := "missing in " + s.Store
 				if s.Present {
-					what = fmt.Sprintf("older in %s (%s %s; latest %s %s in %s)", s.Store, s.Change, s.Timestamp, jd.Latest.Change, jd.Latest.Timestamp, jd.Latest.Store)
+					what = fmt.Sprintf("older in %s (%s < %s)", s.Store, s.Timestamp, jd.Latest.Timestamp)
 				}
 				fmt.Fprintf(tw, "  %s\t%s\t%s\n", jd.Kind, jd.ID, what)
 			}
