@@ -1,10 +1,12 @@
 package unionstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -212,15 +214,22 @@ func (u *Union[E]) writeRepairs(ctx context.Context, repairs []Changes[E], repor
 	results, err := u.run(ctx, "repair", targets, func(ctx context.Context, i int) (Changes[E], int, error) {
 		return nil, len(repairs[i]), u.members[i].store.Save(ctx, repairs[i])
 	})
+	answered := make(map[int]bool, len(results))
 	for _, r := range results {
+		answered[r.index] = true
 		if r.err == nil {
 			report.Repaired += len(repairs[r.index])
 		}
 	}
 	report.Failed = append(report.Failed, failures(results)...)
-	if err != nil {
-		report.Failed = append(report.Failed, &StoreError{Index: -1, Op: "repair", Err: err})
+	if err != nil { // ctx ended: the members still writing count as failed
+		for _, i := range targets {
+			if !answered[i] {
+				report.Failed = append(report.Failed, &StoreError{Index: i, Name: u.members[i].name, Op: "repair", Err: err})
+			}
+		}
 	}
+	slices.SortStableFunc(report.Failed, func(a, b *StoreError) int { return cmp.Compare(a.Index, b.Index) })
 }
 
 // Scan merges the members' changes of namespace as a stream, in the order
