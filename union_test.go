@@ -460,3 +460,17 @@ func TestChangesBuilderOrdersChangesInCallOrder(t *testing.T) {
 	changes[0].Namespace = "changed"
 	assert.Equal(t, "ns", b.Build()[0].Namespace, "Build returned the builder's own slice")
 }
+
+func TestUnionReadRepairFailureDoesNotFailTheLoad(t *testing.T) {
+	errDown := errors.New("read-only disk")
+	ms := memories(2)
+	mustSave(t, ms[0], batch(set("a", "v", at(1))))
+	u := unionstore.New[Item](ms[0], &faulty{Store: ms[1], saveErr: errDown}).With(unionstore.ReadRepair())
+	got, report, err := u.LoadWithReport(context.Background(), "ns")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a=v@1"}, show(got))
+	assert.Equal(t, 0, report.Repaired)
+	require.Len(t, report.Failed, 1)
+	assert.Equal(t, "repair", report.Failed[0].Op)
+	assert.ErrorIs(t, report.Failed[0], errDown)
+}
