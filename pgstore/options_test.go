@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -241,5 +242,25 @@ func TestScanPages(t *testing.T) {
 		if len(got) != n || fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("Scan(%d changes, page %d) = %v, want %v", n, page, got, want)
 		}
+	}
+}
+
+// TestDocShowsTheSchema keeps the SQL in the package documentation, which
+// the README repeats, in step with the SQL the store runs.
+func TestDocShowsTheSchema(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatalf("read doc.go: %v", err)
+	}
+	sql, err := pgstore.SchemaSQL()
+	if err != nil {
+		t.Fatalf("SchemaSQL: %v", err)
+	}
+	var want strings.Builder
+	for line := range strings.Lines(sql + "\n") {
+		want.WriteString("//\t" + line)
+	}
+	if !strings.Contains(string(doc), want.String()) {
+		t.Errorf("doc.go does not show the schema; want it to contain\n%s", want.String())
 	}
 }
