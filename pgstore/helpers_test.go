@@ -54,7 +54,7 @@ func adminPool(tb testing.TB) *pgxpool.Pool {
 		admin.pool = pool
 	})
 	if admin.err != nil {
-		msg := fmt.Sprintf("no PostgreSQL server at %s (set %s to another URL): %v", urlVar, urlVar, admin.err)
+		msg := fmt.Sprintf("no PostgreSQL server reachable at the URL in %s (default %s): %v", urlVar, defaultURL, admin.err)
 		if os.Getenv("CI") != "" {
 			tb.Fatal(msg)
 		}
