@@ -23,6 +23,7 @@ type progress struct {
 	done  atomic.Int64
 	stop  chan struct{}
 	wg    sync.WaitGroup
+	mu    sync.Mutex // serialises writes to w
 }
 
 const progressEvery = 200 * time.Millisecond
@@ -41,7 +42,9 @@ func startProgress(e *env, label string, total int64) *progress {
 		for {
 			select {
 			case <-p.stop:
+				p.mu.Lock()
 				fmt.Fprint(p.w, "\r\033[K")
+				p.mu.Unlock()
 				return
 			case <-t.C:
 				p.draw()
@@ -52,6 +55,8 @@ func startProgress(e *env, label string, total int64) *progress {
 }
 
 func (p *progress) draw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	const width = 30
 	done := min(p.done.Load(), p.total)
 	filled := int(done * width / p.total)

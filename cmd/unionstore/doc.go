@@ -1,0 +1,34 @@
+// Command unionstore looks inside stores, compares them and copies between
+// them, the way rclone's check and sync work for file remotes.
+//
+// # Stores
+//
+// A store address is a bolt file path, or bolt://PATH. Schemes of server
+// backends (postgres://, nats://, kafka://) are reserved and refused with
+// "not supported yet" for now; each backend registers an opener in the
+// openers table from its own file. Commands that only read (load,
+// namespaces, check, and the source of sync) never create a file.
+//
+// # Records
+//
+// Entities are JSON records: a kind, an id and a JSON body. The body is
+// stored as it is, the payload that an application's JSON codec writes, so
+// the command reads and writes the stores of typed applications. A record's
+// body should hold the fields from which the application derives kind and
+// id; a tombstone written by unset keeps the record's last body.
+//
+// # Commands
+//
+//	put         write records, one from the arguments or many as JSON lines
+//	unset       write tombstones
+//	load        the merged state of a namespace across stores
+//	namespaces  the namespaces of each store, with counts
+//	check       what each store lacks or holds older; exit status 1 if any
+//	sync        copy what the destination lacks or holds older
+//	repair      bring every store to the merged state
+//	demo        a small migration from an old store to a new one
+//
+// Every command has --help with examples. Exit status: 0 done (for check:
+// equal), 1 check found differences, 2 error. Long check, sync and repair
+// runs show a progress bar when standard error is a terminal.
+package main
