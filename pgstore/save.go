@@ -30,6 +30,8 @@ type columns struct {
 // size: the batch is compacted first (the latest change per identity, the
 // later one on equal timestamps), then upserted so that no row is replaced
 // by an older change. On equal timestamps the save that commits later wins.
+// Each column travels as one array, which PostgreSQL limits to 1 GB: a
+// batch larger than that fails whole and should be split by the caller.
 //
 // Nothing is written, and the error says which change is at fault, when the
 // batch fails [unionstore.Changes.Validate], when a namespace, kind or id
