@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -33,7 +34,7 @@ var openers = map[string]opener{
 }
 
 // planned are schemes of backends that the command will support later.
-var planned = []string{"postgres", "postgresql", "nats", "kafka"}
+var planned = []string{"nats", "kafka"}
 
 // openStore opens the store at addr: "scheme://..." for a registered
 // scheme, anything else a bolt file path. Its errors are usage errors: they
@@ -47,11 +48,11 @@ func openStore(ctx context.Context, addr string, a access) (store, error) {
 		scheme = "bolt"
 	}
 	if slices.Contains(planned, scheme) {
-		return nil, usageErrorf("store %q: %s:// stores are not supported yet; use a bolt file path", addr, scheme)
+		return nil, usageErrorf("store %q: %s:// stores are not supported yet; use a bolt file path or a postgres:// URL", redactAddr(addr), scheme)
 	}
 	open, known := openers[scheme]
 	if !known {
-		return nil, usageErrorf("store %q: unknown scheme %q; give a bolt file path or bolt://PATH", addr, scheme)
+		return nil, usageErrorf("store %q: unknown scheme %q; give a bolt file path, bolt://PATH or postgres://URL", redactAddr(addr), scheme)
 	}
 	s, err := open(ctx, addr, a)
 	if err != nil {
@@ -78,6 +79,19 @@ func openBolt(_ context.Context, addr string, a access) (store, error) {
 	return nil, fmt.Errorf("store %q: %w", addr, err)
 }
 
+// redactAddr returns addr for display: a URL's password is masked, so that
+// output and errors never show it.
+func redactAddr(addr string) string {
+	if !strings.Contains(addr, "://") {
+		return addr
+	}
+	u, err := url.Parse(addr)
+	if err != nil {
+		return "(malformed URL)"
+	}
+	return u.Redacted()
+}
+
 // stores holds the stores a command opened, to close them all at the end.
 type stores struct {
 	list  []store
@@ -93,7 +107,7 @@ func openAll(ctx context.Context, addrs []string, a access) (*stores, error) {
 			return nil, err
 		}
 		s.list = append(s.list, st)
-		s.addrs = append(s.addrs, addr)
+		s.addrs = append(s.addrs, redactAddr(addr))
 	}
 	return s, nil
 }

@@ -56,7 +56,7 @@ func TestBadAddresses(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"load", "--store", "postgres://db/shop", "shop"}, "not supported yet"},
+		{[]string{"load", "--store", "postgres://user:secret@127.0.0.1:1/db", "shop"}, "connect"},
 		{[]string{"load", "--store", "kafka://broker", "shop"}, "not supported yet"},
 		{[]string{"namespaces", "--store", "nats://localhost"}, "not supported yet"},
 		{[]string{"load", "--store", "ftp://x", "shop"}, `unknown scheme "ftp"`},

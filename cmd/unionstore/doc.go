@@ -3,11 +3,15 @@
 //
 // # Stores
 //
-// A store address is a bolt file path, or bolt://PATH. Schemes of server
-// backends (postgres://, nats://, kafka://) are reserved and refused with
-// "not supported yet" for now; each backend registers an opener in the
+// A store address is a bolt file path, bolt://PATH, or a PostgreSQL URL,
+// postgres://user@host:port/database, which may name the table and schema
+// with the query parameters table= and schema= (the default table is
+// unionstore_changes). Passwords in URLs are masked in all output. The
+// schemes nats:// and kafka:// are reserved for backends to come and are
+// refused with "not supported yet"; each backend registers an opener in the
 // openers table from its own file. Commands that only read (load,
-// namespaces, check, and the source of sync) never create a file.
+// namespaces, check, and the source of sync) never create a file or a
+// table.
 //
 // # Records
 //

@@ -109,7 +109,7 @@ entities and of tombstones in each.`, `  unionstore namespaces --store shop.db
 	for i, st := range opened.list {
 		nl, ok := st.(unionstore.NamespaceLister)
 		if !ok {
-			return fmt.Errorf("store %q cannot list its namespaces", addrs[i])
+			return fmt.Errorf("store %q cannot list its namespaces", opened.addrs[i])
 		}
 		stats, err := nl.Namespaces(ctx)
 		if err != nil {
@@ -122,13 +122,13 @@ entities and of tombstones in each.`, `  unionstore namespaces --store shop.db
 					Namespace  string `json:"namespace"`
 					Entities   int    `json:"entities"`
 					Tombstones int    `json:"tombstones"`
-				}{addrs[i], s.Namespace, s.Entities, s.Tombstones})
+				}{opened.addrs[i], s.Namespace, s.Entities, s.Tombstones})
 				if err != nil {
 					return err
 				}
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", addrs[i], s.Namespace, s.Entities, s.Tombstones)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\n", opened.addrs[i], s.Namespace, s.Entities, s.Tombstones)
 		}
 	}
 	if *asJSON {

@@ -99,8 +99,10 @@ Commands:
 		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
-A store address is a bolt file path (or bolt://PATH). Entities are JSON
-records: a kind, an id and a JSON body.
+A store address is a bolt file path (or bolt://PATH), or a PostgreSQL URL:
+postgres://user@host:5432/db?table=NAME (table defaults to
+unionstore_changes). Entities are JSON records: a kind, an id and a JSON
+body.
 
 Exit status: 0 done (for check: the stores are equal), 1 check found
 differences, 2 error.

@@ -25,7 +25,7 @@ running sync again copies nothing.`, `  unionstore sync --from old.db --to new.d
 		return usageErrorf("give both --from and --to")
 	}
 	if *from == *to {
-		return usageErrorf("--from and --to are the same store %q", *from)
+		return usageErrorf("--from and --to are the same store %q", redactAddr(*from))
 	}
 	src, err := openAll(ctx, []string{*from}, readOnly)
 	if err != nil {
@@ -42,7 +42,7 @@ running sync again copies nothing.`, `  unionstore sync --from old.db --to new.d
 			return err
 		}
 	}
-	both := &stores{list: append(src.list, dst.list...), addrs: []string{*from, *to}}
+	both := &stores{list: append(src.list, dst.list...), addrs: append(src.addrs, dst.addrs...)}
 	for _, ns := range namespaces {
 		r, err := repair(ctx, e, both, ns, func(i int) bool { return i == 0 })
 		if err != nil {
@@ -50,10 +50,10 @@ running sync again copies nothing.`, `  unionstore sync --from old.db --to new.d
 		}
 		st := r.Stores[1]
 		if st.Written == 0 {
-			fmt.Fprintf(e.stdout, "%s: %s is up to date\n", ns, *to)
+			fmt.Fprintf(e.stdout, "%s: %s is up to date\n", ns, dst.addrs[0])
 			continue
 		}
-		fmt.Fprintf(e.stdout, "%s: copied %d changes to %s (%d missing, %d older)\n", ns, st.Written, *to, st.Missing, st.Outdated)
+		fmt.Fprintf(e.stdout, "%s: copied %d changes to %s (%d missing, %d older)\n", ns, st.Written, dst.addrs[0], st.Missing, st.Outdated)
 	}
 	if err := dst.close(); err != nil {
 		return err
@@ -97,7 +97,7 @@ lacks or holds in an older version. It is sync in every direction.`, `  unionsto
 		}
 		for i, st := range r.Stores {
 			if st.Written > 0 {
-				fmt.Fprintf(e.stdout, "%s: wrote %d changes to %s (%d missing, %d older)\n", ns, st.Written, addrs[i], st.Missing, st.Outdated)
+				fmt.Fprintf(e.stdout, "%s: wrote %d changes to %s (%d missing, %d older)\n", ns, st.Written, opened.addrs[i], st.Missing, st.Outdated)
 			}
 		}
 	}

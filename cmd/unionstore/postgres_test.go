@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// postgresURL returns the server the tests may use, or skips the test
+// where none is reachable (and fails it in CI, where one must be).
+func postgresURL(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("UNIONSTORE_POSTGRES_URL")
+	if url == "" {
+		url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL at UNIONSTORE_POSTGRES_URL is unreachable in CI: %v", err)
+		}
+		t.Skipf("no PostgreSQL reachable (set UNIONSTORE_POSTGRES_URL): %v", err)
+	}
+	conn.Close(context.Background())
+	return url
+}
+
+// postgresTable returns the address of a fresh table on the test server,
+// dropped when the test ends.
+func postgresTable(t *testing.T, base string) string {
+	t.Helper()
+	table := fmt.Sprintf("cli_test_%08x", rand.Uint32())
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			t.Errorf("dropping %s: %v", table, err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP TABLE IF EXISTS "+pgx.Identifier{table}.Sanitize()); err != nil {
+			t.Errorf("dropping %s: %v", table, err)
+		}
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "table=" + table
+}
+
+// TestPostgresAddresses migrates a bolt file into a PostgreSQL table with
+// the command, and reads both as one union.
+func TestPostgresAddresses(t *testing.T) {
+	base := postgresURL(t)
+	pg := postgresTable(t, base)
+	dir := t.TempDir()
+	lines := `{"kind":"customer","id":"c1","body":{"id":"c1","name":"Ada"}}
+{"kind":"customer","id":"c2","body":{"id":"c2","name":"Grace"}}
+`
+	must(t, dir, exitOK, lines, "put", "--store", "old.db", "shop")
+	must(t, dir, exitOK, "", "put", "--store", pg, "shop", "customer", "c3", `{"id":"c3","name":"Hedy"}`)
+
+	r := must(t, dir, exitDiffer, "", "check", "--store", "old.db", "--store", pg, "shop")
+	contains(t, "check before sync", r.stdout, "c1", "c2", "c3")
+
+	r = must(t, dir, exitOK, "", "sync", "--from", "old.db", "--to", pg)
+	contains(t, "sync", r.stdout, "copied 2 changes")
+
+	r = must(t, dir, exitOK, "", "check", "--store", "old.db", "--store", pg, "--one-way", "shop")
+	contains(t, "check after sync", r.stdout, "shop: equal")
+
+	r = must(t, dir, exitOK, "", "load", "--store", pg, "shop")
+	contains(t, "load from postgres", r.stdout, "c1", "Grace", "Hedy")
+
+	r = must(t, dir, exitOK, "", "namespaces", "--store", pg)
+	contains(t, "namespaces", r.stdout, "shop")
+
+	// A read-only command never creates a table.
+	r = must(t, dir, exitFailure, "", "load", "--store", postgresTable(t, base), "shop")
+	contains(t, "load of a missing table", r.stderr, "does not exist")
+}
+
+func TestAddressesNeverShowPasswords(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"load", "--store", "postgres://user:hunter2@127.0.0.1:1/db", "shop"},
+		{"load", "--store", "nats://user:hunter2@127.0.0.1:1", "shop"},
+		{"sync", "--from", "postgres://u:hunter2@h/db", "--to", "postgres://u:hunter2@h/db"},
+	} {
+		r := must(t, dir, exitFailure, "", args...)
+		if strings.Contains(r.stdout+r.stderr, "hunter2") {
+			t.Errorf("unionstore %q printed the password:\n%s%s", args, r.stdout, r.stderr)
+		}
+	}
+}
