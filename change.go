@@ -3,6 +3,7 @@ package unionstore
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -45,8 +46,14 @@ type Changes[E Entity] []Change[E]
 
 // Validate checks every change of the batch and returns an error wrapping
 // [ErrInvalidChange] for the first invalid one, naming its position: a nil
-// entity, an empty namespace, an empty id, an unknown change type, or an
-// entity whose CompactionKey panics. An empty kind is allowed.
+// entity, an empty namespace, an empty id, an unknown change type, a
+// timestamp outside the range of [MinTimestamp] to [MaxTimestamp] (a zero
+// timestamp is valid: it is stamped at Save), or an entity whose
+// CompactionKey panics. An empty kind is allowed.
+//
+// A backend may refuse more than Validate does, such as a value its
+// database cannot hold; it does so with an error wrapping [ErrInvalidChange]
+// before writing anything.
 func (c Changes[E]) Validate() (err error) {
 	i := 0
 	defer func() {
@@ -63,6 +70,8 @@ func (c Changes[E]) Validate() (err error) {
 			return fmt.Errorf("%w: change %d: unknown change type %q", ErrInvalidChange, i, ch.ChangeType)
 		case isNil(ch.Entity):
 			return fmt.Errorf("%w: change %d: nil entity", ErrInvalidChange, i)
+		case !ch.Timestamp.IsZero() && (ch.Timestamp.Before(MinTimestamp) || ch.Timestamp.After(MaxTimestamp)):
+			return fmt.Errorf("%w: change %d: timestamp %v outside %d to %d", ErrInvalidChange, i, ch.Timestamp, MinTimestamp.Year(), MaxTimestamp.Year())
 		}
 		if _, id := ch.Entity.CompactionKey(); id == "" {
 			return fmt.Errorf("%w: change %d: empty id", ErrInvalidChange, i)
@@ -70,6 +79,14 @@ func (c Changes[E]) Validate() (err error) {
 	}
 	return nil
 }
+
+// The range of timestamps a change may carry: what Unix nanoseconds in an
+// int64 can hold, from 1677-09-21 to 2262-04-11, so that every backend can
+// store timestamps exactly and order them as integers.
+var (
+	MinTimestamp = time.Unix(0, math.MinInt64).UTC()
+	MaxTimestamp = time.Unix(0, math.MaxInt64).UTC()
+)
 
 // isNil reports whether e is a nil interface or a nil pointer, map, slice,
 // channel or function.

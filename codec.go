@@ -12,8 +12,9 @@ import (
 // type and timestamp beside the payload, so a codec only deals with the
 // entity itself.
 //
-// Decode is given the kind and id the payload was stored under. A Codec must
-// be safe for concurrent use.
+// Decode is given the kind and id the payload was stored under. It must not
+// keep data after it returns: the store may reuse the bytes. A Codec must be
+// safe for concurrent use.
 type Codec[E Entity] interface {
 	Encode(e E) ([]byte, error)
 	Decode(kind, id string, data []byte) (E, error)

@@ -28,7 +28,10 @@ type Entity interface {
 //
 // Load returns the latest change of each identity in a namespace, tombstones
 // included, each identity once, sorted by kind then id. The slice belongs to
-// the caller. An unknown namespace gives an empty result, not an error.
+// the caller. An unknown namespace gives an empty result, not an error. A
+// store may return the changes it could read together with an error (for
+// example a record that does not decode); a [Union] counts such a member as
+// failed and uses none of its changes.
 //
 // Close releases the store. It is safe to call more than once; afterwards
 // Save and Load return [ErrClosed].

@@ -276,6 +276,8 @@ var cases = []testCase{
 			{"empty id", set("ns", "k", "", "v", at(1))},
 			{"unknown change type", unionstore.Change[Item]{Namespace: "ns", ChangeType: "upsert", Entity: Item{Kind: "k", ID: "a"}, Timestamp: at(1)}},
 			{"empty change type", unionstore.Change[Item]{Namespace: "ns", Entity: Item{Kind: "k", ID: "a"}, Timestamp: at(1)}},
+			{"timestamp after 2262", set("ns", "k", "a", "v", time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC))},
+			{"timestamp before 1677", set("ns", "k", "a", "v", time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC))},
 		} {
 			err := s.Save(context.Background(), unionstore.Changes[Item]{good, tt.bad})
 			if !errors.Is(err, unionstore.ErrInvalidChange) {
@@ -456,6 +458,110 @@ var cases = []testCase{
 			t.Fatalf("Scan with a canceled context ended with %v, want context.Canceled", last)
 		}
 	}},
+	{"scan walks more than a page", func(t *testing.T, s unionstore.Store[Item]) {
+		sc, ok := s.(unionstore.Scanner[Item])
+		if !ok {
+			t.Skip("the store does not implement unionstore.Scanner")
+		}
+		const n = 2500 // more than a backend's page, whatever its size
+		in := make(unionstore.Changes[Item], n)
+		for i := range in {
+			in[i] = set("ns", fmt.Sprint("k", i%3), fmt.Sprintf("%05d", i), "v", at(i))
+		}
+		save(t, s, in...)
+		var got unionstore.Changes[Item]
+		for c, err := range sc.Scan(context.Background(), "ns") {
+			if err != nil {
+				t.Fatalf("Scan: %v", err)
+			}
+			got = append(got, c)
+		}
+		if want := unionstore.Compact(in); !slices.Equal(describe(got), describe(want)) {
+			t.Fatalf("Scan yielded %d changes, want %d in (kind, id) order", len(got), len(want))
+		}
+	}},
+	{"the store can be written during a scan", func(t *testing.T, s unionstore.Store[Item]) {
+		sc, ok := s.(unionstore.Scanner[Item])
+		if !ok {
+			t.Skip("the store does not implement unionstore.Scanner")
+		}
+		var in unionstore.Changes[Item]
+		for i := 0; i < 1500; i++ {
+			in = append(in, set("ns", "k", fmt.Sprintf("%05d", i), "v", at(i)))
+		}
+		save(t, s, in...)
+		seen := map[string]bool{}
+		done := make(chan error, 1)
+		go func() {
+			i := 0
+			for c, err := range sc.Scan(context.Background(), "ns") {
+				if err != nil {
+					done <- err
+					return
+				}
+				seen[c.Entity.ID] = true
+				if i++; i%100 == 0 {
+					// What a repair does: write to the store it reads.
+					extra := unionstore.Changes[Item]{set("ns", "k", fmt.Sprintf("%05d", i), "rewritten", at(5000+i)), set("elsewhere", "k", fmt.Sprint(i), "v", at(i))}
+					if err := s.Save(context.Background(), extra); err != nil {
+						done <- fmt.Errorf("Save during the scan: %w", err)
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("a scan with saves in its loop did not end: deadlock?")
+		}
+		for _, c := range in {
+			if !seen[c.Entity.ID] {
+				t.Fatalf("the scan missed %s, which was stored before it began", c.Entity.ID)
+			}
+		}
+	}},
+	{"closing the store during a scan ends the scan", func(t *testing.T, s unionstore.Store[Item]) {
+		sc, ok := s.(unionstore.Scanner[Item])
+		if !ok {
+			t.Skip("the store does not implement unionstore.Scanner")
+		}
+		var in unionstore.Changes[Item]
+		for i := 0; i < 1500; i++ {
+			in = append(in, set("ns", "k", fmt.Sprintf("%05d", i), "v", at(i)))
+		}
+		save(t, s, in...)
+		done := make(chan error, 1)
+		go func() {
+			var last error
+			first := true
+			for _, err := range sc.Scan(context.Background(), "ns") {
+				if first {
+					first = false
+					if err := s.Close(); err != nil {
+						done <- fmt.Errorf("Close during the scan: %w", err)
+						return
+					}
+				}
+				last = err
+			}
+			done <- last
+		}()
+		select {
+		case err := <-done:
+			// The walk may finish what it had read or end with ErrClosed;
+			// any other error is a fault.
+			if err != nil && !errors.Is(err, unionstore.ErrClosed) {
+				t.Fatalf("the scan ended with %v, want nil or ErrClosed", err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("Close during a scan did not let the scan end: deadlock?")
+		}
+	}},
 	{"namespaces are listed with counts", func(t *testing.T, s unionstore.Store[Item]) {
 		nl, ok := s.(unionstore.NamespaceLister)
 		if !ok {
@@ -465,16 +571,21 @@ var cases = []testCase{
 			set("b", "k", "1", "v", at(1)), set("b", "k", "2", "v", at(1)), unset("b", "k", "3", at(1)),
 			set("a", "k", "1", "v", at(1)),
 			unset("c", "k", "1", at(1)),
+			set("ä", "k", "1", "v", at(1)), set("B", "k", "1", "v", at(1)), set("a b", "k", "1", "v", at(1)),
 		)
 		save(t, s, unset("b", "k", "2", at(2)))
 		got, err := nl.Namespaces(context.Background())
 		if err != nil {
 			t.Fatalf("Namespaces: %v", err)
 		}
+		// Sorted by bytes, not by locale.
 		want := []unionstore.NamespaceStat{
+			{Namespace: "B", Entities: 1},
 			{Namespace: "a", Entities: 1},
+			{Namespace: "a b", Entities: 1},
 			{Namespace: "b", Entities: 1, Tombstones: 2},
 			{Namespace: "c", Tombstones: 1},
+			{Namespace: "ä", Entities: 1},
 		}
 		if !slices.Equal(got, want) {
 			t.Fatalf("Namespaces = %+v, want %+v", got, want)
