@@ -128,6 +128,17 @@ func (s *stuck) Load(context.Context, string) (unionstore.Changes[Item], error) 
 
 func (s *stuck) Close() error { return nil }
 
+// stuckScanner is a stuck store that also streams, and whose stream blocks
+// the same way.
+type stuckScanner struct{ *stuck }
+
+func (s stuckScanner) Scan(context.Context, string) iter.Seq2[unionstore.Change[Item], error] {
+	return func(yield func(unionstore.Change[Item], error) bool) {
+		<-s.release
+		yield(unionstore.Change[Item]{}, errors.New("released"))
+	}
+}
+
 // unordered is a Scanner that yields its changes in the order given,
 // breaking the Scanner contract when they are not sorted.
 type unordered struct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"iter"
 	"reflect"
 	"time"
 )
@@ -33,12 +32,6 @@ func sliceCursor[E Entity](index int, changes Changes[E]) *cursor[E] {
 		i++
 		return changes[i-1], nil, true
 	}}
-}
-
-// seqCursor walks a stream; stop must be called once the cursor is done.
-func seqCursor[E Entity](index int, seq iter.Seq2[Change[E], error]) *cursor[E] {
-	next, stop := iter.Pull2(seq)
-	return &cursor[E]{index: index, next: next, stop: stop}
 }
 
 // advance moves to the next change. It checks that the stream keeps its

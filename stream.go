@@ -2,6 +2,7 @@ package unionstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -21,7 +22,7 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 	var toLoad []int
 	for i, m := range u.members {
 		if sc, ok := m.store.(Scanner[E]); ok {
-			cursors[i] = seqCursor(i, sc.Scan(ctx, namespace))
+			cursors[i] = seqCursor(ctx, i, sc.Scan(ctx, namespace))
 		} else {
 			toLoad = append(toLoad, i)
 		}
@@ -64,6 +65,10 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 	}
 	onError := func(c *cursor[E], err error) error {
 		m := u.members[c.index]
+		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			// The caller gave up: end the merge rather than drop the member.
+			return fmt.Errorf("unionstore: %s %q: %w (still waiting for %s)", op, namespace, err, m.label(c.index))
+		}
 		se := &StoreError{Index: c.index, Name: m.name, Op: op, Err: err}
 		u.observe(Event{Op: op, Index: c.index, Name: m.name, Count: c.count, Duration: time.Since(start), Err: err})
 		c.failed = true

@@ -240,8 +240,11 @@ func (u *Union[E]) writeRepairs(ctx context.Context, repairs []Changes[E], repor
 // midway, is dropped while enough members remain, and the stream goes on
 // with the others. [ReadRepair] does not apply.
 //
-// The sequence may be walked more than once; each walk reads the members
-// afresh. A member's Scan must honour ctx for Scan to end promptly.
+// Streamed members are read concurrently, each by a goroutine that reads up
+// to a few hundred changes ahead of the merge. The sequence may be walked
+// more than once; each walk reads the members afresh. When ctx ends, the
+// walk ends at once with an error wrapping ctx.Err(), even while a member
+// is blocked.
 func (u *Union[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change[E], error] {
 	return func(yield func(Change[E], error) bool) {
 		m, err := u.openMerge(ctx, "scan", namespace, u.opts.readQuorum)

@@ -3,6 +3,7 @@ package unionstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -292,19 +293,37 @@ func (p *pointerItem) CompactionKey() (string, string) {
 }
 
 func TestUnionContextEndsOperationsWhileAStoreIsStuck(t *testing.T) {
-	for _, op := range []string{"save", "load", "repair"} {
-		t.Run(op, func(t *testing.T) {
-			u := unionstore.New[Item](unionstore.NewMemory[Item](), newStuck(t))
+	for _, tc := range []struct {
+		op        string
+		streaming bool // the stuck store implements Scanner
+	}{{"save", false}, {"load", false}, {"repair", false}, {"scan", false}, {"repair", true}, {"scan", true}, {"diff", true}} {
+		t.Run(fmt.Sprintf("%s streaming=%v", tc.op, tc.streaming), func(t *testing.T) {
+			var blocked unionstore.Store[Item] = newStuck(t)
+			if tc.streaming {
+				blocked = stuckScanner{newStuck(t)}
+			}
+			mem := unionstore.NewMemory[Item]()
+			mustSave(t, mem, batch(set("a", "v", at(1))))
+			// Degraded reads must not turn the end of ctx into a dropped member.
+			u := unionstore.New[Item](mem, blocked).With(unionstore.DegradedReads(1))
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
 			var err error
-			switch op {
+			switch tc.op {
 			case "save":
 				err = u.Save(ctx, batch(set("a", "v", at(1))))
 			case "load":
 				_, err = u.Load(ctx, "ns")
 			case "repair":
 				_, err = u.Repair(ctx, "ns")
+			case "scan":
+				for _, e := range u.Scan(ctx, "ns") {
+					err = e
+				}
+			case "diff":
+				for _, e := range u.Diff(ctx, "ns") {
+					err = e
+				}
 			}
 			assert.ErrorIs(t, err, context.DeadlineExceeded)
 			assert.ErrorContains(t, err, "still waiting for store 1")

@@ -1,0 +1,95 @@
+package unionstore
+
+import (
+	"context"
+	"iter"
+	"sync"
+)
+
+// readAhead is how many changes a streamed member's reader goroutine
+// prepares per chunk. The chunk being read, one in the channel and one
+// being filled bound a member's memory to three times this many changes.
+const readAhead = 256
+
+type chunk[E Entity] struct {
+	changes []Change[E]
+	err     error
+}
+
+// seqCursor walks a member's stream. A goroutine reads the stream ahead in
+// chunks, so that the members of a union are read concurrently, and so
+// that next returns as soon as ctx ends even while the member is blocked.
+// stop must be called once the cursor is done; the goroutine then ends at
+// its next yield.
+func seqCursor[E Entity](ctx context.Context, index int, seq iter.Seq2[Change[E], error]) *cursor[E] {
+	chunks := make(chan chunk[E], 1)
+	free := make(chan []Change[E], 2) // spent chunks, for the reader to reuse
+	done := make(chan struct{})
+	newBuf := func() []Change[E] {
+		select {
+		case b := <-free:
+			return b[:0]
+		default:
+			return make([]Change[E], 0, readAhead)
+		}
+	}
+	go func() {
+		defer close(chunks)
+		send := func(c chunk[E]) bool {
+			select {
+			case chunks <- c:
+				return true
+			case <-done:
+				return false
+			}
+		}
+		buf := newBuf()
+		for c, err := range seq {
+			if err != nil {
+				if len(buf) > 0 && !send(chunk[E]{changes: buf}) {
+					return
+				}
+				send(chunk[E]{err: err})
+				return
+			}
+			if buf = append(buf, c); len(buf) == readAhead {
+				if !send(chunk[E]{changes: buf}) {
+					return
+				}
+				buf = newBuf()
+			}
+		}
+		if len(buf) > 0 {
+			send(chunk[E]{changes: buf})
+		}
+	}()
+	var spent, current []Change[E]
+	next := func() (Change[E], error, bool) {
+		for len(current) == 0 {
+			if spent != nil {
+				clear(spent) // drop the entities for the garbage collector
+				select {
+				case free <- spent:
+				default:
+				}
+				spent = nil
+			}
+			select {
+			case c, ok := <-chunks:
+				if !ok {
+					return Change[E]{}, nil, false
+				}
+				if c.err != nil {
+					return Change[E]{}, c.err, true
+				}
+				current, spent = c.changes, c.changes
+			case <-ctx.Done():
+				return Change[E]{}, ctx.Err(), true
+			}
+		}
+		c := current[0]
+		current = current[1:]
+		return c, nil, true
+	}
+	return &cursor[E]{index: index, next: next, stop: sync.OnceFunc(func() { close(done) })}
+}
