@@ -400,10 +400,7 @@ var cases = []testCase{
 		}
 	}},
 	{"scan yields what load returns", func(t *testing.T, s unionstore.Store[Item]) {
-		sc, ok := s.(unionstore.Scanner[Item])
-		if !ok {
-			t.Skip("the store does not implement unionstore.Scanner")
-		}
+		sc := scanner(t, s)
 		var in unionstore.Changes[Item]
 		for i := 0; i < 300; i++ {
 			c := set("ns", fmt.Sprint("k", i%3), fmt.Sprint(i%97), fmt.Sprint(i), at(i))
@@ -443,10 +440,7 @@ var cases = []testCase{
 		save(t, s, set("ns", "k0", "new", "v", at(1000)))
 	}},
 	{"scan stops on a done context", func(t *testing.T, s unionstore.Store[Item]) {
-		sc, ok := s.(unionstore.Scanner[Item])
-		if !ok {
-			t.Skip("the store does not implement unionstore.Scanner")
-		}
+		sc := scanner(t, s)
 		save(t, s, set("ns", "k", "a", "v", at(1)))
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -459,10 +453,7 @@ var cases = []testCase{
 		}
 	}},
 	{"scan walks more than a page", func(t *testing.T, s unionstore.Store[Item]) {
-		sc, ok := s.(unionstore.Scanner[Item])
-		if !ok {
-			t.Skip("the store does not implement unionstore.Scanner")
-		}
+		sc := scanner(t, s)
 		const n = 2500 // more than a backend's page, whatever its size
 		in := make(unionstore.Changes[Item], n)
 		for i := range in {
@@ -481,15 +472,8 @@ var cases = []testCase{
 		}
 	}},
 	{"the store can be written during a scan", func(t *testing.T, s unionstore.Store[Item]) {
-		sc, ok := s.(unionstore.Scanner[Item])
-		if !ok {
-			t.Skip("the store does not implement unionstore.Scanner")
-		}
-		var in unionstore.Changes[Item]
-		for i := 0; i < 1500; i++ {
-			in = append(in, set("ns", "k", fmt.Sprintf("%05d", i), "v", at(i)))
-		}
-		save(t, s, in...)
+		sc := scanner(t, s)
+		in := fill(t, s, 1500)
 		seen := map[string]bool{}
 		done := make(chan error, 1)
 		go func() {
@@ -511,13 +495,8 @@ var cases = []testCase{
 			}
 			done <- nil
 		}()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(time.Minute):
-			t.Fatal("a scan with saves in its loop did not end: deadlock?")
+		if err := wait(t, done, "a scan with saves in its loop"); err != nil {
+			t.Fatal(err)
 		}
 		for _, c := range in {
 			if !seen[c.Entity.ID] {
@@ -526,15 +505,8 @@ var cases = []testCase{
 		}
 	}},
 	{"closing the store during a scan ends the scan", func(t *testing.T, s unionstore.Store[Item]) {
-		sc, ok := s.(unionstore.Scanner[Item])
-		if !ok {
-			t.Skip("the store does not implement unionstore.Scanner")
-		}
-		var in unionstore.Changes[Item]
-		for i := 0; i < 1500; i++ {
-			in = append(in, set("ns", "k", fmt.Sprintf("%05d", i), "v", at(i)))
-		}
-		save(t, s, in...)
+		sc := scanner(t, s)
+		fill(t, s, 1500)
 		done := make(chan error, 1)
 		go func() {
 			var last error
@@ -551,15 +523,10 @@ var cases = []testCase{
 			}
 			done <- last
 		}()
-		select {
-		case err := <-done:
-			// The walk may finish what it had read or end with ErrClosed;
-			// any other error is a fault.
-			if err != nil && !errors.Is(err, unionstore.ErrClosed) {
-				t.Fatalf("the scan ended with %v, want nil or ErrClosed", err)
-			}
-		case <-time.After(time.Minute):
-			t.Fatal("Close during a scan did not let the scan end: deadlock?")
+		// The walk may finish what it had read or end with ErrClosed; any
+		// other error is a fault.
+		if err := wait(t, done, "a scan closed in its loop"); err != nil && !errors.Is(err, unionstore.ErrClosed) {
+			t.Fatalf("the scan ended with %v, want nil or ErrClosed", err)
 		}
 	}},
 	{"namespaces are listed with counts", func(t *testing.T, s unionstore.Store[Item]) {
@@ -591,6 +558,40 @@ var cases = []testCase{
 			t.Fatalf("Namespaces = %+v, want %+v", got, want)
 		}
 	}},
+}
+
+// scanner returns s as a Scanner, or skips the test.
+func scanner(t *testing.T, s unionstore.Store[Item]) unionstore.Scanner[Item] {
+	t.Helper()
+	sc, ok := s.(unionstore.Scanner[Item])
+	if !ok {
+		t.Skip("the store does not implement unionstore.Scanner")
+	}
+	return sc
+}
+
+// fill saves n sets of kind "k" in namespace "ns" and returns them.
+func fill(t *testing.T, s unionstore.Store[Item], n int) unionstore.Changes[Item] {
+	t.Helper()
+	in := make(unionstore.Changes[Item], n)
+	for i := range in {
+		in[i] = set("ns", "k", fmt.Sprintf("%05d", i), "v", at(i))
+	}
+	save(t, s, in...)
+	return in
+}
+
+// wait returns what done delivers, and fails the test if nothing comes
+// within a minute: the work behind done is deadlocked.
+func wait(t *testing.T, done <-chan error, what string) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		t.Fatalf("%s did not end within a minute: deadlock?", what)
+		return nil
+	}
 }
 
 func testReopen(t *testing.T, s unionstore.Store[Item], reopen func(*testing.T, unionstore.Store[Item]) unionstore.Store[Item]) {

@@ -112,6 +112,26 @@ func openAll(ctx context.Context, addrs []string, a access) (*stores, error) {
 	return s, nil
 }
 
+// openEach opens the two or more stores of a command that compares or
+// repairs them, and returns them with the namespaces to work on: those
+// given, or else every namespace any of the stores holds.
+func openEach(ctx context.Context, addrs []string, purpose string, a access, namespaces []string) (*stores, []string, error) {
+	if len(addrs) < 2 {
+		return nil, nil, usageErrorf("give at least two --store to %s, got %d", purpose, len(addrs))
+	}
+	opened, err := openAll(ctx, addrs, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(namespaces) == 0 {
+		if namespaces, err = opened.namespaces(ctx); err != nil {
+			opened.close()
+			return nil, nil, err
+		}
+	}
+	return opened, namespaces, nil
+}
+
 func (s *stores) close() error {
 	var errs []error
 	for _, st := range s.list {

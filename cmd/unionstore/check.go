@@ -30,19 +30,11 @@ nothing.`, `  unionstore check --store old.db --store new.db
 	if err != nil {
 		return err
 	}
-	if len(addrs) < 2 {
-		return usageErrorf("give at least two --store to compare, got %d", len(addrs))
-	}
-	opened, err := openAll(ctx, addrs, readOnly)
+	opened, namespaces, err := openEach(ctx, addrs, "compare", readOnly, namespaces)
 	if err != nil {
 		return err
 	}
 	defer opened.close()
-	if len(namespaces) == 0 {
-		if namespaces, err = opened.namespaces(ctx); err != nil {
-			return err
-		}
-	}
 	differ := false
 	for _, ns := range namespaces {
 		d, err := checkNamespace(ctx, e, opened, ns, *asJSON, *oneWay, *limit)

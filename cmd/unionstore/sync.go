@@ -73,19 +73,11 @@ lacks or holds in an older version. It is sync in every direction.`, `  unionsto
 	if err != nil {
 		return err
 	}
-	if len(addrs) < 2 {
-		return usageErrorf("give at least two --store to repair, got %d", len(addrs))
-	}
-	opened, err := openAll(ctx, addrs, readWrite)
+	opened, namespaces, err := openEach(ctx, addrs, "repair", readWrite, namespaces)
 	if err != nil {
 		return err
 	}
 	defer opened.close()
-	if len(namespaces) == 0 {
-		if namespaces, err = opened.namespaces(ctx); err != nil {
-			return err
-		}
-	}
 	for _, ns := range namespaces {
 		r, err := repair(ctx, e, opened, ns, nil)
 		if err != nil {
