@@ -37,8 +37,13 @@ func naiveWinners(batch unionstore.Changes[storetest.Item]) map[key]unionstore.C
 // with many equal timestamps, then compares the table with a model: each
 // identity must hold a change with the latest timestamp saved for it, and
 // one that won its own batch. Which of several tied batches wins depends on
-// commit order, so any of them is accepted.
+// commit order, so any of them is accepted. It runs once for each way Save
+// sends a batch to the server.
 func TestConcurrentWritersKeepTheLatest(t *testing.T) {
+	forEachSavePath(t, testConcurrentWritersKeepTheLatest)
+}
+
+func testConcurrentWritersKeepTheLatest(t *testing.T) {
 	const (
 		pools, writersPerPool, savesPerWriter, maxBatch = 3, 4, 25, 20
 		ids, timestamps                                 = 30, 200

@@ -25,6 +25,10 @@ func urlWithTable(t *testing.T, table string) string {
 
 func TestConformance(t *testing.T) {
 	adminPool(t)
+	forEachSavePath(t, testConformance)
+}
+
+func testConformance(t *testing.T) {
 	t.Run("store owning its pool", func(t *testing.T) {
 		tables := map[unionstore.Store[storetest.Item]]string{}
 		open := func(t *testing.T, table string) unionstore.Store[storetest.Item] {

@@ -39,21 +39,51 @@
 // # Writing
 //
 // [Store.Save] compacts the batch (PostgreSQL cannot update one row twice
-// in a statement) and sends it as arrays to one INSERT ... ON CONFLICT
-// statement in one transaction, whatever its size. The statement replaces a
-// row only with a change whose timestamp is not older, so the database
-// itself keeps the latest change, however many processes write to the
-// table: on equal timestamps the transaction that commits later wins.
+// in a statement) and writes it in one transaction with one INSERT ... ON
+// CONFLICT statement, whatever its size. A batch of fewer than 5,000
+// identities is sent as one array per column, parameters of that statement,
+// which unnests them; a larger one is streamed with COPY into a temporary
+// table dropped at commit, which the statement then reads. The statement
+// replaces a row only with a change whose timestamp is not older, so the
+// database itself keeps the latest change, however many processes write to
+// the table: on equal timestamps the transaction that commits later wins.
 //
-// # Reading
+// # Performance
 //
-// [Store.Load] reads a namespace with one query. [Store.Scan] streams it in
-// pages ordered by kind and id, each page resuming after the last row
-// yielded, so memory stays bounded and no connection is held between pages.
-// [Store.Namespaces] counts sets and tombstones per namespace in one query.
+// BenchmarkSaveVersusRowByRow measures Save against two row-by-row
+// baselines in one run, each on a table of its own: the usual per-row
+// INSERT loop, one upsert statement and one commit per change (measured on
+// 1,000 changes per iteration, since each costs a commit; throughputs are
+// compared), and a stricter loop that sends the same statements inside one
+// transaction (10,000 changes). Save writes batches of 10,000 changes. On a
+// 2-core virtual machine running both the benchmark and PostgreSQL 15 over
+// loopback, the medians of five runs of
 //
-// # Concurrency
+//	go test -run '^$' -bench BenchmarkSaveVersusRowByRow -benchtime 4x -count 5 ./pgstore/
 //
-// A [Store] is safe for concurrent use. Saves from many stores on one table
-// do not deadlock one another: each batch locks its rows in key order.
+// were, in changes per second:
+//
+//	                     Save      loop in one tx   autocommit loop
+//	new identities       220,000   16,400 (13.3x)   5,180 (42.9x)
+//	existing identities  178,000   16,100 (11.1x)   5,120 (34.9x)
+//
+// The ratio to the loop in one transaction is the narrow one, and it varies
+// between runs (10.8x to 11.4x for existing identities above). That loop
+// pays a network round trip and a statement execution per change, about
+// 60 microseconds here, but commits once. Save pays no round trip per
+// change: of its 4.5 to 5.6 microseconds per change, most is the server's
+// own work on the upsert. Run by hand on 10,000 rows already in the
+// server, the statement takes about 3.3 microseconds per row for new
+// identities and 5 for existing ones, where it must find, lock and update
+// each row; a plain INSERT takes 2 and a plain UPDATE 3, but neither keeps
+// the latest change when saves race. The rest, about a microsecond per
+// change, moves the rows: compaction, the codec and encoding on the client,
+// decoding on the server. A faster server or a slower network widens the
+// ratio; a server sharing a small machine with its client narrows it.
+//
+// Large batches are copied because, against the arrays in the same runs,
+// the copy saved 10 to 15% at 10,000 changes, while below a few thousand
+// its extra round trips and table creation, about a millisecond, cost more
+// than it saved. Sending the arrays as text instead of binary was 25 to 35%
+// slower.
 package pgstore

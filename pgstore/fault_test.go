@@ -196,6 +196,10 @@ func checkUsable(t *testing.T, s *pgstore.Store[storetest.Item]) {
 }
 
 func TestBackendTerminatedDuringSave(t *testing.T) {
+	forEachSavePath(t, testBackendTerminatedDuringSave)
+}
+
+func testBackendTerminatedDuringSave(t *testing.T) {
 	const n = 20000
 	appName := "unionstore_test_" + randomHex(4)
 	s := newStoreOn(t, newPool(t, appName), newTable(t))
@@ -242,7 +246,9 @@ func (c *expiringContext) Err() error {
 
 func (c *expiringContext) expire() { c.once.Do(func() { close(c.done) }) }
 
-func TestDeadlineDuringSave(t *testing.T) {
+func TestDeadlineDuringSave(t *testing.T) { forEachSavePath(t, testDeadlineDuringSave) }
+
+func testDeadlineDuringSave(t *testing.T) {
 	const n = 20000
 	appName := "unionstore_test_" + randomHex(4)
 	s := newStoreOn(t, newPool(t, appName), newTable(t))

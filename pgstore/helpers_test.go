@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 	"testing"
@@ -149,3 +150,18 @@ func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.I
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
 
 func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Nanosecond) }
+
+// forEachSavePath runs test twice: with every batch sent as arrays to one
+// statement, and with every batch copied into a temporary table and merged,
+// whatever its size.
+func forEachSavePath(t *testing.T, test func(t *testing.T)) {
+	for _, path := range []struct {
+		name      string
+		threshold int
+	}{{"arrays", math.MaxInt}, {"copy", 1}} {
+		t.Run(path.name, func(t *testing.T) {
+			defer pgstore.SetCopyThreshold(path.threshold)()
+			test(t)
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -19,19 +20,25 @@ var (
 )
 
 // columns holds a batch as one array per column, the shape the save
-// statement unnests.
+// statement unnests and the rows the copy sends.
 type columns struct {
 	namespace, kind, id, changeType []string
 	ts                              []int64
 	payload                         [][]byte
 }
 
-// Save writes the batch in one transaction with one statement, whatever its
-// size: the batch is compacted first (the latest change per identity, the
-// later one on equal timestamps), then upserted so that no row is replaced
-// by an older change. On equal timestamps the save that commits later wins.
-// Each column travels as one array, which PostgreSQL limits to 1 GB: a
-// batch larger than that fails whole and should be split by the caller.
+// Save writes the batch in one transaction, whatever its size: the batch is
+// compacted first (the latest change per identity, the later one on equal
+// timestamps), then upserted by one statement so that no row is replaced by
+// an older change. On equal timestamps the save that commits later wins.
+//
+// A batch of fewer than 5,000 identities travels as one array per column,
+// parameters of the upsert; together they must fit in one protocol message,
+// which PostgreSQL limits to 1 GB, or the batch fails whole. From
+// 5,000 identities the batch is streamed with COPY into a temporary table,
+// dropped at commit, which the upsert then reads: there is no limit on the
+// batch then, only 1 GB per payload, but the database role needs the
+// TEMPORARY privilege, which PostgreSQL grants to every role by default.
 //
 // Nothing is written, and the error says which change is at fault, when the
 // batch fails [unionstore.Changes.Validate], when a namespace, kind or id
@@ -58,20 +65,96 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 			return fmt.Errorf("pgstore: save to %s: %w: change %d: %v", s.name, unionstore.ErrInvalidChange, i, err)
 		}
 	}
-	// PostgreSQL refuses to update one row twice in one statement.
-	changes = unionstore.Compact(changes)
+	// PostgreSQL refuses to update one row twice in one statement. A batch
+	// already in key order without repeats is its own compaction, and is
+	// not copied and sorted again.
+	if !strictlySorted(changes) {
+		changes = unionstore.Compact(changes)
+	}
 	cols, err := s.encode(changes)
 	if err != nil {
 		return fmt.Errorf("pgstore: save to %s: %w", s.name, err)
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, s.saveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+		if len(changes) < copyThreshold {
+			_, err := tx.Exec(ctx, s.saveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+			return err
+		}
+		if _, err := tx.Exec(ctx, createBatchSQL); err != nil {
+			return err
+		}
+		if _, err := tx.CopyFrom(ctx, batchTable, batchColumns, &copySource{cols: &cols}); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, s.mergeSQL)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("pgstore: save %d changes to %s: %w", len(changes), s.name, s.wrapCtx(ctx, err))
 	}
 	return nil
+}
+
+// copyThreshold is the size of a compacted batch from which Save copies it
+// into a temporary table and merges that, instead of sending it as arrays
+// to one statement. The copy costs more round trips and the creation of the
+// table, about a millisecond in all, and saves about half a microsecond per
+// change on the server: measured, it was slower than the arrays up to a few
+// thousand changes and 10 to 15% faster at 10,000. Tests change it to run
+// both paths.
+var copyThreshold = 5000
+
+// batchTable is the temporary table a large batch is copied into. It lives
+// in the session's own schema and is dropped when the transaction ends, so
+// no state is left on the connection.
+var batchTable = pgx.Identifier{"pg_temp", "unionstore_batch"}
+
+var batchColumns = []string{"namespace", "kind", "id", "change_type", "ts", "payload"}
+
+// createBatchSQL creates batchTable. Its key columns sort as the table's.
+const createBatchSQL = `CREATE TEMPORARY TABLE pg_temp.unionstore_batch (
+	namespace   text COLLATE "C",
+	kind        text COLLATE "C",
+	id          text COLLATE "C",
+	change_type text,
+	ts          bigint,
+	payload     bytea
+) ON COMMIT DROP`
+
+// copySource hands the rows of cols to CopyFrom, which encodes each row's
+// values before it asks for the next, so that one slice serves every row.
+type copySource struct {
+	cols *columns
+	next int
+	row  [6]any
+}
+
+func (r *copySource) Next() bool {
+	r.next++
+	return r.next <= len(r.cols.id)
+}
+
+func (r *copySource) Values() ([]any, error) {
+	i, c := r.next-1, r.cols
+	r.row = [6]any{c.namespace[i], c.kind[i], c.id[i], c.changeType[i], c.ts[i], c.payload[i]}
+	return r.row[:], nil
+}
+
+func (r *copySource) Err() error { return nil }
+
+// strictlySorted reports whether the keys of changes strictly increase, in
+// the order [unionstore.Compact] sorts them: such a batch is its own
+// compaction.
+func strictlySorted[E unionstore.Entity](changes unionstore.Changes[E]) bool {
+	var prevNS, prevKind, prevID string
+	for i := range changes {
+		ns, kind, id := changes[i].Key()
+		if i > 0 && cmp.Or(strings.Compare(prevNS, ns), strings.Compare(prevKind, kind), strings.Compare(prevID, id)) >= 0 {
+			return false
+		}
+		prevNS, prevKind, prevID = ns, kind, id
+	}
+	return true
 }
 
 // checkChange refuses what PostgreSQL or the ts column cannot hold.

@@ -25,7 +25,7 @@ type Store[E unionstore.Entity] struct {
 	pageSize int
 	closed   atomic.Bool
 
-	saveSQL, loadSQL, pageSQL, namespacesSQL string
+	saveSQL, mergeSQL, loadSQL, pageSQL, namespacesSQL string
 }
 
 var (
@@ -59,9 +59,13 @@ func New[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts ...O
 		// the save that commits later wins.
 		saveSQL: fmt.Sprintf(`INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
-ON CONFLICT (namespace, kind, id) DO UPDATE
-SET change_type = excluded.change_type, ts = excluded.ts, payload = excluded.payload
-WHERE t.ts <= excluded.ts`, name),
+%s`, name, upsertSQL),
+		// The same for a large batch copied into the temporary table, whose
+		// rows are sorted here rather than trusted to come back in the
+		// order they were copied in.
+		mergeSQL: fmt.Sprintf(`INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
+SELECT namespace, kind, id, change_type, ts, payload FROM %s ORDER BY namespace, kind, id
+%s`, name, batchTable.Sanitize(), upsertSQL),
 		loadSQL: fmt.Sprintf(`SELECT kind, id, change_type, ts, payload FROM %s
 WHERE namespace = $1 ORDER BY kind, id`, name),
 		pageSQL: fmt.Sprintf(`SELECT kind, id, change_type, ts, payload FROM %s
@@ -78,6 +82,11 @@ FROM %s GROUP BY namespace ORDER BY namespace`, name),
 	}
 	return s, nil
 }
+
+// upsertSQL ends the statements that save a batch.
+const upsertSQL = `ON CONFLICT (namespace, kind, id) DO UPDATE
+SET change_type = excluded.change_type, ts = excluded.ts, payload = excluded.payload
+WHERE t.ts <= excluded.ts`
 
 // configure applies opts and returns the codec they set, or the default.
 func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E], error) {

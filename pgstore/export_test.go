@@ -1,0 +1,10 @@
+package pgstore
+
+// SetCopyThreshold sets the batch size from which Save copies the batch
+// into a temporary table, and returns a function that restores the old
+// value. It must not be called while a Save runs.
+func SetCopyThreshold(n int) (restore func()) {
+	old := copyThreshold
+	copyThreshold = n
+	return func() { copyThreshold = old }
+}
