@@ -24,7 +24,9 @@ type Entity interface {
 // Deletions are changes of type [ChangeTypeUnset] (tombstones) and follow the
 // same rule. A change with a zero timestamp is stamped with the current time.
 // A batch that fails validation is rejected whole with an error wrapping
-// [ErrInvalidChange] and nothing is written.
+// [ErrInvalidChange] and nothing is written. Save must not modify the batch
+// or keep it after it returns: a [Union] hands the same batch to all its
+// members at once.
 //
 // Load returns the latest change of each identity in a namespace, tombstones
 // included, each identity once, sorted by kind then id. The slice belongs to
