@@ -1,6 +1,7 @@
 package boltstore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -258,5 +259,35 @@ func TestManyDecodeErrorsAreSummed(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "25 records") || !strings.Contains(err.Error(), "15 more") {
 		t.Errorf("Load error = %v, want 25 records counted, 15 beyond the listed ones", err)
+	}
+}
+
+// TestDamagedCountsDoNotBreakLoad stores absurd counts for a namespace, as a
+// damaged file might: Load must still return the records, not try to
+// reserve room for 2^64 of them.
+func TestDamagedCountsDoNotBreakLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "counts.db")
+	s := openAt(t, path)
+	ctx := context.Background()
+	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "a", "v", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		huge := bytes.Repeat([]byte{0xFF}, 16)
+		return tx.Bucket([]byte("counts")).Put([]byte("ns"), huge)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path)
+	got, err := s.Load(ctx, "ns")
+	if err != nil || len(got) != 1 || got[0].Entity.ID != "a" {
+		t.Fatalf("Load = %v, %v; want the one record", got, err)
 	}
 }

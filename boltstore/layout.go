@@ -150,10 +150,16 @@ func (c counts) encode() []byte {
 	return v
 }
 
+// add adds n (1 or -1) to the count of t. A count never goes below zero,
+// even when a damaged file held a wrong one.
 func (c *counts) add(t unionstore.ChangeType, n int64) {
+	p := &c.unsets
 	if t == unionstore.ChangeTypeSet {
-		c.sets = uint64(int64(c.sets) + n)
-	} else {
-		c.unsets = uint64(int64(c.unsets) + n)
+		p = &c.sets
 	}
+	if n < 0 && *p < uint64(-n) {
+		*p = 0
+		return
+	}
+	*p = uint64(int64(*p) + n)
 }

@@ -36,8 +36,10 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		if b == nil {
 			return nil
 		}
+		// The counts size the result; a damaged counts record must not make
+		// Load allocate without bound, so the hint is capped.
 		n := decodeCounts(tx.Bucket(countsBucket).Get([]byte(namespace)))
-		out = make(unionstore.Changes[E], 0, n.sets+n.unsets)
+		out = make(unionstore.Changes[E], 0, min(n.sets, maxPrealloc)+min(n.unsets, maxPrealloc))
 		c := b.Cursor()
 		i := 0
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -60,6 +62,9 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	}
 	return out, bad.err(namespace)
 }
+
+// maxPrealloc caps the capacity Load reserves from each stored count.
+const maxPrealloc = 1 << 20
 
 // scanPage is how many records Scan reads per read transaction.
 const scanPage = 256
