@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -12,51 +13,80 @@ import (
 
 // Load returns the latest change of each identity in namespace, tombstones
 // included, sorted by kind then id bytewise. It reads with one query, so the
-// result is a consistent snapshot. Timestamps are returned in UTC. It
-// returns a [*unionstore.DecodeError] for a payload the codec cannot decode,
-// [unionstore.ErrClosed] after Close, and an error wrapping ctx.Err() if ctx
-// is done. To read a large namespace without holding it in memory, use
-// [Store.Scan].
+// result is a consistent snapshot. Timestamps are returned in UTC. To read a
+// large namespace without holding it in memory, use [Store.Scan].
+//
+// A row that cannot be decoded does not stop Load: Load returns every row
+// that decodes together with a non-nil error that joins a
+// [*unionstore.DecodeError] (naming namespace, kind and id) for each bad
+// row, up to ten, and counts the rest. A row is bad if the codec fails on
+// its payload, or if the entity it decodes to has another kind or id than
+// the row. Callers that want all or nothing treat any error as failure.
+// Other errors come with no changes: [unionstore.ErrClosed] after Close, and
+// an error wrapping ctx.Err() if ctx is done.
+//
+// A namespace that PostgreSQL text cannot hold (see [Store.Save]) cannot be
+// in the table: Load returns no changes for it without querying.
 func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
 	if err := s.check(ctx); err != nil {
 		return nil, fmt.Errorf("pgstore: load %q from %s: %w", namespace, s.name, err)
+	}
+	out := unionstore.Changes[E]{}
+	if checkText(namespace) != nil {
+		return out, nil
 	}
 	rows, err := s.pool.Query(ctx, s.loadSQL, namespace)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: load %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
 	}
-	out := unionstore.Changes[E]{}
-	for c, err := range s.rows(namespace, rows) {
-		if err != nil {
-			return nil, fmt.Errorf("pgstore: load %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
-		}
-		out = append(out, c)
+	var bad badRows
+	_, _, err = s.readRows(namespace, rows, &bad, func(c unionstore.Change[E]) { out = append(out, c) })
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: load %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
+	}
+	if err := bad.err(); err != nil {
+		return out, fmt.Errorf("pgstore: load %q from %s: %w", namespace, s.name, err)
 	}
 	return out, nil
 }
 
 // Scan yields what [Store.Load] returns, in the same order, reading pages
 // of at most the page size (see [WithPageSize]) each resuming after the last
-// identity yielded, so memory stays bounded whatever the namespace's size.
-// No connection is held while the loop body runs.
+// row read, so memory stays bounded whatever the namespace's size. No
+// connection is held while the loop body runs.
 //
 // The pages are separate queries, not one snapshot: a change saved during
 // the scan may or may not be seen, but each identity is yielded at most
-// once and in order. A failure is yielded once, as the last pair, with the
-// errors Load gives. The sequence may be walked more than once; each walk
-// reads the table afresh.
+// once and in order. Rows that cannot be decoded are skipped and reported,
+// as by Load, in one error yielded as the last pair once the namespace has
+// been read. Any other failure ends the scan: it is yielded once, as the
+// last pair, with the errors Load gives. The sequence may be walked more
+// than once; each walk reads the table afresh.
 func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[E], error] {
 	return func(yield func(unionstore.Change[E], error) bool) {
 		fail := func(err error) {
 			yield(unionstore.Change[E]{}, fmt.Errorf("pgstore: scan %q from %s: %w", namespace, s.name, err))
 		}
-		var afterKind, afterID string // ("", "") precedes every identity: ids are never empty
+		if err := s.check(ctx); err != nil {
+			fail(err)
+			return
+		}
+		if checkText(namespace) != nil {
+			return
+		}
+		var (
+			bad  badRows
+			page = make(unionstore.Changes[E], 0, s.pageSize)
+			// ("", "") precedes every row: ids are never empty.
+			after key
+		)
 		for {
 			if err := s.check(ctx); err != nil {
 				fail(err)
 				return
 			}
-			page, err := s.page(ctx, namespace, afterKind, afterID)
+			page = page[:0]
+			n, last, err := s.page(ctx, namespace, after, &bad, &page)
 			if err != nil {
 				fail(s.wrapCtx(ctx, err))
 				return
@@ -66,65 +96,124 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 					return
 				}
 			}
-			if len(page) < s.pageSize {
-				return
+			if n < s.pageSize {
+				break
 			}
-			afterKind, afterID = page[len(page)-1].Entity.CompactionKey()
+			// Resume after the row's own key: the entity decoded from it
+			// may claim another, or be bad and not yielded at all.
+			after = last
+		}
+		if err := bad.err(); err != nil {
+			fail(err)
 		}
 	}
 }
 
-// page reads the next page of a scan, fully, before anything is yielded.
-func (s *Store[E]) page(ctx context.Context, namespace, afterKind, afterID string) (unionstore.Changes[E], error) {
-	rows, err := s.pool.Query(ctx, s.pageSQL, namespace, afterKind, afterID, s.pageSize)
+// key is the kind and id of a row.
+type key struct{ kind, id string }
+
+// page reads the next page of a scan, the rows that follow after, fully,
+// before anything is yielded. It appends the changes that decode to out and
+// the decode errors to bad, and returns the number of rows read and the key
+// of the last.
+func (s *Store[E]) page(ctx context.Context, namespace string, after key, bad *badRows, out *unionstore.Changes[E]) (int, key, error) {
+	rows, err := s.pool.Query(ctx, s.pageSQL, namespace, after.kind, after.id, s.pageSize)
 	if err != nil {
-		return nil, err
+		return 0, key{}, err
 	}
-	out := make(unionstore.Changes[E], 0, s.pageSize)
-	for c, err := range s.rows(namespace, rows) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return s.readRows(namespace, rows, bad, func(c unionstore.Change[E]) { *out = append(*out, c) })
 }
 
-// rows decodes the rows of a load or page query and closes them. It yields
-// an error at most once, last.
-func (s *Store[E]) rows(namespace string, rows pgx.Rows) iter.Seq2[unionstore.Change[E], error] {
-	return func(yield func(unionstore.Change[E], error) bool) {
-		defer rows.Close()
-		var (
-			kind, id, changeType string
-			ts                   int64
-			payload              []byte
-		)
-		for rows.Next() {
-			if err := rows.Scan(&kind, &id, &changeType, &ts, &payload); err != nil {
-				yield(unionstore.Change[E]{}, err)
-				return
-			}
-			ct := unionstore.ChangeType(changeType)
-			if !ct.Valid() {
-				yield(unionstore.Change[E]{}, &unionstore.DecodeError{Namespace: namespace, Kind: kind, ID: id,
-					Err: fmt.Errorf("unknown change type %q", changeType)})
-				return
-			}
-			e, err := s.codec.Decode(kind, id, payload)
-			if err != nil {
-				yield(unionstore.Change[E]{}, &unionstore.DecodeError{Namespace: namespace, Kind: kind, ID: id, Err: err})
-				return
-			}
-			c := unionstore.Change[E]{Namespace: namespace, ChangeType: ct, Entity: e, Timestamp: time.Unix(0, ts).UTC()}
-			if !yield(c, nil) {
-				return
-			}
+// readRows decodes the rows of a load or page query, passes each change
+// that decodes to add and each row that does not to bad, and closes the
+// rows. It returns the number of rows read and the key of the last, and an
+// error if the query failed.
+func (s *Store[E]) readRows(namespace string, rows pgx.Rows, bad *badRows, add func(unionstore.Change[E])) (n int, last key, err error) {
+	defer rows.Close()
+	var (
+		k          key
+		changeType string
+		ts         int64
+		payload    []byte
+	)
+	for rows.Next() {
+		if err := rows.Scan(&k.kind, &k.id, &changeType, &ts, &payload); err != nil {
+			return n, last, err
 		}
-		if err := rows.Err(); err != nil {
-			yield(unionstore.Change[E]{}, err)
+		n, last = n+1, k
+		c, err := s.decode(namespace, k, changeType, ts, payload)
+		if err != nil {
+			bad.add(err)
+			continue
 		}
+		add(c)
 	}
+	return n, last, rows.Err()
+}
+
+// decode turns a row into a change, or returns a [*unionstore.DecodeError].
+func (s *Store[E]) decode(namespace string, k key, changeType string, ts int64, payload []byte) (unionstore.Change[E], error) {
+	derr := func(err error) error {
+		return &unionstore.DecodeError{Namespace: namespace, Kind: k.kind, ID: k.id, Err: err}
+	}
+	ct := unionstore.ChangeType(changeType)
+	if !ct.Valid() {
+		return unionstore.Change[E]{}, derr(fmt.Errorf("unknown change type %q", changeType))
+	}
+	e, err := s.codec.Decode(k.kind, k.id, payload)
+	if err != nil {
+		return unionstore.Change[E]{}, derr(err)
+	}
+	if err := checkKey(e, k); err != nil {
+		return unionstore.Change[E]{}, derr(err)
+	}
+	return unionstore.Change[E]{Namespace: namespace, ChangeType: ct, Entity: e, Timestamp: time.Unix(0, ts).UTC()}, nil
+}
+
+// checkKey makes sure that the decoded entity has the identity of its row:
+// a payload without the fields CompactionKey reads, or with other values in
+// them, would otherwise come back as another entity. A codec may return a
+// nil pointer (JSON null), whose CompactionKey may panic.
+func checkKey[E unionstore.Entity](e E, k key) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoded entity's CompactionKey panicked: %v", r)
+		}
+	}()
+	if kind, id := e.CompactionKey(); kind != k.kind || id != k.id {
+		return fmt.Errorf("entity decodes with kind %q id %q, not the kind and id of its row", kind, id)
+	}
+	return nil
+}
+
+// maxDecodeErrors is how many decode errors Load and Scan report one by one.
+const maxDecodeErrors = 10
+
+// badRows collects the decode errors of one Load or Scan.
+type badRows struct {
+	errs []error
+	more int
+}
+
+func (b *badRows) add(err error) {
+	if len(b.errs) < maxDecodeErrors {
+		b.errs = append(b.errs, err)
+		return
+	}
+	b.more++
+}
+
+// err returns nil if no row was bad, and otherwise an error that joins the
+// decode errors kept and counts the others.
+func (b *badRows) err() error {
+	if len(b.errs) == 0 {
+		return nil
+	}
+	errs := b.errs
+	if b.more > 0 {
+		errs = append(errs[:len(errs):len(errs)], fmt.Errorf("%w: %d more rows", unionstore.ErrDecode, b.more))
+	}
+	return fmt.Errorf("%d rows could not be decoded and were left out: %w", len(b.errs)+b.more, errors.Join(errs...))
 }
 
 // Namespaces returns every namespace of the table that holds at least one

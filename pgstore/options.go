@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -49,7 +50,7 @@ func newConfig(opts []Option) (config, error) {
 func WithTable(name string) Option {
 	return func(c *config) error {
 		if err := checkIdentifier(name); err != nil {
-			return fmt.Errorf("pgstore: table name: %w", err)
+			return fmt.Errorf("table name: %w", err)
 		}
 		c.table = name
 		return nil
@@ -62,7 +63,7 @@ func WithTable(name string) Option {
 func WithSchema(name string) Option {
 	return func(c *config) error {
 		if err := checkIdentifier(name); err != nil {
-			return fmt.Errorf("pgstore: schema name: %w", err)
+			return fmt.Errorf("schema name: %w", err)
 		}
 		c.schema = name
 		return nil
@@ -75,7 +76,7 @@ func WithSchema(name string) Option {
 func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
 	return func(c *config) error {
 		if codec == nil {
-			return fmt.Errorf("pgstore: nil codec")
+			return errors.New("nil codec")
 		}
 		c.codec = codec
 		return nil
@@ -97,7 +98,7 @@ func WithCreateSchema() Option {
 func WithPageSize(n int) Option {
 	return func(c *config) error {
 		if n <= 0 {
-			return fmt.Errorf("pgstore: page size %d: must be positive", n)
+			return fmt.Errorf("page size %d: must be positive", n)
 		}
 		c.pageSize = n
 		return nil
@@ -107,7 +108,7 @@ func WithPageSize(n int) Option {
 func checkIdentifier(name string) error {
 	switch {
 	case name == "":
-		return fmt.Errorf("empty")
+		return errors.New("empty")
 	case len(name) > maxIdentifier:
 		return fmt.Errorf("%q is %d bytes, longer than PostgreSQL's %d", name, len(name), maxIdentifier)
 	case !utf8.ValidString(name):

@@ -264,3 +264,52 @@ func TestDocShowsTheSchema(t *testing.T) {
 		t.Errorf("doc.go does not show the schema; want it to contain\n%s", want.String())
 	}
 }
+
+// TestErrorsNamePgstoreOnce checks that the errors of the constructors
+// carry the package's prefix once, however many layers they pass through.
+func TestErrorsNamePgstoreOnce(t *testing.T) {
+	ctx := context.Background()
+	missing := pgstore.WithSchema("unionstore_no_such_schema_" + randomHex(4))
+	check := func(op string, err error) {
+		t.Helper()
+		if err == nil {
+			t.Errorf("%s succeeded, want an error", op)
+		} else if n := strings.Count(err.Error(), "pgstore:"); n != 1 {
+			t.Errorf("%s = %q, names pgstore %d times, want once", op, err, n)
+		}
+	}
+	for _, tt := range []struct {
+		name         string
+		opts         []pgstore.Option
+		badSchemaSQL bool // SchemaSQL fails too
+	}{
+		{"invalid table", []pgstore.Option{pgstore.WithTable("")}, true},
+		{"invalid schema", []pgstore.Option{pgstore.WithSchema("\x00")}, true},
+		{"invalid page size", []pgstore.Option{pgstore.WithPageSize(-1)}, true},
+		{"nil codec", []pgstore.Option{pgstore.WithCodec[storetest.Item](nil)}, true},
+		{"codec of another type", []pgstore.Option{pgstore.WithCodec(unionstore.JSONCodec[other]())}, false},
+		{"table in a missing schema", []pgstore.Option{missing, pgstore.WithCreateSchema()}, false},
+	} {
+		s, err := pgstore.New[storetest.Item](ctx, adminPool(t), tt.opts...)
+		check("New with "+tt.name, err)
+		if s != nil {
+			_ = s.Close()
+		}
+		s, err = pgstore.OpenURL[storetest.Item](ctx, serverURL(), tt.opts...)
+		check("OpenURL with "+tt.name, err)
+		if s != nil {
+			_ = s.Close()
+		}
+		if tt.badSchemaSQL {
+			_, err = pgstore.SchemaSQL(tt.opts...)
+			check("SchemaSQL with "+tt.name, err)
+		}
+	}
+	_, err := pgstore.New[storetest.Item](ctx, nil)
+	check("New with a nil pool", err)
+	s, err := pgstore.New[storetest.Item](ctx, adminPool(t), missing)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	check("CreateSchema in a missing schema", s.CreateSchema(ctx))
+}

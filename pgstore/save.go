@@ -3,20 +3,13 @@ package pgstore
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
-	"math"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/unionstore/unionstore"
-)
-
-// The range of times an int64 of Unix nanoseconds can hold.
-var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
 )
 
 // columns holds a batch as one array per column, the shape the save
@@ -41,14 +34,15 @@ type columns struct {
 // TEMPORARY privilege, which PostgreSQL grants to every role by default.
 //
 // Nothing is written, and the error says which change is at fault, when the
-// batch fails [unionstore.Changes.Validate], when a namespace, kind or id
-// holds a NUL byte or invalid UTF-8 (PostgreSQL text cannot hold them; these
-// errors wrap [unionstore.ErrInvalidChange] too), when a timestamp lies
-// outside the years 1678 to 2262 (an int64 of nanoseconds), or when the codec
-// fails. It returns [unionstore.ErrClosed] after Close and an error wrapping
-// ctx.Err() if ctx is done. If the connection fails or ctx ends during the
-// save, the transaction is not committed, unless the commit itself was under
-// way: either way the batch is wholly present or wholly absent.
+// batch fails [unionstore.Changes.Validate] (its timestamp range,
+// [unionstore.MinTimestamp] to [unionstore.MaxTimestamp], is what the ts
+// column holds), when a namespace, kind or id holds a NUL byte or invalid
+// UTF-8 (PostgreSQL text cannot hold them; these errors wrap
+// [unionstore.ErrInvalidChange] too), or when the codec fails. It returns
+// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if ctx
+// is done. If the connection fails or ctx ends during the save, the
+// transaction is not committed, unless the commit itself was under way:
+// either way the batch is wholly present or wholly absent.
 func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
 	if err := s.check(ctx); err != nil {
 		return fmt.Errorf("pgstore: save to %s: %w", s.name, err)
@@ -157,19 +151,25 @@ func strictlySorted[E unionstore.Entity](changes unionstore.Changes[E]) bool {
 	return true
 }
 
-// checkChange refuses what PostgreSQL or the ts column cannot hold.
+// checkChange refuses keys that PostgreSQL text cannot hold. The timestamp
+// needs no check: Validate keeps it within what the ts column holds.
 func checkChange[E unionstore.Entity](c *unionstore.Change[E]) error {
 	ns, kind, id := c.Key()
 	for _, f := range [...]struct{ name, value string }{{"namespace", ns}, {"kind", kind}, {"id", id}} {
-		if strings.IndexByte(f.value, 0) >= 0 {
-			return fmt.Errorf("%s %q holds a NUL byte, which PostgreSQL text cannot store", f.name, f.value)
-		}
-		if !utf8.ValidString(f.value) {
-			return fmt.Errorf("%s %q is not valid UTF-8, which PostgreSQL text cannot store", f.name, f.value)
+		if err := checkText(f.value); err != nil {
+			return fmt.Errorf("%s %q %v", f.name, f.value, err)
 		}
 	}
-	if c.Timestamp.Before(minTime) || c.Timestamp.After(maxTime) {
-		return fmt.Errorf("timestamp %v is outside the range of Unix nanoseconds in an int64", c.Timestamp)
+	return nil
+}
+
+// checkText returns an error if PostgreSQL text cannot hold s.
+func checkText(s string) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return errors.New("holds a NUL byte, which PostgreSQL text cannot store")
+	}
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8, which PostgreSQL text cannot store")
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ const schemaSQL = `CREATE TABLE IF NOT EXISTS %s (
 func SchemaSQL(opts ...Option) (string, error) {
 	c, err := newConfig(opts)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("pgstore: %w", err)
 	}
 	return fmt.Sprintf(schemaSQL, c.qualifiedName()), nil
 }
@@ -52,8 +52,17 @@ func (c *config) qualifiedName() string {
 // fails, [unionstore.ErrClosed] after Close, or one wrapping ctx.Err() if ctx
 // is done.
 func (s *Store[E]) CreateSchema(ctx context.Context) error {
+	if err := s.createSchema(ctx); err != nil {
+		return fmt.Errorf("pgstore: %w", err)
+	}
+	return nil
+}
+
+// createSchema is [Store.CreateSchema] with errors that do not name the
+// package.
+func (s *Store[E]) createSchema(ctx context.Context) error {
 	if err := s.check(ctx); err != nil {
-		return fmt.Errorf("pgstore: create table %s: %w", s.name, err)
+		return fmt.Errorf("create table %s: %w", s.name, err)
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Two concurrent CREATE TABLE IF NOT EXISTS can both miss the table
@@ -65,7 +74,7 @@ func (s *Store[E]) CreateSchema(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("pgstore: create table %s: %w", s.name, s.wrapCtx(ctx, err))
+		return fmt.Errorf("create table %s: %w", s.name, s.wrapCtx(ctx, err))
 	}
 	return nil
 }

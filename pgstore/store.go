@@ -39,8 +39,18 @@ var (
 // creates the table; otherwise it does not touch the database. It returns an
 // error for an invalid option, a nil pool, or a failed table creation.
 func New[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store[E], error) {
+	s, err := newStore[E](ctx, pool, opts)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: %w", err)
+	}
+	return s, nil
+}
+
+// newStore is [New] with errors that do not name the package, for the
+// constructors to prefix once.
+func newStore[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts []Option) (*Store[E], error) {
 	if pool == nil {
-		return nil, errors.New("pgstore: nil pool")
+		return nil, errors.New("nil pool")
 	}
 	c, codec, err := configure[E](opts)
 	if err != nil {
@@ -76,7 +86,7 @@ WHERE namespace = $1 AND (kind, id) > ($2, $3) ORDER BY kind, id LIMIT $4`, name
 FROM %s GROUP BY namespace ORDER BY namespace`, name),
 	}
 	if c.createSchema {
-		if err := s.CreateSchema(ctx); err != nil {
+		if err := s.createSchema(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -99,7 +109,7 @@ func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E],
 	}
 	codec, ok := c.codec.(unionstore.Codec[E])
 	if !ok {
-		return config{}, nil, fmt.Errorf("pgstore: codec %T does not encode the store's entity type", c.codec)
+		return config{}, nil, fmt.Errorf("codec %T does not encode the store's entity type", c.codec)
 	}
 	return c, codec, nil
 }
@@ -152,7 +162,7 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: open %s: %w", redacted(u), err)
 	}
-	s, err := New[E](ctx, pool, opts...)
+	s, err := newStore[E](ctx, pool, opts)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: open: %w", err)
