@@ -30,7 +30,10 @@ nothing.`, `  unionstore check --store old.db --store new.db
 	if err != nil {
 		return err
 	}
-	opened, namespaces, err := openEach(ctx, addrs, "compare", readOnly, namespaces)
+	if *limit < 0 {
+		return usageErrorf("--limit %d: want 0 or more", *limit)
+	}
+	opened, namespaces, err := e.openEach(ctx, addrs, "compare", readOnly, namespaces)
 	if err != nil {
 		return err
 	}
@@ -66,7 +69,7 @@ type jsonVersion struct {
 }
 
 func checkNamespace(ctx context.Context, e *env, opened *stores, ns string, asJSON, oneWay bool, limit int) (bool, error) {
-	p := startProgress(e, "check "+ns, opened.recordCount(ctx, ns))
+	p := startProgress(e, "check "+ns, func() int64 { return opened.recordCount(ctx, ns) })
 	defer p.finish()
 	u := unionstore.New(opened.members(p, nil)...)
 	missing := make([]int, len(opened.list))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,7 +140,7 @@ func TestNamespaces(t *testing.T) {
 	dir := t.TempDir()
 	must(t, dir, exitOK, "", "put", "--store", "a.db", "shop", "k", "1", "1")
 	must(t, dir, exitOK, "", "put", "--store", "a.db", "shop", "k", "2", "2")
-	must(t, dir, exitOK, "", "unset", "--store", "a.db", "shop", "k", "3")
+	must(t, dir, exitOK, "", "unset", "--store", "a.db", "shop", "k", "3", "3")
 	must(t, dir, exitOK, "", "put", "--store", "b.db", "audit", "k", "1", "true")
 	r := must(t, dir, exitOK, "", "namespaces", "--store", "a.db", "--store", "b.db")
 	want := "STORE  NAMESPACE  ENTITIES  TOMBSTONES\na.db   shop       2         1\nb.db   audit      1         0\n"
@@ -259,4 +260,125 @@ func TestDemo(t *testing.T) {
 	// A second run in the same directory refuses to overwrite.
 	r = must(t, t.TempDir(), exitFailure, "", "demo", "--dir", dir)
 	contains(t, "second demo", r.stderr, "already exists")
+}
+
+// loadShop reads namespace shop of the bolt file at path as the demo's
+// typed application does, through a union.
+func loadShop(t testing.TB, path string) unionstore.Changes[shopEntity] {
+	t.Helper()
+	s, err := openShop(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := unionstore.New[shopEntity](s)
+	defer u.Close()
+	got, err := u.Load(context.Background(), "shop")
+	if err != nil {
+		t.Fatalf("the demo's application cannot load %s: %v", path, err)
+	}
+	return got
+}
+
+func TestUnsetOfARecordNoStoreHolds(t *testing.T) {
+	dir := t.TempDir()
+	must(t, t.TempDir(), exitOK, "", "demo", "--dir", dir)
+	newDB := filepath.Join(dir, "new.db")
+	before := len(loadShop(t, newDB))
+
+	r := must(t, dir, exitFailure, "", "unset", "--store", "new.db", "shop", "customer", "c999")
+	contains(t, "stderr of unset of an unknown record", r.stderr,
+		"no store given holds shop customer c999", "nothing written", "give its last body as BODY", "Run 'unionstore unset --help'")
+	lines := `{"kind":"customer","id":"c001"}
+{"kind":"customer","id":"c998"}
+{"kind":"order","id":"o999"}
+`
+	r = must(t, dir, exitFailure, lines, "unset", "--store", "new.db", "shop")
+	contains(t, "stderr of unset from standard input", r.stderr,
+		"no store given holds 2 of the records", "line 2: shop customer c998", "line 3: shop order o999")
+	if got := loadShop(t, newDB); len(got) != before {
+		t.Fatalf("after refused unsets, new.db holds %d records, want %d", len(got), before)
+	}
+
+	// With the body given, the tombstone is written and decodes.
+	must(t, dir, exitOK, "", "unset", "--store", "new.db", "shop", "customer", "c999", `{"id":"c999","name":"Nobody","email":"n@example.com"}`)
+	must(t, dir, exitOK, `{"kind":"order","id":"o999","body":{"id":"o999","customer":"c999"}}`, "unset", "--store", "new.db", "shop")
+	// Known records take their last body from the store.
+	must(t, dir, exitOK, "", "unset", "--store", "new.db", "shop", "customer", "c001")
+	tombstones := map[string]string{}
+	for _, c := range loadShop(t, newDB) {
+		if c.ChangeType == unionstore.ChangeTypeUnset {
+			kind, id := c.Entity.CompactionKey()
+			tombstones[kind+"/"+id] = fmt.Sprint(c.Entity)
+		}
+	}
+	for key, want := range map[string]string{
+		"customer/c999": "&{c999 Nobody n@example.com}",
+		"order/o999":    "&{o999 c999 0}",
+		"customer/c001": "&{c001 Customer 1 (renamed) c1@example.com}",
+	} {
+		if got := tombstones[key]; got != want {
+			t.Errorf("tombstone of %s decodes as %q, want %q", key, got, want)
+		}
+	}
+}
+
+func TestPutChecksAllInputBeforeWriting(t *testing.T) {
+	dir := t.TempDir()
+	must(t, dir, exitOK, "", "put", "--store", "s.db", "shop", "k", "first", "1")
+	var in strings.Builder
+	for i := 1; i <= 1500; i++ {
+		switch i {
+		case 1200:
+			in.WriteString(`{"kind":"k","id":` + "\n")
+		case 1300:
+			in.WriteString(`{"kind":"k","id":"late","timestamp":"3000-01-01T00:00:00Z","body":1}` + "\n")
+		case 1400:
+			in.WriteString(`{"kind":"k","id":"null","body":null}` + "\n")
+		default:
+			fmt.Fprintf(&in, `{"kind":"k","id":"r%d","body":%d}`+"\n", i, i)
+		}
+	}
+	r := must(t, dir, exitFailure, in.String(), "put", "--store", "s.db", "shop")
+	contains(t, "stderr of put of bad input", r.stderr,
+		"3 bad lines; nothing written", "line 1200: not a JSON record", "line 1300: timestamp", "line 1400: record k/null has a null body")
+	r = must(t, dir, exitOK, "", "namespaces", "--store", "s.db")
+	contains(t, "namespaces after put of bad input", r.stdout, "s.db   shop       1         0")
+
+	// Nor is a store created for bad input.
+	must(t, dir, exitFailure, "{}\n", "put", "--store", "fresh.db", "shop")
+	if _, err := os.Stat(filepath.Join(dir, "fresh.db")); !os.IsNotExist(err) {
+		t.Errorf("put of bad input created its store (stat: %v)", err)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	must(t, dir, exitOK, "", "put", "--store", "old.db", "shop", "k", "a", "1")
+	tests := []struct {
+		args []string
+		want string
+		hint bool // followed by a pointer to the command's --help
+	}{
+		{[]string{"check", "--bogus"}, "flag provided but not defined: -bogus", true},
+		{[]string{"check", "--limit", "-1", "--store", "old.db", "--store", "new.db"}, "--limit -1: want 0 or more", true},
+		{[]string{"sync", "--from", "old.db", "--to", "./old.db"}, `--from "old.db" and --to "./old.db" are the same store`, true},
+		{[]string{"repair", "--store", "old.db", "--store", "sub/../old.db"}, `store "sub/../old.db" is given twice (also as "old.db")`, true},
+		{[]string{"put", "--store", "old.db", "shop", "k", "a", "null"}, "BODY is null", true},
+		{[]string{"load", "--store", "missing.db", "shop"}, "no such file", false},
+	}
+	for _, tt := range tests {
+		r := must(t, dir, exitFailure, "", tt.args...)
+		name := "stderr of " + strings.Join(tt.args, " ")
+		contains(t, name, r.stderr, tt.want)
+		if n := strings.Count(r.stderr, strings.TrimSpace(tt.want)); n != 1 {
+			t.Errorf("%s has the error %d times, want once:\n%s", name, n, r.stderr)
+		}
+		if strings.Contains(r.stderr, "Flags:") {
+			t.Errorf("%s shows the whole usage:\n%s", name, r.stderr)
+		}
+		hint := "Run 'unionstore " + tt.args[0] + " --help' for its usage."
+		if got := strings.Contains(r.stderr, hint); got != tt.hint {
+			t.Errorf("%s points to --help: %v, want %v:\n%s", name, got, tt.hint, r.stderr)
+		}
+	}
 }

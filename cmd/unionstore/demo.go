@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/unionstore/unionstore"
@@ -15,20 +16,25 @@ import (
 // kind codec, as a typed application would.
 type shopEntity interface{ unionstore.Entity }
 
+// Customer is a customer of the demo's shop, of kind "customer".
 type Customer struct {
 	ID    string `json:"id"`
 	Name  string `json:"name"`
 	Email string `json:"email"`
 }
 
+// CompactionKey returns "customer" and the customer's id.
 func (c *Customer) CompactionKey() (kind, id string) { return "customer", c.ID }
 
+// Order is an order in the demo's shop, of kind "order", placed by the
+// customer whose id it holds.
 type Order struct {
 	ID       string `json:"id"`
 	Customer string `json:"customer"`
 	Total    int    `json:"total_cents"`
 }
 
+// CompactionKey returns "order" and the order's id.
 func (o *Order) CompactionKey() (kind, id string) { return "order", o.ID }
 
 func shopCodec() *unionstore.KindCodec[shopEntity] {
@@ -76,24 +82,15 @@ store into the new one and checks again.`, `  unionstore demo
 			return usageErrorf("%s already exists in %s; give an empty --dir", name, *dir)
 		}
 	}
-	// The commands below name the stores as the user would, from the
-	// directory that holds them.
-	back, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	if err := os.Chdir(*dir); err != nil {
-		return err
-	}
-	defer os.Chdir(back)
+	oldPath, newPath := filepath.Join(*dir, "old.db"), filepath.Join(*dir, "new.db")
 
 	out := e.stdout
 	fmt.Fprintf(out, "Migrating a shop from old.db to new.db, in %s\n\n", *dir)
-	if err := demoOldApp(ctx); err != nil {
+	if err := demoOldApp(ctx, oldPath); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "1. The old application has written %d customers and %d orders to old.db.\n", demoCustomers, demoOrders)
-	customers, orders, err := demoNewApp(ctx)
+	customers, orders, err := demoNewApp(ctx, oldPath, newPath)
 	if err != nil {
 		return err
 	}
@@ -101,7 +98,7 @@ store into the new one and checks again.`, `  unionstore demo
    only to new.db: it renamed 15 customers, took 30 orders and cancelled 10.
    Through the union it sees %d customers and %d live orders.
 `, customers, orders)
-	if err := demoLateWrite(ctx); err != nil {
+	if err := demoLateWrite(ctx, oldPath); err != nil {
 		return err
 	}
 	fmt.Fprint(out, "3. Before it was switched off, the old application updated 5 customers.\n\n")
@@ -112,15 +109,19 @@ store into the new one and checks again.`, `  unionstore demo
 		{"check", "--store", "old.db", "--store", "new.db", "--one-way"},
 		{"sync", "--from", "old.db", "--to", "new.db"},
 	}
+	// The commands name the stores as the user would from the directory
+	// that holds them, and run as if there.
+	inDir := *e
+	inDir.dir = *dir
 	for i, args := range steps {
-		fmt.Fprintf(out, "$ unionstore %s\n", joinArgs(args))
-		status := run(ctx, e, args)
+		fmt.Fprintf(out, "$ unionstore %s\n", strings.Join(args, " "))
+		status := run(ctx, &inDir, args)
 		want := exitOK
 		if i == 0 {
 			want = exitDiffer
 		}
 		if status != want {
-			return fmt.Errorf("step %q exited with status %d, want %d", joinArgs(args), status, want)
+			return fmt.Errorf("step %q exited with status %d, want %d", strings.Join(args, " "), status, want)
 		}
 		fmt.Fprintln(out)
 	}
@@ -128,24 +129,13 @@ store into the new one and checks again.`, `  unionstore demo
 	return nil
 }
 
-func joinArgs(args []string) string {
-	s := ""
-	for i, a := range args {
-		if i > 0 {
-			s += " "
-		}
-		s += a
-	}
-	return s
-}
-
 func openShop(path string) (*boltstore.Store[shopEntity], error) {
 	return boltstore.Open[shopEntity](path, boltstore.WithCodec[shopEntity](shopCodec()))
 }
 
 // demoOldApp fills old.db as the old application did, over a month.
-func demoOldApp(ctx context.Context) error {
-	old, err := openShop("old.db")
+func demoOldApp(ctx context.Context, oldPath string) error {
+	old, err := openShop(oldPath)
 	if err != nil {
 		return err
 	}
@@ -167,12 +157,12 @@ func demoOldApp(ctx context.Context) error {
 
 // demoNewApp is the new application, writing through the union. It
 // returns what it sees through the union afterwards.
-func demoNewApp(ctx context.Context) (customers, orders int, err error) {
-	old, err := openShop("old.db")
+func demoNewApp(ctx context.Context, oldPath, newPath string) (customers, orders int, err error) {
+	old, err := openShop(oldPath)
 	if err != nil {
 		return 0, 0, err
 	}
-	neu, err := openShop("new.db")
+	neu, err := openShop(newPath)
 	if err != nil {
 		old.Close()
 		return 0, 0, err
@@ -216,8 +206,8 @@ func demoNewApp(ctx context.Context) (customers, orders int, err error) {
 
 // demoLateWrite is the old application updating customers in old.db after
 // the new application had written them to new.db.
-func demoLateWrite(ctx context.Context) error {
-	old, err := openShop("old.db")
+func demoLateWrite(ctx context.Context, oldPath string) error {
+	old, err := openShop(oldPath)
 	if err != nil {
 		return err
 	}

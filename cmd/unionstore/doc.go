@@ -19,7 +19,10 @@
 // stored as it is, the payload that an application's JSON codec writes, so
 // the command reads and writes the stores of typed applications. A record's
 // body should hold the fields from which the application derives kind and
-// id; a tombstone written by unset keeps the record's last body.
+// id. A tombstone written by unset keeps the record's last body, taken from
+// the stores given; unset refuses a record that none of them holds unless
+// its body is given, since a tombstone without one would not decode. Put
+// and unset check all their input before they write anything.
 //
 // # Commands
 //

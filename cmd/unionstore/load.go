@@ -30,7 +30,7 @@ JSON record per line, the input format of put.`, `  unionstore load --store shop
 	if len(pos) != 1 {
 		return usageErrorf("want one NAMESPACE argument, got %d", len(pos))
 	}
-	opened, err := openAll(ctx, addrs, readOnly)
+	opened, err := e.openAll(ctx, addrs, readOnly)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ entities and of tombstones in each.`, `  unionstore namespaces --store shop.db
 	if len(pos) != 0 {
 		return usageErrorf("unexpected arguments %q", pos)
 	}
-	opened, err := openAll(ctx, addrs, readOnly)
+	opened, err := e.openAll(ctx, addrs, readOnly)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,9 @@ type env struct {
 	// progress is true when stderr is a terminal that can show a progress
 	// bar.
 	progress bool
+	// dir is the directory that relative bolt paths are resolved against;
+	// empty means the working directory.
+	dir string
 }
 
 type command struct {
@@ -81,6 +84,14 @@ func run(ctx context.Context, e *env, args []string) int {
 			return exitDiffer
 		}
 		fmt.Fprintf(e.stderr, "unionstore %s: %v\n", c.name, err)
+		for _, hint := range hints {
+			if h := hint(err); h != "" {
+				fmt.Fprintf(e.stderr, "unionstore %s: hint: %s\n", c.name, h)
+			}
+		}
+		if ue := (*usageError)(nil); errors.As(err, &ue) {
+			fmt.Fprintf(e.stderr, "Run 'unionstore %s --help' for its usage.\n", c.name)
+		}
 		return exitFailure
 	}
 	fmt.Fprintf(e.stderr, "unionstore: unknown command %q; run 'unionstore help' for the list\n", args[0])
@@ -115,7 +126,14 @@ Run 'unionstore <command> --help' for a command's flags and examples.
 // the differences.
 var errDiffer = errors.New("stores differ")
 
-// usageError is an error in how the command was called.
+// hints explain errors that backends report in their own terms: each
+// returns advice for err, or "" when it has none. A backend adds its own
+// from its file, as it registers its opener.
+var hints []func(err error) string
+
+// usageError is an error in how the command was called: a bad flag, a
+// wrong number of arguments, a malformed address or bad input. run follows
+// its message with a pointer to the command's --help.
 type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
@@ -146,15 +164,30 @@ func newFlags(e *env, name, synopsis, description, examples string) *flag.FlagSe
 }
 
 // parse parses flags placed anywhere among the arguments and returns the
-// positional arguments. Everything after "--" is positional.
+// positional arguments. Everything after "--" is positional. On --help it
+// prints the usage and returns flag.ErrHelp; a bad flag gives a usage
+// error, printed once by run rather than also by the flag package.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	defer func() {
+		fs.Usage = usage
+		fs.SetOutput(out)
+	}()
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+			if !errors.Is(err, flag.ErrHelp) {
+				return nil, &usageError{err}
 			}
-			return nil, &usageError{err}
+			fs.SetOutput(out)
+			if usage != nil {
+				usage()
+			} else {
+				fs.PrintDefaults()
+			}
+			return nil, err
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {

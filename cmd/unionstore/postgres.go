@@ -2,14 +2,28 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/unionstore/unionstore/pgstore"
 )
 
 func init() {
 	openers["postgres"] = openPostgres
 	openers["postgresql"] = openPostgres
+	hints = append(hints, missingTableHint)
+}
+
+// missingTableHint explains PostgreSQL's "relation does not exist": a
+// command that only reads never creates its table, so the address most
+// likely names the wrong one.
+func missingTableHint(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+		return "the table does not exist; check the table= (and schema=) parameter of the address (the default table is unionstore_changes); commands that only read never create a table"
+	}
+	return ""
 }
 
 // openPostgres opens a PostgreSQL store: postgres://user@host:port/db, with

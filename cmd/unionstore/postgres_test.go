@@ -82,7 +82,7 @@ func TestPostgresAddresses(t *testing.T) {
 
 	// A read-only command never creates a table.
 	r = must(t, dir, exitFailure, "", "load", "--store", postgresTable(t, base), "shop")
-	contains(t, "load of a missing table", r.stderr, "does not exist")
+	contains(t, "load of a missing table", r.stderr, "does not exist", "hint: the table does not exist; check the table= (and schema=) parameter")
 }
 
 func TestAddressesNeverShowPasswords(t *testing.T) {

@@ -26,11 +26,17 @@ type progress struct {
 	mu    sync.Mutex // serialises writes to w
 }
 
-const progressEvery = 200 * time.Millisecond
+// progressEvery is how often the bar is drawn.
+var progressEvery = 200 * time.Millisecond
 
-func startProgress(e *env, label string, total int64) *progress {
-	p := &progress{w: e.stderr, label: label, total: total}
-	if !e.progress || total <= 0 {
+// startProgress starts a bar labelled label when e shows one. Only then
+// does it call total, which may be slow, for the number of records to read.
+func startProgress(e *env, label string, total func() int64) *progress {
+	p := &progress{w: e.stderr, label: label}
+	if !e.progress {
+		return p
+	}
+	if p.total = total(); p.total <= 0 {
 		return p
 	}
 	p.stop = make(chan struct{})
@@ -72,7 +78,8 @@ func (p *progress) finish() {
 	}
 }
 
-// counted wraps a store to count, in n, the records its scans yield.
+// counted wraps a store to count, in n, the records its scans yield. Its
+// Scan streams a store that scans, and loads one that does not.
 type counted struct {
 	store
 	n *atomic.Int64
@@ -106,15 +113,12 @@ func (c counted) Scan(ctx context.Context, namespace string) iter.Seq2[unionstor
 }
 
 // recordCount returns how many records the stores hold in namespace, all
-// stores added up, or 0 if a store cannot say.
+// stores added up, or 0 if a store cannot say. Each store is asked once
+// per command (see [stores.namespaceStats]).
 func (s *stores) recordCount(ctx context.Context, namespace string) int64 {
 	var n int64
-	for _, st := range s.list {
-		nl, ok := st.(unionstore.NamespaceLister)
-		if !ok {
-			return 0
-		}
-		stats, err := nl.Namespaces(ctx)
+	for i := range s.list {
+		stats, err := s.namespaceStats(ctx, i)
 		if err != nil {
 			return 0
 		}

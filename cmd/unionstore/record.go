@@ -27,9 +27,11 @@ type recordCodec struct{}
 
 var _ unionstore.Codec[Record] = recordCodec{}
 
+// Encode returns the body. A record without one is an error: stored as
+// null, it would decode in an application as an entity without an id.
 func (recordCodec) Encode(r Record) ([]byte, error) {
 	if len(r.Body) == 0 {
-		return []byte("null"), nil
+		return nil, fmt.Errorf("record %s/%s has no body", r.Kind, r.ID)
 	}
 	if !json.Valid(r.Body) {
 		return nil, fmt.Errorf("body of %s/%s is not valid JSON", r.Kind, r.ID)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/unionstore/unionstore"
 )
@@ -24,27 +25,28 @@ running sync again copies nothing.`, `  unionstore sync --from old.db --to new.d
 	if *from == "" || *to == "" {
 		return usageErrorf("give both --from and --to")
 	}
-	if *from == *to {
-		return usageErrorf("--from and --to are the same store %q", redactAddr(*from))
+	if e.sameStore(*from, *to) {
+		return usageErrorf("--from %q and --to %q are the same store", redactAddr(*from), redactAddr(*to))
 	}
-	src, err := openAll(ctx, []string{*from}, readOnly)
+	src, err := e.openAll(ctx, []string{*from}, readOnly)
 	if err != nil {
 		return err
 	}
 	defer src.close()
-	dst, err := openAll(ctx, []string{*to}, readWrite)
+	dst, err := e.openAll(ctx, []string{*to}, readWrite)
 	if err != nil {
 		return err
 	}
 	defer dst.close()
+	isSource := func(i int) bool { return i == 0 }
+	both := &stores{list: slices.Concat(src.list, dst.list), addrs: slices.Concat(src.addrs, dst.addrs)}
 	if len(namespaces) == 0 {
-		if namespaces, err = src.namespaces(ctx); err != nil {
+		if namespaces, err = both.namespaces(ctx, isSource); err != nil {
 			return err
 		}
 	}
-	both := &stores{list: append(src.list, dst.list...), addrs: append(src.addrs, dst.addrs...)}
 	for _, ns := range namespaces {
-		r, err := repair(ctx, e, both, ns, func(i int) bool { return i == 0 })
+		r, err := repair(ctx, e, "sync", both, ns, isSource)
 		if err != nil {
 			return err
 		}
@@ -73,13 +75,13 @@ lacks or holds in an older version. It is sync in every direction.`, `  unionsto
 	if err != nil {
 		return err
 	}
-	opened, namespaces, err := openEach(ctx, addrs, "repair", readWrite, namespaces)
+	opened, namespaces, err := e.openEach(ctx, addrs, "repair", readWrite, namespaces)
 	if err != nil {
 		return err
 	}
 	defer opened.close()
 	for _, ns := range namespaces {
-		r, err := repair(ctx, e, opened, ns, nil)
+		r, err := repair(ctx, e, "repair", opened, ns, nil)
 		if err != nil {
 			return err
 		}
@@ -96,8 +98,10 @@ lacks or holds in an older version. It is sync in every direction.`, `  unionsto
 	return opened.close()
 }
 
-func repair(ctx context.Context, e *env, s *stores, ns string, readOnly func(int) bool) (unionstore.RepairReport, error) {
-	p := startProgress(e, "sync "+ns, s.recordCount(ctx, ns))
+// repair repairs namespace ns of the stores, leaving alone those for which
+// readOnly returns true; label names the command on the progress bar.
+func repair(ctx context.Context, e *env, label string, s *stores, ns string, readOnly func(int) bool) (unionstore.RepairReport, error) {
+	p := startProgress(e, label+" "+ns, func() int64 { return s.recordCount(ctx, ns) })
 	defer p.finish()
 	u := unionstore.New(s.members(p, readOnly)...)
 	r, err := u.Repair(ctx, ns)
