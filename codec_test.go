@@ -2,6 +2,7 @@ package unionstore_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -59,4 +60,74 @@ func TestDecodeErrorNamesTheRecord(t *testing.T) {
 	assert.ErrorIs(t, err, unionstore.ErrDecode)
 	assert.ErrorIs(t, err, cause)
 	assert.Equal(t, `unionstore: decode namespace "ns" kind "k" id "a": bad payload`, err.Error())
+}
+
+func TestDecodeEntity(t *testing.T) {
+	items := unionstore.JSONCodec[Item]()
+	pointers := unionstore.JSONCodec[*pointerItem]()
+	for _, tc := range []struct {
+		name    string
+		decode  func() error
+		wantMsg string
+	}{
+		{"a payload that does not parse", func() error {
+			_, err := unionstore.DecodeEntity(items, "ns", "k", "a", []byte(`{"id":`))
+			return err
+		}, "unexpected end"},
+		{"another id", func() error {
+			_, err := unionstore.DecodeEntity(items, "ns", "k", "a", []byte(`{"kind":"k","id":"b"}`))
+			return err
+		}, `decodes with kind "k" id "b"`},
+		{"no id at all", func() error {
+			_, err := unionstore.DecodeEntity(items, "ns", "k", "a", []byte(`{}`))
+			return err
+		}, `decodes with kind "" id ""`},
+		{"null into a pointer entity", func() error {
+			_, err := unionstore.DecodeEntity(pointers, "ns", "p", "a", []byte(`null`))
+			return err
+		}, "nil entity"},
+		{"a CompactionKey that panics", func() error {
+			_, err := unionstore.DecodeEntity[*pointerItem](panicking{}, "ns", "p", "a", []byte(`{}`))
+			return err
+		}, "CompactionKey panicked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.decode()
+			var de *unionstore.DecodeError
+			require.ErrorAs(t, err, &de)
+			assert.Equal(t, [3]string{"ns", de.Kind, "a"}, [3]string{de.Namespace, de.Kind, de.ID})
+			assert.ErrorIs(t, err, unionstore.ErrDecode)
+			assert.ErrorContains(t, err, tc.wantMsg)
+		})
+	}
+	got, err := unionstore.DecodeEntity(items, "ns", "k", "a", []byte(`{"kind":"k","id":"a","n":3}`))
+	require.NoError(t, err)
+	assert.Equal(t, Item{Kind: "k", ID: "a", N: 3}, got)
+}
+
+func TestDecodeErrorsKeepsTenAndCountsTheRest(t *testing.T) {
+	var d unionstore.DecodeErrors
+	assert.NoError(t, d.Err(), "no error added")
+	for i := range 13 {
+		d.Add(&unionstore.DecodeError{Namespace: "ns", Kind: "k", ID: fmt.Sprint(i), Err: errors.New("bad")})
+	}
+	err := d.Err()
+	assert.ErrorIs(t, err, unionstore.ErrDecode)
+	var de *unionstore.DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "0", de.ID)
+	msg := err.Error()
+	assert.Contains(t, msg, "13 records could not be decoded")
+	assert.Contains(t, msg, "3 more records")
+	assert.Contains(t, msg, `id "9"`)
+	assert.NotContains(t, msg, `id "10"`)
+}
+
+// panicking decodes every payload into an entity whose CompactionKey panics.
+type panicking struct{}
+
+func (panicking) Encode(*pointerItem) ([]byte, error) { return []byte(`{}`), nil }
+
+func (panicking) Decode(kind, id string, data []byte) (*pointerItem, error) {
+	return &pointerItem{ID: id, panics: true}, nil
 }

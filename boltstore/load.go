@@ -3,7 +3,6 @@ package boltstore
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 
@@ -30,7 +29,7 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	}
 	defer unlock()
 	var out unionstore.Changes[E]
-	var bad badRecords
+	var bad unionstore.DecodeErrors
 	err = s.db.View(func(tx *bolt.Tx) error {
 		b := namespaceBucket(tx, namespace)
 		if b == nil {
@@ -50,7 +49,7 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 			}
 			ch, err := s.decode(namespace, k, v, true)
 			if err != nil {
-				bad.add(err)
+				bad.Add(err)
 				continue
 			}
 			out = append(out, ch)
@@ -60,7 +59,10 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: load %q from %q: %w", namespace, s.path, err)
 	}
-	return out, bad.err(namespace)
+	if err := bad.Err(); err != nil {
+		return out, fmt.Errorf("boltstore: load %q from %q: %w", namespace, s.path, err)
+	}
+	return out, nil
 }
 
 // maxPrealloc caps the capacity Load reserves from each stored count.
@@ -82,7 +84,7 @@ const scanPage = 256
 func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[E], error] {
 	return func(yield func(unionstore.Change[E], error) bool) {
 		var after []byte
-		var bad badRecords
+		var bad unionstore.DecodeErrors
 		for {
 			page, more, err := s.readPage(ctx, namespace, after)
 			if err != nil {
@@ -92,7 +94,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			for _, r := range page {
 				ch, err := s.decode(namespace, r.key, r.value, false)
 				if err != nil {
-					bad.add(err)
+					bad.Add(err)
 					continue
 				}
 				if !yield(ch, nil) {
@@ -104,8 +106,8 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			}
 			after = page[len(page)-1].key
 		}
-		if err := bad.err(namespace); err != nil {
-			yield(unionstore.Change[E]{}, err)
+		if err := bad.Err(); err != nil {
+			yield(unionstore.Change[E]{}, fmt.Errorf("boltstore: scan %q of %q: %w", namespace, s.path, err))
 		}
 	}
 }
@@ -173,58 +175,11 @@ func (s *Store[E]) decode(namespace string, k, v []byte, alias bool) (unionstore
 	if alias {
 		payload = bytes.Clone(payload)
 	}
-	e, err := s.codec.Decode(kind, id, payload)
+	e, err := unionstore.DecodeEntity(s.codec, namespace, kind, id, payload)
 	if err != nil {
-		return ch, derr(err)
-	}
-	if err := checkKey(e, kind, id); err != nil {
-		return ch, derr(err)
+		return ch, err
 	}
 	return unionstore.Change[E]{Namespace: namespace, ChangeType: h.changeType, Entity: e, Timestamp: h.time()}, nil
-}
-
-// checkKey makes sure that the decoded entity has the identity it was
-// stored under: a payload without the fields CompactionKey reads would
-// otherwise come back as another entity. A codec may return a nil pointer
-// (JSON null), whose CompactionKey may panic.
-func checkKey[E unionstore.Entity](e E, kind, id string) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("decoded entity's CompactionKey panicked: %v", r)
-		}
-	}()
-	if k2, id2 := e.CompactionKey(); k2 != kind || id2 != id {
-		return fmt.Errorf("entity decodes with kind %q id %q, not the kind and id it was stored under", k2, id2)
-	}
-	return nil
-}
-
-// maxDecodeErrors is how many decode errors Load and Scan report one by one.
-const maxDecodeErrors = 10
-
-// badRecords collects the decode errors of one read.
-type badRecords struct {
-	errs []error
-	more int
-}
-
-func (b *badRecords) add(err error) {
-	if len(b.errs) < maxDecodeErrors {
-		b.errs = append(b.errs, err)
-		return
-	}
-	b.more++
-}
-
-func (b *badRecords) err(namespace string) error {
-	if len(b.errs) == 0 {
-		return nil
-	}
-	errs := b.errs
-	if b.more > 0 {
-		errs = append(errs, fmt.Errorf("%w: %d more records in namespace %q", unionstore.ErrDecode, b.more, namespace))
-	}
-	return fmt.Errorf("boltstore: %d records of namespace %q could not be decoded and were left out: %w", len(b.errs)+b.more, namespace, errors.Join(errs...))
 }
 
 // Namespaces returns every namespace of the file with its counts of

@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -39,12 +38,12 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: load %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
 	}
-	var bad badRows
+	var bad unionstore.DecodeErrors
 	_, _, err = s.readRows(namespace, rows, &bad, func(c unionstore.Change[E]) { out = append(out, c) })
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: load %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
 	}
-	if err := bad.err(); err != nil {
+	if err := bad.Err(); err != nil {
 		return out, fmt.Errorf("pgstore: load %q from %s: %w", namespace, s.name, err)
 	}
 	return out, nil
@@ -75,7 +74,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			return
 		}
 		var (
-			bad  badRows
+			bad  unionstore.DecodeErrors
 			page = make(unionstore.Changes[E], 0, s.pageSize)
 			// ("", "") precedes every row: ids are never empty.
 			after key
@@ -103,7 +102,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			// may claim another, or be bad and not yielded at all.
 			after = last
 		}
-		if err := bad.err(); err != nil {
+		if err := bad.Err(); err != nil {
 			fail(err)
 		}
 	}
@@ -116,7 +115,7 @@ type key struct{ kind, id string }
 // before anything is yielded. It appends the changes that decode to out and
 // the decode errors to bad, and returns the number of rows read and the key
 // of the last.
-func (s *Store[E]) page(ctx context.Context, namespace string, after key, bad *badRows, out *unionstore.Changes[E]) (int, key, error) {
+func (s *Store[E]) page(ctx context.Context, namespace string, after key, bad *unionstore.DecodeErrors, out *unionstore.Changes[E]) (int, key, error) {
 	rows, err := s.pool.Query(ctx, s.pageSQL, namespace, after.kind, after.id, s.pageSize)
 	if err != nil {
 		return 0, key{}, err
@@ -128,7 +127,7 @@ func (s *Store[E]) page(ctx context.Context, namespace string, after key, bad *b
 // that decodes to add and each row that does not to bad, and closes the
 // rows. It returns the number of rows read and the key of the last, and an
 // error if the query failed.
-func (s *Store[E]) readRows(namespace string, rows pgx.Rows, bad *badRows, add func(unionstore.Change[E])) (n int, last key, err error) {
+func (s *Store[E]) readRows(namespace string, rows pgx.Rows, bad *unionstore.DecodeErrors, add func(unionstore.Change[E])) (n int, last key, err error) {
 	defer rows.Close()
 	var (
 		k          key
@@ -143,7 +142,7 @@ func (s *Store[E]) readRows(namespace string, rows pgx.Rows, bad *badRows, add f
 		n, last = n+1, k
 		c, err := s.decode(namespace, k, changeType, ts, payload)
 		if err != nil {
-			bad.add(err)
+			bad.Add(err)
 			continue
 		}
 		add(c)
@@ -160,60 +159,11 @@ func (s *Store[E]) decode(namespace string, k key, changeType string, ts int64, 
 	if !ct.Valid() {
 		return unionstore.Change[E]{}, derr(fmt.Errorf("unknown change type %q", changeType))
 	}
-	e, err := s.codec.Decode(k.kind, k.id, payload)
+	e, err := unionstore.DecodeEntity(s.codec, namespace, k.kind, k.id, payload)
 	if err != nil {
-		return unionstore.Change[E]{}, derr(err)
-	}
-	if err := checkKey(e, k); err != nil {
-		return unionstore.Change[E]{}, derr(err)
+		return unionstore.Change[E]{}, err
 	}
 	return unionstore.Change[E]{Namespace: namespace, ChangeType: ct, Entity: e, Timestamp: time.Unix(0, ts).UTC()}, nil
-}
-
-// checkKey makes sure that the decoded entity has the identity of its row:
-// a payload without the fields CompactionKey reads, or with other values in
-// them, would otherwise come back as another entity. A codec may return a
-// nil pointer (JSON null), whose CompactionKey may panic.
-func checkKey[E unionstore.Entity](e E, k key) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("decoded entity's CompactionKey panicked: %v", r)
-		}
-	}()
-	if kind, id := e.CompactionKey(); kind != k.kind || id != k.id {
-		return fmt.Errorf("entity decodes with kind %q id %q, not the kind and id of its row", kind, id)
-	}
-	return nil
-}
-
-// maxDecodeErrors is how many decode errors Load and Scan report one by one.
-const maxDecodeErrors = 10
-
-// badRows collects the decode errors of one Load or Scan.
-type badRows struct {
-	errs []error
-	more int
-}
-
-func (b *badRows) add(err error) {
-	if len(b.errs) < maxDecodeErrors {
-		b.errs = append(b.errs, err)
-		return
-	}
-	b.more++
-}
-
-// err returns nil if no row was bad, and otherwise an error that joins the
-// decode errors kept and counts the others.
-func (b *badRows) err() error {
-	if len(b.errs) == 0 {
-		return nil
-	}
-	errs := b.errs
-	if b.more > 0 {
-		errs = append(errs[:len(errs):len(errs)], fmt.Errorf("%w: %d more rows", unionstore.ErrDecode, b.more))
-	}
-	return fmt.Errorf("%d rows could not be decoded and were left out: %w", len(b.errs)+b.more, errors.Join(errs...))
 }
 
 // Namespaces returns every namespace of the table that holds at least one

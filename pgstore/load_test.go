@@ -210,8 +210,8 @@ func TestManyUndecodableRecords(t *testing.T) {
 		if n := len(decodeErrors(err)); n != 10 {
 			t.Errorf("%s reports %d DecodeErrors, want 10", op, n)
 		}
-		if err == nil || !strings.Contains(err.Error(), "13 rows") || !strings.Contains(err.Error(), "3 more") {
-			t.Errorf("%s error = %v, want it to count 13 rows and 3 more", op, err)
+		if err == nil || !strings.Contains(err.Error(), "13 records") || !strings.Contains(err.Error(), "3 more") {
+			t.Errorf("%s error = %v, want it to count 13 records and 3 more", op, err)
 		}
 	}
 	ids, err := loadIDs(t, s, "ns")
