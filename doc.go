@@ -47,7 +47,10 @@
 // Durable backends store an entity as bytes through a [Codec]: [JSONCodec]
 // for a concrete entity type, [KindCodec] for an interface type that holds
 // several kinds in one store. A payload that fails to decode gives a
-// [DecodeError] naming its namespace, kind and id.
+// [DecodeError] naming its namespace, kind and id. Backends read records
+// through [DecodeEntity], which also checks that an entity decodes with the
+// identity it was stored under, and may report skipped records with
+// [DecodeErrors].
 //
 // # Applications
 //
