@@ -1,7 +1,6 @@
 package unionstore
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"reflect"
@@ -106,23 +105,21 @@ func isNil(e any) bool {
 // timestamp from [Now], the same for the whole batch. c is never modified: it
 // is copied when a stamp is needed and returned as it is otherwise. Stores
 // call it at the start of Save.
-func (c Changes[E]) Stamped() Changes[E] { return withStamps(c) }
-
-func withStamps[E Entity](changes Changes[E]) Changes[E] {
+func (c Changes[E]) Stamped() Changes[E] {
 	var out Changes[E]
 	var ts time.Time
-	for i := range changes {
-		if !changes[i].Timestamp.IsZero() {
+	for i := range c {
+		if !c[i].Timestamp.IsZero() {
 			continue
 		}
 		if out == nil {
-			out = append(Changes[E](nil), changes...)
+			out = append(Changes[E](nil), c...)
 			ts = Now()
 		}
 		out[i].Timestamp = ts
 	}
 	if out == nil {
-		return changes
+		return c
 	}
 	return out
 }
@@ -154,13 +151,6 @@ func compareKeys(kindA, idA, kindB, idB string) int {
 		return c
 	}
 	return strings.Compare(idA, idB)
-}
-
-// compareChanges orders changes by namespace, kind and id.
-func compareChanges[E Entity](a, b Change[E]) int {
-	ka, ia := a.Entity.CompactionKey()
-	kb, ib := b.Entity.CompactionKey()
-	return cmp.Or(strings.Compare(a.Namespace, b.Namespace), compareKeys(ka, ia, kb, ib))
 }
 
 // ChangeOption adjusts one change made by a [ChangesBuilder].

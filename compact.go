@@ -3,6 +3,7 @@ package unionstore
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -44,7 +45,7 @@ type identity struct {
 }
 
 func compareIdentity(a, b identity) int {
-	return cmp.Or(cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.kind, b.kind), cmp.Compare(a.id, b.id))
+	return cmp.Or(strings.Compare(a.namespace, b.namespace), compareKeys(a.kind, a.id, b.kind, b.id))
 }
 
 // Compact returns the latest change of each entity in changes, sorted by

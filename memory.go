@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -52,7 +53,7 @@ func (m *Memory[E]) Save(ctx context.Context, changes Changes[E]) error {
 	if err := changes.Validate(); err != nil {
 		return err
 	}
-	changes = withStamps(changes)
+	changes = changes.Stamped()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -141,7 +142,7 @@ func (m *Memory[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
 		}
 		out = append(out, st)
 	}
-	slices.SortFunc(out, func(a, b NamespaceStat) int { return compareKeys(a.Namespace, "", b.Namespace, "") })
+	slices.SortFunc(out, func(a, b NamespaceStat) int { return strings.Compare(a.Namespace, b.Namespace) })
 	return out, nil
 }
 

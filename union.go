@@ -107,7 +107,7 @@ func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Repo
 	if len(writable) == 0 {
 		return Report{}, fmt.Errorf("unionstore: save: %w: the union has %d stores and none is writable", ErrNoStores, len(u.members))
 	}
-	changes = withStamps(changes)
+	changes = changes.Stamped()
 	if err := ctx.Err(); err != nil {
 		return Report{}, fmt.Errorf("unionstore: save: %w", err)
 	}

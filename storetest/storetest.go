@@ -488,7 +488,7 @@ var cases = []testCase{
 					// What a repair does: write to the store it reads.
 					extra := unionstore.Changes[Item]{set("ns", "k", fmt.Sprintf("%05d", i), "rewritten", at(5000+i)), set("elsewhere", "k", fmt.Sprint(i), "v", at(i))}
 					if err := s.Save(context.Background(), extra); err != nil {
-						done <- fmt.Errorf("Save during the scan: %w", err)
+						done <- fmt.Errorf("save during the scan: %w", err)
 						return
 					}
 				}
@@ -515,7 +515,7 @@ var cases = []testCase{
 				if first {
 					first = false
 					if err := s.Close(); err != nil {
-						done <- fmt.Errorf("Close during the scan: %w", err)
+						done <- fmt.Errorf("close during the scan: %w", err)
 						return
 					}
 				}
