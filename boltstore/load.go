@@ -47,7 +47,7 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 					return err
 				}
 			}
-			ch, err := s.decode(namespace, k, v, true)
+			ch, err := s.decode(namespace, k, v)
 			if err != nil {
 				bad.Add(err)
 				continue
@@ -92,7 +92,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 				return
 			}
 			for _, r := range page {
-				ch, err := s.decode(namespace, r.key, r.value, false)
+				ch, err := s.decode(namespace, r.key, r.value)
 				if err != nil {
 					bad.Add(err)
 					continue
@@ -154,9 +154,10 @@ func namespaceBucket(tx *bolt.Tx, namespace string) *bolt.Bucket {
 	return records.Bucket([]byte(namespace))
 }
 
-// decode turns a stored record into a change. If alias is true, v belongs to
-// a transaction and the payload is copied before the codec sees it.
-func (s *Store[E]) decode(namespace string, k, v []byte, alias bool) (unionstore.Change[E], error) {
+// decode turns a stored record into a change. v may belong to a read
+// transaction: the codec does not keep the payload (see unionstore.Codec),
+// and decodeKey copies kind and id into strings.
+func (s *Store[E]) decode(namespace string, k, v []byte) (unionstore.Change[E], error) {
 	var ch unionstore.Change[E]
 	kind, id, err := decodeKey(k)
 	if err != nil {
@@ -171,9 +172,6 @@ func (s *Store[E]) decode(namespace string, k, v []byte, alias bool) (unionstore
 	h, payload, err := decodeValue(v)
 	if err != nil {
 		return ch, derr(err)
-	}
-	if alias {
-		payload = bytes.Clone(payload)
 	}
 	e, err := unionstore.DecodeEntity(s.codec, namespace, kind, id, payload)
 	if err != nil {
