@@ -54,9 +54,13 @@ func compareIdentity(a, b identity) int {
 // equal timestamps the later change in the slice wins. changes is not
 // modified, and every entity must be non-nil (see [Changes.Validate]).
 //
-// Compact takes O(n log n) time and O(n) memory. To compact other slices, or
-// by another key, use [CompactFunc].
+// Compact takes O(n log n) time and O(n) memory, and O(n) time when changes
+// is already sorted with each entity once: then it returns a copy. To
+// compact other slices, or by another key, use [CompactFunc].
 func Compact[E Entity](changes Changes[E]) Changes[E] {
+	if compacted(changes) {
+		return slices.Clone(changes)
+	}
 	keys := make([]identity, len(changes))
 	for i := range changes {
 		keys[i].namespace, keys[i].kind, keys[i].id = changes[i].Key()
@@ -72,4 +76,19 @@ func Compact[E Entity](changes Changes[E]) Changes[E] {
 		out[i] = changes[j]
 	}
 	return out
+}
+
+// compacted reports whether changes is sorted by namespace, kind and id
+// with each entity once, as Compact returns it.
+func compacted[E Entity](changes Changes[E]) bool {
+	var prev identity
+	for i := range changes {
+		var k identity
+		k.namespace, k.kind, k.id = changes[i].Key()
+		if i > 0 && compareIdentity(prev, k) >= 0 {
+			return false
+		}
+		prev = k
+	}
+	return true
 }

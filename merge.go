@@ -178,19 +178,12 @@ func sameEntity[E Entity](a, b E) bool {
 // one change per entity, as Load promises. A member that breaks the promise
 // is compacted here rather than trusted; a nil entity is an error.
 func sortedForMerge[E Entity](changes Changes[E]) (Changes[E], error) {
-	inOrder := true
-	var prevKind, prevID string
 	for i := range changes {
 		if isNil(changes[i].Entity) {
 			return nil, fmt.Errorf("%w: nil entity in results", ErrInvalidChange)
 		}
-		kind, id := changes[i].Entity.CompactionKey()
-		if i > 0 && compareKeys(prevKind, prevID, kind, id) >= 0 {
-			inOrder = false
-		}
-		prevKind, prevID = kind, id
 	}
-	if inOrder {
+	if compacted(changes) {
 		return changes, nil
 	}
 	return Compact(changes), nil

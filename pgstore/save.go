@@ -1,7 +1,6 @@
 package pgstore
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -59,12 +58,9 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 			return fmt.Errorf("pgstore: save to %s: %w: change %d: %v", s.name, unionstore.ErrInvalidChange, i, err)
 		}
 	}
-	// PostgreSQL refuses to update one row twice in one statement. A batch
-	// already in key order without repeats is its own compaction, and is
-	// not copied and sorted again.
-	if !strictlySorted(changes) {
-		changes = unionstore.Compact(changes)
-	}
+	// PostgreSQL refuses to update one row twice in one statement; sorted
+	// by key, concurrent saves also lock rows in the same order.
+	changes = unionstore.Compact(changes)
 	cols, err := s.encode(changes)
 	if err != nil {
 		return fmt.Errorf("pgstore: save to %s: %w", s.name, err)
@@ -135,21 +131,6 @@ func (r *copySource) Values() ([]any, error) {
 }
 
 func (r *copySource) Err() error { return nil }
-
-// strictlySorted reports whether the keys of changes strictly increase, in
-// the order [unionstore.Compact] sorts them: such a batch is its own
-// compaction.
-func strictlySorted[E unionstore.Entity](changes unionstore.Changes[E]) bool {
-	var prevNS, prevKind, prevID string
-	for i := range changes {
-		ns, kind, id := changes[i].Key()
-		if i > 0 && cmp.Or(strings.Compare(prevNS, ns), strings.Compare(prevKind, kind), strings.Compare(prevID, id)) >= 0 {
-			return false
-		}
-		prevNS, prevKind, prevID = ns, kind, id
-	}
-	return true
-}
 
 // checkChange refuses keys that PostgreSQL text cannot hold. The timestamp
 // needs no check: Validate keeps it within what the ts column holds.
