@@ -382,3 +382,17 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyStandardInputWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	for _, cmd := range []string{"put", "unset"} {
+		r := must(t, dir, exitOK, "", cmd, "--store", "s.db", "shop")
+		contains(t, "stderr of "+cmd+" with empty input", r.stderr, "wrote 0 changes")
+		r = must(t, dir, exitOK, "\n\n", cmd, "--store", "s.db", "shop")
+		contains(t, "stderr of "+cmd+" with blank lines", r.stderr, "wrote 0 changes")
+	}
+	r := must(t, dir, exitOK, "", "load", "--store", "s.db", "shop")
+	if strings.Contains(r.stdout, "shop") {
+		t.Errorf("load after empty input printed records:\n%s", r.stdout)
+	}
+}

@@ -280,10 +280,11 @@ func fillBodies(ctx context.Context, u *unionstore.Union[Record], in input) erro
 			missing = append(missing, fmt.Sprintf("line %d: %s %s %s", in.lines[i], c.Namespace, c.Entity.Kind, c.Entity.ID))
 		}
 	}
+	if n == 0 {
+		return nil
+	}
 	const why = "so its tombstone would have no body for applications to decode; nothing written"
 	switch c := in.changes[0]; {
-	case n == 0:
-		return nil
 	case !in.fromStdin:
 		return usageErrorf("no store given holds %s %s %s, %s. Add the --store that holds it, or give its last body as BODY: unset --store ADDR NAMESPACE KIND ID BODY",
 			c.Namespace, c.Entity.Kind, c.Entity.ID, why)
