@@ -1,12 +1,15 @@
 package unionstore
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // ChangeType says whether a change sets an entity or removes it.
@@ -47,12 +50,17 @@ type Changes[E Entity] []Change[E]
 // [ErrInvalidChange] for the first invalid one, naming its position: a nil
 // entity, an empty namespace, an empty id, an unknown change type, a
 // timestamp outside the range of [MinTimestamp] to [MaxTimestamp] (a zero
-// timestamp is valid: it is stamped at Save), or an entity whose
-// CompactionKey panics. An empty kind is allowed.
+// timestamp is valid: it is stamped at Save), an entity whose CompactionKey
+// panics, or a namespace, kind or id that is not portable. An empty kind is
+// allowed.
 //
-// A backend may refuse more than Validate does, such as a value its
-// database cannot hold; it does so with an error wrapping [ErrInvalidChange]
-// before writing anything.
+// Portable identities are valid UTF-8 without NUL bytes: what one backend
+// of this module accepts, every other can store and read back, and a
+// [JSONCodec] does not rewrite it.
+//
+// A backend may refuse more than Validate does, such as a key its database
+// cannot index; it says so through [Checker] and refuses such a batch with
+// an error wrapping [ErrInvalidChange] before writing anything.
 func (c Changes[E]) Validate() (err error) {
 	i := 0
 	defer func() {
@@ -72,9 +80,35 @@ func (c Changes[E]) Validate() (err error) {
 		case !ch.Timestamp.IsZero() && (ch.Timestamp.Before(MinTimestamp) || ch.Timestamp.After(MaxTimestamp)):
 			return fmt.Errorf("%w: change %d: timestamp %v outside %d to %d", ErrInvalidChange, i, ch.Timestamp, MinTimestamp.Year(), MaxTimestamp.Year())
 		}
-		if _, id := ch.Entity.CompactionKey(); id == "" {
+		kind, id := ch.Entity.CompactionKey()
+		if id == "" {
 			return fmt.Errorf("%w: change %d: empty id", ErrInvalidChange, i)
 		}
+		for _, part := range [...]struct{ name, value string }{{"namespace", ch.Namespace}, {"kind", kind}, {"id", id}} {
+			if err := checkPortable(part.value); err != nil {
+				return fmt.Errorf("%w: change %d: %s %s %w", ErrInvalidChange, i, part.name, quoteShort(part.value), err)
+			}
+		}
+	}
+	return nil
+}
+
+// quoteShort quotes s for an error message, cut after 64 bytes.
+func quoteShort(s string) string {
+	const limit = 64
+	if len(s) <= limit {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%q… (%d bytes)", s[:limit], len(s))
+}
+
+// checkPortable returns why s cannot be part of an identity, or nil.
+func checkPortable(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8")
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return errors.New("holds a NUL byte")
 	}
 	return nil
 }

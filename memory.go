@@ -34,6 +34,7 @@ var (
 	_ Store[Entity]   = (*Memory[Entity])(nil)
 	_ Scanner[Entity] = (*Memory[Entity])(nil)
 	_ NamespaceLister = (*Memory[Entity])(nil)
+	_ Getter[Entity]  = (*Memory[Entity])(nil)
 )
 
 // NewMemory returns an empty in-memory store.
@@ -99,6 +100,22 @@ func (m *Memory[E]) Load(ctx context.Context, namespace string) (Changes[E], err
 		out[i] = entries[i].change
 	}
 	return out, nil
+}
+
+// Get returns the latest change of one entity, a tombstone included, and
+// whether the store holds one. It returns [ErrClosed] after Close. It takes
+// O(1) time.
+func (m *Memory[E]) Get(ctx context.Context, namespace, kind, id string) (Change[E], bool, error) {
+	if err := ctx.Err(); err != nil {
+		return Change[E]{}, false, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return Change[E]{}, false, ErrClosed
+	}
+	c, ok := m.spaces[namespace][entityKey{kind, id}]
+	return c, ok, nil
 }
 
 // Scan yields what Load returns. Memory holds the namespace in memory

@@ -75,3 +75,31 @@ type NamespaceStat struct {
 	// Tombstones counts the identities whose latest change is an unset.
 	Tombstones int
 }
+
+// Getter is implemented by stores that can read one entity without loading
+// its namespace: a key lookup in an embedded store, one row by primary key
+// in a database.
+//
+// Get returns the latest change of the identity (namespace, kind, id), a
+// tombstone included, and true; or a zero change and false when the store
+// holds nothing for it. An unset is returned as a change, not as "absent",
+// so that a [Union] can tell a deletion from a member that lacks the
+// entity. Get returns what Load would return for that identity, and
+// [ErrClosed] after Close.
+type Getter[E Entity] interface {
+	Get(ctx context.Context, namespace, kind, id string) (Change[E], bool, error)
+}
+
+// Checker is implemented by stores that cannot hold every batch that
+// [Changes.Validate] accepts, such as a key longer than their index allows.
+//
+// Check reports, without writing anything, whether Save would accept the
+// batch: nil, or an error wrapping [ErrInvalidChange] that names the first
+// change the store cannot hold and the limit it exceeds. The batch has
+// passed Validate; Check must not modify or keep it. A [Union] calls Check
+// on every writable member before writing to any, so that a batch one
+// member refuses is written to none. Save must refuse what Check refuses,
+// in the same way, before writing anything.
+type Checker[E Entity] interface {
+	Check(changes Changes[E]) error
+}

@@ -20,7 +20,7 @@ func TestMatchesMemory(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 11))
 	s := open(t, boltstoreNoSync()...)
 	ref := unionstore.NewMemory[storetest.Item]()
-	namespaces := []string{"a", "b", "b\x00", "ü"}
+	namespaces := []string{"a", "b", "b\x01", "ü"}
 	for round := range 60 {
 		var batch unionstore.Changes[storetest.Item]
 		for range 1 + r.IntN(40) {

@@ -26,6 +26,9 @@ import (
 )
 
 // Item is the entity the suite stores.
+//
+// The suite finds [unionstore.Getter] and [unionstore.Checker] by type
+// assertion and runs their cases when the store implements them.
 type Item struct {
 	Kind  string `json:"kind"`
 	ID    string `json:"id"`
@@ -71,8 +74,10 @@ func Run(t *testing.T, newStore Factory, opts ...Option) {
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
+	for _, group := range [][]testCase{cases, getCases, checkCases} {
+		for _, tc := range group {
+			t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
+		}
 	}
 	t.Run("saved changes survive a reopen", func(t *testing.T) {
 		if c.reopen == nil {
@@ -278,6 +283,12 @@ var cases = []testCase{
 			{"empty change type", unionstore.Change[Item]{Namespace: "ns", Entity: Item{Kind: "k", ID: "a"}, Timestamp: at(1)}},
 			{"timestamp after 2262", set("ns", "k", "a", "v", time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC))},
 			{"timestamp before 1677", set("ns", "k", "a", "v", time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC))},
+			{"id not UTF-8", set("ns", "k", "a\xff", "v", at(1))},
+			{"kind not UTF-8", set("ns", "\xc3", "a", "v", at(1))},
+			{"namespace not UTF-8", set("ns\xfe", "k", "a", "v", at(1))},
+			{"NUL in id", set("ns", "k", "a\x00b", "v", at(1))},
+			{"NUL in kind", set("ns", "k\x00", "a", "v", at(1))},
+			{"NUL in namespace", set("\x00", "k", "a", "v", at(1))},
 		} {
 			err := s.Save(context.Background(), unionstore.Changes[Item]{good, tt.bad})
 			if !errors.Is(err, unionstore.ErrInvalidChange) {
@@ -603,6 +614,10 @@ func testReopen(t *testing.T, s unionstore.Store[Item], reopen func(*testing.T, 
 	s2 := reopen(t, s)
 	t.Cleanup(func() { _ = s2.Close() })
 	expect(t, s2, "ns", in[0], in[1])
+	if g, ok := s2.(unionstore.Getter[Item]); ok {
+		expectGet(t, g, in[1], true)
+		expectGet(t, g, in[2], true)
+	}
 	expect(t, s2, "other", in[2])
 	save(t, s2, set("ns", "k", "a", "v2", at(4)))
 	expect(t, s2, "ns", set("ns", "k", "a", "v2", at(4)), in[1])

@@ -1,0 +1,7 @@
+module github.com/unionstore/unionstore/kafkastore
+
+go 1.26
+
+require github.com/unionstore/unionstore v0.0.0
+
+replace github.com/unionstore/unionstore => ../
