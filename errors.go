@@ -12,8 +12,11 @@ var (
 	ErrClosed = errors.New("store is closed")
 
 	// ErrInvalidChange is wrapped by the error for a batch that holds an
-	// invalid change: a nil entity, an empty namespace or id, or an unknown
-	// change type. Such a batch is rejected whole.
+	// invalid change: a nil entity, an empty namespace or id, an unknown
+	// change type, an identity that is not portable (see
+	// [Changes.Validate]), or a change that a store cannot hold (see
+	// [Checker]). Such a batch is rejected whole: from a [Union], no member
+	// was written.
 	ErrInvalidChange = errors.New("invalid change")
 
 	// ErrReadOnly is returned by Save on a store wrapped with [ReadOnly].
@@ -29,6 +32,10 @@ var (
 
 	// ErrDecode is wrapped by [DecodeError].
 	ErrDecode = errors.New("cannot decode entity")
+
+	// ErrPanicked is wrapped by the [*PanicError] of a member whose
+	// operation panicked.
+	ErrPanicked = errors.New("store panicked")
 
 	// ErrUnknownKind is returned by a [KindCodec] or a [Manager] for a kind
 	// that nothing was registered for.

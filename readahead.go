@@ -44,22 +44,32 @@ func seqCursor[E Entity](ctx context.Context, index int, seq iter.Seq2[Change[E]
 			}
 		}
 		buf := newBuf()
-		for c, err := range seq {
-			if err != nil {
-				if len(buf) > 0 && !send(chunk[E]{changes: buf}) {
-					return
+		stopped := false // the merge stopped listening
+		err := contain(func() error {
+			for c, err := range seq {
+				if err != nil {
+					if len(buf) > 0 && !send(chunk[E]{changes: buf}) {
+						stopped = true
+						return nil
+					}
+					buf = nil
+					return err
 				}
-				send(chunk[E]{err: err})
-				return
-			}
-			if buf = append(buf, c); len(buf) == readAhead {
-				if !send(chunk[E]{changes: buf}) {
-					return
+				if buf = append(buf, c); len(buf) == readAhead {
+					if !send(chunk[E]{changes: buf}) {
+						stopped = true
+						return nil
+					}
+					buf = newBuf()
 				}
-				buf = newBuf()
 			}
-		}
-		if len(buf) > 0 {
+			return nil
+		})
+		switch {
+		case stopped:
+		case err != nil: // the stream's error, or its panic
+			send(chunk[E]{err: err})
+		case len(buf) > 0:
 			send(chunk[E]{changes: buf})
 		}
 	}()

@@ -101,6 +101,10 @@ type StoreRepair struct {
 	Missing, Outdated int
 	// Written counts the changes written to the member.
 	Written int
+	// Skipped holds the changes the member refused to hold (its [Checker]
+	// or its Save refused them as invalid), set aside so that everything
+	// else was still written.
+	Skipped []Skipped
 	// Err is the member's save error, after which nothing more was
 	// written to it.
 	Err error
@@ -108,16 +112,22 @@ type StoreRepair struct {
 
 // Repair brings every writable member to the merged state of namespace:
 // it writes to each member only the latest changes it lacks or holds in an
-// older version (or, on equal timestamps, a different entity), in batches (see [RepairBatch]), and reports per member what
-// it found and wrote. Read-only members are read, and their changes win
+// older version (or, on equal timestamps, a different entity), in batches
+// (see [RepairBatch]), and reports per member what it found and wrote. Read-only members are read, and their changes win
 // like any other's, but are never written: this is the backfill of a
 // migration.
 //
 // Repair streams like [Union.Scan]. Reading is strict: if any member fails
 // to read, Repair stops with an error (what it wrote so far stays written,
-// which is safe: every write is a latest change). A member that fails to
-// save is skipped from then on; Repair goes on with the others and returns
-// the failures joined, each a [*StoreError]. When ctx ends, Repair returns
+// which is safe: every write is a latest change). A change that a member
+// refuses as invalid (its [Checker] or its Save refuses it with
+// [ErrInvalidChange], such as a key too long for its index) is set aside
+// and listed in the member's Skipped, and everything else is still
+// written, so that a re-run converges on every change the member can hold;
+// the error then wraps ErrInvalidChange and names the changes set aside. A
+// member that fails to save for any other reason is skipped from then on;
+// Repair goes on with the others and returns the failures joined, each a
+// [*StoreError]. When ctx ends, Repair returns
 // promptly with an error wrapping ctx.Err().
 func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, error) {
 	report := RepairReport{Namespace: namespace, Stores: make([]StoreRepair, len(u.members))}
@@ -136,16 +146,21 @@ func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, 
 	pending := make([]Changes[E], len(u.members))
 	var failed []*StoreError
 	flush := func(indexes []int) error {
+		// Written by the member's goroutine, read after run has its result.
+		written := make([]int, len(u.members))
+		skipped := make([][]Skipped, len(u.members))
 		results, err := u.run(ctx, "repair", indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
-			return nil, len(pending[i]), u.members[i].store.Save(ctx, pending[i])
+			n, sk, err := saveStorable(ctx, u.members[i].store, pending[i])
+			written[i], skipped[i] = n, sk
+			return nil, n, err
 		})
-		for _, r := range results {
+		for _, r := range results { // the members that answered
 			st := &report.Stores[r.index]
+			st.Written += written[r.index]
+			st.Skipped = append(st.Skipped, skipped[r.index]...)
 			if r.err != nil {
 				st.Err = r.err
 				failed = append(failed, r.err)
-			} else {
-				st.Written += len(pending[r.index])
 			}
 			pending[r.index] = pending[r.index][:0]
 		}
@@ -193,8 +208,22 @@ func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, 
 	if err := flush(rest); err != nil {
 		return report, err
 	}
+	for _, st := range report.Stores {
+		if err := skippedError(namespace, st.Skipped); err != nil {
+			failed = append(failed, &StoreError{Index: st.Index, Name: st.Name, Op: "repair", Err: err})
+		}
+	}
 	if len(failed) > 0 {
 		return report, fmt.Errorf("unionstore: repair %q: %w", namespace, joinFailures(failed))
 	}
 	return report, nil
+}
+
+// Skipped returns the number of changes set aside in all members.
+func (r RepairReport) Skipped() int {
+	n := 0
+	for _, s := range r.Stores {
+		n += len(s.Skipped)
+	}
+	return n
 }

@@ -94,7 +94,10 @@ func (u *Union[E]) Save(ctx context.Context, changes Changes[E]) error {
 // member). Otherwise its error wraps [ErrQuorum] and, for each failed member,
 // a [*StoreError] naming it and wrapping its error. An invalid batch is
 // refused before any member is written, with an error wrapping
-// [ErrInvalidChange]. When ctx ends first, SaveWithReport returns at once
+// [ErrInvalidChange]: one that fails [Changes.Validate], or that a writable
+// member implementing [Checker] cannot hold (every such member is asked,
+// and each refusal is a [*StoreError] of operation "check"), whatever the
+// write quorum. When ctx ends first, SaveWithReport returns at once
 // with an error wrapping ctx.Err(), even if a member is still blocked.
 func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Report, error) {
 	if u.closed.Load() {
@@ -113,6 +116,9 @@ func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Repo
 	}
 	if len(changes) == 0 {
 		return Report{}, nil
+	}
+	if err := u.checkMembers(writable, changes); err != nil {
+		return Report{}, fmt.Errorf("unionstore: save: %w: no store was written: %w", ErrInvalidChange, err)
 	}
 	results, err := u.run(ctx, "save", writable, func(ctx context.Context, i int) (Changes[E], int, error) {
 		return nil, len(changes), u.members[i].store.Save(ctx, changes)
@@ -194,14 +200,15 @@ func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Change
 		}
 	}
 	if u.opts.readRepair {
-		u.writeRepairs(ctx, repairs, &report)
+		u.writeRepairs(ctx, namespace, repairs, &report)
 	}
 	return out, report, nil
 }
 
 // writeRepairs saves repairs[i] to member i concurrently and records the
-// outcome in report.
-func (u *Union[E]) writeRepairs(ctx context.Context, repairs []Changes[E], report *Report) {
+// outcome in report. Changes a member refuses as invalid are set aside and
+// reported as that member's failure; the others are still written.
+func (u *Union[E]) writeRepairs(ctx context.Context, namespace string, repairs []Changes[E], report *Report) {
 	var targets []int
 	for i, r := range repairs {
 		if len(r) > 0 {
@@ -211,17 +218,25 @@ func (u *Union[E]) writeRepairs(ctx context.Context, repairs []Changes[E], repor
 	if len(targets) == 0 {
 		return
 	}
+	// Written by the member's goroutine, read after run has its result.
+	written := make([]int, len(u.members))
+	skipped := make([][]Skipped, len(u.members))
 	results, err := u.run(ctx, "repair", targets, func(ctx context.Context, i int) (Changes[E], int, error) {
-		return nil, len(repairs[i]), u.members[i].store.Save(ctx, repairs[i])
+		n, sk, err := saveStorable(ctx, u.members[i].store, repairs[i])
+		written[i], skipped[i] = n, sk
+		return nil, n, err
 	})
 	answered := make(map[int]bool, len(results))
 	for _, r := range results {
 		answered[r.index] = true
-		if r.err == nil {
-			report.Repaired += len(repairs[r.index])
+		report.Repaired += written[r.index]
+		if r.err != nil {
+			report.Failed = append(report.Failed, r.err)
+		} else if err := skippedError(namespace, skipped[r.index]); err != nil {
+			m := u.members[r.index]
+			report.Failed = append(report.Failed, &StoreError{Index: r.index, Name: m.name, Op: "repair", Err: err})
 		}
 	}
-	report.Failed = append(report.Failed, failures(results)...)
 	if err != nil { // ctx ended: the members still writing count as failed
 		for _, i := range targets {
 			if !answered[i] {
@@ -360,7 +375,12 @@ func (u *Union[E]) run(ctx context.Context, op string, indexes []int, fn func(ct
 		go func() {
 			m := u.members[i]
 			start := time.Now()
-			changes, count, err := fn(ctx, i)
+			var changes Changes[E]
+			var count int
+			err := contain(func() (err error) {
+				changes, count, err = fn(ctx, i)
+				return err
+			})
 			u.observe(Event{Op: op, Index: i, Name: m.name, Count: count, Duration: time.Since(start), Err: err})
 			r := result[E]{index: i, changes: changes}
 			if err != nil {
