@@ -28,6 +28,7 @@ func (u *Union[E]) checkMembers(writable []int, changes Changes[E]) error {
 			// still a refusal, but say that the store broke its contract.
 			err = fmt.Errorf("%w: the store's check failed: %w", ErrInvalidChange, err)
 		}
+		u.observe(Event{Op: "check", Index: i, Name: m.name, Count: len(changes), Err: err})
 		failed = append(failed, &StoreError{Index: i, Name: m.name, Op: "check", Err: err})
 	}
 	if len(failed) == 0 {

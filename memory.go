@@ -12,8 +12,11 @@ import (
 // change of each entity, tombstones included. It is meant for tests, caches
 // and as the fast member of a [Union].
 //
-// Memory stores entity values as they are given: when E is a pointer type,
-// the store and its callers share the pointed-to values.
+// Memory stores entity values as they are given, without copying them:
+// when E is a pointer type, or holds slices, maps or pointers, the store
+// and its callers share what those point to, so a caller that modifies an
+// entity after saving it, or one it loaded, modifies the stored version.
+// Durable stores encode entities and share nothing.
 //
 // Memory is safe for concurrent use. The zero value is not usable; call
 // [NewMemory].

@@ -12,3 +12,10 @@ func TestMemoryConformance(t *testing.T) {
 		return unionstore.NewMemory[storetest.Item]()
 	})
 }
+
+func TestFaultyConformance(t *testing.T) {
+	// With no fault injected, Faulty is the store it wraps.
+	storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
+		return storetest.NewFaulty[storetest.Item](unionstore.NewMemory[storetest.Item]())
+	})
+}

@@ -39,10 +39,16 @@ func ReadRepair() Option { return func(o *options) { o.readRepair = true } }
 func RepairBatch(n int) Option { return func(o *options) { o.repairBatch = n } }
 
 // WithObserver makes the union call fn after every operation on a member:
-// each member's save, load, scan, repair write and close. fn is called from
-// the goroutine that ran the operation, possibly from several at once, so it
-// must be safe for concurrent use, and it should be quick: it runs before
-// the union's method returns.
+// each member's check refusal, save, load, scan, get, repair write and
+// close. fn is called from the goroutine that ran the operation, possibly
+// from several at once, so it must be safe for concurrent use, and it
+// should be quick.
+//
+// Events of members that answer in time are delivered before the union's
+// method returns. When the method returns early because its context ended
+// (or, with a quorum, a grace period passed) while a member was still
+// running, that member's event arrives later, from its own goroutine, once
+// the member returns: possibly after the method has returned.
 func WithObserver(fn func(Event)) Option { return func(o *options) { o.observer = fn } }
 
 // Event describes one operation on one member of a [Union], for metrics and
