@@ -8,3 +8,12 @@ func SetCopyThreshold(n int) (restore func()) {
 	copyThreshold = n
 	return func() { copyThreshold = old }
 }
+
+// SetMaxPayload sets the largest payload Save accepts, and returns a
+// function that restores the old value. It must not be called while a Save
+// or a Check runs.
+func SetMaxPayload(n int) (restore func()) {
+	old := maxPayload
+	maxPayload = n
+	return func() { maxPayload = old }
+}

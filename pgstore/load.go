@@ -24,14 +24,15 @@ import (
 // Other errors come with no changes: [unionstore.ErrClosed] after Close, and
 // an error wrapping ctx.Err() if ctx is done.
 //
-// A namespace that PostgreSQL text cannot hold (see [Store.Save]) cannot be
-// in the table: Load returns no changes for it without querying.
+// A namespace that is not valid UTF-8 or holds a NUL byte, which Save
+// refuses and PostgreSQL text cannot hold, cannot be in the table: Load
+// returns no changes for it without querying.
 func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
 	if err := s.check(ctx); err != nil {
 		return nil, fmt.Errorf("pgstore: load %q from %s: %w", namespace, s.name, err)
 	}
 	out := unionstore.Changes[E]{}
-	if checkText(namespace) != nil {
+	if !storable(namespace) {
 		return out, nil
 	}
 	rows, err := s.pool.Query(ctx, s.loadSQL, namespace)
@@ -70,7 +71,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			fail(err)
 			return
 		}
-		if checkText(namespace) != nil {
+		if !storable(namespace) {
 			return
 		}
 		var (

@@ -2,10 +2,7 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/unionstore/unionstore"
@@ -17,6 +14,7 @@ type columns struct {
 	namespace, kind, id, changeType []string
 	ts                              []int64
 	payload                         [][]byte
+	bytes                           int // of all payloads
 }
 
 // Save writes the batch in one transaction, whatever its size: the batch is
@@ -24,49 +22,38 @@ type columns struct {
 // timestamps), then upserted by one statement so that no row is replaced by
 // an older change. On equal timestamps the save that commits later wins.
 //
-// A batch of fewer than 5,000 identities travels as one array per column,
-// parameters of the upsert; together they must fit in one protocol message,
-// which PostgreSQL limits to 1 GB, or the batch fails whole. From
-// 5,000 identities the batch is streamed with COPY into a temporary table,
-// dropped at commit, which the upsert then reads: there is no limit on the
-// batch then, only 1 GB per payload, but the database role needs the
-// TEMPORARY privilege, which PostgreSQL grants to every role by default.
+// A batch of fewer than 5,000 identities whose payloads take less than
+// 64 MB travels as one array per column, parameters of the upsert. A
+// larger batch is streamed with COPY into a temporary table, dropped at
+// commit, which the upsert then reads: there is no limit on the size of a
+// batch then, but the database role needs the TEMPORARY privilege, which
+// PostgreSQL grants to every role by default.
 //
-// Nothing is written, and the error says which change is at fault, when the
-// batch fails [unionstore.Changes.Validate] (its timestamp range,
+// Nothing is sent to the server when the batch fails
+// [unionstore.Changes.Validate] (its timestamp range,
 // [unionstore.MinTimestamp] to [unionstore.MaxTimestamp], is what the ts
-// column holds), when a namespace, kind or id holds a NUL byte or invalid
-// UTF-8 (PostgreSQL text cannot hold them; these errors wrap
-// [unionstore.ErrInvalidChange] too), or when the codec fails. It returns
-// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if ctx
-// is done. If the connection fails or ctx ends during the save, the
+// column holds) or what [Store.Check] checks: a key too large for the
+// table's index ([MaxKeySize]), a payload larger than [MaxPayload], or an
+// entity the codec cannot encode. The error wraps
+// [unionstore.ErrInvalidChange] and names the change. Save returns
+// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
+// ctx is done. If the connection fails or ctx ends during the save, the
 // transaction is not committed, unless the commit itself was under way:
 // either way the batch is wholly present or wholly absent.
 func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
 	if err := s.check(ctx); err != nil {
 		return fmt.Errorf("pgstore: save to %s: %w", s.name, err)
 	}
-	if err := changes.Validate(); err != nil {
-		return fmt.Errorf("pgstore: save to %s: %w", s.name, err)
-	}
-	if len(changes) == 0 {
-		return nil
-	}
-	changes = changes.Stamped()
-	for i := range changes {
-		if err := checkChange(&changes[i]); err != nil {
-			return fmt.Errorf("pgstore: save to %s: %w: change %d: %v", s.name, unionstore.ErrInvalidChange, i, err)
-		}
-	}
-	// PostgreSQL refuses to update one row twice in one statement; sorted
-	// by key, concurrent saves also lock rows in the same order.
-	changes = unionstore.Compact(changes)
-	cols, err := s.encode(changes)
+	cols, err := s.prepare(changes)
 	if err != nil {
 		return fmt.Errorf("pgstore: save to %s: %w", s.name, err)
 	}
+	n := len(cols.id)
+	if n == 0 {
+		return nil
+	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if len(changes) < copyThreshold {
+		if n < copyThreshold && cols.bytes < copyBytes {
 			_, err := tx.Exec(ctx, s.saveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
 			return err
 		}
@@ -80,9 +67,47 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("pgstore: save %d changes to %s: %w", len(changes), s.name, s.wrapCtx(ctx, err))
+		return fmt.Errorf("pgstore: save %d changes to %s: %w", n, s.name, s.wrapCtx(ctx, err))
 	}
 	return nil
+}
+
+// Check reports, without writing or reaching the server, whether Save
+// would accept the batch: nil, or the error Save would return for it, which
+// wraps [unionstore.ErrInvalidChange] and names the first change at fault
+// and the limit it exceeds. It refuses what Validate refuses; a change
+// whose primary-key index entry ([KeySize]) is larger than [MaxKeySize]
+// bytes; a payload larger than [MaxPayload]; and an entity the codec
+// cannot encode. It does not check that the table exists or that the
+// connection works.
+//
+// Check does what Save does before it sends the batch: it compacts the
+// batch and encodes every change that would be stored, so it costs about
+// what the codec does, a fraction of Save's cost. It does not modify or
+// keep the batch, and is safe for concurrent use.
+func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
+	if _, err := s.prepare(changes); err != nil {
+		return fmt.Errorf("pgstore: check for %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// prepare turns a batch into the columns Save sends: it validates the
+// batch, checks its keys against the index's limit, stamps and compacts it,
+// and encodes it, checking each payload's size. PostgreSQL refuses to
+// update one row twice in one statement, hence the compaction; sorted by
+// key, concurrent saves also lock rows in the same order.
+func (s *Store[E]) prepare(changes unionstore.Changes[E]) (columns, error) {
+	if err := changes.Validate(); err != nil {
+		return columns{}, err
+	}
+	if err := checkKeys(changes); err != nil {
+		return columns{}, err
+	}
+	if len(changes) == 0 {
+		return columns{}, nil
+	}
+	return s.encode(unionstore.Compact(changes.Stamped()))
 }
 
 // copyThreshold is the size of a compacted batch from which Save copies it
@@ -93,6 +118,11 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 // thousand changes and 10 to 15% faster at 10,000. Tests change it to run
 // both paths.
 var copyThreshold = 5000
+
+// copyBytes is the size of the payloads of a batch from which Save copies
+// it, whatever the number of changes: the arrays travel in one protocol
+// message, which PostgreSQL limits to 1 GB, while the copy streams rows.
+const copyBytes = 64 << 20
 
 // batchTable is the temporary table a large batch is copied into. It lives
 // in the session's own schema and is dropped when the transaction ends, so
@@ -132,29 +162,6 @@ func (r *copySource) Values() ([]any, error) {
 
 func (r *copySource) Err() error { return nil }
 
-// checkChange refuses keys that PostgreSQL text cannot hold. The timestamp
-// needs no check: Validate keeps it within what the ts column holds.
-func checkChange[E unionstore.Entity](c *unionstore.Change[E]) error {
-	ns, kind, id := c.Key()
-	for _, f := range [...]struct{ name, value string }{{"namespace", ns}, {"kind", kind}, {"id", id}} {
-		if err := checkText(f.value); err != nil {
-			return fmt.Errorf("%s %q %v", f.name, f.value, err)
-		}
-	}
-	return nil
-}
-
-// checkText returns an error if PostgreSQL text cannot hold s.
-func checkText(s string) error {
-	if strings.IndexByte(s, 0) >= 0 {
-		return errors.New("holds a NUL byte, which PostgreSQL text cannot store")
-	}
-	if !utf8.ValidString(s) {
-		return errors.New("is not valid UTF-8, which PostgreSQL text cannot store")
-	}
-	return nil
-}
-
 // encode turns a compacted batch into columns.
 func (s *Store[E]) encode(changes unionstore.Changes[E]) (columns, error) {
 	n := len(changes)
@@ -173,12 +180,18 @@ func (s *Store[E]) encode(changes unionstore.Changes[E]) (columns, error) {
 		cols.ts[i] = c.Timestamp.UnixNano()
 		p, err := s.codec.Encode(c.Entity)
 		if err != nil {
-			return columns{}, fmt.Errorf("encode namespace %q kind %q id %q: %w", cols.namespace[i], cols.kind[i], cols.id[i], err)
+			return columns{}, fmt.Errorf("%w: namespace %s kind %s id %s: the codec cannot encode it: %w",
+				unionstore.ErrInvalidChange, quoteShort(cols.namespace[i]), quoteShort(cols.kind[i]), quoteShort(cols.id[i]), err)
+		}
+		if len(p) > maxPayload {
+			return columns{}, fmt.Errorf("%w: namespace %s kind %s id %s: its payload takes %d bytes, more than the %d PostgreSQL can hold",
+				unionstore.ErrInvalidChange, quoteShort(cols.namespace[i]), quoteShort(cols.kind[i]), quoteShort(cols.id[i]), len(p), maxPayload)
 		}
 		if p == nil {
 			p = []byte{} // the column is NOT NULL
 		}
 		cols.payload[i] = p
+		cols.bytes += len(p)
 	}
 	return cols, nil
 }

@@ -12,8 +12,9 @@ import (
 )
 
 // Store is a [unionstore.Store] that keeps changes in a PostgreSQL table, one
-// row per identity. It also implements [unionstore.Scanner] and
-// [unionstore.NamespaceLister].
+// row per identity. It also implements [unionstore.Scanner],
+// [unionstore.NamespaceLister], [unionstore.Getter] and
+// [unionstore.Checker].
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a table: the database itself keeps the latest change.
@@ -25,13 +26,15 @@ type Store[E unionstore.Entity] struct {
 	pageSize int
 	closed   atomic.Bool
 
-	saveSQL, mergeSQL, loadSQL, pageSQL, namespacesSQL string
+	saveSQL, mergeSQL, loadSQL, pageSQL, getSQL, getManySQL, namespacesSQL string
 }
 
 var (
 	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 )
 
 // New returns a store on pool, which stays the caller's: [Store.Close] marks
@@ -80,6 +83,13 @@ SELECT namespace, kind, id, change_type, ts, payload FROM %s ORDER BY namespace,
 WHERE namespace = $1 ORDER BY kind, id`, name),
 		pageSQL: fmt.Sprintf(`SELECT kind, id, change_type, ts, payload FROM %s
 WHERE namespace = $1 AND (kind, id) > ($2, $3) ORDER BY kind, id LIMIT $4`, name),
+		getSQL: fmt.Sprintf(`SELECT kind, id, change_type, ts, payload FROM %s
+WHERE namespace = $1 AND kind = $2 AND id = $3`, name),
+		// The keys are distinct, so the join yields each row once.
+		getManySQL: fmt.Sprintf(`SELECT t.kind, t.id, t.change_type, t.ts, t.payload
+FROM unnest($2::text[], $3::text[]) AS k(kind, id)
+JOIN %s AS t ON t.namespace = $1 AND t.kind = k.kind COLLATE "C" AND t.id = k.id COLLATE "C"
+ORDER BY t.kind, t.id`, name),
 		namespacesSQL: fmt.Sprintf(`SELECT namespace,
 	count(*) FILTER (WHERE change_type = 'set'),
 	count(*) FILTER (WHERE change_type = 'unset')
