@@ -27,7 +27,15 @@ var (
 	// whole.
 	ErrKeyTooLong = errors.New("boltstore: key too long")
 
+	// ErrValueTooLarge is wrapped, together with
+	// [unionstore.ErrInvalidChange], by the error for a change whose stored
+	// record would exceed [MaxRecordSize]. The batch is rejected whole.
+	ErrValueTooLarge = errors.New("boltstore: record too large")
+
 	// ErrCorrupt is wrapped by the [unionstore.DecodeError] for a stored
-	// record whose key or value does not follow the file layout.
-	ErrCorrupt = errors.New("boltstore: malformed record")
+	// record whose key or value does not follow the file layout, and by the
+	// error of any operation that met a damaged file: a file shorter than
+	// its metadata says (at Open), or a page that bbolt cannot read. Such
+	// an error names the file. The file needs repair: see the package doc.
+	ErrCorrupt = errors.New("boltstore: damaged file or record")
 )

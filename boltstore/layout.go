@@ -6,13 +6,23 @@ import (
 	"strings"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/unionstore/unionstore"
 )
 
-// The on-disk layout, version 1. It is described for readers in doc.go;
+// The on-disk layout, version 2. It is described for readers in doc.go;
 // keep the two in step. A change to anything below that an older release
-// could misread needs a new formatVersion.
-const formatVersion = 1
+// could misread needs a new format version.
+//
+// Version 2 added compressed records (recordCompressed). A file that holds
+// none may stay at version 1, which older releases read: a store that does
+// not compress leaves a version-1 file as it is, and creates new files as
+// version 1.
+const (
+	formatPlain      = 1 // records are recordPlain only
+	formatCompressed = 2 // records may also be recordCompressed
+)
 
 var (
 	metaBucket    = []byte("meta")    // formatKey -> decimal version
@@ -26,10 +36,11 @@ const maxKeySize = 32768
 
 // Record values: version, change type, seconds, nanoseconds, payload.
 const (
-	recordVersion = 1
-	typeSet       = 1
-	typeUnset     = 2
-	headerSize    = 1 + 1 + 8 + 4
+	recordPlain      = 1 // the payload as the codec encoded it
+	recordCompressed = 2 // the payload as one zstd frame
+	typeSet          = 1
+	typeUnset        = 2
+	headerSize       = 1 + 1 + 8 + 4
 )
 
 // encodeKey returns the bbolt key of (kind, id). The kind is escaped (a zero
@@ -96,26 +107,59 @@ func headerOf(t unionstore.ChangeType, ts time.Time) header {
 	return header{changeType: t, sec: ts.Unix(), nsec: uint32(ts.Nanosecond())}
 }
 
-func encodeValue(h header, payload []byte) []byte {
+// encodeValue returns the record of a change with header h and payload.
+// With compress, a payload of up to maxCompressed bytes is stored as a zstd
+// frame when that is smaller.
+func encodeValue(h header, payload []byte, compress bool) []byte {
+	if compress && len(payload) >= minCompressed && len(payload) <= maxCompressed {
+		v := make([]byte, headerSize, headerSize+len(payload))
+		v = zstdEncoder().EncodeAll(payload, v)
+		if len(v) < headerSize+len(payload) {
+			putHeader(v, recordCompressed, h)
+			return v
+		}
+	}
 	v := make([]byte, headerSize, headerSize+len(payload))
-	v[0] = recordVersion
+	putHeader(v, recordPlain, h)
+	return append(v, payload...)
+}
+
+func putHeader(v []byte, version byte, h header) {
+	v[0] = version
 	v[1] = typeSet
 	if h.changeType == unionstore.ChangeTypeUnset {
 		v[1] = typeUnset
 	}
 	binary.BigEndian.PutUint64(v[2:], uint64(h.sec))
 	binary.BigEndian.PutUint32(v[10:], h.nsec)
-	return append(v, payload...)
 }
 
-// decodeValue splits a record value. The payload aliases v.
-func decodeValue(v []byte) (header, []byte, error) {
+// decodeValue splits a record value into its header and payload. The
+// payload aliases v, or buf when it was compressed: buf is grown as needed
+// and returned for reuse.
+func decodeValue(v, buf []byte) (h header, payload, newBuf []byte, err error) {
+	h, err = decodeHeader(v)
+	if err != nil {
+		return h, nil, buf, err
+	}
+	if v[0] == recordPlain {
+		return h, v[headerSize:], buf, nil
+	}
+	payload, err = zstdDecoder().DecodeAll(v[headerSize:], buf[:0])
+	if err != nil {
+		return h, nil, buf, fmt.Errorf("%w: compressed payload: %w", ErrCorrupt, err)
+	}
+	return h, payload, payload, nil
+}
+
+// decodeHeader reads the fixed part of a record value.
+func decodeHeader(v []byte) (header, error) {
 	var h header
 	if len(v) < headerSize {
-		return h, nil, fmt.Errorf("%w: value of %d bytes, shorter than the %d-byte header", ErrCorrupt, len(v), headerSize)
+		return h, fmt.Errorf("%w: value of %d bytes, shorter than the %d-byte header", ErrCorrupt, len(v), headerSize)
 	}
-	if v[0] != recordVersion {
-		return h, nil, fmt.Errorf("%w: record version %d", ErrCorrupt, v[0])
+	if v[0] != recordPlain && v[0] != recordCompressed {
+		return h, fmt.Errorf("%w: record version %d", ErrCorrupt, v[0])
 	}
 	switch v[1] {
 	case typeSet:
@@ -123,14 +167,17 @@ func decodeValue(v []byte) (header, []byte, error) {
 	case typeUnset:
 		h.changeType = unionstore.ChangeTypeUnset
 	default:
-		return h, nil, fmt.Errorf("%w: change type byte %d", ErrCorrupt, v[1])
+		return h, fmt.Errorf("%w: change type byte %d", ErrCorrupt, v[1])
 	}
 	h.sec = int64(binary.BigEndian.Uint64(v[2:]))
 	h.nsec = binary.BigEndian.Uint32(v[10:])
 	if h.nsec >= 1e9 {
-		return h, nil, fmt.Errorf("%w: nanoseconds %d out of range", ErrCorrupt, h.nsec)
+		return h, fmt.Errorf("%w: nanoseconds %d out of range", ErrCorrupt, h.nsec)
 	}
-	return h, v[headerSize:], nil
+	if t := h.time(); t.Before(unionstore.MinTimestamp) || t.After(unionstore.MaxTimestamp) {
+		return h, fmt.Errorf("%w: timestamp %d.%09d outside the range a change may hold", ErrCorrupt, h.sec, h.nsec)
+	}
+	return h, nil
 }
 
 // counts is the value of a namespace in the counts bucket.
@@ -163,3 +210,8 @@ func (c *counts) add(t unionstore.ChangeType, n int64) {
 	}
 	*p = uint64(int64(*p) + n)
 }
+
+// MaxRecordSize is the largest stored record: the 14-byte header and the
+// payload as encoded (and possibly compressed) together. It is bbolt's
+// limit for a value.
+const MaxRecordSize = bolt.MaxValueSize

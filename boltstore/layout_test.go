@@ -85,22 +85,53 @@ func TestDecodeKeyRejectsMalformed(t *testing.T) {
 func TestValueRoundTrip(t *testing.T) {
 	times := []time.Time{
 		time.Unix(0, 0), time.Unix(-1, 999999999), time.Unix(1700000000, 1),
-		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		unionstore.MinTimestamp, unionstore.MaxTimestamp,
+	}
+	payloads := []struct {
+		name    string
+		payload string
+		version byte // the record version written with compression on
+	}{
+		{"short", `{"x":1}`, recordPlain},
+		{"compressible", `{"value":"` + strings.Repeat("abc ", 100) + `"}`, recordCompressed},
+		{"incompressible", string(randomBytes(500)), recordPlain},
+		{"just over the compressed limit", `"` + strings.Repeat("a", maxCompressed-1) + `"`, recordPlain},
+		{"at the compressed limit", `"` + strings.Repeat("a", maxCompressed-2) + `"`, recordCompressed},
 	}
 	for _, ts := range times {
 		for _, ct := range []unionstore.ChangeType{unionstore.ChangeTypeSet, unionstore.ChangeTypeUnset} {
-			v := encodeValue(headerOf(ct, ts), []byte(`{"x":1}`))
-			h, payload, err := decodeValue(v)
-			if err != nil || h.changeType != ct || !h.time().Equal(ts) || string(payload) != `{"x":1}` {
-				t.Errorf("decodeValue(encodeValue(%s, %v)) = %+v at %v, %q, %v", ct, ts, h, h.time(), payload, err)
+			for _, p := range payloads {
+				for _, compress := range []bool{false, true} {
+					v := encodeValue(headerOf(ct, ts), []byte(p.payload), compress)
+					want := byte(recordPlain)
+					if compress {
+						want = p.version
+					}
+					if v[0] != want {
+						t.Errorf("encodeValue(%s payload, compress %v) wrote record version %d, want %d", p.name, compress, v[0], want)
+					}
+					h, payload, _, err := decodeValue(v, nil)
+					if err != nil || h.changeType != ct || !h.time().Equal(ts) || string(payload) != p.payload {
+						t.Errorf("decodeValue(encodeValue(%s, %v, %s payload)) = %+v at %v, %d bytes, %v", ct, ts, p.name, h, h.time(), len(payload), err)
+					}
+				}
 			}
 		}
 	}
-	for _, v := range [][]byte{nil, {1, 1}, append([]byte{2, 1}, make([]byte, 12)...), append([]byte{1, 3}, make([]byte, 12)...)} {
-		if _, _, err := decodeValue(v); err == nil {
+	for _, v := range [][]byte{nil, {1, 1}, append([]byte{3, 1}, make([]byte, 12)...), append([]byte{1, 3}, make([]byte, 12)...), append([]byte{2, 1}, make([]byte, 20)...), append([]byte{1, 1, 0x7f}, make([]byte, 11)...)} {
+		if _, _, _, err := decodeValue(v, nil); err == nil {
 			t.Errorf("decodeValue(%x) = nil error, want one", v)
 		}
 	}
+}
+
+func randomBytes(n int) []byte {
+	r := rand.New(rand.NewPCG(5, 6))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
 }
 
 func TestHeaderNewer(t *testing.T) {

@@ -30,31 +30,34 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	defer unlock()
 	var out unionstore.Changes[E]
 	var bad unionstore.DecodeErrors
-	err = s.db.View(func(tx *bolt.Tx) error {
-		b := namespaceBucket(tx, namespace)
-		if b == nil {
-			return nil
-		}
-		// The counts size the result; a damaged counts record must not make
-		// Load allocate without bound, so the hint is capped.
-		n := decodeCounts(tx.Bucket(countsBucket).Get([]byte(namespace)))
-		out = make(unionstore.Changes[E], 0, min(n.sets, maxPrealloc)+min(n.unsets, maxPrealloc))
-		c := b.Cursor()
-		i := 0
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if i++; i%ctxCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
+	var buf []byte
+	err = contain(s.path, "load", func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			b := namespaceBucket(tx, namespace)
+			if b == nil {
+				return nil
+			}
+			// The counts size the result; a damaged counts record must not make
+			// Load allocate without bound, so the hint is capped.
+			n := decodeCounts(tx.Bucket(countsBucket).Get([]byte(namespace)))
+			out = make(unionstore.Changes[E], 0, min(n.sets, maxPrealloc)+min(n.unsets, maxPrealloc))
+			c := b.Cursor()
+			i := 0
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if i++; i%ctxCheckEvery == 0 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
 				}
+				ch, err := s.decode(namespace, k, v, &buf)
+				if err != nil {
+					bad.Add(err)
+					continue
+				}
+				out = append(out, ch)
 			}
-			ch, err := s.decode(namespace, k, v)
-			if err != nil {
-				bad.Add(err)
-				continue
-			}
-			out = append(out, ch)
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: load %q from %q: %w", namespace, s.path, err)
@@ -83,7 +86,7 @@ const scanPage = 256
 // the file afresh. Memory stays bounded by the page size.
 func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[E], error] {
 	return func(yield func(unionstore.Change[E], error) bool) {
-		var after []byte
+		var after, buf []byte
 		var bad unionstore.DecodeErrors
 		for {
 			page, more, err := s.readPage(ctx, namespace, after)
@@ -92,7 +95,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 				return
 			}
 			for _, r := range page {
-				ch, err := s.decode(namespace, r.key, r.value)
+				ch, err := s.decode(namespace, r.key, r.value, &buf)
 				if err != nil {
 					bad.Add(err)
 					continue
@@ -123,22 +126,24 @@ func (s *Store[E]) readPage(ctx context.Context, namespace string, after []byte)
 	}
 	defer unlock()
 	var page []rawRecord
-	err = s.db.View(func(tx *bolt.Tx) error {
-		b := namespaceBucket(tx, namespace)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		k, v := c.First()
-		if after != nil {
-			if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
-				k, v = c.Next()
+	err = contain(s.path, "scan", func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			b := namespaceBucket(tx, namespace)
+			if b == nil {
+				return nil
 			}
-		}
-		for ; k != nil && len(page) < scanPage; k, v = c.Next() {
-			page = append(page, rawRecord{bytes.Clone(k), bytes.Clone(v)})
-		}
-		return nil
+			c := b.Cursor()
+			k, v := c.First()
+			if after != nil {
+				if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
+					k, v = c.Next()
+				}
+			}
+			for ; k != nil && len(page) < scanPage; k, v = c.Next() {
+				page = append(page, rawRecord{bytes.Clone(k), bytes.Clone(v)})
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("boltstore: scan %q from %q: %w", namespace, s.path, err)
@@ -156,8 +161,9 @@ func namespaceBucket(tx *bolt.Tx, namespace string) *bolt.Bucket {
 
 // decode turns a stored record into a change. v may belong to a read
 // transaction: the codec does not keep the payload (see unionstore.Codec),
-// and decodeKey copies kind and id into strings.
-func (s *Store[E]) decode(namespace string, k, v []byte) (unionstore.Change[E], error) {
+// and decodeKey copies kind and id into strings. A compressed payload is
+// decompressed into *buf, which is kept for the next record.
+func (s *Store[E]) decode(namespace string, k, v []byte, buf *[]byte) (unionstore.Change[E], error) {
 	var ch unionstore.Change[E]
 	kind, id, err := decodeKey(k)
 	if err != nil {
@@ -169,7 +175,8 @@ func (s *Store[E]) decode(namespace string, k, v []byte) (unionstore.Change[E], 
 	if v == nil {
 		return ch, derr(fmt.Errorf("%w: a bucket where a record should be", ErrCorrupt))
 	}
-	h, payload, err := decodeValue(v)
+	h, payload, b, err := decodeValue(v, *buf)
+	*buf = b
 	if err != nil {
 		return ch, derr(err)
 	}
@@ -190,18 +197,20 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 	}
 	defer unlock()
 	var out []unionstore.NamespaceStat
-	err = s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(countsBucket)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			c := decodeCounts(v)
-			if c.sets+c.unsets == 0 {
+	err = contain(s.path, "namespaces", func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket(countsBucket)
+			if b == nil {
 				return nil
 			}
-			out = append(out, unionstore.NamespaceStat{Namespace: string(k), Entities: int(c.sets), Tombstones: int(c.unsets)})
-			return nil
+			return b.ForEach(func(k, v []byte) error {
+				c := decodeCounts(v)
+				if c.sets+c.unsets == 0 {
+					return nil
+				}
+				out = append(out, unionstore.NamespaceStat{Namespace: string(k), Entities: int(c.sets), Tombstones: int(c.unsets)})
+				return nil
+			})
 		})
 	})
 	if err != nil {

@@ -16,6 +16,7 @@ type config struct {
 	lockTimeout time.Duration
 	readOnly    bool
 	noSync      bool
+	plain       bool // WithoutCompression
 }
 
 // DefaultLockTimeout is how long [Open] waits for another process to
@@ -61,6 +62,16 @@ func WithReadOnly() Option {
 // damage the file. It is meant for tests and bulk loads that can be redone.
 func WithNoSync() Option {
 	return func(c *config) { c.noSync = true }
+}
+
+// WithoutCompression stores payloads as the codec encoded them. By default
+// a payload of 64 bytes to 1 MiB is stored compressed (zstd) when that
+// makes it smaller, which needs file format version 2 (see the package
+// doc). A store opened WithoutCompression creates version-1 files and
+// leaves version-1 files at version 1, so that older releases still read
+// them; it reads compressed records all the same.
+func WithoutCompression() Option {
+	return func(c *config) { c.plain = true }
 }
 
 func codecFor[E unionstore.Entity](c config) (unionstore.Codec[E], error) {

@@ -54,8 +54,28 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 	return nil
 }
 
-// encode checks key sizes and encodes every change before the transaction
-// starts, so that a bad change rejects the batch without touching the file.
+// Check reports whether Save would accept the batch as far as the file's
+// own limits go, without writing anything: nil, or an error wrapping
+// [unionstore.ErrInvalidChange] and the limit's error ([ErrKeyTooLong],
+// [ErrValueTooLarge]) that names the first change the file cannot hold. An
+// entity that the codec cannot encode counts as such a change. Check does
+// not repeat [unionstore.Changes.Validate], which a [unionstore.Union] runs
+// first.
+//
+// Check encodes every entity, as Save does, so it costs about as much CPU
+// as the encoding part of a Save; it does no I/O and is safe for concurrent
+// use. Save refuses what Check refuses, with the same error, before it
+// writes anything.
+func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
+	if _, err := s.encode(changes); err != nil {
+		return fmt.Errorf("boltstore: check: %w", err)
+	}
+	return nil
+}
+
+// encode checks the limits of the file and encodes every change before
+// the transaction starts, so that a bad change rejects the batch without
+// touching the file.
 func (s *Store[E]) encode(changes unionstore.Changes[E]) ([]encoded, error) {
 	out := make([]encoded, len(changes))
 	for i, c := range changes {
@@ -68,10 +88,14 @@ func (s *Store[E]) encode(changes unionstore.Changes[E]) ([]encoded, error) {
 		}
 		payload, err := s.codec.Encode(c.Entity)
 		if err != nil {
-			return nil, fmt.Errorf("change %d: encode kind %q id %q: %w", i, kind, id, err)
+			return nil, fmt.Errorf("%w: change %d: encode kind %q id %q: %w", unionstore.ErrInvalidChange, i, kind, id, err)
 		}
 		h := headerOf(c.ChangeType, c.Timestamp)
-		out[i] = encoded{namespace: ns, key: encodeKey(nil, kind, id), header: h, value: encodeValue(h, payload)}
+		v := encodeValue(h, payload, s.compress)
+		if len(v) > s.maxValue {
+			return nil, fmt.Errorf("%w: change %d: %w: kind %.20q id %.20q stores %d bytes, limit %d", unionstore.ErrInvalidChange, i, ErrValueTooLarge, kind, id, len(v), s.maxValue)
+		}
+		out[i] = encoded{namespace: ns, key: encodeKey(nil, kind, id), header: h, value: v}
 	}
 	return out, nil
 }
@@ -106,7 +130,7 @@ func write(ctx context.Context, tx *bolt.Tx, batch []encoded) error {
 			spaces[e.namespace] = sp
 		}
 		if old := sp.bucket.Get(e.key); old != nil {
-			oh, _, err := decodeValue(old)
+			oh, err := decodeHeader(old)
 			// A damaged old record is replaced; its count cannot be known.
 			if err == nil {
 				if oh.newer(e.header) {

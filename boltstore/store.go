@@ -19,9 +19,11 @@ import (
 // Store is safe for concurrent use. Saves are serialised by bbolt's single
 // writer; loads and scans run beside them and beside each other.
 type Store[E unionstore.Entity] struct {
-	db    *bolt.DB
-	path  string
-	codec unionstore.Codec[E]
+	db       *bolt.DB
+	path     string
+	codec    unionstore.Codec[E]
+	compress bool
+	maxValue int // MaxRecordSize; smaller in tests of the limit
 
 	// mu guards closed. Operations hold it for reading while they use db,
 	// so that Close waits for them instead of pulling the file away.
@@ -33,6 +35,8 @@ var (
 	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 )
 
 // Open opens the store in the bolt file at path, creating the file if it
@@ -55,11 +59,12 @@ func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
-	if err := initLayout(db, c.readOnly); err != nil {
+	err = contain(path, "open", func() error { return initLayout(db, c.readOnly, !c.plain) })
+	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
-	return &Store[E]{db: db, path: path, codec: codec}, nil
+	return &Store[E]{db: db, path: path, codec: codec, compress: !c.plain, maxValue: MaxRecordSize}, nil
 }
 
 // openBolt opens the bbolt file and turns its errors, and any panic on a
@@ -86,8 +91,15 @@ func openBolt(path string, c config) (db *bolt.DB, err error) {
 	return nil, err
 }
 
-// initLayout checks the format version, and writes it into a new file.
-func initLayout(db *bolt.DB, readOnly bool) error {
+// initLayout checks the format version, writes it into a new file, and
+// raises a version-1 file to version 2 before a compressing store may
+// write compressed records into it.
+func initLayout(db *bolt.DB, readOnly, compress bool) error {
+	want := formatPlain
+	if compress {
+		want = formatCompressed
+	}
+	var version int
 	check := func(tx *bolt.Tx) error {
 		meta := tx.Bucket(metaBucket)
 		if meta == nil {
@@ -98,13 +110,19 @@ func initLayout(db *bolt.DB, readOnly bool) error {
 		if err != nil {
 			return fmt.Errorf("%w: format version %q", ErrNotStore, v)
 		}
-		if n != formatVersion {
-			return fmt.Errorf("%w %d (this release reads version %d); upgrade unionstore", ErrFormat, n, formatVersion)
+		if n != formatPlain && n != formatCompressed {
+			return fmt.Errorf("%w %d (this release reads versions %d and %d); upgrade unionstore", ErrFormat, n, formatPlain, formatCompressed)
 		}
+		version = n
 		return nil
 	}
 	err := db.View(check)
-	if !errors.Is(err, errNoMeta) {
+	switch {
+	case err == nil && version < want && !readOnly:
+		return db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(metaBucket).Put(formatKey, []byte(strconv.Itoa(want)))
+		})
+	case !errors.Is(err, errNoMeta):
 		return err
 	}
 	empty := true
@@ -129,7 +147,7 @@ func initLayout(db *bolt.DB, readOnly bool) error {
 				return err
 			}
 		}
-		return meta.Put(formatKey, []byte(strconv.Itoa(formatVersion)))
+		return meta.Put(formatKey, []byte(strconv.Itoa(want)))
 	})
 }
 

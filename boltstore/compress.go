@@ -1,0 +1,43 @@
+package boltstore
+
+import (
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Payloads from minCompressed to maxCompressed bytes are compressed. Below,
+// a zstd frame's own few bytes of framing rarely pay; above, the bound keeps
+// what a damaged or hostile record can make a read allocate to
+// maxCompressed, since the decoder refuses to produce more.
+const (
+	minCompressed = 64
+	maxCompressed = 1 << 20
+)
+
+// The encoder and decoder are shared by every store of the process: their
+// EncodeAll and DecodeAll are safe for concurrent use, and neither starts a
+// goroutine when used this way.
+var (
+	zstdEncoder = sync.OnceValue(func() *zstd.Encoder {
+		e, err := zstd.NewWriter(nil,
+			zstd.WithEncoderLevel(zstd.SpeedFastest),
+			zstd.WithEncoderConcurrency(0),
+			zstd.WithLowerEncoderMem(true),
+			zstd.WithSingleSegment(true))
+		if err != nil {
+			panic("boltstore: zstd encoder: " + err.Error()) // only for invalid options
+		}
+		return e
+	})
+	zstdDecoder = sync.OnceValue(func() *zstd.Decoder {
+		d, err := zstd.NewReader(nil,
+			zstd.WithDecoderConcurrency(0),
+			zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxMemory(maxCompressed))
+		if err != nil {
+			panic("boltstore: zstd decoder: " + err.Error()) // only for invalid options
+		}
+		return d
+	})
+)
