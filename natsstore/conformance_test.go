@@ -1,0 +1,61 @@
+package natsstore_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/natsstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+func jetstreamIs(err, target error) bool { return errors.Is(err, target) }
+
+// runConformance runs the suite against stores made by OpenURL on url and
+// by New on js, each sub-test on a fresh stream.
+func runConformance(t *testing.T, url string, js jetstream.JetStream) {
+	t.Run("store owning its connection", func(t *testing.T) {
+		streams := map[unionstore.Store[storetest.Item]]string{}
+		open := func(t *testing.T, stream string) unionstore.Store[storetest.Item] {
+			s, err := natsstore.OpenURL[storetest.Item](context.Background(), url+"?stream="+stream)
+			if err != nil {
+				t.Fatalf("OpenURL: %v", err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			streams[s] = stream
+			return s
+		}
+		storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
+			return open(t, newStreamName(t, js))
+		}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
+			return open(t, streams[closed])
+		}))
+	})
+	t.Run("store on a shared connection", func(t *testing.T) {
+		streams := map[unionstore.Store[storetest.Item]]string{}
+		storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
+			stream := newStreamName(t, js)
+			s := newStoreOn(t, js, stream)
+			streams[s] = stream
+			return s
+		}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
+			return newStoreOn(t, js, streams[closed])
+		}))
+	})
+}
+
+// TestConformance runs the suite against the machine's server.
+func TestConformance(t *testing.T) {
+	js := sharedJS(t)
+	runConformance(t, serverURL(), js)
+}
+
+// TestConformanceInProcess runs the suite against an in-process server of
+// the current release, with file storage.
+func TestConformanceInProcess(t *testing.T) {
+	opts := serverOptions(t, t.TempDir())
+	startServer(t, opts)
+	runConformance(t, serverAddr(opts), connect(t, serverAddr(opts)))
+}

@@ -1,0 +1,218 @@
+package natsstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/natsstore"
+	"github.com/unionstore/unionstore/storetest"
+	"go.uber.org/goleak"
+)
+
+// urlVar names the environment variable that points the tests at a server.
+const urlVar = "UNIONSTORE_NATS_URL"
+
+const defaultURL = "nats://127.0.0.1:4222"
+
+func serverURL() string {
+	if u := os.Getenv(urlVar); u != "" {
+		return u
+	}
+	return defaultURL
+}
+
+var shared struct {
+	once sync.Once
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	err  error
+}
+
+// sharedJS returns a JetStream context on the machine's server, shared by
+// the tests. It skips the test when no server is reachable, or fails it
+// when the CI variable is set.
+func sharedJS(tb testing.TB) jetstream.JetStream {
+	tb.Helper()
+	shared.once.Do(func() {
+		nc, err := nats.Connect(serverURL(), nats.Timeout(2*time.Second))
+		if err != nil {
+			shared.err = err
+			return
+		}
+		js, err := jetstream.New(nc)
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_, err = js.AccountInfo(ctx)
+			cancel()
+		}
+		if err != nil {
+			nc.Close()
+			shared.err = fmt.Errorf("JetStream: %w", err)
+			return
+		}
+		shared.nc, shared.js = nc, js
+	})
+	if shared.err != nil {
+		msg := fmt.Sprintf("no NATS JetStream server reachable at the URL in %s (default %s): %v", urlVar, defaultURL, shared.err)
+		if os.Getenv("CI") != "" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	return shared.js
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.nc != nil {
+		shared.nc.Close()
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// newStreamName returns a stream name unique to the test, whose stream is
+// deleted on js when the test ends.
+func newStreamName(tb testing.TB, js jetstream.JetStream) string {
+	tb.Helper()
+	name := "UNIONSTORE_TEST_" + randomHex(6)
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := js.DeleteStream(ctx, name); err != nil && !errorsIsNotFound(err) {
+			tb.Errorf("delete stream %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+func errorsIsNotFound(err error) bool {
+	return err != nil && (jetstreamIs(err, jetstream.ErrStreamNotFound))
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newStore returns a store on a fresh stream of the machine's server, on
+// the shared connection.
+func newStore(tb testing.TB, opts ...natsstore.Option) *natsstore.Store[storetest.Item] {
+	tb.Helper()
+	js := sharedJS(tb)
+	return newStoreOn(tb, js, newStreamName(tb, js), opts...)
+}
+
+// newStoreOn returns a store on stream through js, closed when the test
+// ends.
+func newStoreOn(tb testing.TB, js jetstream.JetStream, stream string, opts ...natsstore.Option) *natsstore.Store[storetest.Item] {
+	tb.Helper()
+	opts = append([]natsstore.Option{natsstore.WithStream(stream)}, opts...)
+	s, err := natsstore.New[storetest.Item](context.Background(), js, opts...)
+	if err != nil {
+		tb.Fatalf("New: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// freePort returns a loopback port that nothing listens on.
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("listen: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// serverOptions returns the options of an in-process JetStream server on
+// a free loopback port, keeping its files in dir.
+func serverOptions(tb testing.TB, dir string) *server.Options {
+	tb.Helper()
+	return &server.Options{
+		ServerName: "s" + randomHex(3),
+		Host:       "127.0.0.1",
+		Port:       freePort(tb),
+		JetStream:  true,
+		StoreDir:   dir,
+		NoLog:      true,
+		NoSigs:     true,
+	}
+}
+
+// startServer starts an in-process server with opts and waits until it
+// takes connections. The test shuts it down when it ends, if it still
+// runs.
+func startServer(tb testing.TB, opts *server.Options) *server.Server {
+	tb.Helper()
+	s, err := server.NewServer(opts)
+	if err != nil {
+		tb.Fatalf("new server: %v", err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		s.Shutdown()
+		tb.Fatalf("in-process server on port %d not ready", opts.Port)
+	}
+	tb.Cleanup(func() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	})
+	return s
+}
+
+// stopServer shuts s down and waits until it has.
+func stopServer(s *server.Server) {
+	s.Shutdown()
+	s.WaitForShutdown()
+}
+
+func serverAddr(opts *server.Options) string {
+	return "nats://" + net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))
+}
+
+// connect returns a JetStream context on a connection of its own to url,
+// closed when the test ends, that reconnects for as long as the test
+// runs.
+func connect(tb testing.TB, url string, opts ...nats.Option) jetstream.JetStream {
+	tb.Helper()
+	opts = append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(100 * time.Millisecond)}, opts...)
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		tb.Fatalf("connect %s: %v", url, err)
+	}
+	tb.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		tb.Fatalf("jetstream.New: %v", err)
+	}
+	return js
+}
+
+func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
+	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
+}
+
+var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
+
+func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Nanosecond) }

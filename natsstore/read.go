@@ -1,0 +1,146 @@
+package natsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// errTooMany is returned by consume when more messages match than its
+// limit allows.
+var errTooMany = errors.New("more messages than the limit")
+
+// fetchBatch is the most messages one pull request of a read asks for.
+const fetchBatch = 1024
+
+// getWorkers is the most point reads a store has in flight for one call.
+const getWorkers = 32
+
+// consume calls fn for every message on the subjects that filter matches,
+// in stream order, through one ephemeral consumer that it deletes at the
+// end. With headersOnly the messages come without their bodies. It reads
+// what the stream holds when it starts and may see messages published
+// while it runs; a subject republished meanwhile may come twice, the newer
+// message last. If a message is lost on the way, which a reconnection can
+// cause, consume returns an error rather than an incomplete read. It stops
+// at fn's first error and returns it. With a limit above zero, it returns
+// errTooMany without reading anything when more messages than limit
+// match.
+func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool, limit uint64, fn func(jetstream.Msg) error) error {
+	cons, err := s.js.CreateConsumer(ctx, s.name, jetstream.ConsumerConfig{
+		DeliverPolicy:     jetstream.DeliverAllPolicy,
+		AckPolicy:         jetstream.AckNonePolicy,
+		FilterSubject:     filter,
+		HeadersOnly:       headersOnly,
+		MemoryStorage:     true,
+		Replicas:          1,
+		InactiveThreshold: time.Minute,
+	})
+	if err != nil {
+		return fmt.Errorf("create consumer: %w", err)
+	}
+	defer func() {
+		// Delete the consumer even when ctx is done; the server would
+		// drop it after a minute of inactivity anyway.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = s.js.DeleteConsumer(dctx, s.name, cons.CachedInfo().Name)
+	}()
+	pending := cons.CachedInfo().NumPending
+	if limit > 0 && pending > limit {
+		return errTooMany
+	}
+	var delivered uint64
+	for pending > 0 {
+		n, err := s.fetch(ctx, cons, int(min(pending, fetchBatch)), func(m jetstream.Msg) error {
+			md, err := m.Metadata()
+			if err != nil {
+				return err
+			}
+			if md.Sequence.Consumer != delivered+1 {
+				return fmt.Errorf("message %d of the read arrived after %d: messages were lost on the way", md.Sequence.Consumer, delivered)
+			}
+			delivered, pending = md.Sequence.Consumer, md.NumPending
+			return fn(m)
+		})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			// The messages counted as pending are gone: purged or
+			// replaced by messages already read.
+			break
+		}
+	}
+	return nil
+}
+
+// fetch pulls up to n messages from cons and passes them to fn, and
+// returns how many it passed. It stops at fn's first error.
+func (s *Store[E]) fetch(ctx context.Context, cons jetstream.Consumer, n int, fn func(jetstream.Msg) error) (int, error) {
+	// The server ends the request before this deadline when fewer than n
+	// messages are left, and a dead connection cannot hold the read.
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	batch, err := cons.Fetch(n, jetstream.FetchContext(fctx))
+	if err != nil {
+		return 0, fmt.Errorf("fetch: %w", err)
+	}
+	got := 0
+	for m := range batch.Messages() {
+		got++
+		if err := fn(m); err != nil {
+			return got, err
+		}
+	}
+	if err := batch.Error(); err != nil && !(errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil) {
+		return got, fmt.Errorf("fetch: %w", err)
+	}
+	return got, nil
+}
+
+// lastMsgs returns the last message of each subject, nil for a subject
+// that has none, with up to getWorkers point reads in flight. It stops at
+// the first error.
+func (s *Store[E]) lastMsgs(ctx context.Context, subjects []string) ([]*jetstream.RawStreamMsg, error) {
+	out := make([]*jetstream.RawStreamMsg, len(subjects))
+	if len(subjects) == 0 {
+		return out, nil
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(getWorkers, len(subjects)) {
+		wg.Go(func() {
+			for i := range next {
+				m, err := s.stream.GetLastMsgForSubject(ctx, subjects[i])
+				switch {
+				case err == nil:
+					out[i] = m
+				case errors.Is(err, jetstream.ErrMsgNotFound):
+				default:
+					cancel(fmt.Errorf("get the last message of %s: %w", subjects[i], err))
+				}
+			}
+		})
+	}
+feed:
+	for i := range subjects {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

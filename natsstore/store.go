@@ -1,0 +1,300 @@
+package natsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/unionstore/unionstore"
+)
+
+// Store is a [unionstore.Store] that keeps changes in a NATS JetStream
+// stream, one message per identity. It also implements [unionstore.Scanner],
+// [unionstore.NamespaceLister], [unionstore.Getter] and [unionstore.Checker].
+//
+// Store is safe for concurrent use, and several stores, in one process or
+// many, may share a stream: the expected-sequence check of every publish
+// keeps the latest change whatever the number of writers.
+type Store[E unionstore.Entity] struct {
+	nc      *nats.Conn // the connection the store owns, or nil
+	js      jetstream.JetStream
+	stream  jetstream.Stream
+	name    string // the stream's name
+	prefix  string // the subjects' first tokens
+	codec   unionstore.Codec[E]
+	maxBody int // the largest body the server takes with our headers
+	closed  atomic.Bool
+}
+
+var (
+	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
+)
+
+// layoutDescription is the description of the streams the store creates.
+// It names the layout's version; a stream that another version made is
+// refused (see the package documentation).
+const layoutDescription = "unionstore changes, layout 1"
+
+// New returns a store on js, whose connection stays the caller's:
+// [Store.Close] leaves it open. It looks the stream up and creates it when
+// it is missing, unless [WithCreateStream] says not to. It returns an error
+// for an invalid option, a nil js, a stream that cannot be created, or an
+// existing stream whose settings the store cannot work with (the error
+// names the setting).
+//
+// The store publishes asynchronously on js: js's limit on pending
+// publishes, 4,000 by default, is shared with the caller's own.
+func New[E unionstore.Entity](ctx context.Context, js jetstream.JetStream, opts ...Option) (*Store[E], error) {
+	s, err := newStore[E](ctx, js, opts)
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: %w", err)
+	}
+	return s, nil
+}
+
+func newStore[E unionstore.Entity](ctx context.Context, js jetstream.JetStream, opts []Option) (*Store[E], error) {
+	if js == nil {
+		return nil, errors.New("nil JetStream")
+	}
+	c, codec, err := configure[E](opts)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStream(ctx, js, c)
+	if err != nil {
+		return nil, err
+	}
+	info := st.CachedInfo()
+	maxMsg := int(js.Conn().MaxPayload())
+	if m := int(info.Config.MaxMsgSize); m > 0 && m < maxMsg {
+		maxMsg = m
+	}
+	return &Store[E]{
+		js:      js,
+		stream:  st,
+		name:    c.stream,
+		prefix:  c.prefix,
+		codec:   codec,
+		maxBody: maxMsg - headerAllowance,
+	}, nil
+}
+
+// openStream returns the stream c names, created if it is missing and c
+// allows it, after checking that its settings suit the store.
+func openStream(ctx context.Context, js jetstream.JetStream, c config) (jetstream.Stream, error) {
+	st, err := js.Stream(ctx, c.stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) && c.createStream {
+		st, err = js.CreateStream(ctx, streamConfig(c))
+		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+			// Another process created it first.
+			st, err = js.Stream(ctx, c.stream)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", c.stream, err)
+	}
+	if err := checkStream(st.CachedInfo().Config, c); err != nil {
+		return nil, fmt.Errorf("stream %s: %w", c.stream, err)
+	}
+	return st, nil
+}
+
+// streamConfig returns the settings of a stream the store creates.
+func streamConfig(c config) jetstream.StreamConfig {
+	cfg := jetstream.StreamConfig{
+		Name:              c.stream,
+		Description:       layoutDescription,
+		Subjects:          []string{c.prefix + ".>"},
+		Retention:         jetstream.LimitsPolicy,
+		MaxMsgsPerSubject: 1,
+		MaxMsgs:           -1,
+		MaxBytes:          -1,
+		Discard:           jetstream.DiscardOld,
+		Storage:           jetstream.FileStorage,
+		Replicas:          1,
+		// Direct gets let any replica answer a point read.
+		AllowDirect: true,
+	}
+	if c.storageSet {
+		cfg.Storage = c.storage
+	}
+	if c.replicas > 0 {
+		cfg.Replicas = c.replicas
+	}
+	return cfg
+}
+
+// checkStream returns an error naming the first setting of an existing
+// stream that the store cannot work with: one that would drop changes,
+// subjects that do not cover the prefix, or a replica count or storage
+// other than the options asked for.
+func checkStream(cfg jetstream.StreamConfig, c config) error {
+	switch {
+	case cfg.Description != layoutDescription:
+		return fmt.Errorf("description %q: want %q; the stream was not made by this store, or by another layout version", cfg.Description, layoutDescription)
+	case !slices.Contains(cfg.Subjects, c.prefix+".>"):
+		return fmt.Errorf("subjects %q do not include %q, the store's subject prefix", cfg.Subjects, c.prefix+".>")
+	case cfg.MaxMsgsPerSubject != 1:
+		return fmt.Errorf("max messages per subject %d: want 1, one message per identity", cfg.MaxMsgsPerSubject)
+	case cfg.Retention != jetstream.LimitsPolicy:
+		return fmt.Errorf("retention %v: want limits; other policies delete changes", cfg.Retention)
+	case cfg.MaxMsgs > 0:
+		return fmt.Errorf("max messages %d: want no limit, which would drop changes", cfg.MaxMsgs)
+	case cfg.MaxBytes > 0:
+		return fmt.Errorf("max bytes %d: want no limit, which would drop changes", cfg.MaxBytes)
+	case cfg.MaxAge > 0:
+		return fmt.Errorf("max age %v: want none, which would drop changes", cfg.MaxAge)
+	case c.replicas > 0 && max(cfg.Replicas, 1) != c.replicas:
+		return fmt.Errorf("replicas %d: the store was asked for %d", cfg.Replicas, c.replicas)
+	case c.storageSet && cfg.Storage != c.storage:
+		return fmt.Errorf("storage %v: the store was asked for %v", cfg.Storage, c.storage)
+	}
+	return nil
+}
+
+// OpenURL connects to the NATS server at rawURL and returns a store that
+// owns the connection: [Store.Close] closes it. The URL is
+// nats://[user:password@]host:port (tls:// for TLS), with optional query
+// parameters of the store's own, removed before connecting: stream, as
+// [WithStream] (default [DefaultStream]); prefix, as [WithSubjectPrefix];
+// replicas, as [WithReplicas]; and storage, file or memory, as
+// [WithStorage]. Options given as arguments are applied after them and
+// win.
+//
+// OpenURL fails when the server is unreachable within ctx's deadline or two
+// seconds, whichever is sooner, or has no JetStream, and otherwise as
+// [New] does. Its errors wrap the cause and never repeat a password. Once
+// open, the connection reconnects on its own after a server restart.
+func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Option) (*Store[E], error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Error repeats the URL, password included.
+		return nil, errors.New("natsstore: open: malformed URL")
+	}
+	switch u.Scheme {
+	case "nats", "tls":
+	default:
+		return nil, fmt.Errorf("natsstore: open: scheme %q: want nats or tls", u.Scheme)
+	}
+	q := u.Query()
+	urlOpts, err := queryOptions(q)
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: open %s: %w", redacted(u), err)
+	}
+	u.RawQuery = ""
+	opts = append(urlOpts, opts...)
+	// Check the options before connecting.
+	if _, _, err := configure[E](opts); err != nil {
+		return nil, fmt.Errorf("natsstore: open %s: %w", redacted(u), err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("natsstore: open %s: %w", redacted(u), err)
+	}
+	timeout := 2 * time.Second
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
+		timeout = max(time.Until(d), time.Millisecond)
+	}
+	nc, err := nats.Connect(u.String(), nats.Name("unionstore"), nats.Timeout(timeout), nats.MaxReconnects(-1))
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: open %s: %w", redacted(u), err)
+	}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(8192), jetstream.WithPublishAsyncTimeout(time.Minute))
+	if err == nil {
+		var s *Store[E]
+		if s, err = newStore[E](ctx, js, opts); err == nil {
+			s.nc = nc
+			return s, nil
+		}
+	}
+	nc.Close()
+	return nil, fmt.Errorf("natsstore: open %s: %w", redacted(u), err)
+}
+
+// queryOptions returns the options that the query parameters of an
+// OpenURL address ask for.
+func queryOptions(q url.Values) ([]Option, error) {
+	var opts []Option
+	for name, vs := range q {
+		v := vs[len(vs)-1]
+		switch name {
+		case "stream":
+			opts = append(opts, WithStream(v))
+		case "prefix":
+			opts = append(opts, WithSubjectPrefix(v))
+		case "replicas":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, fmt.Errorf("replicas=%q: not a number", v)
+			}
+			opts = append(opts, WithReplicas(n))
+		case "storage":
+			switch v {
+			case "file":
+				opts = append(opts, WithStorage(jetstream.FileStorage))
+			case "memory":
+				opts = append(opts, WithStorage(jetstream.MemoryStorage))
+			default:
+				return nil, fmt.Errorf("storage=%q: want file or memory", v)
+			}
+		default:
+			return nil, fmt.Errorf("unknown parameter %q: want stream, prefix, replicas or storage", name)
+		}
+	}
+	return opts, nil
+}
+
+// redacted returns u's scheme and host, without user or password.
+func redacted(u *url.URL) string {
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
+}
+
+// Close marks the store closed; Save, Load, Scan, Get and Namespaces then
+// return [unionstore.ErrClosed]. A store made by [OpenURL] also closes its
+// connection, which ends the operations under way with an error; a store
+// made by [New] leaves the caller's connection open. Close is safe to call
+// more than once and always returns nil.
+func (s *Store[E]) Close() error {
+	if s.closed.CompareAndSwap(false, true) && s.nc != nil {
+		s.nc.Close()
+	}
+	return nil
+}
+
+// Stream returns the name of the store's stream.
+func (s *Store[E]) Stream() string { return s.name }
+
+// check returns the error for an operation that cannot start: ctx done or
+// the store closed.
+func (s *Store[E]) check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.closed.Load() {
+		return unionstore.ErrClosed
+	}
+	return nil
+}
+
+// wrapCtx makes sure that an error caused by ctx being done wraps ctx.Err(),
+// whatever the client returned, and that an error after Close wraps
+// [unionstore.ErrClosed].
+func (s *Store[E]) wrapCtx(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	if s.closed.Load() && !errors.Is(err, unionstore.ErrClosed) {
+		return fmt.Errorf("%w: %w", unionstore.ErrClosed, err)
+	}
+	return err
+}
