@@ -1,0 +1,185 @@
+package pebblestore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/unionstore/unionstore"
+)
+
+// The on-disk layout, version 1. It is described for readers in doc.go;
+// keep the two in step. A change to anything below that an older release
+// could misread needs a new formatVersion.
+const formatVersion = 1
+
+// Every key starts with one byte that names its key range.
+const (
+	prefixMeta   = 0x01 // prefixMeta "format" -> decimal version
+	prefixRecord = 0x02 // prefixRecord ns 0x00 kind 0x00 id -> record
+	prefixCount  = 0x03 // prefixCount ns -> sets uint64, unsets uint64
+)
+
+// formatKey holds the layout version, in ASCII decimal.
+var formatKey = []byte("\x01format")
+
+// MaxKeySize is the largest encoded key of a change, in bytes: one byte,
+// the namespace, a zero byte, the kind, a zero byte and the id. It is
+// bbolt's key limit, so that whatever one embedded store of this module
+// holds, the other can hold too; pebble itself would take longer keys, but
+// every comparison and index block pays for their length.
+const MaxKeySize = 32768
+
+// keySize returns len(recordKey(nil, ns, kind, id)) without building it.
+func keySize(ns, kind, id string) int { return 1 + len(ns) + 1 + len(kind) + 1 + len(id) }
+
+// recordKey appends the key of (ns, kind, id) to dst. Identities hold no
+// zero byte (unionstore.Changes.Validate refuses them), so a zero byte ends
+// the namespace and the kind: it sorts below every byte they may hold, which
+// orders keys bytewise by namespace, then kind, then id, and no namespace,
+// kind or id can run into the next part ("ws" with kind "x:k" never meets
+// "ws:x" with kind "k").
+func recordKey(dst []byte, ns, kind, id string) []byte {
+	dst = append(dst, prefixRecord)
+	dst = append(dst, ns...)
+	dst = append(dst, 0)
+	dst = append(dst, kind...)
+	dst = append(dst, 0)
+	return append(dst, id...)
+}
+
+// namespaceBounds returns the range of record keys of namespace ns: every
+// key k with lower <= k < upper.
+func namespaceBounds(ns string) (lower, upper []byte) {
+	lower = make([]byte, 0, len(ns)+2)
+	lower = append(lower, prefixRecord)
+	lower = append(lower, ns...)
+	lower = append(lower, 0)
+	upper = bytes.Clone(lower)
+	upper[len(upper)-1] = 1
+	return lower, upper
+}
+
+// splitKey splits a record key of namespace ns, whose prefix the caller has
+// already matched, into kind and id.
+func splitKey(k []byte, ns string) (kind, id string, err error) {
+	if len(k) < len(ns)+2 || k[0] != prefixRecord || string(k[1:1+len(ns)]) != ns || k[1+len(ns)] != 0 {
+		return "", "", fmt.Errorf("%w: key %q is not in namespace %q", ErrCorrupt, k, ns)
+	}
+	rest := k[len(ns)+2:]
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 {
+		return "", "", fmt.Errorf("%w: key %q: no end of kind", ErrCorrupt, k)
+	}
+	if bytes.IndexByte(rest[i+1:], 0) >= 0 {
+		return "", "", fmt.Errorf("%w: key %q: zero byte in id", ErrCorrupt, k)
+	}
+	return string(rest[:i]), string(rest[i+1:]), nil
+}
+
+// countKey returns the key of the counts of namespace ns.
+func countKey(ns string) []byte {
+	k := make([]byte, 0, 1+len(ns))
+	k = append(k, prefixCount)
+	return append(k, ns...)
+}
+
+// Record values: version, change type, Unix nanoseconds, payload.
+const (
+	recordVersion = 1
+	typeSet       = 1
+	typeUnset     = 2
+	headerSize    = 1 + 1 + 8
+)
+
+// header is the fixed part of a record value.
+type header struct {
+	changeType unionstore.ChangeType
+	nanos      int64 // Unix nanoseconds; Validate keeps timestamps in range
+}
+
+func headerOf(t unionstore.ChangeType, ts time.Time) header {
+	return header{changeType: t, nanos: ts.UnixNano()}
+}
+
+func (h header) time() time.Time { return time.Unix(0, h.nanos).UTC() }
+
+// encodeValue returns the record value of a change.
+func encodeValue(h header, payload []byte) []byte {
+	v := make([]byte, headerSize, headerSize+len(payload))
+	v[0] = recordVersion
+	v[1] = typeSet
+	if h.changeType == unionstore.ChangeTypeUnset {
+		v[1] = typeUnset
+	}
+	binary.BigEndian.PutUint64(v[2:], uint64(h.nanos))
+	return append(v, payload...)
+}
+
+// decodeValue splits a record value. The payload aliases v.
+func decodeValue(v []byte) (header, []byte, error) {
+	var h header
+	if len(v) < headerSize {
+		return h, nil, fmt.Errorf("%w: value of %d bytes, shorter than the %d-byte header", ErrCorrupt, len(v), headerSize)
+	}
+	if v[0] != recordVersion {
+		return h, nil, fmt.Errorf("%w: record version %d", ErrCorrupt, v[0])
+	}
+	switch v[1] {
+	case typeSet:
+		h.changeType = unionstore.ChangeTypeSet
+	case typeUnset:
+		h.changeType = unionstore.ChangeTypeUnset
+	default:
+		return h, nil, fmt.Errorf("%w: change type byte %d", ErrCorrupt, v[1])
+	}
+	h.nanos = int64(binary.BigEndian.Uint64(v[2:]))
+	return h, v[headerSize:], nil
+}
+
+// counts is the value of a namespace's count key.
+type counts struct{ sets, unsets uint64 }
+
+const countsSize = 16
+
+// decodeCounts reads a counts value; a missing or damaged one reads as
+// zero, and Save rewrites it.
+func decodeCounts(v []byte) counts {
+	if len(v) != countsSize {
+		return counts{}
+	}
+	return counts{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
+}
+
+func (c counts) encode() []byte {
+	v := make([]byte, countsSize)
+	binary.BigEndian.PutUint64(v, c.sets)
+	binary.BigEndian.PutUint64(v[8:], c.unsets)
+	return v
+}
+
+// add adds n (1 or -1) to the count of t. A count never goes below zero
+// nor wraps, even when a damaged directory held a wrong one.
+func (c *counts) add(t unionstore.ChangeType, n int) {
+	p := &c.unsets
+	if t == unionstore.ChangeTypeSet {
+		p = &c.sets
+	}
+	switch {
+	case n < 0 && *p == 0:
+	case n < 0:
+		*p--
+	case *p < math.MaxUint64:
+		*p++
+	}
+}
+
+// clampInt returns n as an int, capped at math.MaxInt.
+func clampInt(n uint64) int {
+	if n > math.MaxInt {
+		return math.MaxInt
+	}
+	return int(n)
+}

@@ -1,0 +1,152 @@
+package pebblestore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// openPebble opens the database under a lock already held, and turns its
+// errors, and any panic on a damaged directory, into errors that say what
+// is wrong.
+func openPebble(dir string, lock *dirLock, c config) (db *pebble.DB, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			db, err = nil, fmt.Errorf("%w: pebble failed reading it: %v", ErrNotStore, r)
+		}
+	}()
+	opts := &pebble.Options{
+		Lock:     lock.pebble,
+		ReadOnly: c.readOnly,
+		// A read-only open must find a database; checkDir made sure.
+		ErrorIfNotExists: c.readOnly,
+		Logger:           quietLogger{},
+	}
+	db, err = pebble.Open(dir, opts)
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, pebble.ErrDBDoesNotExist):
+		return nil, fmt.Errorf("no store there: %w", os.ErrNotExist)
+	case pebble.IsCorruptionError(err):
+		return nil, fmt.Errorf("%w: a damaged pebble database: %w", ErrNotStore, err)
+	}
+	return nil, fmt.Errorf("%w: pebble cannot open it: %w", ErrNotStore, err)
+}
+
+// quietLogger drops pebble's informational messages, which a library must
+// not print, and passes on its errors and fatal errors.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any) {}
+
+func (quietLogger) Errorf(format string, args ...any) { pebble.DefaultLogger.Errorf(format, args...) }
+
+func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }
+
+// isPebbleFile reports whether name is a file that pebble writes in its
+// directory.
+func isPebbleFile(name string) bool {
+	if name == "LOCK" || name == "CURRENT" {
+		return true
+	}
+	for _, p := range []string{"MANIFEST-", "OPTIONS-", "marker.", "temporary.", "CURRENT."} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	for _, s := range []string{".sst", ".log", ".blob", ".dbtmp"} {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// isManifest reports whether name shows that a database exists.
+func isManifest(name string) bool {
+	return name == "CURRENT" || strings.HasPrefix(name, "marker.manifest.")
+}
+
+// dirLock is a directory held by a Store: pebble's file lock, which keeps
+// other processes out, and an entry in openDirs, which keeps out other
+// Stores of this process (the file lock does not: POSIX record locks
+// belong to the process, and pebble's own guard compares path strings).
+type dirLock struct {
+	pebble *pebble.Lock
+	key    string
+}
+
+var openDirs = struct {
+	sync.Mutex
+	held map[string]bool
+}{held: make(map[string]bool)}
+
+// lockPoll is how often lockDir retries a held directory.
+const lockPoll = 20 * time.Millisecond
+
+// lockDir creates dir if needed and locks it, retrying until timeout while
+// another holder has it.
+func lockDir(dir string, timeout time.Duration) (*dirLock, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	key, err := canonical(dir)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		l, err := tryLock(dir, key)
+		if err == nil {
+			return l, nil
+		}
+		if !errors.Is(err, ErrLocked) || time.Now().After(deadline) {
+			return nil, err
+		}
+		time.Sleep(lockPoll)
+	}
+}
+
+func tryLock(dir, key string) (*dirLock, error) {
+	openDirs.Lock()
+	defer openDirs.Unlock()
+	if openDirs.held[key] {
+		return nil, fmt.Errorf("%w: this process has it open", ErrLocked)
+	}
+	pl, err := pebble.LockDirectory(dir, vfs.Default)
+	if err != nil {
+		// A failure to create the lock file is a path error; a lock that
+		// another process holds is a bare errno from fcntl.
+		if pe := (*os.PathError)(nil); errors.As(err, &pe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %w", ErrLocked, err)
+	}
+	openDirs.held[key] = true
+	return &dirLock{pebble: pl, key: key}, nil
+}
+
+// Close releases the directory. The database using it must be closed.
+func (l *dirLock) Close() error {
+	openDirs.Lock()
+	defer openDirs.Unlock()
+	delete(openDirs.held, l.key)
+	return l.pebble.Close()
+}
+
+// canonical returns one name for a directory however its path is spelt.
+func canonical(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
