@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/boltstore"
@@ -25,8 +26,17 @@ const (
 	readWrite               // the store is created if missing
 )
 
-// opener opens the store at addr, the full address with its scheme.
-type opener func(ctx context.Context, addr string, a access) (store, error)
+// openOptions is how a command opens a store.
+type openOptions struct {
+	access access
+	// lockTimeout is how long to wait for a store that another program
+	// holds locked, for stores that lock; 0 means the backend's default.
+	lockTimeout time.Duration
+}
+
+// opener opens the store at addr, the full address with its scheme. Its
+// errors name the store by its address, passwords masked.
+type opener func(ctx context.Context, addr string, o openOptions) (store, error)
 
 // openers maps an address scheme to the code that opens it. A backend
 // registers itself here from its own file.
@@ -41,7 +51,7 @@ var planned = []string{"nats", "kafka"}
 // scheme, anything else a bolt file path. An address that names no store
 // it can open (empty, or of an unknown or planned scheme) gives a usage
 // error; a store that fails to open gives the opener's error.
-func openStore(ctx context.Context, addr string, a access) (store, error) {
+func openStore(ctx context.Context, addr string, o openOptions) (store, error) {
 	if addr == "" {
 		return nil, usageErrorf("empty store address")
 	}
@@ -56,14 +66,20 @@ func openStore(ctx context.Context, addr string, a access) (store, error) {
 	if !known {
 		return nil, usageErrorf("store %q: unknown scheme %q; give a bolt file path, bolt://PATH or postgres://URL", redactAddr(addr), scheme)
 	}
-	return open(ctx, addr, a)
+	return open(ctx, addr, o)
 }
 
-func openBolt(_ context.Context, addr string, a access) (store, error) {
+func openBolt(_ context.Context, addr string, o openOptions) (store, error) {
 	path, _ := boltPath(addr)
+	if err := checkBoltPath(addr, path, o.access); err != nil {
+		return nil, err
+	}
 	opts := []boltstore.Option{boltstore.WithCodec[Record](recordCodec{})}
-	if a == readOnly {
+	if o.access == readOnly {
 		opts = append(opts, boltstore.WithReadOnly())
+	}
+	if o.lockTimeout > 0 {
+		opts = append(opts, boltstore.WithLockTimeout(o.lockTimeout))
 	}
 	s, err := boltstore.Open[Record](path, opts...)
 	switch {
@@ -72,9 +88,64 @@ func openBolt(_ context.Context, addr string, a access) (store, error) {
 	case errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("store %q: no such file; check the path (commands that only read never create a store)", addr)
 	case errors.Is(err, boltstore.ErrLocked):
-		return nil, fmt.Errorf("store %q is in use by another program; stop it, or run this command through it", addr)
+		return nil, fmt.Errorf("store %q is in use by another program; stop it, run this command through it, or wait longer with --lock-timeout", addr)
+	case errors.Is(err, boltstore.ErrNotStore):
+		return nil, &relabeled{fmt.Sprintf("store %q is not a unionstore bolt file (%s)", addr, plainCause(err, boltstore.ErrNotStore)), err}
 	}
-	return nil, fmt.Errorf("store %q: %w", addr, err)
+	return nil, &relabeled{fmt.Sprintf("store %q: %s", addr, plainCause(err, nil)), err}
+}
+
+// checkBoltPath refuses, before bbolt sees it, a path that cannot be a
+// store: a directory, an empty file (which bbolt would silently make a
+// store of, or fail on with a bare system error), or a file in a
+// directory that does not exist.
+func checkBoltPath(addr, path string, a access) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return fmt.Errorf("store %q is a directory, not a store file", addr)
+	case err == nil && fi.Mode().IsRegular() && fi.Size() == 0:
+		return fmt.Errorf("store %q is an empty file, not a store; remove it if a command that writes should create a store there", addr)
+	case err == nil:
+		return nil
+	}
+	dir := filepath.Dir(path)
+	if di, derr := os.Stat(dir); derr != nil {
+		return fmt.Errorf("store %q: directory %q does not exist; create it first", addr, dir)
+	} else if !di.IsDir() {
+		return fmt.Errorf("store %q: %q is not a directory", addr, dir)
+	}
+	if a == readOnly && errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("store %q: no such file; check the path (commands that only read never create a store)", addr)
+	}
+	return nil
+}
+
+// plainCause returns err's message without the "boltstore: open PATH:"
+// prefixes that repeat what the command already says, and without the
+// text of sentinel, when it is given.
+func plainCause(err, sentinel error) string {
+	msg := err.Error()
+	if sentinel != nil {
+		msg = strings.Replace(msg, sentinel.Error(), "", 1)
+	}
+	for {
+		rest, ok := strings.CutPrefix(msg, "boltstore: ")
+		if !ok {
+			break
+		}
+		if strings.HasPrefix(rest, "open ") {
+			if _, after, found := strings.Cut(rest, ": "); found {
+				rest = after
+			}
+		}
+		msg = rest
+	}
+	msg = strings.TrimLeft(msg, ": ")
+	if msg == "" {
+		return "unreadable"
+	}
+	return msg
 }
 
 // boltPath returns the file path of a bolt address (a path, or bolt://PATH),
@@ -138,6 +209,8 @@ func redactAddr(addr string) string {
 type stores struct {
 	list  []store
 	addrs []string // as given, for display
+	// opts is how they were opened.
+	opts openOptions
 	// stats caches each store's namespace counts, which a store may have
 	// to count afresh on every call: a command asks once.
 	stats map[int]namespaceStats
@@ -149,7 +222,7 @@ type namespaceStats struct {
 }
 
 // openAll opens the stores at addrs, the same store never twice.
-func (e *env) openAll(ctx context.Context, addrs []string, a access) (*stores, error) {
+func (e *env) openAll(ctx context.Context, addrs []string, o openOptions) (*stores, error) {
 	for i, addr := range addrs {
 		for _, other := range addrs[:i] {
 			if e.sameStore(other, addr) {
@@ -157,9 +230,9 @@ func (e *env) openAll(ctx context.Context, addrs []string, a access) (*stores, e
 			}
 		}
 	}
-	s := &stores{}
+	s := &stores{opts: o}
 	for _, addr := range addrs {
-		st, err := openStore(ctx, e.resolve(addr), a)
+		st, err := openStore(ctx, e.resolve(addr), o)
 		if err != nil {
 			s.close()
 			return nil, err
@@ -173,11 +246,11 @@ func (e *env) openAll(ctx context.Context, addrs []string, a access) (*stores, e
 // openEach opens the two or more stores of a command that compares or
 // repairs them, and returns them with the namespaces to work on: those
 // given, or else every namespace any of the stores holds.
-func (e *env) openEach(ctx context.Context, addrs []string, purpose string, a access, namespaces []string) (*stores, []string, error) {
+func (e *env) openEach(ctx context.Context, addrs []string, purpose string, o openOptions, namespaces []string) (*stores, []string, error) {
 	if len(addrs) < 2 {
 		return nil, nil, usageErrorf("give at least two --store to %s, got %d", purpose, len(addrs))
 	}
-	opened, err := e.openAll(ctx, addrs, a)
+	opened, err := e.openAll(ctx, addrs, o)
 	if err != nil {
 		return nil, nil, err
 	}

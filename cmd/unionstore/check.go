@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/unionstore/unionstore"
 )
@@ -13,7 +12,9 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "check", "--store ADDR --store ADDR [--store ADDR...] [--json] [--limit N] [NAMESPACE...]", `
 Check compares the stores, in NAMESPACE or in every namespace any of them
 holds, and lists each record that some store lacks or holds in an older
-version than another store. It only reads. The exit status is 0 when the
+version than another store. It only reads. With --json, each difference is
+a JSON line, and each namespace ends with a summary line
+{"namespace", "equal", "differences", "stores"}. The exit status is 0 when the
 stores hold the same latest changes, 1 when they differ, 2 on error.
 With --one-way, only the last store is checked: the old store of a finished
 migration may lack what was written since, but the new one must lack
@@ -21,19 +22,25 @@ nothing.`, `  unionstore check --store old.db --store new.db
   unionstore check --store old.db --store new.db --one-way
   unionstore check --store old.db --store new.db --limit 0 shop
   unionstore check --store a.db --store b.db --json shop | jq .id`)
+	var c common
+	c.register(fs, "print each difference as a JSON line, then a JSON summary line per namespace")
 	var addrs addrList
 	fs.Var(&addrs, "store", "store `address` to compare (at least two)")
-	asJSON := fs.Bool("json", false, "print each difference as a JSON line")
 	oneWay := fs.Bool("one-way", false, "only check that the last store lacks nothing the others hold (after a sync)")
 	limit := fs.Int("limit", 10, "list at most `N` differing records per namespace (the counts cover all)")
 	namespaces, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
+	e = c.apply(e)
+	if err := c.check(); err != nil {
+		return err
+	}
+	asJSON := &c.asJSON
 	if *limit < 0 {
 		return usageErrorf("--limit %d: want 0 or more", *limit)
 	}
-	opened, namespaces, err := e.openEach(ctx, addrs, "compare", readOnly, namespaces)
+	opened, namespaces, err := e.openEach(ctx, addrs, "compare", c.open(readOnly), namespaces)
 	if err != nil {
 		return err
 	}
@@ -69,17 +76,27 @@ type jsonVersion struct {
 }
 
 func checkNamespace(ctx context.Context, e *env, opened *stores, ns string, asJSON, oneWay bool, limit int) (bool, error) {
-	p := startProgress(e, "check "+ns, func() int64 { return opened.recordCount(ctx, ns) })
+	p := startProgress(e, "check "+escape(ns), func() int64 { return opened.recordCount(ctx, ns) })
 	defer p.finish()
 	u := unionstore.New(opened.members(p, nil)...)
 	missing := make([]int, len(opened.list))
 	older := make([]int, len(opened.list))
 	n := 0
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	var tw *table
 	enc := json.NewEncoder(e.stdout)
+	header := func() {
+		if tw == nil && !e.quiet {
+			p.finish()
+			fmt.Fprintf(e.stdout, "%s:\n", escape(ns))
+			tw = newTable(e.stdout)
+		}
+	}
 	for d, err := range u.Diff(ctx, ns) {
 		if err != nil {
-			return false, err
+			if tw != nil {
+				tw.flush()
+			}
+			return false, at("namespace "+quote(ns), err)
 		}
 		last := len(d.Versions) - 1
 		if oneWay && !d.Stale(last) {
@@ -105,40 +122,67 @@ func checkNamespace(ctx context.Context, e *env, opened *stores, ns string, asJS
 				return false, err
 			}
 		case n <= limit:
-			if n == 1 {
-				p.finish()
-				fmt.Fprintf(tw, "%s:\n", ns)
+			header()
+			if tw == nil {
+				continue
 			}
 			for _, s := range jd.Stale {
 				what := "missing in " + s.Store
 				if s.Present {
 					what = fmt.Sprintf("older in %s (%s < %s)", s.Store, s.Timestamp, jd.Latest.Timestamp)
 				}
-				fmt.Fprintf(tw, "  %s\t%s\t%s\n", jd.Kind, jd.ID, what)
+				tw.row("", escape(jd.Kind), escape(jd.ID), what)
 			}
 		}
 	}
 	p.finish()
 	if asJSON {
-		return n > 0, nil
+		return n > 0, checkSummary(e, opened, ns, n, missing, older)
 	}
 	if n > limit {
-		fmt.Fprintf(tw, "  … and %d more\n", n-limit)
+		header()
 	}
-	if err := tw.Flush(); err != nil {
-		return false, err
+	if tw != nil {
+		if err := tw.flush(); err != nil {
+			return false, err
+		}
+		if n > limit {
+			fmt.Fprintf(e.stdout, "  … and %d more\n", n-limit)
+		}
+	}
+	if e.quiet {
+		return n > 0, nil
 	}
 	if n == 0 {
-		fmt.Fprintf(e.stdout, "%s: equal\n", ns)
+		fmt.Fprintf(e.stdout, "%s: equal\n", escape(ns))
 		return false, nil
 	}
-	fmt.Fprintf(e.stdout, "%s: %d records differ\n", ns, n)
+	fmt.Fprintf(e.stdout, "%s: %d records differ\n", escape(ns), n)
 	for i, addr := range opened.addrs {
 		if missing[i]+older[i] > 0 {
 			fmt.Fprintf(e.stdout, "  %s lacks %d, holds %d older\n", addr, missing[i], older[i])
 		}
 	}
 	return true, nil
+}
+
+// checkSummary prints the JSON summary line of a namespace.
+func checkSummary(e *env, opened *stores, ns string, n int, missing, older []int) error {
+	type storeCounts struct {
+		Store   string `json:"store"`
+		Missing int    `json:"missing"`
+		Older   int    `json:"older"`
+	}
+	out := struct {
+		Namespace   string        `json:"namespace"`
+		Equal       bool          `json:"equal"`
+		Differences int           `json:"differences"`
+		Stores      []storeCounts `json:"stores"`
+	}{Namespace: ns, Equal: n == 0, Differences: n}
+	for i, addr := range opened.addrs {
+		out.Stores = append(out.Stores, storeCounts{addr, missing[i], older[i]})
+	}
+	return e.printJSON(out)
 }
 
 func version(addr string, v unionstore.Version) jsonVersion {

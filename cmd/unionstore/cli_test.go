@@ -23,20 +23,25 @@ func TestUsageAndHelp(t *testing.T) {
 		want   []string
 	}{
 		{nil, exitFailure, "stderr", []string{"Commands:", "check", "sync"}},
-		{[]string{"help"}, exitOK, "stderr", []string{"Exit status"}},
+		{[]string{"help"}, exitOK, "stdout", []string{"Exit status", "130 interrupted"}},
+		{[]string{"--help"}, exitOK, "stdout", []string{"Commands:", "version"}},
+		{[]string{"help", "load"}, exitOK, "stdout", []string{"Usage: unionstore load"}},
+		{[]string{"version"}, exitOK, "stdout", []string{"unionstore ", "go1."}},
+		{[]string{"--version"}, exitOK, "stdout", []string{"unionstore ", "go1."}},
 		{[]string{"frobnicate"}, exitFailure, "stderr", []string{`unknown command "frobnicate"`}},
 		{[]string{"put", "--bogus"}, exitFailure, "stderr", []string{"flag provided but not defined: -bogus"}},
 		{[]string{"load", "shop"}, exitFailure, "stderr", []string{"no --store given"}},
 		{[]string{"check", "--store", "a.db", "shop"}, exitFailure, "stderr", []string{"at least two --store"}},
 		{[]string{"sync", "--from", "a.db"}, exitFailure, "stderr", []string{"give both --from and --to"}},
+		{[]string{"sync", "a.db"}, exitFailure, "stderr", []string{"give SOURCE and DESTINATION"}},
 	}
-	for _, name := range []string{"put", "unset", "load", "namespaces", "check", "sync", "repair", "demo"} {
+	for _, name := range []string{"put", "unset", "get", "load", "namespaces", "check", "sync", "repair", "demo", "version"} {
 		tests = append(tests, struct {
 			args   []string
 			status int
 			stream string
 			want   []string
-		}{[]string{name, "--help"}, exitOK, "stderr", []string{"Usage: unionstore " + name, "Examples:\n  unionstore " + name}})
+		}{[]string{name, "--help"}, exitOK, "stdout", []string{"Usage: unionstore " + name, "Examples:\n  unionstore " + name}})
 	}
 	for _, tt := range tests {
 		r := must(t, dir, tt.status, "", tt.args...)
@@ -99,15 +104,16 @@ func TestPutUnsetLoad(t *testing.T) {
 {"namespace":"other","kind":"x","id":"y","body":"text"}
 `
 	r := must(t, dir, exitOK, lines, "put", "--store", "s.db", "shop")
-	contains(t, "stderr of put from stdin", r.stderr, "wrote 3 changes")
+	contains(t, "stdout of put from stdin", r.stdout, "wrote 3 changes from 4 lines to s.db")
 	must(t, dir, exitOK, "", "unset", "--store", "s.db", "shop", "customer", "c2")
 
 	r = must(t, dir, exitOK, "", "load", "--store", "s.db", "shop")
 	contains(t, "load table", r.stdout,
-		"KIND      ID  CHANGE  TIMESTAMP",
-		"customer  c1  set     2026-01-02T03:04:05.123456789Z  {\"id\":\"c1\",\"name\":\"Ada\"}",
-		"customer  c2  unset",
-		"order     o2  set")
+		"NAMESPACE  KIND      ID  CHANGE  TIMESTAMP",
+		"shop       customer  c1  set     2026-01-02T03:04:05.123456789Z  {\"id\":\"c1\",\"name\":\"Ada\"}",
+		"shop       customer  c2  unset",
+		"shop       order     o2  set")
+	contains(t, "load summary", r.stderr, "shop: 4 records (1 tombstones) from s.db")
 
 	r = must(t, dir, exitOK, "", "load", "--store", "s.db", "--json", "shop")
 	var got []jsonRecord
@@ -322,7 +328,7 @@ func TestUnsetOfARecordNoStoreHolds(t *testing.T) {
 	}
 }
 
-func TestPutChecksAllInputBeforeWriting(t *testing.T) {
+func TestPutChecksEachBatchBeforeWriting(t *testing.T) {
 	dir := t.TempDir()
 	must(t, dir, exitOK, "", "put", "--store", "s.db", "shop", "k", "first", "1")
 	var in strings.Builder
@@ -338,11 +344,20 @@ func TestPutChecksAllInputBeforeWriting(t *testing.T) {
 			fmt.Fprintf(&in, `{"kind":"k","id":"r%d","body":%d}`+"\n", i, i)
 		}
 	}
-	r := must(t, dir, exitFailure, in.String(), "put", "--store", "s.db", "shop")
+	// In one batch, nothing is written.
+	r := must(t, dir, exitFailure, in.String(), "put", "--store", "s.db", "--batch", "2000", "shop")
 	contains(t, "stderr of put of bad input", r.stderr,
-		"3 bad lines; nothing written", "line 1200: not a JSON record", "line 1300: timestamp", "line 1400: record k/null has a null body")
+		"3 bad lines from line 1 to 1500", "line 1200: not valid JSON", "line 1300: timestamp", "line 1400: record k/null has a null body", "\nnothing written")
 	r = must(t, dir, exitOK, "", "namespaces", "--store", "s.db")
 	contains(t, "namespaces after put of bad input", r.stdout, "s.db   shop       1         0")
+
+	// In batches of 1000, the first batch is written and the message
+	// says so.
+	r = must(t, dir, exitFailure, in.String(), "put", "--store", "s.db", "shop")
+	contains(t, "stderr of put of bad input in batches", r.stderr,
+		"3 bad lines from line 1001 to 1500", "line 1200: ", "wrote lines 1 to 1000 (1000 changes) before it, and nothing after line 1000")
+	r = must(t, dir, exitOK, "", "namespaces", "--store", "s.db")
+	contains(t, "namespaces after put of bad input in batches", r.stdout, "s.db   shop       1001      0")
 
 	// Nor is a store created for bad input.
 	must(t, dir, exitFailure, "{}\n", "put", "--store", "fresh.db", "shop")
@@ -361,7 +376,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{[]string{"check", "--bogus"}, "flag provided but not defined: -bogus", true},
 		{[]string{"check", "--limit", "-1", "--store", "old.db", "--store", "new.db"}, "--limit -1: want 0 or more", true},
-		{[]string{"sync", "--from", "old.db", "--to", "./old.db"}, `--from "old.db" and --to "./old.db" are the same store`, true},
+		{[]string{"sync", "--from", "old.db", "--to", "./old.db"}, `source "old.db" and destination "./old.db" are the same store`, true},
+		{[]string{"sync", "old.db", "./old.db"}, `source "old.db" and destination "./old.db" are the same store`, true},
 		{[]string{"repair", "--store", "old.db", "--store", "sub/../old.db"}, `store "sub/../old.db" is given twice (also as "old.db")`, true},
 		{[]string{"put", "--store", "old.db", "shop", "k", "a", "null"}, "BODY is null", true},
 		{[]string{"load", "--store", "missing.db", "shop"}, "no such file", false},
@@ -386,10 +402,11 @@ func TestUsageErrors(t *testing.T) {
 func TestEmptyStandardInputWritesNothing(t *testing.T) {
 	dir := t.TempDir()
 	for _, cmd := range []string{"put", "unset"} {
+		what := map[string]string{"put": "changes", "unset": "tombstones"}[cmd]
 		r := must(t, dir, exitOK, "", cmd, "--store", "s.db", "shop")
-		contains(t, "stderr of "+cmd+" with empty input", r.stderr, "wrote 0 changes")
+		contains(t, "stdout of "+cmd+" with empty input", r.stdout, "wrote 0 "+what+" to s.db")
 		r = must(t, dir, exitOK, "\n\n", cmd, "--store", "s.db", "shop")
-		contains(t, "stderr of "+cmd+" with blank lines", r.stderr, "wrote 0 changes")
+		contains(t, "stdout of "+cmd+" with blank lines", r.stdout, "wrote 0 "+what+" from 2 lines to s.db")
 	}
 	r := must(t, dir, exitOK, "", "load", "--store", "s.db", "shop")
 	if strings.Contains(r.stdout, "shop") {

@@ -9,13 +9,17 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
+
+	"golang.org/x/term"
 )
 
-// Exit statuses, as diff(1) has them.
+// Exit statuses, as diff(1) and shells have them.
 const (
-	exitOK      = 0 // done; for check, the stores are equal
-	exitDiffer  = 1 // check found differences
-	exitFailure = 2 // bad usage, bad address, unreadable store, failed command
+	exitOK          = 0   // done; for check, the stores are equal
+	exitDiffer      = 1   // check found differences; put kept newer changes
+	exitFailure     = 2   // bad usage, bad address, unreadable store, failed command
+	exitInterrupted = 130 // stopped by Ctrl-C (128 + SIGINT), as shells report it
 )
 
 // env is what a command runs with.
@@ -25,6 +29,13 @@ type env struct {
 	// progress is true when stderr is a terminal that can show a progress
 	// bar.
 	progress bool
+	// stdinTerminal and stdoutTerminal say whether standard input and
+	// output are terminals: put then says it waits for input, and output
+	// is escaped as on the table.
+	stdinTerminal, stdoutTerminal bool
+	// quiet silences the summaries and the progress bar; errors are still
+	// reported.
+	quiet bool
 	// dir is the directory that relative bolt paths are resolved against;
 	// empty means the working directory.
 	dir string
@@ -42,33 +53,49 @@ func init() {
 	commands = []command{
 		{"put", "write records, one from the arguments or many as JSON lines", runPut},
 		{"unset", "write tombstones that delete records", runUnset},
-		{"load", "show the merged state of a namespace across stores", runLoad},
+		{"get", "show the latest change of one record across stores", runGet},
+		{"load", "show the merged state of namespaces across stores", runLoad},
 		{"namespaces", "list the namespaces of each store, with counts", runNamespaces},
 		{"check", "compare stores and list what is missing or older in each", runCheck},
 		{"sync", "copy what the destination lacks or holds older, from a source", runSync},
 		{"repair", "bring every given store to the merged state", runRepair},
 		{"demo", "run a small migration from an old store to a new one", runDemo},
+		{"version", "print the version of the command", runVersion},
 	}
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, progress: isTerminal(os.Stderr)}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, a second one kills the command at once.
+		<-ctx.Done()
+		stop()
+	}()
+	e := &env{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		progress:       term.IsTerminal(int(os.Stderr.Fd())),
+		stdinTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
+		stdoutTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+	}
 	os.Exit(run(ctx, e, os.Args[1:]))
 }
 
-// run runs the command line args and returns the exit status.
+// run runs the command line args and returns the exit status. Every store
+// a command opened is closed before run returns, whatever the outcome.
 func run(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return exitFailure
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
 		if len(args) > 1 {
 			return run(ctx, e, []string{args[1], "--help"})
 		}
-		usage(e.stderr)
-		if len(args) == 0 {
-			return exitFailure
-		}
+		usage(e.stdout)
 		return exitOK
+	case "--version", "-version":
+		args = []string{"version"}
 	}
 	for _, c := range commands {
 		if c.name != args[0] {
@@ -82,8 +109,11 @@ func run(ctx context.Context, e *env, args []string) int {
 			return exitOK
 		case errors.Is(err, errDiffer):
 			return exitDiffer
+		case ctx.Err() != nil && errors.Is(err, context.Canceled):
+			fmt.Fprintf(e.stderr, "unionstore %s: interrupted%s\n", c.name, interruptedDetail(err))
+			return exitInterrupted
 		}
-		fmt.Fprintf(e.stderr, "unionstore %s: %v\n", c.name, err)
+		fmt.Fprintf(e.stderr, "unionstore %s: %s\n", c.name, describe(err))
 		for _, hint := range hints {
 			if h := hint(err); h != "" {
 				fmt.Fprintf(e.stderr, "unionstore %s: hint: %s\n", c.name, h)
@@ -115,15 +145,22 @@ postgres://user@host:5432/db?table=NAME (table defaults to
 unionstore_changes). Entities are JSON records: a kind, an id and a JSON
 body.
 
+Every command says what it did on standard output (load and get, whose
+output is records, say it on standard error); --quiet silences that and
+the progress bar, --json gives it as one JSON object. Errors always go to
+standard error.
+
 Exit status: 0 done (for check: the stores are equal), 1 check found
-differences, 2 error.
+differences, or put or unset kept a newer change a store held, 2 error,
+130 interrupted (every store is left consistent: each batch is written
+whole or not at all).
 
 Run 'unionstore <command> --help' for a command's flags and examples.
 `)
 }
 
-// errDiffer is returned by check when the stores differ, after it printed
-// the differences.
+// errDiffer is returned by check when the stores differ, and by put and
+// unset when a store kept a newer change, after the command said so.
 var errDiffer = errors.New("stores differ")
 
 // hints explain errors that backends report in their own terms: each
@@ -143,11 +180,11 @@ func usageErrorf(format string, args ...any) error {
 	return &usageError{fmt.Errorf(format, args...)}
 }
 
-// newFlags returns a flag set whose --help shows synopsis, description
-// and examples.
+// newFlags returns a flag set whose --help, printed on e's standard
+// output, shows synopsis, description and examples.
 func newFlags(e *env, name, synopsis, description, examples string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(e.stdout)
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: unionstore %s %s\n\n%s\n", name, synopsis, strings.TrimSpace(description))
@@ -209,9 +246,4 @@ func (a *addrList) String() string { return strings.Join(*a, ",") }
 func (a *addrList) Set(s string) error {
 	*a = append(*a, s)
 	return nil
-}
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/unionstore/unionstore/pgstore"
@@ -30,14 +31,15 @@ func missingTableHint(err error) string {
 // the optional query parameters table= and schema= (see pgstore.OpenURL).
 // A command that writes creates the table when it is missing; one that only
 // reads never does.
-func openPostgres(ctx context.Context, addr string, a access) (store, error) {
+func openPostgres(ctx context.Context, addr string, o openOptions) (store, error) {
 	opts := []pgstore.Option{pgstore.WithCodec[Record](recordCodec{})}
-	if a == readWrite {
+	if o.access == readWrite {
 		opts = append(opts, pgstore.WithCreateSchema())
 	}
 	s, err := pgstore.OpenURL[Record](ctx, addr, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("store %q: %w", redactAddr(addr), err)
+		msg := fmt.Sprintf("store %q: %s", redactAddr(addr), strings.TrimPrefix(err.Error(), "pgstore: "))
+		return nil, &relabeled{msg, err}
 	}
 	return s, nil
 }

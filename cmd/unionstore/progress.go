@@ -21,6 +21,7 @@ type progress struct {
 	label string
 	total int64
 	done  atomic.Int64
+	start time.Time
 	stop  chan struct{}
 	wg    sync.WaitGroup
 	mu    sync.Mutex // serialises writes to w
@@ -32,7 +33,7 @@ var progressEvery = 200 * time.Millisecond
 // startProgress starts a bar labelled label when e shows one. Only then
 // does it call total, which may be slow, for the number of records to read.
 func startProgress(e *env, label string, total func() int64) *progress {
-	p := &progress{w: e.stderr, label: label}
+	p := &progress{w: e.stderr, label: label, start: time.Now()}
 	if !e.progress {
 		return p
 	}
@@ -66,7 +67,39 @@ func (p *progress) draw() {
 	const width = 30
 	done := min(p.done.Load(), p.total)
 	filled := int(done * width / p.total)
-	fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %d/%d", p.label, strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done*100/p.total, done, p.total)
+	fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %d/%d%s\033[K", p.label, strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
+		done*100/p.total, done, p.total, rateAndETA(done, p.total, time.Since(p.start)))
+}
+
+// rateAndETA returns " 12.3k/s, 0:42 left" for done of total records read
+// in elapsed, or "" until there is a rate to tell.
+func rateAndETA(done, total int64, elapsed time.Duration) string {
+	if done <= 0 || elapsed <= 0 {
+		return ""
+	}
+	rate := float64(done) / elapsed.Seconds()
+	left := time.Duration(float64(total-done) / rate * float64(time.Second))
+	return fmt.Sprintf(" %s/s, %s left", humanCount(rate), clock(left))
+}
+
+// humanCount returns n with a k or M suffix: 950, 12.3k, 4.1M.
+func humanCount(n float64) string {
+	switch {
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", n/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1fk", n/1e3)
+	}
+	return fmt.Sprintf("%.0f", n)
+}
+
+// clock returns d as m:ss, or h:mm:ss from an hour.
+func clock(d time.Duration) string {
+	s := int64(d.Round(time.Second) / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
 // finish removes the bar.

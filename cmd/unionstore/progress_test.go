@@ -64,7 +64,7 @@ func newTestStore(t testing.TB, n int, namespaces ...string) *testStore {
 // name, for the length of the test.
 func useTestStores(t testing.TB, stores map[string]*testStore) {
 	t.Helper()
-	openers["test"] = func(_ context.Context, addr string, _ access) (store, error) {
+	openers["test"] = func(_ context.Context, addr string, _ openOptions) (store, error) {
 		if s, ok := stores[strings.TrimPrefix(addr, "test://")]; ok {
 			return s, nil
 		}

@@ -2,111 +2,251 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 
 	"github.com/unionstore/unionstore"
 )
 
+const syncExamples = `  unionstore sync old.db new.db
+  unionstore sync old.db postgres://app@db/shop shop audit
+  unionstore sync --dry-run old.db new.db
+  unionstore sync --from old.db --to new.db --json`
+
 func runSync(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "sync", "--from ADDR --to ADDR [NAMESPACE...]", `
+	fs := newFlags(e, "sync", "[--dry-run] SOURCE DESTINATION [NAMESPACE...]\n       unionstore sync [--dry-run] --from SOURCE --to DESTINATION [NAMESPACE...]", `
 Sync copies from one store to another every latest change that the
 destination lacks or holds in an older version, in NAMESPACE or in every
-namespace of the source: the backfill of a migration. The source is only
-read. Changes the destination holds in a newer version are left alone, so
-running sync again copies nothing.`, `  unionstore sync --from old.db --to new.db
-  unionstore sync --from old.db --to new.db shop`)
-	from := fs.String("from", "", "source store `address`, only read")
-	to := fs.String("to", "", "destination store `address`, created if missing")
-	namespaces, err := parse(fs, args)
+namespace of the source: the backfill of a migration. As with rclone sync,
+the source comes first and is only read. Changes the destination holds in a
+newer version are left alone, so running sync again copies nothing.
+
+A record the destination refuses to hold (a key too long for its index,
+say) is listed, with why, and the rest is still copied; sync then exits with
+status 2. With --dry-run, sync reads both stores and says what it would
+copy, writing nothing.`, syncExamples)
+	var c common
+	c.register(fs, "print the summary as one JSON object")
+	from := fs.String("from", "", "source store `address`, only read (or give it as the first argument)")
+	to := fs.String("to", "", "destination store `address`, created if missing (or the second argument)")
+	dryRun := fs.Bool("dry-run", false, "say what would be copied, write nothing")
+	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if *from == "" || *to == "" {
-		return usageErrorf("give both --from and --to")
+	e = c.apply(e)
+	if err := c.check(); err != nil {
+		return err
+	}
+	switch {
+	case *from == "" && *to == "":
+		if len(pos) < 2 {
+			return usageErrorf("give SOURCE and DESTINATION, or --from and --to")
+		}
+		*from, *to, pos = pos[0], pos[1], pos[2:]
+	case *from == "" || *to == "":
+		return usageErrorf("give both --from and --to, or SOURCE and DESTINATION as arguments")
 	}
 	if e.sameStore(*from, *to) {
-		return usageErrorf("--from %q and --to %q are the same store", redactAddr(*from), redactAddr(*to))
+		return usageErrorf("source %q and destination %q are the same store", redactAddr(*from), redactAddr(*to))
 	}
-	src, err := e.openAll(ctx, []string{*from}, readOnly)
+	src, err := e.openAll(ctx, []string{*from}, c.open(readOnly))
 	if err != nil {
 		return err
 	}
 	defer src.close()
-	dst, err := e.openAll(ctx, []string{*to}, readWrite)
-	if err != nil {
+	dstAccess := readWrite
+	if *dryRun {
+		dstAccess = readOnly
+	}
+	var dst *stores
+	if path, ok := boltPath(e.resolve(*to)); ok && *dryRun && !exists(path) {
+		// A dry run creates nothing: a destination yet to be created is
+		// empty.
+		dst = &stores{list: []store{unionstore.NewMemory[Record]()}, addrs: []string{*to}}
+	} else if dst, err = e.openAll(ctx, []string{*to}, c.open(dstAccess)); err != nil {
 		return err
 	}
 	defer dst.close()
 	isSource := func(i int) bool { return i == 0 }
 	both := &stores{list: slices.Concat(src.list, dst.list), addrs: slices.Concat(src.addrs, dst.addrs)}
+	namespaces := pos
 	if len(namespaces) == 0 {
 		if namespaces, err = both.namespaces(ctx, isSource); err != nil {
 			return err
 		}
 	}
+	rep := &copyReport{Command: "sync", DryRun: *dryRun, From: src.addrs[0], To: dst.addrs[0]}
 	for _, ns := range namespaces {
-		r, err := repair(ctx, e, "sync", both, ns, isSource)
+		r, err := copyNamespace(ctx, e, "sync", both, ns, isSource, *dryRun)
+		rep.add(r, 1)
 		if err != nil {
-			return err
+			return rep.stopped(err)
 		}
 		st := r.Stores[1]
-		if st.Written == 0 {
-			fmt.Fprintf(e.stdout, "%s: %s is up to date\n", ns, dst.addrs[0])
-			continue
+		switch {
+		case *dryRun && st.Missing+st.Outdated == 0:
+			e.say(c.asJSON, "%s: %s is up to date; nothing would be copied", escape(ns), dst.addrs[0])
+		case *dryRun:
+			e.say(c.asJSON, "%s: would copy %d changes to %s (%d missing, %d older)", escape(ns), st.Missing+st.Outdated, dst.addrs[0], st.Missing, st.Outdated)
+		case st.Written == 0 && len(st.Skipped) == 0:
+			e.say(c.asJSON, "%s: %s is up to date", escape(ns), dst.addrs[0])
+		default:
+			e.say(c.asJSON, "%s: copied %d changes to %s (%d missing, %d older)", escape(ns), st.Written, dst.addrs[0], st.Missing, st.Outdated)
 		}
-		fmt.Fprintf(e.stdout, "%s: copied %d changes to %s (%d missing, %d older)\n", ns, st.Written, dst.addrs[0], st.Missing, st.Outdated)
+		sayskipped(e, c.asJSON, ns, st)
 	}
-	if err := dst.close(); err != nil {
-		return err
+	if !*dryRun {
+		if err := dst.close(); err != nil {
+			return err
+		}
 	}
-	return nil
+	return rep.finish(e, c.asJSON)
 }
 
 func runRepair(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "repair", "--store ADDR --store ADDR [--store ADDR...] [NAMESPACE...]", `
+	fs := newFlags(e, "repair", "[--dry-run] --store ADDR --store ADDR [--store ADDR...] [NAMESPACE...]", `
 Repair brings every store given to the merged state, in NAMESPACE or in
 every namespace any of them holds: each store gets the latest changes it
-lacks or holds in an older version. It is sync in every direction.`, `  unionstore repair --store a.db --store b.db
+lacks or holds in an older version. It is sync in every direction.
+
+A record that a store refuses to hold is listed, with why, and the rest is
+still written; repair then exits with status 2. With --dry-run, repair says
+what it would write to each store, writing nothing.`, `  unionstore repair --store a.db --store b.db
+  unionstore repair --dry-run --store a.db --store b.db
   unionstore repair --store a.db --store b.db --store c.db shop`)
+	var c common
+	c.register(fs, "print the summary as one JSON object")
 	var addrs addrList
 	fs.Var(&addrs, "store", "store `address` to repair (at least two)")
+	dryRun := fs.Bool("dry-run", false, "say what would be written, write nothing")
 	namespaces, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	opened, namespaces, err := e.openEach(ctx, addrs, "repair", readWrite, namespaces)
+	e = c.apply(e)
+	if err := c.check(); err != nil {
+		return err
+	}
+	a := readWrite
+	if *dryRun {
+		a = readOnly
+	}
+	opened, namespaces, err := e.openEach(ctx, addrs, "repair", c.open(a), namespaces)
 	if err != nil {
 		return err
 	}
 	defer opened.close()
+	rep := &copyReport{Command: "repair", DryRun: *dryRun}
 	for _, ns := range namespaces {
-		r, err := repair(ctx, e, "repair", opened, ns, nil)
+		r, err := copyNamespace(ctx, e, "repair", opened, ns, nil, *dryRun)
+		rep.add(r, -1)
 		if err != nil {
-			return err
+			return rep.stopped(err)
 		}
-		if r.Written() == 0 {
-			fmt.Fprintf(e.stdout, "%s: all %d stores are up to date\n", ns, len(addrs))
+		stale := 0
+		for _, st := range r.Stores {
+			stale += st.Missing + st.Outdated
+		}
+		if stale == 0 {
+			e.say(c.asJSON, "%s: all %d stores are up to date", escape(ns), len(addrs))
 			continue
 		}
 		for i, st := range r.Stores {
-			if st.Written > 0 {
-				fmt.Fprintf(e.stdout, "%s: wrote %d changes to %s (%d missing, %d older)\n", ns, st.Written, opened.addrs[i], st.Missing, st.Outdated)
+			switch {
+			case st.Missing+st.Outdated == 0:
+			case *dryRun:
+				e.say(c.asJSON, "%s: would write %d changes to %s (%d missing, %d older)", escape(ns), st.Missing+st.Outdated, opened.addrs[i], st.Missing, st.Outdated)
+			default:
+				e.say(c.asJSON, "%s: wrote %d changes to %s (%d missing, %d older)", escape(ns), st.Written, opened.addrs[i], st.Missing, st.Outdated)
+			}
+			sayskipped(e, c.asJSON, ns, st)
+		}
+	}
+	if !*dryRun {
+		if err := opened.close(); err != nil {
+			return err
+		}
+	}
+	return rep.finish(e, c.asJSON)
+}
+
+func sayskipped(e *env, asJSON bool, ns string, st unionstore.StoreRepair) {
+	if len(st.Skipped) == 0 {
+		return
+	}
+	if asJSON {
+		return // they are in the JSON summary
+	}
+	// Listed even with --quiet: they were not copied.
+	fmt.Fprintf(e.stderr, "%s: %d records could not be copied to %s:\n", escape(ns), len(st.Skipped), st.Name)
+	for _, s := range st.Skipped {
+		fmt.Fprintf(e.stderr, "  %s %s: %s\n", escape(ns), keyWords(s.Kind, s.ID), validateWords(s.Err))
+	}
+}
+
+// copyNamespace repairs namespace ns of the stores, leaving alone those for
+// which readOnly returns true, or, on a dry run, counts what it would
+// write. label names the command on the progress bar. Records that a store
+// refuses are in the report's Skipped, not an error: everything else was
+// written.
+func copyNamespace(ctx context.Context, e *env, label string, s *stores, ns string, readOnly func(int) bool, dryRun bool) (unionstore.RepairReport, error) {
+	p := startProgress(e, label+" "+escape(ns), func() int64 { return s.recordCount(ctx, ns) })
+	defer p.finish()
+	u := unionstore.New(s.members(p, readOnly)...)
+	if dryRun {
+		r, err := dryRepair(ctx, u, ns, s.addrs)
+		return r, at("namespace "+quote(ns), err)
+	}
+	r, err := u.Repair(ctx, ns)
+	if err != nil && onlySkipped(r, err) {
+		err = nil
+	}
+	return r, at("namespace "+quote(ns), err)
+}
+
+// onlySkipped reports whether err says no more than that some records were
+// set aside: no store failed otherwise.
+func onlySkipped(r unionstore.RepairReport, err error) bool {
+	if r.Skipped() == 0 || !errors.Is(err, unionstore.ErrInvalidChange) {
+		return false
+	}
+	for _, st := range r.Stores {
+		if st.Err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// dryRepair counts, as Repair would, what each store lacks or holds older,
+// writing nothing.
+func dryRepair(ctx context.Context, u *unionstore.Union[Record], ns string, addrs []string) (unionstore.RepairReport, error) {
+	r := unionstore.RepairReport{Namespace: ns, Stores: make([]unionstore.StoreRepair, len(addrs))}
+	for i := range r.Stores {
+		r.Stores[i].Index, r.Stores[i].Name = i, addrs[i]
+	}
+	for d, err := range u.Diff(ctx, ns) {
+		if err != nil {
+			return r, err
+		}
+		r.Entities++
+		for i, v := range d.Versions {
+			switch {
+			case !d.Stale(i):
+			case v.Present:
+				r.Stores[i].Outdated++
+			default:
+				r.Stores[i].Missing++
 			}
 		}
 	}
-	return opened.close()
+	return r, nil
 }
 
-// repair repairs namespace ns of the stores, leaving alone those for which
-// readOnly returns true; label names the command on the progress bar.
-func repair(ctx context.Context, e *env, label string, s *stores, ns string, readOnly func(int) bool) (unionstore.RepairReport, error) {
-	p := startProgress(e, label+" "+ns, func() int64 { return s.recordCount(ctx, ns) })
-	defer p.finish()
-	u := unionstore.New(s.members(p, readOnly)...)
-	r, err := u.Repair(ctx, ns)
-	if err != nil {
-		return r, fmt.Errorf("namespace %q: %w", ns, err)
-	}
-	return r, nil
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

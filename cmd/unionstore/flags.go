@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"time"
+)
+
+// common holds the flags that every command opening stores shares.
+type common struct {
+	quiet       bool
+	asJSON      bool
+	lockTimeout time.Duration
+}
+
+// register adds --quiet, --lock-timeout and, when jsonUsage is not empty,
+// --json to fs.
+func (c *common) register(fs *flag.FlagSet, jsonUsage string) {
+	fs.BoolVar(&c.quiet, "quiet", false, "print nothing but errors: no summary, no progress bar")
+	fs.BoolVar(&c.quiet, "q", false, "short for --quiet")
+	fs.DurationVar(&c.lockTimeout, "lock-timeout", 0, "how long to wait for a bolt file that another program holds (default 1s)")
+	if jsonUsage != "" {
+		fs.BoolVar(&c.asJSON, "json", false, jsonUsage)
+	}
+}
+
+// apply returns e as the flags change it: no progress bar when quiet.
+func (c *common) apply(e *env) *env {
+	out := *e
+	if c.quiet {
+		out.quiet, out.progress = true, false
+	}
+	return &out
+}
+
+// open returns the options to open stores with access a.
+func (c *common) open(a access) openOptions {
+	return openOptions{access: a, lockTimeout: c.lockTimeout}
+}
+
+// check refuses flag values that make no sense.
+func (c *common) check() error {
+	if c.lockTimeout < 0 {
+		return usageErrorf("--lock-timeout %v: want 0 or more", c.lockTimeout)
+	}
+	return nil
+}
+
+// say prints a line of a command's summary on standard output, unless
+// quiet or the summary is printed as JSON.
+func (e *env) say(asJSON bool, format string, args ...any) {
+	if e.quiet || asJSON {
+		return
+	}
+	fmt.Fprintf(e.stdout, format+"\n", args...)
+}
+
+// note prints a line of a command's summary on standard error, for
+// commands whose standard output is data, unless quiet.
+func (e *env) note(format string, args ...any) {
+	if e.quiet {
+		return
+	}
+	fmt.Fprintf(e.stderr, format+"\n", args...)
+}
+
+// printJSON prints v as the one JSON object that --json gives in place of
+// the summary, unless quiet.
+func (e *env) printJSON(v any) error {
+	if e.quiet {
+		return nil
+	}
+	enc := json.NewEncoder(e.stdout)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("writing the JSON summary: %w", err)
+	}
+	return nil
+}

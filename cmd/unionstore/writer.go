@@ -1,0 +1,365 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/unionstore/unionstore"
+)
+
+// writer writes the batches of a source to the stores of put or unset and
+// keeps the counts of what it did.
+type writer struct {
+	e     *env
+	flags *writeFlags
+	ct    unionstore.ChangeType
+
+	opened *stores
+	stdin  bool
+	// written counts, per store, the changes written there; kept, those
+	// the store held a newer change for, which it kept.
+	written, kept []int
+	// unchecked marks the stores that cannot read one record, so that
+	// the changes they kept are not counted.
+	unchecked []bool
+	examples  []keptChange
+	changes   int
+	lastLine  int
+}
+
+// keptChange is a change that a store did not take because it held a
+// newer one.
+type keptChange struct {
+	Namespace string `json:"namespace"`
+	Kind      string `json:"kind"`
+	ID        string `json:"id"`
+	Store     string `json:"store"`
+	Given     string `json:"given_timestamp"`
+	Stored    string `json:"stored_timestamp"`
+	Change    string `json:"stored_change"`
+}
+
+// run writes every batch of src. The first batch is read and checked
+// before any store is opened, so that bad input creates no store.
+func (w *writer) run(ctx context.Context, src source) error {
+	w.stdin = src.stdin()
+	b, err := src.next()
+	if err != nil {
+		return w.stopped(err)
+	}
+	if len(b.changes) == 0 && !w.stdin {
+		return nil
+	}
+	w.opened, err = w.e.openAll(ctx, w.flags.addrs, w.flags.open(readWrite))
+	if err != nil {
+		return err
+	}
+	defer w.opened.close()
+	n := len(w.opened.list)
+	w.written, w.kept, w.unchecked = make([]int, n), make([]int, n), make([]bool, n)
+	u := w.opened.union()
+	if len(b.changes) == 0 {
+		w.lastLine = b.last // blank lines only
+	}
+	for len(b.changes) > 0 {
+		if err := ctx.Err(); err != nil {
+			return w.stopped(err)
+		}
+		if err := w.writeBatch(ctx, u, b); err != nil {
+			return w.stopped(err)
+		}
+		w.lastLine = max(w.lastLine, b.last)
+		if b, err = src.next(); err != nil {
+			return w.stopped(err)
+		}
+		if len(b.changes) == 0 {
+			w.lastLine = max(w.lastLine, b.last)
+		}
+	}
+	if err := w.opened.close(); err != nil {
+		return err
+	}
+	return w.summary()
+}
+
+// writeBatch stamps b, gives its tombstones their bodies, finds the
+// changes that a store holds newer, and saves b to every store in one Save
+// per store, each written whole or not at all.
+func (w *writer) writeBatch(ctx context.Context, u *unionstore.Union[Record], b batch) error {
+	b.changes = b.changes.Stamped()
+	kept, err := w.lookup(ctx, b)
+	if err != nil {
+		return err
+	}
+	if err := u.Save(ctx, b.changes); err != nil {
+		if errors.Is(err, unionstore.ErrInvalidChange) {
+			return w.refused(b, err)
+		}
+		return err
+	}
+	w.changes += len(b.changes)
+	for j := range w.written {
+		w.written[j] += len(b.changes) - kept[j]
+		w.kept[j] += kept[j]
+	}
+	return nil
+}
+
+// lookup reads, from every store, the change each change of b would
+// replace. It fills in the body of each tombstone that has none from the
+// latest of them, and returns how many changes each store holds newer.
+// Without a body for a tombstone, it returns a usage error listing the
+// records, and nothing of b is written.
+func (w *writer) lookup(ctx context.Context, b batch) ([]int, error) {
+	kept := make([]int, len(w.opened.list))
+	var missing []string
+	n := 0
+	for i := range b.changes {
+		c := &b.changes[i]
+		needBody := c.ChangeType == unionstore.ChangeTypeUnset && len(c.Entity.Body) == 0
+		var latest unionstore.Change[Record]
+		found := false
+		for j, st := range w.opened.list {
+			stored, ok, checked, err := w.find(ctx, j, st, c, needBody)
+			if err != nil {
+				return nil, at(fmt.Sprintf("store %q", w.opened.addrs[j]), err)
+			}
+			if !checked {
+				w.unchecked[j] = true
+			}
+			if !ok {
+				continue
+			}
+			if stored.Timestamp.After(c.Timestamp) {
+				kept[j]++
+				w.example(c, w.opened.addrs[j], stored)
+			}
+			if !found || stored.Timestamp.After(latest.Timestamp) {
+				latest, found = stored, true
+			}
+		}
+		if !needBody {
+			continue
+		}
+		if found && len(latest.Entity.Body) > 0 && !isNull(latest.Entity.Body) {
+			c.Entity.Body = latest.Entity.Body
+			continue
+		}
+		if n++; len(missing) < maxReported {
+			missing = append(missing, fmt.Sprintf("line %d: %s %s", b.lines[i], escape(c.Namespace), keyWords(c.Entity.Kind, c.Entity.ID)))
+		}
+	}
+	if n == 0 {
+		return kept, nil
+	}
+	const why = "so its tombstone would have no body for applications to decode"
+	switch c := b.changes[0]; {
+	case !w.stdin:
+		return nil, usageErrorf("no store given holds %s %s, %s; nothing written. Add the --store that holds it, or give its last body as BODY: unset --store ADDR NAMESPACE KIND ID BODY",
+			escape(c.Namespace), keyWords(c.Entity.Kind, c.Entity.ID), why)
+	case n == 1:
+		line, key, _ := strings.Cut(missing[0], ": ")
+		return nil, usageErrorf("standard input %s: no store given holds %s, %s. Add the --store that holds it, or give the line its \"body\"", line, key, why)
+	}
+	return nil, usageErrorf("standard input: no store given holds %d of the records to unset from line %d to %d, so their tombstones would have no body for applications to decode. "+
+		"Add the --store that holds them, or give those lines their \"body\":%s", n, b.first, b.last, indented(missing, n))
+}
+
+// find returns what store j holds for the record of c, and whether it
+// could tell: a store that cannot read one record is read whole only for
+// changes given as arguments, or for a tombstone that needs its body.
+func (w *writer) find(ctx context.Context, j int, st store, c *unionstore.Change[Record], needBody bool) (unionstore.Change[Record], bool, bool, error) {
+	if g, ok := st.(unionstore.Getter[Record]); ok {
+		stored, found, err := g.Get(ctx, c.Namespace, c.Entity.Kind, c.Entity.ID)
+		return stored, found, true, err
+	}
+	if w.stdin && !needBody {
+		return unionstore.Change[Record]{}, false, false, nil
+	}
+	stored, found, err := scanFor(ctx, st, c.Namespace, c.Entity.Kind, c.Entity.ID)
+	return stored, found, true, err
+}
+
+// scanFor finds one record in a store that has no point reads, by a scan
+// that stops at the record's place, or by a Load.
+func scanFor(ctx context.Context, st store, namespace, kind, id string) (unionstore.Change[Record], bool, error) {
+	if sc, ok := st.(unionstore.Scanner[Record]); ok {
+		for c, err := range sc.Scan(ctx, namespace) {
+			if err != nil {
+				return c, false, err
+			}
+			switch cmp := compareKey(c.Entity.Kind, c.Entity.ID, kind, id); {
+			case cmp == 0:
+				return c, true, nil
+			case cmp > 0:
+				return unionstore.Change[Record]{}, false, nil
+			}
+		}
+		return unionstore.Change[Record]{}, false, nil
+	}
+	all, err := st.Load(ctx, namespace)
+	if err != nil {
+		return unionstore.Change[Record]{}, false, err
+	}
+	for _, c := range all {
+		if c.Entity.Kind == kind && c.Entity.ID == id {
+			return c, true, nil
+		}
+	}
+	return unionstore.Change[Record]{}, false, nil
+}
+
+func compareKey(kindA, idA, kindB, idB string) int {
+	if c := strings.Compare(kindA, kindB); c != 0 {
+		return c
+	}
+	return strings.Compare(idA, idB)
+}
+
+func (w *writer) example(c *unionstore.Change[Record], addr string, stored unionstore.Change[Record]) {
+	if len(w.examples) >= maxReported {
+		return
+	}
+	w.examples = append(w.examples, keptChange{
+		Namespace: c.Namespace, Kind: c.Entity.Kind, ID: c.Entity.ID, Store: addr,
+		Given: formatTime(c.Timestamp), Stored: formatTime(stored.Timestamp), Change: string(stored.ChangeType),
+	})
+}
+
+// refused names the change of b that a store refused to hold, found by
+// checking the changes one by one, and says that nothing of b was written.
+func (w *writer) refused(b batch, err error) error {
+	for i, c := range b.changes {
+		for j, st := range w.opened.list {
+			ch, ok := st.(unionstore.Checker[Record])
+			if !ok {
+				continue
+			}
+			if cerr := ch.Check(unionstore.Changes[Record]{c}); cerr != nil {
+				where := "the record"
+				if w.stdin {
+					where = fmt.Sprintf("line %d", b.lines[i])
+				}
+				return usageErrorf("%s: store %q cannot hold %s %s: %s; nothing of this batch written",
+					where, w.opened.addrs[j], escape(c.Namespace), keyWords(c.Entity.Kind, c.Entity.ID), validateWords(cerr))
+			}
+		}
+	}
+	return fmt.Errorf("a store refused the batch: %w; nothing of it written", err)
+}
+
+func validateWords(err error) string {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, "change 0: "); ok {
+		return rest
+	}
+	return msg
+}
+
+// stopped returns err with what was written before it.
+func (w *writer) stopped(err error) error {
+	if w.changes == 0 {
+		return &progressError{done: "nothing written", err: err}
+	}
+	done := fmt.Sprintf("wrote %d changes before it", w.changes)
+	if w.stdin {
+		done = fmt.Sprintf("wrote lines 1 to %d (%d changes) before it, and nothing after line %d", w.lastLine, w.changes, w.lastLine)
+		if w.lastLine == 0 {
+			done = "nothing written"
+		}
+	}
+	return &progressError{done: done, err: err}
+}
+
+// summary says what was written, and which changes stores kept newer
+// ones of. That is an error, errDiffer, unless --ignore-older.
+func (w *writer) summary() error {
+	keptAny := 0
+	for _, k := range w.kept {
+		keptAny += k
+	}
+	if w.flags.asJSON {
+		type storeSummary struct {
+			Store     string `json:"store"`
+			Written   int    `json:"written"`
+			KeptNewer int    `json:"kept_newer"`
+			Checked   bool   `json:"checked"`
+		}
+		out := struct {
+			Command   string         `json:"command"`
+			Changes   int            `json:"changes"`
+			Lines     int            `json:"lines,omitempty"`
+			Stores    []storeSummary `json:"stores"`
+			KeptNewer []keptChange   `json:"kept_newer"`
+		}{Command: commandOf(w.ct), Changes: w.changes, Lines: w.lastLine, KeptNewer: w.examples}
+		for j, addr := range w.opened.addrs {
+			out.Stores = append(out.Stores, storeSummary{addr, w.written[j], w.kept[j], !w.unchecked[j]})
+		}
+		if out.KeptNewer == nil {
+			out.KeptNewer = []keptChange{}
+		}
+		if err := w.e.printJSON(out); err != nil {
+			return err
+		}
+	} else {
+		w.sayWords()
+	}
+	if keptAny > 0 && !w.flags.ignoreOlder {
+		fmt.Fprintf(w.e.stderr, "unionstore %s: %d changes were older than what a store holds and were not written there (listed above); pass --ignore-older to accept that\n", commandOf(w.ct), keptAny)
+		return errDiffer
+	}
+	return nil
+}
+
+func (w *writer) sayWords() {
+	e := w.e
+	what := "changes"
+	if w.ct == unionstore.ChangeTypeUnset {
+		what = "tombstones"
+	}
+	from := ""
+	if w.stdin && w.lastLine > 0 {
+		from = fmt.Sprintf(" from %d lines", w.lastLine)
+	}
+	for j, addr := range w.opened.addrs {
+		line := fmt.Sprintf("wrote %d %s%s to %s", w.written[j], what, from, addr)
+		if w.kept[j] > 0 {
+			line += fmt.Sprintf("; it kept a newer change for %d", w.kept[j])
+		}
+		if w.unchecked[j] {
+			line += " (it cannot read single records, so changes it kept newer are not counted)"
+		}
+		e.say(false, "%s", line)
+	}
+	for _, k := range w.examples {
+		e.say(false, "  %s %s: %s holds a %s of %s, newer than the %s given", escape(k.Namespace), keyWords(k.Kind, k.ID), k.Store, changeWord(k.Change), k.Stored, k.Given)
+	}
+	total := 0
+	for _, k := range w.kept {
+		total += k
+	}
+	if total > len(w.examples) {
+		e.say(false, "  … and %d more", total-len(w.examples))
+	}
+}
+
+// changeWord names a change type: a set is a change, an unset a tombstone.
+func changeWord(ct string) string {
+	if ct == string(unionstore.ChangeTypeUnset) {
+		return "tombstone"
+	}
+	return "change"
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func toJSON(c unionstore.Change[Record]) jsonRecord {
+	return jsonRecord{
+		Namespace: c.Namespace, Kind: c.Entity.Kind, ID: c.Entity.ID,
+		Change: string(c.ChangeType), Timestamp: formatTime(c.Timestamp), Body: json.RawMessage(c.Entity.Body),
+	}
+}
