@@ -210,7 +210,11 @@ func (s *Store[E]) publish(ctx context.Context, recs []record, cur []current, to
 		}
 		r := &recs[i]
 		msg := &nats.Msg{Subject: r.subject, Header: cloneHeader(r.header), Data: r.body}
-		ack, err := s.js.PublishMsgAsync(msg, jetstream.WithExpectStream(s.name), jetstream.WithExpectLastSequencePerSubject(cur[i].seq))
+		opts := []jetstream.PublishOpt{jetstream.WithExpectStream(s.name), jetstream.WithExpectLastSequencePerSubject(cur[i].seq)}
+		if withoutSequenceCheck {
+			opts = opts[:1]
+		}
+		ack, err := s.js.PublishMsgAsync(msg, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("publish %s: %w", r.subject, err)
 		}
@@ -223,6 +227,10 @@ func (s *Store[E]) publish(ctx context.Context, recs []record, cur []current, to
 	}
 	return conflicts, nil
 }
+
+// withoutSequenceCheck removes the expected-sequence check from publishes,
+// for the test that shows that concurrent writers need it.
+var withoutSequenceCheck = false
 
 // cloneHeader returns a copy of h that the client may add to, so that a
 // record can be published again after a conflict.
