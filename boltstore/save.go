@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/unionstore/unionstore"
 )
 
@@ -23,11 +21,20 @@ type encoded struct {
 // batch too. Changes with a zero timestamp are stamped first.
 //
 // Nothing is written, and the error says which change failed, when the batch
-// is invalid ([unionstore.ErrInvalidChange], also with [ErrKeyTooLong]), when
-// the codec cannot encode an entity, when ctx is done (the error wraps
-// ctx.Err()), after Close ([unionstore.ErrClosed]), or on a store opened
-// with [WithReadOnly] ([unionstore.ErrReadOnly]). Save returns once the
-// transaction is synced to disk.
+// is invalid ([unionstore.ErrInvalidChange], also with [ErrKeyTooLong] or
+// [ErrValueTooLarge], or when the codec cannot encode an entity: what
+// [Store.Check] refuses), after Close ([unionstore.ErrClosed]), or on a store
+// opened with [WithReadOnly] ([unionstore.ErrReadOnly]).
+//
+// Save returns once the transaction is synced to disk. Saves that run at
+// the same time are committed together, several batches to one transaction
+// and one sync (group commit); each batch is still applied whole or not at
+// all, and a batch that fails does not fail the others. When ctx ends while
+// the batch waits for its turn, it is withdrawn and Save returns an error
+// wrapping ctx.Err(); once its transaction has begun, Save waits for the
+// commit and reports its outcome, so an error always means the batch was
+// not applied. Save is safe for concurrent use; it encodes the batch on the
+// caller's goroutine.
 func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
 	unlock, err := s.use(ctx)
 	if err != nil {
@@ -47,8 +54,7 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 	if err != nil {
 		return fmt.Errorf("boltstore: save: %w", err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error { return write(ctx, tx, batch) })
-	if err != nil {
+	if err := s.commit(ctx, batch); err != nil {
 		return fmt.Errorf("boltstore: save to %q: %w", s.path, err)
 	}
 	return nil
@@ -100,54 +106,5 @@ func (s *Store[E]) encode(changes unionstore.Changes[E]) ([]encoded, error) {
 	return out, nil
 }
 
-// ctxCheckEvery is how many changes write applies between looks at ctx.
+// ctxCheckEvery is how many records Load reads between looks at ctx.
 const ctxCheckEvery = 1024
-
-func write(ctx context.Context, tx *bolt.Tx, batch []encoded) error {
-	records := tx.Bucket(recordsBucket)
-	countsB := tx.Bucket(countsBucket)
-	if records == nil || countsB == nil {
-		return fmt.Errorf("%w: records or counts bucket missing", ErrNotStore)
-	}
-	type space struct {
-		bucket *bolt.Bucket
-		counts counts
-	}
-	spaces := make(map[string]*space)
-	for i, e := range batch {
-		if i%ctxCheckEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		sp := spaces[e.namespace]
-		if sp == nil {
-			b, err := records.CreateBucketIfNotExists([]byte(e.namespace))
-			if err != nil {
-				return fmt.Errorf("namespace %q: %w", e.namespace, err)
-			}
-			sp = &space{bucket: b, counts: decodeCounts(countsB.Get([]byte(e.namespace)))}
-			spaces[e.namespace] = sp
-		}
-		if old := sp.bucket.Get(e.key); old != nil {
-			oh, err := decodeHeader(old)
-			// A damaged old record is replaced; its count cannot be known.
-			if err == nil {
-				if oh.newer(e.header) {
-					continue
-				}
-				sp.counts.add(oh.changeType, -1)
-			}
-		}
-		if err := sp.bucket.Put(e.key, e.value); err != nil {
-			return fmt.Errorf("namespace %q: %w", e.namespace, err)
-		}
-		sp.counts.add(e.header.changeType, 1)
-	}
-	for ns, sp := range spaces {
-		if err := countsB.Put([]byte(ns), sp.counts.encode()); err != nil {
-			return fmt.Errorf("counts of namespace %q: %w", ns, err)
-		}
-	}
-	return ctx.Err()
-}

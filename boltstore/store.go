@@ -16,14 +16,16 @@ import (
 
 // Store is a durable [unionstore.Store] in one bbolt file.
 //
-// Store is safe for concurrent use. Saves are serialised by bbolt's single
-// writer; loads and scans run beside them and beside each other.
+// Store is safe for concurrent use. Saves are committed by one goroutine of
+// the store, several at a time (see [Store.Save]); loads, scans and gets
+// run beside them and beside each other.
 type Store[E unionstore.Entity] struct {
 	db       *bolt.DB
 	path     string
 	codec    unionstore.Codec[E]
 	compress bool
-	maxValue int // MaxRecordSize; smaller in tests of the limit
+	maxValue int        // MaxRecordSize; smaller in tests of the limit
+	group    *committer // nil when read-only
 
 	// mu guards closed. Operations hold it for reading while they use db,
 	// so that Close waits for them instead of pulling the file away.
@@ -64,7 +66,12 @@ func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
-	return &Store[E]{db: db, path: path, codec: codec, compress: !c.plain, maxValue: MaxRecordSize}, nil
+	s := &Store[E]{db: db, path: path, codec: codec, compress: !c.plain, maxValue: MaxRecordSize}
+	if !c.readOnly {
+		s.group = newCommitter()
+		go s.run()
+	}
+	return s, nil
 }
 
 // openBolt opens the bbolt file and turns its errors, and any panic on a
@@ -166,6 +173,11 @@ func (s *Store[E]) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.group != nil {
+		// No Save is running (they hold mu), so the queue is empty.
+		close(s.group.stop)
+		<-s.group.stopped
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("boltstore: close %q: %w", s.path, err)
 	}

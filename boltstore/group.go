@@ -1,0 +1,256 @@
+package boltstore
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Group commit. Every Save of a writable store hands its encoded batch to
+// one committer goroutine and waits. The committer takes all the batches
+// that are waiting, applies them in one bbolt transaction and syncs it
+// once, then answers each Save. While a transaction syncs, new batches
+// queue up and go together into the next one, so that many concurrent
+// Saves share each fsync while a lone Save waits for nothing but its own.
+//
+// Each batch stays all or nothing: a batch that fails inside a group is
+// taken out and the others are committed again without it; the failed
+// batch is then tried alone, so that its error is its own. A batch whose
+// ctx ended before the committer took it is never applied.
+
+// request is one Save waiting for the committer.
+type request struct {
+	ctx   context.Context
+	batch []encoded
+	done  chan error // receives the outcome, once
+}
+
+// maxGroupChanges bounds the changes of one group transaction, so that
+// a crowd of large batches cannot make one transaction unbounded. A batch
+// larger than that on its own is committed alone.
+const maxGroupChanges = 1 << 16
+
+// committer queues requests for the goroutine that commits them.
+type committer struct {
+	mu      sync.Mutex
+	queue   []*request
+	wake    chan struct{} // holds one token when the queue may be non-empty
+	stop    chan struct{} // closed by Close
+	stopped chan struct{} // closed when the goroutine returns
+}
+
+func newCommitter() *committer {
+	return &committer{wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// commit queues batch and waits for its outcome. When ctx ends while the
+// batch is still queued, the batch is withdrawn and commit returns
+// ctx.Err(); once the committer has taken it, commit waits for the commit,
+// whose outcome is final: the batch was applied, or it was not.
+func (s *Store[E]) commit(ctx context.Context, batch []encoded) error {
+	g := s.group
+	r := &request{ctx: ctx, batch: batch, done: make(chan error, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, r)
+	g.mu.Unlock()
+	select {
+	case g.wake <- struct{}{}:
+	default: // already woken
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		g.mu.Lock()
+		i := slices.Index(g.queue, r)
+		if i >= 0 {
+			g.queue = slices.Delete(g.queue, i, i+1)
+		}
+		g.mu.Unlock()
+		if i >= 0 {
+			return ctx.Err()
+		}
+		return <-r.done
+	}
+}
+
+// run is the committer goroutine. It returns when Close stops it, which
+// happens only after every Save has returned.
+func (s *Store[E]) run() {
+	g := s.group
+	defer close(g.stopped)
+	for {
+		select {
+		case <-g.stop:
+			return
+		case <-g.wake:
+		}
+		for {
+			group := g.take()
+			if len(group) == 0 {
+				break
+			}
+			s.commitGroup(group)
+		}
+	}
+}
+
+// take removes the requests at the head of the queue, up to
+// maxGroupChanges changes but at least one request.
+func (g *committer) take() []*request {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n, changes := 0, 0
+	for n < len(g.queue) && (n == 0 || changes+len(g.queue[n].batch) <= maxGroupChanges) {
+		changes += len(g.queue[n].batch)
+		n++
+	}
+	group := slices.Clone(g.queue[:n])
+	g.queue = slices.Delete(g.queue, 0, n)
+	return group
+}
+
+// commitGroup commits the batches of group in one transaction and answers
+// each request.
+func (s *Store[E]) commitGroup(group []*request) {
+	live := group[:0:0]
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	err := contain(s.path, "save", func() error {
+		return s.db.Update(func(tx *bolt.Tx) error { return writeGroup(tx, live) })
+	})
+	var be *batchError
+	switch {
+	case err == nil:
+		for _, r := range live {
+			r.done <- nil
+		}
+	case len(live) == 1:
+		if errors.As(err, &be) {
+			err = be.err
+		}
+		live[0].done <- err
+	case errors.As(err, &be):
+		// One batch failed: commit the others without it, then try it alone.
+		failed := live[be.index]
+		s.commitGroup(slices.Delete(slices.Clone(live), be.index, be.index+1))
+		s.commitGroup([]*request{failed})
+	default:
+		// The commit itself failed (a sync, a damaged page): nothing was
+		// applied, and it cannot be told which batch caused it.
+		for _, r := range live {
+			s.commitGroup([]*request{r})
+		}
+	}
+}
+
+// batchError is the failure of the batch at index of a group.
+type batchError struct {
+	index int
+	err   error
+}
+
+func (e *batchError) Error() string { return e.err.Error() }
+func (e *batchError) Unwrap() error { return e.err }
+
+// entry is one change of a group, with the index of its batch.
+type entry struct {
+	*encoded
+	batch int
+}
+
+// writeGroup applies the batches of group in key order. Within one
+// identity the changes keep their order, batch by batch, so that on equal
+// timestamps the change saved later wins, as it would one Save at a time.
+func writeGroup(tx *bolt.Tx, group []*request) error {
+	n := 0
+	for _, r := range group {
+		n += len(r.batch)
+	}
+	entries := make([]entry, 0, n)
+	for i, r := range group {
+		for j := range r.batch {
+			entries = append(entries, entry{&r.batch[j], i})
+		}
+	}
+	byKey := func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.namespace, b.namespace), bytes.Compare(a.key, b.key))
+	}
+	if !slices.IsSortedFunc(entries, byKey) {
+		slices.SortStableFunc(entries, byKey)
+	}
+	return write(tx, entries)
+}
+
+// appendFill is the fill of the pages that a transaction adds past the end
+// of a namespace: pages written in key order are never split again by the
+// inserts of a later transaction, so they may be filled whole, instead of
+// the half that suits inserts at random places.
+const appendFill = 1.0
+
+// write applies entries, sorted by namespace and key, and updates the
+// counts of their namespaces.
+func write(tx *bolt.Tx, entries []entry) error {
+	records := tx.Bucket(recordsBucket)
+	countsB := tx.Bucket(countsBucket)
+	if records == nil || countsB == nil {
+		return fmt.Errorf("%w: records or counts bucket missing", ErrNotStore)
+	}
+	type space struct {
+		name   string
+		bucket *bolt.Bucket
+		counts counts
+	}
+	var spaces []*space
+	var sp *space
+	for _, e := range entries {
+		if sp == nil || sp.name != e.namespace {
+			b, err := records.CreateBucketIfNotExists([]byte(e.namespace))
+			if err != nil {
+				return &batchError{e.batch, fmt.Errorf("namespace %q: %w", e.namespace, err)}
+			}
+			// The entries of a namespace come in key order, so the first
+			// is the smallest: when it sorts after every stored key, the
+			// whole transaction appends to this namespace.
+			if last, _ := b.Cursor().Last(); last == nil || bytes.Compare(e.key, last) > 0 {
+				b.FillPercent = appendFill
+			}
+			sp = &space{name: e.namespace, bucket: b, counts: decodeCounts(countsB.Get([]byte(e.namespace)))}
+			spaces = append(spaces, sp)
+		}
+		if old := sp.bucket.Get(e.key); old != nil {
+			oh, err := decodeHeader(old)
+			// A damaged old record is replaced; its count cannot be known.
+			if err == nil {
+				if oh.newer(e.header) {
+					continue
+				}
+				sp.counts.add(oh.changeType, -1)
+			}
+		}
+		if err := sp.bucket.Put(e.key, e.value); err != nil {
+			return &batchError{e.batch, fmt.Errorf("namespace %q: %w", e.namespace, err)}
+		}
+		sp.counts.add(e.header.changeType, 1)
+	}
+	for _, sp := range spaces {
+		if err := countsB.Put([]byte(sp.name), sp.counts.encode()); err != nil {
+			return fmt.Errorf("counts of namespace %q: %w", sp.name, err)
+		}
+	}
+	return nil
+}
