@@ -30,6 +30,14 @@ var (
 	// members completed than its quorum requires.
 	ErrQuorum = errors.New("quorum not reached")
 
+	// ErrCircuitOpen is wrapped by the error of a member that a [Union]
+	// skipped because its breaker is open ([CircuitBreaker]).
+	ErrCircuitOpen = errors.New("circuit breaker open")
+
+	// ErrStalled is wrapped by the error of a member still running when a
+	// quorum's grace had passed ([QuorumGrace]); the union cancelled it.
+	ErrStalled = errors.New("store did not answer within the quorum's grace")
+
 	// ErrDecode is wrapped by [DecodeError].
 	ErrDecode = errors.New("cannot decode entity")
 

@@ -34,7 +34,7 @@ func (u *Union[E]) GetWithReport(ctx context.Context, namespace, kind, id string
 		return Change[E]{}, false, report, fmt.Errorf("unionstore: get: %w", err)
 	}
 	all := u.indexes(func(member[E]) bool { return true })
-	results, err := u.run(ctx, "get", all, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, call{op: "get", namespace: namespace, need: u.readNeed(len(all))}, all, func(ctx context.Context, i int) (Changes[E], int, error) {
 		c, ok, err := getFrom(ctx, u.members[i].store, namespace, kind, id)
 		if err != nil || !ok {
 			return nil, 0, err

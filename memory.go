@@ -38,6 +38,7 @@ var (
 	_ Scanner[Entity] = (*Memory[Entity])(nil)
 	_ NamespaceLister = (*Memory[Entity])(nil)
 	_ Getter[Entity]  = (*Memory[Entity])(nil)
+	_ Purger          = (*Memory[Entity])(nil)
 )
 
 // NewMemory returns an empty in-memory store.
@@ -164,6 +165,21 @@ func (m *Memory[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
 	}
 	slices.SortFunc(out, func(a, b NamespaceStat) int { return strings.Compare(a.Namespace, b.Namespace) })
 	return out, nil
+}
+
+// Purge removes every change of namespace, tombstones included. It returns
+// [ErrClosed] after Close.
+func (m *Memory[E]) Purge(ctx context.Context, namespace string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	delete(m.spaces, namespace)
+	return nil
 }
 
 // Clear removes every change from the store.

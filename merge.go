@@ -18,7 +18,8 @@ type cursor[E Entity] struct {
 	started  bool
 	trusted  bool // the changes were checked for nil entities already
 	failed   bool
-	count    int // changes read
+	answered bool // the member delivered its first changes, or ended
+	count    int  // changes read
 }
 
 // sliceCursor walks changes that are already sorted and compacted.

@@ -6,11 +6,41 @@ import "time"
 type Option func(*options)
 
 type options struct {
-	writeQuorum int // 0: every writable member
-	readQuorum  int // 0: every member
-	readRepair  bool
-	repairBatch int
-	observer    func(Event)
+	writeQuorum     int // 0: every writable member
+	readQuorum      int // 0: every member
+	grace           time.Duration
+	graceSet        bool
+	readRepair      bool
+	repairBatch     int
+	observer        func(Event)
+	breakerFailures int // 0: no breaker
+	breakerCoolDown time.Duration
+	hints           any // a HintStore[E], or nil
+	hintLimit       int
+}
+
+// DefaultQuorumGrace is how long a union waits for the other members once
+// its quorum has answered, unless [QuorumGrace] says otherwise.
+const DefaultQuorumGrace = 100 * time.Millisecond
+
+// QuorumGrace sets how long Save under [WriteQuorum], and Load, Scan and
+// Get under [DegradedReads], wait for the other members once the quorum
+// has answered, so that a member that is merely slow still counts. When
+// the grace has passed, the members still running are cancelled and
+// reported as failed with an error wrapping [ErrStalled] (and, for Save,
+// kept as hints by [HintedHandoff]); the call returns with what the
+// quorum answered. The default is [DefaultQuorumGrace]; d of 0 returns as
+// soon as the quorum has answered. A strict union, which needs every
+// member, has no grace: it waits for all of them or for its context.
+func QuorumGrace(d time.Duration) Option {
+	return func(o *options) { o.grace, o.graceSet = max(d, 0), true }
+}
+
+func (o *options) quorumGrace() time.Duration {
+	if !o.graceSet {
+		return DefaultQuorumGrace
+	}
+	return o.grace
 }
 
 // WriteQuorum makes Save succeed when at least w writable members succeed,
@@ -54,10 +84,26 @@ func WithObserver(fn func(Event)) Option { return func(o *options) { o.observer 
 // Event describes one operation on one member of a [Union], for metrics and
 // logs.
 type Event struct {
-	Op       string // "save", "load", "scan", "repair" or "close"
-	Index    int    // position of the member in New
-	Name     string // name given with Named, or ""
-	Count    int    // changes written or read
+	// Op is "save", "load", "scan", "get", "repair" (a repair or read
+	// repair write), "check" (a refusal by the member's [Checker]), "hint"
+	// (changes the member missed, kept by [HintedHandoff]), "replay" (hints
+	// written to the member by [Union.Replay]) or "close".
+	Op string
+	// Index and Name identify the member: its position in New and the
+	// name given with Named, or "".
+	Index int
+	Name  string
+	// Namespace is the namespace of the operation; "" for Close and for a
+	// batch that spans namespaces.
+	Namespace string
+	// Count is the number of changes written or read.
+	Count int
+	// Start is when the operation on the member began, and Duration how
+	// long it took.
+	Start    time.Time
 	Duration time.Duration
-	Err      error
+	// Err is the member's error, or nil. A member skipped by its breaker
+	// has an Err wrapping [ErrCircuitOpen]; one cut off after the quorum's
+	// grace, wrapping [ErrStalled].
+	Err error
 }

@@ -11,6 +11,13 @@ import (
 // being filled bound a member's memory to three times this many changes.
 const readAhead = 256
 
+// readySignal says that member index answered a scan, and whether its
+// answer was an error.
+type readySignal struct {
+	index  int
+	failed bool
+}
+
 type chunk[E Entity] struct {
 	changes []Change[E]
 	err     error
@@ -21,7 +28,10 @@ type chunk[E Entity] struct {
 // that next returns as soon as ctx ends even while the member is blocked.
 // stop must be called once the cursor is done; the goroutine then ends at
 // its next yield.
-func seqCursor[E Entity](ctx context.Context, index int, seq iter.Seq2[Change[E], error]) *cursor[E] {
+//
+// The reader sends one readySignal on ready (buffered by the caller) when
+// the member answers: its first chunk, its error, or its end.
+func seqCursor[E Entity](ctx context.Context, index int, seq iter.Seq2[Change[E], error], ready chan<- readySignal) *cursor[E] {
 	chunks := make(chan chunk[E], 1)
 	free := make(chan []Change[E], 2) // spent chunks, for the reader to reuse
 	done := make(chan struct{})
@@ -35,9 +45,18 @@ func seqCursor[E Entity](ctx context.Context, index int, seq iter.Seq2[Change[E]
 	}
 	go func() {
 		defer close(chunks)
+		signalled := false
+		signal := func(failed bool) {
+			if !signalled {
+				signalled = true
+				ready <- readySignal{index: index, failed: failed}
+			}
+		}
+		defer signal(false) // the stream ended, or the merge stopped
 		send := func(c chunk[E]) bool {
 			select {
 			case chunks <- c:
+				signal(c.err != nil)
 				return true
 			case <-done:
 				return false

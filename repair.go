@@ -149,7 +149,7 @@ func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, 
 		// Written by the member's goroutine, read after run has its result.
 		written := make([]int, len(u.members))
 		skipped := make([][]Skipped, len(u.members))
-		results, err := u.run(ctx, "repair", indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
+		results, err := u.run(ctx, call{op: "repair", namespace: namespace}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
 			n, sk, err := saveStorable(ctx, u.members[i].store, pending[i])
 			written[i], skipped[i] = n, sk
 			return nil, n, err

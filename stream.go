@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"strings"
 	"time"
 )
 
 // openMerge opens a cursor on every member for namespace: a stream for
-// members that implement Scanner, a loaded slice for the others, loaded
-// concurrently. Members that fail, at the start or midway, are dropped
-// while at least the read quorum q remains; after that the merge fails.
+// members that implement Scanner, a loaded slice for the others, all read
+// concurrently. A member skipped by its breaker counts as failed. Once the
+// read quorum q has answered (delivered its first changes or ended), the
+// others get the quorum's grace and are then dropped as stalled. Members
+// that fail, at the start or midway, are dropped while at least q remain;
+// after that the merge fails.
 func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (*merger[E], error) {
 	if err := u.checkRead(ctx); err != nil {
 		return nil, fmt.Errorf("unionstore: %s: %w", op, err)
@@ -19,13 +24,23 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 	need := quorum(q, n)
 	start := time.Now()
 	cursors := make([]*cursor[E], n)
-	var toLoad []int
+	var failed []*StoreError
+	ready := make(chan readySignal, n)
 	for i, m := range u.members {
-		if sc, ok := m.store.(Scanner[E]); ok {
-			cursors[i] = seqCursor(ctx, i, sc.Scan(ctx, namespace))
-		} else {
-			toLoad = append(toLoad, i)
+		if !u.allowMember(i) {
+			failed = append(failed, u.skipped(op, namespace, i))
+			continue
 		}
+		mctx, cancel := context.WithCancel(ctx)
+		var seq iter.Seq2[Change[E], error]
+		if sc, ok := m.store.(Scanner[E]); ok {
+			seq = sc.Scan(mctx, namespace)
+		} else {
+			seq = loadSeq(mctx, m.store, namespace)
+		}
+		cursors[i] = seqCursor(mctx, i, seq, ready)
+		stop := cursors[i].stop
+		cursors[i].stop = func() { stop(); cancel() }
 	}
 	closeAll := func() {
 		for _, c := range cursors {
@@ -34,24 +49,58 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 			}
 		}
 	}
-	var failed []*StoreError
-	if len(toLoad) > 0 {
-		results, err := u.run(ctx, "load", toLoad, u.loadMember(namespace))
-		if err != nil {
-			closeAll()
-			return nil, fmt.Errorf("unionstore: %s %q: %w", op, namespace, err)
-		}
-		for _, r := range results {
-			if r.err != nil {
-				failed = append(failed, r.err)
-			} else {
-				cursors[r.index] = sliceCursor(r.index, r.changes)
-			}
-		}
-	}
 	tooFew := func() error {
 		return fmt.Errorf("unionstore: %s %q: %w: %d of %d stores answered, %d needed: %w",
 			op, namespace, ErrQuorum, n-len(failed), n, need, joinFailures(failed))
+	}
+	fail := func(c *cursor[E], err error) {
+		m := u.members[c.index]
+		u.recordMember(ctx, c.index, err)
+		u.observe(Event{Op: op, Index: c.index, Name: m.name, Namespace: namespace, Count: c.count, Start: start, Duration: time.Since(start), Err: err})
+		c.failed = true
+		failed = append(failed, &StoreError{Index: c.index, Name: m.name, Op: op, Err: err})
+	}
+	// Wait for the members to answer: all of them, or the quorum and then
+	// the grace.
+	waiting, answered := 0, 0
+	for _, c := range cursors {
+		if c != nil {
+			waiting++
+		}
+	}
+	var graceOver <-chan time.Time
+	for waiting > 0 && n-len(failed) >= need {
+		select {
+		case r := <-ready:
+			waiting--
+			cursors[r.index].answered = true
+			if !r.failed {
+				answered++
+			}
+			if graceOver == nil && answered >= need && waiting > 0 {
+				t := time.NewTimer(u.opts.quorumGrace())
+				defer t.Stop()
+				graceOver = t.C
+			}
+		case <-graceOver:
+			for i, c := range cursors {
+				if c != nil && !c.answered {
+					fail(c, fmt.Errorf("%w: no answer %v after %d of %d stores had", ErrStalled, u.opts.quorumGrace(), answered, n))
+					c.close()
+					cursors[i] = nil
+				}
+			}
+			waiting = 0
+		case <-ctx.Done():
+			closeAll()
+			var waitingFor []string
+			for _, c := range cursors {
+				if c != nil && !c.answered {
+					waitingFor = append(waitingFor, u.members[c.index].label(c.index))
+				}
+			}
+			return nil, fmt.Errorf("unionstore: %s %q: %w (still waiting for %s)", op, namespace, ctx.Err(), strings.Join(waitingFor, ", "))
+		}
 	}
 	if n-len(failed) < need {
 		closeAll()
@@ -69,10 +118,7 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 			// The caller gave up: end the merge rather than drop the member.
 			return fmt.Errorf("unionstore: %s %q: %w (still waiting for %s)", op, namespace, err, m.label(c.index))
 		}
-		se := &StoreError{Index: c.index, Name: m.name, Op: op, Err: err}
-		u.observe(Event{Op: op, Index: c.index, Name: m.name, Count: c.count, Duration: time.Since(start), Err: err})
-		c.failed = true
-		failed = append(failed, se)
+		fail(c, err)
 		if n-len(failed) >= need {
 			return nil
 		}
@@ -85,10 +131,31 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 	}
 	m.onClose = func() {
 		for _, c := range live {
-			if c.stop != nil && !c.failed {
-				u.observe(Event{Op: op, Index: c.index, Name: u.members[c.index].name, Count: c.count, Duration: time.Since(start)})
+			if !c.failed {
+				u.recordMember(ctx, c.index, nil)
+				u.observe(Event{Op: op, Index: c.index, Name: u.members[c.index].name, Namespace: namespace, Count: c.count, Start: start, Duration: time.Since(start)})
 			}
 		}
 	}
 	return m, nil
+}
+
+// loadSeq streams a member that cannot: it loads the namespace whole,
+// sorted and compacted for the merge, and yields it.
+func loadSeq[E Entity](ctx context.Context, s Store[E], namespace string) iter.Seq2[Change[E], error] {
+	return func(yield func(Change[E], error) bool) {
+		changes, err := s.Load(ctx, namespace)
+		if err == nil {
+			changes, err = sortedForMerge(changes)
+		}
+		if err != nil {
+			yield(Change[E]{}, err)
+			return
+		}
+		for _, c := range changes {
+			if !yield(c, nil) {
+				return
+			}
+		}
+	}
 }

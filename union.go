@@ -8,6 +8,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -27,7 +28,21 @@ import (
 type Union[E Entity] struct {
 	members []member[E]
 	opts    options
-	closed  *atomic.Bool // shared with the unions made by With
+	shared  *shared // shared with the unions made by With
+}
+
+// shared is the state of a union that the unions made by With share.
+type shared struct {
+	closed    atomic.Bool
+	breakers  []breaker
+	hints     *hintState
+	replaying []sync.Mutex // one replay of a member at a time
+	// Background replays: started under bgMu unless closed, cancelled and
+	// waited for by Close.
+	bgMu     sync.Mutex
+	bg       sync.WaitGroup
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
 }
 
 var (
@@ -47,17 +62,32 @@ func New[E Entity](stores ...Store[E]) *Union[E] {
 	for i, s := range stores {
 		members[i] = asMember(s)
 	}
-	return &Union[E]{members: members, closed: new(atomic.Bool)}
+	sh := &shared{
+		breakers:  make([]breaker, len(members)),
+		hints:     newHintState(len(members)),
+		replaying: make([]sync.Mutex, len(members)),
+	}
+	sh.bgCtx, sh.bgCancel = context.WithCancel(context.Background())
+	return &Union[E]{members: members, shared: sh}
 }
 
 // With returns a union over the same stores with opts applied on top of
 // u's options. The two unions share their stores and their closed state:
 // With is meant to be called once, where the union is made, as in
 // New(a, b).With(WriteQuorum(1)).
+//
+// With panics when given a [HintedHandoff] whose hint store holds another
+// entity type than the union's: a programming error that no call could
+// recover from.
 func (u *Union[E]) With(opts ...Option) *Union[E] {
-	c := &Union[E]{members: u.members, opts: u.opts, closed: u.closed}
+	c := &Union[E]{members: u.members, opts: u.opts, shared: u.shared}
 	for _, o := range opts {
 		o(&c.opts)
+	}
+	if c.opts.hints != nil {
+		if _, ok := c.opts.hints.(HintStore[E]); !ok {
+			panic(fmt.Sprintf("unionstore: HintedHandoff: the hint store is a %T, not a HintStore of the union's entity type", c.opts.hints))
+		}
 	}
 	return c
 }
@@ -72,6 +102,12 @@ type Report struct {
 	Failed []*StoreError
 	// Repaired counts the changes written back by [ReadRepair].
 	Repaired int
+	// Hinted counts the changes kept as hints for the members that missed
+	// them ([HintedHandoff]), once per member; HintErr holds the errors of
+	// the hint store, each a [*StoreError] naming the member whose hints
+	// could not be kept.
+	Hinted  int
+	HintErr error
 }
 
 // Degraded reports whether any member failed.
@@ -100,7 +136,7 @@ func (u *Union[E]) Save(ctx context.Context, changes Changes[E]) error {
 // write quorum. When ctx ends first, SaveWithReport returns at once
 // with an error wrapping ctx.Err(), even if a member is still blocked.
 func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Report, error) {
-	if u.closed.Load() {
+	if u.shared.closed.Load() {
 		return Report{}, ErrClosed
 	}
 	if err := changes.Validate(); err != nil {
@@ -120,7 +156,8 @@ func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Repo
 	if err := u.checkMembers(writable, changes); err != nil {
 		return Report{}, fmt.Errorf("unionstore: save: %w: no store was written: %w", ErrInvalidChange, err)
 	}
-	results, err := u.run(ctx, "save", writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+	need := quorum(u.opts.writeQuorum, len(writable))
+	results, err := u.run(ctx, call{op: "save", namespace: batchNamespace(changes), need: need}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
 		return nil, len(changes), u.members[i].store.Save(ctx, changes)
 	})
 	var report Report
@@ -128,7 +165,14 @@ func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Repo
 	if err != nil {
 		return report, fmt.Errorf("unionstore: save: %w", err)
 	}
-	need := quorum(u.opts.writeQuorum, len(writable))
+	if u.hintStore() != nil && len(report.Failed) > 0 && len(report.Failed) < len(writable) {
+		// Some member holds the batch: keep it for those that missed it.
+		missed := make([]int, len(report.Failed))
+		for j, f := range report.Failed {
+			missed[j] = f.Index
+		}
+		report.Hinted, report.HintErr = u.writeHints(ctx, missed, changes)
+	}
 	if ok := len(writable) - len(report.Failed); ok < need {
 		return report, fmt.Errorf("unionstore: save: %w: %d of %d writable stores succeeded, %d needed: %w",
 			ErrQuorum, ok, len(writable), need, joinFailures(report.Failed))
@@ -162,7 +206,7 @@ func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Change
 		return nil, report, fmt.Errorf("unionstore: load: %w", err)
 	}
 	all := u.indexes(func(member[E]) bool { return true })
-	results, err := u.run(ctx, "load", all, u.loadMember(namespace))
+	results, err := u.run(ctx, call{op: "load", namespace: namespace, need: u.readNeed(len(all))}, all, u.loadMember(namespace))
 	report.Failed = failures(results)
 	if err != nil {
 		return nil, report, fmt.Errorf("unionstore: load: %w", err)
@@ -221,7 +265,7 @@ func (u *Union[E]) writeRepairs(ctx context.Context, namespace string, repairs [
 	// Written by the member's goroutine, read after run has its result.
 	written := make([]int, len(u.members))
 	skipped := make([][]Skipped, len(u.members))
-	results, err := u.run(ctx, "repair", targets, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, call{op: "repair", namespace: namespace}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
 		n, sk, err := saveStorable(ctx, u.members[i].store, repairs[i])
 		written[i], skipped[i] = n, sk
 		return nil, n, err
@@ -285,11 +329,15 @@ func (u *Union[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change[
 // their errors joined, each a [*StoreError]. Later calls return nil; after
 // Close, Save, Load, Scan and Repair return [ErrClosed].
 func (u *Union[E]) Close() error {
-	if !u.closed.CompareAndSwap(false, true) {
+	if !u.shared.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	u.shared.bgMu.Lock() // no background replay starts from now on
+	u.shared.bgCancel()
+	u.shared.bgMu.Unlock()
+	u.shared.bg.Wait()
 	all := u.indexes(func(member[E]) bool { return true })
-	results, _ := u.run(context.Background(), "close", all, func(_ context.Context, i int) (Changes[E], int, error) {
+	results, _ := u.run(context.Background(), call{op: "close", always: true}, all, func(_ context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, u.members[i].store.Close()
 	})
 	if f := failures(results); len(f) > 0 {
@@ -312,7 +360,7 @@ func (u *Union[E]) loadMember(namespace string) func(context.Context, int) (Chan
 }
 
 func (u *Union[E]) checkRead(ctx context.Context) error {
-	if u.closed.Load() {
+	if u.shared.closed.Load() {
 		return ErrClosed
 	}
 	if len(u.members) == 0 {
@@ -331,6 +379,25 @@ func (u *Union[E]) indexes(keep func(member[E]) bool) []int {
 	return out
 }
 
+// readNeed returns the successes after which a read of n members gives
+// the others the quorum's grace: 0, every member, unless DegradedReads.
+func (u *Union[E]) readNeed(n int) int { return quorum(u.opts.readQuorum, n) }
+
+// batchNamespace returns the namespace of every change of a batch, or ""
+// when they differ.
+func batchNamespace[E Entity](changes Changes[E]) string {
+	if len(changes) == 0 {
+		return ""
+	}
+	ns := changes[0].Namespace
+	for i := range changes {
+		if changes[i].Namespace != ns {
+			return ""
+		}
+	}
+	return ns
+}
+
 // quorum returns how many of n must succeed for a configured quorum q.
 func quorum(q, n int) int {
 	if q < 1 || q > n {
@@ -344,6 +411,14 @@ type result[E Entity] struct {
 	index   int
 	changes Changes[E]
 	err     *StoreError
+}
+
+// error returns r's error as an error, nil when there is none.
+func (r result[E]) error() error {
+	if r.err == nil {
+		return nil
+	}
+	return r.err
 }
 
 func failures[E Entity](results []result[E]) []*StoreError {
@@ -364,36 +439,84 @@ func joinFailures(failed []*StoreError) error {
 	return errors.Join(errs...)
 }
 
-// run calls op on the members at indexes concurrently and returns their
-// results in member order. When ctx ends before every member has answered,
-// run returns at once with the results so far and an error that wraps
-// ctx.Err() and names the members still running; their goroutines finish on
-// their own and their results are dropped.
-func (u *Union[E]) run(ctx context.Context, op string, indexes []int, fn func(ctx context.Context, i int) (Changes[E], int, error)) ([]result[E], error) {
+// call describes one fan-out of [Union.run].
+type call struct {
+	op        string
+	namespace string
+	// need is the number of successes after which the members still
+	// running get the quorum's grace; 0 waits for every member.
+	need int
+	// always calls every member, whatever its breaker says: Close.
+	always bool
+}
+
+// run calls fn on the members at indexes concurrently and returns their
+// results in member order. A member whose breaker is open is not called:
+// its result is an error wrapping ErrCircuitOpen. Once c.need members have
+// succeeded, the others get the quorum's grace; those still running then
+// are cancelled and their results are errors wrapping ErrStalled. When ctx
+// ends before every member has answered, run returns at once with the
+// results so far and an error that wraps ctx.Err() and names the members
+// still running. Either way, the goroutines of members still running
+// finish on their own, their contexts cancelled, and their results are
+// dropped. A panic in fn becomes the member's [*PanicError].
+func (u *Union[E]) run(ctx context.Context, c call, indexes []int, fn func(ctx context.Context, i int) (Changes[E], int, error)) ([]result[E], error) {
+	mctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stragglers past the grace are cancelled
 	done := make(chan result[E], len(indexes)) // buffered: late answers never block
+	byIndex := make(map[int]result[E], len(indexes))
 	for _, i := range indexes {
+		if !c.always && !u.allowMember(i) {
+			byIndex[i] = result[E]{index: i, err: u.skipped(c.op, c.namespace, i)}
+			continue
+		}
 		go func() {
 			m := u.members[i]
 			start := time.Now()
 			var changes Changes[E]
 			var count int
 			err := contain(func() (err error) {
-				changes, count, err = fn(ctx, i)
+				changes, count, err = fn(mctx, i)
 				return err
 			})
-			u.observe(Event{Op: op, Index: i, Name: m.name, Count: count, Duration: time.Since(start), Err: err})
+			u.observe(Event{Op: c.op, Index: i, Name: m.name, Namespace: c.namespace, Count: count, Start: start, Duration: time.Since(start), Err: err})
 			r := result[E]{index: i, changes: changes}
 			if err != nil {
-				r.err = &StoreError{Index: i, Name: m.name, Op: op, Err: err}
+				r.err = &StoreError{Index: i, Name: m.name, Op: c.op, Err: err}
 			}
 			done <- r
 		}()
 	}
-	byIndex := make(map[int]result[E], len(indexes))
+	need := c.need
+	if need <= 0 || need > len(indexes) {
+		need = len(indexes)
+	}
+	succeeded := 0
+	var graceOver <-chan time.Time
 	for len(byIndex) < len(indexes) {
 		select {
 		case r := <-done:
 			byIndex[r.index] = r
+			if !c.always {
+				u.recordMember(ctx, r.index, r.error())
+			}
+			if r.err == nil {
+				succeeded++
+			}
+			if graceOver == nil && succeeded >= need && len(byIndex) < len(indexes) {
+				t := time.NewTimer(u.opts.quorumGrace())
+				defer t.Stop()
+				graceOver = t.C
+			}
+		case <-graceOver:
+			for _, i := range indexes {
+				if _, ok := byIndex[i]; ok {
+					continue
+				}
+				err := fmt.Errorf("%w: no answer %v after %d of %d stores had", ErrStalled, u.opts.quorumGrace(), succeeded, len(indexes))
+				u.recordMember(ctx, i, err)
+				byIndex[i] = result[E]{index: i, err: &StoreError{Index: i, Name: u.members[i].name, Op: c.op, Err: err}}
+			}
 		case <-ctx.Done():
 			var waiting []string
 			for _, i := range indexes {

@@ -1,0 +1,112 @@
+package unionstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// CircuitBreaker makes the union skip a member after failures consecutive
+// failed operations, until coolDown has passed: a skipped member counts as
+// failed at once, with an error wrapping [ErrCircuitOpen], so that a member
+// that is down costs the union nothing instead of a timeout per call. After
+// coolDown the next operation probes the member (the others still skip
+// it); a success closes the breaker, a failure opens it for another
+// coolDown. With [HintedHandoff], the member's hints are replayed in the
+// background when its breaker closes.
+//
+// Every operation counts: save, load, scan, get and repair writes. A batch
+// the member refuses as invalid, and an operation whose caller's context
+// ended, do not count as failures; a member still running when a quorum's
+// grace has passed ([QuorumGrace]) does. The breaker is shared by the
+// unions that [Union.With] makes from one [New]. failures below 1 turns
+// the breaker off.
+func CircuitBreaker(failures int, coolDown time.Duration) Option {
+	return func(o *options) { o.breakerFailures, o.breakerCoolDown = failures, coolDown }
+}
+
+// breaker is one member's circuit breaker.
+type breaker struct {
+	mu        sync.Mutex
+	failures  int       // consecutive failures
+	openUntil time.Time // while failures >= the threshold
+	probing   bool      // a probe is under way
+}
+
+// allow reports whether the member may be called now, and whether the call
+// is the probe of an open breaker.
+func (b *breaker) allow(threshold int, now time.Time) (ok, probe bool) {
+	if threshold < 1 {
+		return true, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.failures < threshold:
+		return true, false
+	case now.Before(b.openUntil) || b.probing:
+		return false, false
+	}
+	b.probing = true
+	return true, true
+}
+
+// record counts the outcome of a call, and reports whether it closed an
+// open breaker.
+func (b *breaker) record(threshold int, coolDown time.Duration, failed bool, now time.Time) (closed bool) {
+	if threshold < 1 {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	wasOpen := b.failures >= threshold
+	b.probing = false
+	if !failed {
+		b.failures = 0
+		return wasOpen
+	}
+	b.failures++
+	if b.failures >= threshold {
+		b.openUntil = now.Add(coolDown)
+	}
+	return false
+}
+
+// isOpen reports whether the breaker skips calls now.
+func (b *breaker) isOpen(threshold int, now time.Time) bool {
+	if threshold < 1 {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.failures >= threshold && (now.Before(b.openUntil) || b.probing)
+}
+
+// allowMember asks member i's breaker whether it may be called.
+func (u *Union[E]) allowMember(i int) bool {
+	ok, _ := u.shared.breakers[i].allow(u.opts.breakerFailures, time.Now())
+	return ok
+}
+
+// recordMember counts the outcome err of an operation on member i, called
+// under the caller's context ctx. It replays the member's hints in the
+// background when the outcome closed its breaker.
+func (u *Union[E]) recordMember(ctx context.Context, i int, err error) {
+	if err != nil && (errors.Is(err, ErrInvalidChange) || errors.Is(err, ErrCircuitOpen) || ctx.Err() != nil) {
+		return // not the member's fault, or not a call
+	}
+	closed := u.shared.breakers[i].record(u.opts.breakerFailures, u.opts.breakerCoolDown, err != nil, time.Now())
+	if closed {
+		u.replayInBackground(i)
+	}
+}
+
+// skipped is the error of a member skipped by its open breaker.
+func (u *Union[E]) skipped(op, namespace string, i int) *StoreError {
+	m := u.members[i]
+	err := fmt.Errorf("%w: skipped after %d consecutive failures", ErrCircuitOpen, u.opts.breakerFailures)
+	u.observe(Event{Op: op, Index: i, Name: m.name, Namespace: namespace, Start: time.Now(), Err: err})
+	return &StoreError{Index: i, Name: m.name, Op: op, Err: err}
+}
