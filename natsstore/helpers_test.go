@@ -196,7 +196,8 @@ func serverAddr(opts *server.Options) string {
 // runs.
 func connect(tb testing.TB, url string, opts ...nats.Option) jetstream.JetStream {
 	tb.Helper()
-	opts = append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(100 * time.Millisecond)}, opts...)
+	opts = append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(100 * time.Millisecond),
+		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {})}, opts...)
 	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		tb.Fatalf("connect %s: %v", url, err)

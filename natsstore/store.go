@@ -205,7 +205,10 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
 		timeout = max(time.Until(d), time.Millisecond)
 	}
-	nc, err := nats.Connect(u.String(), nats.Name("unionstore"), nats.Timeout(timeout), nats.MaxReconnects(-1))
+	nc, err := nats.Connect(u.String(), nats.Name("unionstore"), nats.Timeout(timeout), nats.MaxReconnects(-1),
+		// The client would print asynchronous errors, such as a write to a
+		// lost connection; the operations they affect report them.
+		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: open %s: %w", redacted(u), err)
 	}
