@@ -1,0 +1,124 @@
+package s3store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// maxDeleteKeys is the most keys one DeleteObjects request may name.
+const maxDeleteKeys = 1000
+
+// Compact merges the segments of namespace into one. It lists the
+// namespace, merges every segment it found into a new segment that keeps
+// the latest change of each identity, tombstones included, writes it with
+// one PUT, and only then deletes the segments it merged, with one
+// DeleteObjects request per 1,000. Records are copied as they are, not
+// decoded, so a payload the codec cannot read is kept too. A namespace of
+// fewer than two segments is left alone.
+//
+// Compact is safe to run at any time, from any number of processes, beside
+// saves and reads: a reader sees the same changes before, during and after
+// a compaction, because a record keeps the timestamp and the origin (the
+// Save it came from) that decide which copy wins, wherever it is copied.
+// Two compactions racing write two equal segments and delete each other's
+// inputs, losing nothing. A compaction stopped between its write and its
+// deletions leaves duplicates that reads merge away and the next
+// compaction removes.
+//
+// Compact holds the merged segment in memory: about the size of the
+// namespace's latest changes. It returns an error naming the segment or
+// request that failed, [unionstore.ErrClosed] after Close and an error
+// wrapping ctx.Err() if ctx is done. When some deletions fail, the merged
+// segment is in place and the error lists the keys left behind.
+func (s *Store[E]) Compact(ctx context.Context, namespace string) error {
+	if err := s.compact(ctx, namespace); err != nil {
+		return fmt.Errorf("s3store: compact %q: %w", namespace, s.wrapCtx(ctx, err))
+	}
+	return nil
+}
+
+func (s *Store[E]) compact(ctx context.Context, namespace string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	readers, err := s.openReaders(ctx, namespace)
+	if err != nil {
+		return err
+	}
+	if len(readers) < 2 {
+		for _, r := range readers {
+			r.close()
+		}
+		return nil
+	}
+	inputs := make([]string, len(readers))
+	for i, r := range readers {
+		inputs[i] = r.key
+	}
+	m, err := newMerger(readers)
+	if err != nil {
+		return err
+	}
+	w := newSegmentWriter(namespace)
+	for {
+		ok, err := m.next(func(r *segmentReader) error {
+			w.add(&r.rec)
+			return nil
+		})
+		if err != nil {
+			m.close()
+			return err
+		}
+		if !ok {
+			break
+		}
+		if err := s.check(ctx); err != nil {
+			m.close()
+			return err
+		}
+	}
+	m.close()
+	if err := s.put(ctx, s.namespacePrefix(namespace)+newOrigin().name(), w.finish()); err != nil {
+		return err
+	}
+	if s.afterCompactWrite != nil {
+		if err := s.afterCompactWrite(); err != nil {
+			return err
+		}
+	}
+	if err := s.deleteKeys(ctx, inputs); err != nil {
+		return err
+	}
+	s.noteSegments(namespace, -len(inputs)+1, false)
+	return nil
+}
+
+// deleteKeys deletes keys, 1,000 per request. Deleting a key already gone
+// succeeds, as S3 does.
+func (s *Store[E]) deleteKeys(ctx context.Context, keys []string) error {
+	var errs []error
+	for len(keys) > 0 {
+		n := min(len(keys), maxDeleteKeys)
+		ids := make([]types.ObjectIdentifier, n)
+		for i, k := range keys[:n] {
+			ids[i] = types.ObjectIdentifier{Key: aws.String(k)}
+		}
+		out, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			Bucket: aws.String(s.bucket),
+			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
+		})
+		if err != nil {
+			return fmt.Errorf("delete %d merged segments: %w", n, err)
+		}
+		for _, e := range out.Errors {
+			errs = append(errs, fmt.Errorf("delete merged segment %s: %s: %s", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message)))
+		}
+		keys = keys[n:]
+	}
+	return errors.Join(errs...)
+}

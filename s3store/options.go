@@ -1,0 +1,113 @@
+package s3store
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/unionstore/unionstore"
+)
+
+// DefaultMaxSegments is the number of segments a namespace may hold before
+// [Store.Save] compacts it, unless [WithMaxSegments] sets another.
+const DefaultMaxSegments = 16
+
+// DefaultConcurrency is how many requests a [Store] sends at once for one
+// call, unless [WithConcurrency] sets another.
+const DefaultConcurrency = 8
+
+// Option configures a [Store] made by [New] or [OpenURL]. Options are
+// applied in order; an invalid option makes the constructor return an
+// error naming it.
+type Option func(*config) error
+
+type config struct {
+	codec          any // a unionstore.Codec[E], checked by the constructor
+	maxSegments    int
+	concurrency    int
+	onCompactError func(namespace string, err error)
+}
+
+func newConfig(opts []Option) (config, error) {
+	c := config{maxSegments: DefaultMaxSegments, concurrency: DefaultConcurrency}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&c); err != nil {
+			return config{}, err
+		}
+	}
+	return c, nil
+}
+
+// configure applies opts and returns the codec they set, or the default.
+func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E], error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return config{}, nil, err
+	}
+	if c.codec == nil {
+		return c, unionstore.JSONCodec[E](), nil
+	}
+	codec, ok := c.codec.(unionstore.Codec[E])
+	if !ok {
+		return config{}, nil, fmt.Errorf("codec %T does not encode the store's entity type", c.codec)
+	}
+	return c, codec, nil
+}
+
+// WithCodec sets the codec that turns entities into the payloads of
+// records and back. The default is [unionstore.JSONCodec]. The codec's
+// entity type must be the store's; the constructor returns an error
+// otherwise.
+func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
+	return func(c *config) error {
+		if codec == nil {
+			return errors.New("nil codec")
+		}
+		c.codec = codec
+		return nil
+	}
+}
+
+// WithMaxSegments makes [Store.Save] compact a namespace once the store
+// counts more than n segments in it. The default is [DefaultMaxSegments];
+// 0 turns automatic compaction off, and n must not be negative.
+//
+// The count is the number of segments the store last listed in the
+// namespace (at a Load, Scan, Get or compaction) plus those it has saved
+// since: segments that other stores save are seen at the next listing.
+func WithMaxSegments(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("max segments %d: must not be negative", n)
+		}
+		c.maxSegments = n
+		return nil
+	}
+}
+
+// WithConcurrency sets how many requests one call sends at once: the GETs
+// of a Load, Scan or Get, the PUTs of a Save that spans namespaces. The
+// default is [DefaultConcurrency]; n must be positive.
+func WithConcurrency(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("concurrency %d: must be positive", n)
+		}
+		c.concurrency = n
+		return nil
+	}
+}
+
+// WithCompactErrors sets fn to receive the errors of the compactions that
+// [Store.Save] starts on its own. Such a compaction runs after the batch is
+// written, so its failure does not fail the Save; it is tried again after
+// the next Save in the namespace. By default these errors are dropped. fn
+// may be called from several goroutines at once.
+func WithCompactErrors(fn func(namespace string, err error)) Option {
+	return func(c *config) error {
+		c.onCompactError = fn
+		return nil
+	}
+}
