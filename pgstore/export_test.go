@@ -1,5 +1,7 @@
 package pgstore
 
+import "github.com/unionstore/unionstore"
+
 // SetCopyThreshold sets the batch size from which Save copies the batch
 // into a temporary table, and returns a function that restores the old
 // value. It must not be called while a Save runs.
@@ -16,4 +18,10 @@ func SetMaxPayload(n int) (restore func()) {
 	old := maxPayload
 	maxPayload = n
 	return func() { maxPayload = old }
+}
+
+// DecodeRow turns the columns of a row read from namespace into a change,
+// as Load does.
+func DecodeRow[E unionstore.Entity](s *Store[E], namespace, kind, id, changeType string, ts int64, payload []byte) (unionstore.Change[E], error) {
+	return s.decode(namespace, key{kind, id}, changeType, ts, payload)
 }

@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/unionstore/unionstore v0.0.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

@@ -16,6 +16,7 @@ import (
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/pgstore"
 	"github.com/unionstore/unionstore/storetest"
+	"go.uber.org/goleak"
 )
 
 // urlVar names the environment variable that points the tests at a server.
@@ -65,11 +66,19 @@ func adminPool(tb testing.TB) *pgxpool.Pool {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	goleak.VerifyTestMain(closingAdmin{m})
+}
+
+// closingAdmin runs the tests and then closes the shared pool, so that the
+// leak check that follows finds none of its goroutines.
+type closingAdmin struct{ m *testing.M }
+
+func (c closingAdmin) Run() int {
+	code := c.m.Run()
 	if admin.pool != nil {
 		admin.pool.Close()
 	}
-	os.Exit(code)
+	return code
 }
 
 // newTable returns the name of a table unique to the test, dropped when the

@@ -27,9 +27,18 @@ type Option func(*config) error
 type config struct {
 	schema, table string
 	codec         any // a unionstore.Codec[E], checked by the constructor
-	createSchema  bool
+	create        create
 	pageSize      int
 }
+
+// create says whether a constructor creates the table.
+type create int
+
+const (
+	createDefault create = iota // OpenURL creates, New does not
+	createAlways
+	createNever
+)
 
 func newConfig(opts []Option) (config, error) {
 	c := config{table: DefaultTable, pageSize: DefaultPageSize}
@@ -84,11 +93,24 @@ func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
 }
 
 // WithCreateSchema makes the constructor create the table if it does not
-// exist, as [Store.CreateSchema] does. Without it the constructor touches
-// nothing in the database.
+// exist, as [Store.CreateSchema] does. [OpenURL] does so by default; [New]
+// does so only with this option.
 func WithCreateSchema() Option {
 	return func(c *config) error {
-		c.createSchema = true
+		c.create = createAlways
+		return nil
+	}
+}
+
+// WithoutCreateSchema makes the constructor leave the database as it is,
+// even when the table is missing: [OpenURL] then creates nothing, as [New]
+// by default. A store that only reads, or whose role may not create
+// tables, uses it; its first Save or Load on a missing table returns an
+// error that names the table. Of WithCreateSchema and WithoutCreateSchema,
+// the option given last wins.
+func WithoutCreateSchema() Option {
+	return func(c *config) error {
+		c.create = createNever
 		return nil
 	}
 }

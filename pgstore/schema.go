@@ -47,10 +47,12 @@ func (c *config) qualifiedName() string {
 
 // CreateSchema creates the store's table if it does not exist. It is
 // idempotent and safe to run from several processes at once: an advisory
-// lock on the table's name serialises the creators. It does not change an
-// existing table. It returns an error naming the table if the statement
-// fails, [unionstore.ErrClosed] after Close, or one wrapping ctx.Err() if ctx
-// is done.
+// lock on the table's name serialises the creators. When the table exists
+// it only reads the catalog, so it needs no privilege to create anything
+// then, and works on a read-only standby. It does not change an existing
+// table. It returns an error naming the table if the statement fails,
+// [unionstore.ErrClosed] after Close, or one wrapping ctx.Err() if ctx is
+// done.
 func (s *Store[E]) CreateSchema(ctx context.Context) error {
 	if err := s.createSchema(ctx); err != nil {
 		return fmt.Errorf("pgstore: %w", err)
@@ -64,7 +66,17 @@ func (s *Store[E]) createSchema(ctx context.Context) error {
 	if err := s.check(ctx); err != nil {
 		return fmt.Errorf("create table %s: %w", s.name, err)
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	var exists bool
+	// to_regclass resolves the name as the store's statements do, through
+	// the search_path when it has no schema.
+	err := s.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", s.name).Scan(&exists)
+	if err != nil {
+		return fmt.Errorf("create table %s: look it up: %w", s.name, s.wrapCtx(ctx, err))
+	}
+	if exists {
+		return nil
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// Two concurrent CREATE TABLE IF NOT EXISTS can both miss the table
 		// and one then fails on the catalog's unique index.
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", s.name); err != nil {

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"sync/atomic"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/unionstore/unionstore"
 )
@@ -39,10 +41,11 @@ var (
 
 // New returns a store on pool, which stays the caller's: [Store.Close] marks
 // the store closed but leaves the pool open. With [WithCreateSchema] it
-// creates the table; otherwise it does not touch the database. It returns an
-// error for an invalid option, a nil pool, or a failed table creation.
+// creates the table if it is missing; otherwise it does not touch the
+// database. It returns an error for an invalid option, a nil pool, or a
+// failed table creation.
 func New[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Store[E], error) {
-	s, err := newStore[E](ctx, pool, opts)
+	s, err := newStore[E](ctx, pool, opts, createNever)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
@@ -50,8 +53,9 @@ func New[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts ...O
 }
 
 // newStore is [New] with errors that do not name the package, for the
-// constructors to prefix once.
-func newStore[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts []Option) (*Store[E], error) {
+// constructors to prefix once. byDefault says whether to create the table
+// when no option says.
+func newStore[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts []Option, byDefault create) (*Store[E], error) {
 	if pool == nil {
 		return nil, errors.New("nil pool")
 	}
@@ -95,7 +99,7 @@ ORDER BY t.kind, t.id`, name),
 	count(*) FILTER (WHERE change_type = 'unset')
 FROM %s GROUP BY namespace ORDER BY namespace`, name),
 	}
-	if c.createSchema {
+	if c.create == createAlways || c.create == createDefault && byDefault == createAlways {
 		if err := s.createSchema(ctx); err != nil {
 			return nil, err
 		}
@@ -128,13 +132,21 @@ func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E],
 // postgresql:// URL as pgxpool.ParseConfig reads it, and returns a store
 // that owns its pool: [Store.Close] closes it.
 //
-// The URL may carry two parameters of its own, removed before connecting:
-// table, as [WithTable], and schema, as [WithSchema]. Options given as
-// arguments are applied after them and win.
+// OpenURL pings the server, so that an unreachable server or a refused
+// login is reported here, and then creates the table if it is missing, as
+// [Store.CreateSchema] does: a store opened on an empty database is ready
+// for its first Save. When the table exists it only reads the catalog, so
+// a role that may not create tables can open it. [WithoutCreateSchema], or
+// the URL parameter create=false, makes OpenURL create nothing, for a
+// store that only reads: a missing table is then reported by the first
+// Load or Save.
 //
-// OpenURL pings the server, so that an unreachable server or a refused login
-// is reported here, and creates the table with [WithCreateSchema]. Its
-// errors wrap the cause.
+// The URL may carry three parameters of its own, removed before
+// connecting: table, as [WithTable]; schema, as [WithSchema]; and create,
+// true or false, as [WithCreateSchema] or [WithoutCreateSchema]. Options
+// given as arguments are applied after them and win.
+//
+// Its errors wrap the cause, and never show the URL's password.
 func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Option) (*Store[E], error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -152,8 +164,20 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 	if v := q.Get("schema"); q.Has("schema") {
 		urlOpts = append(urlOpts, WithSchema(v))
 	}
+	if v := q.Get("create"); q.Has("create") {
+		create, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("pgstore: open: URL parameter create=%q: want true or false", v)
+		}
+		if create {
+			urlOpts = append(urlOpts, WithCreateSchema())
+		} else {
+			urlOpts = append(urlOpts, WithoutCreateSchema())
+		}
+	}
 	q.Del("table")
 	q.Del("schema")
+	q.Del("create")
 	u.RawQuery = q.Encode()
 	opts = append(urlOpts, opts...)
 	// Check the options before connecting.
@@ -172,7 +196,7 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: open %s: %w", redacted(u), err)
 	}
-	s, err := newStore[E](ctx, pool, opts)
+	s, err := newStore[E](ctx, pool, opts, createAlways)
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: open: %w", err)
@@ -216,13 +240,17 @@ func (s *Store[E]) check(ctx context.Context) error {
 
 // wrapCtx makes sure that an error caused by ctx being done wraps ctx.Err(),
 // whatever the driver returned, and that an error after Close wraps
-// [unionstore.ErrClosed].
+// [unionstore.ErrClosed]. It says how to create a missing table.
 func (s *Store[E]) wrapCtx(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		return fmt.Errorf("%w: %w", cerr, err)
 	}
 	if s.closed.Load() && !errors.Is(err, unionstore.ErrClosed) {
 		return fmt.Errorf("%w: %w", unionstore.ErrClosed, err)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+		return fmt.Errorf("table %s does not exist; create it with Store.CreateSchema or by opening the store with WithCreateSchema: %w", s.name, err)
 	}
 	return err
 }
