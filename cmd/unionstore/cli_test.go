@@ -113,7 +113,7 @@ func TestPutUnsetLoad(t *testing.T) {
 		"shop       customer  c1  set     2026-01-02T03:04:05.123456789Z  {\"id\":\"c1\",\"name\":\"Ada\"}",
 		"shop       customer  c2  unset",
 		"shop       order     o2  set")
-	contains(t, "load summary", r.stderr, "shop: 4 records (1 tombstones) from s.db")
+	contains(t, "load summary", r.stderr, "shop: 4 records (1 tombstone) from s.db")
 
 	r = must(t, dir, exitOK, "", "load", "--store", "s.db", "--json", "shop")
 	var got []jsonRecord
@@ -196,7 +196,7 @@ func TestCheckSyncRepair(t *testing.T) {
 	contains(t, "second sync", r.stdout, "shop: new.db is up to date")
 
 	r = must(t, dir, exitOK, "", "repair", "--store", "old.db", "--store", "new.db", "--store", "third.db")
-	contains(t, "repair", r.stdout, "shop: wrote 1 changes to old.db (1 missing, 0 older)", "shop: wrote 4 changes to third.db (4 missing, 0 older)")
+	contains(t, "repair", r.stdout, "shop: wrote 1 change to old.db (1 missing, 0 older)", "shop: wrote 4 changes to third.db (4 missing, 0 older)")
 	r = must(t, dir, exitOK, "", "check", "--store", "old.db", "--store", "new.db", "--store", "third.db")
 	contains(t, "check after repair", r.stdout, "shop: equal")
 	r = must(t, dir, exitOK, "", "load", "--store", "third.db", "--json", "shop")

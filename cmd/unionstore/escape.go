@@ -22,13 +22,26 @@ func escape(s string) string {
 	if !needsEscape(s) {
 		return s
 	}
+	return escapeAll(s, true)
+}
+
+// escapeBody is escape for a JSON body, which holds no control characters
+// but may hold its own backslash escapes: those are shown as they are.
+func escapeBody(s string) string {
+	if !needsEscape(s) {
+		return s
+	}
+	return escapeAll(s, false)
+}
+
+func escapeAll(s string, backslash bool) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\\':
+		case r == '\\' && backslash:
 			b.WriteString(`\\`)
 		case r == '\t':
 			b.WriteString(`\t`)
@@ -125,4 +138,12 @@ func terminalSafeJSON(line []byte) []byte {
 		i += size
 	}
 	return out
+}
+
+// plural returns "1 change" or "n changes".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -65,6 +65,6 @@ when none does, 2 on error.`, `  unionstore get --store shop.db shop customer c1
 		state = "deleted (a tombstone, which keeps the last body)"
 	}
 	fmt.Fprintf(e.stdout, "namespace  %s\nkind       %s\nid         %s\nstate      %s\ntimestamp  %s\nbody       %s\n",
-		escape(ch.Namespace), escape(ch.Entity.Kind), escape(ch.Entity.ID), state, formatTime(ch.Timestamp), escape(string(ch.Entity.Body)))
+		escape(ch.Namespace), escape(ch.Entity.Kind), escape(ch.Entity.ID), state, formatTime(ch.Timestamp), escapeBody(string(ch.Entity.Body)))
 	return nil
 }

@@ -70,7 +70,7 @@ it are escaped there too. A summary of the counts goes to standard error.`, `  u
 				return err
 			}
 		}
-		e.note("%s: %d records (%d tombstones) from %s", escape(ns), n, tombstones, storeList(opened.addrs))
+		e.note("%s: %s (%s) from %s", escape(ns), plural(n, "record"), plural(tombstones, "tombstone"), storeList(opened.addrs))
 	}
 	return out.flush()
 }
@@ -99,7 +99,7 @@ func newRecordWriter(e *env, asJSON bool) *recordWriter {
 
 func (r *recordWriter) write(c unionstore.Change[Record]) error {
 	if r.table != nil {
-		return r.table.row(escape(c.Namespace), escape(c.Entity.Kind), escape(c.Entity.ID), string(c.ChangeType), formatTime(c.Timestamp), escape(clip(string(c.Entity.Body), 60)))
+		return r.table.row(escape(c.Namespace), escape(c.Entity.Kind), escape(c.Entity.ID), string(c.ChangeType), formatTime(c.Timestamp), escapeBody(clip(string(c.Entity.Body), 60)))
 	}
 	line, err := json.Marshal(toJSON(c))
 	if err != nil {

@@ -29,12 +29,12 @@ func missingTableHint(err error) string {
 
 // openPostgres opens a PostgreSQL store: postgres://user@host:port/db, with
 // the optional query parameters table= and schema= (see pgstore.OpenURL).
-// A command that writes creates the table when it is missing; one that only
-// reads never does.
+// A command that writes creates the table when it is missing, as OpenURL
+// does by default; one that only reads never does.
 func openPostgres(ctx context.Context, addr string, o openOptions) (store, error) {
 	opts := []pgstore.Option{pgstore.WithCodec[Record](recordCodec{})}
-	if o.access == readWrite {
-		opts = append(opts, pgstore.WithCreateSchema())
+	if o.access == readOnly {
+		opts = append(opts, pgstore.WithoutCreateSchema())
 	}
 	s, err := pgstore.OpenURL[Record](ctx, addr, opts...)
 	if err != nil {

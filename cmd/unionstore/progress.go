@@ -49,6 +49,7 @@ func startProgress(e *env, label string, total func() int64) *progress {
 		for {
 			select {
 			case <-p.stop:
+				p.draw() // the last frame, with the rate of the whole run
 				p.mu.Lock()
 				fmt.Fprint(p.w, "\r\033[K")
 				p.mu.Unlock()

@@ -90,11 +90,11 @@ copy, writing nothing.`, syncExamples)
 		case *dryRun && st.Missing+st.Outdated == 0:
 			e.say(c.asJSON, "%s: %s is up to date; nothing would be copied", escape(ns), dst.addrs[0])
 		case *dryRun:
-			e.say(c.asJSON, "%s: would copy %d changes to %s (%d missing, %d older)", escape(ns), st.Missing+st.Outdated, dst.addrs[0], st.Missing, st.Outdated)
+			e.say(c.asJSON, "%s: would copy %s to %s (%d missing, %d older)", escape(ns), plural(st.Missing+st.Outdated, "change"), dst.addrs[0], st.Missing, st.Outdated)
 		case st.Written == 0 && len(st.Skipped) == 0:
 			e.say(c.asJSON, "%s: %s is up to date", escape(ns), dst.addrs[0])
 		default:
-			e.say(c.asJSON, "%s: copied %d changes to %s (%d missing, %d older)", escape(ns), st.Written, dst.addrs[0], st.Missing, st.Outdated)
+			e.say(c.asJSON, "%s: copied %s to %s (%d missing, %d older)", escape(ns), plural(st.Written, "change"), dst.addrs[0], st.Missing, st.Outdated)
 		}
 		sayskipped(e, c.asJSON, ns, st)
 	}
@@ -158,9 +158,9 @@ what it would write to each store, writing nothing.`, `  unionstore repair --sto
 			switch {
 			case st.Missing+st.Outdated == 0:
 			case *dryRun:
-				e.say(c.asJSON, "%s: would write %d changes to %s (%d missing, %d older)", escape(ns), st.Missing+st.Outdated, opened.addrs[i], st.Missing, st.Outdated)
+				e.say(c.asJSON, "%s: would write %s to %s (%d missing, %d older)", escape(ns), plural(st.Missing+st.Outdated, "change"), opened.addrs[i], st.Missing, st.Outdated)
 			default:
-				e.say(c.asJSON, "%s: wrote %d changes to %s (%d missing, %d older)", escape(ns), st.Written, opened.addrs[i], st.Missing, st.Outdated)
+				e.say(c.asJSON, "%s: wrote %s to %s (%d missing, %d older)", escape(ns), plural(st.Written, "change"), opened.addrs[i], st.Missing, st.Outdated)
 			}
 			sayskipped(e, c.asJSON, ns, st)
 		}

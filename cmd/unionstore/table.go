@@ -24,7 +24,9 @@ const tableSample = 500
 
 func newTable(w io.Writer, header ...string) *table {
 	t := &table{w: bufio.NewWriterSize(w, 64<<10)}
-	t.row(header...)
+	if len(header) > 0 {
+		t.row(header...)
+	}
 	return t
 }
 

@@ -47,6 +47,11 @@ type keptChange struct {
 // before any store is opened, so that bad input creates no store.
 func (w *writer) run(ctx context.Context, src source) error {
 	w.stdin = src.stdin()
+	if w.stdin {
+		p := startPrefetch(src)
+		defer p.stop()
+		src = p.ctx(ctx)
+	}
 	b, err := src.next()
 	if err != nil {
 		return w.stopped(err)
@@ -309,7 +314,7 @@ func (w *writer) summary() error {
 		w.sayWords()
 	}
 	if keptAny > 0 && !w.flags.ignoreOlder {
-		fmt.Fprintf(w.e.stderr, "unionstore %s: %d changes were older than what a store holds and were not written there (listed above); pass --ignore-older to accept that\n", commandOf(w.ct), keptAny)
+		fmt.Fprintf(w.e.stderr, "unionstore %s: %s older than what a store holds, not written there (listed above); pass --ignore-older to accept that\n", commandOf(w.ct), plural(keptAny, "change"))
 		return errDiffer
 	}
 	return nil
@@ -317,16 +322,16 @@ func (w *writer) summary() error {
 
 func (w *writer) sayWords() {
 	e := w.e
-	what := "changes"
+	what := "change"
 	if w.ct == unionstore.ChangeTypeUnset {
-		what = "tombstones"
+		what = "tombstone"
 	}
 	from := ""
 	if w.stdin && w.lastLine > 0 {
 		from = fmt.Sprintf(" from %d lines", w.lastLine)
 	}
 	for j, addr := range w.opened.addrs {
-		line := fmt.Sprintf("wrote %d %s%s to %s", w.written[j], what, from, addr)
+		line := fmt.Sprintf("wrote %s%s to %s", plural(w.written[j], what), from, addr)
 		if w.kept[j] > 0 {
 			line += fmt.Sprintf("; it kept a newer change for %d", w.kept[j])
 		}
