@@ -71,15 +71,28 @@ func newFakeS3(tb testing.TB, tls bool) *fakeS3 {
 type requests struct {
 	mu     sync.Mutex
 	counts map[string]int
+	// before, when set, is called with each request's kind and key before
+	// the request is sent.
+	before func(kind, key string)
 }
 
-func (r *requests) add(kind string) {
+func (r *requests) setBefore(fn func(kind, key string)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.before = fn
+}
+
+func (r *requests) add(kind, key string) {
+	r.mu.Lock()
 	if r.counts == nil {
 		r.counts = map[string]int{}
 	}
 	r.counts[kind]++
+	before := r.before
+	r.mu.Unlock()
+	if before != nil {
+		before(kind, key)
+	}
 }
 
 // take returns the counts so far and starts again from zero.
@@ -108,7 +121,9 @@ func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	case req.Method == http.MethodPost && q.Has("delete"):
 		kind = "DELETE-MULTI"
 	}
-	t.reqs.add(kind)
+	// Path-style: /bucket/key.
+	_, key, _ := strings.Cut(strings.TrimPrefix(req.URL.Path, "/"), "/")
+	t.reqs.add(kind, key)
 	return t.next.RoundTrip(req)
 }
 
@@ -224,3 +239,8 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// at returns a timestamp n milliseconds after a fixed instant.
+func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
