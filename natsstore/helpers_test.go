@@ -217,3 +217,9 @@ func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.I
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
 
 func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Nanosecond) }
+
+// sharedJSConn returns the connection of sharedJS.
+func sharedJSConn(tb testing.TB) *nats.Conn {
+	tb.Helper()
+	return sharedJS(tb).Conn()
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // tokenAlphabet holds the 64 characters of a subject token, in ascending
@@ -148,6 +149,12 @@ func parseSubject(prefix, subj string) (ns, kind, id string, err error) {
 	}
 	if err != nil {
 		return "", "", "", fmt.Errorf("subject %q: %w", subj, err)
+	}
+	for _, k := range [...]string{ns, kind, id} {
+		// What Save cannot have written: Validate refuses it.
+		if !utf8.ValidString(k) || strings.IndexByte(k, 0) >= 0 {
+			return "", "", "", fmt.Errorf("subject %q: key %q is not valid UTF-8 without NUL: %w", subj, k, errBadToken)
+		}
 	}
 	return ns, kind, id, nil
 }
