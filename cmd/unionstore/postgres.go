@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/pgstore"
 )
 
@@ -41,5 +42,19 @@ func openPostgres(ctx context.Context, addr string, o openOptions) (store, error
 		msg := fmt.Sprintf("store %q: %s", redactAddr(addr), strings.TrimPrefix(err.Error(), "pgstore: "))
 		return nil, &relabeled{msg, err}
 	}
-	return s, nil
+	return pgStore{s}, nil
+}
+
+// pgStore is a PostgreSQL store that put reads in one round trip per
+// batch.
+type pgStore struct {
+	*pgstore.Store[Record]
+}
+
+func (s pgStore) getMany(ctx context.Context, namespace string, keys []recordKey) (unionstore.Changes[Record], error) {
+	pk := make([]pgstore.Key, len(keys))
+	for i, k := range keys {
+		pk[i] = pgstore.Key{Kind: k.kind, ID: k.id}
+	}
+	return s.GetMany(ctx, namespace, pk)
 }

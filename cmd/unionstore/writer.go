@@ -121,6 +121,13 @@ func (w *writer) writeBatch(ctx context.Context, u *unionstore.Union[Record], b 
 // records, and nothing of b is written.
 func (w *writer) lookup(ctx context.Context, b batch) ([]int, error) {
 	kept := make([]int, len(w.opened.list))
+	stored := make([][]storedChange, len(w.opened.list))
+	for j, st := range w.opened.list {
+		var err error
+		if stored[j], err = w.storedIn(ctx, j, st, b); err != nil {
+			return nil, at(fmt.Sprintf("store %q", w.opened.addrs[j]), err)
+		}
+	}
 	var missing []string
 	n := 0
 	for i := range b.changes {
@@ -128,26 +135,20 @@ func (w *writer) lookup(ctx context.Context, b batch) ([]int, error) {
 		needBody := c.ChangeType == unionstore.ChangeTypeUnset && len(c.Entity.Body) == 0
 		var latest unionstore.Change[Record]
 		found := false
-		for j, st := range w.opened.list {
-			stored, ok, checked, err := w.find(ctx, j, st, c, needBody)
-			if err != nil {
-				return nil, at(fmt.Sprintf("store %q", w.opened.addrs[j]), err)
-			}
-			if !checked {
-				w.unchecked[j] = true
-			}
-			if !ok {
+		for j := range w.opened.list {
+			s := stored[j][i]
+			if !s.found {
 				continue
 			}
-			if stored.Timestamp.After(c.Timestamp) {
+			if s.change.Timestamp.After(c.Timestamp) {
 				kept[j]++
-				w.example(c, w.opened.addrs[j], stored)
+				w.example(c, w.opened.addrs[j], s.change)
 			}
-			if !found || stored.Timestamp.After(latest.Timestamp) {
-				latest, found = stored, true
+			if !found || s.change.Timestamp.After(latest.Timestamp) {
+				latest, found = s.change, true
 			}
 		}
-		if !needBody {
+	if !needBody {
 			continue
 		}
 		if found && len(latest.Entity.Body) > 0 && !isNull(latest.Entity.Body) {
@@ -174,19 +175,65 @@ func (w *writer) lookup(ctx context.Context, b batch) ([]int, error) {
 		"Add the --store that holds them, or give those lines their \"body\":%s", n, b.first, b.last, indented(missing, n))
 }
 
-// find returns what store j holds for the record of c, and whether it
-// could tell: a store that cannot read one record is read whole only for
-// changes given as arguments, or for a tombstone that needs its body.
-func (w *writer) find(ctx context.Context, j int, st store, c *unionstore.Change[Record], needBody bool) (unionstore.Change[Record], bool, bool, error) {
-	if g, ok := st.(unionstore.Getter[Record]); ok {
-		stored, found, err := g.Get(ctx, c.Namespace, c.Entity.Kind, c.Entity.ID)
-		return stored, found, true, err
+// storedChange is what a store holds of one record.
+type storedChange struct {
+	change unionstore.Change[Record]
+	found  bool
+}
+
+// batchGetter is a store that reads many records of a namespace in one
+// call, as pgstore does in one round trip.
+type batchGetter interface {
+	getMany(ctx context.Context, namespace string, keys []recordKey) (unionstore.Changes[Record], error)
+}
+
+// recordKey is a record's kind and id.
+type recordKey struct{ kind, id string }
+
+// storedIn returns what store j holds of each record of b, in the order of
+// b. A store that cannot read single records is read by a scan only for
+// changes given as arguments, or for tombstones that need their body, and
+// is marked unchecked otherwise.
+func (w *writer) storedIn(ctx context.Context, j int, st store, b batch) ([]storedChange, error) {
+	out := make([]storedChange, len(b.changes))
+	if bg, ok := st.(batchGetter); ok {
+		byNamespace := make(map[string][]recordKey)
+		for _, c := range b.changes {
+			byNamespace[c.Namespace] = append(byNamespace[c.Namespace], recordKey{c.Entity.Kind, c.Entity.ID})
+		}
+		found := make(map[string]map[recordKey]unionstore.Change[Record], len(byNamespace))
+		for ns, keys := range byNamespace {
+			got, err := bg.getMany(ctx, ns, keys)
+			if err != nil {
+				return nil, err
+			}
+			m := make(map[recordKey]unionstore.Change[Record], len(got))
+			for _, g := range got {
+				m[recordKey{g.Entity.Kind, g.Entity.ID}] = g
+			}
+			found[ns] = m
+		}
+		for i, c := range b.changes {
+			out[i].change, out[i].found = found[c.Namespace][recordKey{c.Entity.Kind, c.Entity.ID}]
+		}
+		return out, nil
 	}
-	if w.stdin && !needBody {
-		return unionstore.Change[Record]{}, false, false, nil
+	g, isGetter := st.(unionstore.Getter[Record])
+	for i, c := range b.changes {
+		var err error
+		switch needBody := c.ChangeType == unionstore.ChangeTypeUnset && len(c.Entity.Body) == 0; {
+		case isGetter:
+			out[i].change, out[i].found, err = g.Get(ctx, c.Namespace, c.Entity.Kind, c.Entity.ID)
+		case w.stdin && !needBody:
+			w.unchecked[j] = true
+		default:
+			out[i].change, out[i].found, err = scanFor(ctx, st, c.Namespace, c.Entity.Kind, c.Entity.ID)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	stored, found, err := scanFor(ctx, st, c.Namespace, c.Entity.Kind, c.Entity.ID)
-	return stored, found, true, err
+	return out, nil
 }
 
 // scanFor finds one record in a store that has no point reads, by a scan
