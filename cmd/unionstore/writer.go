@@ -148,7 +148,7 @@ func (w *writer) lookup(ctx context.Context, b batch) ([]int, error) {
 				latest, found = s.change, true
 			}
 		}
-	if !needBody {
+		if !needBody {
 			continue
 		}
 		if found && len(latest.Entity.Body) > 0 && !isNull(latest.Entity.Body) {
