@@ -93,8 +93,9 @@ func quote(s string) string {
 	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }
 
-// keyWords names a record in a message: its kind and id, escaped.
-func keyWords(kind, id string) string { return escape(kind) + " " + escape(id) }
+// keyWords names a record in a message: its kind and id, escaped, each
+// cut after 80 characters.
+func keyWords(kind, id string) string { return escape(clip(kind, 80)) + " " + escape(clip(id, 80)) }
 
 // clip shortens s to at most n runes for a table cell.
 func clip(s string, n int) string {

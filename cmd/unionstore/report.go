@@ -78,7 +78,7 @@ func (c *copyReport) finish(e *env, asJSON bool) error {
 		}
 	}
 	if c.Skipped > 0 {
-		return fmt.Errorf("%d records could not be copied (listed above, with why); everything else was copied, and running %s again copies only what is missing", c.Skipped, c.Command)
+		return fmt.Errorf("%s could not be copied (listed above, with why); everything else was copied, and running %s again copies only what is missing", plural(c.Skipped, "record"), c.Command)
 	}
 	return nil
 }

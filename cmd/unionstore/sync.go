@@ -181,7 +181,7 @@ func sayskipped(e *env, asJSON bool, ns string, st unionstore.StoreRepair) {
 		return // they are in the JSON summary
 	}
 	// Listed even with --quiet: they were not copied.
-	fmt.Fprintf(e.stderr, "%s: %d records could not be copied to %s:\n", escape(ns), len(st.Skipped), st.Name)
+	fmt.Fprintf(e.stderr, "%s: %s could not be copied to %s:\n", escape(ns), plural(len(st.Skipped), "record"), st.Name)
 	for _, s := range st.Skipped {
 		fmt.Fprintf(e.stderr, "  %s %s: %s\n", escape(ns), keyWords(s.Kind, s.ID), validateWords(s.Err))
 	}
