@@ -1,0 +1,109 @@
+// Package kafkastore is a [unionstore.Store] that keeps changes as records
+// of a Kafka topic, through franz-go. Users of the old design keep their
+// topics: a union of an old, read-only topic and a new one reads both while
+// writing only the new.
+//
+//	old, err := kafkastore.OpenURL[Order](ctx, "kafka://broker:9092/old-topic", kafkastore.WithoutCreate())
+//	cur, err := kafkastore.OpenURL[Order](ctx, "kafka://broker:9092/new-topic")
+//	u := unionstore.New(unionstore.ReadOnly(old), cur)
+//
+// # Opening a store
+//
+// [OpenURL] connects to kafka://host:port[,host:port]/TOPIC and owns its
+// client. [New] works on a [kgo.Client] the caller made, which must use
+// [Partitioner], and leaves it open at Close. Both create a missing topic
+// unless given [WithoutCreate]: with [DefaultPartitions] partitions
+// ([WithPartitions]), the broker's replication factor
+// ([WithReplicationFactor]), and every record kept for ever
+// (cleanup.policy=delete, retention.ms=-1, retention.bytes=-1), or
+// compacted with [WithCompactedTopic]. A topic that exists is used as it is:
+// a finite retention on it drops changes when it expires, which the store
+// cannot prevent.
+//
+// # Record layout (format version 1)
+//
+// Each change is one record. The key names the identity; the value holds
+// the change:
+//
+//	key    byte 0       key format version, 1
+//	       uvarint      length of the namespace, then its bytes
+//	       uvarint      length of the kind, then its bytes
+//	       rest         the id's bytes
+//	value  byte 0       value format version, 1
+//	       byte 1       change type: 1 set, 2 unset
+//	       bytes 2-9    timestamp: big-endian int64 Unix nanoseconds
+//	       bytes 10-    the payload, as the codec encoded the entity (JSON
+//	                    by default); unsets keep their entity's payload
+//
+// An unset is a record with a value, never a Kafka tombstone (a null
+// value), so that it keeps its timestamp and takes part in every merge. The
+// records of a namespace all go to partition FNV-1a-32(namespace) modulo
+// the number of partitions, which the store reads when it opens: adding
+// partitions to a topic moves namespaces, so a topic's partition count must
+// never change. Every key of a namespace starts with the same bytes, so a
+// read tells its records apart without decoding the others. Timestamps are
+// read back in UTC.
+//
+// # Reading
+//
+// A partition is a log, not an index. [Store.Load] reads the namespace's
+// partition from its start to the high watermark taken when Load begins
+// and keeps the latest change of each identity on the client: the later
+// timestamp wins, and on equal timestamps the record with the higher
+// offset, which was saved later. Several writers are therefore safe for
+// Load, [Store.Scan] and [Store.Get], whatever order their records arrive
+// in. Scan sorts in bounded memory, spilling sorted runs to a temporary
+// file past a threshold ([WithSpillThreshold]); Get reads the same
+// partition in constant memory; [Store.Namespaces] reads every partition.
+//
+// # Writing
+//
+// [Store.Save] compacts the batch and produces one record per identity,
+// then waits until every record is acknowledged by all in-sync replicas
+// through the idempotent producer. Records of one namespace keep their
+// order within the partition.
+//
+// # Limits
+//
+// The key and the value of a record together may hold at most the topic's
+// max.message.bytes (1,048,588 bytes by default in Kafka), or the client's
+// batch limit ([kgo.ProducerBatchMaxBytes], 1,000,012 by default) if that
+// is smaller, less 128 bytes for what Kafka and the client add around a
+// record: [Store.MaxRecordBytes] returns the figure. Namespace, kind and id
+// count once each in the key, and the value holds 10 bytes beside the
+// payload. [Store.Check] refuses a larger change with an error wrapping
+// [unionstore.ErrInvalidChange], and Save refuses the batch before sending
+// anything. The limit is measured on the uncompressed record, so a record
+// Kafka would have accepted compressed may be refused.
+//
+// # Compacted topics
+//
+// Kafka's compaction keeps, per key, the record with the highest offset,
+// not the one with the latest timestamp: a stale change appended after a
+// newer one would survive compaction while the newer one is removed. On a
+// compacted topic (one whose cleanup.policy includes compact, or any topic
+// with [WithCompactedTopic]) Save therefore reads, under a lock of the
+// store, what the partitions it writes to gained since it last looked, and
+// leaves out any change older than the latest it knows for its identity; a
+// change with an equal timestamp is appended, and wins, as it should. The
+// store keeps the latest timestamp of every identity of those partitions in
+// memory.
+//
+// With one writer (one store, any number of goroutines) this holds
+// exactly: no record is appended after a newer one of its key, so
+// compaction keeps the latest change of every identity. With several
+// writers (several stores or processes) it does not: between one writer's
+// read and its append another may append a newer change of the same
+// identity, and the stale record then follows it; readers that read before
+// compaction still pick the newer one, but after compaction only the stale
+// one may be left. Several writers on a compacted topic must therefore
+// never write the same identity with decreasing timestamps at the same
+// time, for instance by giving each identity one writer; otherwise use a
+// topic that keeps every record, the default.
+//
+// # Concurrency
+//
+// A [Store] is safe for concurrent use. On a topic that keeps every record,
+// any number of stores in any number of processes may write to and read
+// the same topic.
+package kafkastore

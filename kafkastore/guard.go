@@ -1,0 +1,108 @@
+package kafkastore
+
+import (
+	"context"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/unionstore/unionstore"
+)
+
+// guard keeps a store from appending, to a compacted topic, a change older
+// than the latest it knows for that identity: compaction keeps the record
+// with the highest offset per key, so such a stale record would survive
+// and the newer one be lost.
+//
+// It knows, per partition it has written to, the latest timestamp of every
+// key up to an offset, and catches up from there before each save. Its
+// memory grows with the number of identities in those partitions.
+type guard struct {
+	// mu is held across catching up and producing, so that the saves of
+	// one store are checked against each other too.
+	mu    sync.Mutex
+	parts map[int32]*known
+}
+
+// known is what a guard knows of one partition.
+type known struct {
+	next   int64            // the offset to read from next
+	latest map[string]int64 // record key -> latest timestamp
+}
+
+func newGuard() *guard { return &guard{parts: map[int32]*known{}} }
+
+// save catches up on the partitions of recs, produces those that are not
+// older than the latest known for their key, and learns them.
+func (g *guard) save(ctx context.Context, s interface {
+	readPartition(context.Context, int32, int64, visitFunc) (int64, error)
+	produce(context.Context, []*kgo.Record) error
+}, recs []*kgo.Record) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	caught := map[int32]bool{}
+	for _, r := range recs {
+		if caught[r.Partition] {
+			continue
+		}
+		caught[r.Partition] = true
+		k := g.parts[r.Partition]
+		if k == nil {
+			k = &known{latest: map[string]int64{}}
+			g.parts[r.Partition] = k
+		}
+		if err := g.catchUp(ctx, s, r.Partition, k); err != nil {
+			return err
+		}
+	}
+	kept := recs[:0:0]
+	for _, r := range recs {
+		ts := recordTime(r.Value)
+		if latest, ok := g.parts[r.Partition].latest[string(r.Key)]; ok && ts < latest {
+			continue // it would lose to the newer change anyway
+		}
+		kept = append(kept, r)
+	}
+	if err := s.produce(ctx, kept); err != nil {
+		return err
+	}
+	for _, r := range kept {
+		g.learn(g.parts[r.Partition], r.Key, recordTime(r.Value))
+	}
+	return nil
+}
+
+// catchUp reads partition part from where k ends to its high watermark.
+// Called with g.mu held, after k was read up to k.next.
+func (g *guard) catchUp(ctx context.Context, s interface {
+	readPartition(context.Context, int32, int64, visitFunc) (int64, error)
+}, part int32, k *known) error {
+	end, err := s.readPartition(ctx, part, k.next, func(_ int64, key, value []byte) error {
+		if _, ts, _, err := decodeValue(value); err == nil {
+			g.learn(k, key, ts)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	k.next = max(k.next, end)
+	return nil
+}
+
+func (g *guard) learn(k *known, key []byte, ts int64) {
+	if cur, ok := k.latest[string(key)]; !ok || ts > cur {
+		k.latest[string(key)] = ts
+	}
+}
+
+// recordTime returns the timestamp of a value the store encoded.
+func recordTime(value []byte) int64 {
+	_, ts, _, _ := decodeValue(value)
+	return ts
+}
+
+// ensure the store satisfies the guard's view of it.
+var _ interface {
+	readPartition(context.Context, int32, int64, visitFunc) (int64, error)
+	produce(context.Context, []*kgo.Record) error
+} = (*Store[unionstore.Entity])(nil)

@@ -1,0 +1,148 @@
+package kafkastore
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/unionstore/unionstore"
+)
+
+// DefaultPartitions is the number of partitions of a topic the store
+// creates, unless [WithPartitions] sets another.
+const DefaultPartitions = 6
+
+// DefaultSpillThreshold is how many bytes of records [Store.Scan] holds in
+// memory before it writes them to a temporary file, unless
+// [WithSpillThreshold] sets another.
+const DefaultSpillThreshold = 16 << 20
+
+// Option configures a [Store] made by [New] or [OpenURL]. Options are
+// applied in order; an invalid option makes the constructor return an error
+// naming it.
+type Option func(*config) error
+
+type config struct {
+	codec          any // a unionstore.Codec[E], checked by the constructor
+	partitions     int32
+	replication    int16
+	compacted      bool
+	create         bool
+	spillThreshold int
+	tempDir        string
+}
+
+func newConfig(opts []Option) (config, error) {
+	c := config{partitions: DefaultPartitions, replication: -1, create: true, spillThreshold: DefaultSpillThreshold}
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&c); err != nil {
+			return config{}, err
+		}
+	}
+	return c, nil
+}
+
+// configure applies opts and returns the codec they set, or the default.
+func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E], error) {
+	c, err := newConfig(opts)
+	if err != nil {
+		return config{}, nil, err
+	}
+	if c.codec == nil {
+		return c, unionstore.JSONCodec[E](), nil
+	}
+	codec, ok := c.codec.(unionstore.Codec[E])
+	if !ok {
+		return config{}, nil, fmt.Errorf("codec %T does not encode the store's entity type", c.codec)
+	}
+	return c, codec, nil
+}
+
+// WithCodec sets the codec that turns entities into the payload of a record
+// value and back. The default is [unionstore.JSONCodec]. The codec's entity
+// type must be the store's; the constructor returns an error otherwise.
+func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
+	return func(c *config) error {
+		if codec == nil {
+			return errors.New("nil codec")
+		}
+		c.codec = codec
+		return nil
+	}
+}
+
+// WithPartitions sets the number of partitions of a topic the constructor
+// creates; it has no effect on an existing topic. The default is
+// [DefaultPartitions]; n must be from 1 to 10,000. A namespace lives in one
+// partition, so more partitions make each Load read less of the topic.
+func WithPartitions(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > 10000 {
+			return fmt.Errorf("partitions %d: must be from 1 to 10000", n)
+		}
+		c.partitions = int32(n)
+		return nil
+	}
+}
+
+// WithReplicationFactor sets the replication factor of a topic the
+// constructor creates. The default, -1, is the broker's
+// default.replication.factor. n must be -1 or from 1 to 32767.
+func WithReplicationFactor(n int) Option {
+	return func(c *config) error {
+		if n != -1 && (n < 1 || n > 32767) {
+			return fmt.Errorf("replication factor %d: must be -1 or from 1 to 32767", n)
+		}
+		c.replication = int16(n)
+		return nil
+	}
+}
+
+// WithCompactedTopic makes the constructor create a missing topic with
+// cleanup.policy=compact instead of keeping every record, and turns on the
+// stale-append guard of [Store.Save] (see the package doc, "Compacted
+// topics"). The guard is on for an existing compacted topic with or without
+// this option.
+func WithCompactedTopic() Option {
+	return func(c *config) error {
+		c.compacted = true
+		return nil
+	}
+}
+
+// WithoutCreate makes the constructor refuse a missing topic with
+// [ErrNoTopic] instead of creating it: with it, the store creates and
+// changes nothing on the cluster until Save is called.
+func WithoutCreate() Option {
+	return func(c *config) error {
+		c.create = false
+		return nil
+	}
+}
+
+// WithSpillThreshold sets how many bytes of records [Store.Scan] holds in
+// memory before it writes them, sorted, to a temporary file. The default is
+// [DefaultSpillThreshold]; n must be at least 1 KiB.
+func WithSpillThreshold(n int) Option {
+	return func(c *config) error {
+		if n < 1<<10 {
+			return fmt.Errorf("spill threshold %d: must be at least 1024 bytes", n)
+		}
+		c.spillThreshold = n
+		return nil
+	}
+}
+
+// WithTempDir sets the directory of the temporary files of [Store.Scan]. The
+// default is [os.TempDir].
+func WithTempDir(dir string) Option {
+	return func(c *config) error {
+		if dir == "" {
+			return errors.New("empty temporary directory")
+		}
+		c.tempDir = dir
+		return nil
+	}
+}

@@ -1,0 +1,225 @@
+package kafkastore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// fetchMaxBytes bounds the records one fetch returns, and so the memory a
+// read holds beside what it keeps. Kafka still returns a first batch larger
+// than this whole.
+const fetchMaxBytes = 4 << 20
+
+// fetchRetries is how many times in a row a read retries a fetch that fails
+// with an error Kafka marks retriable, such as a leader that moved.
+const fetchRetries = 8
+
+// visitFunc is given each record a read passes over. key and value alias
+// the fetched bytes: it must copy what it keeps.
+type visitFunc func(offset int64, key, value []byte) error
+
+// readPartition reads partition part from offset from (or from its log
+// start, if later) up to the high watermark taken when it begins, passing
+// each record to visit in offset order. It returns that high watermark, the
+// offset a later read can resume from. An error from visit ends the read and
+// is returned as it is.
+func (s *Store[E]) readPartition(ctx context.Context, part int32, from int64, visit visitFunc) (int64, error) {
+	end, err := s.listOffset(ctx, part, -1)
+	if err != nil {
+		return 0, fmt.Errorf("partition %d: high watermark: %w", part, err)
+	}
+	if from >= end {
+		return end, nil
+	}
+	start, err := s.listOffset(ctx, part, -2)
+	if err != nil {
+		return 0, fmt.Errorf("partition %d: log start: %w", part, err)
+	}
+	from = max(from, start)
+	tries := 0
+	for from < end {
+		if err := s.check(ctx); err != nil {
+			return 0, err
+		}
+		fp, next, err := s.fetch(ctx, part, from, tries > 0)
+		if err == nil {
+			err = fp.Err
+		}
+		switch {
+		case errors.Is(err, kerr.OffsetOutOfRange):
+			// Records below the log start were deleted meanwhile: what is
+			// left starts there.
+			if start, err = s.listOffset(ctx, part, -2); err != nil {
+				return 0, fmt.Errorf("partition %d: log start: %w", part, err)
+			}
+			if start <= from {
+				return 0, fmt.Errorf("partition %d: fetch at offset %d: %w", part, from, kerr.OffsetOutOfRange)
+			}
+			from = start
+			continue
+		case err != nil && kerr.IsRetriable(err) && tries < fetchRetries && ctx.Err() == nil:
+			tries++
+			if err := sleep(ctx, time.Duration(tries)*50*time.Millisecond); err != nil {
+				return 0, err
+			}
+			continue
+		case err != nil:
+			return 0, fmt.Errorf("partition %d: fetch at offset %d: %w", part, from, err)
+		}
+		tries = 0
+		for _, r := range fp.Records {
+			if r.Offset >= end {
+				return end, nil
+			}
+			if err := visit(r.Offset, r.Key, r.Value); err != nil {
+				return 0, err
+			}
+		}
+		if next <= from {
+			// Nothing below the watermark was returned: there is nothing
+			// left to read, as happens past aborted or compacted-away
+			// batches.
+			if len(fp.Records) == 0 && fp.HighWatermark >= end {
+				return end, nil
+			}
+			return 0, fmt.Errorf("partition %d: fetch at offset %d made no progress", part, from)
+		}
+		from = next
+	}
+	return end, nil
+}
+
+// listOffset returns the latest offset (at -1: the high watermark) or the
+// earliest (at -2: the log start) of partition part.
+func (s *Store[E]) listOffset(ctx context.Context, part int32, at int64) (int64, error) {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	t := kmsg.NewListOffsetsRequestTopic()
+	t.Topic = s.topic
+	p := kmsg.NewListOffsetsRequestTopicPartition()
+	p.Partition = part
+	p.Timestamp = at
+	p.CurrentLeaderEpoch = -1
+	t.Partitions = append(t.Partitions, p)
+	req.Topics = append(req.Topics, t)
+	resp, err := req.RequestWith(ctx, s.cl)
+	if err != nil {
+		return 0, err
+	}
+	for _, rt := range resp.Topics {
+		for _, rp := range rt.Partitions {
+			if rt.Topic != s.topic || rp.Partition != part {
+				continue
+			}
+			if err := kerr.ErrorForCode(rp.ErrorCode); err != nil {
+				return 0, err
+			}
+			return rp.Offset, nil
+		}
+	}
+	return 0, errors.New("the response does not hold the partition")
+}
+
+// fetch reads the records of partition part from offset from its leader,
+// and returns them with the offset to fetch next. refresh asks for fresh
+// metadata first, after the leader moved.
+func (s *Store[E]) fetch(ctx context.Context, part int32, from int64, refresh bool) (kgo.FetchPartition, int64, error) {
+	leader, err := s.leader(ctx, part, refresh)
+	if err != nil {
+		return kgo.FetchPartition{}, 0, err
+	}
+	req := kmsg.NewPtrFetchRequest()
+	req.MaxWaitMillis = 0
+	req.MinBytes = 1
+	req.MaxBytes = fetchMaxBytes
+	req.SessionID = 0
+	t := kmsg.NewFetchRequestTopic()
+	t.Topic = s.topic
+	t.TopicID = s.info.id
+	p := kmsg.NewFetchRequestTopicPartition()
+	p.Partition = part
+	p.FetchOffset = from
+	p.CurrentLeaderEpoch = -1
+	p.LogStartOffset = -1
+	p.PartitionMaxBytes = fetchMaxBytes
+	t.Partitions = append(t.Partitions, p)
+	req.Topics = append(req.Topics, t)
+	kresp, err := s.cl.Broker(int(leader)).Request(ctx, req)
+	if err != nil {
+		return kgo.FetchPartition{}, 0, err
+	}
+	resp := kresp.(*kmsg.FetchResponse)
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		return kgo.FetchPartition{}, 0, err
+	}
+	for i := range resp.Topics {
+		rt := &resp.Topics[i]
+		if rt.Topic != s.topic && rt.TopicID != s.info.id {
+			continue
+		}
+		for j := range rt.Partitions {
+			if rt.Partitions[j].Partition != part {
+				continue
+			}
+			fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
+				Offset:    from,
+				Topic:     s.topic,
+				Partition: part,
+			}, &rt.Partitions[j], kgo.DefaultDecompressor(), nil)
+			return fp, next, nil
+		}
+	}
+	return kgo.FetchPartition{}, 0, errors.New("the fetch response does not hold the partition")
+}
+
+// leader returns the broker that leads partition part.
+func (s *Store[E]) leader(ctx context.Context, part int32, refresh bool) (int32, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	t := kmsg.NewMetadataRequestTopic()
+	t.Topic = kmsg.StringPtr(s.topic)
+	req.Topics = append(req.Topics, t)
+	limit := time.Duration(0) // the client's MetadataMinAge
+	if refresh {
+		limit = time.Nanosecond
+	}
+	resp, err := s.cl.RequestCachedMetadata(ctx, req, limit)
+	if err != nil {
+		return 0, fmt.Errorf("metadata: %w", err)
+	}
+	for _, rt := range resp.Topics {
+		if rt.Topic == nil || *rt.Topic != s.topic {
+			continue
+		}
+		if err := kerr.ErrorForCode(rt.ErrorCode); err != nil {
+			return 0, fmt.Errorf("metadata: %w", err)
+		}
+		for _, rp := range rt.Partitions {
+			if rp.Partition != part {
+				continue
+			}
+			if err := kerr.ErrorForCode(rp.ErrorCode); err != nil {
+				return 0, fmt.Errorf("metadata: %w", err)
+			}
+			return rp.Leader, nil
+		}
+	}
+	return 0, fmt.Errorf("metadata: %w", kerr.UnknownTopicOrPartition)
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
