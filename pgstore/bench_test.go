@@ -3,6 +3,8 @@ package pgstore_test
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +102,9 @@ func BenchmarkSave(b *testing.B) {
 						b.Fatalf("fill: %v", err)
 					}
 				}
+				// B/op and allocs/op leave out the making of the batches,
+				// done with the timer stopped; divided by n they are per
+				// change.
 				b.ReportAllocs()
 				iter := 1
 				for b.Loop() {
@@ -183,4 +188,191 @@ func BenchmarkSaveVersusRowByRow(b *testing.B) {
 			b.ReportMetric(rate(batch)/rate(autocommit), "x-vs-autocommit-loop")
 		})
 	}
+}
+
+// perChange runs f, which returns the number of changes it handled, and
+// reports the memory allocated per change meanwhile, from the runtime's
+// counters, as B/change and allocs/change.
+func perChange(b *testing.B, f func() (changes int)) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	changes := f()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(changes), "B/change")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(changes), "allocs/change")
+}
+
+// copyRows is a CopyFromSource over rows already encoded.
+type copyRows struct {
+	rows [][]any
+	next int
+}
+
+func (r *copyRows) Next() bool             { r.next++; return r.next <= len(r.rows) }
+func (r *copyRows) Values() ([]any, error) { return r.rows[r.next-1], nil }
+func (r *copyRows) Err() error             { return nil }
+
+// encodedRows returns the rows Save stores for changes, encoded with the
+// JSON codec, in the order of the table's columns.
+func encodedRows(b *testing.B, changes unionstore.Changes[storetest.Item]) [][]any {
+	var rows [][]any
+	err := eachRow(changes, func(args ...any) error {
+		rows = append(rows, args)
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("encode: %v", err)
+	}
+	return rows
+}
+
+// BenchmarkSaveVersusCopy measures, in one run, Save against what
+// PostgreSQL itself ingests: COPY of the same rows, already encoded, into
+// an unlogged table with the same columns and primary key, which writes no
+// write-ahead log and checks nothing but the key. Each iteration saves a
+// batch of 10,000 changes of new identities with Save, and copies the same
+// rows, in an order that alternates between iterations, each into a table
+// of its own. It reports changes per second for each and the ratio of
+// Save's rate to the copy's, x-of-copy, over the same iterations; and the
+// memory Save allocates per change.
+func BenchmarkSaveVersusCopy(b *testing.B) {
+	const n = 10000
+	ctx := context.Background()
+	pool := adminPool(b)
+	s := newStore(b)
+	copyTable := newTable(b)
+	schema, err := pgstore.SchemaSQL(pgstore.WithTable(copyTable))
+	if err != nil {
+		b.Fatalf("SchemaSQL: %v", err)
+	}
+	if _, err := pool.Exec(ctx, strings.Replace(schema, "CREATE TABLE", "CREATE UNLOGGED TABLE", 1)); err != nil {
+		b.Fatalf("create the unlogged table: %v", err)
+	}
+	columns := []string{"namespace", "kind", "id", "change_type", "ts", "payload"}
+	var saveTook, copyTook time.Duration
+	var saveMem, saveAllocs uint64
+	iter := 0
+	for b.Loop() {
+		iter++
+		changes := benchBatch(iter, n, true)
+		rows := encodedRows(b, changes)
+		save := func() {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			if err := s.Save(ctx, changes); err != nil {
+				b.Fatalf("save: %v", err)
+			}
+			saveTook += time.Since(start)
+			runtime.ReadMemStats(&after)
+			saveMem += after.TotalAlloc - before.TotalAlloc
+			saveAllocs += after.Mallocs - before.Mallocs
+		}
+		copyIn := func() {
+			start := time.Now()
+			if _, err := pool.CopyFrom(ctx, pgx.Identifier{copyTable}, columns, &copyRows{rows: rows}); err != nil {
+				b.Fatalf("copy: %v", err)
+			}
+			copyTook += time.Since(start)
+		}
+		if iter%2 == 0 {
+			save()
+			copyIn()
+		} else {
+			copyIn()
+			save()
+		}
+	}
+	saved := float64(iter * n)
+	b.ReportMetric(saved/saveTook.Seconds(), "save-changes/s")
+	b.ReportMetric(saved/copyTook.Seconds(), "copy-changes/s")
+	b.ReportMetric(copyTook.Seconds()/saveTook.Seconds(), "x-of-copy")
+	b.ReportMetric(float64(saveMem)/saved, "save-B/change")
+	b.ReportMetric(float64(saveAllocs)/saved, "save-allocs/change")
+}
+
+// BenchmarkRead reads a namespace of 100,000 entities, in one run: one
+// entity with Get, 100 with GetMany and with 100 calls to Get, and the
+// whole namespace with Load and with Scan. Memory per change is reported
+// for the reads of the whole namespace.
+func BenchmarkRead(b *testing.B) {
+	const entities, many = 100000, 100
+	ctx := context.Background()
+	s := newStore(b)
+	for i := 0; i < entities; i += 10000 {
+		batch := make(unionstore.Changes[storetest.Item], 10000)
+		for j := range batch {
+			batch[j] = set("bench", "k", fmt.Sprintf("%09d", i+j), "some value", at(i+j))
+		}
+		if err := s.Save(ctx, batch); err != nil {
+			b.Fatalf("fill: %v", err)
+		}
+	}
+	if _, err := adminPool(b).Exec(ctx, "VACUUM ANALYZE "+s.Table()); err != nil {
+		b.Fatalf("vacuum: %v", err)
+	}
+	keys := make([]pgstore.Key, many)
+	for i := range keys {
+		keys[i] = pgstore.Key{Kind: "k", ID: fmt.Sprintf("%09d", i*(entities/many)+7)}
+	}
+	b.Run("get", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			if _, ok, err := s.Get(ctx, "bench", "k", fmt.Sprintf("%09d", i*7919%entities)); err != nil || !ok {
+				b.Fatalf("Get = %v, %v", ok, err)
+			}
+		}
+	})
+	b.Run(fmt.Sprintf("get-%d", many), func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, k := range keys {
+				if _, ok, err := s.Get(ctx, "bench", k.Kind, k.ID); err != nil || !ok {
+					b.Fatalf("Get = %v, %v", ok, err)
+				}
+			}
+		}
+	})
+	b.Run(fmt.Sprintf("getmany-%d", many), func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if got, err := s.GetMany(ctx, "bench", keys); err != nil || len(got) != many {
+				b.Fatalf("GetMany = %d changes, %v", len(got), err)
+			}
+		}
+	})
+	b.Run("load", func(b *testing.B) {
+		b.ReportAllocs()
+		perChange(b, func() (changes int) {
+			for b.Loop() {
+				got, err := s.Load(ctx, "bench")
+				if err != nil || len(got) != entities {
+					b.Fatalf("Load = %d changes, %v", len(got), err)
+				}
+				changes += len(got)
+			}
+			return changes
+		})
+	})
+	b.Run("scan", func(b *testing.B) {
+		b.ReportAllocs()
+		perChange(b, func() (changes int) {
+			for b.Loop() {
+				n := 0
+				for _, err := range s.Scan(ctx, "bench") {
+					if err != nil {
+						b.Fatalf("Scan: %v", err)
+					}
+					n++
+				}
+				if n != entities {
+					b.Fatalf("Scan yielded %d changes, want %d", n, entities)
+				}
+				changes += n
+			}
+			return changes
+		})
+	})
 }

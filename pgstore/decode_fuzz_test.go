@@ -5,8 +5,8 @@ import (
 	"errors"
 	"math"
 	"strings"
-	"unicode/utf8"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/unionstore/unionstore"

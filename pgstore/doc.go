@@ -7,13 +7,23 @@
 // pool. [New] builds a store on a pool the caller already has and leaves
 // that pool to the caller. Both take [Option] values: the table and schema
 // names ([WithTable], [WithSchema]), the codec ([WithCodec], JSON by
-// default), and whether to create the table ([WithCreateSchema]).
+// default), and whether to create the table.
+//
+// OpenURL creates the table when it is missing, so that a store opened on
+// an empty database takes its first Save; when the table exists it only
+// looks it up, which needs no privilege to create anything. A store that
+// only reads, or whose role may not create tables, is opened with
+// [WithoutCreateSchema] or the URL parameter create=false, and then creates
+// nothing. New creates the table only with [WithCreateSchema]: it is given
+// a pool the caller manages, and does not touch the database otherwise.
+// A missing table is reported by the first Save or Load, with an error that
+// says how to create it.
 //
 // # Schema
 //
-// The table is created by [Store.CreateSchema], or by the constructor with
-// [WithCreateSchema]; nothing else changes the database's schema. For the
-// default table name the statement is:
+// The table is created by [Store.CreateSchema], by [OpenURL] unless told
+// not to, or by [New] with [WithCreateSchema]; nothing else changes the
+// database's schema. For the default table name the statement is:
 //
 //	CREATE TABLE IF NOT EXISTS "unionstore_changes" (
 //		namespace   text COLLATE "C" NOT NULL,
@@ -31,24 +41,65 @@
 // The timestamp is an integer of nanoseconds because PostgreSQL's timestamp
 // types keep only microseconds; to read it as a time, select
 // to_timestamp(ts / 1e9). The "C" collation makes the database order keys
-// by their bytes, as Go does, whatever its locale. Namespaces, kinds and ids
-// must therefore be valid UTF-8 without NUL bytes, which PostgreSQL text
-// cannot hold; Save refuses other values before writing anything. The
-// payload is bytea, so any codec's output can be stored.
+// by their bytes, as Go does, whatever its locale. The payload is bytea,
+// so any codec's output can be stored.
 //
+// # Limits
+//
+// Namespaces, kinds and ids are text, which must be valid UTF-8 without NUL
+// bytes; [unionstore.Changes.Validate] refuses other values. PostgreSQL
+// adds two limits of its own, which [Store.Check] checks without writing
+// and [Store.Save] checks before sending anything to the server:
+//
+//   - The primary key's index entry for (namespace, kind, id) must fit in a
+//     btree page: at most [MaxKeySize], 2704 bytes, on the default 8 kB
+//     page. [KeySize] computes an entry's size: an 8-byte header, then
+//     each value with a 1-byte length header if it has at most 126 bytes,
+//     or else a 4-byte header aligned on 4 bytes, the whole padded to a
+//     multiple of 8. With a short namespace and kind, an id may have up to
+//     2,684 bytes; a random id of 3,000 bytes is refused. PostgreSQL
+//     compresses long values in the index when it can, so it would accept
+//     some longer, repetitive ids; Save does not, so that what it accepts
+//     does not depend on how well an id compresses.
+//   - A payload, the codec's encoding of an entity, may take at most
+//     [MaxPayload] bytes, 1 GiB less 1 MiB: PostgreSQL holds at most 1 GB
+//     in one value. Payloads that large need several times their size in
+//     the server's memory.
+//
+// A change beyond a limit is refused with an error that wraps
+// [unionstore.ErrInvalidChange] and names the change, its namespace, kind
+// and id (shortened when long), and the limit. A [unionstore.Union] asks
+// Check before writing any member, so a batch PostgreSQL cannot hold is
+// written to none. An entity the codec cannot encode is refused the same
+// way. A batch has no limit of its own.
+//
+
 // # Writing
 //
 // [Store.Save] compacts the batch (PostgreSQL cannot update one row twice
 // in a statement) and writes it in one transaction with one INSERT ... ON
 // CONFLICT statement, whatever its size. A batch of fewer than 5,000
 // identities is sent as one array per column, parameters of that statement,
-// which unnests them; a larger one is streamed with COPY into a temporary
-// table dropped at commit, which the statement then reads. The statement
+// which unnests them; a larger one, or one whose payloads take 64 MB or
+// more, is streamed with COPY into a temporary table dropped at commit,
+// which the statement then reads. The statement
 // replaces a row only with a change whose timestamp is not older, so the
 // database itself keeps the latest change, however many processes write to
 // the table: on equal timestamps the transaction that commits later wins.
 //
+// # Reading
+//
+// [Store.Load] reads a namespace with one query; [Store.Scan] streams it in
+// pages. [Store.Get] reads one entity by primary key and [Store.GetMany]
+// several with one query, each at the cost of one round trip whatever the
+// size of the namespace.
+//
 // # Performance
+//
+// The figures below, and those of BenchmarkSaveVersusCopy (Save against
+// COPY of the same rows into an unlogged table) and BenchmarkRead (Get,
+// GetMany and Load on a namespace of 100,000 entities), are in the
+// module's README with the commands that produced them.
 //
 // BenchmarkSaveVersusRowByRow measures Save against two row-by-row
 // baselines in one run, each on a table of its own: the usual per-row

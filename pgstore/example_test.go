@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/unionstore/unionstore"
@@ -37,10 +38,12 @@ func ExampleSchemaSQL() {
 	// ) WITH (fillfactor = 80)
 }
 
-// This example needs a server, so it is compiled but not run.
+// OpenURL creates the table if the database lacks it, so this works on an
+// empty database. This example needs a server, so it is compiled but not
+// run.
 func ExampleOpenURL() {
 	ctx := context.Background()
-	s, err := pgstore.OpenURL[Deployment](ctx, "postgres://app@db.example/app?table=deployments", pgstore.WithCreateSchema())
+	s, err := pgstore.OpenURL[Deployment](ctx, "postgres://app@db.example/app?table=deployments")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -59,6 +62,36 @@ func ExampleOpenURL() {
 		}
 		fmt.Println(c.ChangeType, c.Entity.Name)
 	}
+}
+
+// A store that only reads creates nothing, here through the URL's create
+// parameter; the option WithoutCreateSchema does the same. This example
+// needs a server, so it is compiled but not run.
+func ExampleOpenURL_readOnly() {
+	ctx := context.Background()
+	s, err := pgstore.OpenURL[Deployment](ctx, "postgres://reader@db.example/app?table=deployments&create=false")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	c, found, err := s.Get(ctx, "prod", "deployment", "web")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(found, c.ChangeType, c.Entity.Image)
+}
+
+// KeySize tells whether an identity fits in the table's primary key before
+// a batch is saved: Save and Check refuse one that does not.
+func ExampleKeySize() {
+	for _, id := range []string{"web", strings.Repeat("x", 2676), strings.Repeat("x", 2677)} {
+		size := pgstore.KeySize("prod", "deployment", id)
+		fmt.Println(len(id), size, size <= pgstore.MaxKeySize)
+	}
+	// Output:
+	// 3 32 true
+	// 2676 2704 true
+	// 2677 2712 false
 }
 
 // This example needs a server, so it is compiled but not run.
