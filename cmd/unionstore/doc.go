@@ -22,20 +22,33 @@
 // id. A tombstone written by unset keeps the record's last body, taken from
 // the stores given; unset refuses a record that none of them holds unless
 // its body is given, since a tombstone without one would not decode. Put
-// and unset check all their input before they write anything.
+// and unset check each batch of their input whole before they write it.
 //
 // # Commands
 //
 //	put         write records, one from the arguments or many as JSON lines
 //	unset       write tombstones
-//	load        the merged state of a namespace across stores
+//	get         the latest change of one record across stores
+//	load        the merged state of namespaces across stores
 //	namespaces  the namespaces of each store, with counts
 //	check       what each store lacks or holds older; exit status 1 if any
 //	sync        copy what the destination lacks or holds older
 //	repair      bring every store to the merged state
 //	demo        a small migration from an old store to a new one
+//	version     the version of the command
 //
-// Every command has --help with examples. Exit status: 0 done (for check:
-// equal), 1 check found differences, 2 error. Long check, sync and repair
-// runs show a progress bar when standard error is a terminal.
+// Every command has --help, printed on standard output, with examples.
+// Every command says what it did, in words and counts; --json gives that
+// as one JSON object and --quiet silences it. Exit status: 0 done (for
+// check: equal), 1 check found differences, get found nothing, or put or
+// unset kept a newer change a store held, 2 error, 130 interrupted. Long
+// check, sync and repair runs show a progress bar with rate and time left
+// when standard error is a terminal.
+//
+// # Input and output
+//
+// put and unset read standard input in checked batches, in bounded memory,
+// and refuse rather than guess: an unknown field, a missing kind, a line
+// over 64 MiB. load streams its table, buffered, every cell escaped so that
+// no record can break the columns or drive the terminal.
 package main
