@@ -22,7 +22,7 @@ require (
 require (
 	github.com/unionstore/unionstore/pgstore v0.0.0
 	go.etcd.io/bbolt v1.5.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/sys v0.49.0
 )
 
 replace (
