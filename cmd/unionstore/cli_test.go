@@ -259,7 +259,8 @@ func TestDemo(t *testing.T) {
 		"shop: 400 records differ\n  new.db lacks 395, holds 5 older",
 		"shop: copied 400 changes to new.db (395 missing, 5 older)",
 		"shop: equal",
-		"shop: new.db is up to date")
+		"shop: new.db is up to date",
+		"The two stores stay in "+dir+" for you to try the other commands on; remove it when done.")
 	// The files it leaves are real stores that the other commands read.
 	r = must(t, dir, exitOK, "", "namespaces", "--store", "new.db")
 	contains(t, "namespaces of the demo's new.db", r.stdout, "new.db  shop       440       10")

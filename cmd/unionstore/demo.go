@@ -126,6 +126,7 @@ store into the new one and checks again.`, `  unionstore demo
 		fmt.Fprintln(out)
 	}
 	fmt.Fprint(out, "new.db now holds everything; old.db can be retired. Running sync again copied nothing.\n")
+	fmt.Fprintf(out, "\nThe two stores stay in %s for you to try the other commands on; remove it when done.\n", *dir)
 	return nil
 }
 
