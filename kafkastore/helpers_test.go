@@ -85,15 +85,23 @@ func fake(tb testing.TB) *kfake.Cluster {
 	return cluster.fake
 }
 
+// TestMain closes the shared client and cluster once the tests are done,
+// then fails the run if any goroutine is left behind.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
-		if cluster.admin != nil {
-			cluster.admin.Close()
+	code := m.Run()
+	if cluster.admin != nil {
+		cluster.admin.Close()
+	}
+	if cluster.fake != nil {
+		cluster.fake.Close()
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
 		}
-		if cluster.fake != nil {
-			cluster.fake.Close()
-		}
-	}))
+	}
+	os.Exit(code)
 }
 
 // newTopic returns the name of a topic unique to the test, deleted when the
