@@ -8,3 +8,6 @@ func SetWithoutSequenceCheck(without bool) (restore func()) {
 	withoutSequenceCheck = without
 	return func() { withoutSequenceCheck = old }
 }
+
+// Subject returns the subject of (namespace, kind, id) under prefix.
+func Subject(prefix, namespace, kind, id string) string { return subject(prefix, namespace, kind, id) }

@@ -182,7 +182,10 @@ func (s *Store[E]) publish(ctx context.Context, recs []record, cur []current, to
 		i   int
 		ack jetstream.PubAckFuture
 	}
-	window := make([]sent, 0, min(len(todo), publishWindow))
+	// A ring of the publishes awaiting their acknowledgements, oldest at
+	// head.
+	window := make([]sent, min(len(todo), publishWindow))
+	head, n := 0, 0
 	wait := func(p sent) error {
 		select {
 		case ack := <-p.ack.Ok():
@@ -199,14 +202,11 @@ func (s *Store[E]) publish(ctx context.Context, recs []record, cur []current, to
 		}
 	}
 	for _, i := range todo {
-		if len(window) == cap(window) {
-			if err := wait(window[0]); err != nil {
+		if n == len(window) {
+			if err := wait(window[head]); err != nil {
 				return nil, err
 			}
-			window = window[1:]
-			if len(window) == 0 {
-				window = window[:0:cap(window)]
-			}
+			head, n = (head+1)%len(window), n-1
 		}
 		r := &recs[i]
 		msg := &nats.Msg{Subject: r.subject, Header: cloneHeader(r.header), Data: r.body}
@@ -218,10 +218,11 @@ func (s *Store[E]) publish(ctx context.Context, recs []record, cur []current, to
 		if err != nil {
 			return nil, fmt.Errorf("publish %s: %w", r.subject, err)
 		}
-		window = append(window, sent{i, ack})
+		window[(head+n)%len(window)] = sent{i, ack}
+		n++
 	}
-	for _, p := range window {
-		if err := wait(p); err != nil {
+	for ; n > 0; head, n = (head+1)%len(window), n-1 {
+		if err := wait(window[head]); err != nil {
 			return nil, err
 		}
 	}

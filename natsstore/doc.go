@@ -1,0 +1,88 @@
+// Package natsstore is a [unionstore.Store] that keeps changes in a NATS
+// JetStream stream, which a cluster of servers can replicate so that the
+// store survives the loss of a machine.
+//
+// # Opening a store
+//
+// [OpenURL] connects to a nats:// URL and returns a store that owns its
+// connection. [New] builds a store on a [jetstream.JetStream] the caller
+// already has and leaves its connection to the caller. Both look the
+// stream up and create it when it is missing ([WithCreateStream] turns
+// that off), and take [Option] values: the stream's name ([WithStream],
+// default [DefaultStream]), the subjects' prefix ([WithSubjectPrefix],
+// default the stream's name), the replicas and storage of a new stream
+// ([WithReplicas], [WithStorage]) and the codec ([WithCodec], JSON by
+// default).
+//
+// # Layout, version 1
+//
+// A store's stream is a plain stream, not a key-value bucket: a KV delete
+// carries no body nor headers of ours, so it could not keep a tombstone's
+// timestamp. The store creates it with these settings, and refuses an
+// existing stream whose settings differ where it matters:
+//
+//	description           "unionstore changes, layout 1"
+//	subjects              <prefix>.>
+//	max msgs per subject  1        (one message per identity)
+//	retention             limits, no limit on messages, bytes or age
+//	allow direct          true     (point reads from any replica)
+//
+// Each identity is one message on the subject
+//
+//	<prefix>.<namespace>.<kind>.<id>
+//
+// where each key is a token of the characters
+// -0-9A-Z_a-z, in that byte order, six bits of the key's bytes per
+// character, most significant first, the last character padded with zero
+// bits; the empty string (an empty kind) is the token "-". Any string thus
+// makes a legal token, reversibly, and tokens compare as the keys they
+// encode, so sorting subjects' tokens sorts keys. The message's headers
+// carry the change:
+//
+//	Unionstore-Time    Unix nanoseconds, decimal
+//	Unionstore-Change  set or unset
+//
+// and its body is the codec's encoding of the entity, for sets and unsets
+// alike: an unset is an ordinary message that keeps its timestamp.
+//
+// # Writing
+//
+// [Store.Save] keeps the latest change by timestamp, not by arrival. It
+// reads what the stream holds for the batch's identities, their sequences
+// and timestamps, and publishes each change that is not older,
+// asynchronously, with the header Nats-Expected-Last-Subject-Sequence: the
+// server refuses the publish when another writer changed the subject
+// since, and Save reads that subject again and retries or drops the
+// change. For a few identities of a namespace the read is one direct get
+// per subject, 32 in flight; from 64 it is one headers-only pass over the
+// namespace, unless the namespace holds more than four times as many
+// messages as the batch. The store uses only what servers 2.9 offer: no
+// multi-filter consumers, batched direct gets or atomic batch publishes.
+// So a batch is not atomic: each change is written or not on its own.
+//
+// # Reading
+//
+// [Store.Load] reads a namespace through one ephemeral consumer and
+// sorts. [Store.Scan] reads the namespace's subjects in a headers-only
+// pass, sorts their tokens and reads each subject's message in order by
+// direct gets: it holds the keys, not the changes. [Store.Get] is one
+// direct get. [Store.Namespaces] reads the headers of the whole stream.
+// Reads through a consumer detect a lost message and fail rather than
+// return an incomplete result. With replicas, a direct get may be answered
+// by a replica that has not yet applied the latest write.
+//
+// # Limits
+//
+// A subject may be at most 2,048 bytes, half of a server's protocol line:
+// with the default prefix, namespace, kind and id together may take about
+// 1,500 bytes (4/3 of a byte per byte, plus the prefix and three
+// separators). A message may be at most the server's max_payload (1 MiB
+// by default), or the stream's max message size when it is smaller, less
+// 256 bytes for headers. [Store.Check] and [Store.Save] refuse a change
+// beyond either with an error wrapping [unionstore.ErrInvalidChange]
+// before anything is written.
+//
+// # Performance
+//
+// See README.md for the benchmarks and the command that produced them.
+package natsstore
