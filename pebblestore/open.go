@@ -28,6 +28,10 @@ func openPebble(dir string, lock *dirLock, c config) (db *pebble.DB, err error) 
 		// A read-only open must find a database; checkDir made sure.
 		ErrorIfNotExists: c.readOnly,
 		Logger:           quietLogger{},
+		// The plain file system: pebble's default wraps it in a disk
+		// health checker, whose goroutine a failed Open leaks and whose
+		// reports would go to the informational log dropped here.
+		FS: vfs.Default,
 	}
 	db, err = pebble.Open(dir, opts)
 	switch {
