@@ -39,6 +39,12 @@ func TestMain(m *testing.M) {
 			os.Unsetenv(k)
 		}
 	}
+	// Static credentials for the examples, which open stores with OpenURL.
+	if os.Getenv(urlVar) == "" {
+		os.Setenv("AWS_ACCESS_KEY_ID", "test")
+		os.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+		os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -81,7 +81,7 @@ func TestConcurrentWritersMatchModel(t *testing.T) {
 			select {
 			case <-stop:
 				return
-			default:
+			case <-time.After(2 * time.Millisecond):
 			}
 			if err := compactor.Compact(ctx, "ns"); err != nil {
 				errs <- fmt.Errorf("compactor: %w", err)

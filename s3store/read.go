@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
-// maxListings is how many times a read lists a namespace again when a
-// segment it listed was deleted before it could open it, as a compaction
-// does once it has written the segment that replaces it.
-const maxListings = 5
+// maxListings is how many times a read lists a namespace when a segment it
+// listed was deleted before it could open it, as a compaction does once it
+// has written the segment that replaces it. Between listings it waits
+// 5 ms, then twice as long each time, with jitter, so that reads racing
+// a busy compactor spread out.
+const maxListings = 8
 
 // listSegments returns the keys of namespace's segments, sorted. Objects
 // under the namespace's prefix that are not named like segments are not
@@ -114,10 +118,16 @@ func (s *Store[E]) openReaders(ctx context.Context, namespace string) ([]*segmen
 		}
 		s.noteSegments(namespace, len(keys), true)
 		readers, err := s.openSegments(ctx, namespace, keys)
-		if errors.Is(err, errVanished) && listing < maxListings {
-			continue
+		if !errors.Is(err, errVanished) || listing == maxListings {
+			return readers, err
 		}
-		return readers, err
+		wait := time.Duration(5<<(listing-1)) * time.Millisecond
+		wait += time.Duration(rand.Int64N(int64(wait)))
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 }
 
