@@ -71,6 +71,11 @@ func readString(b []byte) (string, []byte, error) {
 	if w <= 0 {
 		return "", nil, errors.New("bad length")
 	}
+	// Only the shortest encoding is accepted, so that one identity has one
+	// key.
+	if w != len(binary.AppendUvarint(nil, n)) {
+		return "", nil, errors.New("length not in its shortest encoding")
+	}
 	b = b[w:]
 	if n > uint64(len(b)) {
 		return "", nil, fmt.Errorf("length %d past the end (%d bytes left)", n, len(b))
