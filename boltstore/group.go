@@ -40,6 +40,7 @@ const maxGroupChanges = 1 << 16
 type committer struct {
 	mu      sync.Mutex
 	queue   []*request
+	taken   int           // requests taken so far, for tests
 	wake    chan struct{} // holds one token when the queue may be non-empty
 	stop    chan struct{} // closed by Close
 	stopped chan struct{} // closed when the goroutine returns
@@ -111,6 +112,7 @@ func (g *committer) take() []*request {
 		changes += len(g.queue[n].batch)
 		n++
 	}
+	g.taken += n
 	group := slices.Clone(g.queue[:n])
 	g.queue = slices.Delete(g.queue, 0, n)
 	return group

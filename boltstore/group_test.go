@@ -137,9 +137,9 @@ func TestSaveWithdrawnWhenCtxEndsWhileQueued(t *testing.T) {
 	// Wait until the committer has taken the first batch.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
 		s.group.mu.Lock()
-		n := len(s.group.queue)
+		n := s.group.taken
 		s.group.mu.Unlock()
-		if n == 0 {
+		if n == 1 {
 			break
 		}
 		if time.Now().After(deadline) {

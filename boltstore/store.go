@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 
@@ -46,8 +47,9 @@ var (
 //
 // Open returns an error wrapping [ErrLocked] if another process holds the
 // file for longer than the lock timeout, [ErrNotStore] if the file is not a
-// bolt database or belongs to another program, and [ErrFormat] if a newer
-// release wrote it. The error names the file.
+// bolt database or belongs to another program, [ErrCorrupt] if it is
+// shorter than its metadata says or its first pages are damaged, and
+// [ErrFormat] if a newer release wrote it. The error names the file.
 func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 	c := newConfig(opts)
 	codec, err := codecFor[E](c)
@@ -56,6 +58,9 @@ func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("boltstore: open %q: %w: it is a directory", path, ErrNotStore)
+	}
+	if err := checkFile(path); err != nil {
+		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
 	db, err := openBolt(path, c)
 	if err != nil {
@@ -77,9 +82,10 @@ func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 // openBolt opens the bbolt file and turns its errors, and any panic on a
 // damaged file, into errors that say what to do.
 func openBolt(path string, c config) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("%w: bbolt failed reading it: %v", ErrNotStore, r)
+			db, err = nil, fmt.Errorf("%w: %w: bbolt failed reading it: %v; %s", ErrNotStore, ErrCorrupt, r, repairAdvice)
 		}
 	}()
 	db, err = bolt.Open(path, 0o600, &bolt.Options{
