@@ -5,7 +5,7 @@
 //
 //	old, err := kafkastore.OpenURL[Order](ctx, "kafka://broker:9092/old-topic", kafkastore.WithoutCreate())
 //	cur, err := kafkastore.OpenURL[Order](ctx, "kafka://broker:9092/new-topic")
-//	u := unionstore.New(unionstore.ReadOnly(old), cur)
+//	u := unionstore.New(unionstore.ReadOnly[Order](old), cur)
 //
 // # Opening a store
 //
