@@ -13,6 +13,15 @@ import (
 
 func jetstreamIs(err, target error) bool { return errors.Is(err, target) }
 
+// isStoreCreationError reports the in-process server's occasional refusal
+// to create a stream's files, "error creating store for stream", seen when
+// many file streams are created and deleted in a row under the race
+// detector; a second attempt succeeds.
+func isStoreCreationError(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.ErrorCode(10049)
+}
+
 // runConformance runs the suite against stores made by OpenURL on url and
 // by New on js, each sub-test on a fresh stream.
 func runConformance(t *testing.T, url string, js jetstream.JetStream) {
@@ -20,6 +29,9 @@ func runConformance(t *testing.T, url string, js jetstream.JetStream) {
 		streams := map[unionstore.Store[storetest.Item]]string{}
 		open := func(t *testing.T, stream string) unionstore.Store[storetest.Item] {
 			s, err := natsstore.OpenURL[storetest.Item](context.Background(), url+"?stream="+stream)
+			for attempt := 0; attempt < 3 && isStoreCreationError(err); attempt++ {
+				s, err = natsstore.OpenURL[storetest.Item](context.Background(), url+"?stream="+stream)
+			}
 			if err != nil {
 				t.Fatalf("OpenURL: %v", err)
 			}

@@ -127,6 +127,9 @@ func newStoreOn(tb testing.TB, js jetstream.JetStream, stream string, opts ...na
 	tb.Helper()
 	opts = append([]natsstore.Option{natsstore.WithStream(stream)}, opts...)
 	s, err := natsstore.New[storetest.Item](context.Background(), js, opts...)
+	for attempt := 0; attempt < 3 && isStoreCreationError(err); attempt++ {
+		s, err = natsstore.New[storetest.Item](context.Background(), js, opts...)
+	}
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}
