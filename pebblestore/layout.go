@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 
 	"github.com/unionstore/unionstore"
 )
@@ -73,10 +74,16 @@ func splitKey(k []byte, ns string) (kind, id string, err error) {
 	if i < 0 {
 		return "", "", fmt.Errorf("%w: key %q: no end of kind", ErrCorrupt, k)
 	}
-	if bytes.IndexByte(rest[i+1:], 0) >= 0 {
+	kindBytes, idBytes := rest[:i], rest[i+1:]
+	switch {
+	case len(idBytes) == 0:
+		return "", "", fmt.Errorf("%w: key %q: empty id", ErrCorrupt, k)
+	case bytes.IndexByte(idBytes, 0) >= 0:
 		return "", "", fmt.Errorf("%w: key %q: zero byte in id", ErrCorrupt, k)
+	case !utf8.Valid(kindBytes) || !utf8.Valid(idBytes):
+		return "", "", fmt.Errorf("%w: key %q: kind or id not UTF-8", ErrCorrupt, k)
 	}
-	return string(rest[:i]), string(rest[i+1:]), nil
+	return string(kindBytes), string(idBytes), nil
 }
 
 // countKey returns the key of the counts of namespace ns.
