@@ -50,7 +50,7 @@ func BenchmarkSave(b *testing.B) {
 }
 
 // BenchmarkLoad loads a namespace of 100k entities, with Load and with
-// Scan.
+// Scan, and reads one entity of it with Get.
 func BenchmarkLoad(b *testing.B) {
 	const n = 100000
 	s := open(b)
@@ -66,6 +66,17 @@ func BenchmarkLoad(b *testing.B) {
 			got, err := s.Load(ctx, "bench")
 			if err != nil || len(got) != n {
 				b.Fatalf("Load = %d, %v", len(got), err)
+			}
+		}
+	})
+	b.Run("get/entities=100k", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			id := fmt.Sprintf("c-%09d", i*7919%n)
+			i++
+			if _, ok, err := s.Get(ctx, "bench", "customer", id); !ok || err != nil {
+				b.Fatalf("Get(%q) = %v, %v", id, ok, err)
 			}
 		}
 	})

@@ -58,8 +58,7 @@ func TestCheckRefusesWhatSaveRefuses(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Open[storetest.Item](filepath.Join(t.TempDir(), "check.db"), WithoutCompression(),
-				WithCodec[storetest.Item](failingCodec{unionstore.JSONCodec[storetest.Item]()}))
+			s, err := Open[storetest.Item](filepath.Join(t.TempDir(), "check.db"), WithCodec[storetest.Item](failingCodec{unionstore.JSONCodec[storetest.Item]()}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +92,7 @@ func TestCheckRefusesWhatSaveRefuses(t *testing.T) {
 
 // TestCheckDoesNotWrite checks a valid batch on an empty store.
 func TestCheckDoesNotWrite(t *testing.T) {
-	s, err := Open[storetest.Item](filepath.Join(t.TempDir(), "check.db"))
+	s, err := Open[storetest.Item](filepath.Join(t.TempDir(), "check.db"), WithCompression())
 	if err != nil {
 		t.Fatal(err)
 	}

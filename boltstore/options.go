@@ -16,7 +16,7 @@ type config struct {
 	lockTimeout time.Duration
 	readOnly    bool
 	noSync      bool
-	plain       bool // WithoutCompression
+	compress    bool
 }
 
 // DefaultLockTimeout is how long [Open] waits for another process to
@@ -64,14 +64,17 @@ func WithNoSync() Option {
 	return func(c *config) { c.noSync = true }
 }
 
-// WithoutCompression stores payloads as the codec encoded them. By default
-// a payload of 64 bytes to 1 MiB is stored compressed (zstd) when that
-// makes it smaller, which needs file format version 2 (see the package
-// doc). A store opened WithoutCompression creates version-1 files and
-// leaves version-1 files at version 1, so that older releases still read
-// them; it reads compressed records all the same.
-func WithoutCompression() Option {
-	return func(c *config) { c.plain = true }
+// WithCompression stores each payload of 64 bytes to 1 MiB compressed
+// (zstd) when that makes it smaller. It needs file format version 2 (see
+// the package doc): a version-1 file opened for writing with it is raised
+// to version 2, which older releases refuse. Without it, new files are
+// version 1 and version-1 files stay so; compressed records are read
+// either way.
+//
+// On payloads of about 270 bytes of JSON it saves a fifth of the file and
+// costs a third of the write throughput (see the README's figures).
+func WithCompression() Option {
+	return func(c *config) { c.compress = true }
 }
 
 func codecFor[E unionstore.Entity](c config) (unionstore.Codec[E], error) {

@@ -66,12 +66,12 @@ func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
-	err = contain(path, "open", func() error { return initLayout(db, c.readOnly, !c.plain) })
+	err = contain(path, "open", func() error { return initLayout(db, c.readOnly, c.compress) })
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
-	s := &Store[E]{db: db, path: path, codec: codec, compress: !c.plain, maxValue: MaxRecordSize}
+	s := &Store[E]{db: db, path: path, codec: codec, compress: c.compress, maxValue: MaxRecordSize}
 	if !c.readOnly {
 		s.group = newCommitter()
 		go s.run()

@@ -1,0 +1,137 @@
+package boltstore_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/boltstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// entities returns n changes of entities with random ids whose JSON is
+// about 270 bytes: a kind, a 16-digit id, a value of words, a number.
+func entities(r *rand.Rand, ids []string, ts time.Time) unionstore.Changes[storetest.Item] {
+	words := strings.Fields("the a customer order shipped pending account billing address street city north south east west invoice paid total amount item product quantity price note delivery express standard priority")
+	out := make(unionstore.Changes[storetest.Item], len(ids))
+	for i, id := range ids {
+		var v strings.Builder
+		for v.Len() < 200 {
+			v.WriteString(words[r.IntN(len(words))])
+			v.WriteByte(' ')
+		}
+		out[i] = unionstore.Change[storetest.Item]{Namespace: "bench", ChangeType: unionstore.ChangeTypeSet,
+			Entity: storetest.Item{Kind: "customer", ID: id, Value: v.String(), N: r.IntN(1 << 30)}, Timestamp: ts}
+	}
+	return out
+}
+
+func randomIDs(r *rand.Rand, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%016x", r.Uint64())
+	}
+	return ids
+}
+
+var variants = []struct {
+	name string
+	opts []boltstore.Option
+}{
+	{"plain", nil},
+	{"compressed", []boltstore.Option{boltstore.WithCompression()}},
+}
+
+// BenchmarkFill writes 100k entities of about 270 bytes with random ids in
+// batches of 10,000, then updates all of them in batches of 10,000, with
+// and without compression, and reports the file's size after the fill:
+// allocated on disk and apparent.
+func BenchmarkFill(b *testing.B) {
+	const n, batch = 100000, 10000
+	for _, v := range variants {
+		b.Run(v.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var insert, update time.Duration
+			var allocated, apparent int64
+			for b.Loop() {
+				s := open(b, v.opts...)
+				ctx := context.Background()
+				r := rand.New(rand.NewPCG(1, 2))
+				ids := randomIDs(r, n)
+				for _, phase := range []*time.Duration{&insert, &update} {
+					ts := unionstore.Now()
+					for i := 0; i < n; i += batch {
+						changes := entities(r, ids[i:i+batch], ts)
+						start := time.Now()
+						if err := s.Save(ctx, changes); err != nil {
+							b.Fatal(err)
+						}
+						*phase += time.Since(start)
+					}
+					if phase == &insert {
+						var st syscall.Stat_t
+						if err := syscall.Stat(s.Path(), &st); err != nil {
+							b.Fatal(err)
+						}
+						allocated, apparent = st.Blocks*512, st.Size
+					}
+				}
+				s.Close()
+				os.Remove(s.Path())
+			}
+			b.ReportMetric(float64(b.N*n)/insert.Seconds(), "inserts/s")
+			b.ReportMetric(float64(b.N*n)/update.Seconds(), "updates/s")
+			b.ReportMetric(float64(allocated)/(1<<20), "MiB-allocated")
+			b.ReportMetric(float64(apparent)/(1<<20), "MiB-apparent")
+		})
+	}
+}
+
+// BenchmarkGroupCommit saves 64 single-change batches one after the other,
+// then 64 from 64 goroutines at once, on the same synced file in the same
+// iteration, and reports both rates and their ratio.
+func BenchmarkGroupCommit(b *testing.B) {
+	const goroutines = 64
+	s := open(b)
+	ctx := context.Background()
+	var serial, concurrent time.Duration
+	next := 0
+	one := func() unionstore.Changes[storetest.Item] {
+		next++
+		return benchChanges(1, next)
+	}
+	for b.Loop() {
+		start := time.Now()
+		for range goroutines {
+			if err := s.Save(ctx, one()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		serial += time.Since(start)
+		batches := make([]unionstore.Changes[storetest.Item], goroutines)
+		for i := range batches {
+			batches[i] = one()
+		}
+		var wg sync.WaitGroup
+		start = time.Now()
+		for _, batch := range batches {
+			wg.Go(func() {
+				if err := s.Save(ctx, batch); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		concurrent += time.Since(start)
+	}
+	b.ReportMetric(float64(b.N*goroutines)/serial.Seconds(), "serial-saves/s")
+	b.ReportMetric(float64(b.N*goroutines)/concurrent.Seconds(), "concurrent-saves/s")
+	b.ReportMetric(serial.Seconds()/concurrent.Seconds(), "speedup")
+}
