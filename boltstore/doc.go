@@ -10,8 +10,17 @@
 // The store follows the rules of [unionstore.Store]: per identity
 // (namespace, kind, id) the change with the latest timestamp is kept, on
 // equal timestamps the later save wins, and tombstones are kept. Each Save is
-// one bbolt transaction, synced to disk before Save returns. Re-running a
-// copy into the store is idempotent.
+// applied in one bbolt transaction, synced to disk before Save returns.
+// Re-running a copy into the store is idempotent. [Store.Get] reads one
+// identity with one key lookup.
+//
+// # Group commit
+//
+// Saves that run at the same time share a transaction and its sync: one
+// goroutine of the store commits every batch waiting, while new ones queue
+// for the next. Each batch is still all or nothing: a batch that fails in
+// a group is retried alone and the others are committed without it; a
+// batch whose ctx ends while it waits is withdrawn, never applied.
 //
 // Load reads a namespace from one snapshot; [Store.Scan] streams it in
 // (kind, id) order, page by page, so that a [unionstore.Union] of bolt
@@ -21,17 +30,41 @@
 // # Errors
 //
 // A file held by another process gives [ErrLocked] after the lock timeout;
-// a file that is not a unionstore bolt file gives [ErrNotStore]; a key over
-// bbolt's 32 KiB limit gives [ErrKeyTooLong]. A stored payload that does not
-// decode is reported as a [unionstore.DecodeError] naming its namespace,
-// kind and id, while the other records still load (see [Store.Load]).
+// a file that is not a unionstore bolt file gives [ErrNotStore]. A stored
+// payload that does not decode is reported as a [unionstore.DecodeError]
+// naming its namespace, kind and id, while the other records still load
+// (see [Store.Load]).
 //
-// # File layout (format version 1)
+// # Limits
+//
+// [Store.Check] refuses, and Save refuses before writing anything, with an
+// error wrapping [unionstore.ErrInvalidChange]:
+//
+//   - a namespace over 32768 bytes, or a kind and id whose key (see below)
+//     is over 32768 bytes: bbolt's key limit ([ErrKeyTooLong]);
+//   - a record (14-byte header and encoded payload) over [MaxRecordSize],
+//     bbolt's value limit of 2 GiB minus 2 bytes ([ErrValueTooLarge]);
+//   - an entity that the codec cannot encode.
+//
+// # Damaged files
+//
+// bbolt trusts its pages; a damaged disk or a file cut short would make it
+// panic or fault and take the process down. Open compares the file with
+// its bbolt metadata first (a file shorter than its pages, or a damaged
+// root or freelist page, gives [ErrCorrupt]), and every read and write
+// turns a panic or fault met on a damaged page into an error wrapping
+// [ErrCorrupt] that names the file, so a [unionstore.Union] with
+// [unionstore.DegradedReads] goes on serving from its other members. What
+// to do next: restore the file from a replica (Union.Repair, or the
+// command's repair, into a fresh file), or run `bbolt check` on it and copy
+// what is readable with `bbolt compact`.
+//
+// # File layout (format versions 1 and 2)
 //
 // The layout is fixed so that any program, such as the unionstore command,
 // can read what a typed application wrote. Top-level buckets:
 //
-//	meta      "format" -> the format version in ASCII decimal, "1"
+//	meta      "format" -> the format version in ASCII decimal, "1" or "2"
 //	records   one nested bucket per namespace, named by the namespace bytes;
 //	          in it, key(kind, id) -> record
 //	counts    namespace -> 16 bytes: big-endian uint64 count of identities
