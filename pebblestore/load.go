@@ -29,7 +29,13 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		return nil, fmt.Errorf("pebblestore: load %q: %w", namespace, err)
 	}
 	defer unlock()
-	var out unionstore.Changes[E]
+	// The counts size the result; a damaged counts record must not make
+	// Load reserve unbounded memory, so the hint is capped.
+	n, err := s.readCounts(namespace)
+	if err != nil {
+		return nil, fmt.Errorf("pebblestore: load %q from %q: %w", namespace, s.dir, err)
+	}
+	out := make(unionstore.Changes[E], 0, min(n.sets+n.unsets, maxPrealloc))
 	var bad unionstore.DecodeErrors
 	err = s.each(ctx, namespace, nil, func(k, v []byte) bool {
 		ch, err := s.decode(namespace, k, v)
@@ -48,6 +54,9 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	}
 	return out, nil
 }
+
+// maxPrealloc caps the capacity Load reserves from the stored counts.
+const maxPrealloc = 1 << 20
 
 // each calls f with the key and value of every record of namespace after
 // the key after (from the start if after is nil), in key order, until f
