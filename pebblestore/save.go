@@ -182,11 +182,11 @@ func (s *Store[E]) write(ctx context.Context, batch []encoded) error {
 func (s *Store[E]) apply(ctx context.Context, batch []encoded) (*pebble.Batch, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixRecord}, UpperBound: []byte{prefixRecord + 1}})
+	stored, done, err := s.lookup(len(batch))
 	if err != nil {
 		return nil, err
 	}
-	defer it.Close()
+	defer done()
 	b := s.db.NewBatch()
 	fail := func(err error) (*pebble.Batch, error) {
 		_ = b.Close()
@@ -208,21 +208,17 @@ func (s *Store[E]) apply(ctx context.Context, batch []encoded) (*pebble.Batch, e
 			c = &old
 			spaces[e.namespace] = c
 		}
-		if it.SeekGE(e.key) && bytes.Equal(it.Key(), e.key) {
-			v, err := it.ValueAndErr()
-			if err != nil {
-				return fail(fmt.Errorf("read the stored version of %q: %w", e.key, err))
-			}
-			// A damaged old record is replaced; its count cannot be known.
-			if old, _, err := decodeValue(v); err == nil {
-				if old.nanos > e.header.nanos {
-					continue
-				}
-				c.add(old.changeType, -1)
-			}
+		old, found, err := stored(e.key)
+		if err != nil {
+			return fail(fmt.Errorf("read the stored version of %q: %w", e.key, err))
 		}
-		if err := it.Error(); err != nil {
-			return fail(fmt.Errorf("read the stored versions: %w", err))
+		// A damaged old record (found, header nil) is replaced; its count
+		// cannot be known.
+		if found && old != nil {
+			if old.nanos > e.header.nanos {
+				continue
+			}
+			c.add(old.changeType, -1)
 		}
 		if err := b.Set(e.key, e.value, nil); err != nil {
 			return fail(err)
@@ -249,6 +245,52 @@ func (s *Store[E]) apply(ctx context.Context, batch []encoded) (*pebble.Batch, e
 		return fail(err)
 	}
 	return b, nil
+}
+
+// iterateAbove is the batch size from which lookup reads the stored
+// versions with one iterator instead of point reads: an iterator costs more
+// to set up, and holds writeMu longer for a batch of one, but moving it
+// forward over sorted keys is cheaper than a point read per key.
+const iterateAbove = 16
+
+// lookup returns a function that reads the stored header of a record key,
+// for n keys asked in ascending order, and a function that releases what it
+// holds. A stored value that does not decode is found with a nil header.
+func (s *Store[E]) lookup(n int) (stored func(key []byte) (*header, bool, error), done func(), err error) {
+	decode := func(v []byte) *header {
+		h, _, err := decodeValue(v)
+		if err != nil {
+			return nil
+		}
+		return &h
+	}
+	if n <= iterateAbove {
+		return func(key []byte) (*header, bool, error) {
+			v, closer, err := s.db.Get(key)
+			if errors.Is(err, pebble.ErrNotFound) {
+				return nil, false, nil
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			defer closer.Close()
+			return decode(v), true, nil
+		}, func() {}, nil
+	}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixRecord}, UpperBound: []byte{prefixRecord + 1}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(key []byte) (*header, bool, error) {
+		if !it.SeekGE(key) || !bytes.Equal(it.Key(), key) {
+			return nil, false, it.Error()
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return nil, false, err
+		}
+		return decode(v), true, nil
+	}, func() { _ = it.Close() }, nil
 }
 
 // readCounts returns the stored counts of namespace ns.
