@@ -45,7 +45,7 @@ var openers = map[string]opener{
 }
 
 // planned are schemes of backends that the command will support later.
-var planned = []string{"nats", "kafka"}
+var planned = []string{"pebble"}
 
 // openStore opens the store at addr: "scheme://..." for a registered
 // scheme, anything else a bolt file path. An address that names no store
@@ -60,11 +60,11 @@ func openStore(ctx context.Context, addr string, o openOptions) (store, error) {
 		scheme = "bolt"
 	}
 	if slices.Contains(planned, scheme) {
-		return nil, usageErrorf("store %q: %s:// stores are not supported yet; use a bolt file path or a postgres:// URL", redactAddr(addr), scheme)
+		return nil, usageErrorf("store %q: %s:// stores are not supported yet", redactAddr(addr), scheme)
 	}
 	open, known := openers[scheme]
 	if !known {
-		return nil, usageErrorf("store %q: unknown scheme %q; give a bolt file path, bolt://PATH or postgres://URL", redactAddr(addr), scheme)
+		return nil, usageErrorf("store %q: unknown scheme %q; give a bolt file path, bolt://PATH, postgres://, nats://, kafka:// or s3:// URL", redactAddr(addr), scheme)
 	}
 	return open(ctx, addr, o)
 }

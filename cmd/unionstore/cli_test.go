@@ -63,8 +63,8 @@ func TestBadAddresses(t *testing.T) {
 		want string
 	}{
 		{[]string{"load", "--store", "postgres://user:secret@127.0.0.1:1/db", "shop"}, "connect"},
-		{[]string{"load", "--store", "kafka://broker", "shop"}, "not supported yet"},
-		{[]string{"namespaces", "--store", "nats://localhost"}, "not supported yet"},
+		{[]string{"load", "--store", "pebble://dir", "shop"}, "not supported yet"},
+		{[]string{"namespaces", "--store", "ftp://localhost"}, "unknown scheme"},
 		{[]string{"load", "--store", "ftp://x", "shop"}, `unknown scheme "ftp"`},
 		{[]string{"load", "--store", "missing.db", "shop"}, "no such file"},
 		{[]string{"check", "--store", "missing.db", "--store", "other.db"}, "no such file"},

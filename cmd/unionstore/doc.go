@@ -6,12 +6,14 @@
 // A store address is a bolt file path, bolt://PATH, or a PostgreSQL URL,
 // postgres://user@host:port/database, which may name the table and schema
 // with the query parameters table= and schema= (the default table is
-// unionstore_changes). Passwords in URLs are masked in all output. The
-// schemes nats:// and kafka:// are reserved for backends to come and are
-// refused with "not supported yet"; each backend registers an opener in the
-// openers table from its own file. Commands that only read (load,
-// namespaces, check, and the source of sync) never create a file or a
-// table.
+// unionstore_changes). A NATS JetStream address is
+// nats://host:port?stream=NAME (the default stream is UNIONSTORE), a Kafka
+// address kafka://host:port[,host:port]/TOPIC, and an S3 address
+// s3://BUCKET/PREFIX with the optional query parameters endpoint= and
+// region=. Passwords in URLs are masked in all output. Each backend
+// registers an opener in the openers table from its own file. Commands
+// that only read (load, namespaces, check, get, and the source of sync)
+// never create a file, a table, a stream or a topic.
 //
 // # Records
 //

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+
+	"github.com/unionstore/unionstore/kafkastore"
+)
+
+func init() { openers["kafka"] = openKafka }
+
+// openKafka opens a Kafka store: kafka://host:port[,host:port]/TOPIC (see
+// kafkastore.OpenURL). A command that writes creates the topic when it is
+// missing, keeping every record; one that only reads never does.
+func openKafka(ctx context.Context, addr string, o openOptions) (store, error) {
+	opts := []kafkastore.Option{kafkastore.WithCodec[Record](recordCodec{})}
+	if o.access == readOnly {
+		opts = append(opts, kafkastore.WithoutCreate())
+	}
+	s, err := kafkastore.OpenURL[Record](ctx, addr, opts...)
+	if err != nil {
+		return nil, openError(addr, "kafkastore: ", err)
+	}
+	return s, nil
+}

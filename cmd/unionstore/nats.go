@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/unionstore/unionstore/natsstore"
+)
+
+func init() {
+	openers["nats"] = openNATS
+	openers["tls"] = openNATS
+	hints = append(hints, missingStreamHint)
+}
+
+// missingStreamHint explains a JetStream stream that does not exist: a
+// command that only reads never creates one.
+func missingStreamHint(err error) string {
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return "the stream does not exist; check the stream= parameter of the address (the default stream is UNIONSTORE); commands that only read never create a stream"
+	}
+	return ""
+}
+
+// openNATS opens a NATS JetStream store: nats://host:port?stream=NAME (see
+// natsstore.OpenURL). A command that writes creates the stream when it is
+// missing; one that only reads never does.
+func openNATS(ctx context.Context, addr string, o openOptions) (store, error) {
+	opts := []natsstore.Option{natsstore.WithCodec[Record](recordCodec{})}
+	if o.access == readOnly {
+		opts = append(opts, natsstore.WithCreateStream(false))
+	}
+	s, err := natsstore.OpenURL[Record](ctx, addr, opts...)
+	if err != nil {
+		return nil, openError(addr, "natsstore: ", err)
+	}
+	return s, nil
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// natsURL returns the JetStream server the tests may use, or skips the
+// test where none is reachable (and fails it in CI, where one must be).
+func natsURL(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("UNIONSTORE_NATS_URL")
+	if url == "" {
+		url = "nats://127.0.0.1:4222"
+	}
+	nc, err := nats.Connect(url, nats.Timeout(2*time.Second))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("NATS at UNIONSTORE_NATS_URL is unreachable in CI: %v", err)
+		}
+		t.Skipf("no NATS server reachable (set UNIONSTORE_NATS_URL): %v", err)
+	}
+	nc.Close()
+	return url
+}
+
+// natsStream returns the address of a fresh stream on the test server,
+// deleted when the test ends.
+func natsStream(t *testing.T, base string) string {
+	t.Helper()
+	stream := fmt.Sprintf("CLI_TEST_%08X", rand.Uint32())
+	t.Cleanup(func() {
+		nc, err := nats.Connect(base)
+		if err != nil {
+			t.Errorf("deleting stream %s: %v", stream, err)
+			return
+		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err == nil {
+			err = js.DeleteStream(context.Background(), stream)
+		}
+		if err != nil && err != jetstream.ErrStreamNotFound {
+			t.Errorf("deleting stream %s: %v", stream, err)
+		}
+	})
+	return base + "?stream=" + stream
+}
+
+// TestNATSAddresses copies a bolt file into a JetStream stream with the
+// command and reads it back, whole and one record at a time.
+func TestNATSAddresses(t *testing.T) {
+	base := natsURL(t)
+	js := natsStream(t, base)
+	dir := t.TempDir()
+	lines := `{"kind":"customer","id":"c1","body":{"id":"c1","name":"Ada"}}
+{"kind":"customer","id":"c2","body":{"id":"c2","name":"Grace"}}
+`
+	must(t, dir, exitOK, lines, "put", "--store", "old.db", "shop")
+	r := must(t, dir, exitOK, "", "sync", "old.db", js)
+	contains(t, "sync", r.stdout, "copied 2 changes")
+	r = must(t, dir, exitOK, "", "check", "--store", "old.db", "--store", js, "shop")
+	contains(t, "check after sync", r.stdout, "shop: equal")
+	r = must(t, dir, exitOK, "", "get", "--store", js, "shop", "customer", "c2")
+	contains(t, "get from nats", r.stdout, "Grace")
+	r = must(t, dir, exitOK, "", "namespaces", "--store", js)
+	contains(t, "namespaces", r.stdout, "shop")
+
+	// A read-only command never creates a stream.
+	r = must(t, dir, exitFailure, "", "load", "--store", natsStream(t, base), "shop")
+	contains(t, "load of a missing stream", r.stderr, "hint: the stream does not exist")
+}

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"context"
+
+	"github.com/unionstore/unionstore/s3store"
+)
+
+func init() { openers["s3"] = openS3 }
+
+// openS3 opens an S3 store: s3://BUCKET/PREFIX with the optional query
+// parameters endpoint= (an S3-compatible server) and region=; credentials
+// come from the AWS SDK's default chain (see s3store.OpenURL). It never
+// creates the bucket; a command that only reads never compacts.
+func openS3(ctx context.Context, addr string, o openOptions) (store, error) {
+	opts := []s3store.Option{s3store.WithCodec[Record](recordCodec{})}
+	if o.access == readOnly {
+		opts = append(opts, s3store.WithMaxSegments(0))
+	}
+	s, err := s3store.OpenURL[Record](ctx, addr, opts...)
+	if err != nil {
+		return nil, openError(addr, "s3store: ", err)
+	}
+	return s, nil
+}
