@@ -32,12 +32,16 @@ type breaker struct {
 	mu        sync.Mutex
 	failures  int       // consecutive failures
 	openUntil time.Time // while failures >= the threshold
-	probing   bool      // a probe is under way
+	// probing is set while a probe is under way, since probeStart. A
+	// probe whose outcome never came (its caller gave up) stops counting
+	// after a cool-down, so that another call may probe.
+	probing    bool
+	probeStart time.Time
 }
 
 // allow reports whether the member may be called now, and whether the call
 // is the probe of an open breaker.
-func (b *breaker) allow(threshold int, now time.Time) (ok, probe bool) {
+func (b *breaker) allow(threshold int, coolDown time.Duration, now time.Time) (ok, probe bool) {
 	if threshold < 1 {
 		return true, false
 	}
@@ -46,10 +50,10 @@ func (b *breaker) allow(threshold int, now time.Time) (ok, probe bool) {
 	switch {
 	case b.failures < threshold:
 		return true, false
-	case now.Before(b.openUntil) || b.probing:
+	case now.Before(b.openUntil) || b.probing && now.Before(b.probeStart.Add(coolDown)):
 		return false, false
 	}
-	b.probing = true
+	b.probing, b.probeStart = true, now
 	return true, true
 }
 
@@ -74,19 +78,47 @@ func (b *breaker) record(threshold int, coolDown time.Duration, failed bool, now
 	return false
 }
 
-// isOpen reports whether the breaker skips calls now.
-func (b *breaker) isOpen(threshold int, now time.Time) bool {
-	if threshold < 1 {
-		return false
-	}
+// release ends a probe whose outcome does not count.
+func (b *breaker) release() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.failures >= threshold && (now.Before(b.openUntil) || b.probing)
+	b.probing = false
 }
 
-// allowMember asks member i's breaker whether it may be called.
-func (u *Union[E]) allowMember(i int) bool {
-	ok, _ := u.shared.breakers[i].allow(u.opts.breakerFailures, time.Now())
+// probes records, for one union operation, the members whose breaker let
+// it probe them: the operation's later calls to such a member (a repair's
+// writes after its read) are part of the same probe.
+type probes struct {
+	mu      sync.Mutex
+	members map[int]bool
+}
+
+type probesKey struct{}
+
+// withProbes returns ctx carrying a new probe record for one operation,
+// unless it carries one already.
+func withProbes(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(probesKey{}).(*probes); ok {
+		return ctx
+	}
+	return context.WithValue(ctx, probesKey{}, &probes{members: map[int]bool{}})
+}
+
+// allowMember asks member i's breaker whether the operation of ctx may
+// call it.
+func (u *Union[E]) allowMember(ctx context.Context, i int) bool {
+	p, _ := ctx.Value(probesKey{}).(*probes)
+	if p != nil {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.members[i] {
+			return true
+		}
+	}
+	ok, probe := u.shared.breakers[i].allow(u.opts.breakerFailures, u.opts.breakerCoolDown, time.Now())
+	if probe && p != nil {
+		p.members[i] = true
+	}
 	return ok
 }
 
@@ -94,8 +126,17 @@ func (u *Union[E]) allowMember(i int) bool {
 // under the caller's context ctx. It replays the member's hints in the
 // background when the outcome closed its breaker.
 func (u *Union[E]) recordMember(ctx context.Context, i int, err error) {
-	if err != nil && (errors.Is(err, ErrInvalidChange) || errors.Is(err, ErrCircuitOpen) || ctx.Err() != nil) {
-		return // not the member's fault, or not a call
+	if err != nil && errors.Is(err, ErrCircuitOpen) {
+		return // not a call
+	}
+	if err != nil && (errors.Is(err, ErrInvalidChange) || ctx.Err() != nil) {
+		u.shared.breakers[i].release() // not the member's fault
+		return
+	}
+	if p, _ := ctx.Value(probesKey{}).(*probes); p != nil && err != nil {
+		p.mu.Lock()
+		delete(p.members, i) // the probe failed: the breaker is open again
+		p.mu.Unlock()
 	}
 	closed := u.shared.breakers[i].record(u.opts.breakerFailures, u.opts.breakerCoolDown, err != nil, time.Now())
 	if closed {

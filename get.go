@@ -29,6 +29,7 @@ func (u *Union[E]) Get(ctx context.Context, namespace, kind, id string) (Change[
 // that one entity. When ctx ends first, it returns at once with an error
 // wrapping ctx.Err().
 func (u *Union[E]) GetWithReport(ctx context.Context, namespace, kind, id string) (Change[E], bool, Report, error) {
+	ctx = withProbes(ctx) // the read repair's write is part of a probe
 	var report Report
 	if err := u.checkRead(ctx); err != nil {
 		return Change[E]{}, false, report, fmt.Errorf("unionstore: get: %w", err)

@@ -268,8 +268,8 @@ type MemberReplay struct {
 	// Skipped holds the hinted changes the member refused as invalid; they
 	// are dropped with their hints.
 	Skipped []Skipped
-	// Pending reports that hints remain: the member failed, or its breaker
-	// is open.
+	// Pending reports that hints remain: the member failed, its breaker
+	// is open, or another replay of it was under way.
 	Pending bool
 	// Err is why hints remain, if the member failed.
 	Err error
@@ -278,8 +278,9 @@ type MemberReplay struct {
 // Replay writes to each writable member the changes kept for it by
 // [HintedHandoff], and repairs the namespaces recorded for it, then
 // removes those hints. A member whose breaker is open is left for later,
-// as Pending; one that fails keeps its hints, and its error is joined in
-// the returned error. It costs one read of each hinted namespace and one
+// as Pending, as is one that another replay (such as the background replay
+// of a breaker that closed) is replaying; one that fails keeps its hints,
+// and its error is joined in the returned error. It costs one read of each hinted namespace and one
 // Save per namespace to the member: in proportion to the changes missed,
 // except for namespaces recorded for repair, which [Union.Repair] reads
 // whole. Hints written while Replay runs are kept for the next one.
@@ -300,7 +301,7 @@ func (u *Union[E]) Replay(ctx context.Context) (ReplayReport, error) {
 		if m.readOnly {
 			continue
 		}
-		r, err := u.replayMember(ctx, hs, i)
+		r, err := u.replayMember(withProbes(ctx), hs, i)
 		if r.Replayed > 0 || r.Namespaces > 0 || len(r.Repaired) > 0 || r.Pending || len(r.Skipped) > 0 {
 			report.Members = append(report.Members, r)
 		}
@@ -318,12 +319,16 @@ func (u *Union[E]) Replay(ctx context.Context) (ReplayReport, error) {
 }
 
 // replayMember replays member i's hints. Only one replay of a member runs
-// at a time.
+// at a time: while one runs, another returns at once with the member
+// pending, rather than wait behind a member that may hang.
 func (u *Union[E]) replayMember(ctx context.Context, hs HintStore[E], i int) (MemberReplay, error) {
 	m := u.members[i]
 	r := MemberReplay{Index: i, Name: m.name}
 	lock := &u.shared.replaying[i]
-	lock.Lock()
+	if !lock.TryLock() {
+		r.Pending = true
+		return r, nil
+	}
 	defer lock.Unlock()
 	spaces, err := u.hintSpaces(ctx, hs, i)
 	if err != nil {
@@ -332,7 +337,7 @@ func (u *Union[E]) replayMember(ctx context.Context, hs HintStore[E], i int) (Me
 	if len(spaces.hints) == 0 && len(spaces.repairs) == 0 {
 		return r, nil
 	}
-	if !u.allowMember(i) {
+	if !u.allowMember(ctx, i) {
 		r.Pending = true
 		return r, nil
 	}
@@ -415,6 +420,6 @@ func (u *Union[E]) replayInBackground(i int) {
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
-		_, _ = u.replayMember(s.bgCtx, hs, i) // reported to the observer
+		_, _ = u.replayMember(withProbes(s.bgCtx), hs, i) // reported to the observer
 	}()
 }

@@ -130,6 +130,7 @@ type StoreRepair struct {
 // [*StoreError]. When ctx ends, Repair returns
 // promptly with an error wrapping ctx.Err().
 func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, error) {
+	ctx = withProbes(ctx) // a member probed by the read is written too
 	report := RepairReport{Namespace: namespace, Stores: make([]StoreRepair, len(u.members))}
 	for i, m := range u.members {
 		report.Stores[i] = StoreRepair{Index: i, Name: m.name, ReadOnly: m.readOnly}

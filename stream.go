@@ -27,7 +27,7 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 	var failed []*StoreError
 	ready := make(chan readySignal, n)
 	for i, m := range u.members {
-		if !u.allowMember(i) {
+		if !u.allowMember(ctx, i) {
 			failed = append(failed, u.skipped(op, namespace, i))
 			continue
 		}

@@ -201,6 +201,7 @@ func (u *Union[E]) Load(ctx context.Context, namespace string) (Changes[E], erro
 // Memory: every member's result is held at once, and the merge adds the
 // merged result. To merge without holding everything, use [Union.Scan].
 func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Changes[E], Report, error) {
+	ctx = withProbes(ctx) // the read repair's writes are part of a probe
 	var report Report
 	if err := u.checkRead(ctx); err != nil {
 		return nil, report, fmt.Errorf("unionstore: load: %w", err)
@@ -466,7 +467,7 @@ func (u *Union[E]) run(ctx context.Context, c call, indexes []int, fn func(ctx c
 	done := make(chan result[E], len(indexes)) // buffered: late answers never block
 	byIndex := make(map[int]result[E], len(indexes))
 	for _, i := range indexes {
-		if !c.always && !u.allowMember(i) {
+		if !c.always && !u.allowMember(ctx, i) {
 			byIndex[i] = result[E]{index: i, err: u.skipped(c.op, c.namespace, i)}
 			continue
 		}
