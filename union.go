@@ -463,7 +463,7 @@ type call struct {
 // dropped. A panic in fn becomes the member's [*PanicError].
 func (u *Union[E]) run(ctx context.Context, c call, indexes []int, fn func(ctx context.Context, i int) (Changes[E], int, error)) ([]result[E], error) {
 	mctx, cancel := context.WithCancel(ctx)
-	defer cancel() // stragglers past the grace are cancelled
+	defer cancel()                             // stragglers past the grace are cancelled
 	done := make(chan result[E], len(indexes)) // buffered: late answers never block
 	byIndex := make(map[int]result[E], len(indexes))
 	for _, i := range indexes {
