@@ -134,9 +134,8 @@ func isEmpty(db *pebble.DB) (bool, error) {
 // Dir returns the directory the store was opened on.
 func (s *Store[E]) Dir() string { return s.dir }
 
-// Close flushes nothing that is not already durable (every acknowledged
-// save is in the synced write-ahead log), closes the database and releases
-// the directory. It waits for running operations, is safe to call more
+// Close closes the database and releases the directory; every
+// acknowledged save is already in the synced write-ahead log. It waits for running operations, is safe to call more
 // than once, and afterwards every method returns [unionstore.ErrClosed].
 func (s *Store[E]) Close() error {
 	s.mu.Lock()
