@@ -81,7 +81,10 @@ func (u *Union[E]) Purge(ctx context.Context, namespace string) error {
 
 // PurgeTombstones removes, from every writable member, the tombstones of
 // namespace older than before (see [TombstonePurger]), and returns how
-// many it removed, summed over the members.
+// many identities' tombstones it removed from the merged view: what Load
+// showed before and no longer shows. A member's own older tombstone of an
+// entity that another member holds a later set of is removed too, and not
+// counted.
 //
 // It first makes sure that no member could bring a purged entity back,
 // and refuses with an error wrapping [ErrPurgeUnsafe], having removed
@@ -107,21 +110,16 @@ func (u *Union[E]) PurgeTombstones(ctx context.Context, namespace string, before
 	if err != nil {
 		return 0, fmt.Errorf("unionstore: purge tombstones of %q: %w", namespace, err)
 	}
-	if err := u.checkTombstonePurge(ctx, namespace, before); err != nil {
+	total, err := u.checkTombstonePurge(ctx, namespace, before)
+	if err != nil {
 		return 0, fmt.Errorf("unionstore: purge tombstones of %q: %w", namespace, err)
 	}
-	counts := make([]int, len(u.members)) // written by member i's goroutine only
 	results, err := u.run(ctx, call{op: "purge tombstones", namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
 		n, err := u.members[i].store.(TombstonePurger).PurgeTombstones(ctx, namespace, before)
-		counts[i] = n
 		return nil, n, err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("unionstore: purge tombstones of %q: %w", namespace, err)
-	}
-	total := 0
-	for _, r := range results { // the members that answered
-		total += counts[r.index]
 	}
 	if f := failures(results); len(f) > 0 {
 		return total, fmt.Errorf("unionstore: purge tombstones of %q: %w", namespace, joinFailures(f))
@@ -148,8 +146,8 @@ func (u *Union[E]) purgers(method string, has func(Store[E]) bool) ([]int, error
 
 // checkTombstonePurge returns an error wrapping ErrPurgeUnsafe when
 // purging the tombstones of namespace before before could bring an entity
-// back.
-func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, before time.Time) error {
+// back; otherwise the number of merged tombstones the purge removes.
+func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, before time.Time) (int, error) {
 	for i, m := range u.members {
 		if m.readOnly {
 			continue
@@ -159,7 +157,7 @@ func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, be
 		failing := b.failures
 		b.mu.Unlock()
 		if failing > 0 {
-			return fmt.Errorf("%w: %s failed its last %d operations", ErrPurgeUnsafe, m.label(i), failing)
+			return 0, fmt.Errorf("%w: %s failed its last %d operations", ErrPurgeUnsafe, m.label(i), failing)
 		}
 	}
 	if hs := u.hintStore(); hs != nil {
@@ -169,30 +167,42 @@ func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, be
 			}
 			spaces, err := u.hintSpaces(ctx, hs, i)
 			if err != nil {
-				return fmt.Errorf("%s: %w", m.label(i), err)
+				return 0, fmt.Errorf("%s: %w", m.label(i), err)
 			}
 			if n := len(spaces.hints) + len(spaces.repairs); n > 0 {
-				return fmt.Errorf("%w: %s has %d namespaces of hints or repair records pending: replay them first", ErrPurgeUnsafe, m.label(i), n)
+				return 0, fmt.Errorf("%w: %s has %d namespaces of hints or repair records pending: replay them first", ErrPurgeUnsafe, m.label(i), n)
 			}
 		}
 	}
-	for d, err := range u.Diff(ctx, namespace) {
+	// Walk the merge as Diff does, but see every entity: the agreed ones
+	// are counted too.
+	m, err := u.openMerge(ctx, "purge tombstones", namespace, 0)
+	if err != nil {
+		return 0, fmt.Errorf("check that every store holds the tombstones: %w", err)
+	}
+	defer m.close()
+	count := 0
+	for {
+		winner, from, ok, err := m.next()
 		if err != nil {
-			return fmt.Errorf("check that every store holds the tombstones: %w", err)
+			return 0, fmt.Errorf("check that every store holds the tombstones: %w", err)
 		}
-		if d.Latest.ChangeType != ChangeTypeUnset || !d.Latest.Timestamp.Before(before) {
+		if !ok {
+			return count, nil
+		}
+		if winner.ChangeType != ChangeTypeUnset || !winner.Timestamp.Before(before) {
 			continue
 		}
-		for i, v := range d.Versions {
+		count++
+		for i, v := range m.versions {
 			// A read-only member that lacks the entity cannot bring it
 			// back; one that holds an older set can.
-			if d.Stale(i) && (v.Present || !u.members[i].readOnly) {
-				kind, id := d.Latest.Entity.CompactionKey()
-				return fmt.Errorf("%w: %s lacks the tombstone of %q %q: run Repair first", ErrPurgeUnsafe, u.members[i].label(i), kind, id)
+			if m.stale(i, from, winner) && (v.Present || !u.members[i].readOnly) {
+				kind, id := winner.Entity.CompactionKey()
+				return 0, fmt.Errorf("%w: %s lacks the tombstone of %q %q: run Repair first", ErrPurgeUnsafe, u.members[i].label(i), kind, id)
 			}
 		}
 	}
-	return nil
 }
 
 // purgeHints removes the hints and repair records of namespace for every

@@ -74,7 +74,7 @@ func Run(t *testing.T, newStore Factory, opts ...Option) {
 		t.Cleanup(func() { _ = s.Close() })
 		return s
 	}
-	for _, group := range [][]testCase{cases, getCases, checkCases} {
+	for _, group := range [][]testCase{cases, getCases, checkCases, purgeCases} {
 		for _, tc := range group {
 			t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
 		}

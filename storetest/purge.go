@@ -1,0 +1,171 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/unionstore/unionstore"
+)
+
+// The suite finds [unionstore.Purger] and [unionstore.TombstonePurger] by
+// type assertion and runs purgeCases when the store implements them.
+
+// purger returns s as a Purger, or skips the test.
+func purger(t *testing.T, s unionstore.Store[Item]) unionstore.Purger {
+	t.Helper()
+	p, ok := s.(unionstore.Purger)
+	if !ok {
+		t.Skip("the store does not implement unionstore.Purger")
+	}
+	return p
+}
+
+// tombstonePurger returns s as a TombstonePurger, or skips the test.
+func tombstonePurger(t *testing.T, s unionstore.Store[Item]) unionstore.TombstonePurger {
+	t.Helper()
+	p, ok := s.(unionstore.TombstonePurger)
+	if !ok {
+		t.Skip("the store does not implement unionstore.TombstonePurger")
+	}
+	return p
+}
+
+// listed returns the namespaces s lists with their counts, or nil and
+// false when s does not implement NamespaceLister.
+func listed(t *testing.T, s unionstore.Store[Item]) ([]unionstore.NamespaceStat, bool) {
+	t.Helper()
+	nl, ok := s.(unionstore.NamespaceLister)
+	if !ok {
+		return nil, false
+	}
+	got, err := nl.Namespaces(context.Background())
+	if err != nil {
+		t.Fatalf("Namespaces: %v", err)
+	}
+	return got, true
+}
+
+// expectAbsent checks that Get, when s implements it, finds nothing for
+// the identity of c.
+func expectAbsent(t *testing.T, s unionstore.Store[Item], c unionstore.Change[Item]) {
+	t.Helper()
+	if g, ok := s.(unionstore.Getter[Item]); ok {
+		expectGet(t, g, c, false)
+	}
+}
+
+var purgeCases = []testCase{
+	{"a purged namespace loads empty and other namespaces are untouched", func(t *testing.T, s unionstore.Store[Item]) {
+		p := purger(t, s)
+		ctx := context.Background()
+		gone := []unionstore.Change[Item]{set("gone", "k", "a", "v", at(1)), unset("gone", "k", "b", at(2)), set("gone", "other", "c", "v", at(3))}
+		kept := []unionstore.Change[Item]{set("kept", "k", "a", "v", at(1)), unset("kept", "k", "b", at(2))}
+		// A namespace whose name extends the purged one's must stay too.
+		longer := set("gone2", "k", "a", "v", at(1))
+		save(t, s, append(append(slices.Clone(gone), kept...), longer)...)
+		if err := p.Purge(ctx, "gone"); err != nil {
+			t.Fatalf("Purge(%q): %v", "gone", err)
+		}
+		expect(t, s, "gone")
+		for _, c := range gone {
+			expectAbsent(t, s, c)
+		}
+		expect(t, s, "kept", kept...)
+		expect(t, s, "gone2", longer)
+		if got, ok := listed(t, s); ok {
+			want := []unionstore.NamespaceStat{{Namespace: "gone2", Entities: 1}, {Namespace: "kept", Entities: 1, Tombstones: 1}}
+			if !slices.Equal(got, want) {
+				t.Fatalf("Namespaces after Purge(%q) = %+v, want %+v", "gone", got, want)
+			}
+		}
+	}},
+	{"purging an unknown namespace is not an error and purging twice is harmless", func(t *testing.T, s unionstore.Store[Item]) {
+		p := purger(t, s)
+		ctx := context.Background()
+		if err := p.Purge(ctx, "nothing-here"); err != nil {
+			t.Fatalf("Purge of an unknown namespace: %v", err)
+		}
+		a := set("ns", "k", "a", "v", at(1))
+		save(t, s, a)
+		for range 2 {
+			if err := p.Purge(ctx, "ns"); err != nil {
+				t.Fatalf("Purge: %v", err)
+			}
+		}
+		expect(t, s, "ns")
+	}},
+	{"a purged namespace takes new changes, older ones included", func(t *testing.T, s unionstore.Store[Item]) {
+		p := purger(t, s)
+		save(t, s, set("ns", "k", "a", "before", at(5)), set("ns", "k", "b", "before", at(5)))
+		if err := p.Purge(context.Background(), "ns"); err != nil {
+			t.Fatalf("Purge: %v", err)
+		}
+		// Nothing of the purged namespace may win over a new change, not
+		// even one with an older timestamp.
+		again := set("ns", "k", "a", "after", at(1))
+		save(t, s, again)
+		expect(t, s, "ns", again)
+		if got, ok := listed(t, s); ok {
+			want := []unionstore.NamespaceStat{{Namespace: "ns", Entities: 1}}
+			if !slices.Equal(got, want) {
+				t.Fatalf("Namespaces = %+v, want %+v", got, want)
+			}
+		}
+	}},
+	{"purging tombstones removes exactly those older than the cut-off", func(t *testing.T, s unionstore.Store[Item]) {
+		p := tombstonePurger(t, s)
+		ctx := context.Background()
+		oldSet := set("ns", "k", "set-old", "v", at(1))
+		oldTomb := unset("ns", "k", "tomb-old", at(1))
+		olderTomb := unset("ns", "other", "tomb-older", at(-5))
+		atCut := unset("ns", "k", "tomb-at-cut", at(10))
+		newTomb := unset("ns", "k", "tomb-new", at(11))
+		// An entity set, then unset, then set again is not a tombstone.
+		revived := set("ns", "k", "revived", "again", at(3))
+		otherNS := unset("elsewhere", "k", "tomb-old", at(1))
+		onlyTombs := unset("only-tombstones", "k", "a", at(1))
+		save(t, s, oldSet, oldTomb, olderTomb, atCut, newTomb, set("ns", "k", "revived", "first", at(1)), otherNS, onlyTombs)
+		save(t, s, unset("ns", "k", "revived", at(2)))
+		save(t, s, revived)
+		n, err := p.PurgeTombstones(ctx, "ns", at(10))
+		if err != nil {
+			t.Fatalf("PurgeTombstones: %v", err)
+		}
+		if n != 2 {
+			t.Errorf("PurgeTombstones(%q, cut-off) = %d, want 2", "ns", n)
+		}
+		expect(t, s, "ns", revived, oldSet, atCut, newTomb)
+		expectAbsent(t, s, oldTomb)
+		expectAbsent(t, s, olderTomb)
+		expect(t, s, "elsewhere", otherNS)
+		if n, err := p.PurgeTombstones(ctx, "ns", at(10)); err != nil || n != 0 {
+			t.Errorf("second PurgeTombstones = %d, %v, want 0, nil", n, err)
+		}
+		if n, err := p.PurgeTombstones(ctx, "nothing-here", at(10)); err != nil || n != 0 {
+			t.Errorf("PurgeTombstones of an unknown namespace = %d, %v, want 0, nil", n, err)
+		}
+		if n, err := p.PurgeTombstones(ctx, "only-tombstones", at(10)); err != nil || n != 1 {
+			t.Errorf("PurgeTombstones(%q) = %d, %v, want 1, nil", "only-tombstones", n, err)
+		}
+		expect(t, s, "only-tombstones")
+		if got, ok := listed(t, s); ok {
+			want := []unionstore.NamespaceStat{{Namespace: "elsewhere", Tombstones: 1}, {Namespace: "ns", Entities: 2, Tombstones: 2}}
+			if !slices.Equal(got, want) {
+				t.Fatalf("Namespaces after PurgeTombstones = %+v, want %+v", got, want)
+			}
+		}
+	}},
+	{"a purged tombstone's entity takes an older set again", func(t *testing.T, s unionstore.Store[Item]) {
+		p := tombstonePurger(t, s)
+		save(t, s, unset("ns", "k", "a", at(5)))
+		if _, err := p.PurgeTombstones(context.Background(), "ns", at(6)); err != nil {
+			t.Fatalf("PurgeTombstones: %v", err)
+		}
+		// This is why purging needs a grace: the tombstone no longer
+		// hides an older set that arrives late.
+		late := set("ns", "k", "a", "late", at(1))
+		save(t, s, late)
+		expect(t, s, "ns", late)
+	}},
+}
