@@ -44,12 +44,9 @@ var openers = map[string]opener{
 	"bolt": openBolt,
 }
 
-// planned are schemes of backends that the command will support later.
-var planned = []string{"pebble"}
-
 // openStore opens the store at addr: "scheme://..." for a registered
 // scheme, anything else a bolt file path. An address that names no store
-// it can open (empty, or of an unknown or planned scheme) gives a usage
+// it can open (empty, or of an unknown scheme) gives a usage
 // error; a store that fails to open gives the opener's error.
 func openStore(ctx context.Context, addr string, o openOptions) (store, error) {
 	if addr == "" {
@@ -59,12 +56,9 @@ func openStore(ctx context.Context, addr string, o openOptions) (store, error) {
 	if !ok {
 		scheme = "bolt"
 	}
-	if slices.Contains(planned, scheme) {
-		return nil, usageErrorf("store %q: %s:// stores are not supported yet", redactAddr(addr), scheme)
-	}
 	open, known := openers[scheme]
 	if !known {
-		return nil, usageErrorf("store %q: unknown scheme %q; give a bolt file path, bolt://PATH, postgres://, nats://, kafka:// or s3:// URL", redactAddr(addr), scheme)
+		return nil, usageErrorf("store %q: unknown scheme %q; give a bolt file path, bolt://PATH, pebble://DIR, or a postgres://, nats://, kafka:// or s3:// URL", redactAddr(addr), scheme)
 	}
 	return open(ctx, addr, o)
 }
@@ -161,26 +155,43 @@ func boltPath(addr string) (string, bool) {
 	return "", false
 }
 
-// resolve returns addr with a relative bolt path taken relative to e.dir.
+// localPath returns the path of an address that names a local file or
+// directory (a bolt path, bolt://PATH or pebble://DIR) and the scheme
+// prefix written before it ("" for a plain path).
+func localPath(addr string) (prefix, path string, ok bool) {
+	if path, ok := boltPath(addr); ok {
+		if path == addr {
+			return "", path, true
+		}
+		return "bolt://", path, true
+	}
+	if path, ok := strings.CutPrefix(addr, "pebble://"); ok {
+		return "pebble://", path, true
+	}
+	return "", "", false
+}
+
+// resolve returns addr with a relative local path taken relative to e.dir.
 func (e *env) resolve(addr string) string {
-	path, ok := boltPath(addr)
+	prefix, path, ok := localPath(addr)
 	if !ok || e.dir == "" || path == "" || filepath.IsAbs(path) {
 		return addr
 	}
-	if path == addr {
-		return filepath.Join(e.dir, path)
-	}
-	return "bolt://" + filepath.Join(e.dir, path)
+	return prefix + filepath.Join(e.dir, path)
 }
 
 // sameStore reports whether the addresses a and b name the same store: the
-// same bolt file however its path is spelt (./a.db and a.db), or the same
-// URL. Opening one bolt file twice would wait for its own lock.
+// same bolt file or pebble directory however its path is spelt (./a.db and
+// a.db), or the same URL. Opening one local store twice would wait for its
+// own lock.
 func (e *env) sameStore(a, b string) bool {
-	pathA, boltA := boltPath(e.resolve(a))
-	pathB, boltB := boltPath(e.resolve(b))
-	if !boltA || !boltB {
+	prefixA, pathA, localA := localPath(e.resolve(a))
+	prefixB, pathB, localB := localPath(e.resolve(b))
+	if !localA || !localB {
 		return a == b
+	}
+	if (prefixA == "pebble://") != (prefixB == "pebble://") {
+		return false
 	}
 	absA, errA := filepath.Abs(pathA)
 	absB, errB := filepath.Abs(pathB)

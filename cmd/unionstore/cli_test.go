@@ -63,7 +63,6 @@ func TestBadAddresses(t *testing.T) {
 		want string
 	}{
 		{[]string{"load", "--store", "postgres://user:secret@127.0.0.1:1/db", "shop"}, "connect"},
-		{[]string{"load", "--store", "pebble://dir", "shop"}, "not supported yet"},
 		{[]string{"namespaces", "--store", "ftp://localhost"}, "unknown scheme"},
 		{[]string{"load", "--store", "ftp://x", "shop"}, `unknown scheme "ftp"`},
 		{[]string{"load", "--store", "missing.db", "shop"}, "no such file"},
