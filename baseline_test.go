@@ -103,3 +103,38 @@ func (b baseline) Close() error {
 	}
 	return first
 }
+
+// oldMemory is the in-memory store of the design this package replaces: a
+// map per namespace whose Load returns the values in map order, unsorted.
+type oldMemory struct {
+	spaces map[string]map[[2]string]unionstore.Change[Item]
+}
+
+func newOldMemory() *oldMemory {
+	return &oldMemory{spaces: map[string]map[[2]string]unionstore.Change[Item]{}}
+}
+
+func (m *oldMemory) Save(_ context.Context, changes unionstore.Changes[Item]) error {
+	for _, c := range changes {
+		sp := m.spaces[c.Namespace]
+		if sp == nil {
+			sp = map[[2]string]unionstore.Change[Item]{}
+			m.spaces[c.Namespace] = sp
+		}
+		k := [2]string{c.Entity.Kind, c.Entity.ID}
+		if old, ok := sp[k]; !ok || !c.Timestamp.Before(old.Timestamp) {
+			sp[k] = c
+		}
+	}
+	return nil
+}
+
+func (m *oldMemory) Load(_ context.Context, namespace string) (unionstore.Changes[Item], error) {
+	out := make(unionstore.Changes[Item], 0, len(m.spaces[namespace]))
+	for _, c := range m.spaces[namespace] {
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (m *oldMemory) Close() error { return nil }

@@ -178,3 +178,136 @@ func TestScanMemoryIsBounded(t *testing.T) {
 		t.Fatalf("live heap %d MiB during the merge, want under %d MiB", live>>20, limit>>20)
 	}
 }
+
+// overlapFixture fills stores with the workload of the comparison with the
+// old design: 3 stores of 100k entities, store s holding ids s·50k to
+// s·50k+100k, so that neighbours share 50k ids and the merge holds 200k.
+func overlapFixture(b *testing.B, stores ...unionstore.Store[Item]) {
+	b.Helper()
+	const n, shift = 100_000, 50_000
+	for s, st := range stores {
+		changes := make(unionstore.Changes[Item], n)
+		for i := range changes {
+			id := s*shift + i
+			changes[i] = set(entityID(id), fmt.Sprint(s), t0.Add(time.Duration((id*7+s)%5)))
+		}
+		if err := st.Save(context.Background(), changes); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoadMergeOldDesign loads the overlapping workload through the
+// union over Memory stores (sorted, deterministic) and through the old
+// design's union over its own memory stores (a map merge of unsorted map
+// values), in the same iterations. It also times Memory's Save of the
+// fixture, the cost that keeping each namespace in order moves to writes,
+// against the old store's.
+func BenchmarkLoadMergeOldDesign(b *testing.B) {
+	ctx := context.Background()
+	ours := []unionstore.Store[Item]{unionstore.NewMemory[Item](), unionstore.NewMemory[Item](), unionstore.NewMemory[Item]()}
+	old := []unionstore.Store[Item]{newOldMemory(), newOldMemory(), newOldMemory()}
+	start := time.Now()
+	overlapFixture(b, ours...)
+	tSaveOurs := time.Since(start)
+	start = time.Now()
+	overlapFixture(b, old...)
+	tSaveOld := time.Since(start)
+	union := unionstore.New(ours...)
+	base := baseline{old}
+	var tUnion, tBase time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		got, err := union.Load(ctx, "ns")
+		if err != nil {
+			b.Fatal(err)
+		}
+		tUnion += time.Since(start)
+		start = time.Now()
+		want, err := base.Load(ctx, "ns")
+		if err != nil {
+			b.Fatal(err)
+		}
+		tBase += time.Since(start)
+		if len(got) != 200_000 || len(want) != 200_000 {
+			b.Fatalf("union loaded %d entities, old design %d, want 200000", len(got), len(want))
+		}
+	}
+	b.ReportMetric(float64(tUnion)/float64(tBase), "union/old")
+	b.ReportMetric(float64(tUnion.Microseconds())/1e3/float64(b.N), "union-ms/load")
+	b.ReportMetric(float64(tBase.Microseconds())/1e3/float64(b.N), "old-ms/load")
+	b.ReportMetric(float64(tSaveOurs)/float64(tSaveOld), "save-memory/old")
+}
+
+// floorMerge merges slices sorted by (kind, id), keeping the latest change
+// of each entity and the first slice's on ties: the least any merge of
+// sorted members must do, with no compaction and no checks.
+func floorMerge(sorted []unionstore.Changes[Item]) unionstore.Changes[Item] {
+	total := 0
+	for _, s := range sorted {
+		total += len(s)
+	}
+	out := make(unionstore.Changes[Item], 0, total)
+	pos := make([]int, len(sorted))
+	for {
+		low := -1
+		for i, s := range sorted {
+			if pos[i] == len(s) {
+				continue
+			}
+			if low < 0 {
+				low = i
+				continue
+			}
+			a, b := s[pos[i]].Entity, sorted[low][pos[low]].Entity
+			if a.Kind < b.Kind || a.Kind == b.Kind && a.ID < b.ID {
+				low = i
+			}
+		}
+		if low < 0 {
+			return out
+		}
+		win := sorted[low][pos[low]]
+		for i, s := range sorted {
+			if pos[i] < len(s) && s[pos[i]].Entity.Kind == win.Entity.Kind && s[pos[i]].Entity.ID == win.Entity.ID {
+				if s[pos[i]].Timestamp.After(win.Timestamp) {
+					win = s[pos[i]]
+				}
+				pos[i]++
+			}
+		}
+		out = append(out, win)
+	}
+}
+
+// BenchmarkLoadMergeFloor loads the overlapping workload through the union
+// and merges the members' already loaded, sorted changes with floorMerge,
+// in the same iterations: the union's ratio to the floor.
+func BenchmarkLoadMergeFloor(b *testing.B) {
+	ctx := context.Background()
+	ours := []unionstore.Store[Item]{unionstore.NewMemory[Item](), unionstore.NewMemory[Item](), unionstore.NewMemory[Item]()}
+	overlapFixture(b, ours...)
+	sorted := make([]unionstore.Changes[Item], len(ours))
+	for i, s := range ours {
+		sorted[i] = mustLoad(b, s)
+	}
+	union := unionstore.New(ours...)
+	var tUnion, tFloor time.Duration
+	for b.Loop() {
+		start := time.Now()
+		got, err := union.Load(ctx, "ns")
+		if err != nil {
+			b.Fatal(err)
+		}
+		tUnion += time.Since(start)
+		start = time.Now()
+		floor := floorMerge(sorted)
+		tFloor += time.Since(start)
+		if len(got) != len(floor) {
+			b.Fatalf("union loaded %d entities, the floor merge %d", len(got), len(floor))
+		}
+	}
+	b.ReportMetric(float64(tUnion)/float64(tFloor), "union/floor")
+	b.ReportMetric(float64(tFloor.Microseconds())/1e3/float64(b.N), "floor-ms/merge")
+}

@@ -23,7 +23,7 @@ import (
 type Memory[E Entity] struct {
 	mu     sync.RWMutex
 	closed bool
-	spaces map[string]map[entityKey]Change[E]
+	spaces map[string]*space[E]
 }
 
 type entityKey struct{ kind, id string }
@@ -43,7 +43,7 @@ var (
 
 // NewMemory returns an empty in-memory store.
 func NewMemory[E Entity]() *Memory[E] {
-	return &Memory[E]{spaces: make(map[string]map[entityKey]Change[E])}
+	return &Memory[E]{spaces: make(map[string]*space[E])}
 }
 
 // Save validates the batch, stamps changes with a zero timestamp, and keeps
@@ -65,45 +65,87 @@ func (m *Memory[E]) Save(ctx context.Context, changes Changes[E]) error {
 		return ErrClosed
 	}
 	for _, c := range changes {
-		space := m.spaces[c.Namespace]
-		if space == nil {
-			space = make(map[entityKey]Change[E])
-			m.spaces[c.Namespace] = space
+		sp := m.spaces[c.Namespace]
+		if sp == nil {
+			sp = newSpace[E]()
+			m.spaces[c.Namespace] = sp
 		}
 		var k entityKey
 		k.kind, k.id = c.Entity.CompactionKey()
-		if old, ok := space[k]; ok && c.Timestamp.Before(old.Timestamp) {
-			continue
-		}
-		space[k] = c
+		sp.put(k, c)
 	}
 	return nil
 }
 
 // Load returns the latest change of each entity in namespace, sorted by
-// kind and id. It returns [ErrClosed] after Close. It takes O(n log n) time
-// for n entities in the namespace.
+// kind and id. It returns [ErrClosed] after Close.
+//
+// Memory keeps each namespace's order between writes: Load copies the n
+// changes of the namespace in O(n) time, after sorting the k entities
+// saved for the first time since the last read in order, O(k log k), and
+// merging them in, O(n). A Save of entities already held keeps the order.
 func (m *Memory[E]) Load(ctx context.Context, namespace string) (Changes[E], error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	sp, err := m.readSpace(namespace)
+	if sp == nil || err != nil {
+		return nil, err
+	}
+	defer m.mu.RUnlock()
+	if sp.snap != nil {
+		return slices.Clone(sp.snap), nil
+	}
+	return sp.changes(), nil
+}
+
+// readSpace returns namespace's space, its order up to date, with m's read
+// lock held; or nil, with no lock held, when there is no such space or m
+// is closed. Sorting needs the write lock, which is taken only when
+// entities were added since the last sort.
+func (m *Memory[E]) readSpace(namespace string) (*space[E], error) {
 	m.mu.RLock()
 	if m.closed {
 		m.mu.RUnlock()
 		return nil, ErrClosed
 	}
-	space := m.spaces[namespace]
-	entries := make([]memoryEntry[E], 0, len(space))
-	for k, c := range space {
-		entries = append(entries, memoryEntry[E]{k, c})
+	sp := m.spaces[namespace]
+	if sp == nil {
+		m.mu.RUnlock()
+		return nil, nil
+	}
+	if len(sp.order) == sp.len() {
+		return sp, nil
 	}
 	m.mu.RUnlock()
-	slices.SortFunc(entries, func(a, b memoryEntry[E]) int { return compareKeys(a.key.kind, a.key.id, b.key.kind, b.key.id) })
-	out := make(Changes[E], len(entries))
-	for i := range entries {
-		out[i] = entries[i].change
+	m.mu.Lock()
+	if sp = m.spaces[namespace]; sp != nil && !m.closed {
+		sp.sorted()
 	}
-	return out, nil
+	m.mu.Unlock()
+	return m.readSpace(namespace)
+}
+
+// sortedView returns namespace's changes in order without copying them:
+// a slice shared with other readers that nobody modifies. A union merges
+// it directly; it is built once after each write that changed the
+// namespace and kept until the next, so that repeated loads of an
+// unchanged namespace copy nothing, at the cost of holding the namespace's
+// changes twice until then.
+func (m *Memory[E]) sortedView(ctx context.Context, namespace string) (Changes[E], error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock() // building the view writes to the space
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	sp := m.spaces[namespace]
+	if sp == nil {
+		return nil, nil
+	}
+	return sp.snapshot(), nil
 }
 
 // Get returns the latest change of one entity, a tombstone included, and
@@ -118,7 +160,11 @@ func (m *Memory[E]) Get(ctx context.Context, namespace, kind, id string) (Change
 	if m.closed {
 		return Change[E]{}, false, ErrClosed
 	}
-	c, ok := m.spaces[namespace][entityKey{kind, id}]
+	sp := m.spaces[namespace]
+	if sp == nil {
+		return Change[E]{}, false, nil
+	}
+	c, ok := sp.get(entityKey{kind, id})
 	return c, ok, nil
 }
 
@@ -152,10 +198,10 @@ func (m *Memory[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
 		return nil, ErrClosed
 	}
 	out := make([]NamespaceStat, 0, len(m.spaces))
-	for ns, space := range m.spaces {
+	for ns, sp := range m.spaces {
 		st := NamespaceStat{Namespace: ns}
-		for _, c := range space {
-			if c.ChangeType == ChangeTypeSet {
+		for _, e := range sp.entries {
+			if e.change.ChangeType == ChangeTypeSet {
 				st.Entities++
 			} else {
 				st.Tombstones++
@@ -186,7 +232,7 @@ func (m *Memory[E]) Purge(ctx context.Context, namespace string) error {
 func (m *Memory[E]) Clear() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.spaces = make(map[string]map[entityKey]Change[E])
+	m.spaces = make(map[string]*space[E])
 }
 
 // NamespaceCount returns the number of namespaces that hold at least one
@@ -203,9 +249,11 @@ func (m *Memory[E]) EntityCount(namespace string) int {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	n := 0
-	for _, c := range m.spaces[namespace] {
-		if c.ChangeType == ChangeTypeSet {
-			n++
+	if sp := m.spaces[namespace]; sp != nil {
+		for _, e := range sp.entries {
+			if e.change.ChangeType == ChangeTypeSet {
+				n++
+			}
 		}
 	}
 	return n
@@ -217,6 +265,6 @@ func (m *Memory[E]) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
-	m.spaces = make(map[string]map[entityKey]Change[E])
+	m.spaces = make(map[string]*space[E])
 	return nil
 }

@@ -196,3 +196,51 @@ func sortedForMerge[E Entity](changes Changes[E]) (Changes[E], error) {
 	}
 	return Compact(changes), nil
 }
+
+// mergeSlices merges changes sorted and compacted by (kind, id), one slice
+// per member in member order, into the latest change of each entity, ties
+// going to the earlier slice: the merge of [Union.LoadWithReport] when
+// nothing needs to know what each member held. It reads each entity's key
+// once and writes nothing but the result, which it allocates once with
+// room for total changes.
+func mergeSlices[E Entity](lists []Changes[E], total int) Changes[E] {
+	type head struct {
+		pos      int
+		kind, id string
+	}
+	heads := make([]head, len(lists))
+	key := func(i int) {
+		if h := &heads[i]; h.pos < len(lists[i]) {
+			h.kind, h.id = lists[i][h.pos].Entity.CompactionKey()
+		}
+	}
+	for i := range lists {
+		key(i)
+	}
+	out := make(Changes[E], 0, total)
+	for {
+		low := -1
+		for i := range lists {
+			if heads[i].pos < len(lists[i]) && (low < 0 || compareKeys(heads[i].kind, heads[i].id, heads[low].kind, heads[low].id) < 0) {
+				low = i
+			}
+		}
+		if low < 0 {
+			return out
+		}
+		kind, id := heads[low].kind, heads[low].id
+		win := &lists[low][heads[low].pos]
+		for i := low + 1; i < len(lists); i++ {
+			if h := heads[i]; h.pos < len(lists[i]) && h.kind == kind && h.id == id && lists[i][h.pos].Timestamp.After(win.Timestamp) {
+				win = &lists[i][h.pos]
+			}
+		}
+		out = append(out, *win)
+		for i := low; i < len(lists); i++ {
+			if h := &heads[i]; h.pos < len(lists[i]) && h.kind == kind && h.id == id {
+				h.pos++
+				key(i)
+			}
+		}
+	}
+}

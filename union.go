@@ -219,12 +219,17 @@ func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Change
 	}
 
 	var cursors []*cursor[E]
+	var lists []Changes[E]
 	size := 0
 	for _, r := range results { // results are in member order
 		if r.err == nil {
 			cursors = append(cursors, sliceCursor(r.index, r.changes))
-			size = max(size, len(r.changes))
+			lists = append(lists, r.changes)
+			size += len(r.changes) // at most the merge's size: one allocation
 		}
+	}
+	if !u.opts.readRepair {
+		return mergeSlices(lists, size), report, nil
 	}
 	m, _ := newMerger(len(u.members), cursors, func(_ *cursor[E], err error) error { return err })
 	out := make(Changes[E], 0, size)
@@ -235,18 +240,13 @@ func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Change
 			break
 		}
 		out = append(out, winner)
-		if !u.opts.readRepair {
-			continue
-		}
 		for _, c := range cursors {
 			if !u.members[c.index].readOnly && m.stale(c.index, from, winner) {
 				repairs[c.index] = append(repairs[c.index], winner)
 			}
 		}
 	}
-	if u.opts.readRepair {
-		u.writeRepairs(ctx, namespace, repairs, &report)
-	}
+	u.writeRepairs(ctx, namespace, repairs, &report)
 	return out, report, nil
 }
 
@@ -347,10 +347,21 @@ func (u *Union[E]) Close() error {
 	return nil
 }
 
+// sortedViewer is implemented by the stores of this package that can hand
+// a union their changes of a namespace sorted, compacted and shared
+// without copying them: [Memory].
+type sortedViewer[E Entity] interface {
+	sortedView(ctx context.Context, namespace string) (Changes[E], error)
+}
+
 // loadMember returns the operation that loads namespace from one member,
-// sorted and compacted for the merge.
+// sorted and compacted for the merge. The result is only read.
 func (u *Union[E]) loadMember(namespace string) func(context.Context, int) (Changes[E], int, error) {
 	return func(ctx context.Context, i int) (Changes[E], int, error) {
+		if v, ok := u.members[i].store.(sortedViewer[E]); ok {
+			changes, err := v.sortedView(ctx, namespace)
+			return changes, len(changes), err
+		}
 		changes, err := u.members[i].store.Load(ctx, namespace)
 		if err != nil {
 			return nil, 0, err
