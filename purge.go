@@ -34,7 +34,8 @@ type TombstonePurger interface {
 
 // ErrPurgeUnsafe is wrapped by the error of [Union.PurgeTombstones] when
 // purging could bring deleted entities back: a member is failing or has
-// hints pending, or does not hold a tombstone that would be purged.
+// hints pending, or holds an older version of an entity whose tombstone
+// would be purged.
 var ErrPurgeUnsafe = errors.New("purging tombstones is not safe now")
 
 var (
@@ -90,9 +91,10 @@ func (u *Union[E]) Purge(ctx context.Context, namespace string) error {
 // and refuses with an error wrapping [ErrPurgeUnsafe], having removed
 // nothing, when a writable member's [CircuitBreaker] counts a recent
 // failure, when [HintedHandoff] holds hints or repair records for any
-// member, or when a member lacks a tombstone that would be purged or holds
-// an older set of its entity (read-only members included, since their
-// sets would win again): run [Union.Replay] and [Union.Repair] first. The
+// member, or when a member, read-only ones included, holds an older
+// version of an entity whose tombstone would go (its set would win again;
+// a member that lacks the entity altogether cannot bring it back): run
+// [Union.Replay] and [Union.Repair] first. The
 // check reads the whole namespace from every member, strictly, as
 // [Union.Diff] does; its cost is a Diff's. It cannot see a member's data
 // that is still in flight, nor a writer holding an old change: that is
@@ -195,11 +197,11 @@ func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, be
 		}
 		count++
 		for i, v := range m.versions {
-			// A read-only member that lacks the entity cannot bring it
-			// back; one that holds an older set can.
-			if m.stale(i, from, winner) && (v.Present || !u.members[i].readOnly) {
+			// A member that lacks the entity cannot bring it back; one
+			// that holds an older version of it can.
+			if v.Present && m.stale(i, from, winner) {
 				kind, id := winner.Entity.CompactionKey()
-				return 0, fmt.Errorf("%w: %s lacks the tombstone of %q %q: run Repair first", ErrPurgeUnsafe, u.members[i].label(i), kind, id)
+				return 0, fmt.Errorf("%w: %s holds an older version of %q %q than the tombstone to purge: run Repair first", ErrPurgeUnsafe, u.members[i].label(i), kind, id)
 			}
 		}
 	}

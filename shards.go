@@ -286,7 +286,7 @@ func (s *Shards[E]) Get(ctx context.Context, namespace, kind, id string) (Change
 // Namespaces lists every shard concurrently and returns the namespaces
 // that Load can see, sorted, with their counts: those on their owner, and
 // while they move, on their previous owner. A namespace held by both is
-// loaded to count its merged entities. A namespace on any other shard is
+// scanned to count its merged entities. A namespace on any other shard is
 // left out: see [Shards.Rebalance]. Every shard must implement
 // [NamespaceLister]; otherwise the error wraps [errors.ErrUnsupported].
 func (s *Shards[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
@@ -312,17 +312,9 @@ func (s *Shards[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
 			out = append(out, stats[0])
 			continue
 		}
-		changes, err := s.Load(ctx, ns)
+		st, err := countMerged(ctx, s, ns)
 		if err != nil {
 			return nil, fmt.Errorf("unionstore: shards: namespaces: count moving namespace %q: %w", ns, err)
-		}
-		st := NamespaceStat{Namespace: ns}
-		for _, c := range changes {
-			if c.ChangeType == ChangeTypeSet {
-				st.Entities++
-			} else {
-				st.Tombstones++
-			}
 		}
 		if st.Entities+st.Tombstones > 0 {
 			out = append(out, st)
@@ -404,10 +396,10 @@ func (s *Shards[E]) Purge(ctx context.Context, namespace string) error {
 
 // PurgeTombstones removes the tombstones of namespace older than before
 // from its owner (see [TombstonePurger]) and returns how many. While the
-// namespace moves, it purges through a [Union] of the owner and the
-// previous owner, read-only, and so refuses with an error wrapping
-// [ErrPurgeUnsafe] while the previous owner holds an older set of an
-// entity whose tombstone would go: run [Shards.Rebalance] first.
+// namespace moves, it purges both owners through a [Union] of the two,
+// whose checks apply: it refuses with an error wrapping [ErrPurgeUnsafe]
+// while one owner holds an older set of an entity whose tombstone would
+// go.
 func (s *Shards[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
 	if err := s.checkOpen(); err != nil {
 		return 0, err
@@ -415,7 +407,7 @@ func (s *Shards[E]) PurgeTombstones(ctx context.Context, namespace string, befor
 	owner := s.placement.Owner(namespace)
 	var target Store[E] = s.Store(owner)
 	if old := s.previousOwner(namespace); old != "" {
-		target = s.overlap(owner, old, true)
+		target = s.overlap(owner, old, false)
 	}
 	tp, ok := target.(TombstonePurger)
 	if !ok {

@@ -1,0 +1,91 @@
+package unionstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+var _ NamespaceLister = (*Union[Entity])(nil)
+
+// Namespaces lists every member concurrently, read-only ones included,
+// and returns every namespace that any member holds, sorted, with the
+// counts of its merged view: what Load returns. Every member must
+// implement [NamespaceLister]; otherwise the error wraps
+// [errors.ErrUnsupported] and names the members. It is strict: a member
+// that fails fails the call, and the error joins a [*StoreError] per
+// failed member.
+//
+// Cost: one listing per member, plus, for each namespace held by more
+// than one member, a [Union.Scan] to count its merged entities, since
+// members that each hold n entities may together hold up to n times the
+// number of members.
+func (u *Union[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
+	if err := u.checkRead(ctx); err != nil {
+		return nil, fmt.Errorf("unionstore: namespaces: %w", err)
+	}
+	all := u.indexes(func(member[E]) bool { return true })
+	var unsupported []error
+	for _, i := range all {
+		if _, ok := u.members[i].store.(NamespaceLister); !ok {
+			m := u.members[i]
+			unsupported = append(unsupported, &StoreError{Index: i, Name: m.name, Op: "namespaces", Err: fmt.Errorf("%T cannot list namespaces: %w", m.store, errors.ErrUnsupported)})
+		}
+	}
+	if len(unsupported) > 0 {
+		return nil, fmt.Errorf("unionstore: namespaces: %w", errors.Join(unsupported...))
+	}
+	lists := make([][]NamespaceStat, len(u.members)) // written by member i's goroutine only
+	results, err := u.run(ctx, call{op: "namespaces"}, all, func(ctx context.Context, i int) (Changes[E], int, error) {
+		stats, err := u.members[i].store.(NamespaceLister).Namespaces(ctx)
+		lists[i] = stats
+		return nil, len(stats), err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("unionstore: namespaces: %w", err)
+	}
+	if f := failures(results); len(f) > 0 {
+		return nil, fmt.Errorf("unionstore: namespaces: %w", joinFailures(f))
+	}
+	found := map[string][]NamespaceStat{}
+	for _, stats := range lists {
+		for _, st := range stats {
+			found[st.Namespace] = append(found[st.Namespace], st)
+		}
+	}
+	out := make([]NamespaceStat, 0, len(found))
+	for ns, stats := range found {
+		if len(stats) == 1 {
+			out = append(out, stats[0])
+			continue
+		}
+		st, err := countMerged(ctx, u, ns)
+		if err != nil {
+			return nil, fmt.Errorf("unionstore: namespaces: count %q: %w", ns, err)
+		}
+		if st.Entities+st.Tombstones > 0 {
+			out = append(out, st)
+		}
+	}
+	slices.SortFunc(out, func(a, b NamespaceStat) int { return strings.Compare(a.Namespace, b.Namespace) })
+	return out, nil
+}
+
+// countMerged counts the sets and tombstones that s streams for
+// namespace.
+func countMerged[E Entity](ctx context.Context, s Scanner[E], namespace string) (NamespaceStat, error) {
+	st := NamespaceStat{Namespace: namespace}
+	for c, err := range s.Scan(ctx, namespace) {
+		if err != nil {
+			return st, err
+		}
+		if c.ChangeType == ChangeTypeSet {
+			st.Entities++
+		} else {
+			st.Tombstones++
+		}
+	}
+	return st, nil
+}
