@@ -123,11 +123,17 @@ var (
 
 // isNil reports whether e is a nil interface or a nil pointer, map, slice,
 // channel or function.
-func isNil(e any) bool {
-	if e == nil {
+func isNil[E any](e E) bool {
+	switch reflect.TypeFor[E]().Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface:
+	default:
+		return false // a struct, string or number is never nil: no boxing
+	}
+	a := any(e)
+	if a == nil {
 		return true
 	}
-	v := reflect.ValueOf(e)
+	v := reflect.ValueOf(a)
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface:
 		return v.IsNil()

@@ -58,7 +58,15 @@ func (m *Memory[E]) Save(ctx context.Context, changes Changes[E]) error {
 	if err := changes.Validate(); err != nil {
 		return err
 	}
-	changes = changes.Stamped()
+	return m.saveValid(ctx, changes.Stamped())
+}
+
+// saveValid saves a batch that is valid and stamped: what Save does after
+// checking, and what a union, which checked the batch already, calls.
+func (m *Memory[E]) saveValid(ctx context.Context, changes Changes[E]) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {

@@ -158,6 +158,9 @@ func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Repo
 	}
 	need := quorum(u.opts.writeQuorum, len(writable))
 	results, err := u.run(ctx, call{op: "save", namespace: batchNamespace(changes), need: need}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+		if v, ok := u.members[i].store.(validSaver[E]); ok {
+			return nil, len(changes), v.saveValid(ctx, changes) // validated and stamped above
+		}
 		return nil, len(changes), u.members[i].store.Save(ctx, changes)
 	})
 	var report Report
@@ -220,15 +223,21 @@ func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Change
 
 	var cursors []*cursor[E]
 	var lists []Changes[E]
+	var shared []bool // a list is a member's shared view, not its own copy
 	size := 0
 	for _, r := range results { // results are in member order
 		if r.err == nil {
 			cursors = append(cursors, sliceCursor(r.index, r.changes))
 			lists = append(lists, r.changes)
+			_, view := u.members[r.index].store.(sortedViewer[E])
+			shared = append(shared, view && u.mergesViews())
 			size += len(r.changes) // at most the merge's size: one allocation
 		}
 	}
 	if !u.opts.readRepair {
+		if len(lists) == 1 && !shared[0] {
+			return lists[0], report, nil // the member's own result, already in order
+		}
 		return mergeSlices(lists, size), report, nil
 	}
 	m, _ := newMerger(len(u.members), cursors, func(_ *cursor[E], err error) error { return err })
@@ -354,12 +363,31 @@ type sortedViewer[E Entity] interface {
 	sortedView(ctx context.Context, namespace string) (Changes[E], error)
 }
 
+// validSaver is implemented by the stores of this package that a union
+// may hand a batch it has validated and stamped, to save without checking
+// it again: [Memory].
+type validSaver[E Entity] interface {
+	saveValid(ctx context.Context, changes Changes[E]) error
+}
+
+// mergesViews reports whether Load merges members' shared sorted views:
+// when there is more than one member to merge.
+func (u *Union[E]) mergesViews() bool { return len(u.members) > 1 }
+
 // loadMember returns the operation that loads namespace from one member,
 // sorted and compacted for the merge. The result is only read.
 func (u *Union[E]) loadMember(namespace string) func(context.Context, int) (Changes[E], int, error) {
 	return func(ctx context.Context, i int) (Changes[E], int, error) {
 		if v, ok := u.members[i].store.(sortedViewer[E]); ok {
-			changes, err := v.sortedView(ctx, namespace)
+			// Sorted and compacted already: shared when there is a merge,
+			// the member's own copy when it is the result.
+			var changes Changes[E]
+			var err error
+			if u.mergesViews() {
+				changes, err = v.sortedView(ctx, namespace)
+			} else {
+				changes, err = u.members[i].store.Load(ctx, namespace)
+			}
 			return changes, len(changes), err
 		}
 		changes, err := u.members[i].store.Load(ctx, namespace)
@@ -477,12 +505,15 @@ func (u *Union[E]) run(ctx context.Context, c call, indexes []int, fn func(ctx c
 	defer cancel()                             // stragglers past the grace are cancelled
 	done := make(chan result[E], len(indexes)) // buffered: late answers never block
 	byIndex := make(map[int]result[E], len(indexes))
+	// One member under a context that cannot end has nothing to be
+	// abandoned for: it runs on the caller's goroutine.
+	inline := len(indexes) == 1 && ctx.Done() == nil
 	for _, i := range indexes {
 		if !c.always && !u.allowMember(ctx, i) {
 			byIndex[i] = result[E]{index: i, err: u.skipped(c.op, c.namespace, i)}
 			continue
 		}
-		go func() {
+		do := func() {
 			m := u.members[i]
 			start := time.Now()
 			var changes Changes[E]
@@ -497,7 +528,12 @@ func (u *Union[E]) run(ctx context.Context, c call, indexes []int, fn func(ctx c
 				r.err = &StoreError{Index: i, Name: m.name, Op: c.op, Err: err}
 			}
 			done <- r
-		}()
+		}
+		if inline {
+			do()
+		} else {
+			go do()
+		}
 	}
 	need := c.need
 	if need <= 0 || need > len(indexes) {
