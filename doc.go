@@ -11,7 +11,11 @@
 // and all pass the conformance suite in the storetest package.
 //
 // Stores may also implement [Scanner], an ordered stream of a namespace in
-// bounded memory, and [NamespaceLister].
+// bounded memory, [Getter], a point read of one entity, [NamespaceLister],
+// [Purger], and [Checker], by which a store says which batches it cannot
+// hold before anything is written. Identities are portable: valid UTF-8
+// without NUL bytes, so that what one backend accepts every other can hold
+// ([Changes.Validate]).
 //
 // # Changes and compaction
 //
@@ -34,6 +38,12 @@
 // default both are strict: any failed member fails the call, and the error
 // names each failed member ([StoreError]) and wraps its cause.
 //
+// Before writing, Save asks every writable member that implements
+// [Checker] whether it can hold the batch, so that a batch one member
+// refuses is written to none: an error wrapping [ErrInvalidChange] always
+// means that nothing was written. [Union.Get] reads one entity with the
+// merge's rules.
+//
 // Options relax or extend this ([Union.With]): [WriteQuorum], [DegradedReads]
 // (served with a [Report] of what failed), [ReadRepair], and [WithObserver]
 // for metrics and logs. [ReadOnly] members are read but never written: the
@@ -41,6 +51,32 @@
 // members disagree, and [Union.Repair] writes to each writable member what it
 // lacks. [Union.Scan] merges members that implement [Scanner] as a stream
 // whose memory grows with the number of members, not of entities.
+//
+// # Failing members
+//
+// A quorum reached is a success: once [WriteQuorum] or [DegradedReads] is
+// met, the union waits at most [QuorumGrace] for the other members, then
+// cancels them and reports them as stalled ([ErrStalled]). [CircuitBreaker]
+// skips a member after consecutive failures until a cool-down has passed
+// ([ErrCircuitOpen]), then probes it. [HintedHandoff] keeps what a member
+// missed in a [HintStore], and [Union.Replay] writes exactly that back once
+// the member returns (also on its own when the member's breaker closes),
+// with last-write-wins, so a late or repeated replay never overwrites
+// newer data. A member that panics in a goroutine the union started fails
+// with a [*PanicError] instead of ending the process. The storetest package
+// offers [storetest.Faulty] to inject such faults in tests.
+//
+// # Goroutines
+//
+// A union runs each member's operation on a goroutine of its own (a single
+// member under a context that cannot end runs on the caller's). When a call
+// returns before a member has answered (its context ended, or a quorum's
+// grace passed), the member's context is cancelled and its goroutine ends
+// when the member returns: at once for a member that honours its context,
+// and otherwise when it returns on its own. A walk of [Union.Scan] reads
+// each streamed member on a goroutine that ends at the member's next yield
+// after the walk ends. A background replay, started when a breaker closes,
+// ends when it is done or at [Union.Close], which waits for it.
 //
 // # Codecs
 //
