@@ -1,0 +1,159 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/unionstore/unionstore"
+)
+
+var (
+	_ unionstore.Purger          = (*Store[unionstore.Entity])(nil)
+	_ unionstore.TombstonePurger = (*Store[unionstore.Entity])(nil)
+)
+
+// purgeBatch is the number of tombstones PurgeTombstones removes per
+// transaction, so that a namespace of many tombstones neither holds one
+// huge transaction nor keeps every key in memory.
+const purgeBatch = 10_000
+
+// Purge removes namespace from the file: its bucket of records and its
+// counts, in one transaction, so that it loads empty and is no longer
+// listed. A namespace that does not exist is not an error. bbolt reuses
+// the freed pages for later writes; the file itself does not shrink
+// (`bbolt compact` copies it into a smaller one). It returns
+// [unionstore.ErrReadOnly] on a store opened with [WithReadOnly] and
+// [unionstore.ErrClosed] after Close. It is safe for concurrent use, and
+// is serialized with saves by bbolt's single writer.
+func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
+	unlock, err := s.use(ctx)
+	if err != nil {
+		return fmt.Errorf("boltstore: purge %q: %w", namespace, err)
+	}
+	defer unlock()
+	if s.db.IsReadOnly() {
+		return fmt.Errorf("boltstore: purge %q from %q: %w: opened read-only", namespace, s.path, unionstore.ErrReadOnly)
+	}
+	if namespace == "" {
+		return nil // Save refuses an empty namespace: there is none
+	}
+	err = contain(s.path, "purge", func() error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			records, countsB := tx.Bucket(recordsBucket), tx.Bucket(countsBucket)
+			if records == nil || countsB == nil {
+				return fmt.Errorf("%w: records or counts bucket missing", ErrNotStore)
+			}
+			if err := records.DeleteBucket([]byte(namespace)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return err
+			}
+			return countsB.Delete([]byte(namespace))
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("boltstore: purge %q from %q: %w", namespace, s.path, err)
+	}
+	return nil
+}
+
+// PurgeTombstones removes the records of namespace that are unsets with a
+// timestamp before before, and returns how many it removed; a namespace
+// left empty is removed as Purge removes it. It works in transactions of
+// up to 10,000 tombstones, reading the namespace once: when it fails
+// midway, the tombstones removed so far stay removed, and the count says
+// how many. A damaged record is left alone. See
+// [unionstore.TombstonePurger] for when purging is safe. It returns
+// [unionstore.ErrReadOnly] on a store opened with [WithReadOnly] and
+// [unionstore.ErrClosed] after Close.
+func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
+	unlock, err := s.use(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("boltstore: purge tombstones of %q: %w", namespace, err)
+	}
+	defer unlock()
+	if s.db.IsReadOnly() {
+		return 0, fmt.Errorf("boltstore: purge tombstones of %q from %q: %w: opened read-only", namespace, s.path, unionstore.ErrReadOnly)
+	}
+	cut := headerOf(unionstore.ChangeTypeUnset, before)
+	total := 0
+	var after []byte // the last key looked at, nil at the start
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("boltstore: purge tombstones of %q from %q: %w", namespace, s.path, err)
+		}
+		var n int
+		var done bool
+		err := contain(s.path, "purge tombstones", func() error {
+			return s.db.Update(func(tx *bolt.Tx) (err error) {
+				n, after, done, err = purgeTombstonePage(tx, namespace, after, cut)
+				return err
+			})
+		})
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("boltstore: purge tombstones of %q from %q: %w", namespace, s.path, err)
+		}
+		if done {
+			return total, nil
+		}
+	}
+}
+
+// purgeTombstonePage removes up to purgeBatch tombstones older than cut
+// from the records of namespace that follow the key after, and updates
+// the counts. It returns the number removed, the last key it looked at,
+// and whether it reached the end of the namespace.
+func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header) (int, []byte, bool, error) {
+	b := namespaceBucket(tx, namespace)
+	countsB := tx.Bucket(countsBucket)
+	if b == nil || countsB == nil {
+		return 0, nil, true, nil
+	}
+	var doomed [][]byte
+	c := b.Cursor()
+	k, v := c.First()
+	if after != nil {
+		k, v = c.Seek(after)
+		if k != nil && bytes.Equal(k, after) {
+			k, v = c.Next()
+		}
+	}
+	last := after
+	for ; k != nil && len(doomed) < purgeBatch; k, v = c.Next() {
+		last = bytes.Clone(k)
+		if v == nil {
+			continue // a bucket where a record should be: damaged, left alone
+		}
+		h, err := decodeHeader(v)
+		if err != nil || h.changeType != unionstore.ChangeTypeUnset || !cut.newer(h) {
+			continue
+		}
+		doomed = append(doomed, last)
+	}
+	done := k == nil
+	// Deleting under a moving cursor can skip keys: delete after the walk.
+	for _, key := range doomed {
+		if err := b.Delete(key); err != nil {
+			return 0, nil, false, err
+		}
+	}
+	cnt := decodeCounts(countsB.Get([]byte(namespace)))
+	cnt.add(unionstore.ChangeTypeUnset, -int64(len(doomed)))
+	if done {
+		if first, _ := b.Cursor().First(); first == nil {
+			if err := tx.Bucket(recordsBucket).DeleteBucket([]byte(namespace)); err != nil {
+				return 0, nil, false, err
+			}
+			return len(doomed), last, true, countsB.Delete([]byte(namespace))
+		}
+	}
+	if len(doomed) == 0 {
+		return 0, last, done, nil
+	}
+	return len(doomed), last, done, countsB.Put([]byte(namespace), cnt.encode())
+}
