@@ -64,7 +64,7 @@
 // with last-write-wins, so a late or repeated replay never overwrites
 // newer data. A member that panics in a goroutine the union started fails
 // with a [*PanicError] instead of ending the process. The storetest package
-// offers [storetest.Faulty] to inject such faults in tests.
+// offers Faulty to inject such faults in tests.
 //
 // # Goroutines
 //
