@@ -1,0 +1,162 @@
+package pebblestore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/unionstore/unionstore"
+)
+
+var (
+	_ unionstore.Purger          = (*Store[unionstore.Entity])(nil)
+	_ unionstore.TombstonePurger = (*Store[unionstore.Entity])(nil)
+)
+
+// purgeBatch is the number of tombstones PurgeTombstones removes per
+// pebble batch, so that saves wait for at most one batch at a time and
+// memory stays bounded.
+const purgeBatch = 10_000
+
+// Purge removes namespace: one range deletion of its records and the
+// deletion of its counts, in one synced batch (unless [WithNoSync]), so
+// that it loads empty and is no longer listed. A namespace that does not
+// exist is not an error. Pebble drops the deleted records from disk as
+// compactions reach them. Purge is ordered with saves by the store's write
+// lock. It returns [unionstore.ErrReadOnly] on a store opened with
+// [WithReadOnly] and [unionstore.ErrClosed] after Close.
+func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
+	unlock, err := s.use(ctx)
+	if err != nil {
+		return fmt.Errorf("pebblestore: purge %q: %w", namespace, err)
+	}
+	defer unlock()
+	if s.readOnly {
+		return fmt.Errorf("pebblestore: purge %q from %q: %w: opened read-only", namespace, s.dir, unionstore.ErrReadOnly)
+	}
+	lower, upper := namespaceBounds(namespace)
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	b := s.db.NewBatch()
+	defer b.Close()
+	if err := b.DeleteRange(lower, upper, nil); err != nil {
+		return fmt.Errorf("pebblestore: purge %q from %q: %w", namespace, s.dir, err)
+	}
+	if err := b.Delete(countKey(namespace), nil); err != nil {
+		return fmt.Errorf("pebblestore: purge %q from %q: %w", namespace, s.dir, err)
+	}
+	if err := b.Commit(s.writeOptions()); err != nil {
+		return fmt.Errorf("pebblestore: purge %q from %q: %w", namespace, s.dir, err)
+	}
+	return nil
+}
+
+// PurgeTombstones removes the records of namespace that are unsets with a
+// timestamp before before, and returns how many it removed; when no record
+// is left, the namespace's counts go too, so that it is no longer listed.
+// It reads the namespace once and removes up to 10,000 tombstones per
+// synced batch, under the store's write lock, which it releases between
+// batches: when it fails midway, the tombstones removed so far stay
+// removed, and the count says how many. A damaged record is left alone.
+// See [unionstore.TombstonePurger] for when purging is safe. It returns
+// [unionstore.ErrReadOnly] on a store opened with [WithReadOnly] and
+// [unionstore.ErrClosed] after Close.
+func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
+	unlock, err := s.use(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("pebblestore: purge tombstones of %q: %w", namespace, err)
+	}
+	defer unlock()
+	if s.readOnly {
+		return 0, fmt.Errorf("pebblestore: purge tombstones of %q from %q: %w: opened read-only", namespace, s.dir, unionstore.ErrReadOnly)
+	}
+	total := 0
+	var after []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("pebblestore: purge tombstones of %q from %q: %w", namespace, s.dir, err)
+		}
+		n, last, done, err := s.purgeTombstonePage(ctx, namespace, after, before)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("pebblestore: purge tombstones of %q from %q: %w", namespace, s.dir, err)
+		}
+		if done {
+			return total, nil
+		}
+		after = last
+	}
+}
+
+// purgeTombstonePage removes up to purgeBatch tombstones before cut from
+// the records of namespace after the key after (from the first when nil).
+// It returns how many it removed, the last key it looked at, and whether
+// it reached the end of the namespace.
+func (s *Store[E]) purgeTombstonePage(ctx context.Context, namespace string, after []byte, before time.Time) (int, []byte, bool, error) {
+	lower, upper := namespaceBounds(namespace)
+	if after != nil {
+		lower = append(bytes.Clone(after), 0) // the first key after it
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return 0, nil, false, err
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	n := 0
+	var last []byte
+	ok := it.First()
+	for ; ok && n < purgeBatch; ok = it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			break // Close reports it
+		}
+		last = append(last[:0], it.Key()...)
+		h, _, err := decodeValue(v)
+		if err != nil || h.changeType != unionstore.ChangeTypeUnset || !h.time().Before(before) {
+			continue
+		}
+		if err := b.Delete(it.Key(), nil); err != nil {
+			_ = it.Close()
+			return 0, nil, false, err
+		}
+		n++
+	}
+	done := !ok
+	if err := it.Close(); err != nil {
+		return 0, nil, false, err
+	}
+	if n == 0 {
+		return 0, last, done, nil
+	}
+	c, err := s.readCounts(namespace)
+	if err != nil {
+		return 0, nil, false, err
+	}
+	c.unsets -= min(c.unsets, uint64(n)) // never below zero, as counts.add
+	if c.sets+c.unsets == 0 {
+		err = b.Delete(countKey(namespace), nil)
+	} else {
+		err = b.Set(countKey(namespace), c.encode(), nil)
+	}
+	if err != nil {
+		return 0, nil, false, err
+	}
+	if err := b.Commit(s.writeOptions()); err != nil {
+		return 0, nil, false, err
+	}
+	return n, bytes.Clone(last), done, nil
+}
+
+// writeOptions returns the options of a commit: synced unless WithNoSync.
+func (s *Store[E]) writeOptions() *pebble.WriteOptions {
+	if s.noSync {
+		return pebble.NoSync
+	}
+	return pebble.Sync
+}
