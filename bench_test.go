@@ -311,3 +311,52 @@ func BenchmarkLoadMergeFloor(b *testing.B) {
 	b.ReportMetric(float64(tUnion)/float64(tFloor), "union/floor")
 	b.ReportMetric(float64(tFloor.Microseconds())/1e3/float64(b.N), "floor-ms/merge")
 }
+
+// BenchmarkGetVersusLoad reads one entity of a 100k-entity namespace and
+// loads the namespace, in the same iterations, from a Memory and through a
+// union of two: the point read's cost must not follow the namespace's size.
+func BenchmarkGetVersusLoad(b *testing.B) {
+	ctx := context.Background()
+	const n = 100_000
+	fill := func() *unionstore.Memory[Item] {
+		m := unionstore.NewMemory[Item]()
+		changes := make(unionstore.Changes[Item], n)
+		for i := range changes {
+			changes[i] = set(entityID(i), "v", at(i))
+		}
+		mustSave(b, m, changes)
+		return m
+	}
+	a := fill()
+	for _, tt := range []struct {
+		name  string
+		store unionstore.Store[Item]
+	}{
+		{"memory", a},
+		{"union of two", unionstore.New[Item](a, fill())},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			g := tt.store.(unionstore.Getter[Item])
+			var tGet, tLoad time.Duration
+			i := 0
+			const gets = 1000 // per load: the loads' garbage is collected meanwhile
+			for b.Loop() {
+				start := time.Now()
+				for range gets {
+					if _, found, err := g.Get(ctx, "ns", "k", entityID(i%n)); err != nil || !found {
+						b.Fatalf("Get: %v, found %v", err, found)
+					}
+					i += 7919
+				}
+				tGet += time.Since(start)
+				start = time.Now()
+				if _, err := tt.store.Load(ctx, "ns"); err != nil {
+					b.Fatal(err)
+				}
+				tLoad += time.Since(start)
+			}
+			b.ReportMetric(float64(tGet.Nanoseconds())/1e3/float64(b.N*gets), "get-µs")
+			b.ReportMetric(float64(tLoad.Microseconds())/1e3/float64(b.N), "load-ms")
+		})
+	}
+}
