@@ -59,6 +59,9 @@ func init() {
 		{"check", "compare stores and list what is missing or older in each", runCheck},
 		{"sync", "copy what the destination lacks or holds older, from a source", runSync},
 		{"repair", "bring every given store to the merged state", runRepair},
+		{"shards", "show which shard owns each namespace, and where it lives", runShards},
+		{"rebalance", "move namespaces from an old list of shards to a new one", runRebalance},
+		{"purge", "remove namespaces, or their old tombstones, from stores", runPurge},
 		{"demo", "run a small migration from an old store to a new one", runDemo},
 		{"version", "print the version of the command", runVersion},
 	}
