@@ -32,8 +32,9 @@ import (
 // finish the rollout first.
 //
 // Shards is safe for concurrent use if its stores are. It implements
-// [Scanner], [Getter], [NamespaceLister], [Purger] and [TombstonePurger],
-// each over the shards' own implementations where they are needed.
+// [Scanner], [Getter], [Checker], [NamespaceLister], [Purger] and
+// [TombstonePurger], each over the shards' own implementations where
+// they are needed.
 type Shards[E Entity] struct {
 	placement Placement
 	previous  Placement // no shards unless moving
@@ -51,6 +52,7 @@ var (
 	_ NamespaceLister = (*Shards[Entity])(nil)
 	_ Purger          = (*Shards[Entity])(nil)
 	_ TombstonePurger = (*Shards[Entity])(nil)
+	_ Checker[Entity] = (*Shards[Entity])(nil)
 )
 
 // ShardsOption configures [NewShards].
@@ -185,35 +187,12 @@ func (s *Shards[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Rep
 	if err := ctx.Err(); err != nil {
 		return Report{}, fmt.Errorf("unionstore: shards: save: %w", err)
 	}
-	parts := make([]Changes[E], len(s.names))
-	owners := map[string]int{} // namespace to shard, computed once per namespace
-	for _, c := range changes {
-		i, ok := owners[c.Namespace]
-		if !ok {
-			i = s.stores[s.placement.Owner(c.Namespace)]
-			owners[c.Namespace] = i
-		}
-		parts[i] = append(parts[i], c)
-	}
-	var targets []int
-	for i, part := range parts {
-		if len(part) > 0 {
-			targets = append(targets, i)
-		}
-	}
+	parts, targets := s.split(changes)
 	if len(targets) == 0 {
 		return Report{}, nil
 	}
-	var refused []error
-	for _, i := range targets {
-		if ch, ok := s.all.members[i].store.(Checker[E]); ok {
-			if err := ch.Check(parts[i]); err != nil {
-				refused = append(refused, &StoreError{Index: i, Name: s.names[i], Op: "check", Err: err})
-			}
-		}
-	}
-	if len(refused) > 0 {
-		return Report{}, fmt.Errorf("unionstore: shards: save: %w: no shard was written: %w", ErrInvalidChange, errors.Join(refused...))
+	if err := s.checkParts(parts, targets); err != nil {
+		return Report{}, fmt.Errorf("unionstore: shards: save: %w: no shard was written: %w", ErrInvalidChange, err)
 	}
 	results, err := s.all.run(ctx, call{op: "save", namespace: batchNamespace(changes)}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
 		return nil, len(parts[i]), s.all.members[i].store.Save(ctx, parts[i])
@@ -227,6 +206,59 @@ func (s *Shards[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Rep
 			len(report.Failed), len(targets), joinFailures(report.Failed))
 	}
 	return report, nil
+}
+
+// split divides changes by the shard that owns their namespace: parts
+// holds one batch per shard of s.names, and targets the shards with a
+// non-empty batch.
+func (s *Shards[E]) split(changes Changes[E]) (parts []Changes[E], targets []int) {
+	parts = make([]Changes[E], len(s.names))
+	owners := map[string]int{} // namespace to shard, computed once per namespace
+	for _, c := range changes {
+		i, ok := owners[c.Namespace]
+		if !ok {
+			i = s.stores[s.placement.Owner(c.Namespace)]
+			owners[c.Namespace] = i
+		}
+		parts[i] = append(parts[i], c)
+	}
+	for i, part := range parts {
+		if len(part) > 0 {
+			targets = append(targets, i)
+		}
+	}
+	return parts, targets
+}
+
+// checkParts asks every target shard that implements [Checker] whether it
+// can hold its part, and joins the refusals, each a [*StoreError] of
+// operation "check".
+func (s *Shards[E]) checkParts(parts []Changes[E], targets []int) error {
+	var refused []error
+	for _, i := range targets {
+		if ch, ok := s.all.members[i].store.(Checker[E]); ok {
+			if err := ch.Check(parts[i]); err != nil {
+				refused = append(refused, &StoreError{Index: i, Name: s.names[i], Op: "check", Err: err})
+			}
+		}
+	}
+	return errors.Join(refused...)
+}
+
+// Check reports, without writing anything, whether Save would accept the
+// batch: nil, or an error wrapping [ErrInvalidChange] for a batch that
+// fails [Changes.Validate] or that a shard implementing [Checker] refuses
+// its part of, each refusal a [*StoreError] naming the shard. It does not
+// modify or keep the batch.
+func (s *Shards[E]) Check(changes Changes[E]) error {
+	if err := changes.Validate(); err != nil {
+		return fmt.Errorf("unionstore: shards: check: %w", err)
+	}
+	parts, targets := s.split(changes)
+	if err := s.checkParts(parts, targets); err != nil {
+		return fmt.Errorf("unionstore: shards: check: %w: %w", ErrInvalidChange, err)
+	}
+	return nil
 }
 
 // Load returns the latest change of each entity of namespace from its
