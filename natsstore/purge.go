@@ -1,0 +1,95 @@
+package natsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/unionstore/unionstore"
+)
+
+var (
+	_ unionstore.Purger          = (*Store[unionstore.Entity])(nil)
+	_ unionstore.TombstonePurger = (*Store[unionstore.Entity])(nil)
+)
+
+// Purge removes namespace with one purge of the stream filtered to the
+// namespace's subjects: the server deletes their messages, so that the
+// namespace loads empty and is no longer listed. A namespace that does
+// not exist is not an error. With replicas, the purge is replicated like
+// any write. It returns [unionstore.ErrClosed] after Close and an error
+// wrapping ctx.Err() if ctx ends first.
+//
+// A Save running at the same moment may publish a change of the namespace
+// just after the purge: it is kept, as any change saved after a purge.
+func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
+	if err := s.check(ctx); err != nil {
+		return fmt.Errorf("natsstore: purge %q from %s: %w", namespace, s.name, err)
+	}
+	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(namespaceFilter(s.prefix, namespace))); err != nil {
+		return fmt.Errorf("natsstore: purge %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
+	}
+	return nil
+}
+
+// PurgeTombstones removes the messages of namespace that are unsets with
+// a timestamp before before, and returns how many it removed. It reads
+// the namespace's headers in one pass, then deletes each such message by
+// its sequence: a subject saved again meanwhile holds a newer message,
+// which the deletion of the old sequence cannot touch. A message whose
+// headers do not decode is left alone. When it fails midway, the
+// tombstones deleted so far stay deleted, and the count says how many.
+// See [unionstore.TombstonePurger] for when purging is safe. It returns
+// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
+// ctx ends first.
+func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
+	if err := s.check(ctx); err != nil {
+		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, err)
+	}
+	// The latest sequence of each subject that is an old tombstone; a
+	// subject republished during the pass comes again, newer, and
+	// replaces or clears its entry.
+	doomed := map[string]uint64{}
+	err := s.consume(ctx, namespaceFilter(s.prefix, namespace), true, 0, func(m jetstream.Msg) error {
+		md, err := m.Metadata()
+		if err != nil {
+			return err
+		}
+		ct, ts, err := recordStamp(m.Headers())
+		if err != nil || ct != unionstore.ChangeTypeUnset || !time.Unix(0, ts).Before(before) {
+			delete(doomed, m.Subject())
+			return nil
+		}
+		doomed[m.Subject()] = md.Sequence.Stream
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
+	}
+	n := 0
+	for subj, seq := range doomed {
+		err := s.stream.DeleteMsg(ctx, seq)
+		switch {
+		case err == nil:
+			n++
+		case s.gone(ctx, seq):
+			// Replaced by a newer change since the read: not ours to
+			// delete.
+		default:
+			return n, fmt.Errorf("natsstore: purge tombstones of %q from %s: delete %s: %w", namespace, s.name, subj, s.wrapCtx(ctx, err))
+		}
+	}
+	return n, nil
+}
+
+// gone reports whether the message at seq is no longer in the stream,
+// after its deletion failed. The deletion's own error does not say so in
+// a form to test (the client flattens the server's error into text), so
+// gone asks for the message.
+func (s *Store[E]) gone(ctx context.Context, seq uint64) bool {
+	_, err := s.stream.GetMsg(ctx, seq)
+	return errors.Is(err, jetstream.ErrMsgNotFound)
+}

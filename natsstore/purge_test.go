@@ -1,0 +1,64 @@
+package natsstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/natsstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+var (
+	_ unionstore.Purger          = (*natsstore.Store[storetest.Item])(nil)
+	_ unionstore.TombstonePurger = (*natsstore.Store[storetest.Item])(nil)
+)
+
+// TestPurgeTombstonesKeepsAConcurrentSet races a tombstone purge against
+// saves that bring the entities back: a purge deletes messages by their
+// sequence, so a set published after its read always survives.
+func TestPurgeTombstonesKeepsAConcurrentSet(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const n = 40
+	var tombs, sets unionstore.Changes[storetest.Item]
+	for i := range n {
+		item := storetest.Item{Kind: "k", ID: fmt.Sprint(i)}
+		tombs = append(tombs, unionstore.Change[storetest.Item]{Namespace: "ns", ChangeType: unionstore.ChangeTypeUnset, Entity: item, Timestamp: base})
+		item.Value = "back"
+		sets = append(sets, unionstore.Change[storetest.Item]{Namespace: "ns", ChangeType: unionstore.ChangeTypeSet, Entity: item, Timestamp: base.Add(time.Hour)})
+	}
+	if err := s.Save(ctx, tombs); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var purged int
+	var purgeErr error
+	wg.Go(func() { purged, purgeErr = s.PurgeTombstones(ctx, "ns", base.Add(time.Minute)) })
+	for _, c := range sets {
+		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	if purgeErr != nil || purged > n {
+		t.Fatalf("PurgeTombstones = %d, %v, want at most %d, nil", purged, purgeErr, n)
+	}
+	got, err := s.Load(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("Load = %d changes, want the %d sets saved during the purge", len(got), n)
+	}
+	for _, c := range got {
+		if c.ChangeType != unionstore.ChangeTypeSet {
+			t.Fatalf("Load holds %v %s, want every entity set again", c.ChangeType, c.Entity.ID)
+		}
+	}
+	t.Logf("the purge removed %d tombstones before their entities came back", purged)
+}
