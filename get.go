@@ -29,6 +29,17 @@ func (u *Union[E]) Get(ctx context.Context, namespace, kind, id string) (Change[
 // that one entity. When ctx ends first, it returns at once with an error
 // wrapping ctx.Err().
 func (u *Union[E]) GetWithReport(ctx context.Context, namespace, kind, id string) (Change[E], bool, Report, error) {
+	ctx, end := u.begin(ctx, "get", namespace, 0)
+	c, found, report, err := u.get(ctx, namespace, kind, id)
+	n := 0
+	if found {
+		n = 1
+	}
+	end(n, err)
+	return c, found, report, err
+}
+
+func (u *Union[E]) get(ctx context.Context, namespace, kind, id string) (Change[E], bool, Report, error) {
 	ctx = withProbes(ctx) // the read repair's write is part of a probe
 	var report Report
 	if err := u.checkRead(ctx); err != nil {

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 )
 
 // HintStore is a store that can keep a [Union]'s hints: it lists its
@@ -129,12 +128,13 @@ func (u *Union[E]) writeHints(ctx context.Context, missed []int, changes Changes
 	}
 	kept := 0
 	var errs []error
+	namespace := batchNamespace(changes)
 	for _, i := range missed {
-		start := time.Now()
-		n, err := u.hintMember(ctx, hs, i, order, byNamespace, len(changes), limit)
+		hctx, call := u.startMember(ctx, "hint", i, namespace, ReasonMissed)
+		n, err := u.hintMember(hctx, hs, i, order, byNamespace, len(changes), limit)
 		kept += n
 		m := u.members[i]
-		u.observe(Event{Op: "hint", Index: i, Name: m.name, Namespace: batchNamespace(changes), Count: n, Start: start, Duration: time.Since(start), Err: err})
+		u.finish(&call, n, err)
 		if err != nil {
 			errs = append(errs, &StoreError{Index: i, Name: m.name, Op: "hint", Err: err})
 		}
@@ -288,6 +288,13 @@ type MemberReplay struct {
 // Replay is also run in the background when a member's breaker closes
 // ([CircuitBreaker]). Without HintedHandoff it does nothing.
 func (u *Union[E]) Replay(ctx context.Context) (ReplayReport, error) {
+	ctx, end := u.begin(ctx, "replay", "", 0)
+	report, err := u.replay(ctx)
+	end(report.Replayed(), err)
+	return report, err
+}
+
+func (u *Union[E]) replay(ctx context.Context) (ReplayReport, error) {
 	var report ReplayReport
 	hs := u.hintStore()
 	if hs == nil {
@@ -349,11 +356,14 @@ func (u *Union[E]) replayMember(ctx context.Context, hs HintStore[E], i int) (Me
 	h.epochs[i] = newEpoch()
 	h.mu.Unlock()
 	h.writing[i].Unlock()
-	start := time.Now()
+	// The replay is one call on the member for the observer and the hook;
+	// the repairs it runs nest under it.
+	callerCtx := ctx
+	ctx, call := u.startMember(ctx, "replay", i, "", "")
 	fail := func(err error) (MemberReplay, error) {
 		r.Pending, r.Err = true, err
-		u.recordMember(ctx, i, err)
-		u.observe(Event{Op: "replay", Index: i, Name: m.name, Count: r.Replayed, Start: start, Duration: time.Since(start), Err: err})
+		u.recordMember(callerCtx, i, err)
+		u.finish(&call, r.Replayed, err)
 		return r, &StoreError{Index: i, Name: m.name, Op: "replay", Err: err}
 	}
 	key := u.memberKey(i)
@@ -389,8 +399,8 @@ func (u *Union[E]) replayMember(ctx context.Context, hs HintStore[E], i int) (Me
 		}
 		r.Repaired = append(r.Repaired, ns)
 	}
-	u.recordMember(ctx, i, nil)
-	u.observe(Event{Op: "replay", Index: i, Name: m.name, Count: r.Replayed, Start: start, Duration: time.Since(start)})
+	u.recordMember(callerCtx, i, nil)
+	u.finish(&call, r.Replayed, nil)
 	return r, nil
 }
 

@@ -13,6 +13,7 @@ type options struct {
 	readRepair      bool
 	repairBatch     int
 	observer        func(Event)
+	hook            Hook
 	breakerFailures int // 0: no breaker
 	breakerCoolDown time.Duration
 	hints           any // a HintStore[E], or nil
@@ -69,8 +70,9 @@ func ReadRepair() Option { return func(o *options) { o.readRepair = true } }
 func RepairBatch(n int) Option { return func(o *options) { o.repairBatch = n } }
 
 // WithObserver makes the union call fn after every operation on a member:
-// each member's check refusal, save, load, scan, get, repair write and
-// close. fn is called from the goroutine that ran the operation, possibly
+// each member's check refusal, save, load, scan, get, repair write, hint,
+// replay and close. [SlogObserver] logs them; [WithHook] is told of them
+// too, with their contexts. fn is called from the goroutine that ran the operation, possibly
 // from several at once, so it must be safe for concurrent use, and it
 // should be quick.
 //
@@ -82,7 +84,7 @@ func RepairBatch(n int) Option { return func(o *options) { o.repairBatch = n } }
 func WithObserver(fn func(Event)) Option { return func(o *options) { o.observer = fn } }
 
 // Event describes one operation on one member of a [Union], for metrics and
-// logs.
+// logs, or, for a [Hook], one operation of the union itself.
 type Event struct {
 	// Op is "save", "load", "scan", "get", "repair" (a repair or read
 	// repair write), "check" (a refusal by the member's [Checker]), "hint"
@@ -90,14 +92,21 @@ type Event struct {
 	// written to the member by [Union.Replay]) or "close".
 	Op string
 	// Index and Name identify the member: its position in New and the
-	// name given with Named, or "".
+	// name given with Named, or "". For an operation of the union itself
+	// (given to [Hook]'s Operation), Index is -1 and Name is "".
 	Index int
 	Name  string
 	// Namespace is the namespace of the operation; "" for Close and for a
 	// batch that spans namespaces.
 	Namespace string
-	// Count is the number of changes written or read.
+	// Count is the number of changes written or read; for a save, the
+	// size of the batch, whether or not the member took it.
 	Count int
+	// Reason says why the union wrote to the member where Op alone does
+	// not: [ReasonReadRepair] or [ReasonRepair] for a repair write,
+	// [ReasonMissed] for a hint; "" otherwise. Why a member was not called
+	// is in Err.
+	Reason string
 	// Start is when the operation on the member began, and Duration how
 	// long it took.
 	Start    time.Time

@@ -36,37 +36,47 @@ func (d Difference[E]) Stale(i int) bool { return d.stale[i] }
 // may be walked more than once.
 func (u *Union[E]) Diff(ctx context.Context, namespace string) iter.Seq2[Difference[E], error] {
 	return func(yield func(Difference[E], error) bool) {
-		m, err := u.openMerge(ctx, "diff", namespace, 0)
+		ctx, end := u.begin(ctx, "diff", namespace, 0)
+		n, err := u.diff(ctx, namespace, yield)
+		end(n, err)
+	}
+}
+
+// diff is one walk of Diff. It returns the number of differences yielded
+// and the error yielded, if any.
+func (u *Union[E]) diff(ctx context.Context, namespace string, yield func(Difference[E], error) bool) (int, error) {
+	m, err := u.openMerge(ctx, "diff", namespace, 0)
+	if err != nil {
+		yield(Difference[E]{}, err)
+		return 0, err
+	}
+	defer m.close()
+	n := 0
+	for {
+		winner, from, ok, err := m.next()
 		if err != nil {
 			yield(Difference[E]{}, err)
-			return
+			return n, err
 		}
-		defer m.close()
-		for {
-			winner, from, ok, err := m.next()
-			if err != nil {
-				yield(Difference[E]{}, err)
-				return
-			}
-			if !ok {
-				return
-			}
-			var staleness []bool
-			for i := range m.versions {
-				if m.stale(i, from, winner) {
-					if staleness == nil {
-						staleness = make([]bool, len(m.versions))
-					}
-					staleness[i] = true
+		if !ok {
+			return n, nil
+		}
+		var staleness []bool
+		for i := range m.versions {
+			if m.stale(i, from, winner) {
+				if staleness == nil {
+					staleness = make([]bool, len(m.versions))
 				}
+				staleness[i] = true
 			}
-			if staleness == nil {
-				continue
-			}
-			d := Difference[E]{Latest: winner, Source: from, Versions: slices.Clone(m.versions), stale: staleness}
-			if !yield(d, nil) {
-				return
-			}
+		}
+		if staleness == nil {
+			continue
+		}
+		d := Difference[E]{Latest: winner, Source: from, Versions: slices.Clone(m.versions), stale: staleness}
+		n++
+		if !yield(d, nil) {
+			return n, nil
 		}
 	}
 }
@@ -130,6 +140,13 @@ type StoreRepair struct {
 // [*StoreError]. When ctx ends, Repair returns
 // promptly with an error wrapping ctx.Err().
 func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, error) {
+	ctx, end := u.begin(ctx, "repair", namespace, 0)
+	report, err := u.repair(ctx, namespace)
+	end(report.Written(), err)
+	return report, err
+}
+
+func (u *Union[E]) repair(ctx context.Context, namespace string) (RepairReport, error) {
 	ctx = withProbes(ctx) // a member probed by the read is written too
 	report := RepairReport{Namespace: namespace, Stores: make([]StoreRepair, len(u.members))}
 	for i, m := range u.members {
@@ -150,7 +167,7 @@ func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, 
 		// Written by the member's goroutine, read after run has its result.
 		written := make([]int, len(u.members))
 		skipped := make([][]Skipped, len(u.members))
-		results, err := u.run(ctx, call{op: "repair", namespace: namespace}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
+		results, err := u.run(ctx, call{op: "repair", namespace: namespace, reason: ReasonRepair}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
 			n, sk, err := saveStorable(ctx, u.members[i].store, pending[i])
 			written[i], skipped[i] = n, sk
 			return nil, n, err

@@ -22,16 +22,28 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 	}
 	n := len(u.members)
 	need := quorum(q, n)
-	start := time.Now()
 	cursors := make([]*cursor[E], n)
 	var failed []*StoreError
 	ready := make(chan readySignal, n)
+	// Every member call started is finished once, with its outcome: all
+	// on the goroutine that walks the merge.
+	calls := make([]memberCall, n)
+	finished := make([]bool, n)
+	finish := func(c *cursor[E], err error) {
+		if !finished[c.index] {
+			finished[c.index] = true
+			u.finish(&calls[c.index], c.count, err)
+		}
+	}
 	for i, m := range u.members {
 		if !u.allowMember(ctx, i) {
-			failed = append(failed, u.skipped(op, namespace, i))
+			se := u.skipped(op, namespace, i)
+			u.hookSkipped(ctx, op, namespace, se)
+			failed = append(failed, se)
 			continue
 		}
 		mctx, cancel := context.WithCancel(ctx)
+		mctx, calls[i] = u.startMember(mctx, op, i, namespace, "")
 		var seq iter.Seq2[Change[E], error]
 		if sc, ok := m.store.(Scanner[E]); ok {
 			seq = sc.Scan(mctx, namespace)
@@ -42,10 +54,17 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 		stop := cursors[i].stop
 		cursors[i].stop = func() { stop(); cancel() }
 	}
-	closeAll := func() {
+	// closeAll abandons the merge: the calls of members that had not
+	// answered end with err.
+	closeAll := func(err error) {
 		for _, c := range cursors {
 			if c != nil {
 				c.close()
+				if c.answered {
+					finish(c, nil)
+				} else {
+					finish(c, err)
+				}
 			}
 		}
 	}
@@ -56,7 +75,7 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 	fail := func(c *cursor[E], err error) {
 		m := u.members[c.index]
 		u.recordMember(ctx, c.index, err)
-		u.observe(Event{Op: op, Index: c.index, Name: m.name, Namespace: namespace, Count: c.count, Start: start, Duration: time.Since(start), Err: err})
+		finish(c, err)
 		c.failed = true
 		failed = append(failed, &StoreError{Index: c.index, Name: m.name, Op: op, Err: err})
 	}
@@ -92,7 +111,7 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 			}
 			waiting = 0
 		case <-ctx.Done():
-			closeAll()
+			closeAll(ctx.Err())
 			var waitingFor []string
 			for _, c := range cursors {
 				if c != nil && !c.answered {
@@ -103,8 +122,9 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 		}
 	}
 	if n-len(failed) < need {
-		closeAll()
-		return nil, tooFew()
+		err := tooFew()
+		closeAll(err)
+		return nil, err
 	}
 	var live []*cursor[E]
 	for _, c := range cursors {
@@ -126,14 +146,14 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 	}
 	m, err := newMerger(n, live, onError)
 	if err != nil {
-		closeAll()
+		closeAll(err)
 		return nil, err
 	}
 	m.onClose = func() {
 		for _, c := range live {
 			if !c.failed {
 				u.recordMember(ctx, c.index, nil)
-				u.observe(Event{Op: op, Index: c.index, Name: u.members[c.index].name, Namespace: namespace, Count: c.count, Start: start, Duration: time.Since(start)})
+				finish(c, nil)
 			}
 		}
 	}

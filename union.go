@@ -136,6 +136,16 @@ func (u *Union[E]) Save(ctx context.Context, changes Changes[E]) error {
 // write quorum. When ctx ends first, SaveWithReport returns at once
 // with an error wrapping ctx.Err(), even if a member is still blocked.
 func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Report, error) {
+	namespace := batchNamespace(changes)
+	ctx, end := u.begin(ctx, "save", namespace, len(changes))
+	report, err := u.save(ctx, changes, namespace)
+	end(countUnlessErr(len(changes), err), err)
+	return report, err
+}
+
+// save is SaveWithReport for a batch of namespace ("" when it spans
+// several).
+func (u *Union[E]) save(ctx context.Context, changes Changes[E], namespace string) (Report, error) {
 	if u.shared.closed.Load() {
 		return Report{}, ErrClosed
 	}
@@ -157,7 +167,7 @@ func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Repo
 		return Report{}, fmt.Errorf("unionstore: save: %w: no store was written: %w", ErrInvalidChange, err)
 	}
 	need := quorum(u.opts.writeQuorum, len(writable))
-	results, err := u.run(ctx, call{op: "save", namespace: batchNamespace(changes), need: need}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, call{op: "save", namespace: namespace, need: need}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
 		if v, ok := u.members[i].store.(validSaver[E]); ok {
 			return nil, len(changes), v.saveValid(ctx, changes) // validated and stamped above
 		}
@@ -204,6 +214,13 @@ func (u *Union[E]) Load(ctx context.Context, namespace string) (Changes[E], erro
 // Memory: every member's result is held at once, and the merge adds the
 // merged result. To merge without holding everything, use [Union.Scan].
 func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Changes[E], Report, error) {
+	ctx, end := u.begin(ctx, "load", namespace, 0)
+	changes, report, err := u.load(ctx, namespace)
+	end(len(changes), err)
+	return changes, report, err
+}
+
+func (u *Union[E]) load(ctx context.Context, namespace string) (Changes[E], Report, error) {
 	ctx = withProbes(ctx) // the read repair's writes are part of a probe
 	var report Report
 	if err := u.checkRead(ctx); err != nil {
@@ -275,7 +292,7 @@ func (u *Union[E]) writeRepairs(ctx context.Context, namespace string, repairs [
 	// Written by the member's goroutine, read after run has its result.
 	written := make([]int, len(u.members))
 	skipped := make([][]Skipped, len(u.members))
-	results, err := u.run(ctx, call{op: "repair", namespace: namespace}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, call{op: "repair", namespace: namespace, reason: ReasonReadRepair}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
 		n, sk, err := saveStorable(ctx, u.members[i].store, repairs[i])
 		written[i], skipped[i] = n, sk
 		return nil, n, err
@@ -316,21 +333,34 @@ func (u *Union[E]) writeRepairs(ctx context.Context, namespace string, repairs [
 // is blocked.
 func (u *Union[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change[E], error] {
 	return func(yield func(Change[E], error) bool) {
-		m, err := u.openMerge(ctx, "scan", namespace, u.opts.readQuorum)
+		ctx, end := u.begin(ctx, "scan", namespace, 0)
+		n, err := u.scan(ctx, namespace, yield)
+		end(n, err)
+	}
+}
+
+// scan is one walk of Scan. It returns the number of changes yielded and
+// the error yielded, if any.
+func (u *Union[E]) scan(ctx context.Context, namespace string, yield func(Change[E], error) bool) (int, error) {
+	m, err := u.openMerge(ctx, "scan", namespace, u.opts.readQuorum)
+	if err != nil {
+		yield(Change[E]{}, err)
+		return 0, err
+	}
+	defer m.close()
+	n := 0
+	for {
+		winner, _, ok, err := m.next()
 		if err != nil {
 			yield(Change[E]{}, err)
-			return
+			return n, err
 		}
-		defer m.close()
-		for {
-			winner, _, ok, err := m.next()
-			if err != nil {
-				yield(Change[E]{}, err)
-				return
-			}
-			if !ok || !yield(winner, nil) {
-				return
-			}
+		if !ok {
+			return n, nil
+		}
+		n++
+		if !yield(winner, nil) {
+			return n, nil
 		}
 	}
 }
@@ -346,14 +376,25 @@ func (u *Union[E]) Close() error {
 	u.shared.bgCancel()
 	u.shared.bgMu.Unlock()
 	u.shared.bg.Wait()
+	ctx, end := u.begin(context.Background(), "close", "", 0)
 	all := u.indexes(func(member[E]) bool { return true })
-	results, _ := u.run(context.Background(), call{op: "close", always: true}, all, func(_ context.Context, i int) (Changes[E], int, error) {
+	results, _ := u.run(ctx, call{op: "close", always: true}, all, func(_ context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, u.members[i].store.Close()
 	})
+	var err error
 	if f := failures(results); len(f) > 0 {
-		return fmt.Errorf("unionstore: close: %w", joinFailures(f))
+		err = fmt.Errorf("unionstore: close: %w", joinFailures(f))
 	}
-	return nil
+	end(0, err)
+	return err
+}
+
+// countUnlessErr returns n, or 0 when err is not nil.
+func countUnlessErr(n int, err error) int {
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // sortedViewer is implemented by the stores of this package that can hand
@@ -483,6 +524,7 @@ func joinFailures(failed []*StoreError) error {
 type call struct {
 	op        string
 	namespace string
+	reason    string // the Event's Reason
 	// need is the number of successes after which the members still
 	// running get the quorum's grace; 0 waits for every member.
 	need int
@@ -510,19 +552,26 @@ func (u *Union[E]) run(ctx context.Context, c call, indexes []int, fn func(ctx c
 	inline := len(indexes) == 1 && ctx.Done() == nil
 	for _, i := range indexes {
 		if !c.always && !u.allowMember(ctx, i) {
-			byIndex[i] = result[E]{index: i, err: u.skipped(c.op, c.namespace, i)}
+			se := u.skipped(c.op, c.namespace, i)
+			u.hookSkipped(ctx, c.op, c.namespace, se)
+			byIndex[i] = result[E]{index: i, err: se}
 			continue
 		}
 		do := func() {
 			m := u.members[i]
-			start := time.Now()
+			cctx, mc := u.startMember(mctx, c.op, i, c.namespace, c.reason)
 			var changes Changes[E]
 			var count int
 			err := contain(func() (err error) {
-				changes, count, err = fn(mctx, i)
+				changes, count, err = fn(cctx, i)
 				return err
 			})
-			u.observe(Event{Op: c.op, Index: i, Name: m.name, Namespace: c.namespace, Count: count, Start: start, Duration: time.Since(start), Err: err})
+			if err != nil && mctx.Err() != nil && ctx.Err() == nil {
+				// Only the quorum's grace cancels a member while the
+				// caller still waits: say so, as the result run gave did.
+				err = fmt.Errorf("%w: cancelled after the quorum's grace: %w", ErrStalled, err)
+			}
+			u.finish(&mc, count, err)
 			r := result[E]{index: i, changes: changes}
 			if err != nil {
 				r.err = &StoreError{Index: i, Name: m.name, Op: c.op, Err: err}
