@@ -36,7 +36,9 @@
 //	                    by default); unsets keep their entity's payload
 //
 // An unset is a record with a value, never a Kafka tombstone (a null
-// value), so that it keeps its timestamp and takes part in every merge. The
+// value), so that it keeps its timestamp and takes part in every merge.
+// The store writes Kafka tombstones only to purge, on compacted topics
+// (see Purging). The
 // records of a namespace all go to partition FNV-1a-32(namespace) modulo
 // the number of partitions, which the store reads when it opens: adding
 // partitions to a topic moves namespaces, so a topic's partition count must
@@ -100,6 +102,28 @@
 // never write the same identity with decreasing timestamps at the same
 // time, for instance by giving each identity one writer; otherwise use a
 // topic that keeps every record, the default.
+//
+// # Purging
+//
+// A partition cannot be changed in place, so [Store.Purge] and
+// [Store.PurgeTombstones] append a purge record to the namespace's
+// partition: its key is the namespace's key prefix followed by a kind
+// length of 0 and no id, which no change's key can be; its value is the
+// value format version, a type (3: the whole namespace; 4: the identities
+// whose latest change is an unset before the cut-off) and a big-endian
+// int64 of Unix nanoseconds (the time of the purge, or the cut-off).
+// Every read applies a purge record, in offset order, to the records of
+// its namespace that come before it, and to none after it: a change saved
+// after a purge is read whatever its timestamp. Readers of releases
+// without purges report purge records as records they cannot read.
+//
+// What is physically removed: on a topic that keeps every record, nothing
+// until the topic's retention expires (never, by default); the purged
+// records stay, skipped by every read. On a compacted topic, a purge also
+// appends a Kafka tombstone (a null value) for every key it removes, which
+// reads apply as the removal of that key: Kafka's compaction then removes
+// the keys' earlier records, and the tombstones themselves after
+// delete.retention.ms. Purge records are kept on either kind of topic.
 //
 // # Concurrency
 //

@@ -26,7 +26,7 @@ type guard struct {
 // known is what a guard knows of one partition.
 type known struct {
 	next   int64            // the offset to read from next
-	latest map[string]int64 // record key -> latest timestamp
+	latest map[string]stamp // record key -> latest change type and timestamp
 }
 
 func newGuard() *guard { return &guard{parts: map[int32]*known{}} }
@@ -47,7 +47,7 @@ func (g *guard) save(ctx context.Context, s interface {
 		caught[r.Partition] = true
 		k := g.parts[r.Partition]
 		if k == nil {
-			k = &known{latest: map[string]int64{}}
+			k = &known{latest: map[string]stamp{}}
 			g.parts[r.Partition] = k
 		}
 		if err := g.catchUp(ctx, s, r.Partition, k); err != nil {
@@ -57,7 +57,7 @@ func (g *guard) save(ctx context.Context, s interface {
 	kept := recs[:0:0]
 	for _, r := range recs {
 		ts := recordTime(r.Value)
-		if latest, ok := g.parts[r.Partition].latest[string(r.Key)]; ok && ts < latest {
+		if latest, ok := g.parts[r.Partition].latest[string(r.Key)]; ok && ts < latest.ts {
 			continue // it would lose to the newer change anyway
 		}
 		kept = append(kept, r)
@@ -66,7 +66,7 @@ func (g *guard) save(ctx context.Context, s interface {
 		return err
 	}
 	for _, r := range kept {
-		g.learn(g.parts[r.Partition], r.Key, recordTime(r.Value))
+		g.guardVisit(g.parts[r.Partition], r.Key, r.Value)
 	}
 	return nil
 }
@@ -77,9 +77,7 @@ func (g *guard) catchUp(ctx context.Context, s interface {
 	readPartition(context.Context, int32, int64, visitFunc) (int64, error)
 }, part int32, k *known) error {
 	end, err := s.readPartition(ctx, part, k.next, func(_ int64, key, value []byte) error {
-		if _, ts, _, err := decodeValue(value); err == nil {
-			g.learn(k, key, ts)
-		}
+		g.guardVisit(k, key, value)
 		return nil
 	})
 	if err != nil {
@@ -89,9 +87,9 @@ func (g *guard) catchUp(ctx context.Context, s interface {
 	return nil
 }
 
-func (g *guard) learn(k *known, key []byte, ts int64) {
-	if cur, ok := k.latest[string(key)]; !ok || ts > cur {
-		k.latest[string(key)] = ts
+func (g *guard) learn(k *known, key []byte, st stamp) {
+	if cur, ok := k.latest[string(key)]; !ok || st.ts >= cur.ts {
+		k.latest[string(key)] = st
 	}
 }
 

@@ -33,11 +33,12 @@ func compareEntries(a, b *entry) int {
 
 // namespaceVisitor returns a visitFunc for reads of namespace: it passes
 // each record of the namespace to keep as an entry whose payload aliases
-// the fetched bytes, and reports to bad the records it cannot read; an
-// error from keep ends the read. A
-// record whose key has another format version may belong to any namespace,
-// so it is reported by every read of its partition.
-func namespaceVisitor(namespace string, part int32, bad *unionstore.DecodeErrors, keep func(key []byte, e entry) error) visitFunc {
+// the fetched bytes, each purge of the namespace to drop (see purge.go),
+// and reports to bad the records it cannot read; an error from keep or
+// drop ends the read. A record whose key has another format version may
+// belong to any namespace, so it is reported by every read of its
+// partition.
+func namespaceVisitor(namespace string, part int32, bad *unionstore.DecodeErrors, keep func(key []byte, e entry) error, drop func(p purge) error) visitFunc {
 	prefix := appendPrefix(nil, namespace)
 	return func(offset int64, key, value []byte) error {
 		if !bytes.HasPrefix(key, prefix) {
@@ -45,6 +46,13 @@ func namespaceVisitor(namespace string, part int32, bad *unionstore.DecodeErrors
 				bad.Add(fmt.Errorf("%w: partition %d offset %d: %w", unionstore.ErrDecode, part, offset, errKeyVersionOrEmpty(key)))
 			}
 			return nil
+		}
+		if p, ok, err := visitPurge(key[len(prefix):], value); ok {
+			if err != nil {
+				bad.Add(fmt.Errorf("%w: partition %d offset %d: purge record of namespace %q: %w", unionstore.ErrDecode, part, offset, namespace, err))
+				return nil
+			}
+			return drop(p)
 		}
 		_, kind, id, err := decodeKey(key)
 		if err != nil {
@@ -103,6 +111,9 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		}
 		latest[string(key)] = &e
 		return nil
+	}, func(p purge) error {
+		applyPurge(latest, p, func(e *entry) (unionstore.ChangeType, int64) { return e.t, e.ts })
+		return nil
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("kafkastore: load %q from %q: %w", namespace, s.topic, s.wrapCtx(ctx, err))
@@ -159,8 +170,19 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 		want  = appendKey(nil, namespace, kind, id)
 		part  = partitionFor(namespace, s.info.partitions)
 	)
+	purgeKey := appendPurgeKey(nil, namespace)
 	_, err := s.readPartition(ctx, part, 0, func(offset int64, key, value []byte) error {
+		if found != nil && bytes.Equal(key, purgeKey) {
+			if p, err := decodePurge(value); err == nil && p.drops(found.t, found.ts) {
+				found = nil
+			}
+			return nil
+		}
 		if !bytes.Equal(key, want) {
+			return nil
+		}
+		if value == nil { // a Kafka tombstone written by a purge
+			found = nil
 			return nil
 		}
 		t, ts, payload, err := decodeValue(value)
@@ -213,7 +235,22 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 	byNS := map[string]map[string]state{}
 	for part := int32(0); part < s.info.partitions; part++ {
 		_, err := s.readPartition(ctx, part, 0, func(offset int64, key, value []byte) error {
+			if ns, ok := purgeNamespace(key); ok {
+				if p, err := decodePurge(value); err == nil {
+					applyPurge(byNS[ns], p, func(st state) (unionstore.ChangeType, int64) {
+						if st.unset {
+							return unionstore.ChangeTypeUnset, st.ts
+						}
+						return unionstore.ChangeTypeSet, st.ts
+					})
+				}
+				return nil
+			}
 			ns, _, _, err := decodeKey(key)
+			if err == nil && value == nil { // a Kafka tombstone written by a purge
+				delete(byNS[ns], string(key))
+				return nil
+			}
 			if err != nil {
 				bad.Add(fmt.Errorf("%w: partition %d offset %d: %w", unionstore.ErrDecode, part, offset, err))
 				return nil
@@ -238,6 +275,9 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 	}
 	out := make([]unionstore.NamespaceStat, 0, len(byNS))
 	for ns, ids := range byNS {
+		if len(ids) == 0 {
+			continue // purged
+		}
 		st := unionstore.NamespaceStat{Namespace: ns}
 		for _, v := range ids {
 			if v.unset {

@@ -57,6 +57,10 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 				spilled.remove()
 			}
 		}()
+		// gone holds the keys that Kafka tombstones removed since the last
+		// run was written: they are dropped from the runs before the next
+		// one is written.
+		gone := map[string]bool{}
 		flush := func() error {
 			if spilled == nil {
 				sp, err := newSpill(s.tempDir)
@@ -64,6 +68,9 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 					return err
 				}
 				spilled = sp
+			}
+			if err := spilled.dropKeys(gone); err != nil {
+				return err
 			}
 			if err := spilled.writeRun(sortedEntries(latest)); err != nil {
 				return err
@@ -90,6 +97,26 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 				return flush()
 			}
 			return nil
+		}, func(p purge) error {
+			applyPurge(latest, p, func(e *entry) (unionstore.ChangeType, int64) { return e.t, e.ts })
+			if spilled == nil {
+				return nil
+			}
+			switch {
+			case p.key != nil:
+				gone[string(p.key)] = true
+			case p.all:
+				spilled.runs = nil
+				clear(gone)
+			default:
+				// Which identities go depends on their latest record,
+				// wherever it is: merge everything into one run first.
+				if err := flush(); err != nil {
+					return err
+				}
+				return spilled.rewrite(func(e *entry) bool { return p.drops(e.t, e.ts) })
+			}
+			return nil
 		}))
 		if err != nil {
 			fail(s.wrapCtx(ctx, err))
@@ -114,7 +141,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 				}
 			}
 		} else {
-			if len(latest) > 0 {
+			if len(latest) > 0 || len(gone) > 0 {
 				if err := flush(); err != nil {
 					fail(err)
 					return

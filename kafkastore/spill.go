@@ -52,32 +52,42 @@ func (sp *spill) writeRun(entries []*entry) error {
 	start := sp.size
 	var buf []byte
 	for _, e := range entries {
-		buf = binary.AppendUvarint(buf[:0], uint64(len(e.kind)))
-		buf = append(buf, e.kind...)
-		buf = binary.AppendUvarint(buf, uint64(len(e.id)))
-		buf = append(buf, e.id...)
-		buf = binary.BigEndian.AppendUint64(buf, uint64(e.ts))
-		ct := typeSet
-		if e.t == unionstore.ChangeTypeUnset {
-			ct = typeUnset
+		var err error
+		if buf, err = sp.writeEntry(buf, e); err != nil {
+			return err
 		}
-		buf = append(buf, ct)
-		buf = binary.AppendUvarint(buf, uint64(len(e.payload)))
-		n1, err := sp.w.Write(buf)
-		if err != nil {
-			return fmt.Errorf("spill: write %s: %w", sp.f.Name(), err)
-		}
-		n2, err := sp.w.Write(e.payload)
-		if err != nil {
-			return fmt.Errorf("spill: write %s: %w", sp.f.Name(), err)
-		}
-		sp.size += int64(n1 + n2)
 	}
 	if err := sp.w.Flush(); err != nil {
 		return fmt.Errorf("spill: write %s: %w", sp.f.Name(), err)
 	}
 	sp.runs = append(sp.runs, section{start, sp.size - start})
 	return nil
+}
+
+// writeEntry appends one entry to the file, through buf, which it returns
+// for the next call.
+func (sp *spill) writeEntry(buf []byte, e *entry) ([]byte, error) {
+	buf = binary.AppendUvarint(buf[:0], uint64(len(e.kind)))
+	buf = append(buf, e.kind...)
+	buf = binary.AppendUvarint(buf, uint64(len(e.id)))
+	buf = append(buf, e.id...)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(e.ts))
+	ct := typeSet
+	if e.t == unionstore.ChangeTypeUnset {
+		ct = typeUnset
+	}
+	buf = append(buf, ct)
+	buf = binary.AppendUvarint(buf, uint64(len(e.payload)))
+	n1, err := sp.w.Write(buf)
+	if err != nil {
+		return buf, fmt.Errorf("spill: write %s: %w", sp.f.Name(), err)
+	}
+	n2, err := sp.w.Write(e.payload)
+	if err != nil {
+		return buf, fmt.Errorf("spill: write %s: %w", sp.f.Name(), err)
+	}
+	sp.size += int64(n1 + n2)
+	return buf, nil
 }
 
 // merge passes to yield, in (kind, id) order, the latest entry of each

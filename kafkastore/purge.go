@@ -1,0 +1,358 @@
+package kafkastore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/unionstore/unionstore"
+)
+
+var (
+	_ unionstore.Purger          = (*Store[unionstore.Entity])(nil)
+	_ unionstore.TombstonePurger = (*Store[unionstore.Entity])(nil)
+)
+
+// A Kafka partition is a log: nothing in it can be deleted in place. A
+// purge is therefore a record that readers apply, in offset order, to
+// what they read before it (see the package doc, "Purging"):
+//
+//	key    the namespace's key prefix, then a kind length of 0 and no id
+//	       (no change has an empty id, so no change has this key)
+//	value  byte 0      value format version, 1
+//	       byte 1      3: purge the namespace, 4: purge its old tombstones
+//	       bytes 2-9   big-endian int64 Unix nanoseconds: for 3, the time
+//	                   of the purge; for 4, the cut-off
+//
+// On a compacted topic, a purge is also followed by a Kafka tombstone (a
+// record with a null value) for every key it removes, which readers apply
+// as the removal of that key and which lets compaction remove the key's
+// records for good.
+const (
+	typePurge           byte = 3
+	typePurgeTombstones byte = 4
+)
+
+// purge is what a purge record, or a Kafka tombstone, asks a reader to
+// drop from what it read before it.
+type purge struct {
+	// key is the identity part of the key of a Kafka tombstone (what
+	// follows the namespace's prefix), or nil for a purge of the
+	// namespace.
+	key []byte
+	// all drops every identity; otherwise only those whose latest record
+	// is an unset before before.
+	all    bool
+	before int64
+}
+
+// drops reports whether p removes an identity whose latest record is of
+// type t at ts.
+func (p purge) drops(t unionstore.ChangeType, ts int64) bool {
+	return p.all || t == unionstore.ChangeTypeUnset && ts < p.before
+}
+
+// appendPurgeKey appends the key of the purge records of namespace.
+func appendPurgeKey(b []byte, namespace string) []byte {
+	return binary.AppendUvarint(appendPrefix(b, namespace), 0)
+}
+
+// isPurgeKey reports whether rest, a key after its namespace's prefix, is
+// the namespace's purge key.
+func isPurgeKey(rest []byte) bool { return len(rest) == 1 && rest[0] == 0 }
+
+// purgeNamespace returns the namespace of a purge key, and false for any
+// other key.
+func purgeNamespace(key []byte) (string, bool) {
+	if len(key) < 2 || key[0] != keyVersion || key[len(key)-1] != 0 {
+		return "", false
+	}
+	ns, rest, err := readString(key[1:])
+	if err != nil || !isPurgeKey(rest) {
+		return "", false
+	}
+	return ns, true
+}
+
+// decodePurge returns the purge a purge record's value asks for. It never
+// panics.
+func decodePurge(value []byte) (purge, error) {
+	switch {
+	case len(value) != valueHeader:
+		return purge{}, fmt.Errorf("purge record value of %d bytes, want %d", len(value), valueHeader)
+	case value[0] != valueVersion:
+		return purge{}, fmt.Errorf("unknown value format version %d", value[0])
+	}
+	ts := int64(binary.BigEndian.Uint64(value[2:]))
+	switch value[1] {
+	case typePurge:
+		return purge{all: true}, nil
+	case typePurgeTombstones:
+		return purge{before: ts}, nil
+	}
+	return purge{}, fmt.Errorf("unknown purge type %d", value[1])
+}
+
+// Purge removes namespace: it appends one purge record to the namespace's
+// partition, and from then on every read of the store drops the
+// namespace's records that come before it, so that the namespace loads
+// empty and is no longer listed. A change saved after the purge record is
+// read as usual, whatever its timestamp. A namespace that does not exist
+// is not an error.
+//
+// What is physically removed, and when: on a topic that keeps every record
+// (the default), nothing; the purged records and the purge record stay in
+// the log, skipped by every read, until the topic's retention drops them
+// (never, with retention.ms=-1). On a compacted topic, Purge also appends a
+// Kafka tombstone for every key the namespace holds (known from the
+// store's guard, which reads the partition), and Kafka's compaction
+// removes the keys' records, then the tombstones after the topic's
+// delete.retention.ms; the purge record itself is kept. It returns
+// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
+// ctx is done.
+func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
+	if err := s.purge(ctx, namespace, typePurge, time.Now()); err != nil {
+		return fmt.Errorf("kafkastore: purge %q from %q: %w", namespace, s.topic, s.wrapCtx(ctx, err))
+	}
+	return nil
+}
+
+// PurgeTombstones removes, from namespace, the identities whose latest
+// change is an unset before before: it appends one purge record that
+// every read applies to what it read before it, as [Store.Purge] does, and
+// on a compacted topic a Kafka tombstone for each such key. It returns how
+// many identities it removed, counted by reading the namespace first (on
+// a compacted topic, from the guard's knowledge of the partition): a read
+// of the partition, as Load costs. What is physically removed, and when,
+// is as for Purge. See [unionstore.TombstonePurger] for when purging is
+// safe. It returns [unionstore.ErrClosed] after Close and an error
+// wrapping ctx.Err() if ctx is done.
+func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
+	fail := func(err error) (int, error) {
+		return 0, fmt.Errorf("kafkastore: purge tombstones of %q from %q: %w", namespace, s.topic, s.wrapCtx(ctx, err))
+	}
+	if err := s.check(ctx); err != nil {
+		return fail(err)
+	}
+	if !before.After(unionstore.MinTimestamp) {
+		return 0, nil
+	}
+	cut := int64(1<<63 - 1)
+	if !before.After(unionstore.MaxTimestamp) {
+		cut = before.UnixNano()
+	}
+	p := purge{before: cut}
+	n := 0
+	if s.guard == nil {
+		// Count first: a purge record changes nothing a read has not
+		// read, so the count holds for what was read before it.
+		var err error
+		if n, err = s.countPurged(ctx, namespace, p); err != nil {
+			return fail(err)
+		}
+		if n == 0 {
+			return 0, nil
+		}
+	}
+	purged, err := s.purgeWith(ctx, namespace, p, typePurgeTombstones, cut)
+	if err != nil {
+		return fail(err)
+	}
+	if s.guard != nil {
+		n = purged
+	}
+	return n, nil
+}
+
+func (s *Store[E]) purge(ctx context.Context, namespace string, t byte, at time.Time) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	_, err := s.purgeWith(ctx, namespace, purge{all: true}, t, at.UnixNano())
+	return err
+}
+
+// purgeWith appends the purge record of type t with timestamp ts, and on a
+// compacted topic the Kafka tombstones of the keys that p drops, under the
+// guard's lock so that no save of this store comes between them. It
+// returns the number of keys dropped on a compacted topic, and 0 on
+// another.
+func (s *Store[E]) purgeWith(ctx context.Context, namespace string, p purge, t byte, ts int64) (int, error) {
+	part := partitionFor(namespace, s.info.partitions)
+	key := appendPurgeKey(nil, namespace)
+	value := binary.BigEndian.AppendUint64([]byte{valueVersion, t}, uint64(ts))
+	rec := &kgo.Record{Topic: s.topic, Partition: part, Key: key, Value: value, Context: recordContext}
+	if s.guard == nil {
+		return 0, s.produce(ctx, []*kgo.Record{rec})
+	}
+	g := s.guard
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	k := g.parts[part]
+	if k == nil {
+		k = &known{latest: map[string]stamp{}}
+		g.parts[part] = k
+	}
+	if err := g.catchUp(ctx, s, part, k); err != nil {
+		return 0, err
+	}
+	recs := []*kgo.Record{rec}
+	prefix := appendPrefix(nil, namespace)
+	for kk, st := range k.latest {
+		if rest, ok := bytes.CutPrefix([]byte(kk), prefix); ok && !isPurgeKey(rest) && p.drops(st.t, st.ts) {
+			recs = append(recs, &kgo.Record{Topic: s.topic, Partition: part, Key: []byte(kk), Context: recordContext})
+		}
+	}
+	if err := s.produce(ctx, recs); err != nil {
+		return 0, err
+	}
+	g.forget(k, prefix, p)
+	return len(recs) - 1, nil
+}
+
+// countPurged reads namespace and counts the identities p drops.
+func (s *Store[E]) countPurged(ctx context.Context, namespace string, p purge) (int, error) {
+	var bad unionstore.DecodeErrors
+	latest := map[string]stamp{}
+	part := partitionFor(namespace, s.info.partitions)
+	_, err := s.readPartition(ctx, part, 0, namespaceVisitor(namespace, part, &bad, func(key []byte, e entry) error {
+		if cur, ok := latest[string(key)]; !ok || cur.ts <= e.ts {
+			latest[string(key)] = stamp{ts: e.ts, t: e.t}
+		}
+		return nil
+	}, func(q purge) error {
+		applyPurge(latest, q, func(st stamp) (unionstore.ChangeType, int64) { return st.t, st.ts })
+		return nil
+	}))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, st := range latest {
+		if p.drops(st.t, st.ts) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// stamp is the latest change type and timestamp of one key.
+type stamp struct {
+	ts int64
+	t  unionstore.ChangeType
+}
+
+// applyPurge removes from latest, a map by key (after the namespace's
+// prefix), what p drops.
+func applyPurge[V any](latest map[string]V, p purge, of func(V) (unionstore.ChangeType, int64)) {
+	if p.key != nil {
+		delete(latest, string(p.key))
+		return
+	}
+	if p.all {
+		clear(latest)
+		return
+	}
+	for k, v := range latest {
+		if p.drops(of(v)) {
+			delete(latest, k)
+		}
+	}
+}
+
+// visitPurge recognises the records of namespace that purge: a purge
+// record, or a Kafka tombstone of one of its keys. It returns the purge
+// and true for such a record (or an error for a purge record that does
+// not decode), and false for any other. rest is the key after the
+// namespace's prefix.
+func visitPurge(rest, value []byte) (purge, bool, error) {
+	if isPurgeKey(rest) {
+		p, err := decodePurge(value)
+		return p, true, err
+	}
+	if value == nil {
+		return purge{key: bytes.Clone(rest)}, true, nil
+	}
+	return purge{}, false, nil
+}
+
+// forget removes from k what p, a purge of the namespace whose key prefix
+// is prefix, drops. Called with g.mu held.
+func (g *guard) forget(k *known, prefix []byte, p purge) {
+	if p.key != nil {
+		delete(k.latest, string(prefix)+string(p.key))
+		return
+	}
+	for kk, st := range k.latest {
+		if rest, ok := bytes.CutPrefix([]byte(kk), prefix); ok && !isPurgeKey(rest) && p.drops(st.t, st.ts) {
+			delete(k.latest, kk)
+		}
+	}
+}
+
+// guardVisit is the guard's view of one record: it learns a change, and
+// forgets what a purge record or a Kafka tombstone drops.
+func (g *guard) guardVisit(k *known, key, value []byte) {
+	if ns, ok := purgeNamespace(key); ok {
+		if p, err := decodePurge(value); err == nil {
+			g.forget(k, appendPrefix(nil, ns), p)
+		}
+		return
+	}
+	if value == nil {
+		delete(k.latest, string(key))
+		return
+	}
+	if t, ts, _, err := decodeValue(value); err == nil {
+		g.learn(k, key, stamp{ts: ts, t: t})
+	}
+}
+
+// rewrite merges the runs into one, without the entries drop returns true
+// for: a scan applies a purge to what it spilled before the purge record.
+// The old runs stay in the file, unused, until the scan ends.
+func (sp *spill) rewrite(drop func(*entry) bool) error {
+	if len(sp.runs) == 0 {
+		return nil
+	}
+	start := sp.size
+	var buf []byte
+	var werr error
+	if _, err := sp.merge(func(e *entry) bool {
+		if drop(e) {
+			return true
+		}
+		buf, werr = sp.writeEntry(buf, e)
+		return werr == nil
+	}); err != nil {
+		return err
+	}
+	if werr != nil {
+		return werr
+	}
+	if err := sp.w.Flush(); err != nil {
+		return fmt.Errorf("spill: write %s: %w", sp.f.Name(), err)
+	}
+	sp.runs = []section{{start, sp.size - start}}
+	return nil
+}
+
+// dropKeys removes from the runs the identities whose keys (after the
+// namespace's prefix) are in gone, and empties gone.
+func (sp *spill) dropKeys(gone map[string]bool) error {
+	if len(gone) == 0 {
+		return nil
+	}
+	var key []byte
+	err := sp.rewrite(func(e *entry) bool {
+		key = binary.AppendUvarint(key[:0], uint64(len(e.kind)))
+		key = append(append(key, e.kind...), e.id...)
+		return gone[string(key)]
+	})
+	clear(gone)
+	return err
+}
