@@ -12,7 +12,7 @@
 //
 //	go run ./benchreport                 # the full report, into docs/benchmarks
 //	go run ./benchreport -short          # one quick pass, into a temporary directory
-//	go run ./benchreport -modules .,boltstore -out /tmp/r
+//	go run ./benchreport -modules .,boltstore -out bench-out
 //
 // # Figures and targets
 //
