@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"github.com/unionstore/unionstore"
 )
 
 // common holds the flags that every command opening stores shares.
@@ -12,11 +14,14 @@ type common struct {
 	quiet       bool
 	asJSON      bool
 	lockTimeout time.Duration
+	logLevel    logLevel
 }
 
-// register adds --quiet, --lock-timeout and, when jsonUsage is not empty,
-// --json to fs.
+// register adds --quiet, --lock-timeout, --log-level and, when jsonUsage
+// is not empty, --json to fs.
 func (c *common) register(fs *flag.FlagSet, jsonUsage string) {
+	c.logLevel = defaultLogLevel
+	fs.Var(&c.logLevel, "log-level", "log calls on stores to standard error from this level up: debug (every call), info (calls slower than 1s), warn (failures), error or off")
 	fs.BoolVar(&c.quiet, "quiet", false, "print nothing but errors: no summary, no progress bar")
 	fs.BoolVar(&c.quiet, "q", false, "short for --quiet")
 	fs.DurationVar(&c.lockTimeout, "lock-timeout", 0, "how long to wait for a bolt file that another program holds (default 1s)")
@@ -26,12 +31,19 @@ func (c *common) register(fs *flag.FlagSet, jsonUsage string) {
 }
 
 // apply returns e as the flags change it: no progress bar when quiet.
+// --quiet does not silence the logs: --log-level says what they show.
 func (c *common) apply(e *env) *env {
 	out := *e
 	if c.quiet {
 		out.quiet, out.progress = true, false
 	}
 	return &out
+}
+
+// unionOptions returns the options of the unions a command makes: their
+// calls on stores logged as --log-level says, on e's standard error.
+func (c *common) unionOptions(e *env) []unionstore.Option {
+	return c.logLevel.unionOptions(e)
 }
 
 // open returns the options to open stores with access a.
