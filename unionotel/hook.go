@@ -24,7 +24,7 @@ func (in *instruments) operation(ctx context.Context, e unionstore.Event) (conte
 			span.SetAttributes(semconv.DBResponseReturnedRows(e.Count))
 		}
 		et := endSpan(span, e)
-		in.opDuration.Record(ctx, e.Duration.Seconds(), metric.WithAttributes(in.metricAttrs(e, et)...))
+		in.opDuration.Record(ctx, e.Duration.Seconds(), in.measurement(e, et, false))
 	}
 }
 
@@ -43,16 +43,12 @@ func (in *instruments) member(ctx context.Context, e unionstore.Event) (context.
 			span.SetAttributes(ReasonKey.String(why)) // known at the end: a skip or a stall
 		}
 		et := endSpan(span, e)
-		mattrs := in.metricAttrs(e, et)
-		mattrs = append(mattrs, MemberKey.String(e.Store()))
-		if e.Reason != "" {
-			mattrs = append(mattrs, ReasonKey.String(e.Reason))
-		}
-		in.memberDuration.Record(ctx, e.Duration.Seconds(), metric.WithAttributes(mattrs...))
+		m := in.measurement(e, et, true)
+		in.memberDuration.Record(ctx, e.Duration.Seconds(), m)
 		if e.Err == nil {
-			in.changes.Add(ctx, int64(e.Count), metric.WithAttributes(mattrs...))
+			in.changes.Add(ctx, int64(e.Count), m)
 		} else {
-			in.errors.Add(ctx, 1, metric.WithAttributes(mattrs...))
+			in.errors.Add(ctx, 1, m)
 		}
 		in.trackSkip(ctx, e)
 	}
@@ -89,14 +85,46 @@ func (in *instruments) attrs(e unionstore.Event, namespace bool) []attribute.Key
 	return attrs
 }
 
-// metricAttrs returns the attributes of e's metrics: those of its span but
-// for the namespace, unless asked for, and with errorType when not empty.
-func (in *instruments) metricAttrs(e unionstore.Event, errorType string) []attribute.KeyValue {
+// measurementKey identifies the attributes of a metric measurement.
+type measurementKey struct {
+	op, namespace, errorType string
+	member, reason           string // for a member call
+	isMember                 bool
+}
+
+// measurement returns the attributes of e's metrics, as an option made
+// once per distinct set: those of its span but for the namespace, unless
+// asked for, with errorType when not empty and, for a member call, the
+// member and the reason.
+func (in *instruments) measurement(e unionstore.Event, errorType string, member bool) metric.MeasurementOption {
+	k := measurementKey{op: e.Op, errorType: errorType, isMember: member}
+	if in.cfg.namespaces {
+		k.namespace = e.Namespace
+	}
+	if member {
+		k.member, k.reason = e.Store(), e.Reason
+	}
+	in.mu.Lock()
+	m, ok := in.measurements[k]
+	in.mu.Unlock()
+	if ok {
+		return m
+	}
 	attrs := in.attrs(e, in.cfg.namespaces)
 	if errorType != "" {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType))
 	}
-	return attrs
+	if member {
+		attrs = append(attrs, MemberKey.String(k.member))
+		if k.reason != "" {
+			attrs = append(attrs, ReasonKey.String(k.reason))
+		}
+	}
+	m = metric.WithAttributeSet(attribute.NewSet(attrs...))
+	in.mu.Lock()
+	in.measurements[k] = m
+	in.mu.Unlock()
+	return m
 }
 
 // endSpan ends span with the outcome of e and returns e's error.type, or

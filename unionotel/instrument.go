@@ -77,6 +77,10 @@ type instruments struct {
 
 	mu         sync.Mutex
 	skippedNow map[string]bool // by member, whether its last call was skipped
+	// measurements holds the attributes of metrics by their key, made
+	// once: as many as the distinct operations, members, reasons, error
+	// types and, with WithNamespaceMetrics, namespaces.
+	measurements map[measurementKey]metric.MeasurementOption
 }
 
 // durationBuckets are the bucket boundaries, in seconds, that the
@@ -90,7 +94,7 @@ var durationBuckets = []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}
 // replacing any other. It returns an error, naming the instrument, only
 // when the meter provider refuses to create one.
 func Instrument(opts ...Option) (unionstore.Option, error) {
-	in := &instruments{skippedNow: map[string]bool{}}
+	in := &instruments{skippedNow: map[string]bool{}, measurements: map[measurementKey]metric.MeasurementOption{}}
 	for _, o := range opts {
 		o(&in.cfg)
 	}
