@@ -58,8 +58,8 @@ func (r RebalanceReport) Moved() int {
 // [Union.Repair] of the two, the old owner read-only), checks that the
 // new owner now lacks nothing of the old owner's (a [Union.Diff] in which
 // only the old owner may be stale), and only then purges the namespace
-// from the old owner. Namespaces are found by listing every shard of the
-// previous placement, which must implement [NamespaceLister] and
+// from the old owner. Namespaces are found by listing every shard, each of
+// which must implement [NamespaceLister]; an old owner must implement
 // [Purger]. Without Previous, nothing moves.
 //
 // Rebalance can be interrupted at any point (ctx ends, the process dies, a
