@@ -32,6 +32,9 @@ type openOptions struct {
 	// lockTimeout is how long to wait for a store that another program
 	// holds locked, for stores that lock; 0 means the backend's default.
 	lockTimeout time.Duration
+	// logLevel is the level from which the unions over the stores log
+	// their calls on them.
+	logLevel logLevel
 }
 
 // opener opens the store at addr, the full address with its scheme. Its
@@ -222,6 +225,9 @@ type stores struct {
 	addrs []string // as given, for display
 	// opts is how they were opened.
 	opts openOptions
+	// unionOpts are the options of every union over them: the command's
+	// logging of calls on stores.
+	unionOpts []unionstore.Option
 	// stats caches each store's namespace counts, which a store may have
 	// to count afresh on every call: a command asks once.
 	stats map[int]namespaceStats
@@ -241,7 +247,7 @@ func (e *env) openAll(ctx context.Context, addrs []string, o openOptions) (*stor
 			}
 		}
 	}
-	s := &stores{opts: o}
+	s := &stores{opts: o, unionOpts: o.logLevel.unionOptions(e)}
 	for _, addr := range addrs {
 		st, err := openStore(ctx, e.resolve(addr), o)
 		if err != nil {
@@ -288,7 +294,7 @@ func (s *stores) union() *unionstore.Union[Record] {
 	for i, st := range s.list {
 		members[i] = unionstore.Named(s.addrs[i], st)
 	}
-	return unionstore.New(members...)
+	return unionstore.New(members...).With(s.unionOpts...)
 }
 
 // namespaceStats returns the namespaces of store i with their counts. It

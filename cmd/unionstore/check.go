@@ -78,7 +78,7 @@ type jsonVersion struct {
 func checkNamespace(ctx context.Context, e *env, opened *stores, ns string, asJSON, oneWay bool, limit int) (bool, error) {
 	p := startProgress(e, "check "+escape(ns), func() int64 { return opened.recordCount(ctx, ns) })
 	defer p.finish()
-	u := unionstore.New(opened.members(p, nil)...)
+	u := unionstore.New(opened.members(p, nil)...).With(opened.unionOpts...)
 	missing := make([]int, len(opened.list))
 	older := make([]int, len(opened.list))
 	n := 0

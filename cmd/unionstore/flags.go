@@ -48,7 +48,7 @@ func (c *common) unionOptions(e *env) []unionstore.Option {
 
 // open returns the options to open stores with access a.
 func (c *common) open(a access) openOptions {
-	return openOptions{access: a, lockTimeout: c.lockTimeout}
+	return openOptions{access: a, lockTimeout: c.lockTimeout, logLevel: c.logLevel}
 }
 
 // check refuses flag values that make no sense.

@@ -71,7 +71,7 @@ copy, writing nothing.`, syncExamples)
 	}
 	defer dst.close()
 	isSource := func(i int) bool { return i == 0 }
-	both := &stores{list: slices.Concat(src.list, dst.list), addrs: slices.Concat(src.addrs, dst.addrs)}
+	both := &stores{list: slices.Concat(src.list, dst.list), addrs: slices.Concat(src.addrs, dst.addrs), unionOpts: src.unionOpts}
 	namespaces := pos
 	if len(namespaces) == 0 {
 		if namespaces, err = both.namespaces(ctx, isSource); err != nil {
@@ -195,7 +195,7 @@ func sayskipped(e *env, asJSON bool, ns string, st unionstore.StoreRepair) {
 func copyNamespace(ctx context.Context, e *env, label string, s *stores, ns string, readOnly func(int) bool, dryRun bool) (unionstore.RepairReport, error) {
 	p := startProgress(e, label+" "+escape(ns), func() int64 { return s.recordCount(ctx, ns) })
 	defer p.finish()
-	u := unionstore.New(s.members(p, readOnly)...)
+	u := unionstore.New(s.members(p, readOnly)...).With(s.unionOpts...)
 	if dryRun {
 		r, err := dryRepair(ctx, u, ns, s.addrs)
 		return r, at("namespace "+quote(ns), err)
