@@ -66,6 +66,28 @@
 // with a [*PanicError] instead of ending the process. The storetest package
 // offers Faulty to inject such faults in tests.
 //
+// # Shards
+//
+// [Shards] spreads namespaces over named stores, each possibly a union of
+// replicas, by rendezvous hashing of the namespace over the shard names
+// ([Placement], with weights and pins). Adding a shard moves only the
+// namespaces it now owns: while a new placement is rolled out with the
+// previous one, a moving namespace is written to its new owner and read
+// from both, and [Shards.Rebalance] copies, verifies and only then removes
+// each one from its old owner, resumable at any point. [Purger] removes a
+// namespace and [TombstonePurger] old tombstones, on every backend, the
+// union and shards; a union refuses to purge tombstones while a member
+// could bring a deleted entity back ([ErrPurgeUnsafe]).
+//
+// # Observability
+//
+// [WithObserver] receives an [Event] for every member operation, and
+// [SlogObserver] logs them through log/slog. [WithHook] is told when each
+// union operation and each member call starts and ends, with their
+// contexts, so that tracing adapters (the unionotel module, for
+// OpenTelemetry) nest a span per member call under a span per operation
+// under the caller's.
+//
 // # Goroutines
 //
 // A union runs each member's operation on a goroutine of its own (a single

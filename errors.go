@@ -38,6 +38,12 @@ var (
 	// quorum's grace had passed ([QuorumGrace]); the union cancelled it.
 	ErrStalled = errors.New("store did not answer within the quorum's grace")
 
+	// ErrPurgeUnsafe is wrapped by the error of [Union.PurgeTombstones]
+	// when purging could bring deleted entities back: a member is failing
+	// or has hints pending, or holds an older version of an entity whose
+	// tombstone would be purged.
+	ErrPurgeUnsafe = errors.New("purging tombstones is not safe now")
+
 	// ErrDecode is wrapped by [DecodeError].
 	ErrDecode = errors.New("cannot decode entity")
 

@@ -222,3 +222,38 @@ func TestUncomparableEntitiesDoNotDifferForever(t *testing.T) {
 		t.Fatalf("Repair = %+v, %v; want nothing written", report, err)
 	}
 }
+
+// overriding embeds a Memory and overrides its Save and Load, as a user's
+// wrapper would.
+type overriding struct {
+	*unionstore.Memory[Item]
+	saves, loads int
+}
+
+func (o *overriding) Save(ctx context.Context, c unionstore.Changes[Item]) error {
+	o.saves++
+	return o.Memory.Save(ctx, c)
+}
+
+func (o *overriding) Load(ctx context.Context, ns string) (unionstore.Changes[Item], error) {
+	o.loads++
+	return o.Memory.Load(ctx, ns)
+}
+
+// A union takes its shortcuts into Memory only for a Memory itself, never
+// for a store that embeds one and overrides its methods.
+func TestUnionCallsAnEmbeddingStoresOwnMethods(t *testing.T) {
+	for _, members := range []int{1, 2} {
+		o := &overriding{Memory: unionstore.NewMemory[Item]()}
+		stores := []unionstore.Store[Item]{o}
+		if members == 2 {
+			stores = append(stores, unionstore.NewMemory[Item]())
+		}
+		u := unionstore.New(stores...)
+		mustSave(t, u, batch(set("a", "v", at(1))))
+		mustLoad(t, u)
+		if o.saves != 1 || o.loads != 1 {
+			t.Fatalf("%d members: the wrapper's Save ran %d times and Load %d, want once each", members, o.saves, o.loads)
+		}
+	}
+}

@@ -32,12 +32,6 @@ type TombstonePurger interface {
 	PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error)
 }
 
-// ErrPurgeUnsafe is wrapped by the error of [Union.PurgeTombstones] when
-// purging could bring deleted entities back: a member is failing or has
-// hints pending, or holds an older version of an entity whose tombstone
-// would be purged.
-var ErrPurgeUnsafe = errors.New("purging tombstones is not safe now")
-
 var (
 	_ Purger          = (*Union[Entity])(nil)
 	_ TombstonePurger = (*Union[Entity])(nil)

@@ -168,7 +168,7 @@ func (u *Union[E]) save(ctx context.Context, changes Changes[E], namespace strin
 	}
 	need := quorum(u.opts.writeQuorum, len(writable))
 	results, err := u.run(ctx, call{op: "save", namespace: namespace, need: need}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
-		if v, ok := u.members[i].store.(validSaver[E]); ok {
+		if v, ok := u.members[i].store.(*Memory[E]); ok {
 			return nil, len(changes), v.saveValid(ctx, changes) // validated and stamped above
 		}
 		return nil, len(changes), u.members[i].store.Save(ctx, changes)
@@ -246,7 +246,7 @@ func (u *Union[E]) load(ctx context.Context, namespace string) (Changes[E], Repo
 		if r.err == nil {
 			cursors = append(cursors, sliceCursor(r.index, r.changes))
 			lists = append(lists, r.changes)
-			_, view := u.members[r.index].store.(sortedViewer[E])
+			_, view := u.members[r.index].store.(*Memory[E])
 			shared = append(shared, view && u.mergesViews())
 			size += len(r.changes) // at most the merge's size: one allocation
 		}
@@ -397,29 +397,18 @@ func countUnlessErr(n int, err error) int {
 	return n
 }
 
-// sortedViewer is implemented by the stores of this package that can hand
-// a union their changes of a namespace sorted, compacted and shared
-// without copying them: [Memory].
-type sortedViewer[E Entity] interface {
-	sortedView(ctx context.Context, namespace string) (Changes[E], error)
-}
-
-// validSaver is implemented by the stores of this package that a union
-// may hand a batch it has validated and stamped, to save without checking
-// it again: [Memory].
-type validSaver[E Entity] interface {
-	saveValid(ctx context.Context, changes Changes[E]) error
-}
-
 // mergesViews reports whether Load merges members' shared sorted views:
-// when there is more than one member to merge.
+// when there is more than one member to merge. A member that is a
+// *Memory, exactly (not a store that embeds one and may override its
+// methods), is read through its shared sorted view and given the union's
+// checked batch without checking it again.
 func (u *Union[E]) mergesViews() bool { return len(u.members) > 1 }
 
 // loadMember returns the operation that loads namespace from one member,
 // sorted and compacted for the merge. The result is only read.
 func (u *Union[E]) loadMember(namespace string) func(context.Context, int) (Changes[E], int, error) {
 	return func(ctx context.Context, i int) (Changes[E], int, error) {
-		if v, ok := u.members[i].store.(sortedViewer[E]); ok {
+		if v, ok := u.members[i].store.(*Memory[E]); ok {
 			// Sorted and compacted already: shared when there is a merge,
 			// the member's own copy when it is the result.
 			var changes Changes[E]
