@@ -3,7 +3,8 @@
 //
 // # Stores
 //
-// A store address is a bolt file path, bolt://PATH, or a PostgreSQL URL,
+// A store address is a bolt file path, bolt://PATH, pebble://DIR, or a
+// PostgreSQL URL,
 // postgres://user@host:port/database, which may name the table and schema
 // with the query parameters table= and schema= (the default table is
 // unionstore_changes). A NATS JetStream address is
@@ -36,6 +37,9 @@
 //	check       what each store lacks or holds older; exit status 1 if any
 //	sync        copy what the destination lacks or holds older
 //	repair      bring every store to the merged state
+//	shards      where each namespace lives over a list of shards
+//	rebalance   move namespaces from an old list of shards to a new one
+//	purge       remove a namespace, or its old tombstones (needs --yes)
 //	demo        a small migration from an old store to a new one
 //	version     the version of the command
 //

@@ -143,10 +143,12 @@ Commands:
 		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
-A store address is a bolt file path (or bolt://PATH), or a PostgreSQL URL:
-postgres://user@host:5432/db?table=NAME (table defaults to
-unionstore_changes). Entities are JSON records: a kind, an id and a JSON
-body.
+A store address is a bolt file path (or bolt://PATH), pebble://DIR, or a
+URL: postgres://user@host:5432/db?table=NAME (table defaults to
+unionstore_changes), nats://host:4222?stream=NAME (stream defaults to
+UNIONSTORE), kafka://host:9092[,host:9092]/TOPIC, or
+s3://BUCKET/PREFIX?endpoint=URL&region=R. Entities are JSON records: a
+kind, an id and a JSON body.
 
 Every command says what it did on standard output (load and get, whose
 output is records, say it on standard error); --quiet silences that and
