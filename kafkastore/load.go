@@ -93,7 +93,7 @@ func errKeyVersionOrEmpty(key []byte) error {
 // [unionstore.ErrClosed] after Close, an error wrapping ctx.Err() if ctx
 // is done, and the cluster's errors.
 func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return nil, fmt.Errorf("kafkastore: load %q from %q: %w", namespace, s.topic, err)
 	}
 	var bad unionstore.DecodeErrors
@@ -116,7 +116,7 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		return nil
 	}))
 	if err != nil {
-		return nil, fmt.Errorf("kafkastore: load %q from %q: %w", namespace, s.topic, s.wrapCtx(ctx, err))
+		return nil, fmt.Errorf("kafkastore: load %q from %q: %w", namespace, s.topic, s.life.Wrap(ctx, err))
 	}
 	entries := make([]*entry, 0, len(latest))
 	for _, e := range latest {
@@ -161,7 +161,7 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 	fail := func(err error) (unionstore.Change[E], bool, error) {
 		return unionstore.Change[E]{}, false, fmt.Errorf("kafkastore: get %q %q %q from %q: %w", namespace, kind, id, s.topic, err)
 	}
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fail(err)
 	}
 	var (
@@ -196,7 +196,7 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 		return nil
 	})
 	if err != nil {
-		return fail(s.wrapCtx(ctx, err))
+		return fail(s.life.Wrap(ctx, err))
 	}
 	var c unionstore.Change[E]
 	if found != nil {
@@ -224,7 +224,7 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 	fail := func(err error) error {
 		return fmt.Errorf("kafkastore: list namespaces of %q: %w", s.topic, err)
 	}
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return nil, fail(err)
 	}
 	type state struct {
@@ -270,7 +270,7 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 			return nil
 		})
 		if err != nil {
-			return nil, fail(s.wrapCtx(ctx, err))
+			return nil, fail(s.life.Wrap(ctx, err))
 		}
 	}
 	out := make([]unionstore.NamespaceStat, 0, len(byNS))

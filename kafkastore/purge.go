@@ -116,7 +116,7 @@ func decodePurge(value []byte) (purge, error) {
 // ctx is done.
 func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 	if err := s.purge(ctx, namespace, typePurge, time.Now()); err != nil {
-		return fmt.Errorf("kafkastore: purge %q from %q: %w", namespace, s.topic, s.wrapCtx(ctx, err))
+		return fmt.Errorf("kafkastore: purge %q from %q: %w", namespace, s.topic, s.life.Wrap(ctx, err))
 	}
 	return nil
 }
@@ -133,9 +133,9 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 // wrapping ctx.Err() if ctx is done.
 func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
 	fail := func(err error) (int, error) {
-		return 0, fmt.Errorf("kafkastore: purge tombstones of %q from %q: %w", namespace, s.topic, s.wrapCtx(ctx, err))
+		return 0, fmt.Errorf("kafkastore: purge tombstones of %q from %q: %w", namespace, s.topic, s.life.Wrap(ctx, err))
 	}
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fail(err)
 	}
 	if !before.After(unionstore.MinTimestamp) {
@@ -169,7 +169,7 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 }
 
 func (s *Store[E]) purge(ctx context.Context, namespace string, t byte, at time.Time) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return err
 	}
 	_, err := s.purgeWith(ctx, namespace, purge{all: true}, t, at.UnixNano())

@@ -44,7 +44,7 @@ func (s *Store[E]) readPartition(ctx context.Context, part int32, from int64, vi
 	from = max(from, start)
 	tries := 0
 	for from < end {
-		if err := s.check(ctx); err != nil {
+		if err := s.life.Check(ctx); err != nil {
 			return 0, err
 		}
 		fp, next, err := s.fetch(ctx, part, from, tries > 0)

@@ -33,7 +33,7 @@ import (
 // gained since it last looked, and leaves out any change older than the
 // latest it knows for its identity; see the package doc.
 func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fmt.Errorf("kafkastore: save to %q: %w", s.topic, err)
 	}
 	if err := changes.Validate(); err != nil {
@@ -53,7 +53,7 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 		err = s.produce(ctx, recs)
 	}
 	if err != nil {
-		return fmt.Errorf("kafkastore: save %d records to %q: %w", len(recs), s.topic, s.wrapCtx(ctx, err))
+		return fmt.Errorf("kafkastore: save %d records to %q: %w", len(recs), s.topic, s.life.Wrap(ctx, err))
 	}
 	return nil
 }

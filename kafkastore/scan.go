@@ -42,7 +42,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 		fail := func(err error) {
 			yield(unionstore.Change[E]{}, fmt.Errorf("kafkastore: scan %q from %q: %w", namespace, s.topic, err))
 		}
-		if err := s.check(ctx); err != nil {
+		if err := s.life.Check(ctx); err != nil {
 			fail(err)
 			return
 		}
@@ -119,11 +119,11 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			return nil
 		}))
 		if err != nil {
-			fail(s.wrapCtx(ctx, err))
+			fail(s.life.Wrap(ctx, err))
 			return
 		}
 		next := func(e *entry) bool {
-			if err := s.check(ctx); err != nil {
+			if err := s.life.Check(ctx); err != nil {
 				fail(err)
 				return false
 			}

@@ -34,8 +34,8 @@ type Store[E unionstore.Entity] struct {
 	spillThreshold int
 	tempDir        string
 	// guard keeps stale changes off a compacted topic; nil otherwise.
-	guard  *guard
-	closed atomic.Bool
+	guard *guard
+	life  unionstore.Lifecycle
 }
 
 var (
@@ -215,33 +215,8 @@ func (s *Store[E]) MaxRecordBytes() int { return s.maxRecord }
 // acknowledged; a store made by [New] leaves the caller's client open.
 // Close is safe to call more than once and always returns nil.
 func (s *Store[E]) Close() error {
-	if s.closed.CompareAndSwap(false, true) && s.ownsClient {
+	if s.life.Close() && s.ownsClient {
 		s.cl.Close()
 	}
 	return nil
-}
-
-// check returns the error for an operation that cannot start: ctx done or
-// the store closed.
-func (s *Store[E]) check(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.closed.Load() {
-		return unionstore.ErrClosed
-	}
-	return nil
-}
-
-// wrapCtx makes sure that an error caused by ctx being done wraps ctx.Err(),
-// whatever the client returned, and that an error after Close wraps
-// [unionstore.ErrClosed].
-func (s *Store[E]) wrapCtx(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	if s.closed.Load() && !errors.Is(err, unionstore.ErrClosed) {
-		return fmt.Errorf("%w: %w", unionstore.ErrClosed, err)
-	}
-	return err
 }

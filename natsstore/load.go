@@ -38,7 +38,7 @@ type loaded[E unionstore.Entity] struct {
 // changes: [unionstore.ErrClosed] after Close, an error wrapping ctx.Err()
 // if ctx ends first, and the server's or the connection's errors.
 func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return nil, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, err)
 	}
 	var (
@@ -59,7 +59,7 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
+		return nil, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
 	}
 	// By identity, then by sequence: the last of each run is the newest.
 	slices.SortFunc(read, func(a, b loaded[E]) int {
@@ -98,7 +98,7 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 	fail := func(err error) (unionstore.Change[E], bool, error) {
 		return unionstore.Change[E]{}, false, fmt.Errorf("natsstore: get %q %q %q from %s: %w", namespace, kind, id, s.name, err)
 	}
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fail(err)
 	}
 	if namespace == "" || id == "" || subjectLen(s.prefix, namespace, kind, id) > maxSubject {
@@ -106,7 +106,7 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 	}
 	msgs, err := s.lastMsgs(ctx, []string{subject(s.prefix, namespace, kind, id)})
 	if err != nil {
-		return fail(s.wrapCtx(ctx, err))
+		return fail(s.life.Wrap(ctx, err))
 	}
 	m := msgs[0]
 	if m == nil {
@@ -139,7 +139,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 		fail := func(err error) {
 			yield(unionstore.Change[E]{}, fmt.Errorf("natsstore: scan %q from %s: %w", namespace, s.name, err))
 		}
-		if err := s.check(ctx); err != nil {
+		if err := s.life.Check(ctx); err != nil {
 			fail(err)
 			return
 		}
@@ -156,7 +156,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			return nil
 		})
 		if err != nil {
-			fail(s.wrapCtx(ctx, err))
+			fail(s.life.Wrap(ctx, err))
 			return
 		}
 		// Tokens compare as the keys they encode.
@@ -169,7 +169,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 		var bad unionstore.DecodeErrors
 		subjects := make([]string, 0, scanPage)
 		for start := 0; start < len(keys); start += scanPage {
-			if err := s.check(ctx); err != nil {
+			if err := s.life.Check(ctx); err != nil {
 				fail(err)
 				return
 			}
@@ -183,7 +183,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			}
 			msgs, err := s.lastMsgs(ctx, subjects)
 			if err != nil {
-				fail(s.wrapCtx(ctx, err))
+				fail(s.life.Wrap(ctx, err))
 				return
 			}
 			for _, m := range msgs {
@@ -218,7 +218,7 @@ type scanKey struct{ kind, id, raw string }
 // error returned with the counts. It returns [unionstore.ErrClosed] after
 // Close and an error wrapping ctx.Err() if ctx ends first.
 func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return nil, fmt.Errorf("natsstore: list namespaces of %s: %w", s.name, err)
 	}
 	// The latest change type of each subject: a subject republished
@@ -233,7 +233,7 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("natsstore: list namespaces of %s: %w", s.name, s.wrapCtx(ctx, err))
+		return nil, fmt.Errorf("natsstore: list namespaces of %s: %w", s.name, s.life.Wrap(ctx, err))
 	}
 	var bad unionstore.DecodeErrors
 	stats := map[string]*unionstore.NamespaceStat{}

@@ -26,11 +26,11 @@ var (
 // A Save running at the same moment may publish a change of the namespace
 // just after the purge: it is kept, as any change saved after a purge.
 func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fmt.Errorf("natsstore: purge %q from %s: %w", namespace, s.name, err)
 	}
 	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(namespaceFilter(s.prefix, namespace))); err != nil {
-		return fmt.Errorf("natsstore: purge %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
+		return fmt.Errorf("natsstore: purge %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
 	}
 	return nil
 }
@@ -46,7 +46,7 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 // [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
 // ctx ends first.
 func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, err)
 	}
 	// The latest sequence of each subject that is an old tombstone; a
@@ -67,7 +67,7 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
+		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
 	}
 	n := 0
 	for subj, seq := range doomed {
@@ -79,7 +79,7 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 			// Replaced by a newer change since the read: not ours to
 			// delete.
 		default:
-			return n, fmt.Errorf("natsstore: purge tombstones of %q from %s: delete %s: %w", namespace, s.name, subj, s.wrapCtx(ctx, err))
+			return n, fmt.Errorf("natsstore: purge tombstones of %q from %s: delete %s: %w", namespace, s.name, subj, s.life.Wrap(ctx, err))
 		}
 	}
 	return n, nil

@@ -93,7 +93,7 @@ func (s *Store[E]) prepare(changes unionstore.Changes[E]) ([]record, error) {
 // written after it; saving the batch again is safe, since an older change
 // never replaces a newer one.
 func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fmt.Errorf("natsstore: save to %s: %w", s.name, err)
 	}
 	if err := changes.Validate(); err != nil {
@@ -113,7 +113,7 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 			end++
 		}
 		if err := s.saveNamespace(ctx, recs[start:end]); err != nil {
-			return fmt.Errorf("natsstore: save %d changes to %s: namespace %q: %w", len(recs), s.name, recs[start].namespace, s.wrapCtx(ctx, err))
+			return fmt.Errorf("natsstore: save %d changes to %s: namespace %q: %w", len(recs), s.name, recs[start].namespace, s.life.Wrap(ctx, err))
 		}
 		start = end
 	}

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -30,7 +29,7 @@ type Store[E unionstore.Entity] struct {
 	prefix  string // the subjects' first tokens
 	codec   unionstore.Codec[E]
 	maxBody int // the largest body the server takes with our headers
-	closed  atomic.Bool
+	life    unionstore.Lifecycle
 }
 
 var (
@@ -268,7 +267,7 @@ func redacted(u *url.URL) string {
 // made by [New] leaves the caller's connection open. Close is safe to call
 // more than once and always returns nil.
 func (s *Store[E]) Close() error {
-	if s.closed.CompareAndSwap(false, true) && s.nc != nil {
+	if s.life.Close() && s.nc != nil {
 		s.nc.Close()
 	}
 	return nil
@@ -276,28 +275,3 @@ func (s *Store[E]) Close() error {
 
 // Stream returns the name of the store's stream.
 func (s *Store[E]) Stream() string { return s.name }
-
-// check returns the error for an operation that cannot start: ctx done or
-// the store closed.
-func (s *Store[E]) check(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.closed.Load() {
-		return unionstore.ErrClosed
-	}
-	return nil
-}
-
-// wrapCtx makes sure that an error caused by ctx being done wraps ctx.Err(),
-// whatever the client returned, and that an error after Close wraps
-// [unionstore.ErrClosed].
-func (s *Store[E]) wrapCtx(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	if s.closed.Load() && !errors.Is(err, unionstore.ErrClosed) {
-		return fmt.Errorf("%w: %w", unionstore.ErrClosed, err)
-	}
-	return err
-}

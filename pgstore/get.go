@@ -31,7 +31,7 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 		return unionstore.Change[E]{}, false, fmt.Errorf("pgstore: get namespace %s kind %s id %s from %s: %w",
 			quoteShort(namespace), quoteShort(kind), quoteShort(id), s.name, err)
 	}
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fail(err)
 	}
 	if !storable(namespace) || !storable(kind) || !storable(id) {
@@ -70,7 +70,7 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 // reported together with the rest; any other error comes with no changes.
 // GetMany does not modify keys and is safe for concurrent use.
 func (s *Store[E]) GetMany(ctx context.Context, namespace string, keys []Key) (unionstore.Changes[E], error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return nil, fmt.Errorf("pgstore: get %d keys of %s from %s: %w", len(keys), quoteShort(namespace), s.name, err)
 	}
 	out := unionstore.Changes[E]{}

@@ -28,7 +28,7 @@ import (
 // refuses and PostgreSQL text cannot hold, cannot be in the table: Load
 // returns no changes for it without querying.
 func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return nil, fmt.Errorf("pgstore: load %q from %s: %w", namespace, s.name, err)
 	}
 	out := unionstore.Changes[E]{}
@@ -67,7 +67,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 		fail := func(err error) {
 			yield(unionstore.Change[E]{}, fmt.Errorf("pgstore: scan %q from %s: %w", namespace, s.name, err))
 		}
-		if err := s.check(ctx); err != nil {
+		if err := s.life.Check(ctx); err != nil {
 			fail(err)
 			return
 		}
@@ -81,7 +81,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			after key
 		)
 		for {
-			if err := s.check(ctx); err != nil {
+			if err := s.life.Check(ctx); err != nil {
 				fail(err)
 				return
 			}
@@ -172,7 +172,7 @@ func (s *Store[E]) decode(namespace string, k key, changeType string, ts int64, 
 // one query. It returns [unionstore.ErrClosed] after Close and an error
 // wrapping ctx.Err() if ctx is done.
 func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return nil, fmt.Errorf("pgstore: list namespaces of %s: %w", s.name, err)
 	}
 	rows, err := s.pool.Query(ctx, s.namespacesSQL)

@@ -19,7 +19,7 @@ var (
 // returns [unionstore.ErrClosed] after Close and an error wrapping
 // ctx.Err() if ctx is done; it is safe for concurrent use.
 func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fmt.Errorf("pgstore: purge %q from %s: %w", namespace, s.name, err)
 	}
 	_, err := s.pool.Exec(ctx, fmt.Sprintf(`DELETE FROM %s WHERE namespace = $1`, s.name), namespace)
@@ -39,7 +39,7 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 // [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
 // ctx is done.
 func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return 0, fmt.Errorf("pgstore: purge tombstones of %q from %s: %w", namespace, s.name, err)
 	}
 	if !before.After(unionstore.MinTimestamp) {

@@ -41,7 +41,7 @@ type columns struct {
 // transaction is not committed, unless the commit itself was under way:
 // either way the batch is wholly present or wholly absent.
 func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fmt.Errorf("pgstore: save to %s: %w", s.name, err)
 	}
 	cols, err := s.prepare(changes)

@@ -63,7 +63,7 @@ func (s *Store[E]) CreateSchema(ctx context.Context) error {
 // createSchema is [Store.CreateSchema] with errors that do not name the
 // package.
 func (s *Store[E]) createSchema(ctx context.Context) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fmt.Errorf("create table %s: %w", s.name, err)
 	}
 	var exists bool

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,7 +25,7 @@ type Store[E unionstore.Entity] struct {
 	codec    unionstore.Codec[E]
 	name     string // quoted, qualified table name
 	pageSize int
-	closed   atomic.Bool
+	life     unionstore.Lifecycle
 
 	saveSQL, mergeSQL, loadSQL, pageSQL, getSQL, getManySQL, namespacesSQL string
 }
@@ -216,7 +215,7 @@ func redacted(u *url.URL) string {
 // returned; a store made by [New] leaves the caller's pool open. Close is
 // safe to call more than once and always returns nil.
 func (s *Store[E]) Close() error {
-	if s.closed.CompareAndSwap(false, true) && s.ownsPool {
+	if s.life.Close() && s.ownsPool {
 		s.pool.Close()
 	}
 	return nil
@@ -226,27 +225,12 @@ func (s *Store[E]) Close() error {
 // appears in the store's SQL.
 func (s *Store[E]) Table() string { return s.name }
 
-// check returns the error for an operation that cannot start: ctx done or
-// the store closed.
-func (s *Store[E]) check(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.closed.Load() {
-		return unionstore.ErrClosed
-	}
-	return nil
-}
-
 // wrapCtx makes sure that an error caused by ctx being done wraps ctx.Err(),
 // whatever the driver returned, and that an error after Close wraps
 // [unionstore.ErrClosed]. It says how to create a missing table.
 func (s *Store[E]) wrapCtx(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	if s.closed.Load() && !errors.Is(err, unionstore.ErrClosed) {
-		return fmt.Errorf("%w: %w", unionstore.ErrClosed, err)
+	if w := s.life.Wrap(ctx, err); w != err {
+		return w
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table

@@ -37,13 +37,13 @@ const maxDeleteKeys = 1000
 // segment is in place and the error lists the keys left behind.
 func (s *Store[E]) Compact(ctx context.Context, namespace string) error {
 	if err := s.compact(ctx, namespace); err != nil {
-		return fmt.Errorf("s3store: compact %q: %w", namespace, s.wrapCtx(ctx, err))
+		return fmt.Errorf("s3store: compact %q: %w", namespace, s.life.Wrap(ctx, err))
 	}
 	return nil
 }
 
 func (s *Store[E]) compact(ctx context.Context, namespace string) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return err
 	}
 	readers, err := s.openReaders(ctx, namespace)
@@ -77,7 +77,7 @@ func (s *Store[E]) compact(ctx context.Context, namespace string) error {
 		if !ok {
 			break
 		}
-		if err := s.check(ctx); err != nil {
+		if err := s.life.Check(ctx); err != nil {
 			m.close()
 			return err
 		}

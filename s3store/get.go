@@ -32,12 +32,12 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 
 func (s *Store[E]) get(ctx context.Context, namespace, kind, id string) (unionstore.Change[E], bool, error) {
 	var zero unionstore.Change[E]
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return zero, false, err
 	}
 	readers, err := s.openReaders(ctx, namespace)
 	if err != nil {
-		return zero, false, s.wrapCtx(ctx, err)
+		return zero, false, s.life.Wrap(ctx, err)
 	}
 	defer func() {
 		for _, r := range readers {
@@ -49,7 +49,7 @@ func (s *Store[E]) get(ctx context.Context, namespace, kind, id string) (unionst
 	for _, r := range readers {
 		found, err := r.seek(&target)
 		if err != nil {
-			return zero, false, s.wrapCtx(ctx, err)
+			return zero, false, s.life.Wrap(ctx, err)
 		}
 		if found && (best == nil || r.rec.newer(&best.rec)) {
 			best = r
@@ -91,13 +91,13 @@ func (sr *segmentReader) seek(target *record) (bool, error) {
 func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
 	out, err := s.namespaces(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("s3store: list namespaces: %w", s.wrapCtx(ctx, err))
+		return nil, fmt.Errorf("s3store: list namespaces: %w", s.life.Wrap(ctx, err))
 	}
 	return out, nil
 }
 
 func (s *Store[E]) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return nil, err
 	}
 	var names []string
@@ -122,7 +122,7 @@ func (s *Store[E]) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 	slices.Sort(names)
 	out := []unionstore.NamespaceStat{}
 	for _, ns := range names {
-		if err := s.check(ctx); err != nil {
+		if err := s.life.Check(ctx); err != nil {
 			return nil, err
 		}
 		st := unionstore.NamespaceStat{Namespace: ns}

@@ -78,17 +78,17 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 // decodes to fn, in order, until fn returns false; records that do not
 // decode go to bad.
 func (s *Store[E]) walk(ctx context.Context, namespace string, bad *unionstore.DecodeErrors, fn func(unionstore.Change[E]) bool) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return err
 	}
 	m, err := s.openMerge(ctx, namespace)
 	if err != nil {
-		return s.wrapCtx(ctx, err)
+		return s.life.Wrap(ctx, err)
 	}
 	defer m.close()
 	more := true
 	for more {
-		if err := s.check(ctx); err != nil {
+		if err := s.life.Check(ctx); err != nil {
 			return err
 		}
 		var ok bool
@@ -102,7 +102,7 @@ func (s *Store[E]) walk(ctx context.Context, namespace string, bad *unionstore.D
 			return nil
 		})
 		if err != nil {
-			return s.wrapCtx(ctx, err)
+			return s.life.Wrap(ctx, err)
 		}
 		more = more && ok
 	}

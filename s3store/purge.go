@@ -27,15 +27,15 @@ var (
 // [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
 // ctx is done.
 func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fmt.Errorf("s3store: purge %q: %w", namespace, err)
 	}
 	keys, err := s.listSegments(ctx, namespace)
 	if err != nil {
-		return fmt.Errorf("s3store: purge %q: %w", namespace, s.wrapCtx(ctx, err))
+		return fmt.Errorf("s3store: purge %q: %w", namespace, s.life.Wrap(ctx, err))
 	}
 	if err := s.deleteKeys(ctx, keys); err != nil {
-		return fmt.Errorf("s3store: purge %q: %w", namespace, s.wrapCtx(ctx, err))
+		return fmt.Errorf("s3store: purge %q: %w", namespace, s.life.Wrap(ctx, err))
 	}
 	s.noteSegments(namespace, 0, true)
 	return nil
@@ -57,13 +57,13 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
 	n, err := s.purgeTombstones(ctx, namespace, before)
 	if err != nil {
-		return n, fmt.Errorf("s3store: purge tombstones of %q: %w", namespace, s.wrapCtx(ctx, err))
+		return n, fmt.Errorf("s3store: purge tombstones of %q: %w", namespace, s.life.Wrap(ctx, err))
 	}
 	return n, nil
 }
 
 func (s *Store[E]) purgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return 0, err
 	}
 	if !before.After(unionstore.MinTimestamp) {
@@ -107,7 +107,7 @@ func (s *Store[E]) purgeTombstones(ctx context.Context, namespace string, before
 		if !ok {
 			break
 		}
-		if err := s.check(ctx); err != nil {
+		if err := s.life.Check(ctx); err != nil {
 			m.close()
 			return 0, err
 		}

@@ -68,8 +68,8 @@ func (s *Store[E]) openSegments(ctx context.Context, namespace string, keys []st
 	readers := make([]*segmentReader, len(keys))
 	errs := make([]error, len(keys))
 	s.forEach(len(keys), func(i int) {
-		if ctx.Err() != nil || s.closed.Load() {
-			errs[i] = s.check(ctx)
+		if ctx.Err() != nil || s.life.Closed() {
+			errs[i] = s.life.Check(ctx)
 			return
 		}
 		out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(keys[i])})

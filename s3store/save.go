@@ -85,7 +85,7 @@ func (s *Store[E]) encodeAll(changes unionstore.Changes[E]) ([][]byte, error) {
 // [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
 // ctx is done. It does not modify or keep changes.
 func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
-	if err := s.check(ctx); err != nil {
+	if err := s.life.Check(ctx); err != nil {
 		return fmt.Errorf("s3store: save: %w", err)
 	}
 	if len(changes) == 0 {
@@ -107,7 +107,7 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("s3store: save: %w", s.wrapCtx(ctx, err))
+		return fmt.Errorf("s3store: save: %w", s.life.Wrap(ctx, err))
 	}
 	for _, sg := range segs {
 		if n := s.noteSegments(sg.namespace, 1, false); s.maxSegments > 0 && n > s.maxSegments {

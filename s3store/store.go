@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
-	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -32,7 +31,7 @@ type Store[E unionstore.Entity] struct {
 	maxSegments    int
 	concurrency    int
 	onCompactError func(namespace string, err error)
-	closed         atomic.Bool
+	life           unionstore.Lifecycle
 	closeIdle      func() // releases the connections of a client OpenURL made
 
 	mu       sync.Mutex
@@ -208,7 +207,7 @@ func redacted(u *url.URL) string {
 // connections; a store made by [New] leaves the caller's client alone.
 // Close is safe to call more than once and always returns nil.
 func (s *Store[E]) Close() error {
-	if s.closed.CompareAndSwap(false, true) && s.closeIdle != nil {
+	if s.life.Close() && s.closeIdle != nil {
 		s.closeIdle()
 	}
 	return nil
@@ -219,31 +218,6 @@ func (s *Store[E]) Bucket() string { return s.bucket }
 
 // Prefix returns the store's key prefix, "" or ending in a slash.
 func (s *Store[E]) Prefix() string { return s.prefix }
-
-// check returns the error for an operation that cannot start: ctx done or
-// the store closed.
-func (s *Store[E]) check(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if s.closed.Load() {
-		return unionstore.ErrClosed
-	}
-	return nil
-}
-
-// wrapCtx makes sure that an error caused by ctx being done wraps
-// ctx.Err(), whatever the SDK returned, and that an error after Close wraps
-// [unionstore.ErrClosed].
-func (s *Store[E]) wrapCtx(ctx context.Context, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("%w: %w", cerr, err)
-	}
-	if s.closed.Load() && !errors.Is(err, unionstore.ErrClosed) {
-		return fmt.Errorf("%w: %w", unionstore.ErrClosed, err)
-	}
-	return err
-}
 
 // isNotFound reports whether err is S3's answer for a missing bucket or
 // object.
