@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/storetest"
 )
 
 // The benchmarks of this file feed the benchmark report: each measures its
@@ -199,46 +200,13 @@ func BenchmarkReportMemorySave(b *testing.B) {
 }
 
 // BenchmarkReportBatchSize saves batches of new entities of growing size
-// to one namespace of a Memory and reports changes per second; allocs/op divided by the
-// batch size is the allocations per change.
-func BenchmarkReportBatchSize(b *testing.B) {
-	ctx := context.Background()
-	for _, n := range []int{1, 10, 100, 1000, 10000} {
-		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			m := unionstore.NewMemory[Item]()
-			// The batches are made before the timer starts: stopping it
-			// at every iteration would cost more than a small Save.
-			batches := make([]unionstore.Changes[Item], b.N)
-			for i := range batches {
-				batches[i] = make(unionstore.Changes[Item], n)
-				for j := range batches[i] {
-					batches[i][j] = set(fmt.Sprintf("c-%09d", i*n+j), "a value of moderate size", at(i*n+j))
-				}
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				if err := m.Save(ctx, batches[i]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "changes/s")
-		})
-	}
-}
+// to one namespace of a Memory and reports changes per second; allocs/op
+// divided by the batch size is the allocations per change.
+func BenchmarkReportBatchSize(b *testing.B) { storetest.BenchmarkBatchSize(b, reportMemory) }
 
 // BenchmarkReportLoad loads a namespace of 10,000 entities from a Memory;
 // allocs/op divided by 10,000 is the allocations per change.
-func BenchmarkReportLoad(b *testing.B) {
-	const n = 10_000
-	m := unionstore.NewMemory[Item]()
-	mustSave(b, m, namedBatch("ns", n))
-	b.Run(fmt.Sprintf("entities=%d", n), func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if got := mustLoad(b, m); len(got) != n {
-				b.Fatalf("Load = %d changes, want %d", len(got), n)
-			}
-		}
-	})
-}
+func BenchmarkReportLoad(b *testing.B) { storetest.BenchmarkLoad(b, reportMemory) }
+
+// reportMemory returns a new Memory for the report's benchmarks.
+func reportMemory(*testing.B) unionstore.Store[Item] { return unionstore.NewMemory[Item]() }
