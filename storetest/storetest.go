@@ -48,7 +48,8 @@ type Factory func(t *testing.T) unionstore.Store[Item]
 type Option func(*config)
 
 type config struct {
-	reopen func(t *testing.T, closed unionstore.Store[Item]) unionstore.Store[Item]
+	reopen         func(t *testing.T, closed unionstore.Store[Item]) unionstore.Store[Item]
+	reopenReadOnly func(t *testing.T, closed unionstore.Store[Item]) unionstore.Store[Item]
 }
 
 // WithReopen declares that the store is durable: reopen returns a store on
