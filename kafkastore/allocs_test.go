@@ -7,10 +7,8 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
-// TestAllocsPerChange checks the allocations per change of Save and Load
-// against their budgets, in batches of 1,000 changes of new entities, JSON
-// encoding and decoding included. Against the in-process cluster the
-// figures count the cluster's allocations too.
+// TestAllocsPerChange holds kafkastore's Save and Load to their budgets; against
+// the in-process cluster the figures count the cluster's allocations too.
 // Measured when the budgets were set: Save 9.1 allocs/change (10.7 with
 // -race), Load 16.2 (16.2).
 func TestAllocsPerChange(t *testing.T) {

@@ -7,10 +7,8 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
-// TestAllocsPerChange checks the allocations per change of Save and Load
-// against their budgets, in batches of 1,000 changes of new entities, JSON
-// encoding and decoding included, against the in-process S3 server, whose
-// allocations the figures count too.
+// TestAllocsPerChange holds s3store's Save and Load to their budgets; the
+// figures count the allocations of the in-process S3 server too.
 // Measured when the budgets were set: Save 2.7 allocs/change (4.2 with
 // -race), Load 12.3 (12.3).
 func TestAllocsPerChange(t *testing.T) {

@@ -8,18 +8,15 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
-// BenchmarkReportBatchSize saves batches of new entities of growing size,
-// each Save on its own, and reports changes per second; allocs/op divided
-// by the batch size is the allocations per change.
-func BenchmarkReportBatchSize(b *testing.B) { storetest.BenchmarkBatchSize(b, reportStore) }
-
-// BenchmarkReportLoad loads a namespace of 10,000 entities; allocs/op
-// divided by 10,000 is the allocations per change.
-func BenchmarkReportLoad(b *testing.B) { storetest.BenchmarkLoad(b, reportStore) }
-
 // reportStore returns a store on the in-process S3 server that compacts
 // nothing on its own, so that every Save writes one segment.
 func reportStore(b *testing.B) unionstore.Store[storetest.Item] {
 	s, _ := newFakeS3(b, false).newStore(b, s3store.WithMaxSegments(0))
 	return s
 }
+
+// BenchmarkReportBatchSize runs [storetest.BenchmarkBatchSize] on reportStore.
+func BenchmarkReportBatchSize(b *testing.B) { storetest.BenchmarkBatchSize(b, reportStore) }
+
+// BenchmarkReportLoad runs [storetest.BenchmarkLoad] on reportStore.
+func BenchmarkReportLoad(b *testing.B) { storetest.BenchmarkLoad(b, reportStore) }

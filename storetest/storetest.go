@@ -68,12 +68,7 @@ func Run(t *testing.T, newStore Factory, opts ...Option) {
 	}
 	open := func(t *testing.T) unionstore.Store[Item] {
 		t.Helper()
-		s := newStore(t)
-		if s == nil {
-			t.Fatal("factory returned a nil store")
-		}
-		t.Cleanup(func() { _ = s.Close() })
-		return s
+		return openFresh(t, newStore)
 	}
 	for _, group := range [][]testCase{cases, getCases, checkCases, purgeCases} {
 		for _, tc := range group {
