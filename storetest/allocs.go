@@ -18,7 +18,8 @@ import (
 // and pools does not. Under the race detector sync.Pool drops a share of
 // what is put back, so a build with -race has budgets of its own.
 type AllocBudget struct {
-	// Save and Load are the budgets of a build without -race.
+	// Save and Load are the budgets of a build without -race; zero allows
+	// no allocation.
 	Save, Load float64
 	// SaveRace and LoadRace are the budgets of a build with -race; zero
 	// means the same as Save or Load.
@@ -45,7 +46,7 @@ const AllocBatch = 1000
 func CheckAllocs(t *testing.T, newStore Factory, budget AllocBudget) {
 	t.Helper()
 	runs := cmp.Or(budget.Runs, 5)
-	race := RaceEnabled()
+	race := raceEnabled()
 	check := func(name string, limit, raceLimit float64, measure func(t *testing.T, s unionstore.Store[Item]) float64) {
 		t.Run(name, func(t *testing.T) {
 			if race && raceLimit != 0 {
@@ -66,9 +67,9 @@ func CheckAllocs(t *testing.T, newStore Factory, budget AllocBudget) {
 	})
 }
 
-// RaceEnabled reports whether the test binary was built with -race. It
+// raceEnabled reports whether the test binary was built with -race. It
 // reads the binary's build information, once per call.
-func RaceEnabled() bool {
+func raceEnabled() bool {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return false
