@@ -1,8 +1,10 @@
 package boltstore
 
 import (
+	"fmt"
 	"sync"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -41,3 +43,20 @@ var (
 		return d
 	})
 )
+
+// decodeS2 decodes an S2 block into buf, grown as needed. The length the
+// block declares is checked against maxCompressed before anything is
+// allocated, so a damaged record cannot make a read allocate more.
+func decodeS2(block, buf []byte) ([]byte, error) {
+	n, err := s2.DecodedLen(block)
+	if err != nil {
+		return nil, err
+	}
+	if n > maxCompressed {
+		return nil, fmt.Errorf("s2 block declares %d bytes, over the %d-byte limit of a compressed payload", n, maxCompressed)
+	}
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	return s2.Decode(buf[:n], block)
+}

@@ -53,8 +53,20 @@ func checkFile(path string) error {
 		return err
 	}
 	m0, ok0 := readMeta(f, 0)
+	var m1 boltMeta
+	ok1 := false
+	if ok0 {
+		m1, ok1 = readMeta(f, m0.pageSize)
+	} else {
+		// The second meta sits one page in; without the first, its page
+		// size is found where a meta of that size validates.
+		for size := uint64(512); size <= 1<<16 && !ok1; size *= 2 {
+			m1, ok1 = readMeta(f, size)
+			ok1 = ok1 && m1.pageSize == size
+		}
+	}
 	var m boltMeta
-	switch m1, ok1 := readMeta(f, max(m0.pageSize, 4096)); {
+	switch {
 	case ok0 && ok1:
 		m = m0
 		if m1.txid > m0.txid {

@@ -16,19 +16,20 @@ import (
 func FuzzDecodeRecord(f *testing.F) {
 	ts := time.Unix(1700000000, 5)
 	item := storetest.Item{Kind: "k", ID: "a", Value: strings.Repeat("value ", 30), N: 3}
-	for _, compress := range []bool{false, true} {
+	for _, c := range []compression{recordPlain, recordCompressed, recordS2} {
 		for _, ct := range []unionstore.ChangeType{unionstore.ChangeTypeSet, unionstore.ChangeTypeUnset} {
 			payload, err := unionstore.JSONCodec[storetest.Item]().Encode(item)
 			if err != nil {
 				f.Fatal(err)
 			}
-			f.Add(encodeKey(nil, item.Kind, item.ID), encodeValue(headerOf(ct, ts), payload, compress))
+			f.Add(encodeKey(nil, item.Kind, item.ID), encodeValue(headerOf(ct, ts), payload, c))
 		}
 	}
 	f.Add([]byte("k\x00\x01a"), []byte{2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x28, 0xb5, 0x2f, 0xfd, 0x20, 0xff})
+	f.Add([]byte("k\x00\x01a"), []byte{3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0})
 	f.Add([]byte("k\x00\x01a"), []byte(nil))
 	f.Add([]byte("k\x00\x02"), []byte{1, 1})
-	s := &Store[storetest.Item]{codec: unionstore.JSONCodec[storetest.Item](), compress: true, maxValue: MaxRecordSize}
+	s := &Store[storetest.Item]{codec: unionstore.JSONCodec[storetest.Item](), compress: recordCompressed, maxValue: MaxRecordSize}
 	f.Fuzz(func(t *testing.T, key, value []byte) {
 		var buf []byte
 		ch, err := s.decode("ns", key, value, &buf)

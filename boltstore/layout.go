@@ -6,22 +6,25 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/unionstore/unionstore"
 )
 
-// The on-disk layout, version 2. It is described for readers in doc.go;
+// The on-disk layout, version 3. It is described for readers in doc.go;
 // keep the two in step. A change to anything below that an older release
 // could misread needs a new format version.
 //
-// Version 2 added compressed records (recordCompressed). A file that holds
-// none may stay at version 1, which older releases read: a store that does
-// not compress leaves a version-1 file as it is, and creates new files as
-// version 1.
+// Version 2 added zstd-compressed records (recordCompressed), version 3
+// S2-compressed ones (recordS2). A file stays at the lowest version that
+// reads every record it may hold: a store that does not compress leaves a
+// file's version as it is, and creates new files as version 1; a
+// compressing store raises the file to the version of its records.
 const (
 	formatPlain      = 1 // records are recordPlain only
 	formatCompressed = 2 // records may also be recordCompressed
+	formatS2         = 3 // records may also be recordS2
 )
 
 var (
@@ -38,6 +41,7 @@ const maxKeySize = 32768
 const (
 	recordPlain      = 1 // the payload as the codec encoded it
 	recordCompressed = 2 // the payload as one zstd frame
+	recordS2         = 3 // the payload as one S2 block
 	typeSet          = 1
 	typeUnset        = 2
 	headerSize       = 1 + 1 + 8 + 4
@@ -107,15 +111,35 @@ func headerOf(t unionstore.ChangeType, ts time.Time) header {
 	return header{changeType: t, sec: ts.Unix(), nsec: uint32(ts.Nanosecond())}
 }
 
+// compression is how a store writes payloads: recordCompressed (zstd),
+// recordS2, or anything else for not compressed.
+type compression = byte
+
+// format returns the file format version that holds records written with c.
+func format(c compression) int {
+	switch c {
+	case recordCompressed:
+		return formatCompressed
+	case recordS2:
+		return formatS2
+	}
+	return formatPlain
+}
+
 // encodeValue returns the record of a change with header h and payload.
-// With compress, a payload of up to maxCompressed bytes is stored as a zstd
-// frame when that is smaller.
-func encodeValue(h header, payload []byte, compress bool) []byte {
-	if compress && len(payload) >= minCompressed && len(payload) <= maxCompressed {
-		v := make([]byte, headerSize, headerSize+len(payload))
-		v = zstdEncoder().EncodeAll(payload, v)
+// With compression c recordCompressed or recordS2, a payload of minCompressed to
+// maxCompressed bytes is stored compressed when that is smaller.
+func encodeValue(h header, payload []byte, c compression) []byte {
+	if (c == recordCompressed || c == recordS2) && len(payload) >= minCompressed && len(payload) <= maxCompressed {
+		var v []byte
+		if c == recordS2 {
+			v = make([]byte, headerSize+s2.MaxEncodedLen(len(payload)))
+			v = v[:headerSize+len(s2.Encode(v[headerSize:], payload))]
+		} else {
+			v = zstdEncoder().EncodeAll(payload, make([]byte, headerSize, headerSize+len(payload)))
+		}
 		if len(v) < headerSize+len(payload) {
-			putHeader(v, recordCompressed, h)
+			putHeader(v, c, h)
 			return v
 		}
 	}
@@ -142,10 +166,14 @@ func decodeValue(v, buf []byte) (h header, payload, newBuf []byte, err error) {
 	if err != nil {
 		return h, nil, buf, err
 	}
-	if v[0] == recordPlain {
+	switch v[0] {
+	case recordPlain:
 		return h, v[headerSize:], buf, nil
+	case recordS2:
+		payload, err = decodeS2(v[headerSize:], buf)
+	default:
+		payload, err = zstdDecoder().DecodeAll(v[headerSize:], buf[:0])
 	}
-	payload, err = zstdDecoder().DecodeAll(v[headerSize:], buf[:0])
 	if err != nil {
 		return h, nil, buf, fmt.Errorf("%w: compressed payload: %w", ErrCorrupt, err)
 	}
@@ -158,7 +186,7 @@ func decodeHeader(v []byte) (header, error) {
 	if len(v) < headerSize {
 		return h, fmt.Errorf("%w: value of %d bytes, shorter than the %d-byte header", ErrCorrupt, len(v), headerSize)
 	}
-	if v[0] != recordPlain && v[0] != recordCompressed {
+	if v[0] != recordPlain && v[0] != recordCompressed && v[0] != recordS2 {
 		return h, fmt.Errorf("%w: record version %d", ErrCorrupt, v[0])
 	}
 	switch v[1] {

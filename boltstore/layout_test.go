@@ -90,7 +90,7 @@ func TestValueRoundTrip(t *testing.T) {
 	payloads := []struct {
 		name    string
 		payload string
-		version byte // the record version written with compression on
+		version byte // recordCompressed when compression pays, else recordPlain
 	}{
 		{"short", `{"x":1}`, recordPlain},
 		{"compressible", `{"value":"` + strings.Repeat("abc ", 100) + `"}`, recordCompressed},
@@ -101,14 +101,14 @@ func TestValueRoundTrip(t *testing.T) {
 	for _, ts := range times {
 		for _, ct := range []unionstore.ChangeType{unionstore.ChangeTypeSet, unionstore.ChangeTypeUnset} {
 			for _, p := range payloads {
-				for _, compress := range []bool{false, true} {
-					v := encodeValue(headerOf(ct, ts), []byte(p.payload), compress)
+				for _, c := range []compression{recordPlain, recordCompressed, recordS2} {
+					v := encodeValue(headerOf(ct, ts), []byte(p.payload), c)
 					want := byte(recordPlain)
-					if compress {
-						want = p.version
+					if c != recordPlain && p.version != recordPlain {
+						want = c
 					}
 					if v[0] != want {
-						t.Errorf("encodeValue(%s payload, compress %v) wrote record version %d, want %d", p.name, compress, v[0], want)
+						t.Errorf("encodeValue(%s payload, compression %d) wrote record version %d, want %d", p.name, c, v[0], want)
 					}
 					h, payload, _, err := decodeValue(v, nil)
 					if err != nil || h.changeType != ct || !h.time().Equal(ts) || string(payload) != p.payload {

@@ -24,7 +24,7 @@ type Store[E unionstore.Entity] struct {
 	db       *bolt.DB
 	path     string
 	codec    unionstore.Codec[E]
-	compress bool
+	compress compression
 	maxValue int        // MaxRecordSize; smaller in tests of the limit
 	group    *committer // nil when read-only
 
@@ -49,10 +49,15 @@ var (
 // file for longer than the lock timeout, [ErrNotStore] if the file is not a
 // bolt database or belongs to another program, [ErrCorrupt] if it is
 // shorter than its metadata says or its first pages are damaged, and
-// [ErrFormat] if a newer release wrote it. The error names the file.
+// [ErrFormat] if a newer release wrote it. The error names the file. A
+// page size that [WithPageSize] does not allow gives an error before the
+// file is touched.
 func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 	c := newConfig(opts)
 	codec, err := codecFor[E](c)
+	if err == nil {
+		err = checkPageSize(c.pageSize)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
@@ -66,12 +71,12 @@ func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
-	err = contain(path, "open", func() error { return initLayout(db, c.readOnly, c.compress) })
+	err = contain(path, "open", func() error { return initLayout(db, c.readOnly, c.compression) })
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
-	s := &Store[E]{db: db, path: path, codec: codec, compress: c.compress, maxValue: MaxRecordSize}
+	s := &Store[E]{db: db, path: path, codec: codec, compress: c.compression, maxValue: MaxRecordSize}
 	if !c.readOnly {
 		s.group = newCommitter()
 		go s.run()
@@ -92,6 +97,7 @@ func openBolt(path string, c config) (db *bolt.DB, err error) {
 		Timeout:  c.lockTimeout,
 		ReadOnly: c.readOnly,
 		NoSync:   c.noSync,
+		PageSize: c.pageSize,
 	})
 	switch {
 	case err == nil:
@@ -105,13 +111,10 @@ func openBolt(path string, c config) (db *bolt.DB, err error) {
 }
 
 // initLayout checks the format version, writes it into a new file, and
-// raises a version-1 file to version 2 before a compressing store may
-// write compressed records into it.
-func initLayout(db *bolt.DB, readOnly, compress bool) error {
-	want := formatPlain
-	if compress {
-		want = formatCompressed
-	}
+// raises the version of a file before a compressing store may write
+// records into it that the file's version does not hold.
+func initLayout(db *bolt.DB, readOnly bool, compress compression) error {
+	want := format(compress)
 	var version int
 	check := func(tx *bolt.Tx) error {
 		meta := tx.Bucket(metaBucket)
@@ -123,8 +126,8 @@ func initLayout(db *bolt.DB, readOnly, compress bool) error {
 		if err != nil {
 			return fmt.Errorf("%w: format version %q", ErrNotStore, v)
 		}
-		if n != formatPlain && n != formatCompressed {
-			return fmt.Errorf("%w %d (this release reads versions %d and %d); upgrade unionstore", ErrFormat, n, formatPlain, formatCompressed)
+		if n < formatPlain || n > formatS2 {
+			return fmt.Errorf("%w %d (this release reads versions %d to %d); upgrade unionstore", ErrFormat, n, formatPlain, formatS2)
 		}
 		version = n
 		return nil
