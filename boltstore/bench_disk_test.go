@@ -47,6 +47,10 @@ var variants = []struct {
 }{
 	{"plain", nil},
 	{"compressed", []boltstore.Option{boltstore.WithCompression()}},
+	{"fast-compressed", []boltstore.Option{boltstore.WithFastCompression()}},
+	{"pages=2048", []boltstore.Option{boltstore.WithPageSize(2048)}},
+	{"pages=1024", []boltstore.Option{boltstore.WithPageSize(1024)}},
+	{"pages=1024/fast-compressed", []boltstore.Option{boltstore.WithPageSize(1024), boltstore.WithFastCompression()}},
 }
 
 // BenchmarkFill writes 100k entities of about 270 bytes with random ids in

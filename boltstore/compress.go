@@ -9,9 +9,9 @@ import (
 )
 
 // Payloads from minCompressed to maxCompressed bytes are compressed. Below,
-// a zstd frame's own few bytes of framing rarely pay; above, the bound keeps
-// what a damaged or hostile record can make a read allocate to
-// maxCompressed, since the decoder refuses to produce more.
+// the few bytes of a zstd frame's or S2 block's framing rarely pay; above,
+// the bound keeps what a damaged or hostile record can make a read
+// allocate to maxCompressed, since the decoders refuse to produce more.
 const (
 	minCompressed = 64
 	maxCompressed = 1 << 20

@@ -74,9 +74,10 @@ func WithNoSync() Option {
 // last given wins.
 //
 // On payloads of about 270 bytes of JSON, zstd stores 70% of the bytes and
-// saves a fifth of the file, but costs about 7 µs per payload, half the
-// write throughput: each payload is its own frame, and building its
-// Huffman and FSE tables is most of the time (see the README's figures).
+// saves a fifth of the file, but costs 7 to 10 µs per payload, a third of
+// the write throughput or more: each payload is its own frame, and
+// building its Huffman and FSE tables is most of the time (see the
+// README's figures).
 func WithCompression() Option {
 	return func(c *config) { c.compression = recordCompressed }
 }

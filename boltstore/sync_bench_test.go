@@ -4,11 +4,17 @@ package boltstore_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/storetest"
 )
 
 // BenchmarkSaveOneSyncs measures a Save of one change against the floor
@@ -50,4 +56,71 @@ func BenchmarkSaveOneSyncs(b *testing.B) {
 	b.ReportMetric(float64(save.Microseconds())/float64(b.N), "save-µs")
 	b.ReportMetric(float64(sync.Microseconds())/float64(b.N), "sync-µs")
 	b.ReportMetric(save.Seconds()/sync.Seconds(), "syncs/save")
+}
+
+// writtenBytes returns the bytes the process has written through write
+// calls so far (wchar of /proc/self/io).
+func writtenBytes(tb testing.TB) int64 {
+	tb.Helper()
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return n
+		}
+	}
+	tb.Fatal("no wchar in /proc/self/io")
+	return 0
+}
+
+// BenchmarkWriteAmplification fills a store with 100k entities of about
+// 270 bytes with random ids, then updates all of them in batches of
+// 10,000, and reports what the updates wrote to the file per batch
+// against the bytes of the records they stored (key, 14-byte header and
+// payload): bbolt writes every page a batch touches, whole.
+func BenchmarkWriteAmplification(b *testing.B) {
+	const n, batch = 100000, 10000
+	codec := unionstore.JSONCodec[storetest.Item]()
+	var written, records int64
+	batches := 0
+	for b.Loop() {
+		s := open(b)
+		ctx := context.Background()
+		r := rand.New(rand.NewPCG(1, 2))
+		ids := randomIDs(r, n)
+		for round := range 2 {
+			ts := unionstore.Now()
+			for i := 0; i < n; i += batch {
+				changes := entities(r, ids[i:i+batch], ts)
+				before := writtenBytes(b)
+				if err := s.Save(ctx, changes); err != nil {
+					b.Fatal(err)
+				}
+				if round == 0 {
+					continue
+				}
+				written += writtenBytes(b) - before
+				batches++
+				for _, c := range changes {
+					p, err := codec.Encode(c.Entity)
+					if err != nil {
+						b.Fatal(err)
+					}
+					records += int64(len(c.Entity.Kind) + 2 + len(c.Entity.ID) + 14 + len(p))
+				}
+			}
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(written)/float64(batches)/(1<<20), "MiB-written/batch")
+	b.ReportMetric(float64(records)/float64(batches)/(1<<20), "MiB-of-records/batch")
+	b.ReportMetric(float64(written)/float64(records), "write-amplification")
 }
