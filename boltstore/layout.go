@@ -127,8 +127,8 @@ func format(c compression) int {
 }
 
 // encodeValue returns the record of a change with header h and payload.
-// With compression c recordCompressed or recordS2, a payload of minCompressed to
-// maxCompressed bytes is stored compressed when that is smaller.
+// With c recordCompressed or recordS2, a payload of minCompressed to
+// maxCompressed bytes is stored compressed that way when that is smaller.
 func encodeValue(h header, payload []byte, c compression) []byte {
 	if (c == recordCompressed || c == recordS2) && len(payload) >= minCompressed && len(payload) <= maxCompressed {
 		var v []byte
