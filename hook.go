@@ -26,11 +26,12 @@ type Hook struct {
 	// given the caller's context and an [Event] with Op, Namespace, Start
 	// and, for a save, Count (the batch's size) set, and Index -1. It
 	// returns the context under which the operation calls its members,
-	// which must be ctx or derive from it (nil keeps ctx), and a function that the union calls once when the
-	// operation ends, with the event completed: Count is the number of
-	// changes saved, returned or written, Duration how long it took and
-	// Err its error (nil: nothing to call). A walk of Scan or Diff ends
-	// when the sequence ends or its caller stops.
+	// which must be ctx or derive from it (nil keeps ctx), and a function
+	// that the union calls once when the operation ends, with the event
+	// completed: Count is the number of changes saved, returned or
+	// written, Duration how long it took and Err its error (nil: nothing
+	// to call). A walk of Scan or Diff ends when the sequence ends or its
+	// caller stops.
 	//
 	// Operations started by another (the [Union.Repair] of a namespace
 	// that [Union.Replay] recorded for repair) get the context of the
@@ -40,12 +41,12 @@ type Hook struct {
 	// Member is called before each call on a member with the operation's
 	// context and an Event with Op, Index, Name, Namespace, Reason and
 	// Start set. It returns the context the member is called with, which
-	// must be ctx or derive from it (nil keeps ctx), and a function that the union calls once, when the call
-	// ends, with the event that [WithObserver] gets. A member skipped by
-	// its breaker is not called, but its call is still started and ended
-	// at once, with an Err wrapping [ErrCircuitOpen]. A member still
-	// running when the operation returned early ends later, from its own
-	// goroutine.
+	// must be ctx or derive from it (nil keeps ctx), and a function that
+	// the union calls once, when the call ends, with the event that
+	// [WithObserver] gets. A member skipped by its breaker is not called,
+	// but its call is still started and ended at once, with an Err
+	// wrapping [ErrCircuitOpen]. A member still running when the operation
+	// returned early ends later, from its own goroutine.
 	Member func(ctx context.Context, e Event) (context.Context, func(Event))
 }
 
