@@ -81,39 +81,6 @@ func loadFixture(b *testing.B, n int) []unionstore.Store[Item] {
 	return stores
 }
 
-// BenchmarkLoadMerge loads and merges 3 stores of 100k entities each through
-// the union (sorted, deterministic) and through the baseline (map order),
-// and reports the union's time as a ratio of the baseline's, measured in
-// the same iterations.
-func BenchmarkLoadMerge(b *testing.B) {
-	ctx := context.Background()
-	stores := loadFixture(b, 100_000)
-	union := unionstore.New(stores...)
-	base := baseline{stores}
-	var tUnion, tBase time.Duration
-	b.ReportAllocs()
-	for b.Loop() {
-		start := time.Now()
-		got, err := union.Load(ctx, "ns")
-		if err != nil {
-			b.Fatal(err)
-		}
-		tUnion += time.Since(start)
-		start = time.Now()
-		want, err := base.Load(ctx, "ns")
-		if err != nil {
-			b.Fatal(err)
-		}
-		tBase += time.Since(start)
-		if len(got) != len(want) {
-			b.Fatalf("union loaded %d entities, baseline %d", len(got), len(want))
-		}
-	}
-	b.ReportMetric(float64(tUnion)/float64(tBase), "union/baseline")
-	b.ReportMetric(float64(tUnion.Milliseconds())/float64(b.N), "union-ms/load")
-	b.ReportMetric(float64(tBase.Milliseconds())/float64(b.N), "baseline-ms/load")
-}
-
 // scanPeakHeap merges three synthetic streams of n entities each and
 // returns the number of merged entities, the highest heap seen and the
 // highest live heap seen. It samples eight times along the merge: the heap
@@ -238,78 +205,6 @@ func BenchmarkLoadMergeOldDesign(b *testing.B) {
 	b.ReportMetric(float64(tUnion.Microseconds())/1e3/float64(b.N), "union-ms/load")
 	b.ReportMetric(float64(tBase.Microseconds())/1e3/float64(b.N), "old-ms/load")
 	b.ReportMetric(float64(tSaveOurs)/float64(tSaveOld), "save-memory/old")
-}
-
-// floorMerge merges slices sorted by (kind, id), keeping the latest change
-// of each entity and the first slice's on ties: the least any merge of
-// sorted members must do, with no compaction and no checks.
-func floorMerge(sorted []unionstore.Changes[Item]) unionstore.Changes[Item] {
-	total := 0
-	for _, s := range sorted {
-		total += len(s)
-	}
-	out := make(unionstore.Changes[Item], 0, total)
-	pos := make([]int, len(sorted))
-	for {
-		low := -1
-		for i, s := range sorted {
-			if pos[i] == len(s) {
-				continue
-			}
-			if low < 0 {
-				low = i
-				continue
-			}
-			a, b := s[pos[i]].Entity, sorted[low][pos[low]].Entity
-			if a.Kind < b.Kind || a.Kind == b.Kind && a.ID < b.ID {
-				low = i
-			}
-		}
-		if low < 0 {
-			return out
-		}
-		win := sorted[low][pos[low]]
-		for i, s := range sorted {
-			if pos[i] < len(s) && s[pos[i]].Entity.Kind == win.Entity.Kind && s[pos[i]].Entity.ID == win.Entity.ID {
-				if s[pos[i]].Timestamp.After(win.Timestamp) {
-					win = s[pos[i]]
-				}
-				pos[i]++
-			}
-		}
-		out = append(out, win)
-	}
-}
-
-// BenchmarkLoadMergeFloor loads the overlapping workload through the union
-// and merges the members' already loaded, sorted changes with floorMerge,
-// in the same iterations: the union's ratio to the floor.
-func BenchmarkLoadMergeFloor(b *testing.B) {
-	ctx := context.Background()
-	ours := []unionstore.Store[Item]{unionstore.NewMemory[Item](), unionstore.NewMemory[Item](), unionstore.NewMemory[Item]()}
-	overlapFixture(b, ours...)
-	sorted := make([]unionstore.Changes[Item], len(ours))
-	for i, s := range ours {
-		sorted[i] = mustLoad(b, s)
-	}
-	union := unionstore.New(ours...)
-	var tUnion, tFloor time.Duration
-	for b.Loop() {
-		start := time.Now()
-		got, err := union.Load(ctx, "ns")
-		if err != nil {
-			b.Fatal(err)
-		}
-		tUnion += time.Since(start)
-		start = time.Now()
-		floor := floorMerge(sorted)
-		tFloor += time.Since(start)
-		if len(got) != len(floor) {
-			b.Fatalf("union loaded %d entities, the floor merge %d", len(got), len(floor))
-		}
-	}
-	b.ReportMetric(float64(tUnion)/float64(tFloor), "union/floor")
-	b.ReportMetric(float64(tFloor.Microseconds())/1e3/float64(b.N), "floor-ms/merge")
 }
 
 // BenchmarkGetVersusLoad reads one entity of a 100k-entity namespace and
