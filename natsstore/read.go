@@ -23,13 +23,23 @@ const getWorkers = 32
 // consume calls fn for every message on the subjects that filter matches,
 // in stream order, through one ephemeral consumer that it deletes at the
 // end. With headersOnly the messages come without their bodies. It reads
-// what the stream holds when it starts and may see messages published
-// while it runs; a subject republished meanwhile may come twice, the newer
-// message last. If a message is lost on the way, which a reconnection can
-// cause, consume returns an error rather than an incomplete read. It stops
-// at fn's first error and returns it. With a limit above zero, it returns
-// errTooMany without reading anything when more messages than limit
-// match.
+// what the stream holds when it starts and the messages published while
+// it runs, until it has caught up with the stream; a subject republished
+// meanwhile may come twice, the newer message last. If a message is lost
+// on the way, which a reconnection can cause, consume returns an error
+// rather than an incomplete read. It stops at fn's first error and
+// returns it. With a limit above zero, it returns errTooMany without
+// reading anything when more messages than limit match.
+//
+// Each pull asks for no more messages than the consumer's info counts as
+// pending just before it. The count that comes with each message cannot
+// serve: servers 2.9 do not lower it when a message it counted is
+// deleted, as the stream's one-message-per-subject limit does when a
+// subject is republished, and a pull for more messages than remain waits
+// for its whole deadline. The info recounts from the stream. The last
+// message of a namespace may not be the stream's last, so its sequence
+// cannot end the read either: a subject republished during the read has
+// its new message further on, and the read must reach it.
 func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool, limit uint64, fn func(jetstream.Msg) error) error {
 	cons, err := s.js.CreateConsumer(ctx, s.name, jetstream.ConsumerConfig{
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
@@ -64,7 +74,7 @@ func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool,
 			if md.Sequence.Consumer != delivered+1 {
 				return fmt.Errorf("message %d of the read arrived after %d: messages were lost on the way", md.Sequence.Consumer, delivered)
 			}
-			delivered, pending = md.Sequence.Consumer, md.NumPending
+			delivered = md.Sequence.Consumer
 			return fn(m)
 		})
 		if err != nil {
@@ -75,15 +85,21 @@ func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool,
 			// replaced by messages already read.
 			break
 		}
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return fmt.Errorf("consumer info: %w", err)
+		}
+		pending = info.NumPending
 	}
 	return nil
 }
 
 // fetch pulls up to n messages from cons and passes them to fn, and
-// returns how many it passed. It stops at fn's first error.
+// returns how many it passed. It stops at fn's first error and returns it.
 func (s *Store[E]) fetch(ctx context.Context, cons jetstream.Consumer, n int, fn func(jetstream.Msg) error) (int, error) {
-	// The server ends the request before this deadline when fewer than n
-	// messages are left, and a dead connection cannot hold the read.
+	// A request for more messages than come ends only at this deadline,
+	// which consume avoids by asking for what is pending; a dead
+	// connection cannot hold the read longer.
 	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	batch, err := cons.Fetch(n, jetstream.FetchContext(fctx))
