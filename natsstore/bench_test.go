@@ -97,7 +97,8 @@ func BenchmarkSaveVersusNaive(b *testing.B) {
 }
 
 // BenchmarkRead reads a namespace of 100,000 entities with Load and Scan,
-// and one of them with Get, in one run.
+// Scan both in one pass and by point reads, and one of them with Get, in
+// one run.
 func BenchmarkRead(b *testing.B) {
 	const n = 100000
 	ctx := context.Background()
@@ -120,7 +121,7 @@ func BenchmarkRead(b *testing.B) {
 			}
 		}
 	})
-	b.Run("scan/entities=100k", func(b *testing.B) {
+	scan := func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			count := 0
@@ -134,6 +135,13 @@ func BenchmarkRead(b *testing.B) {
 				b.Fatalf("Scan yielded %d, want %d", count, n)
 			}
 		}
+	}
+	// Within its budget Scan reads the namespace in one pass; with no
+	// budget it reads each change by a point read, as it does beyond.
+	b.Run("scan/entities=100k", scan)
+	b.Run("scan/point-reads/entities=100k", func(b *testing.B) {
+		defer natsstore.SetScanBudget(0)()
+		scan(b)
 	})
 	b.Run("get/one-of-100k", func(b *testing.B) {
 		b.ReportAllocs()

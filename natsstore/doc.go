@@ -63,9 +63,11 @@
 // # Reading
 //
 // [Store.Load] reads a namespace through one ephemeral consumer and
-// sorts. [Store.Scan] reads the namespace's subjects in a headers-only
-// pass, sorts their tokens and reads each subject's message in order by
-// direct gets: it holds the keys, not the changes. [Store.Get] is one
+// sorts. [Store.Scan] reads the namespace's subjects and sizes in a
+// headers-only pass; when the bodies fit 16 MiB it reads them in a second
+// pass and sorts, and otherwise it sorts the subjects' tokens and reads
+// each subject's message in order by direct gets: it holds the keys, not
+// the changes. [Store.Get] is one
 // direct get. [Store.Namespaces] reads the headers of the whole stream.
 // Reads through a consumer detect a lost message and fail rather than
 // return an incomplete result. With replicas, a direct get may be answered

@@ -11,3 +11,11 @@ func SetWithoutSequenceCheck(without bool) (restore func()) {
 
 // Subject returns the subject of (namespace, kind, id) under prefix.
 func Subject(prefix, namespace, kind, id string) string { return subject(prefix, namespace, kind, id) }
+
+// SetScanBudget sets the most payload bytes Scan reads in one pass, and
+// returns a function that restores the previous budget.
+func SetScanBudget(n int64) (restore func()) {
+	old := scanBudget
+	scanBudget = n
+	return func() { scanBudget = old }
+}

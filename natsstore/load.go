@@ -6,14 +6,21 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/unionstore/unionstore"
 )
 
 // scanPage is the number of changes [Store.Scan] reads ahead of the loop.
 const scanPage = 256
+
+// scanBudget is the most payload bytes of a namespace that [Store.Scan]
+// reads in one pass and holds, as [Store.Load] does, rather than reading
+// each change by a point read.
+var scanBudget int64 = 16 << 20
 
 // loaded is a change read with its message's stream sequence.
 type loaded[E unionstore.Entity] struct {
@@ -41,6 +48,20 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	if err := s.life.Check(ctx); err != nil {
 		return nil, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, err)
 	}
+	out, bad, err := s.readAll(ctx, namespace)
+	if err != nil {
+		return nil, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
+	}
+	if err := bad.Err(); err != nil {
+		return out, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, err)
+	}
+	return out, nil
+}
+
+// readAll reads namespace in one consumer pass, with bodies, and returns
+// the latest change of each identity sorted as Load returns them, and the
+// messages that did not decode.
+func (s *Store[E]) readAll(ctx context.Context, namespace string) (unionstore.Changes[E], unionstore.DecodeErrors, error) {
 	var (
 		bad  unionstore.DecodeErrors
 		read []loaded[E]
@@ -59,7 +80,7 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
+		return nil, bad, err
 	}
 	// By identity, then by sequence: the last of each run is the newest.
 	slices.SortFunc(read, func(a, b loaded[E]) int {
@@ -74,10 +95,7 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		}
 		out = append(out, read[i].c)
 	}
-	if err := bad.Err(); err != nil {
-		return out, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, err)
-	}
-	return out, nil
+	return out, bad, nil
 }
 
 func sameKey[E unionstore.Entity](a, b unionstore.Change[E]) bool {
@@ -120,11 +138,13 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 }
 
 // Scan yields what [Store.Load] returns, in the same order, holding the
-// namespace's keys but not its changes: it first reads the subjects of the
-// namespace's messages, without bodies, in one pass, and sorts their
-// tokens, which compare as the keys they encode; then
-// it reads the latest message of each subject in order, up to 256 ahead
-// of the loop, 32 point reads in flight. No server resource is held while
+// namespace's keys but not more than a fixed budget of its changes: it
+// first reads the subjects of the namespace's messages and their sizes,
+// without bodies, in one pass. When the bodies add up to at most 16 MiB,
+// it reads them in a second pass and sorts, as Load does. Otherwise it
+// sorts the subjects' tokens, which compare as the keys they encode, and
+// reads the latest message of each subject in order, up to 256 ahead of
+// the loop, 32 point reads in flight. No server resource is held while
 // the loop body runs.
 //
 // An identity saved after the first pass began may be missed, and one
@@ -145,8 +165,18 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 		}
 		// The subjects' kind and id tokens; a subject that does not split
 		// into tokens is kept whole, and reported when it is read.
-		var keys []scanKey
+		var (
+			keys  []scanKey
+			bytes int64
+		)
 		err := s.consume(ctx, namespaceFilter(s.prefix, namespace), true, 0, func(m jetstream.Msg) error {
+			// A header the server sets on headers-only messages; a
+			// message without it counts as over the budget.
+			if n, err := strconv.ParseInt(m.Headers().Get(nats.MsgSize), 10, 64); err == nil && n >= 0 {
+				bytes += n
+			} else {
+				bytes = scanBudget + 1
+			}
 			_, kind, id, err := subjectTokens(s.prefix, m.Subject())
 			if err != nil {
 				keys = append(keys, scanKey{raw: m.Subject()})
@@ -157,6 +187,10 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 		})
 		if err != nil {
 			fail(s.life.Wrap(ctx, err))
+			return
+		}
+		if bytes <= scanBudget {
+			s.scanAll(ctx, namespace, yield, fail)
 			return
 		}
 		// Tokens compare as the keys they encode.
@@ -203,6 +237,24 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 		if err := bad.Err(); err != nil {
 			fail(err)
 		}
+	}
+}
+
+// scanAll yields what readAll returns, then its decode errors through
+// fail; a read error goes to fail alone.
+func (s *Store[E]) scanAll(ctx context.Context, namespace string, yield func(unionstore.Change[E], error) bool, fail func(error)) {
+	out, bad, err := s.readAll(ctx, namespace)
+	if err != nil {
+		fail(s.life.Wrap(ctx, err))
+		return
+	}
+	for _, c := range out {
+		if !yield(c, nil) {
+			return
+		}
+	}
+	if err := bad.Err(); err != nil {
+		fail(err)
 	}
 }
 

@@ -3,11 +3,13 @@ package natsstore_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/natsstore"
 	"github.com/unionstore/unionstore/storetest"
 )
 
@@ -83,5 +85,49 @@ func TestReadEndsWhileSubjectsAreRepublished(t *testing.T) {
 				t.Fatalf("%s round %d = %d changes, %v; want %d and no error", r.name, round, got, err, n)
 			}
 		}
+	}
+}
+
+// TestScanWaysAgree checks that Scan yields what Load returns both when
+// the namespace fits its one-pass budget and when it reads each change
+// by a point read.
+func TestScanWaysAgree(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	var changes unionstore.Changes[storetest.Item]
+	for i := range 600 {
+		c := set("w", fmt.Sprint("k", i%3), fmt.Sprintf("%04d", i), "v", at(i))
+		if i%5 == 0 {
+			c.ChangeType = unionstore.ChangeTypeUnset
+		}
+		changes = append(changes, c)
+	}
+	changes = append(changes, set("other", "k", "1", "v", at(1)))
+	if err := s.Save(ctx, changes); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	want, err := s.Load(ctx, "w")
+	if err != nil || len(want) != 600 {
+		t.Fatalf("Load = %d changes, %v; want 600", len(want), err)
+	}
+	for _, budget := range []int64{1 << 30, 0} {
+		t.Run(fmt.Sprint("budget=", budget), func(t *testing.T) {
+			defer natsstore.SetScanBudget(budget)()
+			var got unionstore.Changes[storetest.Item]
+			for c, err := range s.Scan(ctx, "w") {
+				if err != nil {
+					t.Fatalf("Scan: %v", err)
+				}
+				got = append(got, c)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("Scan yielded %d changes, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					t.Fatalf("Scan change %d = %v, want %v", i, got[i], want[i])
+				}
+			}
+		})
 	}
 }
