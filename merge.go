@@ -20,6 +20,11 @@ type cursor[E Entity] struct {
 	failed   bool
 	answered bool // the member delivered its first changes, or ended
 	count    int  // changes read
+	// stallAfter, when not 0, is how long a streamed member may keep the
+	// merge waiting for its next changes before the cursor fails with
+	// ErrStalled, if canDrop says the merge can go on without it.
+	stallAfter time.Duration
+	canDrop    func() bool
 }
 
 // sliceCursor walks changes that are already sorted and compacted.

@@ -33,8 +33,22 @@ const DefaultQuorumGrace = 100 * time.Millisecond
 // quorum answered. The default is [DefaultQuorumGrace]; d of 0 returns as
 // soon as the quorum has answered. A strict union, which needs every
 // member, has no grace: it waits for all of them or for its context.
+//
+// A member of a Scan under DegradedReads that answered and then keeps the
+// merge waiting in the middle of its stream for ten times the grace, and
+// at least a second, is dropped the same way while enough members remain
+// (the changes it gave before are kept, as for a member that fails
+// midway); otherwise the walk waits for it.
 func QuorumGrace(d time.Duration) Option {
 	return func(o *options) { o.grace, o.graceSet = max(d, 0), true }
+}
+
+// streamStall is how long a member of a Scan under [DegradedReads] may keep
+// the merge waiting in the middle of its stream before it is dropped as
+// stalled: ten times the quorum's grace, and at least a second, since a
+// member that answered may be slow per page without being stalled.
+func (o *options) streamStall() time.Duration {
+	return max(10*o.quorumGrace(), time.Second)
 }
 
 func (o *options) quorumGrace() time.Duration {

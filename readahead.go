@@ -2,8 +2,10 @@ package unionstore
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"sync"
+	"time"
 )
 
 // readAhead is how many changes a streamed member's reader goroutine
@@ -93,7 +95,8 @@ func seqCursor[E Entity](ctx context.Context, index int, seq iter.Seq2[Change[E]
 		}
 	}()
 	var spent, current []Change[E]
-	next := func() (Change[E], error, bool) {
+	cur := &cursor[E]{index: index, stop: sync.OnceFunc(func() { close(done) })}
+	cur.next = func() (Change[E], error, bool) {
 		for len(current) == 0 {
 			if spent != nil {
 				clear(spent) // drop the entities for the garbage collector
@@ -102,6 +105,12 @@ func seqCursor[E Entity](ctx context.Context, index int, seq iter.Seq2[Change[E]
 				default:
 				}
 				spent = nil
+			}
+			var stalled <-chan time.Time
+			if cur.stallAfter > 0 {
+				t := time.NewTimer(cur.stallAfter)
+				stalled = t.C
+				defer t.Stop()
 			}
 			select {
 			case c, ok := <-chunks:
@@ -114,11 +123,17 @@ func seqCursor[E Entity](ctx context.Context, index int, seq iter.Seq2[Change[E]
 				current, spent = c.changes, c.changes
 			case <-ctx.Done():
 				return Change[E]{}, ctx.Err(), true
+			case <-stalled:
+				if cur.canDrop() {
+					return Change[E]{}, fmt.Errorf("%w: no changes for %v in the middle of its stream", ErrStalled, cur.stallAfter), true
+				}
+				// The merge cannot go on without it: wait, without a limit.
+				cur.stallAfter = 0
 			}
 		}
 		c := current[0]
 		current = current[1:]
 		return c, nil, true
 	}
-	return &cursor[E]{index: index, next: next, stop: sync.OnceFunc(func() { close(done) })}
+	return cur
 }

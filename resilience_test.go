@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -284,5 +285,78 @@ func TestBreakerClosingReplaysInTheBackground(t *testing.T) {
 	}
 	if err := u.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// stallsMidway streams its first n changes, then blocks until its context
+// ends: a member that answered and then stopped.
+type stallsMidway struct {
+	unionstore.Store[Item]
+	n        int
+	released chan struct{}
+}
+
+func (s *stallsMidway) Scan(ctx context.Context, ns string) iter.Seq2[unionstore.Change[Item], error] {
+	return func(yield func(unionstore.Change[Item], error) bool) {
+		for i := range s.n {
+			if !yield(set(entityID(i), "early", at(i)), nil) {
+				return
+			}
+		}
+		<-ctx.Done()
+		close(s.released)
+		yield(unionstore.Change[Item]{}, ctx.Err())
+	}
+}
+
+func TestDegradedScanDropsAMemberThatStallsMidway(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const n = 2000
+	a, b := unionstore.NewMemory[Item](), unionstore.NewMemory[Item]()
+	var all unionstore.Changes[Item]
+	for i := range n {
+		all = append(all, set(entityID(i), "v", at(i)))
+	}
+	mustSave(t, a, all)
+	mustSave(t, b, all)
+	stalled := &stallsMidway{Store: unionstore.NewMemory[Item](), n: 600, released: make(chan struct{})}
+	var stalls atomic.Int32
+	u := unionstore.New[Item](a, b, unionstore.Named("stalled", stalled)).With(
+		unionstore.DegradedReads(2), unionstore.QuorumGrace(10*time.Millisecond),
+		unionstore.WithObserver(func(e unionstore.Event) {
+			if e.Name == "stalled" && errors.Is(e.Err, unionstore.ErrStalled) {
+				stalls.Add(1)
+			}
+		}))
+	got := 0
+	for c, err := range u.Scan(ctx, "ns") {
+		if err != nil {
+			t.Fatalf("Scan: %v", err)
+		}
+		if c.Entity.Value != "v" {
+			t.Fatalf("%s = %q: the stalled member's older change won", c.Entity.ID, c.Entity.Value)
+		}
+		got++
+	}
+	if got != n || stalls.Load() != 1 {
+		t.Fatalf("Scan yielded %d changes and reported %d stalls, want %d and 1", got, stalls.Load(), n)
+	}
+	select {
+	case <-stalled.released: // the member's context was cancelled
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stalled member was not cancelled")
+	}
+
+	// A strict scan cannot drop it: it waits until its context ends.
+	short, cancelShort := context.WithTimeout(ctx, 1500*time.Millisecond)
+	defer cancelShort()
+	stalled.released = make(chan struct{})
+	var last error
+	for _, err := range unionstore.New[Item](a, b, stalled).Scan(short, "ns") {
+		last = err
+	}
+	if !errors.Is(last, context.DeadlineExceeded) {
+		t.Fatalf("strict Scan ended with %v, want the deadline", last)
 	}
 }

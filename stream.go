@@ -78,6 +78,9 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 		finish(c, err)
 		c.failed = true
 		failed = append(failed, &StoreError{Index: c.index, Name: m.name, Op: op, Err: err})
+		if errors.Is(err, ErrStalled) {
+			c.close() // cancel the member now, not when the walk ends
+		}
 	}
 	// Wait for the members to answer: all of them, or the quorum and then
 	// the grace.
@@ -130,6 +133,10 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 	for _, c := range cursors {
 		if c != nil {
 			live = append(live, c)
+			if need < n { // a degraded read may leave a stalled member behind
+				c.stallAfter = u.opts.streamStall()
+				c.canDrop = func() bool { return n-len(failed)-1 >= need }
+			}
 		}
 	}
 	onError := func(c *cursor[E], err error) error {
