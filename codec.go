@@ -113,3 +113,17 @@ func (c *KindCodec[E]) Decode(kind, id string, data []byte) (E, error) {
 	}
 	return e, nil
 }
+
+// CodecFor returns codec as a [Codec] of E, or [JSONCodec] when codec is
+// nil: for a backend whose options keep a codec before the store's entity
+// type is known. A codec of another entity type is an error.
+func CodecFor[E Entity](codec any) (Codec[E], error) {
+	if codec == nil {
+		return JSONCodec[E](), nil
+	}
+	c, ok := codec.(Codec[E])
+	if !ok {
+		return nil, fmt.Errorf("codec %T does not encode the store's entity type: it cannot encode entities of type %v", codec, reflect.TypeFor[E]())
+	}
+	return c, nil
+}

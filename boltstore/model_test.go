@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 )
 
 // TestMatchesMemory applies the same random batches to a bolt store and to
-// the in-memory reference store and compares Load, Scan and Namespaces.
+// the in-memory reference store and compares every read.
 func TestMatchesMemory(t *testing.T) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(7, 11))
@@ -38,42 +37,7 @@ func TestMatchesMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, ns := range namespaces {
-		want, _ := ref.Load(ctx, ns)
-		got, err := s.Load(ctx, ns)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(describe(got), describe(want)) {
-			t.Fatalf("Load(%q) differs from the reference:\ngot  %v\nwant %v", ns, describe(got), describe(want))
-		}
-		var scanned unionstore.Changes[storetest.Item]
-		for c, err := range s.Scan(ctx, ns) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			scanned = append(scanned, c)
-		}
-		if !slices.Equal(describe(scanned), describe(want)) {
-			t.Fatalf("Scan(%q) differs from the reference", ns)
-		}
-	}
-	got, err := s.Namespaces(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := ref.Namespaces(ctx)
-	if !slices.Equal(got, want) {
-		t.Fatalf("Namespaces = %+v, want %+v", got, want)
-	}
-}
-
-func describe(changes unionstore.Changes[storetest.Item]) []string {
-	out := make([]string, len(changes))
-	for i, c := range changes {
-		out[i] = fmt.Sprintf("%s/%s/%s %s %q %d", c.Namespace, c.Entity.Kind, c.Entity.ID, c.ChangeType, c.Entity.Value, c.Timestamp.UnixNano())
-	}
-	return out
+	storetest.ExpectModel(t, s, ref, namespaces...)
 }
 
 // TestScanSavesInLoopBody walks more than one page while saving to the same

@@ -2,7 +2,6 @@ package boltstore
 
 import (
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/unionstore/unionstore"
@@ -120,12 +119,5 @@ func checkPageSize(n int) error {
 }
 
 func codecFor[E unionstore.Entity](c config) (unionstore.Codec[E], error) {
-	if c.codec == nil {
-		return unionstore.JSONCodec[E](), nil
-	}
-	codec, ok := c.codec.(unionstore.Codec[E])
-	if !ok {
-		return nil, fmt.Errorf("codec %T cannot encode entities of type %v", c.codec, reflect.TypeFor[E]())
-	}
-	return codec, nil
+	return unionstore.CodecFor[E](c.codec)
 }

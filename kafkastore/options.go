@@ -50,12 +50,9 @@ func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E],
 	if err != nil {
 		return config{}, nil, err
 	}
-	if c.codec == nil {
-		return c, unionstore.JSONCodec[E](), nil
-	}
-	codec, ok := c.codec.(unionstore.Codec[E])
-	if !ok {
-		return config{}, nil, fmt.Errorf("codec %T does not encode the store's entity type", c.codec)
+	codec, err := unionstore.CodecFor[E](c.codec)
+	if err != nil {
+		return config{}, nil, err
 	}
 	return c, codec, nil
 }

@@ -78,48 +78,8 @@ func TestConcurrentWritersMatchModel(t *testing.T) {
 					}
 				}
 			}
-			compareWithModel(t, s, ref, namespaces)
+			storetest.ExpectModel(t, s, ref, namespaces...)
 		})
-	}
-}
-
-// compareWithModel requires s to hold what ref holds, by every read.
-func compareWithModel(t *testing.T, s *pebblestore.Store[storetest.Item], ref *unionstore.Memory[storetest.Item], namespaces []string) {
-	t.Helper()
-	ctx := context.Background()
-	for _, ns := range namespaces {
-		want, _ := ref.Load(ctx, ns)
-		got, err := s.Load(ctx, ns)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(describe(got), describe(want)) {
-			t.Fatalf("Load(%q) differs from the model:\ngot  %v\nwant %v", ns, describe(got), describe(want))
-		}
-		var scanned unionstore.Changes[storetest.Item]
-		for c, err := range s.Scan(ctx, ns) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			scanned = append(scanned, c)
-		}
-		if !slices.Equal(describe(scanned), describe(want)) {
-			t.Fatalf("Scan(%q) differs from the model", ns)
-		}
-		for _, w := range want {
-			got, ok, err := s.Get(ctx, ns, w.Entity.Kind, w.Entity.ID)
-			if err != nil || !ok || describe(unionstore.Changes[storetest.Item]{got})[0] != describe(unionstore.Changes[storetest.Item]{w})[0] {
-				t.Fatalf("Get(%q, %q, %q) = %+v, %v, %v; want %+v", ns, w.Entity.Kind, w.Entity.ID, got, ok, err, w)
-			}
-		}
-	}
-	got, err := s.Namespaces(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := ref.Namespaces(ctx)
-	if !slices.Equal(got, want) {
-		t.Fatalf("Namespaces = %+v, want %+v", got, want)
 	}
 }
 
@@ -148,5 +108,5 @@ func TestLargeBatch(t *testing.T) {
 	}
 	ref := unionstore.NewMemory[storetest.Item]()
 	_ = ref.Save(ctx, in)
-	compareWithModel(t, s, ref, []string{"big"})
+	storetest.ExpectModel(t, s, ref, "big")
 }
