@@ -238,24 +238,25 @@ func (u *Union[E]) load(ctx context.Context, namespace string) (Changes[E], Repo
 			namespace, ErrQuorum, ok, len(all), need, joinFailures(report.Failed))
 	}
 
-	var cursors []*cursor[E]
+	var answered []int // members that answered, in member order
 	var lists []Changes[E]
-	var shared []bool // a list is a member's shared view, not its own copy
 	size := 0
-	for _, r := range results { // results are in member order
+	for _, r := range results {
 		if r.err == nil {
-			cursors = append(cursors, sliceCursor(r.index, r.changes))
+			answered = append(answered, r.index)
 			lists = append(lists, r.changes)
-			_, view := u.members[r.index].store.(*Memory[E])
-			shared = append(shared, view && u.mergesViews())
 			size += len(r.changes) // at most the merge's size: one allocation
 		}
 	}
 	if !u.opts.readRepair {
-		if len(lists) == 1 && !shared[0] {
-			return lists[0], report, nil // the member's own result, already in order
+		if _, view := u.members[answered[0]].store.(*Memory[E]); len(lists) == 1 && !(view && u.mergesViews()) {
+			return lists[0], report, nil // the member's own copy, already in order
 		}
 		return mergeSlices(lists, size), report, nil
+	}
+	cursors := make([]*cursor[E], len(lists))
+	for j, i := range answered {
+		cursors[j] = sliceCursor(i, lists[j])
 	}
 	m, _ := newMerger(len(u.members), cursors, func(_ *cursor[E], err error) error { return err })
 	out := make(Changes[E], 0, size)
