@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +30,7 @@ type Purger interface {
 	Purge(ctx context.Context, namespace string) error
 }
 
-// DefaultHintLimit is the number of changes a union keeps as hints for one
+// DefaultHintLimit is the number of entities a union keeps hints of for one
 // member before it records whole namespaces for repair instead.
 const DefaultHintLimit = 100_000
 
@@ -48,10 +49,14 @@ const DefaultHintLimit = 100_000
 // must survive a restart, so that a reordered list cannot send hints to
 // the wrong store. One hint store serves one union at a time.
 //
-// Past limit hinted changes for a member (0 means [DefaultHintLimit]), the
-// union stops keeping its changes and records, in a namespace named
+// Past limit hints for a member (0 means [DefaultHintLimit]), the union
+// stops keeping its changes and records, in a namespace named
 // "unionstore.repair/MEMBER/NAMESPACE", each namespace the member missed
-// changes of; Replay then runs [Union.Repair] on those namespaces.
+// changes of; Replay then runs [Union.Repair] on those namespaces. The
+// limit counts entities, not saves: a change of an entity that already has
+// a hint replaces it and takes no more of the limit, and a replay gives
+// back what it replays. An entity hinted again after a replay failed
+// counts twice until replayed, as its hints are kept in two epochs.
 //
 // A failed hint write does not fail a Save that reached its quorum: it is
 // in the [Report]'s HintErr and in an observer event of operation "hint".
@@ -79,17 +84,69 @@ type hintState struct {
 	// it closes.
 	epochs  []string
 	writing []sync.RWMutex
-	// pending counts hinted changes per member since its last replay; -1
-	// until counted from the hint store.
+	// pending counts, per member, the hints that the hint store holds for
+	// it: the distinct identities of each of its hint namespaces, summed,
+	// which is what the hint store lists in its namespace stats and what a
+	// replay reads back. An identity hinted in two epochs (hinted again
+	// after a replay failed) counts twice until replayed. -1 until counted
+	// from the hint store.
 	pending []int
+	// current holds, per member, the identities hinted in its current
+	// epoch, so that a change of an identity already hinted there does not
+	// count again: at most the limit per member, dropped when a replay
+	// closes the epoch.
+	current []map[identity]struct{}
 }
 
 func newHintState(members int) *hintState {
-	h := &hintState{epochs: make([]string, members), writing: make([]sync.RWMutex, members), pending: make([]int, members)}
+	h := &hintState{
+		epochs:  make([]string, members),
+		writing: make([]sync.RWMutex, members),
+		pending: make([]int, members),
+		current: make([]map[identity]struct{}, members),
+	}
 	for i := range h.pending {
 		h.pending[i] = -1
 	}
 	return h
+}
+
+// unhinted returns how many distinct identities of changes are not yet
+// hinted in member i's current epoch. h.mu must be held.
+func (h *hintState) unhinted(i int, changes []identity) int {
+	seen := make(map[identity]struct{}, len(changes))
+	for _, id := range changes {
+		if _, ok := h.current[i][id]; !ok {
+			seen[id] = struct{}{}
+		}
+	}
+	return len(seen)
+}
+
+// hinted records changes as hinted in member i's current epoch and counts
+// those that were not. h.mu must be held.
+func (h *hintState) hinted(i int, changes []identity) {
+	if h.current[i] == nil {
+		h.current[i] = make(map[identity]struct{}, len(changes))
+	}
+	n := 0
+	for _, id := range changes {
+		if _, ok := h.current[i][id]; !ok {
+			h.current[i][id] = struct{}{}
+			n++
+		}
+	}
+	if h.pending[i] >= 0 {
+		// Otherwise the next count reads them from the hint store.
+		h.pending[i] += n
+	}
+}
+
+// replayed takes n replayed hints off member i's count. h.mu must be held.
+func (h *hintState) replayed(i, n int) {
+	if h.pending[i] >= 0 {
+		h.pending[i] = max(0, h.pending[i]-n)
+	}
 }
 
 // memberKey names member i in hint namespaces.
@@ -116,11 +173,14 @@ func (u *Union[E]) writeHints(ctx context.Context, missed []int, changes Changes
 	hs := u.hintStore()
 	byNamespace := map[string]Changes[E]{}
 	var order []string
-	for _, c := range changes {
+	ids := make([]identity, len(changes))
+	for j, c := range changes {
 		if _, ok := byNamespace[c.Namespace]; !ok {
 			order = append(order, c.Namespace)
 		}
 		byNamespace[c.Namespace] = append(byNamespace[c.Namespace], c)
+		kind, id := c.Entity.CompactionKey()
+		ids[j] = identity{c.Namespace, kind, id}
 	}
 	limit := u.opts.hintLimit
 	if limit <= 0 {
@@ -131,7 +191,7 @@ func (u *Union[E]) writeHints(ctx context.Context, missed []int, changes Changes
 	namespace := batchNamespace(changes)
 	for _, i := range missed {
 		hctx, call := u.startMember(ctx, "hint", i, namespace, ReasonMissed)
-		n, err := u.hintMember(hctx, hs, i, order, byNamespace, len(changes), limit)
+		n, err := u.hintMember(hctx, hs, i, order, byNamespace, ids, limit)
 		kept += n
 		m := u.members[i]
 		u.finish(&call, n, err)
@@ -142,7 +202,10 @@ func (u *Union[E]) writeHints(ctx context.Context, missed []int, changes Changes
 	return kept, errors.Join(errs...)
 }
 
-func (u *Union[E]) hintMember(ctx context.Context, hs HintStore[E], i int, order []string, byNamespace map[string]Changes[E], total, limit int) (int, error) {
+// hintMember keeps changes, grouped by namespace in byNamespace and
+// identified by ids, as hints for member i, or records their namespaces
+// for repair when that would take the member past limit hints.
+func (u *Union[E]) hintMember(ctx context.Context, hs HintStore[E], i int, order []string, byNamespace map[string]Changes[E], ids []identity, limit int) (int, error) {
 	h := u.shared.hints
 	h.writing[i].RLock()
 	defer h.writing[i].RUnlock()
@@ -150,8 +213,16 @@ func (u *Union[E]) hintMember(ctx context.Context, hs HintStore[E], i int, order
 	if err != nil {
 		return 0, err
 	}
+	total := len(ids)
+	h.mu.Lock()
+	if h.epochs[i] == "" {
+		h.epochs[i] = newEpoch()
+	}
+	epoch := h.epochs[i]
+	added := h.unhinted(i, ids)
+	h.mu.Unlock()
 	key := u.memberKey(i)
-	if pending+total > limit {
+	if pending+added > limit {
 		// Too many hints: record the namespaces for Repair instead, each
 		// with one of its changes, since a store can only hold changes.
 		var marks Changes[E]
@@ -165,12 +236,6 @@ func (u *Union[E]) hintMember(ctx context.Context, hs HintStore[E], i int, order
 		}
 		return 0, nil
 	}
-	h.mu.Lock()
-	if h.epochs[i] == "" {
-		h.epochs[i] = newEpoch()
-	}
-	epoch := h.epochs[i]
-	h.mu.Unlock()
 	hints := make(Changes[E], 0, total)
 	for _, ns := range order {
 		for _, c := range byNamespace[ns] {
@@ -181,14 +246,16 @@ func (u *Union[E]) hintMember(ctx context.Context, hs HintStore[E], i int, order
 	if err := hs.Save(ctx, hints); err != nil {
 		return 0, fmt.Errorf("keep hints: %w", err)
 	}
+	// The epoch is still current: a replay closes it only once this
+	// writer has let go of h.writing[i].
 	h.mu.Lock()
-	h.pending[i] += total
+	h.hinted(i, ids)
 	h.mu.Unlock()
 	return total, nil
 }
 
-// pendingHints returns how many hinted changes member i has, counting them
-// in the hint store the first time.
+// pendingHints returns how many hints member i has (see hintState.pending),
+// counting them in the hint store the first time and after a purge.
 func (u *Union[E]) pendingHints(ctx context.Context, hs HintStore[E], i int) (int, error) {
 	h := u.shared.hints
 	h.mu.Lock()
@@ -206,12 +273,32 @@ func (u *Union[E]) pendingHints(ctx context.Context, hs HintStore[E], i int) (in
 		n += s.Entities + s.Tombstones
 	}
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.pending[i] < 0 {
 		h.pending[i] = n
+		// A purge may have removed hints of the current epoch: forget
+		// those of namespaces no longer listed, so that a new hint of
+		// them counts again.
+		listed := map[string]bool{}
+		for _, s := range spaces.hints {
+			if epoch, ns := u.splitHintNamespace(i, s.Namespace); epoch == h.epochs[i] {
+				listed[ns] = true
+			}
+		}
+		for id := range h.current[i] {
+			if !listed[id.namespace] {
+				delete(h.current[i], id)
+			}
+		}
 	}
-	n = h.pending[i]
-	h.mu.Unlock()
-	return n, nil
+	return h.pending[i], nil
+}
+
+// splitHintNamespace returns the epoch and the namespace that a hint
+// namespace of member i, as hintSpaces lists it, keeps hints of.
+func (u *Union[E]) splitHintNamespace(i int, hintNamespace string) (epoch, namespace string) {
+	epoch, namespace, _ = strings.Cut(strings.TrimPrefix(hintNamespace, hintPrefix+u.memberKey(i)+"/"), "/")
+	return epoch, namespace
 }
 
 // memberSpaces lists one member's namespaces in the hint store.
@@ -239,6 +326,34 @@ func (u *Union[E]) hintSpaces(ctx context.Context, hs HintStore[E], i int) (memb
 	return out, nil
 }
 
+// hintGroup is the hint namespaces of one namespace, oldest epoch first.
+type hintGroup struct {
+	namespace string
+	spaces    []string
+}
+
+// hintGroups groups member i's hint namespaces by the namespace they keep
+// hints of, in the order of the first of each.
+func (u *Union[E]) hintGroups(i int, spaces []NamespaceStat) []hintGroup {
+	var groups []hintGroup
+	at := map[string]int{}
+	for _, st := range spaces {
+		_, ns := u.splitHintNamespace(i, st.Namespace)
+		j, ok := at[ns]
+		if !ok {
+			j = len(groups)
+			at[ns] = j
+			groups = append(groups, hintGroup{namespace: ns})
+		}
+		groups[j].spaces = append(groups[j].spaces, st.Namespace)
+	}
+	for _, g := range groups {
+		// Epochs are zero-padded, so that names sort by epoch.
+		slices.Sort(g.spaces)
+	}
+	return groups
+}
+
 // ReplayReport says what [Union.Replay] wrote.
 type ReplayReport struct {
 	// Members holds one entry per writable member that had hints or
@@ -259,8 +374,8 @@ func (r ReplayReport) Replayed() int {
 type MemberReplay struct {
 	Index int
 	Name  string
-	// Replayed counts the hinted changes written to the member, and
-	// Namespaces the namespaces they belonged to.
+	// Replayed counts the hinted changes written to the member, one per
+	// entity, and Namespaces the namespaces they belonged to.
 	Replayed, Namespaces int
 	// Repaired lists the namespaces recorded for repair that Replay
 	// repaired.
@@ -354,6 +469,7 @@ func (u *Union[E]) replayMember(ctx context.Context, hs HintStore[E], i int) (Me
 	h.writing[i].Lock()
 	h.mu.Lock()
 	h.epochs[i] = newEpoch()
+	h.current[i] = nil
 	h.mu.Unlock()
 	h.writing[i].Unlock()
 	// The replay is one call on the member for the observer and the hook;
@@ -367,28 +483,41 @@ func (u *Union[E]) replayMember(ctx context.Context, hs HintStore[E], i int) (Me
 		return r, &StoreError{Index: i, Name: m.name, Op: "replay", Err: err}
 	}
 	key := u.memberKey(i)
-	for _, st := range spaces.hints {
-		_, ns, _ := strings.Cut(strings.TrimPrefix(st.Namespace, hintPrefix+key+"/"), "/")
-		hints, err := hs.Load(ctx, st.Namespace)
-		if err != nil {
-			return fail(fmt.Errorf("read hints of namespace %q: %w", ns, err))
+	for _, g := range u.hintGroups(i, spaces.hints) {
+		var hints Changes[E]
+		counts := make([]int, len(g.spaces))
+		for j, hintNamespace := range g.spaces {
+			c, err := hs.Load(ctx, hintNamespace)
+			if err != nil {
+				return fail(fmt.Errorf("read hints of namespace %q: %w", g.namespace, err))
+			}
+			counts[j] = len(c)
+			hints = append(hints, c...)
 		}
 		for j := range hints {
-			hints[j].Namespace = ns
+			hints[j].Namespace = g.namespace
+		}
+		if len(g.spaces) > 1 {
+			// Hints of older epochs remain from a replay that failed: write
+			// each entity once, with its latest change, later epochs
+			// winning ties as later saves do.
+			hints = Compact(hints)
 		}
 		written, skipped, err := u.saveContained(ctx, i, hints)
 		r.Replayed += written
 		r.Skipped = append(r.Skipped, skipped...)
 		if err != nil {
-			return fail(fmt.Errorf("replay namespace %q: %w", ns, err))
+			return fail(fmt.Errorf("replay namespace %q: %w", g.namespace, err))
 		}
-		if err := hs.Purge(ctx, st.Namespace); err != nil {
-			return fail(fmt.Errorf("remove replayed hints of namespace %q: %w", ns, err))
+		for j, hintNamespace := range g.spaces {
+			if err := hs.Purge(ctx, hintNamespace); err != nil {
+				return fail(fmt.Errorf("remove replayed hints of namespace %q: %w", g.namespace, err))
+			}
+			h.mu.Lock()
+			h.replayed(i, counts[j])
+			h.mu.Unlock()
 		}
 		r.Namespaces++
-		h.mu.Lock()
-		h.pending[i] = max(0, h.pending[i]-len(hints))
-		h.mu.Unlock()
 	}
 	for _, ns := range spaces.repairs {
 		if _, err := u.Repair(ctx, ns); err != nil {
