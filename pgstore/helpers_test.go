@@ -45,15 +45,7 @@ func adminPool(tb testing.TB) *pgxpool.Pool {
 	admin.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		pool, err := pgxpool.New(ctx, serverURL())
-		if err == nil {
-			err = pool.Ping(ctx)
-		}
-		if err != nil {
-			admin.err = err
-			return
-		}
-		admin.pool = pool
+		admin.pool, admin.err = openPool(ctx, serverURL())
 	})
 	if admin.err != nil {
 		msg := fmt.Sprintf("no PostgreSQL server reachable at the URL in %s (default %s): %v", urlVar, defaultURL, admin.err)
@@ -63,6 +55,21 @@ func adminPool(tb testing.TB) *pgxpool.Pool {
 		tb.Skip(msg)
 	}
 	return admin.pool
+}
+
+// openPool returns a pool on url once a connection answers a ping. When
+// none does it closes the pool, whose health check would otherwise outlive
+// the tests and fail the leak check, and returns the error.
+func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
 }
 
 func TestMain(m *testing.M) {
