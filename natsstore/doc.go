@@ -27,6 +27,13 @@
 //	retention             limits, no limit on messages, bytes or age
 //	allow direct          true     (point reads from any replica)
 //
+// An existing stream must also not discard new messages per subject,
+// which would refuse every save of a stored identity, nor go without
+// acknowledgements, nor be sealed; its max message size, if any, must be
+// at least 1,280 bytes (256 for headers, 1 KiB for an entity). Deny delete
+// and deny purge are accepted: [Store.Purge] and [Store.PurgeTombstones]
+// then return the server's refusal.
+//
 // Each identity is one message on the subject
 //
 //	<prefix>.<namespace>.<kind>.<id>
