@@ -1,6 +1,6 @@
 module github.com/unionstore/unionstore
 
-go 1.26
+go 1.26.0
 
 require github.com/stretchr/testify v1.11.1
 

@@ -7,7 +7,7 @@ require (
 	github.com/twmb/franz-go/pkg/kadm v1.20.0
 	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c
 	github.com/twmb/franz-go/pkg/kmsg v1.15.1
-	github.com/unionstore/unionstore v0.0.0
+	github.com/unionstore/unionstore v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 

@@ -5,8 +5,8 @@ go 1.26.0
 require (
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
-	github.com/unionstore/unionstore v0.0.0
-	github.com/unionstore/unionstore/boltstore v0.0.0
+	github.com/unionstore/unionstore v0.1.0
+	github.com/unionstore/unionstore/boltstore v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 

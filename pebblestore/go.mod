@@ -1,11 +1,11 @@
 module github.com/unionstore/unionstore/pebblestore
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/cockroachdb/pebble/v2 v2.1.7
-	github.com/unionstore/unionstore v0.0.0
-	github.com/unionstore/unionstore/boltstore v0.0.0
+	github.com/unionstore/unionstore v0.1.0
+	github.com/unionstore/unionstore/boltstore v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 

@@ -1,10 +1,10 @@
 module github.com/unionstore/unionstore/pgstore
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/jackc/pgx/v5 v5.13.0
-	github.com/unionstore/unionstore v0.0.0
+	github.com/unionstore/unionstore v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 

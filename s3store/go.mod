@@ -1,6 +1,6 @@
 module github.com/unionstore/unionstore/s3store
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/aws/aws-sdk-go-v2 v1.48.0
@@ -10,8 +10,8 @@ require (
 	github.com/aws/smithy-go v1.28.9
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/johannesboyne/gofakes3 v1.2.0
-	github.com/unionstore/unionstore v0.0.0
-	github.com/unionstore/unionstore/pgstore v0.0.0
+	github.com/unionstore/unionstore v0.1.0
+	github.com/unionstore/unionstore/pgstore v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 

@@ -5,12 +5,12 @@ go 1.26.0
 require (
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/nats-io/nats.go v1.55.0
-	github.com/unionstore/unionstore v0.0.0
-	github.com/unionstore/unionstore/boltstore v0.0.0
-	github.com/unionstore/unionstore/kafkastore v0.0.0
-	github.com/unionstore/unionstore/natsstore v0.0.0
-	github.com/unionstore/unionstore/pebblestore v0.0.0
-	github.com/unionstore/unionstore/s3store v0.0.0
+	github.com/unionstore/unionstore v0.1.0
+	github.com/unionstore/unionstore/boltstore v0.1.0
+	github.com/unionstore/unionstore/kafkastore v0.1.0
+	github.com/unionstore/unionstore/natsstore v0.1.0
+	github.com/unionstore/unionstore/pebblestore v0.1.0
+	github.com/unionstore/unionstore/s3store v0.1.0
 	go.uber.org/goleak v1.3.0
 	golang.org/x/term v0.47.0
 )
@@ -78,7 +78,7 @@ require (
 )
 
 require (
-	github.com/unionstore/unionstore/pgstore v0.0.0
+	github.com/unionstore/unionstore/pgstore v0.1.0
 	go.etcd.io/bbolt v1.5.0 // indirect
 	golang.org/x/sys v0.49.0
 )

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/mod/semver"
+)
+
+const usage = `usage: release COMMAND [ARGS]
+
+  set-version VERSION    every module requires its siblings at VERSION
+  release-mods VERSION   set-version, and command modules drop their replace directives
+  dev-mods               command modules get their replace directives back
+  proxy VERSION DIR      a file module proxy at VERSION in DIR
+  tags VERSION           the tags to push for VERSION
+  modules                the published modules' directories
+  version                the version the modules require each other at
+
+Run it from the repository root.
+`
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "release:", err)
+		os.Exit(2)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Print(usage)
+		return nil
+	}
+	want := map[string]int{"set-version": 1, "release-mods": 1, "dev-mods": 0, "proxy": 2, "tags": 1, "modules": 0, "version": 0}
+	n, ok := want[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+	}
+	if len(args)-1 != n {
+		return fmt.Errorf("%s takes %d arguments, got %d\n%s", args[0], n, len(args)-1, usage)
+	}
+	if n > 0 {
+		if v := args[1]; !semver.IsValid(v) || semver.Canonical(v) != v && semver.Prerelease(v) == "" {
+			return fmt.Errorf("version %q is not a full semantic version such as v0.1.0", v)
+		}
+	}
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	r, err := openRepo(root)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "set-version":
+		return rewriteAll(r, func(m *modInfo) ([]byte, error) { return r.goMod(m, args[1], false) })
+	case "release-mods":
+		return rewriteAll(r, func(m *modInfo) ([]byte, error) { return r.goMod(m, args[1], true) })
+	case "dev-mods":
+		return rewriteAll(r, r.restoreReplaces)
+	case "proxy":
+		dir, err := filepath.Abs(args[2])
+		if err != nil {
+			return err
+		}
+		return writeProxy(r, args[1], dir)
+	case "tags":
+		for _, t := range tags(r, args[1]) {
+			fmt.Println(t)
+		}
+	case "version":
+		v, err := r.version()
+		if err != nil {
+			return err
+		}
+		fmt.Println(v)
+	case "modules":
+		for _, m := range r.modules {
+			if m.published() {
+				fmt.Println(m.dir)
+			}
+		}
+	}
+	return nil
+}
+
+// rewriteAll writes every module's go.mod as edit returns it.
+func rewriteAll(r *repo, edit func(*modInfo) ([]byte, error)) error {
+	for i := range r.modules {
+		m := &r.modules[i]
+		data, err := edit(m)
+		if err != nil {
+			return fmt.Errorf("%s/go.mod: %w", m.dir, err)
+		}
+		if err := os.WriteFile(filepath.Join(r.root, filepath.FromSlash(m.dir), "go.mod"), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tags returns the tags of a release: the version for the root module and
+// DIR/version for each other published module.
+func tags(r *repo, version string) []string {
+	var out []string
+	for _, m := range r.modules {
+		switch {
+		case !m.published():
+		case m.dir == ".":
+			out = append(out, version)
+		default:
+			out = append(out, m.dir+"/"+version)
+		}
+	}
+	return out
+}
