@@ -6,7 +6,6 @@ require (
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
 	github.com/unionstore/unionstore v0.1.0
-	github.com/unionstore/unionstore/boltstore v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 
@@ -18,13 +17,9 @@ require (
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
-	go.etcd.io/bbolt v1.5.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 )
 
-replace (
-	github.com/unionstore/unionstore => ../
-	github.com/unionstore/unionstore/boltstore => ../boltstore
-)
+replace github.com/unionstore/unionstore => ../

@@ -5,7 +5,6 @@ go 1.26.0
 require (
 	github.com/cockroachdb/pebble/v2 v2.1.7
 	github.com/unionstore/unionstore v0.1.0
-	github.com/unionstore/unionstore/boltstore v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 
@@ -36,13 +35,11 @@ require (
 	github.com/prometheus/common v0.42.0 // indirect
 	github.com/prometheus/procfs v0.10.1 // indirect
 	github.com/rogpeppe/go-internal v1.9.0 // indirect
-	go.etcd.io/bbolt v1.5.0 // indirect
 	golang.org/x/exp v0.0.0-20230626212559-97b1e661b5df // indirect
+	golang.org/x/sync v0.20.0 // indirect
 	golang.org/x/sys v0.45.0 // indirect
 	golang.org/x/text v0.14.0 // indirect
 	google.golang.org/protobuf v1.33.0 // indirect
 )
 
 replace github.com/unionstore/unionstore => ../
-
-replace github.com/unionstore/unionstore/boltstore => ../boltstore

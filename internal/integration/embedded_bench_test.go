@@ -1,4 +1,4 @@
-package pebblestore_test
+package integration_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/boltstore"
+	"github.com/unionstore/unionstore/pebblestore"
 	"github.com/unionstore/unionstore/storetest"
 )
 
@@ -24,7 +25,13 @@ type engine struct {
 
 var engines = []engine{
 	{"pebble", func(tb testing.TB, dir string) unionstore.Store[storetest.Item] {
-		return openAt(tb, filepath.Join(dir, "store"))
+		tb.Helper()
+		s, err := pebblestore.Open[storetest.Item](filepath.Join(dir, "store"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { _ = s.Close() })
+		return s
 	}},
 	{"bolt", func(tb testing.TB, dir string) unionstore.Store[storetest.Item] {
 		tb.Helper()

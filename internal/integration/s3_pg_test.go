@@ -1,58 +1,28 @@
-package s3store_test
+package integration_test
 
 import (
 	"context"
-	"net/url"
-	"os"
+	"fmt"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/pgstore"
 	"github.com/unionstore/unionstore/storetest"
 )
 
-// pgURLVar names the environment variable that points the union test at a
-// PostgreSQL server.
-const pgURLVar = "UNIONSTORE_POSTGRES_URL"
+// batch returns n sets in ns numbered from from.
+func batch(ns string, from, n int) unionstore.Changes[storetest.Item] {
+	out := make(unionstore.Changes[storetest.Item], n)
+	for i := range out {
+		id := fmt.Sprintf("%06d", from+i)
+		out[i] = unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet,
+			Entity: storetest.Item{Kind: "order", ID: id, Value: "v" + id, N: from + i}, Timestamp: at(from + i)}
+	}
+	return out
+}
 
-const pgDefaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// pgTable returns the URL of a table unique to the test, dropped when the
-// test ends. It skips the test when no server is reachable, or fails it
-// when the CI variable is set.
-func pgTable(t *testing.T) string {
-	t.Helper()
-	raw := os.Getenv(pgURLVar)
-	if raw == "" {
-		raw = pgDefaultURL
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, raw)
-	if err != nil {
-		msg := "no PostgreSQL server reachable at the URL in " + pgURLVar + " (default " + pgDefaultURL + "): " + err.Error()
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	table := "unionstore_s3test_" + randomHex(6)
-	t.Cleanup(func() {
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP TABLE IF EXISTS "+pgx.Identifier{table}.Sanitize()); err != nil {
-			t.Errorf("drop table %s: %v", table, err)
-		}
-	})
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("table", table)
-	u.RawQuery = q.Encode()
-	return u.String()
+func describe(c unionstore.Change[storetest.Item]) string {
+	return fmt.Sprintf("%s/%s/%s %s %q n=%d at %d", c.Namespace, c.Entity.Kind, c.Entity.ID, c.ChangeType, c.Entity.Value, c.Entity.N, c.Timestamp.UnixNano())
 }
 
 // TestUnionWithPostgres is the redundancy example: PostgreSQL first, S3 as
@@ -61,8 +31,7 @@ func pgTable(t *testing.T) string {
 func TestUnionWithPostgres(t *testing.T) {
 	ctx := context.Background()
 	table := pgTable(t)
-	f := newFakeS3(t, false)
-	backup, _ := f.newStore(t)
+	backup := s3Store(t)
 	primary, err := pgstore.OpenURL[storetest.Item](ctx, table, pgstore.WithCreateSchema())
 	if err != nil {
 		t.Fatalf("pgstore.OpenURL: %v", err)

@@ -1,4 +1,4 @@
-package natsstore_test
+package integration_test
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // the other.
 func TestUnionWithBoltstore(t *testing.T) {
 	ctx := context.Background()
-	ns := newStore(t)
+	ns := natsStore(t)
 	bs, err := boltstore.Open[storetest.Item](filepath.Join(t.TempDir(), "union.db"))
 	if err != nil {
 		t.Fatalf("boltstore.Open: %v", err)

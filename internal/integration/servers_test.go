@@ -1,0 +1,134 @@
+package integration_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/natsstore"
+	"github.com/unionstore/unionstore/s3store"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+const (
+	pgURLVar     = "UNIONSTORE_POSTGRES_URL"
+	pgDefaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	natsURLVar   = "UNIONSTORE_NATS_URL"
+	natsDefault  = "nats://127.0.0.1:4222"
+)
+
+// absent skips the test for a server that does not answer, naming the
+// variable that points at one, or fails it when the CI variable is set.
+func absent(t *testing.T, what, variable, def string, err error) {
+	t.Helper()
+	msg := "no " + what + " server reachable at the URL in " + variable + " (default " + def + "): " + err.Error()
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+func env(variable, def string) string {
+	if v := os.Getenv(variable); v != "" {
+		return v
+	}
+	return def
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// pgTable returns the URL of a table unique to the test, dropped when the
+// test ends.
+func pgTable(t *testing.T) string {
+	t.Helper()
+	raw := env(pgURLVar, pgDefaultURL)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, raw)
+	if err != nil {
+		absent(t, "PostgreSQL", pgURLVar, pgDefaultURL, err)
+	}
+	table := "unionstore_integration_" + randomHex(6)
+	t.Cleanup(func() {
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP TABLE IF EXISTS "+pgx.Identifier{table}.Sanitize()); err != nil {
+			t.Errorf("drop table %s: %v", table, err)
+		}
+	})
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("table", table)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// natsStore returns a store on a stream unique to the test, deleted when
+// the test ends.
+func natsStore(t *testing.T) *natsstore.Store[storetest.Item] {
+	t.Helper()
+	nc, err := nats.Connect(env(natsURLVar, natsDefault), nats.Timeout(2*time.Second), nats.MaxReconnects(0))
+	if err != nil {
+		absent(t, "NATS", natsURLVar, natsDefault, err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := "INTEGRATION_" + randomHex(6)
+	s, err := natsstore.New[storetest.Item](context.Background(), js, natsstore.WithStream(stream))
+	if err != nil {
+		t.Fatalf("natsstore.New: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = s.Close()
+		_ = js.DeleteStream(context.Background(), stream)
+	})
+	return s
+}
+
+// s3Store returns a store in a bucket of an in-process S3 server reached
+// over loopback.
+func s3Store(t *testing.T) *s3store.Store[storetest.Item] {
+	t.Helper()
+	backend := s3mem.New()
+	if err := backend.CreateBucket("integration"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "key")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	s, err := s3store.OpenURL[storetest.Item](context.Background(), "s3://integration/test?endpoint="+url.QueryEscape(srv.URL))
+	if err != nil {
+		t.Fatalf("s3store.OpenURL: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
+
+func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+
+func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
+	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
+}
