@@ -19,3 +19,11 @@ func SetScanBudget(n int64) (restore func()) {
 	scanBudget = n
 	return func() { scanBudget = old }
 }
+
+// SetPulled sets a function that reads call after each pull, and returns
+// a function that removes it.
+func SetPulled(fn func()) (restore func()) {
+	old := pulled
+	pulled = fn
+	return func() { pulled = old }
+}

@@ -31,15 +31,19 @@ const getWorkers = 32
 // returns it. With a limit above zero, it returns errTooMany without
 // reading anything when more messages than limit match.
 //
-// Each pull asks for no more messages than the consumer's info counts as
-// pending just before it. The count that comes with each message cannot
-// serve: servers 2.9 do not lower it when a message it counted is
-// deleted, as the stream's one-message-per-subject limit does when a
-// subject is republished, and a pull for more messages than remain waits
-// for its whole deadline. The info recounts from the stream. The last
-// message of a namespace may not be the stream's last, so its sequence
-// cannot end the read either: a subject republished during the read has
-// its new message further on, and the read must reach it.
+// Each pull asks for at most the messages pending, and asks the server
+// not to wait: a pull ends when the consumer has no more to deliver, so a
+// count that is too high cannot hold the read. The count comes free with
+// each message, but servers 2.9 do not lower it when a message it counted
+// is deleted, as the stream's one-message-per-subject limit does when a
+// subject is republished. So when a pull comes back short, or the count
+// says that one pull is left, the read asks the consumer's info, which
+// recounts from the stream at the cost of the part of the stream after
+// the consumer's position: small near the end, the whole stream at the
+// start. Asking it after every pull instead made a read's time grow with
+// the square of the stream. Nor can the end be fixed at the start as the
+// filter's last sequence: a subject republished during the read has its
+// new message further on, and the read must reach it.
 func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool, limit uint64, fn func(jetstream.Msg) error) error {
 	cons, err := s.js.CreateConsumer(ctx, s.name, jetstream.ConsumerConfig{
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
@@ -66,7 +70,12 @@ func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool,
 	}
 	var delivered uint64
 	for pending > 0 {
-		n, err := s.fetch(ctx, cons, int(min(pending, fetchBatch)), func(m jetstream.Msg) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := int(min(pending, fetchBatch))
+		got, left := 0, uint64(0)
+		err := s.fetch(cons, n, func(m jetstream.Msg) error {
 			md, err := m.Metadata()
 			if err != nil {
 				return err
@@ -75,15 +84,19 @@ func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool,
 				return fmt.Errorf("message %d of the read arrived after %d: messages were lost on the way", md.Sequence.Consumer, delivered)
 			}
 			delivered = md.Sequence.Consumer
+			got, left = got+1, md.NumPending
 			return fn(m)
 		})
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			// The messages counted as pending are gone: purged or
-			// replaced by messages already read.
-			break
+		if pulled != nil {
+			pulled()
+		}
+		if got == n && left > fetchBatch {
+			// Too high at worst, which costs a short pull.
+			pending = left
+			continue
 		}
 		info, err := cons.Info(ctx)
 		if err != nil {
@@ -94,29 +107,28 @@ func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool,
 	return nil
 }
 
-// fetch pulls up to n messages from cons and passes them to fn, and
-// returns how many it passed. It stops at fn's first error and returns it.
-func (s *Store[E]) fetch(ctx context.Context, cons jetstream.Consumer, n int, fn func(jetstream.Msg) error) (int, error) {
-	// A request for more messages than come ends only at this deadline,
-	// which consume avoids by asking for what is pending; a dead
-	// connection cannot hold the read longer.
-	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	batch, err := cons.Fetch(n, jetstream.FetchContext(fctx))
+// pulled, when set, is called after each pull of a read, for the test of
+// a read during which the messages it counted are replaced.
+var pulled func()
+
+// fetch pulls up to n messages that cons holds now, without waiting for
+// more, and passes them to fn. It stops at fn's first error and returns
+// it. A pull that the server answers with nothing ends after a second
+// without a message, so a dead connection cannot hold it longer.
+func (s *Store[E]) fetch(cons jetstream.Consumer, n int, fn func(jetstream.Msg) error) error {
+	batch, err := cons.FetchNoWait(n)
 	if err != nil {
-		return 0, fmt.Errorf("fetch: %w", err)
+		return fmt.Errorf("fetch: %w", err)
 	}
-	got := 0
 	for m := range batch.Messages() {
-		got++
 		if err := fn(m); err != nil {
-			return got, err
+			return err
 		}
 	}
-	if err := batch.Error(); err != nil && !(errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil) {
-		return got, fmt.Errorf("fetch: %w", err)
+	if err := batch.Error(); err != nil {
+		return fmt.Errorf("fetch: %w", err)
 	}
-	return got, nil
+	return nil
 }
 
 // lastMsgs returns the last message of each subject, nil for a subject

@@ -131,3 +131,78 @@ func TestScanWaysAgree(t *testing.T) {
 		})
 	}
 }
+
+// TestReadEndsWhenCountedMessagesAreReplaced replaces, after a read's
+// first pull, the messages of three quarters of the namespace, which the
+// read has counted but not reached. Servers 2.9 keep the replaced
+// messages in the count of pending messages that comes with each message,
+// so the count is still above a pull's worth when the read has delivered
+// the namespace's last message; a read that pulls for that many and waits
+// for them waits for its fetch deadline. Each read must end well before
+// it and see every identity once, at its new value where it was replaced.
+func TestReadEndsWhenCountedMessagesAreReplaced(t *testing.T) {
+	const n, kept = 4 * 1024, 1024
+	ctx := context.Background()
+	s := newStore(t)
+	batch := make(unionstore.Changes[storetest.Item], n)
+	for i := range batch {
+		batch[i] = set("r", "k", fmt.Sprintf("%05d", i), "v0", at(i))
+	}
+	if err := s.Save(ctx, batch); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	round := 0
+	replaced := false
+	defer natsstore.SetPulled(func() {
+		if replaced {
+			return // the Save below reads through a consumer too
+		}
+		replaced = true
+		var changes unionstore.Changes[storetest.Item]
+		for i := kept; i < n; i++ {
+			changes = append(changes, set("r", "k", fmt.Sprintf("%05d", i), fmt.Sprint("v", round), at(n*round+i)))
+		}
+		if err := s.Save(ctx, changes); err != nil {
+			t.Errorf("Save during the read: %v", err)
+		}
+	})()
+	reads := []struct {
+		name string
+		read func(context.Context) (unionstore.Changes[storetest.Item], error)
+	}{
+		{"Load", func(ctx context.Context) (unionstore.Changes[storetest.Item], error) { return s.Load(ctx, "r") }},
+		{"Scan", func(ctx context.Context) (unionstore.Changes[storetest.Item], error) {
+			var got unionstore.Changes[storetest.Item]
+			for c, err := range s.Scan(ctx, "r") {
+				if err != nil {
+					return got, err
+				}
+				got = append(got, c)
+			}
+			return got, nil
+		}},
+	}
+	for _, r := range reads {
+		round++
+		replaced = false
+		// Half of the fetch deadline of a pull that waits.
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		got, err := r.read(rctx)
+		cancel()
+		if err != nil || len(got) != n {
+			t.Fatalf("%s = %d changes, %v; want %d and no error", r.name, len(got), err, n)
+		}
+		if !replaced {
+			t.Fatalf("%s did not pull more than once", r.name)
+		}
+		for i, c := range got {
+			want := "v0"
+			if i >= kept {
+				want = fmt.Sprint("v", round)
+			}
+			if c.Entity.Value != want {
+				t.Fatalf("%s change %d = %v, want value %s", r.name, i, c, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package natsstore_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/natsstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// growthSizes are the namespace sizes that BenchmarkReportReadGrowth reads,
+// each in a stream of its own.
+var growthSizes = []int{10_000, 100_000, 300_000}
+
+// growthReads are the reads whose growth BenchmarkReportReadGrowth
+// measures: each returns the number of changes or namespaces' entities it
+// saw.
+var growthReads = []struct {
+	name string
+	read func(context.Context, *natsstore.Store[storetest.Item]) (int, error)
+}{
+	{"load", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
+		got, err := s.Load(ctx, "bench")
+		return len(got), err
+	}},
+	{"scan", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
+		n := 0
+		for _, err := range s.Scan(ctx, "bench") {
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+		return n, nil
+	}},
+	{"namespaces", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
+		stats, err := s.Namespaces(ctx)
+		if err != nil || len(stats) != 1 {
+			return 0, fmt.Errorf("namespaces %v: %w", stats, err)
+		}
+		return stats[0].Entities, nil
+	}},
+	// A purge of tombstones in a namespace that has none is its read.
+	{"purge-tombstones", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
+		n, err := s.PurgeTombstones(ctx, "bench", t0)
+		if err != nil || n != 0 {
+			return 0, fmt.Errorf("purged %d: %w", n, err)
+		}
+		nss, err := s.Namespaces(ctx)
+		if err != nil || len(nss) != 1 {
+			return 0, fmt.Errorf("namespaces %v: %w", nss, err)
+		}
+		return nss[0].Entities, nil
+	}},
+}
+
+// fillNamespace saves n new identities to namespace "bench" of s, in
+// batches of benchBatch.
+func fillNamespace(tb testing.TB, s *natsstore.Store[storetest.Item], n int) {
+	tb.Helper()
+	ctx := context.Background()
+	for start := 0; start < n; start += benchBatch {
+		batch := make(unionstore.Changes[storetest.Item], 0, benchBatch)
+		for i := start; i < min(start+benchBatch, n); i++ {
+			c := set("bench", "k", fmt.Sprintf("%07d", i), "v", at(i))
+			c.Entity.N = i
+			batch = append(batch, c)
+		}
+		if err := s.Save(ctx, batch); err != nil {
+			tb.Fatalf("fill %d: %v", n, err)
+		}
+	}
+}
+
+// BenchmarkReportReadGrowth reads namespaces of 10k, 100k and 300k
+// entities, each in its own stream, with each read of growthReads, every
+// size in every iteration, and reports the time at each size and how
+// much it grows per tenfold growth of the namespace, between each size
+// and the next: 10 for a read whose time is linear in the namespace.
+func BenchmarkReportReadGrowth(b *testing.B) {
+	stores := make([]*natsstore.Store[storetest.Item], len(growthSizes))
+	for i, n := range growthSizes {
+		stores[i] = newStore(b)
+		fillNamespace(b, stores[i], n)
+	}
+	ctx := context.Background()
+	for _, r := range growthReads {
+		b.Run(r.name, func(b *testing.B) {
+			b.ReportAllocs()
+			times := make([]time.Duration, len(stores))
+			for i := 0; i < b.N; i++ {
+				for j, s := range stores {
+					start := time.Now()
+					got, err := r.read(ctx, s)
+					times[j] += time.Since(start)
+					if err != nil || got != growthSizes[j] {
+						b.Fatalf("%s of %d = %d, %v; want %d", r.name, growthSizes[j], got, err, growthSizes[j])
+					}
+				}
+			}
+			for j, n := range growthSizes {
+				b.ReportMetric(float64(times[j].Milliseconds())/float64(b.N), "ms-at-"+sizeLabel(n))
+				if j > 0 {
+					// Time ratio raised to the power that scales the
+					// sizes' ratio to 10.
+					k := float64(n) / float64(growthSizes[j-1])
+					perTenfold := math.Pow(float64(times[j])/float64(times[j-1]), 1/math.Log10(k))
+					b.ReportMetric(perTenfold, "x-per-10x-to-"+sizeLabel(n))
+				}
+			}
+		})
+	}
+}
+
+// sizeLabel returns n as 10k or 1M.
+func sizeLabel(n int) string {
+	if n >= 1_000_000 && n%1_000_000 == 0 {
+		return fmt.Sprint(n/1_000_000, "M")
+	}
+	return fmt.Sprint(n/1000, "k")
+}
