@@ -10,6 +10,7 @@
 //	go run ./internal/release proxy VERSION DIR     # a file module proxy at VERSION in DIR (GOPROXY=file://DIR)
 //	go run ./internal/release tags VERSION          # the tags to push: VERSION, boltstore/VERSION, ...
 //	go run ./internal/release modules               # the published modules, one directory a line
+//	go run ./internal/release commands              # the command modules among them
 //	go run ./internal/release version               # the version the modules require each other at
 //
 // # Versions
@@ -20,7 +21,10 @@
 // the repository and are ignored by every module that depends on them.
 // A command module's replace directives would stop `go install
 // PATH@VERSION`, so the release commit drops them (release-mods) and the
-// commit after it restores them (dev-mods).
+// commit after it restores them (dev-mods). Only the release commit lacks
+// them: inside the workspace, a module that requires a sibling at a version
+// without a replace directive makes the go command look that version up in
+// the module proxy, which fails until the tags are pushed.
 //
 // Modules under internal/ are tools and tests of the repository: they are
 // neither tagged nor served.

@@ -16,6 +16,7 @@ const usage = `usage: release COMMAND [ARGS]
   proxy VERSION DIR      a file module proxy at VERSION in DIR
   tags VERSION           the tags to push for VERSION
   modules                the published modules' directories
+  commands               the command modules' directories
   version                the version the modules require each other at
 
 Run it from the repository root.
@@ -33,7 +34,7 @@ func run(args []string) error {
 		fmt.Print(usage)
 		return nil
 	}
-	want := map[string]int{"set-version": 1, "release-mods": 1, "dev-mods": 0, "proxy": 2, "tags": 1, "modules": 0, "version": 0}
+	want := map[string]int{"set-version": 1, "release-mods": 1, "dev-mods": 0, "proxy": 2, "tags": 1, "modules": 0, "commands": 0, "version": 0}
 	n, ok := want[args[0]]
 	if !ok {
 		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
@@ -77,6 +78,12 @@ func run(args []string) error {
 			return err
 		}
 		fmt.Println(v)
+	case "commands":
+		for _, m := range r.modules {
+			if m.published() && m.command() {
+				fmt.Println(m.dir)
+			}
+		}
 	case "modules":
 		for _, m := range r.modules {
 			if m.published() {

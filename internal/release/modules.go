@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 )
 
 // modInfo is one module of the repository.
@@ -153,11 +154,16 @@ func (r *repo) goMod(m *modInfo, version string, dropCommandReplaces bool) ([]by
 		}
 	}
 	if dropCommandReplaces && m.command() {
+		// DropReplace edits f.Replace: collect first.
+		var drop []module.Version
 		for _, rep := range f.Replace {
 			if r.own(rep.Old.Path) {
-				if err := f.DropReplace(rep.Old.Path, rep.Old.Version); err != nil {
-					return nil, err
-				}
+				drop = append(drop, rep.Old)
+			}
+		}
+		for _, old := range drop {
+			if err := f.DropReplace(old.Path, old.Version); err != nil {
+				return nil, err
 			}
 		}
 	}
