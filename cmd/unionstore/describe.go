@@ -29,7 +29,8 @@ func at(place string, err error) error {
 
 // describe returns err in the user's terms: the places the command gave,
 // then, for an error of a union, each store that failed by its address
-// and what it failed at, instead of the union's quorum arithmetic.
+// and what it failed at, instead of the union's quorum arithmetic, and
+// what the command wrote before it.
 func describe(err error) string {
 	var places []string
 	inner := err
@@ -53,7 +54,11 @@ func describe(err error) string {
 	for i, f := range failed {
 		lines[i] = fmt.Sprintf("%s%s: %s: %v", prefix, storeName(f), opWords(f.Op), f.Err)
 	}
-	return strings.Join(lines, "\n  ")
+	out := strings.Join(lines, "\n  ")
+	if pe := (*progressError)(nil); errors.As(err, &pe) && pe.done != "" {
+		out += "\n" + pe.done
+	}
+	return out
 }
 
 // storeErrors returns the *unionstore.StoreError values in err's tree, in

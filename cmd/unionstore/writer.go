@@ -29,6 +29,11 @@ type writer struct {
 	examples  []keptChange
 	changes   int
 	lastLine  int
+	// tracker follows each store's save of the batch being written;
+	// partial is the batch that a failed save left written to some
+	// stores only, or of unknown outcome.
+	tracker saveTracker
+	partial *partialBatch
 }
 
 // keptChange is a change that a store did not take because it held a
@@ -66,7 +71,7 @@ func (w *writer) run(ctx context.Context, src source) error {
 	defer w.opened.close()
 	n := len(w.opened.list)
 	w.written, w.kept, w.unchecked = make([]int, n), make([]int, n), make([]bool, n)
-	u := w.opened.union()
+	u := w.opened.union().With(unionstore.WithHook(w.tracker.hook()))
 	if len(b.changes) == 0 {
 		w.lastLine = b.last // blank lines only
 	}
@@ -77,7 +82,6 @@ func (w *writer) run(ctx context.Context, src source) error {
 		if err := w.writeBatch(ctx, u, b); err != nil {
 			return w.stopped(err)
 		}
-		w.lastLine = max(w.lastLine, b.last)
 		if b, err = src.next(); err != nil {
 			return w.stopped(err)
 		}
@@ -100,18 +104,55 @@ func (w *writer) writeBatch(ctx context.Context, u *unionstore.Union[Record], b 
 	if err != nil {
 		return err
 	}
+	w.tracker.start(len(w.opened.list))
 	if err := u.Save(ctx, b.changes); err != nil {
 		if errors.Is(err, unionstore.ErrInvalidChange) {
 			return w.refused(b, err)
 		}
-		return err
+		return w.failed(b, kept, err)
 	}
+	w.count(b, kept)
+	return nil
+}
+
+// count adds the batch b, saved to every store, to what was written.
+func (w *writer) count(b batch, kept []int) {
 	w.changes += len(b.changes)
 	for j := range w.written {
 		w.written[j] += len(b.changes) - kept[j]
 		w.kept[j] += kept[j]
 	}
-	return nil
+	w.lastLine = max(w.lastLine, b.last)
+}
+
+// failed returns err, the error of the save of b, having found out which
+// stores hold b: the union returns when the command is interrupted while
+// a store may still commit the batch, and fails when a store fails while
+// others took it. A batch every store took counts as written; one that
+// some took, or whose outcome some cannot tell, is kept as w.partial for
+// the message.
+func (w *writer) failed(b batch, kept []int, err error) error {
+	p := &partialBatch{count: len(b.changes)}
+	if w.stdin {
+		p.first, p.last = b.first, b.last
+	}
+	for j, o := range w.tracker.settle(settleWait) {
+		switch yes, known := o.stored(); {
+		case !known:
+			p.unknown = append(p.unknown, w.opened.addrs[j])
+		case yes:
+			p.written = append(p.written, w.opened.addrs[j])
+		default:
+			p.notWritten = append(p.notWritten, w.opened.addrs[j])
+		}
+	}
+	switch {
+	case len(p.written) == len(w.opened.list):
+		w.count(b, kept)
+	case len(p.written)+len(p.unknown) > 0:
+		w.partial = p
+	}
+	return err
 }
 
 // lookup reads, from every store, the change each change of b would
@@ -312,17 +353,32 @@ func validateWords(err error) string {
 	return msg
 }
 
-// stopped returns err with what was written before it.
+// stopped returns err with what was written before it: the lines written
+// to every store, then the batch written to some only, or of unknown
+// outcome, if any.
 func (w *writer) stopped(err error) error {
-	if w.changes == 0 {
-		return &progressError{done: "nothing written", err: err}
+	done := "nothing written"
+	switch {
+	case w.changes > 0 && w.stdin:
+		done = fmt.Sprintf("wrote lines 1 to %d (%d changes) before it", w.lastLine, w.changes)
+	case w.changes > 0:
+		done = fmt.Sprintf("wrote %d changes before it", w.changes)
 	}
-	done := fmt.Sprintf("wrote %d changes before it", w.changes)
-	if w.stdin {
-		done = fmt.Sprintf("wrote lines 1 to %d (%d changes) before it, and nothing after line %d", w.lastLine, w.changes, w.lastLine)
-		if w.lastLine == 0 {
-			done = "nothing written"
+	last := w.lastLine
+	if p := w.partial; p != nil {
+		if w.changes == 0 {
+			done = p.words()
+		} else {
+			done += "; " + p.words()
 		}
+		last = max(last, p.last)
+	}
+	if w.stdin && last > 0 && (w.changes > 0 || w.partial != nil) {
+		sep := ", and"
+		if w.partial != nil {
+			sep = ";"
+		}
+		done += fmt.Sprintf("%s nothing after line %d", sep, last)
 	}
 	return &progressError{done: done, err: err}
 }
