@@ -13,7 +13,7 @@ import (
 // -race), Load 12.3 (12.3).
 func TestAllocsPerChange(t *testing.T) {
 	storetest.CheckAllocs(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		s, _ := newFakeS3(t, false).newStore(t)
+		s, _ := newFakeS3(t, false).server().newStore(t)
 		return s
 	}, storetest.AllocBudget{Save: 3.3, SaveRace: 5.3, Load: 15.4, LoadRace: 15.4, Runs: 3})
 }

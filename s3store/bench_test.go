@@ -31,7 +31,7 @@ func fillSegments(b *testing.B, s *s3store.Store[storetest.Item], ns string, k i
 }
 
 func BenchmarkSave(b *testing.B) {
-	f := newFakeS3(b, false)
+	f := newFakeS3(b, false).server()
 	s, _ := f.newStore(b, s3store.WithMaxSegments(0))
 	in := batch("ns", 0, 10000)
 	b.ReportAllocs()
@@ -46,7 +46,7 @@ func BenchmarkSave(b *testing.B) {
 
 func BenchmarkRead(b *testing.B) {
 	ctx := context.Background()
-	f := newFakeS3(b, false)
+	f := newFakeS3(b, false).server()
 	for _, k := range []int{1, 32} {
 		s, _ := f.newStore(b, s3store.WithMaxSegments(0))
 		ns := fmt.Sprint("segments-", k)
@@ -87,7 +87,7 @@ func BenchmarkRead(b *testing.B) {
 }
 
 func BenchmarkCompact(b *testing.B) {
-	f := newFakeS3(b, false)
+	f := newFakeS3(b, false).server()
 	b.Run("entities=100k/segments=32", func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {

@@ -43,7 +43,7 @@ func overlapping(ns string) []unionstore.Changes[storetest.Item] {
 
 func TestCompactKeepsEveryLatestChangeAndTombstone(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeS3(t, false)
+	f := newServer(t)
 	s, _ := f.newStore(t, s3store.WithMaxSegments(0))
 	all := saveSegments(t, s, "ns", overlapping("ns")...)
 	saveSegments(t, s, "other", batch("other", 0, 5), batch("other", 3, 5))
@@ -69,7 +69,7 @@ func TestCompactKeepsEveryLatestChangeAndTombstone(t *testing.T) {
 
 func TestCompactCrashBetweenWriteAndDeletes(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeS3(t, false)
+	f := newServer(t)
 	s, _ := f.newStore(t, s3store.WithMaxSegments(0))
 	all := saveSegments(t, s, "ns", overlapping("ns")...)
 	crash := errors.New("crash")
@@ -97,7 +97,7 @@ func TestCompactCrashBetweenWriteAndDeletes(t *testing.T) {
 
 func TestRacingCompactionsLoseNothing(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeS3(t, false)
+	f := newServer(t)
 	s, _ := f.newStore(t, s3store.WithMaxSegments(0))
 	all := saveSegments(t, s, "ns", overlapping("ns")...)
 	stores := []*s3store.Store[storetest.Item]{s, f.reopen(t, s), f.reopen(t, s), f.reopen(t, s)}
@@ -127,7 +127,7 @@ func TestRacingCompactionsLoseNothing(t *testing.T) {
 
 func TestReadListsAgainWhenACompactionDeletesASegment(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeS3(t, false)
+	f := newServer(t)
 	s, reqs := f.newStore(t, s3store.WithMaxSegments(0))
 	all := saveSegments(t, s, "ns", overlapping("ns")...)
 	compactor := f.reopen(t, s)
@@ -156,7 +156,7 @@ func TestReadListsAgainWhenACompactionDeletesASegment(t *testing.T) {
 			// Three more segments, so that there is something to compact.
 			all = append(all, saveSegments(t, s, "ns", batch("ns", 5000, 1), batch("ns", 5001, 1), batch("ns", 5002, 1))...)
 			var once sync.Once
-			reqs.setBefore(func(kind, key string) {
+			reqs.setBefore(func(kind string) {
 				if kind == "GET" {
 					once.Do(func() {
 						if err := compactor.Compact(ctx, "ns"); err != nil {

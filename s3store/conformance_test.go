@@ -8,30 +8,35 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
+// TestConformance runs the suite on the endpoint of newServer: on stores
+// made by New, also compacting after every Save, and on stores that
+// OpenURL makes, each on a client of its own that Close releases.
 func TestConformance(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		opts []s3store.Option
+		name    string
+		opts    []s3store.Option
+		openURL bool
 	}{
-		{"default", nil},
+		{"default", nil, false},
 		// Every Save compacts: the suite then runs on compacted segments.
-		{"compacting after every save", []s3store.Option{s3store.WithMaxSegments(1)}},
+		{"compacting after every save", []s3store.Option{s3store.WithMaxSegments(1)}, false},
+		{"opened by URL", nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeS3(t, false)
+			f := newServer(t)
 			storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
+				if tc.openURL {
+					return f.openURL(t, f.newPrefix(), tc.opts...)
+				}
 				s, _ := f.newStore(t, tc.opts...)
 				return s
 			}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-				return f.reopen(t, closed.(*s3store.Store[storetest.Item]), tc.opts...)
+				s := closed.(*s3store.Store[storetest.Item])
+				if tc.openURL {
+					return f.openURL(t, s.Prefix(), tc.opts...)
+				}
+				return f.reopen(t, s, tc.opts...)
 			}))
 		})
 	}
-}
-
-func TestConformanceRealEndpoint(t *testing.T) {
-	realStore(t) // skips without an endpoint
-	storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		return realStore(t)
-	})
 }

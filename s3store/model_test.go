@@ -20,7 +20,7 @@ import (
 // latest change of each entity of every acknowledged batch.
 func TestConcurrentWritersMatchModel(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeS3(t, false)
+	f := newServer(t)
 	base, _ := f.newStore(t, s3store.WithMaxSegments(0))
 	const writers, batches, entities = 4, 25, 40
 	if testing.Short() {

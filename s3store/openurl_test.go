@@ -158,7 +158,7 @@ func TestOpenURL(t *testing.T) {
 
 func TestCheckLimitsAtTheEdge(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeS3(t, false)
+	f := newServer(t)
 	s, _ := f.newStore(t)
 	// The longest namespace: its escaped form, the prefix, a slash and a
 	// segment name fill MaxKeyBytes exactly.

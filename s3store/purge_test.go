@@ -21,7 +21,7 @@ var (
 // old tombstones, or none when nothing else was left.
 func TestPurgeTombstonesRewritesSegments(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeS3(t, false)
+	f := newServer(t)
 	s, _ := f.newStore(t)
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	change := func(ns string, ct unionstore.ChangeType, id string, hours int) unionstore.Changes[storetest.Item] {

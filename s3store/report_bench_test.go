@@ -11,7 +11,7 @@ import (
 // reportStore returns a store on the in-process S3 server that compacts
 // nothing on its own, so that every Save writes one segment.
 func reportStore(b *testing.B) unionstore.Store[storetest.Item] {
-	s, _ := newFakeS3(b, false).newStore(b, s3store.WithMaxSegments(0))
+	s, _ := newFakeS3(b, false).server().newStore(b, s3store.WithMaxSegments(0))
 	return s
 }
 

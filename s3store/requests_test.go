@@ -25,7 +25,7 @@ func batch(ns string, from, n int) unionstore.Changes[storetest.Item] {
 
 func TestRequestCounts(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeS3(t, false)
+	f := newServer(t)
 	s, reqs := f.newStore(t, s3store.WithMaxSegments(0))
 
 	if err := s.Save(ctx, batch("ns", 0, 10000)); err != nil {
@@ -85,7 +85,7 @@ func TestRequestCounts(t *testing.T) {
 
 func TestSaveCompactsPastMaxSegments(t *testing.T) {
 	ctx := context.Background()
-	f := newFakeS3(t, false)
+	f := newServer(t)
 	var compactErrs []error
 	s, _ := f.newStore(t, s3store.WithMaxSegments(3), s3store.WithCompactErrors(func(ns string, err error) { compactErrs = append(compactErrs, err) }))
 	var want unionstore.Changes[storetest.Item]

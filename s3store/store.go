@@ -32,7 +32,7 @@ type Store[E unionstore.Entity] struct {
 	concurrency    int
 	onCompactError func(namespace string, err error)
 	life           unionstore.Lifecycle
-	closeIdle      func() // releases the connections of a client OpenURL made
+	release        func() // closes the connections of a client OpenURL made
 
 	mu       sync.Mutex
 	segments map[string]int // namespace: segments listed, plus those saved since
@@ -116,8 +116,8 @@ func newStore[E unionstore.Entity](ctx context.Context, client *s3.Client, bucke
 //
 // Options given as arguments configure the store as for [New]. OpenURL
 // sends one HeadBucket request: a missing bucket gives an error wrapping
-// [ErrNoBucket] that names it. It creates nothing. [Store.Close] releases
-// the client's idle connections.
+// [ErrNoBucket] that names it. It creates nothing. [Store.Close] closes
+// the client's connections.
 func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Option) (*Store[E], error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -158,9 +158,9 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 			awsconfig.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
 			awsconfig.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired))
 	}
-	// The default configuration builds its own HTTP client, with the CA
-	// bundle of AWS_CA_BUNDLE if set; passing a client of ours would make
-	// it fail with that variable set. So take the client it built.
+	// The default configuration builds the SDK's own HTTP client, with the
+	// CA bundle of AWS_CA_BUNDLE if set; passing a client of ours would make
+	// it fail with that variable set. So start from the client it built.
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, load...)
 	if err != nil {
 		return nil, fmt.Errorf("s3store: open: AWS configuration: %w", err)
@@ -171,28 +171,27 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		}
 		cfg.Region = "us-east-1"
 	}
-	var closeIdle func()
-	if bc, ok := cfg.HTTPClient.(*awshttp.BuildableClient); ok {
-		hc := bc.Freeze()
-		cfg.HTTPClient = hc
-		if c, ok := hc.(*http.Client); ok {
-			closeIdle = c.CloseIdleConnections
-		}
-	}
+	var release func()
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			o.UsePathStyle = true
 		}
+		// By now the SDK has resolved its HTTP client for S3 (the defaults
+		// mode's timeouts included): take it over, so that Close can
+		// release its connections.
+		if bc, ok := o.HTTPClient.(*awshttp.BuildableClient); ok {
+			o.HTTPClient, release = ownedClient(bc)
+		}
 	})
 	s, err := newStore[E](ctx, client, u.Host, u.Path, opts)
 	if err != nil {
-		if closeIdle != nil {
-			closeIdle()
+		if release != nil {
+			release()
 		}
 		return nil, fmt.Errorf("s3store: open %s: %w", redacted(u), err)
 	}
-	s.closeIdle = closeIdle
+	s.release = release
 	return s, nil
 }
 
@@ -204,11 +203,12 @@ func redacted(u *url.URL) string {
 // Close marks the store closed; Save, Load, Scan, Get, Namespaces and
 // Compact then return [unionstore.ErrClosed], and a scan under way ends at
 // its next record. A store made by [OpenURL] also closes its client's idle
-// connections; a store made by [New] leaves the caller's client alone.
-// Close is safe to call more than once and always returns nil.
+// connections, and those of requests under way once they end; a store made
+// by [New] leaves the caller's client alone. Close is safe to call more
+// than once and always returns nil.
 func (s *Store[E]) Close() error {
-	if s.life.Close() && s.closeIdle != nil {
-		s.closeIdle()
+	if s.life.Close() && s.release != nil {
+		s.release()
 	}
 	return nil
 }
