@@ -12,17 +12,22 @@ import (
 // type and timestamp beside the payload, so a codec only deals with the
 // entity itself.
 //
-// Decode is given the kind and id the payload was stored under. It must not
-// keep data after it returns: the store may reuse the bytes. A Codec must be
-// safe for concurrent use.
+// Decode is given the kind and id the payload was stored under, and must
+// return an entity whose CompactionKey gives them back: a store checks it
+// at the first entity of each kind it saves (see [CodecFor]) and at every
+// record it reads ([DecodeEntity]). It must not keep data after it returns:
+// the store may reuse the bytes. A Codec must be safe for concurrent use.
 type Codec[E Entity] interface {
 	Encode(e E) ([]byte, error)
 	Decode(kind, id string, data []byte) (E, error)
 }
 
 // JSONCodec returns a [Codec] that encodes entities with encoding/json. It
-// suits a concrete entity type, a struct or a pointer to one. For an
-// interface entity type that holds several kinds, use a [KindCodec]: the
+// suits a concrete entity type, a struct or a pointer to one, whose
+// CompactionKey reads exported fields (or that marshals itself): an entity
+// such as struct{ id, name string } encodes as {}, and a durable store
+// refuses it at its first Save rather than store what it cannot load. For
+// an interface entity type that holds several kinds, use a [KindCodec]: the
 // JSON codec cannot know which type to decode into, and its Decode says so.
 func JSONCodec[E Entity]() Codec[E] { return jsonCodec[E]{} }
 
@@ -117,13 +122,25 @@ func (c *KindCodec[E]) Decode(kind, id string, data []byte) (E, error) {
 // CodecFor returns codec as a [Codec] of E, or [JSONCodec] when codec is
 // nil: for a backend whose options keep a codec before the store's entity
 // type is known. A codec of another entity type is an error.
+//
+// The codec returned checks, at the first entity of each kind it encodes,
+// that the payload decodes back to an entity of that kind and id, and
+// otherwise refuses it with an error that wraps [ErrInvalidChange] and
+// names the kind and the cause (such as an entity type whose fields
+// encoding/json cannot see), so that a durable store refuses at the first
+// Save what it could not load. This costs one decode per kind for the
+// lifetime of the codec, not one per change; the codec remembers each kind
+// that passed. It is safe for concurrent use if codec is.
 func CodecFor[E Entity](codec any) (Codec[E], error) {
 	if codec == nil {
-		return JSONCodec[E](), nil
+		codec = JSONCodec[E]()
+	}
+	if c, ok := codec.(*checkedCodec[E]); ok {
+		return c, nil
 	}
 	c, ok := codec.(Codec[E])
 	if !ok {
 		return nil, fmt.Errorf("codec %T does not encode the store's entity type: it cannot encode entities of type %v", codec, reflect.TypeFor[E]())
 	}
-	return c, nil
+	return &checkedCodec[E]{codec: c, checked: map[string]bool{}}, nil
 }

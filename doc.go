@@ -108,7 +108,10 @@
 // [DecodeError] naming its namespace, kind and id. Backends read records
 // through [DecodeEntity], which also checks that an entity decodes with the
 // identity it was stored under, and may report skipped records with
-// [DecodeErrors].
+// [DecodeErrors]. The codec a backend gets from [CodecFor] makes the same
+// check when it first encodes an entity of a kind, so that a store refuses
+// at Save an entity it could not load, such as one whose fields
+// encoding/json cannot see.
 //
 // # Applications
 //

@@ -11,7 +11,11 @@ import (
 // two changes with the same namespace, kind and id are versions of one entity.
 //
 // CompactionKey must not depend on mutable state and must be cheap: stores
-// call it for every change they handle.
+// call it for every change they handle. A durable store keeps an entity
+// through a [Codec], so its kind and id must survive the codec: with
+// [JSONCodec], the fields CompactionKey reads must be exported. Such a store
+// refuses, at the first Save of each kind, an entity that does not come
+// back with its own kind and id.
 type Entity interface {
 	CompactionKey() (kind, id string)
 }
