@@ -73,7 +73,6 @@
 // written to none. An entity the codec cannot encode is refused the same
 // way. A batch has no limit of its own.
 //
-
 // # Writing
 //
 // [Store.Save] compacts the batch (PostgreSQL cannot update one row twice
