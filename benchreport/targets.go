@@ -16,7 +16,7 @@ type Run struct {
 // reportBenches are the benchmarks every module has in report_bench_test.go.
 const reportBenches = "^(BenchmarkReportBatchSize|BenchmarkReportLoad)$"
 
-// runs feed the figures and charts below; a full report takes about ten
+// runs feed the figures and charts below; a full report takes about fifteen
 // minutes on a shared 2-core machine. Heavy benchmarks run 3 times, whose
 // spread is then their range; the others 6, enough for a 95% confidence
 // interval of the median.
@@ -33,6 +33,7 @@ var runs = []Run{
 	{"pgstore", "^BenchmarkSaveVersusRowByRow$", "2x", 3},
 	{"pgstore", reportBenches, "0.2s", 6},
 	{"natsstore", "^BenchmarkSaveVersusNaive$", "1x", 3},
+	{"natsstore", "^BenchmarkReportReadGrowth$", "1x", 3},
 	{"natsstore", reportBenches, "0.2s", 6},
 	{"kafkastore", reportBenches, "0.2s", 6},
 	{"s3store", reportBenches, "0.2s", 6},
@@ -148,7 +149,33 @@ var figures = append([]Figure{
 		Value: Ref{"natsstore", "BenchmarkSaveVersusNaive/existing/Save", "changes/s", 0}, Over: Ref{"natsstore", "BenchmarkSaveVersusNaive/existing/naive", "changes/s", 0},
 		Against: "a loop of one get and one publish per change, same run", Target: Target{AtLeast, 10},
 		Why: "Save first reads the namespace's headers to learn each subject's last sequence and timestamp, a cost the new-identity case does not pay (natsstore README)."},
-}, allocFigures()...)
+}, append(natsReadGrowthFigures(), allocFigures()...)...)
+
+// natsReadGrowthFigures returns, for each read of natsstore's
+// BenchmarkReportReadGrowth, its time at 300k entities and how much it
+// grows per tenfold growth of the namespace from 10k to 100k and from
+// 100k to 300k, which a linear read keeps near 10.
+func natsReadGrowthFigures() []Figure {
+	var out []Figure
+	for _, r := range []struct{ bench, name, why string }{
+		{"load", "Load", ""},
+		{"scan", "Scan", "a namespace whose bodies pass 16 MiB, as 300k entities' do and 100k's do not, is scanned by one direct get per change in key order, which holds the keys only and costs about three times a consumer pass per change; Scan by point reads alone is the next row."},
+		{"scan-point-reads", "Scan by point reads", ""},
+		{"namespaces", "Namespaces", ""},
+		{"purge-tombstones", "PurgeTombstones with none to purge, then Namespaces", ""},
+	} {
+		for _, step := range []struct{ from, to string }{{"10k", "100k"}, {"100k", "300k"}} {
+			f := Figure{Section: sectionNats, Name: r.name + " of " + step.to + " entities, ms (growth per 10x from " + step.from + ")",
+				Value: Ref{"natsstore", "BenchmarkReportReadGrowth/" + r.bench, "ms-at-" + step.to, 0}, Ratio: Ref{"natsstore", "BenchmarkReportReadGrowth/" + r.bench, "x-per-10x-to-" + step.to, 0},
+				Against: "its time at " + step.from + ", same iterations, scaled to a tenfold growth (10 is linear)", Target: Target{AtMost, 12}}
+			if step.to == "300k" {
+				f.Why = r.why
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // modules are the module directories whose allocations the report shows,
 // with the names it shows them under.

@@ -77,7 +77,11 @@
 // the changes. [Store.Get] is one
 // direct get. [Store.Namespaces] reads the headers of the whole stream.
 // Reads through a consumer detect a lost message and fail rather than
-// return an incomplete result. With replicas, a direct get may be answered
+// return an incomplete result. Their time is linear in the messages they
+// read: they pull without waiting, take the count of pending messages
+// from each message, and ask the consumer's info, whose cost on servers
+// 2.9 grows with the stream after the consumer's position, only at the
+// start and near the end. With replicas, a direct get may be answered
 // by a replica that has not yet applied the latest write.
 //
 // # Limits

@@ -37,6 +37,18 @@ var growthReads = []struct {
 		}
 		return n, nil
 	}},
+	// Scan beyond its one-pass budget, by point reads in key order.
+	{"scan-point-reads", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
+		defer natsstore.SetScanBudget(0)()
+		n := 0
+		for _, err := range s.Scan(ctx, "bench") {
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+		return n, nil
+	}},
 	{"namespaces", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
 		stats, err := s.Namespaces(ctx)
 		if err != nil || len(stats) != 1 {
