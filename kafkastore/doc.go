@@ -125,6 +125,20 @@
 // the keys' earlier records, and the tombstones themselves after
 // delete.retention.ms. Purge records are kept on either kind of topic.
 //
+// # Damage
+//
+// The brokers keep the data. Each record batch carries a CRC-32C that the
+// client checks on every fetch: a batch that fails it is a fetch error,
+// which the read returns. The store then checks each record's key and
+// value against the layout and decodes the latest payload of each
+// identity: a record that fails is reported, never silently dropped, as an
+// error wrapping [unionstore.ErrDecode] that names its identity or its
+// partition and offset, returned with the changes that could be read
+// ([Store.Load] says how). Not detected: records a broker lost with a disk when the
+// topic had no other replica, and a record rewritten with a valid CRC.
+// What to do: a replication factor of 3 with min.insync.replicas 2, and a
+// second store in a [unionstore.Union] to repair from.
+//
 // # Concurrency
 //
 // A [Store] is safe for concurrent use. On a topic that keeps every record,

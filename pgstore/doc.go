@@ -73,6 +73,20 @@
 // written to none. An entity the codec cannot encode is refused the same
 // way. A batch has no limit of its own.
 //
+// # Damage
+//
+// PostgreSQL keeps the data; what detects damage to it is the server's: a
+// cluster initialized with data checksums (initdb --data-checksums, or
+// pg_checksums) refuses a damaged page, and the read that meets it
+// returns the server's error. The store itself checks each row it reads:
+// a change type other than set or unset, or a payload the codec cannot
+// decode into an entity of the row's kind and id, is an error naming the
+// namespace, kind and id (a [unionstore.DecodeError]), never a skipped
+// row. Not detected: a row changed to other values that still decode, and
+// any damage on a cluster without data checksums. What to do: run a
+// replica (a [unionstore.Union] with another store, and Union.Repair after
+// a failure), and enable data checksums.
+//
 // # Writing
 //
 // [Store.Save] compacts the batch (PostgreSQL cannot update one row twice
