@@ -54,8 +54,12 @@
 // root or freelist page, gives [ErrCorrupt]), and every read and write
 // turns a panic or fault met on a damaged page into an error wrapping
 // [ErrCorrupt] that names the file, so a [unionstore.Union] with
-// [unionstore.DegradedReads] goes on serving from its other members. What
-// to do next: restore the file from a replica (Union.Repair, or the
+// [unionstore.DegradedReads] goes on serving from its other members. A
+// record whose header or payload does not decode is an error naming its
+// identity. Not detected: bbolt checksums only its meta pages, so a byte
+// changed inside a record that still decodes (a letter of a name, a digit
+// of a timestamp) reads back changed, and a branch page that still parses
+// may hide the records below it. What to do next: restore the file from a replica (Union.Repair, or the
 // command's repair, into a fresh file), or run `bbolt check` on it and copy
 // what is readable with `bbolt compact`.
 //
