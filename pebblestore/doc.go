@@ -45,7 +45,59 @@
 // layout version of a newer release gives [ErrFormat]. A stored record that
 // does not decode is reported as a [unionstore.DecodeError] naming its
 // namespace, kind and id, while the other records still load (see
-// [Store.Load]).
+// [Store.Load]). Errors name the directory.
+//
+// # Damaged directories
+//
+// What the store notices, and what it cannot:
+//
+//   - Open: pebble reads the manifest, which lists the tables and the
+//     write-ahead logs still to replay, and refuses tables that are missing
+//     or of another size than it recorded, an OPTIONS file that does not
+//     parse, and a log other than the newest that does not end cleanly.
+//     Open then reads the layout version and the seal (below). A directory
+//     that holds tables, logs, a manifest or a seal but no manifest marker
+//     is refused too, rather than handed to pebble, which would start a
+//     new database in it and delete the old files. Each gives
+//     [ErrNotStore], with [ErrCorrupt] where the damage is certain.
+//   - Reads and compactions: every block of a table carries a checksum
+//     that pebble checks when a read or a background compaction reads the
+//     block. On a mismatch, pebble's default would end the process; the
+//     store records the damage instead, and from then on every operation
+//     returns an error wrapping [ErrCorrupt] that names the directory and
+//     the file, until Close, which releases the directory. A fatal error of
+//     pebble, and a panic of pebble inside an operation, are handled the
+//     same way. A damaged block is found only when something reads it: a
+//     store can serve for a while from a directory with a damaged table.
+//   - The seal: Close, on a store that was written to, bumps a counter key
+//     in the database, flushes everything to tables and writes the
+//     counter to the file UNIONSTORE-SEAL, with a checksum. Open refuses
+//     ([ErrNotStore] and [ErrCorrupt]) a directory in which pebble
+//     recovered a lower counter than the file holds: pebble reads a
+//     damaged manifest up to its first bad record and opens the older
+//     state that the good part describes, without an error, and the seal
+//     is what notices that data flushed before the last Close is gone. A
+//     damaged seal file is refused too; a deleted one leaves Open nothing
+//     to compare with.
+//
+// Pebble's torn-write rule, the one silent loss: pebble replays the newest
+// write-ahead log up to its first record that is cut off or fails its
+// checksum, and unless a later intact record shows that this one was
+// damaged (then Open refuses the directory), it takes the rest for a write
+// torn by a crash and drops it without an error. So if a process ends
+// without Close (a crash, a kill, os.Exit), the saves it acknowledged since
+// its Open or its last Close live only in that log until the next Open,
+// which flushes them to tables; if that log is damaged or deleted before
+// then, those saves are lost from the damaged record on, whole batches
+// from the newest, never part of a batch, and Open returns no error.
+// Pebble (v2.1) offers no stricter recovery of the newest log and keeps no
+// record of which logs must exist, so the store cannot tell this loss from
+// a torn write. A Close leaves nothing in the log; keep the default sync
+// ([WithNoSync] lets a crash of the machine lose acknowledged saves the
+// same way, with no damage at all); and keep replicas: a
+// [unionstore.Union] with [unionstore.DegradedReads] reads on from its
+// other members while this one fails, and Union.Repair, or the command's
+// repair into a fresh directory, restores it.
 //
 // # Layout (version 1)
 //
@@ -54,6 +106,9 @@
 // first byte of the key:
 //
 //	0x01 "format"                      the layout version in ASCII decimal, "1"
+//	0x01 "seal"                        8 bytes: big-endian uint64, how many
+//	                                   times Close sealed the store (see
+//	                                   Damaged directories)
 //	0x02 ns 0x00 kind 0x00 id          a record (below)
 //	0x03 ns                            16 bytes: big-endian uint64 count of
 //	                                   identities whose latest change is a
@@ -73,7 +128,10 @@
 //	bytes 10-    the payload, as the codec encoded the entity (JSON by
 //	             default); tombstones keep their entity's payload too
 //
-// Timestamps are read back in UTC. Open refuses a database whose layout
+// Beside pebble's files, the directory holds UNIONSTORE-SEAL once a Close
+// has sealed it: the 25 bytes "unionstore pebble seal 1\n", the seal
+// counter as a big-endian uint64, and the CRC-32C (Castagnoli) of the
+// bytes before it. Timestamps are read back in UTC. Open refuses a database whose layout
 // version it does not know ([ErrFormat]), and a pebble database that has
 // keys but no version ([ErrNotStore]).
 //

@@ -15,7 +15,8 @@ var (
 	// ErrNotStore is returned by Open for a path that is not a unionstore
 	// pebble directory: a file, a non-empty directory without a pebble
 	// database, a pebble database that some other program wrote, or a
-	// damaged one.
+	// damaged one (then with [ErrCorrupt] too, where the damage is
+	// certain; see the package doc's section on damaged directories).
 	ErrNotStore = errors.New("pebblestore: not a unionstore pebble directory")
 
 	// ErrFormat is returned by Open for a unionstore directory written in
@@ -29,7 +30,11 @@ var (
 	// whole.
 	ErrTooLarge = errors.New("pebblestore: too large")
 
-	// ErrCorrupt is wrapped by the [unionstore.DecodeError] for a stored
-	// record whose key or value does not follow the layout.
-	ErrCorrupt = errors.New("pebblestore: malformed record")
+	// ErrCorrupt is wrapped by the error of every operation on a store
+	// in which pebble met damage (a table block that fails its checksum,
+	// a fatal error or a panic of pebble), from then until Close; by the
+	// error of Open for a directory damaged beyond use; and by the
+	// [unionstore.DecodeError] for a stored record whose key or value
+	// does not follow the layout.
+	ErrCorrupt = errors.New("pebblestore: damaged directory or record")
 )

@@ -31,20 +31,23 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	defer unlock()
 	// The counts size the result; a damaged counts record must not make
 	// Load reserve unbounded memory, so the hint is capped.
-	n, err := s.readCounts(namespace)
-	if err != nil {
-		return nil, fmt.Errorf("pebblestore: load %q from %q: %w", namespace, s.dir, err)
-	}
-	out := make(unionstore.Changes[E], 0, min(n.sets+n.unsets, maxPrealloc))
+	var out unionstore.Changes[E]
 	var bad unionstore.DecodeErrors
-	err = s.each(ctx, namespace, nil, func(k, v []byte) bool {
-		ch, err := s.decode(namespace, k, v)
+	err = s.guard("load", func() error {
+		n, err := s.readCounts(namespace)
 		if err != nil {
-			bad.Add(err)
-			return true
+			return err
 		}
-		out = append(out, ch)
-		return true
+		out = make(unionstore.Changes[E], 0, min(n.sets+n.unsets, maxPrealloc))
+		return s.each(ctx, namespace, nil, func(k, v []byte) bool {
+			ch, err := s.decode(namespace, k, v)
+			if err != nil {
+				bad.Add(err)
+				return true
+			}
+			out = append(out, ch)
+			return true
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: load %q from %q: %w", namespace, s.dir, err)
@@ -148,9 +151,11 @@ func (s *Store[E]) readPage(ctx context.Context, namespace string, after []byte)
 	}
 	defer unlock()
 	page := make([]rawRecord, 0, scanPage)
-	err = s.each(ctx, namespace, after, func(k, v []byte) bool {
-		page = append(page, rawRecord{bytes.Clone(k), bytes.Clone(v)})
-		return len(page) < scanPage
+	err = s.guard("scan", func() error {
+		return s.each(ctx, namespace, after, func(k, v []byte) bool {
+			page = append(page, rawRecord{bytes.Clone(k), bytes.Clone(v)})
+			return len(page) < scanPage
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: scan %q from %q: %w", namespace, s.dir, err)
@@ -174,17 +179,29 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 		return zero, false, nil // Save never stores these
 	}
 	key := recordKey(nil, namespace, kind, id)
-	v, closer, err := s.db.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return zero, false, nil
-	}
-	if err != nil {
+	var ch unionstore.Change[E]
+	found := true
+	var derr error
+	err = s.guard("get", func() error {
+		v, closer, err := s.db.Get(key)
+		if errors.Is(err, pebble.ErrNotFound) {
+			found = false
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer closer.Close()
+		ch, derr = s.decode(namespace, key, v)
+		return nil
+	})
+	switch {
+	case err != nil:
 		return zero, false, fmt.Errorf("pebblestore: get %q %q %q from %q: %w", namespace, kind, id, s.dir, err)
-	}
-	defer closer.Close()
-	ch, err := s.decode(namespace, key, v)
-	if err != nil {
-		return zero, false, fmt.Errorf("pebblestore: get from %q: %w", s.dir, err)
+	case !found:
+		return zero, false, nil
+	case derr != nil:
+		return zero, false, fmt.Errorf("pebblestore: get from %q: %w", s.dir, derr)
 	}
 	return ch, true, nil
 }
@@ -219,23 +236,26 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 		return nil, fmt.Errorf("pebblestore: namespaces: %w", err)
 	}
 	defer unlock()
-	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{prefixCount}, UpperBound: []byte{prefixCount + 1}})
-	if err != nil {
-		return nil, fmt.Errorf("pebblestore: namespaces of %q: %w", s.dir, err)
-	}
 	var out []unionstore.NamespaceStat
-	for ok := it.First(); ok; ok = it.Next() {
-		v, err := it.ValueAndErr()
+	err = s.guard("namespaces", func() error {
+		it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{prefixCount}, UpperBound: []byte{prefixCount + 1}})
 		if err != nil {
-			break // Close reports it
+			return err
 		}
-		c := decodeCounts(v)
-		if c.sets+c.unsets == 0 {
-			continue
+		for ok := it.First(); ok; ok = it.Next() {
+			v, err := it.ValueAndErr()
+			if err != nil {
+				break // Close reports it
+			}
+			c := decodeCounts(v)
+			if c.sets+c.unsets == 0 {
+				continue
+			}
+			out = append(out, unionstore.NamespaceStat{Namespace: string(it.Key()[1:]), Entities: clampInt(c.sets), Tombstones: clampInt(c.unsets)})
 		}
-		out = append(out, unionstore.NamespaceStat{Namespace: string(it.Key()[1:]), Entities: clampInt(c.sets), Tombstones: clampInt(c.unsets)})
-	}
-	if err := it.Close(); err != nil {
+		return it.Close()
+	})
+	if err != nil {
 		return nil, fmt.Errorf("pebblestore: namespaces of %q: %w", s.dir, err)
 	}
 	return out, nil

@@ -15,11 +15,12 @@ import (
 
 // openPebble opens the database under a lock already held, and turns its
 // errors, and any panic on a damaged directory, into errors that say what
-// is wrong.
-func openPebble(dir string, lock *dirLock, c config) (db *pebble.DB, err error) {
+// is wrong. The store's logger and event listener record damage that
+// pebble meets, now or later, in f.
+func openPebble(dir string, lock *dirLock, c config, f *fault) (db *pebble.DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("%w: pebble failed reading it: %v", ErrNotStore, r)
+			db, err = nil, fmt.Errorf("%w: %w: pebble failed reading it: %v", ErrNotStore, ErrCorrupt, r)
 		}
 	}()
 	opts := &pebble.Options{
@@ -27,7 +28,8 @@ func openPebble(dir string, lock *dirLock, c config) (db *pebble.DB, err error) 
 		ReadOnly: c.readOnly,
 		// A read-only open must find a database; checkDir made sure.
 		ErrorIfNotExists: c.readOnly,
-		Logger:           quietLogger{},
+		Logger:           logger{f},
+		EventListener:    eventListener(f),
 		// The plain file system: pebble's default wraps it in a disk
 		// health checker, whose goroutine a failed Open leaks and whose
 		// reports would go to the informational log dropped here.
@@ -40,25 +42,15 @@ func openPebble(dir string, lock *dirLock, c config) (db *pebble.DB, err error) 
 	case errors.Is(err, pebble.ErrDBDoesNotExist):
 		return nil, fmt.Errorf("no store there: %w", os.ErrNotExist)
 	case pebble.IsCorruptionError(err):
-		return nil, fmt.Errorf("%w: a damaged pebble database: %w", ErrNotStore, err)
+		return nil, fmt.Errorf("%w: %w: a damaged pebble database: %w; %s", ErrNotStore, ErrCorrupt, err, repairAdvice)
 	}
 	return nil, fmt.Errorf("%w: pebble cannot open it: %w", ErrNotStore, err)
 }
 
-// quietLogger drops pebble's informational messages, which a library must
-// not print, and passes on its errors and fatal errors.
-type quietLogger struct{}
-
-func (quietLogger) Infof(string, ...any) {}
-
-func (quietLogger) Errorf(format string, args ...any) { pebble.DefaultLogger.Errorf(format, args...) }
-
-func (quietLogger) Fatalf(format string, args ...any) { pebble.DefaultLogger.Fatalf(format, args...) }
-
-// isPebbleFile reports whether name is a file that pebble writes in its
-// directory.
-func isPebbleFile(name string) bool {
-	if name == "LOCK" || name == "CURRENT" {
+// isStoreFile reports whether name is a file that pebble, or the store,
+// writes in its directory.
+func isStoreFile(name string) bool {
+	if name == "LOCK" || name == "CURRENT" || name == sealFile || name == sealTemp {
 		return true
 	}
 	for _, p := range []string{"MANIFEST-", "OPTIONS-", "marker.", "temporary.", "CURRENT."} {
@@ -67,6 +59,20 @@ func isPebbleFile(name string) bool {
 		}
 	}
 	for _, s := range []string{".sst", ".log", ".blob", ".dbtmp"} {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// holdsData reports whether name is a file that only a database writes:
+// without a manifest marker beside it, the database has lost its state.
+func holdsData(name string) bool {
+	if name == sealFile || strings.HasPrefix(name, "MANIFEST-") {
+		return true
+	}
+	for _, s := range []string{".sst", ".log", ".blob"} {
 		if strings.HasSuffix(name, s) {
 			return true
 		}

@@ -37,21 +37,27 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 	if s.readOnly {
 		return fmt.Errorf("pebblestore: purge %q from %q: %w: opened read-only", namespace, s.dir, unionstore.ErrReadOnly)
 	}
+	if err := s.guard("purge", func() error { return s.purge(namespace) }); err != nil {
+		return fmt.Errorf("pebblestore: purge %q from %q: %w", namespace, s.dir, err)
+	}
+	return nil
+}
+
+// purge deletes the records and counts of namespace in one batch.
+func (s *Store[E]) purge(namespace string) error {
 	lower, upper := namespaceBounds(namespace)
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	b := s.db.NewBatch()
 	defer b.Close()
 	if err := b.DeleteRange(lower, upper, nil); err != nil {
-		return fmt.Errorf("pebblestore: purge %q from %q: %w", namespace, s.dir, err)
+		return err
 	}
 	if err := b.Delete(countKey(namespace), nil); err != nil {
-		return fmt.Errorf("pebblestore: purge %q from %q: %w", namespace, s.dir, err)
+		return err
 	}
-	if err := b.Commit(s.writeOptions()); err != nil {
-		return fmt.Errorf("pebblestore: purge %q from %q: %w", namespace, s.dir, err)
-	}
-	return nil
+	s.wrote.Store(true)
+	return b.Commit(s.writeOptions())
 }
 
 // PurgeTombstones removes the records of namespace that are unsets with a
@@ -79,7 +85,13 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 		if err := ctx.Err(); err != nil {
 			return total, fmt.Errorf("pebblestore: purge tombstones of %q from %q: %w", namespace, s.dir, err)
 		}
-		n, last, done, err := s.purgeTombstonePage(ctx, namespace, after, before)
+		var n int
+		var last []byte
+		var done bool
+		err := s.guard("purge tombstones", func() (err error) {
+			n, last, done, err = s.purgeTombstonePage(ctx, namespace, after, before)
+			return err
+		})
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("pebblestore: purge tombstones of %q from %q: %w", namespace, s.dir, err)
@@ -147,6 +159,7 @@ func (s *Store[E]) purgeTombstonePage(ctx context.Context, namespace string, aft
 	if err != nil {
 		return 0, nil, false, err
 	}
+	s.wrote.Store(true)
 	if err := b.Commit(s.writeOptions()); err != nil {
 		return 0, nil, false, err
 	}

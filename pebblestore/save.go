@@ -95,7 +95,7 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 	if err != nil {
 		return fmt.Errorf("pebblestore: save: %w", err)
 	}
-	if err := s.write(ctx, latestPerKey(batch)); err != nil {
+	if err := s.guard("save", func() error { return s.write(ctx, latestPerKey(batch)) }); err != nil {
 		return fmt.Errorf("pebblestore: save to %q: %w", s.dir, err)
 	}
 	return nil
@@ -236,6 +236,7 @@ func (s *Store[E]) apply(ctx context.Context, batch []encoded) (*pebble.Batch, e
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
+	s.wrote.Store(true)
 	if s.noSync {
 		err = s.db.Apply(b, pebble.NoSync)
 	} else {

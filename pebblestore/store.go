@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -26,6 +27,14 @@ type Store[E unionstore.Entity] struct {
 	readOnly bool
 	noSync   bool
 	lock     *dirLock
+
+	// fault is the damage pebble met, if any; see fault.go.
+	fault *fault
+	// sealed is the seal counter that Open found, or that the last seal
+	// wrote; wrote is set by every write, so that Close seals only a
+	// store that changed.
+	sealed uint64
+	wrote  atomic.Bool
 
 	// writeMu serialises the read-decide-apply step of Save, so that each
 	// save compares against every change applied before it. It is never
@@ -73,49 +82,74 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
-	db, err := openPebble(dir, lock, c)
+	f := &fault{dir: dir}
+	db, err := openPebble(dir, lock, c, f)
 	if err != nil {
 		_ = lock.Close()
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
-	if err := initLayout(db, c); err != nil {
-		_ = db.Close()
+	s := &Store[E]{db: db, dir: dir, codec: codec, readOnly: c.readOnly, noSync: c.noSync, lock: lock, fault: f}
+	if err := s.guard("open", func() error { return s.check(c) }); err != nil {
+		// The database may be in no state to close; the directory must
+		// be released all the same.
+		_ = s.guard("close", db.Close)
 		_ = lock.Close()
+		if !errors.Is(err, ErrNotStore) && !errors.Is(err, ErrFormat) && !errors.Is(err, os.ErrNotExist) {
+			err = fmt.Errorf("%w: %w", ErrNotStore, err)
+		}
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
-	return &Store[E]{db: db, dir: dir, codec: codec, readOnly: c.readOnly, noSync: c.noSync, lock: lock}, nil
+	return s, nil
 }
 
-// initLayout checks the layout version, and writes it into a new database.
-func initLayout(db *pebble.DB, c config) error {
+// check checks the layout version, writing it into a new database, and
+// the seal.
+func (s *Store[E]) check(c config) error {
+	created, err := initLayout(s.db, c)
+	if err != nil {
+		return err
+	}
+	if created {
+		s.wrote.Store(true)
+	}
+	s.sealed, err = checkSeal(s.dir, s.db)
+	if err != nil {
+		return err
+	}
+	return s.fault.get()
+}
+
+// initLayout checks the layout version, and writes it into a new
+// database, which it reports.
+func initLayout(db *pebble.DB, c config) (created bool, err error) {
 	v, closer, err := db.Get(formatKey)
 	switch {
 	case err == nil:
 		defer closer.Close()
 		n, perr := strconv.Atoi(string(v))
 		if perr != nil {
-			return fmt.Errorf("%w: layout version %q", ErrNotStore, v)
+			return false, fmt.Errorf("%w: layout version %q", ErrNotStore, v)
 		}
 		if n != formatVersion {
-			return fmt.Errorf("%w %d (this release reads version %d); upgrade unionstore", ErrFormat, n, formatVersion)
+			return false, fmt.Errorf("%w %d (this release reads version %d); upgrade unionstore", ErrFormat, n, formatVersion)
 		}
-		return nil
+		return false, nil
 	case !errors.Is(err, pebble.ErrNotFound):
-		return fmt.Errorf("read layout version: %w", err)
+		return false, fmt.Errorf("read layout version: %w", err)
 	}
 	empty, err := isEmpty(db)
 	switch {
 	case err != nil:
-		return err
+		return false, err
 	case !empty:
-		return fmt.Errorf("%w: a pebble database without unionstore metadata", ErrNotStore)
+		return false, fmt.Errorf("%w: a pebble database without unionstore metadata", ErrNotStore)
 	case c.readOnly:
-		return nil // a database with no keys reads as an empty store
+		return false, nil // a database with no keys reads as an empty store
 	}
 	if err := db.Set(formatKey, []byte(strconv.Itoa(formatVersion)), pebble.Sync); err != nil {
-		return fmt.Errorf("write layout version: %w", err)
+		return false, fmt.Errorf("write layout version: %w", err)
 	}
-	return nil
+	return true, nil
 }
 
 // isEmpty reports whether db holds no key at all.
@@ -134,9 +168,14 @@ func isEmpty(db *pebble.DB) (bool, error) {
 // Dir returns the directory the store was opened on.
 func (s *Store[E]) Dir() string { return s.dir }
 
-// Close closes the database and releases the directory; every
-// acknowledged save is already in the synced write-ahead log. It waits for running operations, is safe to call more
-// than once, and afterwards every method returns [unionstore.ErrClosed].
+// Close closes the database and releases the directory. Every
+// acknowledged save is already in the synced write-ahead log; a store that
+// was written to also flushes it into tables and seals the directory (see
+// the package doc), so that a later Open notices data lost from it. Close
+// waits for running operations, is safe to call more than once, and
+// afterwards every method returns [unionstore.ErrClosed]. On a damaged
+// store it does not seal, releases the directory all the same and returns
+// the damage, wrapping [ErrCorrupt].
 func (s *Store[E]) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -144,9 +183,18 @@ func (s *Store[E]) Close() error {
 		return nil
 	}
 	s.closed = true
-	err := s.db.Close()
+	var err error
+	if !s.readOnly && s.wrote.Load() && s.fault.get() == nil {
+		err = s.guard("seal", s.seal)
+	}
+	if cerr := s.guard("close", s.db.Close); err == nil {
+		err = cerr
+	}
 	if lerr := s.lock.Close(); err == nil {
 		err = lerr
+	}
+	if err == nil {
+		err = s.fault.get()
 	}
 	if err != nil {
 		return fmt.Errorf("pebblestore: close %q: %w", s.dir, err)
@@ -163,6 +211,10 @@ func (s *Store[E]) use(ctx context.Context) (unlock func(), err error) {
 	if s.closed {
 		s.mu.RUnlock()
 		return nil, unionstore.ErrClosed
+	}
+	if err := s.fault.get(); err != nil {
+		s.mu.RUnlock()
+		return nil, err
 	}
 	return s.mu.RUnlock, nil
 }
@@ -186,14 +238,22 @@ func checkDir(dir string, readOnly bool) error {
 	if err != nil {
 		return err
 	}
-	exists := false
+	exists, data := false, ""
 	for _, e := range entries {
-		if !isPebbleFile(e.Name()) {
+		if !isStoreFile(e.Name()) {
 			return fmt.Errorf("%w: the directory holds %q, which pebble did not write", ErrNotStore, e.Name())
 		}
 		if isManifest(e.Name()) {
 			exists = true
 		}
+		if holdsData(e.Name()) {
+			data = e.Name()
+		}
+	}
+	if !exists && data != "" {
+		// Pebble would take the directory for a new database, and drop
+		// the files of the old one as obsolete.
+		return fmt.Errorf("%w: %w: the directory holds %q but no manifest marker; %s", ErrNotStore, ErrCorrupt, data, repairAdvice)
 	}
 	if readOnly && !exists {
 		return fmt.Errorf("no store there: %w", os.ErrNotExist)

@@ -22,6 +22,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(damageEnv); spec != "" {
+		if err := damageChild(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "damage child:", err)
+			os.Exit(3)
+		}
+		os.Exit(0)
+	}
 	if spec := os.Getenv(crashEnv); spec != "" {
 		if err := crashChild(spec); err != nil {
 			fmt.Fprintln(os.Stderr, "crash child:", err)
