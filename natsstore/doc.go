@@ -70,12 +70,11 @@
 // # Reading
 //
 // [Store.Load] reads a namespace through one ephemeral consumer and
-// sorts. [Store.Scan] reads the namespace's subjects and sizes in a
-// headers-only pass; when the bodies fit 16 MiB it reads them in a second
-// pass and sorts, and otherwise it sorts the subjects' tokens and reads
-// each subject's message in order by direct gets: it holds the keys, not
-// the changes. [Store.Get] is one
-// direct get. [Store.Namespaces] reads the headers of the whole stream.
+// sorts. [Store.Scan] reads it in the same way while the bodies fit 16
+// MiB; beyond, it keeps reading the subjects only, sorts their tokens and
+// reads each subject's message in order by direct gets: it holds the
+// keys, not the changes. [Store.Get] is one direct get.
+// [Store.Namespaces] reads the headers of the whole stream.
 // Reads through a consumer detect a lost message and fail rather than
 // return an incomplete result. Their time is linear in the messages they
 // read: they pull without waiting, take the count of pending messages

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/unionstore/unionstore"
 )
@@ -67,21 +65,33 @@ func (s *Store[E]) readAll(ctx context.Context, namespace string) (unionstore.Ch
 		read []loaded[E]
 	)
 	err := s.consume(ctx, namespaceFilter(s.prefix, namespace), false, 0, func(m jetstream.Msg) error {
-		md, err := m.Metadata()
-		if err != nil {
-			return err
-		}
-		c, err := decodeRecord(s.codec, s.prefix, m.Subject(), m.Headers(), m.Data())
-		if err != nil {
-			bad.Add(err)
-			return nil
-		}
-		read = append(read, loaded[E]{c, md.Sequence.Stream})
-		return nil
+		return s.collect(&read, &bad, m)
 	})
 	if err != nil {
 		return nil, bad, err
 	}
+	return latest(read), bad, nil
+}
+
+// collect decodes m and appends it to read with its sequence, or adds it
+// to bad when it does not decode.
+func (s *Store[E]) collect(read *[]loaded[E], bad *unionstore.DecodeErrors, m jetstream.Msg) error {
+	md, err := m.Metadata()
+	if err != nil {
+		return err
+	}
+	c, err := decodeRecord(s.codec, s.prefix, m.Subject(), m.Headers(), m.Data())
+	if err != nil {
+		bad.Add(err)
+		return nil
+	}
+	*read = append(*read, loaded[E]{c, md.Sequence.Stream})
+	return nil
+}
+
+// latest returns the last change read of each identity, sorted as Load
+// returns them; it sorts read.
+func latest[E unionstore.Entity](read []loaded[E]) unionstore.Changes[E] {
 	// By identity, then by sequence: the last of each run is the newest.
 	slices.SortFunc(read, func(a, b loaded[E]) int {
 		ka, ia := a.c.Entity.CompactionKey()
@@ -95,7 +105,7 @@ func (s *Store[E]) readAll(ctx context.Context, namespace string) (unionstore.Ch
 		}
 		out = append(out, read[i].c)
 	}
-	return out, bad, nil
+	return out
 }
 
 func sameKey[E unionstore.Entity](a, b unionstore.Change[E]) bool {
@@ -138,22 +148,23 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 }
 
 // Scan yields what [Store.Load] returns, in the same order, holding the
-// namespace's keys but not more than a fixed budget of its changes: it
-// first reads the subjects of the namespace's messages and their sizes,
-// without bodies, in one pass. When the bodies add up to at most 16 MiB,
-// it reads them in a second pass and sorts, as Load does. Otherwise it
-// sorts the subjects' tokens, which compare as the keys they encode, and
-// reads the latest message of each subject in order, up to 256 ahead of
-// the loop, 32 point reads in flight. No server resource is held while
-// the loop body runs.
+// namespace's keys but not more than a fixed budget of its changes. It
+// reads the namespace in one consumer pass, as Load does, and keeps the
+// changes while their bodies add up to at most 16 MiB: then it sorts and
+// yields them, in about Load's time. Beyond, it drops them and keeps the
+// subjects only, sorts the subjects' tokens, which compare as the keys they
+// encode, and reads the latest message of each subject in order, up to 256
+// ahead of the loop, 32 point reads in flight. No server resource is held
+// while the loop body runs.
 //
-// An identity saved after the first pass began may be missed, and one
-// saved during the second is seen at its latest. Messages that cannot be
-// decoded are skipped and reported, as by Load, in one error yielded as
-// the last pair once the namespace has been read. Any other failure ends
-// the scan: it is yielded once, as the last pair, with the errors Load
-// gives. The sequence may be walked more than once; each walk reads the
-// stream afresh.
+// Within the budget the pass sees the stream as Load does. Beyond it, an
+// identity saved after the pass began may be missed, and one saved during
+// the point reads is seen at its latest. Messages that cannot be decoded
+// are skipped and reported, as by Load, in one error yielded as the last
+// pair once the namespace has been read. Any other failure ends the scan:
+// it is yielded once, as the last pair, with the errors Load gives. The
+// sequence may be walked more than once; each walk reads the stream
+// afresh.
 func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[E], error] {
 	return func(yield func(unionstore.Change[E], error) bool) {
 		fail := func(err error) {
@@ -163,94 +174,94 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			fail(err)
 			return
 		}
-		// The subjects' kind and id tokens; a subject that does not split
-		// into tokens is kept whole, and reported when it is read.
 		var (
+			// The subjects' kind and id tokens; a subject that does not
+			// split into tokens is kept whole, and reported when it is
+			// read.
 			keys  []scanKey
+			read  []loaded[E]
+			bad   unionstore.DecodeErrors
 			bytes int64
 		)
-		err := s.consume(ctx, namespaceFilter(s.prefix, namespace), true, 0, func(m jetstream.Msg) error {
-			// A header the server sets on headers-only messages; a
-			// message without it counts as over the budget.
-			if n, err := strconv.ParseInt(m.Headers().Get(nats.MsgSize), 10, 64); err == nil && n >= 0 {
-				bytes += n
-			} else {
-				bytes = scanBudget + 1
-			}
-			_, kind, id, err := subjectTokens(s.prefix, m.Subject())
-			if err != nil {
+		budget := scanBudget
+		err := s.consume(ctx, namespaceFilter(s.prefix, namespace), false, 0, func(m jetstream.Msg) error {
+			if _, kind, id, err := subjectTokens(s.prefix, m.Subject()); err != nil {
 				keys = append(keys, scanKey{raw: m.Subject()})
+			} else {
+				keys = append(keys, scanKey{kind: kind, id: id})
+			}
+			if bytes > budget {
 				return nil
 			}
-			keys = append(keys, scanKey{kind: kind, id: id})
-			return nil
+			if bytes += int64(len(m.Data())); bytes > budget {
+				// The point reads decode every change again.
+				read, bad = nil, unionstore.DecodeErrors{}
+				return nil
+			}
+			return s.collect(&read, &bad, m)
 		})
 		if err != nil {
 			fail(s.life.Wrap(ctx, err))
 			return
 		}
-		if bytes <= scanBudget {
-			s.scanAll(ctx, namespace, yield, fail)
-			return
-		}
-		// Tokens compare as the keys they encode.
-		slices.SortFunc(keys, func(a, b scanKey) int {
-			return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.id, b.id), strings.Compare(a.raw, b.raw))
-		})
-		keys = slices.Compact(keys)
-		base := namespaceFilter(s.prefix, namespace)
-		base = base[:len(base)-1] // without the final ">"
-		var bad unionstore.DecodeErrors
-		subjects := make([]string, 0, scanPage)
-		for start := 0; start < len(keys); start += scanPage {
-			if err := s.life.Check(ctx); err != nil {
-				fail(err)
-				return
-			}
-			subjects = subjects[:0]
-			for _, k := range keys[start:min(start+scanPage, len(keys))] {
-				if k.raw != "" {
-					subjects = append(subjects, k.raw)
-				} else {
-					subjects = append(subjects, base+k.kind+"."+k.id)
-				}
-			}
-			msgs, err := s.lastMsgs(ctx, subjects)
-			if err != nil {
-				fail(s.life.Wrap(ctx, err))
-				return
-			}
-			for _, m := range msgs {
-				if m == nil {
-					continue // removed since the first pass
-				}
-				c, err := decodeRecord(s.codec, s.prefix, m.Subject, m.Header, m.Data)
-				if err != nil {
-					bad.Add(err)
-					continue
-				}
+		if bytes <= budget {
+			for _, c := range latest(read) {
 				if !yield(c, nil) {
 					return
 				}
 			}
+			if err := bad.Err(); err != nil {
+				fail(err)
+			}
+			return
 		}
-		if err := bad.Err(); err != nil {
-			fail(err)
-		}
+		s.scanByPointReads(ctx, namespace, keys, yield, fail)
 	}
 }
 
-// scanAll yields what readAll returns, then its decode errors through
-// fail; a read error goes to fail alone.
-func (s *Store[E]) scanAll(ctx context.Context, namespace string, yield func(unionstore.Change[E], error) bool, fail func(error)) {
-	out, bad, err := s.readAll(ctx, namespace)
-	if err != nil {
-		fail(s.life.Wrap(ctx, err))
-		return
-	}
-	for _, c := range out {
-		if !yield(c, nil) {
+// scanByPointReads yields the latest change of each of keys, sorted, by
+// point reads, then the decode errors through fail; a read error goes to
+// fail alone.
+func (s *Store[E]) scanByPointReads(ctx context.Context, namespace string, keys []scanKey, yield func(unionstore.Change[E], error) bool, fail func(error)) {
+	// Tokens compare as the keys they encode.
+	slices.SortFunc(keys, func(a, b scanKey) int {
+		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.id, b.id), strings.Compare(a.raw, b.raw))
+	})
+	keys = slices.Compact(keys)
+	base := namespaceFilter(s.prefix, namespace)
+	base = base[:len(base)-1] // without the final ">"
+	var bad unionstore.DecodeErrors
+	subjects := make([]string, 0, scanPage)
+	for start := 0; start < len(keys); start += scanPage {
+		if err := s.life.Check(ctx); err != nil {
+			fail(err)
 			return
+		}
+		subjects = subjects[:0]
+		for _, k := range keys[start:min(start+scanPage, len(keys))] {
+			if k.raw != "" {
+				subjects = append(subjects, k.raw)
+			} else {
+				subjects = append(subjects, base+k.kind+"."+k.id)
+			}
+		}
+		msgs, err := s.lastMsgs(ctx, subjects)
+		if err != nil {
+			fail(s.life.Wrap(ctx, err))
+			return
+		}
+		for _, m := range msgs {
+			if m == nil {
+				continue // removed since the pass
+			}
+			c, err := decodeRecord(s.codec, s.prefix, m.Subject, m.Header, m.Data)
+			if err != nil {
+				bad.Add(err)
+				continue
+			}
+			if !yield(c, nil) {
+				return
+			}
 		}
 	}
 	if err := bad.Err(); err != nil {
