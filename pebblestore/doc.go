@@ -78,7 +78,11 @@
 //     state that the good part describes, without an error, and the seal
 //     is what notices that data flushed before the last Close is gone. A
 //     damaged seal file is refused too; a deleted one leaves Open nothing
-//     to compare with.
+//     to compare with. The comparison needs the state that pebble
+//     recovers, so it runs after pebble has opened the directory, which,
+//     unless [WithReadOnly], may already have deleted the tables that the
+//     lost edits named: restore from a replica rather than from the
+//     refused directory.
 //
 // Pebble's torn-write rule, the one silent loss: pebble replays the newest
 // write-ahead log up to its first record that is cut off or fails its

@@ -21,8 +21,9 @@ import (
 // every record that decodes together with a non-nil error that joins a
 // [unionstore.DecodeError] (naming namespace, kind and id) for each bad one,
 // up to ten, and counts the rest. Other errors (ctx done, wrapping
-// ctx.Err(); Close, [unionstore.ErrClosed]; a read error of pebble) come
-// with no changes.
+// ctx.Err(); Close, [unionstore.ErrClosed]; damage in the directory,
+// wrapping [ErrCorrupt]; another read error of pebble) come with no
+// changes.
 func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
 	unlock, err := s.use(ctx)
 	if err != nil {
@@ -167,7 +168,8 @@ func (s *Store[E]) readPage(ctx context.Context, namespace string, after []byte)
 // tombstone included, and true; or a zero change and false when the store
 // holds nothing for it. It is one pebble point lookup. A record that does
 // not decode gives a [unionstore.DecodeError]; ctx done, an error wrapping
-// ctx.Err(); after Close, [unionstore.ErrClosed].
+// ctx.Err(); after Close, [unionstore.ErrClosed]; damage in the directory,
+// an error wrapping [ErrCorrupt].
 func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionstore.Change[E], bool, error) {
 	var zero unionstore.Change[E]
 	unlock, err := s.use(ctx)

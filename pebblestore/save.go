@@ -68,8 +68,9 @@ func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
 // batch is invalid ([unionstore.ErrInvalidChange], also with [ErrTooLarge]
 // for what [Store.Check] refuses), when the codec cannot encode an entity,
 // when ctx is done before the batch is applied (the error wraps ctx.Err()),
-// after Close ([unionstore.ErrClosed]), or on a store opened with
-// [WithReadOnly] ([unionstore.ErrReadOnly]).
+// after Close ([unionstore.ErrClosed]), on a store opened with
+// [WithReadOnly] ([unionstore.ErrReadOnly]), or on a store in which pebble
+// met damage ([ErrCorrupt]; see the package doc).
 //
 // Save returns once the write-ahead log holding the batch is synced to disk
 // (unless [WithNoSync]). The comparison with stored versions runs under a

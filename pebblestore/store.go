@@ -62,8 +62,9 @@ var (
 // Open returns an error wrapping [ErrLocked] if another process, or another
 // open Store of this process, holds the directory for longer than the lock
 // timeout; [ErrNotStore] if dir is a file, a non-empty directory without a
-// pebble database, a pebble database of another program, or a damaged one;
-// [ErrFormat] if a newer release wrote it; and, with WithReadOnly, an error
+// pebble database, a pebble database of another program, or a damaged one
+// (wrapping [ErrCorrupt] too where the damage is certain; the package doc
+// says what Open notices); [ErrFormat] if a newer release wrote it; and, with WithReadOnly, an error
 // wrapping [os.ErrNotExist] if there is no store at dir. The error names
 // the directory.
 func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
