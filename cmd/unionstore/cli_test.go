@@ -29,7 +29,7 @@ func TestUsageAndHelp(t *testing.T) {
 		{[]string{"version"}, exitOK, "stdout", []string{"unionstore ", "go1."}},
 		{[]string{"--version"}, exitOK, "stdout", []string{"unionstore ", "go1."}},
 		{[]string{"frobnicate"}, exitFailure, "stderr", []string{`unknown command "frobnicate"`}},
-		{[]string{"put", "--bogus"}, exitFailure, "stderr", []string{"flag provided but not defined: -bogus"}},
+		{[]string{"put", "--bogus"}, exitFailure, "stderr", []string{"unknown flag --bogus"}},
 		{[]string{"load", "shop"}, exitFailure, "stderr", []string{"no --store given"}},
 		{[]string{"check", "--store", "a.db", "shop"}, exitFailure, "stderr", []string{"at least two --store"}},
 		{[]string{"sync", "--from", "a.db"}, exitFailure, "stderr", []string{"give both --from and --to"}},
@@ -374,7 +374,7 @@ func TestUsageErrors(t *testing.T) {
 		want string
 		hint bool // followed by a pointer to the command's --help
 	}{
-		{[]string{"check", "--bogus"}, "flag provided but not defined: -bogus", true},
+		{[]string{"check", "--bogus"}, "unknown flag --bogus", true},
 		{[]string{"check", "--limit", "-1", "--store", "old.db", "--store", "new.db"}, "--limit -1: want 0 or more", true},
 		{[]string{"sync", "--from", "old.db", "--to", "./old.db"}, `source "old.db" and destination "./old.db" are the same store`, true},
 		{[]string{"sync", "old.db", "./old.db"}, `source "old.db" and destination "./old.db" are the same store`, true},

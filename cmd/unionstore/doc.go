@@ -39,15 +39,27 @@
 //	repair      bring every store to the merged state
 //	shards      where each namespace lives over a list of shards
 //	rebalance   move namespaces from an old list of shards to a new one
-//	purge       remove a namespace, or its old tombstones (needs --yes)
+//	purge       remove a namespace (--all), or its old tombstones (needs --yes)
 //	demo        a small migration from an old store to a new one
 //	version     the version of the command
+//
+// Commands that remove or overwrite records (purge, sync, repair,
+// rebalance, put and unset) refuse, with status 2 and before opening a
+// store, every flag value that could be misread: an age of 0 or below, an
+// empty or blank value or address, a time that does not parse or, for
+// purge, one in the future, and a boolean such as --dry-run=0 that is not
+// exactly true or false. Ages take the units s, m, h and d (30d). Only
+// purge --all removes live records. A dry run (purge without --yes, or
+// --dry-run) says how many live records and how many tombstones it would
+// write or remove, and how many records held live a tombstone would
+// delete.
 //
 // Every command has --help, printed on standard output, with examples.
 // Every command says what it did, in words and counts; --json gives that
 // as one JSON object and --quiet silences it. Exit status: 0 done (for
 // check: equal), 1 check found differences, get found nothing, or put or
-// unset kept a newer change a store held, 2 error, 130 interrupted. Long
+// unset kept a newer change a store held, 2 error (bad usage included),
+// 130 interrupted. Long
 // check, sync and repair runs show a progress bar with rate and time left
 // when standard error is a terminal.
 //
@@ -55,6 +67,9 @@
 //
 // put and unset read standard input in checked batches, in bounded memory,
 // and refuse rather than guess: an unknown field, a missing kind, a line
-// over 64 MiB. load streams its table, buffered, every cell escaped so that
+// over 64 MiB. Stopped by an error or Ctrl-C, they say which lines every
+// store holds; a batch that some stores took, or whose outcome a store
+// could not tell (one cut off while it committed), is named as written to
+// those stores, or as one that may or may not have been written. load streams its table, buffered, every cell escaped so that
 // no record can break the columns or drive the terminal.
 package main

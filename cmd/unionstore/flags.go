@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/unionstore/unionstore"
 )
@@ -13,7 +12,7 @@ import (
 type common struct {
 	quiet       bool
 	asJSON      bool
-	lockTimeout time.Duration
+	lockTimeout ageFlag
 	logLevel    logLevel
 }
 
@@ -24,7 +23,7 @@ func (c *common) register(fs *flag.FlagSet, jsonUsage string) {
 	fs.Var(&c.logLevel, "log-level", "log calls on stores to standard error from this level up: debug (every call), info (calls slower than 1s), warn (failures), error or off")
 	fs.BoolVar(&c.quiet, "quiet", false, "print nothing but errors: no summary, no progress bar")
 	fs.BoolVar(&c.quiet, "q", false, "short for --quiet")
-	fs.DurationVar(&c.lockTimeout, "lock-timeout", 0, "how long to wait for a bolt file that another program holds (default 1s)")
+	fs.Var(&c.lockTimeout, "lock-timeout", "how long to wait for a bolt file that another program holds, such as 10s (default 1s)")
 	if jsonUsage != "" {
 		fs.BoolVar(&c.asJSON, "json", false, jsonUsage)
 	}
@@ -48,15 +47,7 @@ func (c *common) unionOptions(e *env) []unionstore.Option {
 
 // open returns the options to open stores with access a.
 func (c *common) open(a access) openOptions {
-	return openOptions{access: a, lockTimeout: c.lockTimeout, logLevel: c.logLevel}
-}
-
-// check refuses flag values that make no sense.
-func (c *common) check() error {
-	if c.lockTimeout < 0 {
-		return usageErrorf("--lock-timeout %v: want 0 or more", c.lockTimeout)
-	}
-	return nil
+	return openOptions{access: a, lockTimeout: c.lockTimeout.d, logLevel: c.logLevel}
 }
 
 // say prints a line of a command's summary on standard output, unless

@@ -26,9 +26,6 @@ when none does, 2 on error.`, `  unionstore get --store shop.db shop customer c1
 		return err
 	}
 	e = c.apply(e)
-	if err := c.check(); err != nil {
-		return err
-	}
 	if len(addrs) == 0 {
 		return usageErrorf("no --store given")
 	}

@@ -34,9 +34,6 @@ it are escaped there too. A summary of the counts goes to standard error.`, `  u
 		return err
 	}
 	e = c.apply(e)
-	if err := c.check(); err != nil {
-		return err
-	}
 	if len(addrs) == 0 {
 		return usageErrorf("no --store given")
 	}
@@ -133,9 +130,6 @@ entities and of tombstones in each.`, `  unionstore namespaces --store shop.db
 		return err
 	}
 	e = c.apply(e)
-	if err := c.check(); err != nil {
-		return err
-	}
 	if len(addrs) == 0 {
 		return usageErrorf("no --store given")
 	}

@@ -17,7 +17,7 @@ import (
 // Exit statuses, as diff(1) and shells have them.
 const (
 	exitOK          = 0   // done; for check, the stores are equal
-	exitDiffer      = 1   // check found differences; put kept newer changes
+	exitDiffer      = 1   // check found differences; get found nothing; put kept newer changes
 	exitFailure     = 2   // bad usage, bad address, unreadable store, failed command
 	exitInterrupted = 130 // stopped by Ctrl-C (128 + SIGINT), as shells report it
 )
@@ -127,7 +127,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		}
 		return exitFailure
 	}
-	fmt.Fprintf(e.stderr, "unionstore: unknown command %q; run 'unionstore help' for the list\n", args[0])
+	fmt.Fprintln(e.stderr, unknownCommand(args[0]))
 	return exitFailure
 }
 
@@ -155,10 +155,14 @@ output is records, say it on standard error); --quiet silences that and
 the progress bar, --json gives it as one JSON object. Errors always go to
 standard error.
 
+Commands that remove or overwrite records refuse any flag value that
+could be misread (an age of 0, an empty time or address, --dry-run=0)
+with status 2. Ages take s, m, h and d, as in 30d.
+
 Exit status: 0 done (for check: the stores are equal), 1 check found
-differences, or put or unset kept a newer change a store held, 2 error,
-130 interrupted (every store is left consistent: each batch is written
-whole or not at all).
+differences, get found nothing, or put or unset kept a newer change a
+store held, 2 error, 130 interrupted (each store wrote each batch whole or
+not at all, and the message says which lines were written).
 
 Run 'unionstore <command> --help' for a command's flags and examples.
 `)
@@ -221,7 +225,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if !errors.Is(err, flag.ErrHelp) {
-				return nil, &usageError{err}
+				return nil, flagError(fs, err)
 			}
 			fs.SetOutput(out)
 			if usage != nil {
@@ -243,12 +247,26 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// addrList is a repeatable --store flag.
+// addrList is a repeatable --store flag; each address is checked by
+// checkAddr.
 type addrList []string
 
 func (a *addrList) String() string { return strings.Join(*a, ",") }
 
 func (a *addrList) Set(s string) error {
+	if err := checkAddr(s); err != nil {
+		return err
+	}
 	*a = append(*a, s)
+	return nil
+}
+
+// stringList is a repeatable flag of any text, such as --pin.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(s string) error {
+	*l = append(*l, s)
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/unionstore/unionstore"
 )
@@ -32,7 +31,10 @@ written as unset writes it.
 Standard input is read and written in batches (--batch lines at a time), in
 bounded memory. Each batch is checked whole before it is written, and is
 written whole or not at all: on a bad line, put names it, says which lines
-were written before it, and writes nothing from its batch on.
+were written before it, and writes nothing from its batch on. Stopped by a
+failing store or Ctrl-C, put says which lines every store holds, and for
+the batch it was writing, which stores took it, or that it may or may not
+have been written when a store could not tell.
 
 A store keeps the latest change of each record. Put says how many changes
 it wrote to each store, and which ones a store kept a newer change for
@@ -79,7 +81,7 @@ const maxBatchBytes = 32 << 20
 type writeFlags struct {
 	common
 	addrs       addrList
-	at          string
+	at          timeFlag
 	ignoreOlder bool
 	batch       int
 }
@@ -89,7 +91,7 @@ func write(ctx context.Context, e *env, fs *flag.FlagSet, args []string, ct unio
 	var f writeFlags
 	f.register(fs, "print the summary as one JSON object")
 	fs.Var(&f.addrs, "store", "store `address` to write to (repeatable)")
-	fs.StringVar(&f.at, "at", "", "timestamp of the change, RFC 3339 (default now)")
+	fs.Var(&f.at, "at", "timestamp `TIME` of the change, RFC 3339 (default now)")
 	fs.BoolVar(&f.ignoreOlder, "ignore-older", false, "exit 0 when a store keeps a newer change than one given (it is still reported)")
 	fs.IntVar(&f.batch, "batch", defaultBatch, "write standard input `N` lines at a time")
 	pos, err := parse(fs, args)
@@ -97,21 +99,13 @@ func write(ctx context.Context, e *env, fs *flag.FlagSet, args []string, ct unio
 		return err
 	}
 	e = f.apply(e)
-	if err := f.check(); err != nil {
-		return err
-	}
 	if len(f.addrs) == 0 {
 		return usageErrorf("no --store given")
 	}
 	if f.batch < 1 {
 		return usageErrorf("--batch %d: want 1 or more", f.batch)
 	}
-	var ts time.Time
-	if f.at != "" {
-		if ts, err = parseTime(f.at); err != nil {
-			return usageErrorf("--at: %w", err)
-		}
-	}
+	ts := f.at.t // zero, for now, unless given
 	w := &writer{e: e, flags: &f, ct: ct}
 	switch {
 	case len(pos) == 4 || (len(pos) == 3 && ct == unionstore.ChangeTypeUnset):

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/unionstore/unionstore"
 )
@@ -23,7 +24,8 @@ rebalance runs.
 It can be interrupted (Ctrl-C, a failing store) and run again at any point:
 nothing is removed before its copy is verified, so nothing is lost. A
 namespace held by a shard that owns it in neither list is reported and left
-alone. --dry-run only lists what would move, reading the old shards alone.
+alone. --dry-run only lists what would move, with how many live records and
+tombstones each namespace holds, reading the old shards alone.
 With --json, each namespace moved is a JSON line
 {"namespace", "from", "to", "copied", "done", "total", "error"}, then a
 summary line.`, `  unionstore rebalance --from-shard a=a.db --from-shard b=b.db \
@@ -34,16 +36,14 @@ summary line.`, `  unionstore rebalance --from-shard a=a.db --from-shard b=b.db 
 	var from, to shardList
 	from.register(fs, "from-", "old")
 	to.register(fs, "to-", "new")
-	dryRun := fs.Bool("dry-run", false, "list what would move, and change nothing")
+	var dry switchFlag
+	fs.Var(&dry, "dry-run", "list what would move, and change nothing")
 	if rest, err := parse(fs, args); err != nil {
 		return err
 	} else if len(rest) > 0 {
 		return usageErrorf("rebalance moves every namespace that needs it and takes no argument, got %q", rest)
 	}
 	e = c.apply(e)
-	if err := c.check(); err != nil {
-		return err
-	}
 	prev, err := from.parse("from-shard")
 	if err != nil {
 		return err
@@ -52,7 +52,7 @@ summary line.`, `  unionstore rebalance --from-shard a=a.db --from-shard b=b.db 
 	if err != nil {
 		return err
 	}
-	if *dryRun {
+	if dry.on {
 		return rebalancePlan(ctx, e, c, prev, next)
 	}
 	index, opened, err := e.openShards(ctx, c.open(readWrite), prev, next)
@@ -120,16 +120,18 @@ func rebalancePlan(ctx context.Context, e *env, c common, prev, next shardSpec) 
 	}
 	defer opened.close()
 	type jsonMove struct {
-		Namespace string `json:"namespace"`
-		From      string `json:"from"`
-		To        string `json:"to"`
+		Namespace  string `json:"namespace"`
+		From       string `json:"from"`
+		To         string `json:"to"`
+		Live       int    `json:"live"`
+		Tombstones int    `json:"tombstones"`
 	}
 	enc := json.NewEncoder(e.stdout)
 	var tw *table
 	if !c.asJSON {
-		tw = newTable(e.stdout, "NAMESPACE", "FROM", "TO")
+		tw = newTable(e.stdout, "NAMESPACE", "FROM", "TO", "LIVE", "TOMBSTONES")
 	}
-	moves := 0
+	moves, live, tombstones := 0, 0, 0
 	for _, name := range prev.placement.Shards() {
 		stats, err := opened.namespaceStats(ctx, index[name])
 		if err != nil {
@@ -142,22 +144,25 @@ func rebalancePlan(ctx context.Context, e *env, c common, prev, next shardSpec) 
 				continue
 			}
 			moves++
+			live += st.Entities
+			tombstones += st.Tombstones
 			if c.asJSON {
-				if err := enc.Encode(jsonMove{ns, name, owner}); err != nil {
+				if err := enc.Encode(jsonMove{ns, name, owner, st.Entities, st.Tombstones}); err != nil {
 					return fmt.Errorf("writing JSON: %w", err)
 				}
 				continue
 			}
-			tw.row(escape(ns), escape(name), escape(owner))
+			tw.row(escape(ns), escape(name), escape(owner), strconv.Itoa(st.Entities), strconv.Itoa(st.Tombstones))
 		}
 	}
 	if c.asJSON {
-		return e.printJSON(map[string]any{"dry_run": true, "to_move": moves})
+		return e.printJSON(map[string]any{"dry_run": true, "to_move": moves, "live": live, "tombstones": tombstones})
 	}
 	if err := tw.flush(); err != nil {
 		return err
 	}
 	added := slices.DeleteFunc(next.placement.Shards(), prev.placement.Has)
-	e.say(false, "dry run: %s would move (new shards: %d); nothing was changed", plural(moves, "namespace"), len(added))
+	e.say(false, "dry run: %s would move, with %s and %s (new shards: %d); nothing was changed",
+		plural(moves, "namespace"), plural(live, "live record"), plural(tombstones, "tombstone"), len(added))
 	return nil
 }

@@ -30,6 +30,9 @@ type storeReport struct {
 	Older    int             `json:"older"`
 	Written  int             `json:"written"`
 	Skipped  []skippedRecord `json:"skipped"`
+	// WouldWrite says, on a dry run, of what kinds the changes to write
+	// are.
+	WouldWrite *writeKinds `json:"would_write,omitempty"`
 }
 
 type skippedRecord struct {
@@ -39,15 +42,19 @@ type skippedRecord struct {
 	Reason    string `json:"reason"`
 }
 
-// add records the report of one namespace; only, when not -1, is the one
-// store to report on (sync's destination).
-func (c *copyReport) add(r unionstore.RepairReport, only int) {
+// add records the report of one namespace, with, on a dry run, the kinds
+// of the changes each store would be written; only, when not -1, is the
+// one store to report on (sync's destination).
+func (c *copyReport) add(r unionstore.RepairReport, kinds []writeKinds, only int) {
 	nr := namespaceReport{Namespace: r.Namespace}
 	for i, st := range r.Stores {
 		if only >= 0 && i != only {
 			continue
 		}
 		sr := storeReport{Store: st.Name, ReadOnly: st.ReadOnly, Missing: st.Missing, Older: st.Outdated, Written: st.Written, Skipped: []skippedRecord{}}
+		if kinds != nil {
+			sr.WouldWrite = &kinds[i]
+		}
 		for _, s := range st.Skipped {
 			sr.Skipped = append(sr.Skipped, skippedRecord{r.Namespace, s.Kind, s.ID, validateWords(s.Err)})
 		}

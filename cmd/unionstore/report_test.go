@@ -159,7 +159,7 @@ func TestStoreErrorsNameTheProblem(t *testing.T) {
 		{[]string{"put", "--store", "empty.db", "shop", "k", "a", "1"}, `store "empty.db" is an empty file, not a store`},
 		{[]string{"load", "--store", "adir", "shop"}, `store "adir" is a directory`},
 		{[]string{"namespaces", "--store", "ok.db", "--store", "adir"}, `store "adir" is a directory`},
-		{[]string{"load", "--store", "ok.db", "--lock-timeout", "-1s", "shop"}, "--lock-timeout -1s: want 0 or more"},
+		{[]string{"load", "--store", "ok.db", "--lock-timeout", "-1s", "shop"}, `--lock-timeout "-1s": is negative`},
 	}
 	for _, tt := range tests {
 		r := must(t, dir, exitFailure, "", tt.args...)

@@ -14,9 +14,9 @@ import (
 // shardList is a list of shards given on the command line: repeatable
 // NAME=ADDRESS flags, with weights and pins in flags of their own.
 type shardList struct {
-	shards  addrList // NAME=ADDRESS
-	weights addrList // NAME=WEIGHT
-	pins    addrList // NAMESPACE=NAME
+	shards  stringList // NAME=ADDRESS
+	weights stringList // NAME=WEIGHT
+	pins    stringList // NAMESPACE=NAME
 }
 
 // register adds the list's flags to fs, each name after prefix ("" for
@@ -44,8 +44,11 @@ func (l *shardList) parse(flagName string) (shardSpec, error) {
 	var names []string
 	for _, s := range l.shards {
 		name, addr, ok := strings.Cut(s, "=")
-		if !ok || name == "" || addr == "" {
+		if !ok || strings.TrimSpace(name) == "" || addr == "" {
 			return spec, usageErrorf("--%s %q: want NAME=ADDRESS", flagName, redactAddr(s))
+		}
+		if err := checkAddr(addr); err != nil {
+			return spec, usageErrorf("--%s %q: %w", flagName, redactAddr(s), err)
 		}
 		if _, dup := spec.addrs[name]; dup {
 			return spec, usageErrorf("--%s: shard %q is given twice", flagName, name)

@@ -28,7 +28,7 @@ func TestShardsRebalanceAndPurge(t *testing.T) {
 	for i := range tenants {
 		ns := fmt.Sprintf("tenant-%d", i)
 		owner := before.Owner(ns)
-		must(t, dir, exitOK, "", "put", "--store", owner+".db", ns, "customer", "c1", fmt.Sprintf(`{"n":%d}`, i))
+		must(t, dir, exitOK, "", "put", "--store", owner+".db", "--at", "2025-01-01T00:00:00Z", ns, "customer", "c1", fmt.Sprintf(`{"n":%d}`, i))
 		if after.Owner(ns) != owner {
 			wantMoves++
 		}
@@ -83,15 +83,15 @@ func TestShardsRebalanceAndPurge(t *testing.T) {
 
 	victim := "tenant-0"
 	owner := filepath.Join(dir, after.Owner(victim)+".db")
-	r = must(t, dir, exitOK, "", "purge", "--store", owner, victim)
-	contains(t, "purge without --yes", r.stdout, "would remove 1 record", "nothing was changed")
+	r = must(t, dir, exitOK, "", "purge", "--store", owner, "--all", victim)
+	contains(t, "purge without --yes", r.stdout, "would remove 1 live record and 0 tombstones", "nothing was changed")
 	contains(t, "namespaces after an unconfirmed purge", must(t, dir, exitOK, "", "namespaces", "--store", owner).stdout, victim)
-	must(t, dir, exitOK, "", "unset", "--store", owner, victim, "customer", "c1")
-	r = must(t, dir, exitOK, "", "purge", "--store", owner, "--tombstones-before", "2200-01-01T00:00:00Z", "--yes", victim)
-	contains(t, "purge of tombstones", r.stdout, "removed 1 tombstone")
+	must(t, dir, exitOK, "", "unset", "--store", owner, "--at", "2025-02-01T00:00:00Z", victim, "customer", "c1")
+	r = must(t, dir, exitOK, "", "purge", "--store", owner, "--tombstones-before", "2025-03-01T00:00:00Z", "--yes", victim)
+	contains(t, "purge of tombstones", r.stdout, "removed 0 live records and 1 tombstone")
 	must(t, dir, exitOK, "", "put", "--store", owner, victim, "customer", "c2", `{"n":2}`)
-	r = must(t, dir, exitOK, "", "purge", "--store", owner, "--yes", victim)
-	contains(t, "purge --yes", r.stdout, "removed 1 record")
+	r = must(t, dir, exitOK, "", "purge", "--store", owner, "--all", "--yes", victim)
+	contains(t, "purge --all --yes", r.stdout, "removed 1 live record and 0 tombstones")
 	if out := must(t, dir, exitOK, "", "namespaces", "--store", owner).stdout; strings.Contains(out, victim+" ") || strings.Contains(out, victim+"\n") {
 		t.Errorf("namespaces after purge still lists %s:\n%s", victim, out)
 	}
@@ -111,7 +111,8 @@ func TestShardCommandErrors(t *testing.T) {
 		{[]string{"rebalance", "--to-shard", "a=a.db"}, "no --from-shard given"},
 		{[]string{"rebalance", "--from-shard", "a=a.db", "--to-shard", "a=other.db"}, "two addresses"},
 		{[]string{"purge", "--store", "a.db"}, "name the namespaces"},
-		{[]string{"purge", "--store", "a.db", "--tombstones-older-than", "1h", "--tombstones-before", "2020-01-01T00:00:00Z", "ns"}, "not both"},
+		{[]string{"purge", "--store", "a.db", "--tombstones-older-than", "1h", "--tombstones-before", "2020-01-01T00:00:00Z", "ns"}, "give one of --all, --tombstones-older-than and --tombstones-before"},
+		{[]string{"purge", "--store", "a.db", "--yes", "ns"}, "say what to purge"},
 	}
 	for _, tt := range tests {
 		r := must(t, dir, exitFailure, "", tt.args...)

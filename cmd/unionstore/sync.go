@@ -26,26 +26,33 @@ newer version are left alone, so running sync again copies nothing.
 A record the destination refuses to hold (a key too long for its index,
 say) is listed, with why, and the rest is still copied; sync then exits with
 status 2. With --dry-run, sync reads both stores and says what it would
-copy, writing nothing.`, syncExamples)
+copy, writing nothing: how many live records and how many tombstones, and
+how many records the destination holds live those tombstones would
+delete.`, syncExamples)
 	var c common
 	c.register(fs, "print the summary as one JSON object")
-	from := fs.String("from", "", "source store `address`, only read (or give it as the first argument)")
-	to := fs.String("to", "", "destination store `address`, created if missing (or the second argument)")
-	dryRun := fs.Bool("dry-run", false, "say what would be copied, write nothing")
+	var fromFlag, toFlag addrFlag
+	fs.Var(&fromFlag, "from", "source store `address`, only read (or give it as the first argument)")
+	fs.Var(&toFlag, "to", "destination store `address`, created if missing (or the second argument)")
+	var dry switchFlag
+	fs.Var(&dry, "dry-run", "say what would be copied, write nothing")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	e = c.apply(e)
-	if err := c.check(); err != nil {
-		return err
-	}
+	from, to, dryRun := &fromFlag.addr, &toFlag.addr, &dry.on
 	switch {
 	case *from == "" && *to == "":
 		if len(pos) < 2 {
 			return usageErrorf("give SOURCE and DESTINATION, or --from and --to")
 		}
 		*from, *to, pos = pos[0], pos[1], pos[2:]
+		for _, addr := range []string{*from, *to} {
+			if err := checkAddr(addr); err != nil {
+				return &usageError{err}
+			}
+		}
 	case *from == "" || *to == "":
 		return usageErrorf("give both --from and --to, or SOURCE and DESTINATION as arguments")
 	}
@@ -80,8 +87,8 @@ copy, writing nothing.`, syncExamples)
 	}
 	rep := &copyReport{Command: "sync", DryRun: *dryRun, From: src.addrs[0], To: dst.addrs[0]}
 	for _, ns := range namespaces {
-		r, err := copyNamespace(ctx, e, "sync", both, ns, isSource, *dryRun)
-		rep.add(r, 1)
+		r, kinds, err := copyNamespace(ctx, e, "sync", both, ns, isSource, *dryRun)
+		rep.add(r, kinds, 1)
 		if err != nil {
 			return rep.stopped(err)
 		}
@@ -90,7 +97,7 @@ copy, writing nothing.`, syncExamples)
 		case *dryRun && st.Missing+st.Outdated == 0:
 			e.say(c.asJSON, "%s: %s is up to date; nothing would be copied", escape(ns), dst.addrs[0])
 		case *dryRun:
-			e.say(c.asJSON, "%s: would copy %s to %s (%d missing, %d older)", escape(ns), plural(st.Missing+st.Outdated, "change"), dst.addrs[0], st.Missing, st.Outdated)
+			e.say(c.asJSON, "%s: would copy %s to %s (%d missing, %d older): %s", escape(ns), plural(st.Missing+st.Outdated, "change"), dst.addrs[0], st.Missing, st.Outdated, kinds[1].words())
 		case st.Written == 0 && len(st.Skipped) == 0:
 			e.say(c.asJSON, "%s: %s is up to date", escape(ns), dst.addrs[0])
 		default:
@@ -114,22 +121,23 @@ lacks or holds in an older version. It is sync in every direction.
 
 A record that a store refuses to hold is listed, with why, and the rest is
 still written; repair then exits with status 2. With --dry-run, repair says
-what it would write to each store, writing nothing.`, `  unionstore repair --store a.db --store b.db
+what it would write to each store, writing nothing: how many live records
+and how many tombstones, and how many records held live there those
+tombstones would delete.`, `  unionstore repair --store a.db --store b.db
   unionstore repair --dry-run --store a.db --store b.db
   unionstore repair --store a.db --store b.db --store c.db shop`)
 	var c common
 	c.register(fs, "print the summary as one JSON object")
 	var addrs addrList
 	fs.Var(&addrs, "store", "store `address` to repair (at least two)")
-	dryRun := fs.Bool("dry-run", false, "say what would be written, write nothing")
+	var dry switchFlag
+	fs.Var(&dry, "dry-run", "say what would be written, write nothing")
 	namespaces, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	e = c.apply(e)
-	if err := c.check(); err != nil {
-		return err
-	}
+	dryRun := &dry.on
 	a := readWrite
 	if *dryRun {
 		a = readOnly
@@ -141,8 +149,8 @@ what it would write to each store, writing nothing.`, `  unionstore repair --sto
 	defer opened.close()
 	rep := &copyReport{Command: "repair", DryRun: *dryRun}
 	for _, ns := range namespaces {
-		r, err := copyNamespace(ctx, e, "repair", opened, ns, nil, *dryRun)
-		rep.add(r, -1)
+		r, kinds, err := copyNamespace(ctx, e, "repair", opened, ns, nil, *dryRun)
+		rep.add(r, kinds, -1)
 		if err != nil {
 			return rep.stopped(err)
 		}
@@ -158,7 +166,7 @@ what it would write to each store, writing nothing.`, `  unionstore repair --sto
 			switch {
 			case st.Missing+st.Outdated == 0:
 			case *dryRun:
-				e.say(c.asJSON, "%s: would write %s to %s (%d missing, %d older)", escape(ns), plural(st.Missing+st.Outdated, "change"), opened.addrs[i], st.Missing, st.Outdated)
+				e.say(c.asJSON, "%s: would write %s to %s (%d missing, %d older): %s", escape(ns), plural(st.Missing+st.Outdated, "change"), opened.addrs[i], st.Missing, st.Outdated, kinds[i].words())
 			default:
 				e.say(c.asJSON, "%s: wrote %s to %s (%d missing, %d older)", escape(ns), plural(st.Written, "change"), opened.addrs[i], st.Missing, st.Outdated)
 			}
@@ -189,22 +197,22 @@ func sayskipped(e *env, asJSON bool, ns string, st unionstore.StoreRepair) {
 
 // copyNamespace repairs namespace ns of the stores, leaving alone those for
 // which readOnly returns true, or, on a dry run, counts what it would
-// write. label names the command on the progress bar. Records that a store
+// write, and of what kinds, per store. label names the command on the progress bar. Records that a store
 // refuses are in the report's Skipped, not an error: everything else was
 // written.
-func copyNamespace(ctx context.Context, e *env, label string, s *stores, ns string, readOnly func(int) bool, dryRun bool) (unionstore.RepairReport, error) {
+func copyNamespace(ctx context.Context, e *env, label string, s *stores, ns string, readOnly func(int) bool, dryRun bool) (unionstore.RepairReport, []writeKinds, error) {
 	p := startProgress(e, label+" "+escape(ns), func() int64 { return s.recordCount(ctx, ns) })
 	defer p.finish()
 	u := unionstore.New(s.members(p, readOnly)...).With(s.unionOpts...)
 	if dryRun {
-		r, err := dryRepair(ctx, u, ns, s.addrs)
-		return r, at("namespace "+quote(ns), err)
+		r, kinds, err := dryRepair(ctx, u, ns, s.addrs)
+		return r, kinds, at("namespace "+quote(ns), err)
 	}
 	r, err := u.Repair(ctx, ns)
 	if err != nil && onlySkipped(r, err) {
 		err = nil
 	}
-	return r, at("namespace "+quote(ns), err)
+	return r, nil, at("namespace "+quote(ns), err)
 }
 
 // onlySkipped reports whether err says no more than that some records were
@@ -219,31 +227,6 @@ func onlySkipped(r unionstore.RepairReport, err error) bool {
 		}
 	}
 	return true
-}
-
-// dryRepair counts, as Repair would, what each store lacks or holds older,
-// writing nothing.
-func dryRepair(ctx context.Context, u *unionstore.Union[Record], ns string, addrs []string) (unionstore.RepairReport, error) {
-	r := unionstore.RepairReport{Namespace: ns, Stores: make([]unionstore.StoreRepair, len(addrs))}
-	for i := range r.Stores {
-		r.Stores[i].Index, r.Stores[i].Name = i, addrs[i]
-	}
-	for d, err := range u.Diff(ctx, ns) {
-		if err != nil {
-			return r, err
-		}
-		r.Entities++
-		for i, v := range d.Versions {
-			switch {
-			case !d.Stale(i):
-			case v.Present:
-				r.Stores[i].Outdated++
-			default:
-				r.Stores[i].Missing++
-			}
-		}
-	}
-	return r, nil
 }
 
 func exists(path string) bool {
