@@ -1,7 +1,6 @@
 package pebblestore
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -83,7 +82,9 @@ func eventListener(f *fault) *pebble.EventListener {
 // error, or the store's fault in its place: a panic of pebble inside fn
 // and a corruption error that fn returns become the store's fault, and a
 // fault that pebble recorded meanwhile (from fn or in the background)
-// wins over fn's own error, which it usually explains.
+// wins over fn's result. It wins over success too: pebble calls Fatalf
+// where it cannot go on, such as a failed commit, and carries on as if it
+// had succeeded when Fatalf returns.
 func (s *Store[E]) guard(op string, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -92,13 +93,10 @@ func (s *Store[E]) guard(op string, fn func() error) (err error) {
 		}
 	}()
 	err = fn()
-	if err == nil {
-		return nil
-	}
-	if pebble.IsCorruptionError(err) {
+	if err != nil && pebble.IsCorruptionError(err) {
 		s.fault.set(fmt.Errorf("%s: %w", op, err))
 	}
-	if ferr := s.fault.get(); ferr != nil && !errors.Is(err, ErrCorrupt) {
+	if ferr := s.fault.get(); ferr != nil {
 		return ferr
 	}
 	return err

@@ -20,22 +20,31 @@ import (
 func TestFaultStopsTheStore(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
-		raise func(s *Store[fuzzItem])
+		raise func(t *testing.T, s *Store[fuzzItem])
 	}{
-		{"a fatal error of pebble", func(s *Store[fuzzItem]) {
+		{"a fatal error of pebble", func(t *testing.T, s *Store[fuzzItem]) {
 			logger{s.fault}.Fatalf("pebble: %s", "MANIFEST sync failed")
 		}},
-		{"a data corruption event", func(s *Store[fuzzItem]) {
+		{"a data corruption event", func(t *testing.T, s *Store[fuzzItem]) {
 			eventListener(s.fault).DataCorruption(pebble.DataCorruptionInfo{Path: filepath.Join(s.dir, "000007.sst"), Details: errors.New("checksum mismatch")})
 		}},
-		{"a background error of damage", func(s *Store[fuzzItem]) {
+		{"a background error of damage", func(t *testing.T, s *Store[fuzzItem]) {
 			eventListener(s.fault).BackgroundError(pebble.ErrCorruption)
 		}},
-		{"a panic of pebble inside an operation", func(s *Store[fuzzItem]) {
+		{"a panic of pebble inside an operation", func(t *testing.T, s *Store[fuzzItem]) {
 			_ = s.guard("load", func() error { panic("index out of range") })
 		}},
-		{"a corruption error of pebble", func(s *Store[fuzzItem]) {
+		{"a corruption error of pebble", func(t *testing.T, s *Store[fuzzItem]) {
 			_ = s.guard("get", func() error { return pebble.ErrCorruption })
+		}},
+		{"a fatal error inside an operation that then succeeds", func(t *testing.T, s *Store[fuzzItem]) {
+			err := s.guard("save", func() error {
+				logger{s.fault}.Fatalf("pebble: fatal commit error: %v", "write failed")
+				return nil
+			})
+			if !errors.Is(err, ErrCorrupt) {
+				t.Errorf("the operation = %v, want ErrCorrupt", err)
+			}
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,7 +58,7 @@ func TestFaultStopsTheStore(t *testing.T) {
 			if err := s.Save(ctx, ch); err != nil {
 				t.Fatal(err)
 			}
-			tt.raise(s)
+			tt.raise(t, s)
 			// A union with degraded reads reads on from its other member.
 			mem := unionstore.NewMemory[fuzzItem]()
 			if err := mem.Save(ctx, ch); err != nil {
