@@ -69,20 +69,27 @@
 //     pebble, and a panic of pebble inside an operation, are handled the
 //     same way. A damaged block is found only when something reads it: a
 //     store can serve for a while from a directory with a damaged table.
-//   - The seal: Close, on a store that was written to, bumps a counter key
-//     in the database, flushes everything to tables and writes the
-//     counter to the file UNIONSTORE-SEAL, with a checksum. Open refuses
-//     ([ErrNotStore] and [ErrCorrupt]) a directory in which pebble
-//     recovered a lower counter than the file holds: pebble reads a
-//     damaged manifest up to its first bad record and opens the older
-//     state that the good part describes, without an error, and the seal
-//     is what notices that data flushed before the last Close is gone. A
-//     damaged seal file is refused too; a deleted one leaves Open nothing
-//     to compare with. The comparison needs the state that pebble
-//     recovers, so it runs after pebble has opened the directory, which,
-//     unless [WithReadOnly], may already have deleted the tables that the
-//     lost edits named: restore from a replica rather than from the
-//     refused directory.
+//   - The seal, against a manifest that lost its newest edits: Close, on
+//     a store that was written to, bumps a counter key in the database,
+//     flushes everything to tables and writes the counter to the file
+//     UNIONSTORE-SEAL, with a checksum. Open refuses ([ErrNotStore] and
+//     [ErrCorrupt]) a directory in which pebble recovered a lower counter
+//     than the file holds: pebble reads a damaged manifest up to its first
+//     bad record and opens the older state that the good part describes,
+//     without an error, and the seal is what notices that data flushed
+//     before the last Close is gone. The comparison needs the state that
+//     pebble recovers, so it runs after pebble has opened the directory,
+//     which, unless [WithReadOnly], may already have deleted the tables
+//     that the lost edits named: restore from a replica rather than from
+//     the refused directory.
+//   - The seal, against a lost log: a writable Open records in the seal
+//     file the number of the write-ahead log that pebble created for the
+//     session, and Close clears it. If the seal file still names a log at
+//     the next Open, the session ended without Close and its saves are in
+//     that log or a later one; Open refuses the directory ([ErrNotStore]
+//     and [ErrCorrupt]) when no log of that number or above is left.
+//   - A damaged seal file is refused; a deleted one leaves Open nothing to
+//     compare with, and neither check above runs.
 //
 // Pebble's torn-write rule, the one silent loss: pebble replays the newest
 // write-ahead log up to its first record that is cut off or fails its
@@ -90,18 +97,21 @@
 // damaged (then Open refuses the directory), it takes the rest for a write
 // torn by a crash and drops it without an error. So if a process ends
 // without Close (a crash, a kill, os.Exit), the saves it acknowledged since
-// its Open or its last Close live only in that log until the next Open,
-// which flushes them to tables; if that log is damaged or deleted before
-// then, those saves are lost from the damaged record on, whole batches
-// from the newest, never part of a batch, and Open returns no error.
-// Pebble (v2.1) offers no stricter recovery of the newest log and keeps no
-// record of which logs must exist, so the store cannot tell this loss from
-// a torn write. A Close leaves nothing in the log; keep the default sync
-// ([WithNoSync] lets a crash of the machine lose acknowledged saves the
-// same way, with no damage at all); and keep replicas: a
-// [unionstore.Union] with [unionstore.DegradedReads] reads on from its
-// other members while this one fails, and Union.Repair, or the command's
-// repair into a fresh directory, restores it.
+// its Open live only in its logs until the next Open, which flushes them
+// to tables; if the newest log is damaged or cut short before then, the
+// saves in it are lost from the damaged record on, whole batches from the
+// newest, never part of a batch, and Open returns no error. The same goes
+// for a log deleted while a later log of the session is left (pebble
+// starts a new log each time it flushes its memory table, every few MiB of
+// saves), and for any log when the seal file is gone too. Pebble (v2.1)
+// offers no stricter recovery of the newest log and keeps no record of
+// which logs must exist, so the store cannot tell these losses from a torn
+// write. What to do: Close stores (Close leaves nothing in the log); keep
+// the default sync ([WithNoSync] lets a crash of the machine lose
+// acknowledged saves the same way, with no damage at all); and keep
+// replicas: a [unionstore.Union] with [unionstore.DegradedReads] reads on
+// from its other members while this one fails, and Union.Repair, or the
+// command's repair into a fresh directory, restores it.
 //
 // # Layout (version 1)
 //
@@ -132,10 +142,14 @@
 //	bytes 10-    the payload, as the codec encoded the entity (JSON by
 //	             default); tombstones keep their entity's payload too
 //
-// Beside pebble's files, the directory holds UNIONSTORE-SEAL once a Close
-// has sealed it: the 25 bytes "unionstore pebble seal 1\n", the seal
-// counter as a big-endian uint64, and the CRC-32C (Castagnoli) of the
-// bytes before it. Timestamps are read back in UTC. Open refuses a database whose layout
+// Beside pebble's files, the directory holds UNIONSTORE-SEAL, 45 bytes:
+// the 25 bytes "unionstore pebble seal 1\n", the seal counter that the
+// last sealing Close wrote, the number of the write-ahead log of a
+// session still open for writing (0 after Close), both as big-endian
+// uint64s, and the CRC-32C (Castagnoli) of the bytes before it. It is
+// replaced by renaming UNIONSTORE-SEAL.tmp over it.
+//
+// Timestamps are read back in UTC. Open refuses a database whose layout
 // version it does not know ([ErrFormat]), and a pebble database that has
 // keys but no version ([ErrNotStore]).
 //

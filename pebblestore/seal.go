@@ -7,24 +7,31 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
 )
 
-// The seal lets Open notice that pebble recovered less than a Close left.
+// The seal lets Open notice two losses that pebble itself opens without an
+// error.
 //
 // Pebble reads a damaged or cut manifest up to its first bad record and
-// opens the older state it describes, and it opens a directory whose
-// newest write-ahead log is gone as if that log had held nothing; either
-// way it returns no error and the data is silently older. So Close, after
-// the last write, bumps a counter key in the database (sealKey), flushes
-// everything to tables, and only then writes the counter's value to a
-// small checksummed file beside pebble's (sealFile). Open compares the
-// two: a counter in the database below the file's means that pebble lost
-// what was flushed before that Close, and Open refuses the directory with
-// ErrNotStore. What a process saved after its last Close is only in the
-// write-ahead log until the next Close; see the package doc for what
-// damage to that log can lose.
+// opens the older state that the good part describes. So Close, after the
+// last write, bumps a counter key in the database (sealKey), flushes
+// everything to tables, and only then writes the counter's value to a small
+// checksummed file beside pebble's (sealFile). Open compares the two: a
+// counter in the database below the file's means that pebble lost what was
+// flushed before that Close.
+//
+// Pebble also opens a directory whose newest write-ahead log is gone as if
+// that log had held nothing. So a writable Open records in the seal file
+// the number of the log that pebble has just created for the session, and
+// Close clears it. A seal file that still names a log at the next Open
+// tells that the session ended without Close, and that its saves are in
+// that log or in a later one; if no log of that number or above is left,
+// Open refuses the directory. A log that is there but damaged falls under
+// pebble's own rule for the newest log (see the package doc).
 var sealKey = []byte("\x01seal")
 
 // sealFile is the name of the seal in the store's directory; sealTemp is
@@ -34,11 +41,78 @@ const (
 	sealTemp = "UNIONSTORE-SEAL.tmp"
 )
 
-// sealMagic starts the seal file, which then holds the counter, big-endian,
-// and the CRC-32C of the magic and counter.
+// sealMagic starts the seal file, which then holds the seal, as two
+// big-endian uint64s, and the CRC-32C of the bytes before it.
 var sealMagic = []byte("unionstore pebble seal 1\n")
 
+const sealSize = 25 + 8 + 8 + 4
+
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// seal is the content of the seal file.
+type seal struct {
+	// counter is the value of sealKey that the last sealing Close wrote.
+	counter uint64
+	// openLog is the number of the write-ahead log that pebble created
+	// when the store was last opened for writing, until Close clears it;
+	// zero after a Close.
+	openLog uint64
+}
+
+// readSeal returns the seal file of dir, and false if there is none. A seal
+// file that is damaged gives ErrNotStore and ErrCorrupt.
+func readSeal(dir string) (seal, bool, error) {
+	data, err := os.ReadFile(filepath.Join(dir, sealFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return seal{}, false, nil
+	}
+	if err != nil {
+		return seal{}, false, fmt.Errorf("read %s: %w", sealFile, err)
+	}
+	n := len(sealMagic)
+	if len(data) != sealSize || string(data[:n]) != string(sealMagic) ||
+		crc32.Checksum(data[:sealSize-4], castagnoli) != binary.BigEndian.Uint32(data[sealSize-4:]) {
+		return seal{}, false, fmt.Errorf("%w: %w: %s is damaged; %s", ErrNotStore, ErrCorrupt, sealFile, repairAdvice)
+	}
+	return seal{counter: binary.BigEndian.Uint64(data[n:]), openLog: binary.BigEndian.Uint64(data[n+8:])}, true, nil
+}
+
+// checkSessionLog refuses a directory whose last writing session ended
+// without Close, and in which no write-ahead log of that session is left.
+// It runs before pebble opens the directory.
+func checkSessionLog(dir string, sl seal) error {
+	if sl.openLog == 0 {
+		return nil
+	}
+	newest, err := newestLog(dir)
+	if err != nil {
+		return err
+	}
+	if newest < sl.openLog {
+		return fmt.Errorf("%w: %w: the last session ended without Close, and its write-ahead log %06d.log is gone, with what it saved; %s",
+			ErrNotStore, ErrCorrupt, sl.openLog, repairAdvice)
+	}
+	return nil
+}
+
+// newestLog returns the highest number of a write-ahead log in dir, or 0.
+func newestLog(dir string) (uint64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var newest uint64
+	for _, e := range entries {
+		num, ok := strings.CutSuffix(e.Name(), ".log")
+		if !ok {
+			continue
+		}
+		if n, err := strconv.ParseUint(num, 10, 64); err == nil {
+			newest = max(newest, n)
+		}
+	}
+	return newest, nil
+}
 
 // readSealKey returns the counter stored in db, or 0 if there is none.
 func readSealKey(db *pebble.DB) (uint64, error) {
@@ -56,68 +130,64 @@ func readSealKey(db *pebble.DB) (uint64, error) {
 	return binary.BigEndian.Uint64(v), nil
 }
 
-// readSealFile returns the counter of the seal file in dir, and false if
-// there is no seal file. A seal file that is damaged gives ErrNotStore.
-func readSealFile(dir string) (uint64, bool, error) {
-	data, err := os.ReadFile(filepath.Join(dir, sealFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("read %s: %w", sealFile, err)
-	}
-	n := len(sealMagic)
-	if len(data) != n+12 || string(data[:n]) != string(sealMagic) ||
-		crc32.Checksum(data[:n+8], castagnoli) != binary.BigEndian.Uint32(data[n+8:]) {
-		return 0, false, fmt.Errorf("%w: %w: %s is damaged", ErrNotStore, ErrCorrupt, sealFile)
-	}
-	return binary.BigEndian.Uint64(data[n:]), true, nil
-}
-
-// checkSeal compares the counter that pebble recovered with the seal file.
-func checkSeal(dir string, db *pebble.DB) (uint64, error) {
+// checkSeal compares the counter that pebble recovered with the seal
+// file's, and returns the recovered one.
+func checkSeal(db *pebble.DB, sl seal) (uint64, error) {
 	stored, err := readSealKey(db)
 	if err != nil {
 		return 0, err
 	}
-	sealed, ok, err := readSealFile(dir)
-	if err != nil || !ok {
-		return stored, err
-	}
-	if stored < sealed {
-		return 0, fmt.Errorf("%w: %w: the store was closed for the %d. time, but pebble recovered the state of the %d. close: "+
-			"a damaged manifest or a lost table or log has lost data saved before the last close; %s",
-			ErrNotStore, ErrCorrupt, sealed, stored, repairAdvice)
+	if stored < sl.counter {
+		return 0, fmt.Errorf("%w: %w: the store was sealed by its %d. Close, but pebble recovered the state of the %d.: "+
+			"a damaged manifest or a lost table has lost data saved before the last Close; %s",
+			ErrNotStore, ErrCorrupt, sl.counter, stored, repairAdvice)
 	}
 	return stored, nil
 }
 
-// seal bumps the counter in the database, flushes every write to tables,
-// and writes the counter to the seal file. It runs in Close, after the last
-// write.
-func (s *Store[E]) seal() error {
-	n := s.sealed + 1
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], n)
-	if err := s.db.Set(sealKey, v[:], pebble.Sync); err != nil {
-		return fmt.Errorf("write the seal: %w", err)
+// openSession records in the seal file that the store is open for
+// writing, on the log that pebble has just created.
+func (s *Store[E]) openSession() error {
+	n, err := newestLog(s.dir)
+	if err != nil {
+		return err
 	}
-	if err := s.db.Flush(); err != nil {
-		return fmt.Errorf("flush: %w", err)
+	if err := writeSeal(s.dir, seal{counter: s.sealed, openLog: n}); err != nil {
+		return fmt.Errorf("write %s: %w", sealFile, err)
 	}
-	if err := writeSealFile(s.dir, n); err != nil {
+	return nil
+}
+
+// closeSession runs in Close, after the last write. On a store that was
+// written to, it bumps the counter in the database and flushes every write
+// to tables; then it writes the counter to the seal file, with no log.
+func (s *Store[E]) closeSession() error {
+	n := s.sealed
+	if s.wrote.Load() {
+		n++
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], n)
+		if err := s.db.Set(sealKey, v[:], pebble.Sync); err != nil {
+			return fmt.Errorf("write the seal: %w", err)
+		}
+		if err := s.db.Flush(); err != nil {
+			return fmt.Errorf("flush: %w", err)
+		}
+	}
+	if err := writeSeal(s.dir, seal{counter: n}); err != nil {
 		return fmt.Errorf("write %s: %w", sealFile, err)
 	}
 	s.sealed = n
 	return nil
 }
 
-// writeSealFile replaces the seal file of dir, durably: a crash leaves the
-// old seal or the new one.
-func writeSealFile(dir string, n uint64) error {
-	data := make([]byte, 0, len(sealMagic)+12)
+// writeSeal replaces the seal file of dir, durably: a crash leaves the old
+// seal or the new one.
+func writeSeal(dir string, sl seal) error {
+	data := make([]byte, 0, sealSize)
 	data = append(data, sealMagic...)
-	data = binary.BigEndian.AppendUint64(data, n)
+	data = binary.BigEndian.AppendUint64(data, sl.counter)
+	data = binary.BigEndian.AppendUint64(data, sl.openLog)
 	data = binary.BigEndian.AppendUint32(data, crc32.Checksum(data, castagnoli))
 	tmp := filepath.Join(dir, sealTemp)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)

@@ -30,9 +30,9 @@ type Store[E unionstore.Entity] struct {
 
 	// fault is the damage pebble met, if any; see fault.go.
 	fault *fault
-	// sealed is the seal counter that Open found, or that the last seal
-	// wrote; wrote is set by every write, so that Close seals only a
-	// store that changed.
+	// sealed is the seal counter that Open found, or that Close wrote;
+	// wrote is set by every write, so that Close bumps the counter and
+	// flushes only on a store that changed (see seal.go).
 	sealed uint64
 	wrote  atomic.Bool
 
@@ -83,6 +83,14 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
+	sl, _, err := readSeal(dir)
+	if err == nil {
+		err = checkSessionLog(dir, sl)
+	}
+	if err != nil {
+		_ = lock.Close()
+		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
+	}
 	f := &fault{dir: dir}
 	db, err := openPebble(dir, lock, c, f)
 	if err != nil {
@@ -90,7 +98,7 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
 	s := &Store[E]{db: db, dir: dir, codec: codec, readOnly: c.readOnly, noSync: c.noSync, lock: lock, fault: f}
-	if err := s.guard("open", func() error { return s.check(c) }); err != nil {
+	if err := s.guard("open", func() error { return s.check(c, sl) }); err != nil {
 		// The database may be in no state to close; the directory must
 		// be released all the same.
 		_ = s.guard("close", db.Close)
@@ -104,8 +112,8 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 }
 
 // check checks the layout version, writing it into a new database, and
-// the seal.
-func (s *Store[E]) check(c config) error {
+// the seal, and opens the session of a writable store in the seal file.
+func (s *Store[E]) check(c config, sl seal) error {
 	created, err := initLayout(s.db, c)
 	if err != nil {
 		return err
@@ -113,11 +121,16 @@ func (s *Store[E]) check(c config) error {
 	if created {
 		s.wrote.Store(true)
 	}
-	s.sealed, err = checkSeal(s.dir, s.db)
-	if err != nil {
+	if s.sealed, err = checkSeal(s.db, sl); err != nil {
 		return err
 	}
-	return s.fault.get()
+	if err := s.fault.get(); err != nil {
+		return err
+	}
+	if c.readOnly {
+		return nil
+	}
+	return s.openSession()
 }
 
 // initLayout checks the layout version, and writes it into a new
@@ -171,8 +184,9 @@ func (s *Store[E]) Dir() string { return s.dir }
 
 // Close closes the database and releases the directory. Every
 // acknowledged save is already in the synced write-ahead log; a store that
-// was written to also flushes it into tables and seals the directory (see
-// the package doc), so that a later Open notices data lost from it. Close
+// was written to also flushes it into tables, and Close then records in
+// the seal file that the session ended (see the package doc), so that a
+// later Open notices data lost from the directory. Close
 // waits for running operations, is safe to call more than once, and
 // afterwards every method returns [unionstore.ErrClosed]. On a damaged
 // store it does not seal, releases the directory all the same and returns
@@ -185,8 +199,8 @@ func (s *Store[E]) Close() error {
 	}
 	s.closed = true
 	var err error
-	if !s.readOnly && s.wrote.Load() && s.fault.get() == nil {
-		err = s.guard("seal", s.seal)
+	if !s.readOnly && s.fault.get() == nil {
+		err = s.guard("seal", s.closeSession)
 	}
 	if cerr := s.guard("close", s.db.Close); err == nil {
 		err = cerr
