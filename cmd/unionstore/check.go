@@ -9,7 +9,7 @@ import (
 )
 
 func runCheck(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "check", "--store ADDR --store ADDR [--store ADDR...] [--json] [--limit N] [NAMESPACE...]", `
+	fs := newFlags(e, "check", "--store ADDR --store ADDR [--store ADDR...] [--one-way] [--json] [--limit N] [NAMESPACE...]", `
 Check compares the stores, in NAMESPACE or in every namespace any of them
 holds, and lists each record that some store lacks or holds in an older
 version than another store. It only reads. With --json, each difference is
@@ -154,7 +154,11 @@ func checkNamespace(ctx context.Context, e *env, opened *stores, ns string, asJS
 		fmt.Fprintf(e.stdout, "%s: equal\n", escape(ns))
 		return false, nil
 	}
-	fmt.Fprintf(e.stdout, "%s: %d records differ\n", escape(ns), n)
+	verb := "differ"
+	if n == 1 {
+		verb = "differs"
+	}
+	fmt.Fprintf(e.stdout, "%s: %s %s\n", escape(ns), plural(n, "record"), verb)
 	for i, addr := range opened.addrs {
 		if missing[i]+older[i] > 0 {
 			fmt.Fprintf(e.stdout, "  %s lacks %d, holds %d older\n", addr, missing[i], older[i])

@@ -20,10 +20,10 @@ type common struct {
 // is not empty, --json to fs.
 func (c *common) register(fs *flag.FlagSet, jsonUsage string) {
 	c.logLevel = defaultLogLevel
-	fs.Var(&c.logLevel, "log-level", "log calls on stores to standard error from this level up: debug (every call), info (calls slower than 1s), warn (failures), error or off")
+	fs.Var(&c.logLevel, "log-level", "log calls on stores to standard error from `LEVEL` up: debug (every call), info (calls slower than 1s), warn (failures), error or off")
 	fs.BoolVar(&c.quiet, "quiet", false, "print nothing but errors: no summary, no progress bar")
 	fs.BoolVar(&c.quiet, "q", false, "short for --quiet")
-	fs.Var(&c.lockTimeout, "lock-timeout", "how long to wait for a bolt file that another program holds, such as 10s (default 1s)")
+	fs.Var(&c.lockTimeout, "lock-timeout", "wait up to `WAIT`, such as 10s, for a bolt file that another program holds (default 1s)")
 	if jsonUsage != "" {
 		fs.BoolVar(&c.asJSON, "json", false, jsonUsage)
 	}

@@ -116,7 +116,7 @@ func run(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "unionstore %s: interrupted%s\n", c.name, interruptedDetail(err))
 			return exitInterrupted
 		}
-		fmt.Fprintf(e.stderr, "unionstore %s: %s\n", c.name, describe(err))
+		fmt.Fprintf(e.stderr, "unionstore %s: %s\n", c.name, reword(describe(err)))
 		for _, hint := range hints {
 			if h := hint(err); h != "" {
 				fmt.Fprintf(e.stderr, "unionstore %s: hint: %s\n", c.name, h)
@@ -172,6 +172,40 @@ Run 'unionstore <command> --help' for a command's flags and examples.
 // unset when a store kept a newer change, after the command said so.
 var errDiffer = errors.New("stores differ")
 
+// rewordings rewrite, in an error's message, what a backend says in terms
+// meant for Go programs; a backend adds its own from its file, as it
+// registers its opener.
+var rewordings = []func(msg string) string{
+	strings.NewReplacer(
+		"1 records could not be decoded and were left out", "1 record could not be decoded and was left out",
+	).Replace,
+	uniqueLines,
+}
+
+// reword returns msg rewritten by every rewording.
+func reword(msg string) string {
+	for _, r := range rewordings {
+		msg = r(msg)
+	}
+	return msg
+}
+
+// uniqueLines returns msg without the lines that repeat an earlier one, as
+// a driver that tried one address twice reports the same failure twice.
+func uniqueLines(msg string) string {
+	lines := strings.Split(msg, "\n")
+	seen := make(map[string]bool, len(lines))
+	out := lines[:0]
+	for _, line := range lines {
+		if seen[line] {
+			continue
+		}
+		seen[line] = true
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
 // hints explain errors that backends report in their own terms: each
 // returns advice for err, or "" when it has none. A backend adds its own
 // from its file, as it registers its opener.
@@ -202,11 +236,28 @@ func newFlags(e *env, name, synopsis, description, examples string) *flag.FlagSe
 		fs.PrintDefaults()
 		fs.SetOutput(w)
 		if flags.Len() > 0 {
-			fmt.Fprintf(w, "\nFlags:\n%s", strings.ReplaceAll(flags.String(), "  -", "  --"))
+			fmt.Fprintf(w, "\nFlags:\n%s", longFlags(flags.String()))
 		}
 		fmt.Fprintf(w, "\nExamples:\n%s\n", strings.TrimRight(examples, "\n"))
 	}
 	return fs
+}
+
+// longFlags returns the flag package's list of flags with each name of
+// more than one letter written with two dashes, as users type them: --quiet
+// but -q.
+func longFlags(list string) string {
+	lines := strings.SplitAfter(list, "\n")
+	for i, line := range lines {
+		rest, ok := strings.CutPrefix(line, "  -")
+		if !ok {
+			continue
+		}
+		if end := strings.IndexAny(rest, " \t\n"); end != 1 && rest != "" {
+			lines[i] = "  --" + rest
+		}
+	}
+	return strings.Join(lines, "")
 }
 
 // parse parses flags placed anywhere among the arguments and returns the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/unionstore/unionstore"
@@ -14,7 +15,12 @@ import (
 func init() {
 	openers["postgres"] = openPostgres
 	openers["postgresql"] = openPostgres
-	hints = append(hints, missingTableHint)
+	hints = append(hints, missingTableHint, unreachableHint)
+	rewordings = append(rewordings, strings.NewReplacer(
+		// pgstore's advice is for Go programs; the hint says what the
+		// command does instead.
+		"; create it with Store.CreateSchema or by opening the store with WithCreateSchema", "",
+	).Replace)
 }
 
 // missingTableHint explains PostgreSQL's "relation does not exist": a
@@ -23,7 +29,16 @@ func init() {
 func missingTableHint(err error) string {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
-		return "the table does not exist; check the table= (and schema=) parameter of the address (the default table is unionstore_changes); commands that only read never create a table"
+		return "the table does not exist; check the table= (and schema=) parameter of the address (the default table is unionstore_changes); put, sync and repair create a missing table, commands that only read never do"
+	}
+	return ""
+}
+
+// unreachableHint explains a refused connection to PostgreSQL.
+func unreachableHint(err error) string {
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) && errors.Is(err, syscall.ECONNREFUSED) {
+		return "nothing accepts connections at that host and port: is the PostgreSQL server running, and listening there?"
 	}
 	return ""
 }
@@ -39,7 +54,7 @@ func openPostgres(ctx context.Context, addr string, o openOptions) (store, error
 	}
 	s, err := pgstore.OpenURL[Record](ctx, addr, opts...)
 	if err != nil {
-		msg := fmt.Sprintf("store %q: %s", redactAddr(addr), strings.TrimPrefix(err.Error(), "pgstore: "))
+		msg := fmt.Sprintf("store %q: %s", redactAddr(addr), uniqueLines(strings.TrimPrefix(err.Error(), "pgstore: ")))
 		return nil, &relabeled{msg, err}
 	}
 	return pgStore{s}, nil

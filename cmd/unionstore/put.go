@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -135,7 +137,8 @@ func write(ctx context.Context, e *env, fs *flag.FlagSet, args []string, ct unio
 	}
 }
 
-// bodyArg returns the BODY argument: a JSON value, or @FILE.
+// bodyArg returns the BODY argument: a JSON value, or @FILE. A file that
+// cannot be read is an error of its own, not of usage.
 func bodyArg(arg string) (json.RawMessage, error) {
 	what := "BODY"
 	body := []byte(arg)
@@ -143,16 +146,41 @@ func bodyArg(arg string) (json.RawMessage, error) {
 		what = "body file " + quote(path)
 		var err error
 		if body, err = readBodyFile(path); err != nil {
-			return nil, usageErrorf("%s: %w", what, err)
+			if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+				return nil, &relabeled{fmt.Sprintf("%s: %v", what, pe.Err), err}
+			}
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 	}
 	if !json.Valid(body) {
-		return nil, usageErrorf("%s %s is not a JSON value; quote strings as '\"text\"'", what, quote(clip(string(body), 40)))
+		return nil, usageErrorf("%s %s %s", what, quote(clip(string(body), 40)), jsonProblem(body))
 	}
 	if isNull(body) {
 		return nil, usageErrorf("%s is null; give the record's JSON as the application writes it", what)
 	}
 	return json.RawMessage(body), nil
+}
+
+// jsonProblem says what is wrong with body, which is not valid JSON, in the
+// terms that standard input's errors use; a bare word gets the hint to
+// quote it.
+func jsonProblem(body []byte) string {
+	trimmed := strings.TrimSpace(string(body))
+	if trimmed != "" && strings.IndexAny(trimmed[:1], `{["-0123456789`) < 0 && trimmed != "true" && trimmed != "false" {
+		return `is not a JSON value; quote strings as '"text"'`
+	}
+	var v any
+	err := json.Unmarshal(body, &v)
+	var syntaxErr *json.SyntaxError
+	switch {
+	case trimmed == "":
+		return "is empty; give a JSON value"
+	case errors.As(err, &syntaxErr) && strings.Contains(err.Error(), "unexpected end"):
+		return "is not valid JSON: it ends early"
+	case errors.As(err, &syntaxErr):
+		return fmt.Sprintf("is not valid JSON at byte %d: %s", syntaxErr.Offset, strings.TrimPrefix(syntaxErr.Error(), "invalid character "))
+	}
+	return "is not valid JSON"
 }
 
 func readBodyFile(path string) ([]byte, error) {

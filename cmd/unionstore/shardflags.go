@@ -22,9 +22,13 @@ type shardList struct {
 // register adds the list's flags to fs, each name after prefix ("" for
 // "--shard", "from-" for "--from-shard").
 func (l *shardList) register(fs *flag.FlagSet, prefix, what string) {
-	fs.Var(&l.shards, prefix+"shard", "a shard of the "+what+" list as `NAME=ADDRESS` (repeatable)")
-	fs.Var(&l.weights, prefix+"weight", "give a shard of the "+what+" list a weight other than 1, as `NAME=WEIGHT` (repeatable)")
-	fs.Var(&l.pins, prefix+"pin", "place a namespace on a shard of the "+what+" list, as `NAMESPACE=NAME` (repeatable)")
+	shard := "a shard"
+	if what != "" {
+		shard += " of the " + what + " list"
+	}
+	fs.Var(&l.shards, prefix+"shard", shard+", as `NAME=ADDRESS` (repeatable)")
+	fs.Var(&l.weights, prefix+"weight", "give "+shard+" a weight other than 1, as `NAME=WEIGHT` (repeatable)")
+	fs.Var(&l.pins, prefix+"pin", "place a namespace on "+shard+", as `NAMESPACE=NAME` (repeatable)")
 }
 
 // shardSpec is a parsed shard list: the placement and each shard's

@@ -62,6 +62,9 @@ func (t *table) release() error {
 }
 
 func (t *table) write(cells []string) error {
+	for len(cells) > 1 && cells[len(cells)-1] == "" {
+		cells = cells[:len(cells)-1] // no padding after the last word
+	}
 	for i, c := range cells {
 		t.w.WriteString(c)
 		if i == len(cells)-1 {

@@ -206,7 +206,7 @@ func (w *writer) lookup(ctx context.Context, b batch) ([]int, error) {
 	const why = "so its tombstone would have no body for applications to decode"
 	switch c := b.changes[0]; {
 	case !w.stdin:
-		return nil, usageErrorf("no store given holds %s %s, %s; nothing written. Add the --store that holds it, or give its last body as BODY: unset --store ADDR NAMESPACE KIND ID BODY",
+		return nil, usageErrorf("no store given holds %s %s, %s. Add the --store that holds it, or give its last body as BODY: unset --store ADDR NAMESPACE KIND ID BODY",
 			escape(c.Namespace), keyWords(c.Entity.Kind, c.Entity.ID), why)
 	case n == 1:
 		line, key, _ := strings.Cut(missing[0], ": ")
