@@ -101,9 +101,10 @@
 // to tables; if the newest log is damaged or cut short before then, the
 // saves in it are lost from the damaged record on, whole batches from the
 // newest, never part of a batch, and Open returns no error. The same goes
-// for a log deleted while a later log of the session is left (pebble
-// starts a new log each time it flushes its memory table, every few MiB of
-// saves), and for any log when the seal file is gone too. Pebble (v2.1)
+// for the newest log deleted while another log of the session is left
+// (pebble starts a new log each time it flushes its memory table, every
+// few MiB of saves, and may keep a flushed one for reuse), and for any
+// log deleted together with the seal file. Pebble (v2.1)
 // offers no stricter recovery of the newest log and keeps no record of
 // which logs must exist, so the store cannot tell these losses from a torn
 // write. What to do: Close stores (Close leaves nothing in the log); keep
