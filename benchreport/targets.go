@@ -34,6 +34,7 @@ var runs = []Run{
 	{"pgstore", reportBenches, "0.2s", 6},
 	{"natsstore", "^BenchmarkSaveVersusNaive$", "1x", 3},
 	{"natsstore", "^BenchmarkReportReadGrowth$", "1x", 3},
+	{"natsstore", "^BenchmarkPurgeTombstonesChurn$", "3x", 3},
 	{"natsstore", reportBenches, "0.2s", 6},
 	{"kafkastore", reportBenches, "0.2s", 6},
 	{"s3store", reportBenches, "0.2s", 6},
@@ -149,6 +150,13 @@ var figures = append([]Figure{
 		Value: Ref{"natsstore", "BenchmarkSaveVersusNaive/existing/Save", "changes/s", 0}, Over: Ref{"natsstore", "BenchmarkSaveVersusNaive/existing/naive", "changes/s", 0},
 		Against: "a loop of one get and one publish per change, same run", Target: Target{AtLeast, 10},
 		Why: "Save first reads the namespace's headers to learn each subject's last sequence and timestamp, a cost the new-identity case does not pay (natsstore README)."},
+	{Section: sectionNats, Name: "PurgeTombstones of 200 in 20k under churn, ms",
+		Value: Ref{"natsstore", "BenchmarkPurgeTombstonesChurn", "churn-ms", 0}, Ratio: Ref{"natsstore", "BenchmarkPurgeTombstonesChurn", "churn/quiet", 0},
+		Against: "the same purge in quiet, same iterations, while one writer republishes the 200 tombstones and two readers load the namespace", Target: Target{AtMost, 2},
+		Why: "the purge reads the namespace's headers in one pass, which on a 2-core machine shared with the writer, the two readers and the server takes about the multiple a plain Load of the namespace takes under the same churn (the next row); its deletions, which the churn has mostly made fail, go 32 in flight."},
+	{Section: sectionNats, Name: "Load of 20k under the same churn, ratio of times",
+		Value:   Ref{"natsstore", "BenchmarkPurgeTombstonesChurn", "load-churn/quiet", 0},
+		Against: "the same Load in quiet: the share of the machine the churn leaves a read"},
 }, append(natsReadGrowthFigures(), allocFigures()...)...)
 
 // natsReadGrowthFigures returns, for each read of natsstore's

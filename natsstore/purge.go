@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -38,8 +39,9 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 // PurgeTombstones removes the messages of namespace that are unsets with
 // a timestamp before before, and returns how many it removed. It reads
 // the namespace's headers in one pass, then deletes each such message by
-// its sequence: a subject saved again meanwhile holds a newer message,
-// which the deletion of the old sequence cannot touch. A message whose
+// its sequence, 32 deletions in flight: a subject saved again meanwhile
+// holds a newer message, which the deletion of the old sequence cannot
+// touch. A message whose
 // headers do not decode is left alone. When it fails midway, the
 // tombstones deleted so far stay deleted, and the count says how many.
 // See [unionstore.TombstonePurger] for when purging is safe. It returns
@@ -69,20 +71,31 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 	if err != nil {
 		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
 	}
-	n := 0
-	for subj, seq := range doomed {
+	subjects := make([]string, 0, len(doomed))
+	for subj := range doomed {
+		subjects = append(subjects, subj)
+	}
+	// The deletions are independent, and under load each takes a while:
+	// they go in parallel.
+	var n atomic.Int64
+	err = inParallel(ctx, len(subjects), func(ctx context.Context, i int) error {
+		seq := doomed[subjects[i]]
 		err := s.stream.DeleteMsg(ctx, seq)
 		switch {
 		case err == nil:
-			n++
+			n.Add(1)
 		case s.gone(ctx, seq):
 			// Replaced by a newer change since the read: not ours to
 			// delete.
 		default:
-			return n, fmt.Errorf("natsstore: purge tombstones of %q from %s: delete %s: %w", namespace, s.name, subj, s.life.Wrap(ctx, err))
+			return fmt.Errorf("delete %s: %w", subjects[i], err)
 		}
+		return nil
+	})
+	if err != nil {
+		return int(n.Load()), fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
 	}
-	return n, nil
+	return int(n.Load()), nil
 }
 
 // gone reports whether the message at seq is no longer in the stream,

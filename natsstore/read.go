@@ -136,29 +136,45 @@ func (s *Store[E]) fetch(cons jetstream.Consumer, n int, fn func(jetstream.Msg) 
 // the first error.
 func (s *Store[E]) lastMsgs(ctx context.Context, subjects []string) ([]*jetstream.RawStreamMsg, error) {
 	out := make([]*jetstream.RawStreamMsg, len(subjects))
-	if len(subjects) == 0 {
-		return out, nil
+	err := inParallel(ctx, len(subjects), func(ctx context.Context, i int) error {
+		m, err := s.stream.GetLastMsgForSubject(ctx, subjects[i])
+		switch {
+		case err == nil:
+			out[i] = m
+		case errors.Is(err, jetstream.ErrMsgNotFound):
+		default:
+			return fmt.Errorf("get the last message of %s: %w", subjects[i], err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// inParallel calls fn for each of 0 to n-1, with up to getWorkers calls in
+// flight, and returns the first error, after which it starts no more
+// calls and cancels the context of those in flight.
+func inParallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	if n == 0 {
+		return nil
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(getWorkers, len(subjects)) {
+	for range min(getWorkers, n) {
 		wg.Go(func() {
 			for i := range next {
-				m, err := s.stream.GetLastMsgForSubject(ctx, subjects[i])
-				switch {
-				case err == nil:
-					out[i] = m
-				case errors.Is(err, jetstream.ErrMsgNotFound):
-				default:
-					cancel(fmt.Errorf("get the last message of %s: %w", subjects[i], err))
+				if err := fn(ctx, i); err != nil {
+					cancel(err)
 				}
 			}
 		})
 	}
 feed:
-	for i := range subjects {
+	for i := range n {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -167,8 +183,5 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return context.Cause(ctx)
 }
