@@ -85,7 +85,10 @@ func openBolt(_ context.Context, addr string, o openOptions) (store, error) {
 	case errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("store %q: no such file; check the path (commands that only read never create a store)", addr)
 	case errors.Is(err, boltstore.ErrLocked):
-		return nil, fmt.Errorf("store %q is in use by another program; stop it, run this command through it, or wait longer with --lock-timeout", addr)
+		// The lock is the file's, whoever holds it: another program, or
+		// this command, given the file twice under names that
+		// sameStore cannot tell apart.
+		return nil, &relabeled{fmt.Sprintf("store %q is in use by another program (or given twice under two names); stop it, run this command through it, or wait longer with --lock-timeout", addr), err}
 	case errors.Is(err, boltstore.ErrNotStore):
 		return nil, &relabeled{fmt.Sprintf("store %q is not a unionstore bolt file (%s)", addr, plainCause(err, boltstore.ErrNotStore)), err}
 	}

@@ -178,6 +178,9 @@ var errDiffer = errors.New("stores differ")
 var rewordings = []func(msg string) string{
 	strings.NewReplacer(
 		"1 records could not be decoded and were left out", "1 record could not be decoded and was left out",
+		// A backend's error wrapped in its own: the package is named once.
+		": boltstore: ", ": ",
+		": pebblestore: ", ": ",
 	).Replace,
 	uniqueLines,
 }

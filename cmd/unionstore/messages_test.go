@@ -143,6 +143,7 @@ func TestReword(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"store 1: 1 records could not be decoded and were left out: x", "store 1: 1 record could not be decoded and was left out: x"},
 		{"failed:\n\tdial error\n\tdial error", "failed:\n\tdial error"},
+		{`boltstore: open "a.db": boltstore: file is locked by another process`, `boltstore: open "a.db": file is locked by another process`},
 		{`table "t" does not exist; create it with Store.CreateSchema or by opening the store with WithCreateSchema: ERROR`, `table "t" does not exist: ERROR`},
 	}
 	for _, tt := range tests {
