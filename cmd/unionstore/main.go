@@ -172,9 +172,10 @@ Run 'unionstore <command> --help' for a command's flags and examples.
 // unset when a store kept a newer change, after the command said so.
 var errDiffer = errors.New("stores differ")
 
-// rewordings rewrite, in an error's message, what a backend says in terms
-// meant for Go programs; a backend adds its own from its file, as it
-// registers its opener.
+// rewordings rewrite an error's message for the command line: a plural
+// said of one, a package named twice, a line said twice, and what a
+// backend says in terms meant for Go programs (a backend adds its own from
+// its file, as it registers its opener).
 var rewordings = []func(msg string) string{
 	strings.NewReplacer(
 		"1 records could not be decoded and were left out", "1 record could not be decoded and was left out",
