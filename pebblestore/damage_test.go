@@ -24,8 +24,9 @@ import (
 // damageEnv, when set in the environment of the test binary, makes it run
 // as a child of the damage test instead of running tests: "build|dir|n"
 // saves session n into dir and exits without closing the store, as a
-// crash would; "round|dir" runs every operation on a damaged directory and
-// prints what each returned.
+// crash would, and "big|dir" does the same with more than one memory
+// table of saves; "round|dir" runs every operation on a damaged directory
+// and prints what each returned.
 const damageEnv = "PEBBLESTORE_DAMAGE_CHILD"
 
 // The damage test's data: sessions of batches of changes. Each session
@@ -112,6 +113,24 @@ func damageChild(spec string) error {
 			return err
 		}
 		return saveSession(s, n) // and exit without Close
+	case len(parts) == 2 && parts[0] == "big":
+		// Enough to fill pebble's memory table more than once, so that
+		// the session writes more than one log.
+		s, err := pebblestore.Open[storetest.Item](parts[1])
+		if err != nil {
+			return err
+		}
+		pad := strings.Repeat("x", 200)
+		for b := range 5 {
+			batch := make(unionstore.Changes[storetest.Item], 5000)
+			for i := range batch {
+				batch[i] = item("big", "k", fmt.Sprintf("%d-%d", b, i), pad, i)
+			}
+			if err := s.Save(context.Background(), batch); err != nil {
+				return err
+			}
+		}
+		return nil // and exit without Close
 	case len(parts) == 2 && parts[0] == "round":
 		ops := damageRound(parts[1])
 		return json.NewEncoder(os.Stdout).Encode(ops)

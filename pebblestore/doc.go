@@ -82,12 +82,16 @@
 //     which, unless [WithReadOnly], may already have deleted the tables
 //     that the lost edits named: restore from a replica rather than from
 //     the refused directory.
-//   - The seal, against a lost log: a writable Open records in the seal
-//     file the number of the write-ahead log that pebble created for the
-//     session, and Close clears it. If the seal file still names a log at
-//     the next Open, the session ended without Close and its saves are in
-//     that log or a later one; Open refuses the directory ([ErrNotStore]
-//     and [ErrCorrupt]) when no log of that number or above is left.
+//   - The seal, against a lost log: while a store is open for writing,
+//     the seal file names the newest write-ahead log that pebble created
+//     for it (pebble reports each new log before it writes to it), and
+//     Close clears it. If the seal file still names a log at the next
+//     Open, the session ended without Close and its last saves are in that
+//     log; Open refuses the directory ([ErrNotStore] and [ErrCorrupt])
+//     when no log of that number or above is left, though older ones may
+//     be. Should the seal file fail to be written when a log is created
+//     (an I/O error, printed to standard error), it names an older log,
+//     and a newer one may be lost unnoticed.
 //   - A damaged seal file is refused; a deleted one leaves Open nothing to
 //     compare with, and neither check above runs.
 //
@@ -96,15 +100,14 @@
 // checksum, and unless a later intact record shows that this one was
 // damaged (then Open refuses the directory), it takes the rest for a write
 // torn by a crash and drops it without an error. So if a process ends
-// without Close (a crash, a kill, os.Exit), the saves it acknowledged since
-// its Open live only in its logs until the next Open, which flushes them
-// to tables; if the newest log is damaged or cut short before then, the
-// saves in it are lost from the damaged record on, whole batches from the
-// newest, never part of a batch, and Open returns no error. The same goes
-// for the newest log deleted while another log of the session is left
-// (pebble starts a new log each time it flushes its memory table, every
-// few MiB of saves, and may keep a flushed one for reuse), and for any
-// log deleted together with the seal file. Pebble (v2.1)
+// without Close (a crash, a kill, os.Exit), the saves it acknowledged that
+// pebble had not yet flushed to tables (a few MiB at most, the memory
+// tables not yet written) live only in its newest logs until the next
+// Open, which flushes them; if the newest log is damaged or cut short
+// before then, the saves in it are lost from the damaged record on, whole
+// batches from the newest, never part of a batch, and Open returns no
+// error. The same goes
+// for a log deleted together with the seal file. Pebble (v2.1)
 // offers no stricter recovery of the newest log and keeps no record of
 // which logs must exist, so the store cannot tell these losses from a torn
 // write. What to do: Close stores (Close leaves nothing in the log); keep

@@ -16,20 +16,25 @@ import (
 // openPebble opens the database under a lock already held, and turns its
 // errors, and any panic on a damaged directory, into errors that say what
 // is wrong. The store's logger and event listener record damage that
-// pebble meets, now or later, in f.
-func openPebble(dir string, lock *dirLock, c config, f *fault) (db *pebble.DB, err error) {
+// pebble meets, now or later, in f, and the logs that pebble creates in
+// the seal file of ss (nil for a read-only store).
+func openPebble(dir string, lock *dirLock, c config, f *fault, ss *session) (db *pebble.DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			db, err = nil, fmt.Errorf("%w: %w: pebble failed reading it: %v", ErrNotStore, ErrCorrupt, r)
 		}
 	}()
+	events := eventListener(f)
+	if ss != nil {
+		events.WALCreated = ss.logCreated
+	}
 	opts := &pebble.Options{
 		Lock:     lock.pebble,
 		ReadOnly: c.readOnly,
 		// A read-only open must find a database; checkDir made sure.
 		ErrorIfNotExists: c.readOnly,
 		Logger:           logger{f},
-		EventListener:    eventListener(f),
+		EventListener:    events,
 		// The plain file system: pebble's default wraps it in a disk
 		// health checker, whose goroutine a failed Open leaks and whose
 		// reports would go to the informational log dropped here.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -25,13 +26,13 @@ import (
 // flushed before that Close.
 //
 // Pebble also opens a directory whose newest write-ahead log is gone as if
-// that log had held nothing. So a writable Open records in the seal file
-// the number of the log that pebble has just created for the session, and
-// Close clears it. A seal file that still names a log at the next Open
-// tells that the session ended without Close, and that its saves are in
-// that log or in a later one; if no log of that number or above is left,
-// Open refuses the directory. A log that is there but damaged falls under
-// pebble's own rule for the newest log (see the package doc).
+// that log had held nothing. So while a store is open for writing, the
+// seal file names the newest log that pebble created for it (see
+// session.logCreated), and Close clears it. A seal file that still names
+// a log at the next Open tells that the session ended without Close, and
+// that its last saves are in that log; if no log of that number or above
+// is left, Open refuses the directory. A log that is there but damaged
+// falls under pebble's own rule for the newest log (see the package doc).
 var sealKey = []byte("\x01seal")
 
 // sealFile is the name of the seal in the store's directory; sealTemp is
@@ -145,17 +146,52 @@ func checkSeal(db *pebble.DB, sl seal) (uint64, error) {
 	return stored, nil
 }
 
-// openSession records in the seal file that the store is open for
-// writing, on the log that pebble has just created.
-func (s *Store[E]) openSession() error {
-	n, err := newestLog(s.dir)
-	if err != nil {
-		return err
+// session keeps the seal file of a store open for writing naming the
+// newest write-ahead log of the session.
+type session struct {
+	dir string
+
+	mu      sync.Mutex
+	counter uint64 // the seal counter to keep in the file
+	ended   bool   // Close has cleared the log from the file
+}
+
+// logCreated is pebble's WALCreated event. Pebble calls it from the
+// creation of a log, before any batch is written to it and before the
+// memory table of the previous log is flushed, which is what lets pebble
+// delete the previous log: so the seal file names the new log before a
+// save can depend on it, and a log of the session at least that new is
+// on disk for as long as the session runs.
+func (ss *session) logCreated(info pebble.WALCreateInfo) {
+	if info.Err != nil {
+		return
 	}
-	if err := writeSeal(s.dir, seal{counter: s.sealed, openLog: n}); err != nil {
-		return fmt.Errorf("write %s: %w", sealFile, err)
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.ended {
+		return
 	}
-	return nil
+	// On failure the file keeps naming an older log, which only weakens
+	// the check: a newer log on disk satisfies it.
+	if err := writeSeal(ss.dir, seal{counter: ss.counter, openLog: uint64(info.FileNum)}); err != nil {
+		pebble.DefaultLogger.Errorf("pebblestore: %q: record the write-ahead log %s in %s: %v", ss.dir, info.FileNum, sealFile, err)
+	}
+}
+
+// setCounter sets the counter that the seal file keeps while the session
+// runs.
+func (ss *session) setCounter(n uint64) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.counter = n
+}
+
+// end writes the seal file of a closed session: the counter, no log.
+func (ss *session) end(n uint64) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.ended, ss.counter = true, n
+	return writeSeal(ss.dir, seal{counter: n})
 }
 
 // closeSession runs in Close, after the last write. On a store that was
@@ -174,7 +210,7 @@ func (s *Store[E]) closeSession() error {
 			return fmt.Errorf("flush: %w", err)
 		}
 	}
-	if err := writeSeal(s.dir, seal{counter: n}); err != nil {
+	if err := s.session.end(n); err != nil {
 		return fmt.Errorf("write %s: %w", sealFile, err)
 	}
 	s.sealed = n

@@ -46,6 +46,22 @@ func TestSeal(t *testing.T) {
 		{"the log deleted after a crash", true, func(t *testing.T, dir string) {
 			removeFiles(t, dir, ".log")
 		}, true},
+		{"the newest of two logs deleted after a crash", true, func(t *testing.T, dir string) {
+			// A session that filled its memory table: pebble flushed it
+			// and started a new log, and may keep the old one for reuse.
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=big|%s", damageEnv, dir))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("the child saving a large session: %v\n%s", err, out)
+			}
+			logs := filesEnding(t, dir, ".log")
+			if len(logs) < 2 {
+				t.Fatalf("the large session left the logs %v, want two or more", logs)
+			}
+			if err := os.Remove(filepath.Join(dir, logs[len(logs)-1])); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
 		{"the log and the seal file deleted after a crash", true, func(t *testing.T, dir string) {
 			removeFiles(t, dir, ".log")
 			removeFiles(t, dir, "UNIONSTORE-SEAL")
@@ -104,15 +120,26 @@ func saveWithoutClose(t *testing.T, dir string, n int) {
 // removeFiles removes the files of dir whose names end with suffix.
 func removeFiles(t *testing.T, dir, suffix string) {
 	t.Helper()
+	for _, name := range filesEnding(t, dir, suffix) {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// filesEnding returns the names of the files of dir that end with suffix,
+// sorted.
+func filesEnding(t *testing.T, dir, suffix string) []string {
+	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var names []string
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), suffix) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-				t.Fatal(err)
-			}
+			names = append(names, e.Name())
 		}
 	}
+	return names
 }

@@ -30,6 +30,8 @@ type Store[E unionstore.Entity] struct {
 
 	// fault is the damage pebble met, if any; see fault.go.
 	fault *fault
+	// session keeps the seal file of a writable store; nil if read-only.
+	session *session
 	// sealed is the seal counter that Open found, or that Close wrote;
 	// wrote is set by every write, so that Close bumps the counter and
 	// flushes only on a store that changed (see seal.go).
@@ -64,9 +66,9 @@ var (
 // timeout; [ErrNotStore] if dir is a file, a non-empty directory without a
 // pebble database, a pebble database of another program, or a damaged one
 // (wrapping [ErrCorrupt] too where the damage is certain; the package doc
-// says what Open notices); [ErrFormat] if a newer release wrote it; and, with WithReadOnly, an error
-// wrapping [os.ErrNotExist] if there is no store at dir. The error names
-// the directory.
+// says what Open notices); [ErrFormat] if a newer release wrote it; and,
+// with WithReadOnly, an error wrapping [os.ErrNotExist] if there is no
+// store at dir. The error names the directory.
 func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 	c := newConfig(opts)
 	codec, err := codecFor[E](c)
@@ -92,12 +94,16 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
 	f := &fault{dir: dir}
-	db, err := openPebble(dir, lock, c, f)
+	var ss *session
+	if !c.readOnly {
+		ss = &session{dir: dir, counter: sl.counter}
+	}
+	db, err := openPebble(dir, lock, c, f, ss)
 	if err != nil {
 		_ = lock.Close()
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
-	s := &Store[E]{db: db, dir: dir, codec: codec, readOnly: c.readOnly, noSync: c.noSync, lock: lock, fault: f}
+	s := &Store[E]{db: db, dir: dir, codec: codec, readOnly: c.readOnly, noSync: c.noSync, lock: lock, fault: f, session: ss}
 	if err := s.guard("open", func() error { return s.check(c, sl) }); err != nil {
 		// The database may be in no state to close; the directory must
 		// be released all the same.
@@ -112,7 +118,7 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 }
 
 // check checks the layout version, writing it into a new database, and
-// the seal, and opens the session of a writable store in the seal file.
+// the seal.
 func (s *Store[E]) check(c config, sl seal) error {
 	created, err := initLayout(s.db, c)
 	if err != nil {
@@ -124,13 +130,10 @@ func (s *Store[E]) check(c config, sl seal) error {
 	if s.sealed, err = checkSeal(s.db, sl); err != nil {
 		return err
 	}
-	if err := s.fault.get(); err != nil {
-		return err
+	if s.session != nil {
+		s.session.setCounter(s.sealed)
 	}
-	if c.readOnly {
-		return nil
-	}
-	return s.openSession()
+	return s.fault.get()
 }
 
 // initLayout checks the layout version, and writes it into a new
@@ -186,11 +189,11 @@ func (s *Store[E]) Dir() string { return s.dir }
 // acknowledged save is already in the synced write-ahead log; a store that
 // was written to also flushes it into tables, and Close then records in
 // the seal file that the session ended (see the package doc), so that a
-// later Open notices data lost from the directory. Close
-// waits for running operations, is safe to call more than once, and
-// afterwards every method returns [unionstore.ErrClosed]. On a damaged
-// store it does not seal, releases the directory all the same and returns
-// the damage, wrapping [ErrCorrupt].
+// later Open notices data lost from the directory. Close waits for
+// running operations, is safe to call more than once, and afterwards every
+// method returns [unionstore.ErrClosed]. On a damaged store it does not
+// seal, releases the directory all the same and returns the damage,
+// wrapping [ErrCorrupt].
 func (s *Store[E]) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
