@@ -39,11 +39,12 @@ const getWorkers = 32
 // subject is republished. So when a pull comes back short, or the count
 // says that one pull is left, the read asks the consumer's info, which
 // recounts from the stream at the cost of the part of the stream after
-// the consumer's position: small near the end, the whole stream at the
-// start. Asking it after every pull instead made a read's time grow with
-// the square of the stream. Nor can the end be fixed at the start as the
-// filter's last sequence: a subject republished during the read has its
-// new message further on, and the read must reach it.
+// the consumer's position: small near the end, where the consumer's
+// creation counted the whole stream. Asking it after every pull instead
+// made a read's time grow with the square of the stream. Nor can the end
+// be fixed at the start as the filter's last sequence: a subject
+// republished during the read has its new message further on, and the
+// read must reach it. ctx is checked between pulls.
 func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool, limit uint64, fn func(jetstream.Msg) error) error {
 	cons, err := s.js.CreateConsumer(ctx, s.name, jetstream.ConsumerConfig{
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
@@ -94,7 +95,8 @@ func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool,
 			pulled()
 		}
 		if got == n && left > fetchBatch {
-			// Too high at worst, which costs a short pull.
+			// Too high at worst: the next pull then comes back short,
+			// or empty after a second when nothing at all is left.
 			pending = left
 			continue
 		}
@@ -113,8 +115,10 @@ var pulled func()
 
 // fetch pulls up to n messages that cons holds now, without waiting for
 // more, and passes them to fn. It stops at fn's first error and returns
-// it. A pull that the server answers with nothing ends after a second
-// without a message, so a dead connection cannot hold it longer.
+// it. The pull ends when the server says it has no more, or after a
+// second without a message: servers 2.9 leave a pull that found nothing
+// to deliver open while their count says more are pending, and a dead
+// connection cannot hold the pull longer either.
 func (s *Store[E]) fetch(cons jetstream.Consumer, n int, fn func(jetstream.Msg) error) error {
 	batch, err := cons.FetchNoWait(n)
 	if err != nil {
