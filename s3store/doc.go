@@ -36,7 +36,11 @@
 // An origin is the 16 bytes of the Save that first wrote a record, its
 // clock then its randomness, as in its segment's name. A segment that fails
 // any check (magic, version, checksum, order, count, stray bytes) is an
-// error wrapping [ErrCorrupt] that names the object, never skipped.
+// error wrapping [ErrCorrupt] that names the object, never skipped. What
+// no check can see is a segment object deleted outright, since a read
+// lists only the segments that exist: its changes are gone without an
+// error. Bucket versioning keeps deleted objects recoverable; a second
+// store in a [unionstore.Union] can repair this one.
 //
 // # Writing
 //
