@@ -138,11 +138,7 @@ func (r *repo) filesOf(m *modInfo) []string {
 // and, when dropCommandReplaces is set and m is a command module, without
 // its replace directives for siblings.
 func (r *repo) goMod(m *modInfo, version string, dropCommandReplaces bool) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(r.root, filepath.FromSlash(m.dir), "go.mod"))
-	if err != nil {
-		return nil, err
-	}
-	f, err := modfile.Parse(m.dir+"/go.mod", data, nil)
+	f, err := r.readGoMod(m)
 	if err != nil {
 		return nil, err
 	}
@@ -174,11 +170,7 @@ func (r *repo) goMod(m *modInfo, version string, dropCommandReplaces bool) ([]by
 // restoreReplaces returns m's go.mod with a replace directive for every
 // sibling it requires that has none, pointing at the sibling's directory.
 func (r *repo) restoreReplaces(m *modInfo) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(r.root, filepath.FromSlash(m.dir), "go.mod"))
-	if err != nil {
-		return nil, err
-	}
-	f, err := modfile.Parse(m.dir+"/go.mod", data, nil)
+	f, err := r.readGoMod(m)
 	if err != nil {
 		return nil, err
 	}
@@ -236,4 +228,14 @@ func (r *repo) version() (string, error) {
 		return "", fmt.Errorf("no module requires another")
 	}
 	return v, nil
+}
+
+// readGoMod parses m's go.mod as it is now in the working tree, which an
+// earlier rewrite may have changed since the repository was opened.
+func (r *repo) readGoMod(m *modInfo) (*modfile.File, error) {
+	data, err := os.ReadFile(filepath.Join(r.root, filepath.FromSlash(m.dir), "go.mod"))
+	if err != nil {
+		return nil, err
+	}
+	return modfile.Parse(m.dir+"/go.mod", data, nil)
 }
