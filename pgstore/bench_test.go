@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -212,81 +211,104 @@ func (r *copyRows) Next() bool             { r.next++; return r.next <= len(r.ro
 func (r *copyRows) Values() ([]any, error) { return r.rows[r.next-1], nil }
 func (r *copyRows) Err() error             { return nil }
 
-// encodedRows returns the rows Save stores for changes, encoded with the
-// JSON codec, in the order of the table's columns.
-func encodedRows(b *testing.B, changes unionstore.Changes[storetest.Item]) [][]any {
-	var rows [][]any
-	err := eachRow(changes, func(args ...any) error {
-		rows = append(rows, args)
-		return nil
-	})
-	if err != nil {
-		b.Fatalf("encode: %v", err)
+// BenchmarkSaveVersusCopy measures, in one run, Save and the designs it
+// could use against what PostgreSQL itself ingests: COPY of the same rows,
+// already encoded, into an unlogged table with the same columns and
+// primary key, which writes no write-ahead log and checks nothing but the
+// key. It runs for batches of 100, 1,000 and 10,000 changes, of new
+// identities ("new") and of identities the tables hold ("existing", whose
+// unlogged table is emptied before each copy, untimed).
+//
+// Each iteration writes the same batch, in an order that rotates between
+// iterations, into a table of its own for each of: the copy; Save; and
+// each of [designs], which take the batch already encoded, as the copy
+// does: today's upsert (arrays, or COPY into a temporary table first), MERGE
+// (the same two ways), and the same four without the timestamp condition,
+// the floors. It reports the rate of each, <name>-changes/s, and its ratio
+// to the copy's over the same iterations, <name>-x-of-copy; for Save these
+// are save-changes/s and x-of-copy, with the memory Save allocates per
+// change.
+func BenchmarkSaveVersusCopy(b *testing.B) {
+	for _, w := range workloads {
+		for _, n := range []int{100, 1000, 10000} {
+			b.Run(fmt.Sprintf("%s/%d", w.name, n), func(b *testing.B) { benchSaveVersusCopy(b, n, w.fresh) })
+		}
 	}
-	return rows
 }
 
-// BenchmarkSaveVersusCopy measures, in one run, Save against what
-// PostgreSQL itself ingests: COPY of the same rows, already encoded, into
-// an unlogged table with the same columns and primary key, which writes no
-// write-ahead log and checks nothing but the key. Each iteration saves a
-// batch of 10,000 changes of new identities with Save, and copies the same
-// rows, in an order that alternates between iterations, each into a table
-// of its own. It reports changes per second for each and the ratio of
-// Save's rate to the copy's, x-of-copy, over the same iterations; and the
-// memory Save allocates per change.
-func BenchmarkSaveVersusCopy(b *testing.B) {
-	const n = 10000
+func benchSaveVersusCopy(b *testing.B, n int, fresh bool) {
 	ctx := context.Background()
 	pool := adminPool(b)
-	s := newStore(b)
+	type writer struct {
+		name  string
+		table string
+		write func(changes unionstore.Changes[storetest.Item], cols batchColumns) error
+		took  time.Duration
+	}
 	copyTable := newTable(b)
-	schema, err := pgstore.SchemaSQL(pgstore.WithTable(copyTable))
-	if err != nil {
-		b.Fatalf("SchemaSQL: %v", err)
-	}
-	if _, err := pool.Exec(ctx, strings.Replace(schema, "CREATE TABLE", "CREATE UNLOGGED TABLE", 1)); err != nil {
-		b.Fatalf("create the unlogged table: %v", err)
-	}
+	createUnlogged(b, pool, copyTable)
 	columns := []string{"namespace", "kind", "id", "change_type", "ts", "payload"}
-	var saveTook, copyTook time.Duration
+	copyIn := &writer{name: "copy", table: copyTable, write: func(_ unionstore.Changes[storetest.Item], cols batchColumns) error {
+		_, err := pool.CopyFrom(ctx, pgx.Identifier{copyTable}, columns, &copyRows{rows: cols.rows()})
+		return err
+	}}
+	s := newStore(b)
 	var saveMem, saveAllocs uint64
+	save := &writer{name: "save", table: s.Table(), write: func(changes unionstore.Changes[storetest.Item], _ batchColumns) error {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		err := s.Save(ctx, changes)
+		runtime.ReadMemStats(&after)
+		saveMem += after.TotalAlloc - before.TotalAlloc
+		saveAllocs += after.Mallocs - before.Mallocs
+		return err
+	}}
+	writers := []*writer{copyIn, save}
+	for _, d := range designs {
+		table := newStore(b).Table()
+		writers = append(writers, &writer{name: d.name, table: table, write: func(_ unionstore.Changes[storetest.Item], cols batchColumns) error {
+			return d.save(ctx, pool, table, cols)
+		}})
+	}
+	if !fresh {
+		fill := benchBatch(0, n, false)
+		cols := columnsOf(b, fill)
+		for _, wr := range writers {
+			if err := wr.write(fill, cols); err != nil {
+				b.Fatalf("%s: fill: %v", wr.name, err)
+			}
+		}
+		saveMem, saveAllocs = 0, 0
+	}
 	iter := 0
 	for b.Loop() {
 		iter++
-		changes := benchBatch(iter, n, true)
-		rows := encodedRows(b, changes)
-		save := func() {
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			if err := s.Save(ctx, changes); err != nil {
-				b.Fatalf("save: %v", err)
+		changes := benchBatch(iter, n, fresh)
+		cols := columnsOf(b, changes)
+		for j := range writers {
+			wr := writers[(iter+j)%len(writers)]
+			if wr == copyIn && !fresh {
+				if _, err := pool.Exec(ctx, "TRUNCATE "+pgx.Identifier{copyTable}.Sanitize()); err != nil {
+					b.Fatalf("empty the unlogged table: %v", err)
+				}
 			}
-			saveTook += time.Since(start)
-			runtime.ReadMemStats(&after)
-			saveMem += after.TotalAlloc - before.TotalAlloc
-			saveAllocs += after.Mallocs - before.Mallocs
-		}
-		copyIn := func() {
 			start := time.Now()
-			if _, err := pool.CopyFrom(ctx, pgx.Identifier{copyTable}, columns, &copyRows{rows: rows}); err != nil {
-				b.Fatalf("copy: %v", err)
+			if err := wr.write(changes, cols); err != nil {
+				b.Fatalf("%s: %v", wr.name, err)
 			}
-			copyTook += time.Since(start)
-		}
-		if iter%2 == 0 {
-			save()
-			copyIn()
-		} else {
-			copyIn()
-			save()
+			wr.took += time.Since(start)
 		}
 	}
 	saved := float64(iter * n)
-	b.ReportMetric(saved/saveTook.Seconds(), "save-changes/s")
-	b.ReportMetric(saved/copyTook.Seconds(), "copy-changes/s")
-	b.ReportMetric(copyTook.Seconds()/saveTook.Seconds(), "x-of-copy")
+	for _, wr := range writers {
+		rate := saved / wr.took.Seconds()
+		b.ReportMetric(rate, wr.name+"-changes/s")
+		if wr == save {
+			b.ReportMetric(copyIn.took.Seconds()/wr.took.Seconds(), "x-of-copy")
+		} else if wr != copyIn {
+			b.ReportMetric(copyIn.took.Seconds()/wr.took.Seconds(), wr.name+"-x-of-copy")
+		}
+	}
 	b.ReportMetric(float64(saveMem)/saved, "save-B/change")
 	b.ReportMetric(float64(saveAllocs)/saved, "save-allocs/change")
 }

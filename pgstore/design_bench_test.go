@@ -1,0 +1,178 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/pgstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// batchColumns is a batch compacted and encoded as Save sends it: one
+// slice per column of the table.
+type batchColumns struct {
+	namespace, kind, id, changeType []string
+	ts                              []int64
+	payload                         [][]byte
+}
+
+// columnsOf compacts and encodes changes as Save does.
+func columnsOf(b *testing.B, changes unionstore.Changes[storetest.Item]) batchColumns {
+	var c batchColumns
+	err := eachRow(changes, func(args ...any) error {
+		c.namespace = append(c.namespace, args[0].(string))
+		c.kind = append(c.kind, args[1].(string))
+		c.id = append(c.id, args[2].(string))
+		c.changeType = append(c.changeType, args[3].(string))
+		c.ts = append(c.ts, args[4].(int64))
+		c.payload = append(c.payload, args[5].([]byte))
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("encode: %v", err)
+	}
+	return c
+}
+
+func (c batchColumns) args() []any {
+	return []any{c.namespace, c.kind, c.id, c.changeType, c.ts, c.payload}
+}
+
+// rows returns the batch as the rows COPY sends.
+func (c batchColumns) rows() [][]any {
+	rows := make([][]any, len(c.id))
+	for i := range rows {
+		rows[i] = []any{c.namespace[i], c.kind[i], c.id[i], c.changeType[i], c.ts[i], c.payload[i]}
+	}
+	return rows
+}
+
+// The parts of the statements the save designs run. %[1]s is the store's
+// table, %[2]s the source of the rows, %[3]s the condition under which a
+// stored row is replaced.
+const (
+	arraysSource = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
+	AS s(namespace, kind, id, change_type, ts, payload)`
+	tempSource = `(SELECT * FROM pg_temp.unionstore_design ORDER BY namespace, kind, id) AS s`
+
+	upsertDesignSQL = `INSERT INTO %[1]s AS t (namespace, kind, id, change_type, ts, payload)
+SELECT s.namespace, s.kind, s.id, s.change_type, s.ts, s.payload FROM %[2]s
+ON CONFLICT (namespace, kind, id) DO UPDATE
+SET change_type = excluded.change_type, ts = excluded.ts, payload = excluded.payload
+WHERE %[3]s`
+	mergeDesignSQL = `MERGE INTO %[1]s AS t USING %[2]s
+ON t.namespace = s.namespace AND t.kind = s.kind AND t.id = s.id
+WHEN MATCHED AND %[3]s THEN
+	UPDATE SET change_type = s.change_type, ts = s.ts, payload = s.payload
+WHEN NOT MATCHED THEN
+	INSERT (namespace, kind, id, change_type, ts, payload)
+	VALUES (s.namespace, s.kind, s.id, s.change_type, s.ts, s.payload)`
+
+	createDesignTempSQL = `CREATE TEMPORARY TABLE pg_temp.unionstore_design (
+	namespace text COLLATE "C", kind text COLLATE "C", id text COLLATE "C",
+	change_type text, ts bigint, payload bytea
+) ON COMMIT DROP`
+)
+
+// saveDesign is one way to write a batch into a table of pgstore's layout
+// in one transaction.
+type saveDesign struct {
+	name string
+	// copied says whether the batch is copied into a temporary table first
+	// rather than sent as arrays.
+	copied bool
+	// merge says whether the statement is MERGE rather than INSERT ... ON
+	// CONFLICT.
+	merge bool
+	// latest says whether the statement keeps the stored row when it is
+	// newer, pgstore's rule; without it the design is a floor that lets the
+	// later save win whatever its timestamps.
+	latest bool
+}
+
+// designs are the designs BenchmarkSaveVersusCopy measures.
+var designs = func() []saveDesign {
+	var out []saveDesign
+	for _, latest := range []bool{true, false} {
+		for _, merge := range []bool{false, true} {
+			for _, copied := range []bool{false, true} {
+				d := saveDesign{copied: copied, merge: merge, latest: latest}
+				d.name = map[bool]string{false: "upsert", true: "merge"}[merge]
+				if copied {
+					d.name = "copy-" + d.name
+				}
+				if !latest {
+					d.name += "-floor"
+				}
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}()
+
+// sql returns the statement d runs on table.
+func (d saveDesign) sql(table string) string {
+	source, stmt, cond := arraysSource, upsertDesignSQL, "t.ts <= excluded.ts"
+	if d.copied {
+		source = tempSource
+	}
+	if d.merge {
+		stmt, cond = mergeDesignSQL, "t.ts <= s.ts"
+	}
+	if !d.latest {
+		cond = "true"
+	}
+	return fmt.Sprintf(stmt, table, source, cond)
+}
+
+// save writes c into table. A MERGE that meets a concurrently inserted key
+// fails, so the merge designs then write the batch again with the upsert.
+func (d saveDesign) save(ctx context.Context, pool *pgxpool.Pool, table string, c batchColumns) error {
+	err := d.saveOnce(ctx, pool, table, c)
+	var pgErr *pgconn.PgError
+	if d.merge && errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
+		upsert := d
+		upsert.merge = false
+		return upsert.saveOnce(ctx, pool, table, c)
+	}
+	return err
+}
+
+func (d saveDesign) saveOnce(ctx context.Context, pool *pgxpool.Pool, table string, c batchColumns) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if !d.copied {
+			_, err := tx.Exec(ctx, d.sql(table), c.args()...)
+			return err
+		}
+		if _, err := tx.Exec(ctx, createDesignTempSQL); err != nil {
+			return err
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"pg_temp", "unionstore_design"},
+			[]string{"namespace", "kind", "id", "change_type", "ts", "payload"}, &copyRows{rows: c.rows()})
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, d.sql(table))
+		return err
+	})
+}
+
+// createUnlogged creates table with pgstore's layout, unlogged.
+func createUnlogged(b *testing.B, pool *pgxpool.Pool, table string) {
+	b.Helper()
+	schema, err := pgstore.SchemaSQL(pgstore.WithTable(table))
+	if err != nil {
+		b.Fatalf("SchemaSQL: %v", err)
+	}
+	if _, err := pool.Exec(context.Background(), strings.Replace(schema, "CREATE TABLE", "CREATE UNLOGGED TABLE", 1)); err != nil {
+		b.Fatalf("create the unlogged table: %v", err)
+	}
+}
