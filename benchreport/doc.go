@@ -11,7 +11,7 @@
 // Run it from the repository root:
 //
 //	go run ./benchreport                 # the full report, into docs/benchmarks
-//	go run ./benchreport -short          # one quick pass, into a temporary directory
+//	go run ./benchreport -short          # one iteration of each benchmark, into a temporary directory
 //	go run ./benchreport -modules .,boltstore -out bench-out
 //
 // # Figures and targets
@@ -20,7 +20,16 @@
 // one table, [figures], in targets.go; the benchmark runs that feed them
 // are [runs] and the charts [charts], in the same file. A figure whose
 // benchmark did not run (a server that was unreachable, a module left out
-// with -modules) is listed as not measured.
+// with -modules) is listed as not measured. Each figure has an ID, the
+// anchor of its row, which other documents link to.
+//
+// # Verdicts
+//
+// A target is met when the figure's whole spread reaches it, missed when
+// none of it does, and inconclusive when the spread crosses it. The
+// benchmarks of inconclusive figures run again, narrowed to them, up to
+// [extraRounds] more rounds, and the figures are summarized over every
+// repetition.
 //
 // # Ratios
 //

@@ -9,10 +9,11 @@ import (
 type Verdict int
 
 const (
-	NoTarget    Verdict = iota // shown for information
-	Met                        // the median reaches the target
-	Missed                     // the median does not
-	NotMeasured                // the benchmark did not run or printed nothing
+	NoTarget     Verdict = iota // shown for information
+	Met                         // the whole spread reaches the target
+	Missed                      // the whole spread misses it
+	Inconclusive                // the spread crosses the target
+	NotMeasured                 // the benchmark did not run or printed nothing
 )
 
 func (v Verdict) String() string {
@@ -21,6 +22,8 @@ func (v Verdict) String() string {
 		return "met"
 	case Missed:
 		return "**missed**"
+	case Inconclusive:
+		return "inconclusive"
 	case NotMeasured:
 		return "not measured"
 	}
@@ -62,8 +65,24 @@ func Evaluate(f Figure, res Results) Row {
 		row.Ratio, row.HasRat = Summarize(ratios), true
 		judged = row.Ratio
 	}
-	row.Verdict = f.Target.Judge(judged.Median)
+	row.Verdict = f.Target.JudgeStat(judged)
 	return row
+}
+
+// JudgeStat holds a figure's median and spread against the target: Met
+// when its whole spread (Lo to Hi) reaches the target, Missed when none of
+// it does, and Inconclusive when the spread crosses the target, whichever
+// side the median lies on. A figure of one repetition has no spread and is
+// judged by its value.
+func (t Target) JudgeStat(s Stat) Verdict {
+	median := t.Judge(s.Median)
+	if (median != Met && median != Missed) || math.IsNaN(s.Lo) || math.IsNaN(s.Hi) {
+		return median
+	}
+	if lo, hi := t.Judge(s.Lo), t.Judge(s.Hi); lo != hi {
+		return Inconclusive
+	}
+	return median
 }
 
 // Judge returns whether v reaches the target, or NoTarget for a zero

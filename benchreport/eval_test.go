@@ -26,6 +26,37 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+func TestJudgeStat(t *testing.T) {
+	stat := func(lo, median, hi float64) Stat { return Stat{N: 6, Lo: lo, Median: median, Hi: hi, CI: true} }
+	for _, tc := range []struct {
+		name   string
+		target Target
+		s      Stat
+		want   Verdict
+	}{
+		{"at most, whole spread below", Target{AtMost, 1.15}, stat(0.9, 1.0, 1.1), Met},
+		{"at most, spread ends on the limit", Target{AtMost, 1.15}, stat(0.9, 1.0, 1.15), Met},
+		// The report's "Union of one Memory, Load: 0.710× ±329%".
+		{"at most, median met, spread crosses", Target{AtMost, 1.15}, stat(0.3, 0.71, 3.04), Inconclusive},
+		{"at most, median missed, spread crosses", Target{AtMost, 1.15}, stat(1.1, 1.3, 1.5), Inconclusive},
+		{"at most, whole spread above", Target{AtMost, 1.15}, stat(1.2, 1.3, 1.5), Missed},
+		{"at least, whole spread above", Target{AtLeast, 10}, stat(14, 16.6, 18), Met},
+		{"at least, spread starts on the limit", Target{AtLeast, 10}, stat(10, 16.6, 18), Met},
+		{"at least, median met, spread crosses", Target{AtLeast, 0.8}, stat(0.7, 0.96, 1.1), Inconclusive},
+		{"at least, median missed, spread crosses", Target{AtLeast, 0.8}, stat(0.6, 0.69, 0.81), Inconclusive},
+		{"at least, whole spread below", Target{AtLeast, 0.5}, stat(0.29, 0.31, 0.33), Missed},
+		{"one repetition", Target{AtMost, 1}, stat(0.9, 0.9, 0.9), Met},
+		{"no target", Target{}, stat(0, 1, 2), NoTarget},
+		{"not a number", Target{AtMost, 1}, stat(math.NaN(), math.NaN(), math.NaN()), Missed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.target.JudgeStat(tc.s); got != tc.want {
+				t.Errorf("%v.JudgeStat(%+v) = %v, want %v", tc.target, tc.s, got, tc.want)
+			}
+		})
+	}
+}
+
 // results returns results of module m with one benchmark holding units.
 func results(m, bench string, units map[string][]float64) Results {
 	return Results{m: {bench: units}}
@@ -51,11 +82,14 @@ func TestEvaluate(t *testing.T) {
 	}{
 		{"measured ratio, missed", Figure{Value: value, Ratio: Ref{"m", "BenchmarkX", "x-of-copy", 0}, Target: Target{AtLeast, 0.5}},
 			200, 0.35, true, Missed, true},
-		{"measured ratio, met", Figure{Value: value, Ratio: Ref{"m", "BenchmarkX", "union/base", 0}, Target: Target{AtMost, 1.15}},
+		{"measured ratio, met", Figure{Value: value, Ratio: Ref{"m", "BenchmarkX", "union/base", 0}, Target: Target{AtMost, 1.25}},
 			200, 1.1, true, Met, true},
+		// 0.9 to 1.2 crosses 1.15: the median alone would call it met.
+		{"measured ratio, inconclusive", Figure{Value: value, Ratio: Ref{"m", "BenchmarkX", "union/base", 0}, Target: Target{AtMost, 1.15}},
+			200, 1.1, true, Inconclusive, true},
 		// 100/10, 300/20, 200/40: the median of the quotients, not the
 		// quotient of the medians (200/20 = 10).
-		{"quotient per repetition", Figure{Value: value, Over: Ref{"m", "BenchmarkX", "base-rate", 0}, Target: Target{AtLeast, 10}},
+		{"quotient per repetition", Figure{Value: value, Over: Ref{"m", "BenchmarkX", "base-rate", 0}, Target: Target{AtLeast, 4}},
 			200, 10, true, Met, true},
 		{"value only", Figure{Value: Ref{"m", "BenchmarkX", "allocs/op", 1000}, Target: Target{AtMost, 1.5}},
 			2, 0, false, Missed, true},
@@ -99,25 +133,32 @@ func TestEveryFigureHasARun(t *testing.T) {
 }
 
 func TestWriteMarkdown(t *testing.T) {
-	res := results("m", "BenchmarkX", map[string][]float64{"changes/s": {1, 2, 3}, "ratio": {0.3, 0.3, 0.3}})
+	res := results("m", "BenchmarkX", map[string][]float64{"changes/s": {1, 2, 3}, "ratio": {0.3, 0.3, 0.3}, "wide": {0.5, 1, 2}})
 	rows := []Row{
-		Evaluate(Figure{Section: "S", Name: "missed figure", Value: Ref{"m", "BenchmarkX", "changes/s", 0},
+		Evaluate(Figure{Section: "S", ID: "missed", Name: "missed figure", Value: Ref{"m", "BenchmarkX", "changes/s", 0},
 			Ratio: Ref{"m", "BenchmarkX", "ratio", 0}, Against: "the copy", Target: Target{AtLeast, 0.5}, Why: "the server's upsert"}, res),
-		Evaluate(Figure{Section: "S", Name: "absent figure", Value: Ref{"m", "BenchmarkY", "changes/s", 0}}, res),
+		Evaluate(Figure{Section: "S", ID: "wide", Name: "wide figure", Value: Ref{"m", "BenchmarkX", "changes/s", 0},
+			Ratio: Ref{"m", "BenchmarkX", "wide", 0}, Against: "the member", Target: Target{AtMost, 1.15}}, res),
+		Evaluate(Figure{Section: "S", ID: "absent", Name: "absent figure", Value: Ref{"m", "BenchmarkY", "changes/s", 0}}, res),
 	}
 	rep := Report{Command: "go run ./benchreport", Runs: []Run{{"m", "^BenchmarkX$", "1x", 3}}, Rows: rows,
-		Charts: []Chart{{File: "c.svg", Title: "A chart"}}}
+		Repeats: [][]Run{{{"m", "^BenchmarkX$", "1x", 3}}},
+		Charts:  []Chart{{File: "c.svg", Title: "A chart"}}}
 	var b strings.Builder
 	if err := rep.WriteMarkdown(&b); err != nil {
 		t.Fatal(err)
 	}
 	md := b.String()
 	for _, want := range []string{
-		"| missed figure | 2.00 changes/s | ±50% (range, n=3) | 0.300× ±0% | the copy | ≥ 0.500 | **missed** | [1](#run-1) |",
+		"| [S: missed figure](#missed) | 0.300× ±0% | the copy | ≥ 0.500 | **missed** |",
+		"| <a id=\"missed\"></a>missed figure | 2.00 changes/s | ±50% (range, n=3) | 0.300× ±0% | the copy | ≥ 0.500 | **missed** | [1](#run-1) |",
 		"- **Missed: missed figure** (0.300× ±0%, target ≥ 0.500): the server's upsert",
-		"| absent figure | — | — | — | — | — | not measured | — |",
+		"| <a id=\"wide\"></a>wide figure | 2.00 changes/s | ±50% (range, n=3) | 1.00× ±100% | the member | ≤ 1.15 | inconclusive | [1](#run-1) |",
+		"- **Inconclusive: wide figure** (1.00× ±100%, target ≤ 1.15): its spread crosses the target after 3 repetitions.",
+		"| <a id=\"absent\"></a>absent figure | — | — | — | — | — | not measured | — |",
 		"![A chart](c.svg)",
-		"1. `go test -run '^$' -bench '^BenchmarkX$' -benchtime 1x -count 3 -benchmem -timeout 30m ./m/`",
+		"<a id=\"run-1\"></a>1. `go test -run '^$' -bench '^BenchmarkX$' -benchtime 1x -count 3 -benchmem -timeout 30m ./m/`",
+		"Round 1 of repetitions for the figures that were inconclusive:\n\n<a id=\"run-2\"></a>2. `go test",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the report lacks %q; it is:\n%s", want, md)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,10 +15,23 @@ type Report struct {
 	Command   string
 	Machine   Machine
 	Runs      []Run
-	Failures  []error
-	Rows      []Row
+	// Repeats are the rounds of extra runs, each narrowed to the figures
+	// that were inconclusive after the runs before it.
+	Repeats  [][]Run
+	Failures []error
+	Rows     []Row
 	// Charts are the charts drawn, with the name of their file.
 	Charts []Chart
+}
+
+// runCount returns the number of runs made: Runs and every round of
+// Repeats.
+func (rep Report) runCount() int {
+	n := len(rep.Runs)
+	for _, round := range rep.Repeats {
+		n += len(round)
+	}
+	return n
 }
 
 // RunOf returns the index in runs of the run that measures ref, or -1.
@@ -43,31 +57,43 @@ func (rep Report) WriteMarkdown(w io.Writer) error {
 	p("**Machine:** %s.\n\n", rep.Machine)
 	p("Each value is the median over the repetitions of its benchmark. The spread is the 95%% confidence interval of the median when a benchmark ran at least 6 times, the range of the repetitions otherwise, as a percentage of the median. ")
 	p("A ratio is measured in the same run as its value: either by the benchmark itself, in the same iterations, or as the quotient of two benchmarks of the same `go test` run, repetition by repetition. ")
-	p("A target is met when the median of the figure it applies to (the ratio when there is one) reaches it. The run column names the command below that reproduces the figure, from the repository root.\n\n")
+	p("A target applies to the ratio when there is one, to the value otherwise: it is met when the whole spread reaches it, missed when none of the spread does, and inconclusive when the spread crosses it, whichever side the median lies on. ")
+	p("The benchmarks of an inconclusive figure run again, with the same repetitions, up to %d more rounds, and the figure is summarized over all of them. ", extraRounds)
+	p("The run column names the command below that reproduces the figure, from the repository root. Each figure's row has an anchor, named in the Targets table's links, that other documents link to.\n\n")
 
 	p("## Targets\n\n| Figure | Ratio | Against | Target | Verdict |\n|---|---|---|---|---|\n")
 	for _, r := range rep.Rows {
 		if r.Target.Op == "" {
 			continue
 		}
-		p("| %s: %s | %s | %s | %s | %s |\n", r.Section, r.Name, ratioCell(r), r.Against, r.Target, r.Verdict)
+		p("| [%s: %s](#%s) | %s | %s | %s | %s |\n", r.Section, r.Name, r.ID, ratioCell(r), orDash(r.Against), r.Target, r.Verdict)
 	}
 	p("\n")
 
 	section := ""
-	var misses []Row
+	var notes []Row
 	flush := func() {
-		for _, m := range misses {
+		for _, m := range notes {
 			why := m.Why
-			if why == "" {
+			switch {
+			case m.Verdict == Inconclusive:
+				spread := "its spread crosses the target after " + strconv.Itoa(m.judged().N) + " repetitions"
+				if why != "" {
+					why = spread + "; " + why
+				} else {
+					why = spread + "."
+				}
+				p("- **Inconclusive: %s** (%s, target %s): %s\n", m.Name, judgedCell(m), m.Target, why)
+				continue
+			case why == "":
 				why = "not analysed yet."
 			}
-			p("- **Missed: %s** (%s, target %s): %s\n", m.Name, ratioCell(m), m.Target, why)
+			p("- **Missed: %s** (%s, target %s): %s\n", m.Name, judgedCell(m), m.Target, why)
 		}
-		if len(misses) > 0 {
+		if len(notes) > 0 {
 			p("\n")
 		}
-		misses = nil
+		notes = nil
 	}
 	for _, r := range rep.Rows {
 		if r.Section != section {
@@ -86,9 +112,9 @@ func (rep Report) WriteMarkdown(w io.Writer) error {
 		if i := RunOf(rep.Runs, r.Figure.Value); i >= 0 {
 			run = fmt.Sprintf("[%d](#run-%d)", i+1, i+1)
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Name, value, spread, ratioCell(r), orDash(r.Against), r.Target, r.Verdict, run)
-		if r.Verdict == Missed {
-			misses = append(misses, r)
+		p("| <a id=\"%s\"></a>%s | %s | %s | %s | %s | %s | %s | %s |\n", r.ID, r.Name, value, spread, ratioCell(r), orDash(r.Against), r.Target, r.Verdict, run)
+		if r.Verdict == Missed || r.Verdict == Inconclusive {
+			notes = append(notes, r)
 		}
 	}
 	p("\n")
@@ -104,6 +130,14 @@ func (rep Report) WriteMarkdown(w io.Writer) error {
 	p("## Runs\n\n")
 	for i, r := range rep.Runs {
 		p("<a id=\"run-%d\"></a>%d. `%s`\n", i+1, i+1, r.Command())
+	}
+	n := len(rep.Runs)
+	for i, round := range rep.Repeats {
+		p("\nRound %d of repetitions for the figures that were inconclusive:\n\n", i+1)
+		for _, r := range round {
+			n++
+			p("<a id=\"run-%d\"></a>%d. `%s`\n", n, n, r.Command())
+		}
 	}
 	p("\nThe raw output of every run is in [raw.txt](raw.txt), in the Go benchmark format that `benchstat` reads.\n")
 	if len(rep.Failures) > 0 {
@@ -122,6 +156,23 @@ func valueCell(r Row) string {
 		unit = ""
 	}
 	return strings.TrimSpace(formatValue(r.Value.Median) + " " + unit)
+}
+
+// judged returns the summary the row's target is held against.
+func (r Row) judged() Stat {
+	if r.HasRat {
+		return r.Ratio
+	}
+	return r.Value
+}
+
+// judgedCell returns the ratio, or the value with its spread when the row
+// has no ratio, for the notes on misses.
+func judgedCell(r Row) string {
+	if r.HasRat {
+		return ratioCell(r)
+	}
+	return fmt.Sprintf("%s ±%.0f%%", valueCell(r), r.Value.Spread())
 }
 
 func ratioCell(r Row) string {

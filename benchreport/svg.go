@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // Point is one measured point of a series.
@@ -21,9 +22,36 @@ type Line struct {
 var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"}
 
 const (
-	svgWidth, svgHeight                         = 760, 440
-	marginLeft, marginRight, marginTop, marginB = 80, 200, 40, 60
+	svgHeight                    = 440
+	plotWidth                    = 480
+	marginLeft, marginTop, margB = 80, 40, 60
+	fontSize, titleSize          = 12, 15
+	// legendGap is the room from the plot's right edge to a legend
+	// label's start: a gap, the line sample, another gap.
+	legendGap = 40
+	// charWidth is the width of a character of sans-serif text at size 1:
+	// an average character is narrower, so text measured with it fits.
+	charWidth = 0.6
 )
+
+// textWidth returns the width of s at the given font size, in pixels, at
+// most: the SVG has no fonts to measure with, so it sizes itself to this.
+func textWidth(s string, size float64) float64 {
+	return float64(utf8.RuneCountInString(s)) * size * charWidth
+}
+
+// svgWidth returns the chart's width: the plot and a legend wide enough for
+// the longest label, or the title when that is wider.
+func svgWidth(c Chart, lines []Line) int {
+	w := float64(marginLeft + plotWidth + legendGap)
+	legend := 0.0
+	for _, l := range lines {
+		legend = math.Max(legend, textWidth(l.Label, fontSize))
+	}
+	w += legend + 10
+	w = math.Max(w, marginLeft+textWidth(c.Title, titleSize)+10)
+	return int(math.Ceil(w))
+}
 
 // axis maps values onto a span of pixels, linearly or logarithmically.
 type axis struct {
@@ -118,8 +146,9 @@ func WriteSVG(w io.Writer, c Chart, lines []Line) error {
 			xs, ys = append(xs, p.X), append(ys, p.Y)
 		}
 	}
-	x := axis{log: c.LogX, from: marginLeft, to: svgWidth - marginRight}
-	y := axis{log: c.LogY, from: svgHeight - marginB, to: marginTop}
+	width := svgWidth(c, lines)
+	x := axis{log: c.LogX, from: marginLeft, to: marginLeft + plotWidth}
+	y := axis{log: c.LogY, from: svgHeight - margB, to: marginTop}
 	x.lo, x.hi = bounds(xs, c.LogX, false)
 	if !c.LogX && len(xs) > 0 {
 		x.hi /= 1.05
@@ -127,9 +156,9 @@ func WriteSVG(w io.Writer, c Chart, lines []Line) error {
 	y.lo, y.hi = bounds(ys, c.LogY, true)
 
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", svgWidth, svgHeight, svgWidth, svgHeight)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="%d">`+"\n", width, svgHeight, width, svgHeight, fontSize)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&b, `<text x="%d" y="22" font-size="15" font-weight="bold">%s</text>`+"\n", marginLeft, esc(c.Title))
+	fmt.Fprintf(&b, `<text x="%d" y="22" font-size="%d" font-weight="bold">%s</text>`+"\n", marginLeft, titleSize, esc(c.Title))
 	// Grid lines and tick labels.
 	for _, t := range y.ticks() {
 		py := y.pos(t)
@@ -164,8 +193,8 @@ func WriteSVG(w io.Writer, c Chart, lines []Line) error {
 			fmt.Fprintf(&b, `<circle cx="%s" cy="%s" r="3" fill="%s"/>`+"\n", px, py, colour)
 		}
 		ly := marginTop + 10 + 20*i
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"/>`+"\n", svgWidth-marginRight+15, ly, svgWidth-marginRight+35, ly, colour)
-		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`+"\n", svgWidth-marginRight+40, ly+4, esc(l.Label))
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="2"/>`+"\n", marginLeft+plotWidth+15, ly, marginLeft+plotWidth+35, ly, colour)
+		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`+"\n", marginLeft+plotWidth+legendGap, ly+4, esc(l.Label))
 	}
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -44,6 +45,111 @@ func TestWriteSVG(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "Throughput &lt;by&gt; batch &amp; size") {
 		t.Errorf("the title is not escaped:\n%s", b.String())
+	}
+}
+
+// svgText is a text element of an SVG document with what placing it needs.
+type svgText struct {
+	x, size float64
+	anchor  string
+	text    string
+}
+
+// svgLayout decodes an SVG document's width and its text elements placed
+// by x (rotated labels are left out).
+func svgLayout(t *testing.T, doc string) (width float64, texts []svgText) {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(doc))
+	size := 0.0
+	var open *svgText
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return width, texts
+		}
+		if err != nil {
+			t.Fatalf("the SVG is not well-formed: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			attrs := map[string]string{}
+			for _, a := range tok.Attr {
+				attrs[a.Name.Local] = a.Value
+			}
+			num := func(name string) float64 {
+				v, err := strconv.ParseFloat(attrs[name], 64)
+				if err != nil {
+					t.Fatalf("<%s %s=%q>: %v", tok.Name.Local, name, attrs[name], err)
+				}
+				return v
+			}
+			switch tok.Name.Local {
+			case "svg":
+				width, size = num("width"), num("font-size")
+			case "text":
+				if _, ok := attrs["x"]; !ok {
+					continue
+				}
+				open = &svgText{x: num("x"), size: size, anchor: attrs["text-anchor"]}
+				if _, ok := attrs["font-size"]; ok {
+					open.size = num("font-size")
+				}
+			}
+		case xml.CharData:
+			if open != nil {
+				open.text += string(tok)
+			}
+		case xml.EndElement:
+			if tok.Name.Local == "text" && open != nil {
+				texts = append(texts, *open)
+				open = nil
+			}
+		}
+	}
+}
+
+// TestSVGTextFits checks that every text of every chart the report draws
+// lies within the chart's width, measured at 0.6 em a character, wider
+// than the average character of a sans-serif font: the legend of the
+// heap chart, "peak heap (garbage included)", was cut off at the right
+// edge.
+func TestSVGTextFits(t *testing.T) {
+	const em = 0.6
+	long := Chart{File: "long-label.svg", Title: "A title", LogX: true, Series: []Series{{Label: "a label much longer than the right margin was wide"}}}
+	for _, c := range append(slices.Clone(charts), long) {
+		t.Run(c.File, func(t *testing.T) {
+			var lines []Line
+			for i, s := range c.Series {
+				lines = append(lines, Line{s.Label, []Point{{10, float64(i + 1)}, {1000, float64(i + 2)}}})
+			}
+			var b strings.Builder
+			if err := WriteSVG(&b, c, lines); err != nil {
+				t.Fatal(err)
+			}
+			width, texts := svgLayout(t, b.String())
+			labels := 0
+			for _, tx := range texts {
+				w := float64(len([]rune(tx.text))) * tx.size * em
+				lo, hi := tx.x, tx.x+w
+				switch tx.anchor {
+				case "end":
+					lo, hi = tx.x-w, tx.x
+				case "middle":
+					lo, hi = tx.x-w/2, tx.x+w/2
+				}
+				if lo < 0 || hi > width {
+					t.Errorf("text %q spans x %.0f to %.0f, outside the chart's width %.0f", tx.text, lo, hi, width)
+				}
+				for _, s := range c.Series {
+					if tx.text == s.Label {
+						labels++
+					}
+				}
+			}
+			if labels != len(c.Series) {
+				t.Errorf("found %d legend labels, want %d", labels, len(c.Series))
+			}
+		})
 	}
 }
 

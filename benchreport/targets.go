@@ -1,5 +1,7 @@
 package main
 
+import "strings"
+
 // This file is the one place that says what the report measures: the runs
 // of go test, the figures with their targets, and the charts.
 
@@ -58,7 +60,11 @@ type Target struct {
 // Figure is one row of the report.
 type Figure struct {
 	Section string
-	Name    string
+	// ID is the row's anchor in the report, which documents link to
+	// (BENCHMARKS.md#bolt-fill-inserts): short, stable when the name is
+	// reworded, and unique.
+	ID   string
+	Name string
 	// Value is what is shown as the figure's value.
 	Value Ref
 	// Ratio is a ratio the benchmark measures itself, in the same
@@ -83,78 +89,82 @@ const (
 )
 
 var figures = append([]Figure{
-	{Section: sectionCore, Name: "Union Load of 3 × 100k (200k merged)",
+	{Section: sectionCore, ID: "union-load-old-design", Name: "Union Load of 3 × 100k (200k merged)",
 		Value: Ref{".", "BenchmarkLoadMergeOldDesign", "union-ms/load", 0}, Ratio: Ref{".", "BenchmarkLoadMergeOldDesign", "union/old", 0},
 		Against: "the old design's union over its own memory stores (map merge of unsorted map values)", Target: Target{AtMost, 1.0},
 		Why: "Memory keeps each namespace in order between writes and hands a union an unchanging sorted view, which the union merges in one pass sized to the total; what remains is the merge and the copy into the result, and the collector's work on 300k changes (a CPU profile of BenchmarkLoadMergeOldDesign)."},
-	{Section: sectionCore, Name: "Union Load and merge of 3 × 100k",
+	{Section: sectionCore, ID: "union-load-floor", Name: "Union Load and merge of 3 × 100k",
 		Value: Ref{".", "BenchmarkReportMergeFloor", "union-ms/load", 0}, Ratio: Ref{".", "BenchmarkReportMergeFloor", "union/floor", 0},
 		Against: "the floor: merging the three pre-sorted results, no compaction", Target: Target{AtMost, 1.5},
 		Why: "the union's Load reads each Memory member's shared sorted view without copying it, then merges like the floor and keeps the latest change per identity, which the floor does not; both allocate the merged result, and the collector's share of that moves the ratio widely between runs on a shared machine (see its spread)."},
-	{Section: sectionCore, Name: "Union of one Memory, Save of 10k (ratio of times)",
+	{Section: sectionCore, ID: "union-overhead-save", Name: "Union of one Memory, Save of 10k (ratio of times)",
 		Value: Ref{".", "BenchmarkReportUnionOverhead/save", "union-changes/s", 0}, Ratio: Ref{".", "BenchmarkReportUnionOverhead/save", "union/member", 0},
 		Against: "the Memory alone", Target: Target{AtMost, 1.15},
 		Why: "the union validates and stamps the batch and hands a Memory member the validated batch, which it does not check again, and calls a lone member on the caller's goroutine when the context cannot end: both paths do the same work, and a CPU profile of both shows the member's own work and the collector; the ratio moves by half its value between runs on a shared machine (see its spread)."},
-	{Section: sectionCore, Name: "Union of one Memory, Load of 10k (ratio of times)",
+	{Section: sectionCore, ID: "union-overhead-load", Name: "Union of one Memory, Load of 10k (ratio of times)",
 		Value: Ref{".", "BenchmarkReportUnionOverhead/load", "union-µs/load", 0}, Ratio: Ref{".", "BenchmarkReportUnionOverhead/load", "union/member", 0},
 		Against: "the Memory alone", Target: Target{AtMost, 1.15}},
-	{Section: sectionCore, Name: "Union Save of 100 changes over 3 members of 1 ms (ratio of times)",
+	{Section: sectionCore, ID: "union-save-latency", Name: "Union Save of 100 changes over 3 members of 1 ms (ratio of times)",
 		Value: Ref{".", "BenchmarkSaveLatency", "union/single", 0}, Over: Ref{".", "BenchmarkSaveLatency", "baseline/single", 0},
 		Against: "the old design's sequential union"},
-	{Section: sectionCore, Name: "Memory Save of 10k (ratio of times)",
+	{Section: sectionCore, ID: "memory-save", Name: "Memory Save of 10k (ratio of times)",
 		Value: Ref{".", "BenchmarkReportMemorySave", "changes/s", 0}, Ratio: Ref{".", "BenchmarkReportMemorySave", "memory/baseline", 0},
 		Against: "time of the old design's map store (no validation, no order kept)"},
-	{Section: sectionCore, Name: "Streaming merge of 3 stores (1M + 1M + 500k), live heap MiB",
+	{Section: sectionCore, ID: "merge-live-heap", Name: "Streaming merge of 3 stores (1M + 1M + 500k), live heap MiB",
 		Value: Ref{".", "BenchmarkScanPeakHeap/1000000", "live-heap-MiB", 0}, Target: Target{AtMost, 4}},
+	{Section: sectionCore, ID: "merge-peak-heap-10k", Name: "Streaming merge of 3 stores (10k + 10k + 5k), peak heap MiB (garbage included)",
+		Value: Ref{".", "BenchmarkScanPeakHeap/10000", "peak-heap-MiB", 0}},
+	{Section: sectionCore, ID: "merge-peak-heap", Name: "Streaming merge of 3 stores (1M + 1M + 500k), peak heap MiB (garbage included)",
+		Value: Ref{".", "BenchmarkScanPeakHeap/1000000", "peak-heap-MiB", 0}},
 
-	{Section: sectionBolt, Name: "bolt: 100k inserts of ~270 B, random ids, batches of 10k, changes/s",
+	{Section: sectionBolt, ID: "bolt-fill-inserts", Name: "bolt: 100k inserts of ~270 B, random ids, batches of 10k, changes/s",
 		Value: Ref{"internal/integration", "BenchmarkReportFill", "bolt-inserts/s", 0}, Ratio: Ref{"internal/integration", "BenchmarkReportFill", "bolt/pebble-inserts", 0},
 		Against: "pebblestore's rate, same iterations", Target: Target{AtLeast, 0.8},
 		Why: "bound by bbolt's copy-on-write (boltstore README: a CPU profile of the fill, BenchmarkFillPages, BenchmarkWriteAmplification): a batch of 10,000 random ids rewrites about 57% of the namespace's 11,900 leaf pages, 28 MiB of whole pages for 3 MB of records (9x), and the commit is half of bolt's CPU time (page writes 29%, page splits and placement 20%; B+tree lookups and puts 20%, JSON 8%), where pebble appends the batch to its log. The map freelist without freelist sync, a larger initial mmap and fuller page splits changed nothing measurable; on a shared machine the ratio moves between about 0.35 and 1.1 from run to run (see its spread)."},
-	{Section: sectionBolt, Name: "bolt: updates of the 100k, batches of 10k, changes/s",
+	{Section: sectionBolt, ID: "bolt-fill-updates", Name: "bolt: updates of the 100k, batches of 10k, changes/s",
 		Value: Ref{"internal/integration", "BenchmarkReportFill", "bolt-updates/s", 0}, Ratio: Ref{"internal/integration", "BenchmarkReportFill", "bolt/pebble-updates", 0},
 		Against: "pebblestore's rate, same iterations", Target: Target{AtLeast, 0.8},
 		Why: "bound as inserts are: an update looks up the stored version to keep the later timestamp and rewrites its page copy-on-write, 28 MiB of pages per batch of 10,000 updates of 3 MB (BenchmarkWriteAmplification, boltstore README); on a shared machine the ratio moves between about 0.7 and 1.7 from run to run (see its spread)."},
-	{Section: sectionBolt, Name: "bolt: bytes allocated on disk after the 100k fill and update, MiB",
+	{Section: sectionBolt, ID: "bolt-fill-size", Name: "bolt: bytes allocated on disk after the 100k fill and update, MiB",
 		Value: Ref{"internal/integration", "BenchmarkReportFill", "bolt-MiB", 0}, Ratio: Ref{"internal/integration", "BenchmarkReportFill", "bolt/pebble-size", 0},
 		Against: "pebblestore's size, same iterations", Target: Target{AtMost, 1.5},
 		Why: "bound by bbolt's design (BenchmarkFillPages, boltstore README): the 75 MiB file holds 11,900 leaf pages 67% used (random inserts split pages in halves; fuller splits made it worse, 52-54%) and 7,200 free pages, 37%: those the last batch of 10,000 random ids rewrote copy-on-write, kept for reuse, so the file stays at 75 MiB through further updates. The records alone take 31 MiB, over 1.5x pebble's compressed tables. Opt-in options shrink the file, none to the target: WithFastCompression (S2) 11%, WithCompression (zstd) 20% at a third of the write rate, WithPageSize(1024) 22%."},
-	{Section: sectionBolt, Name: "bolt: group commit, 64 goroutines saving one change each, saves/s",
+	{Section: sectionBolt, ID: "bolt-group-commit", Name: "bolt: group commit, 64 goroutines saving one change each, saves/s",
 		Value: Ref{"boltstore", "BenchmarkGroupCommit", "concurrent-saves/s", 0}, Ratio: Ref{"boltstore", "BenchmarkGroupCommit", "speedup", 0},
 		Against: "64 serial saves on the same file, same iterations", Target: Target{AtLeast, 10},
 		Why: "bound by the disk's sync latency, which varies by a factor of two or more between runs on a shared machine."},
-	{Section: sectionBolt, Name: "bolt: single-change saves from 1 goroutine, changes/s",
+	{Section: sectionBolt, ID: "bolt-saves-1-goroutine", Name: "bolt: single-change saves from 1 goroutine, changes/s",
 		Value:   Ref{"internal/integration", "BenchmarkReportSaveConcurrency/engine=bolt/goroutines=1", "changes/s", 0},
 		Over:    Ref{"internal/integration", "BenchmarkReportSaveConcurrency/engine=pebble/goroutines=1", "changes/s", 0},
 		Against: "pebblestore's rate, same run"},
-	{Section: sectionBolt, Name: "bolt: single-change saves from 64 goroutines, changes/s",
+	{Section: sectionBolt, ID: "bolt-saves-64-goroutines", Name: "bolt: single-change saves from 64 goroutines, changes/s",
 		Value:   Ref{"internal/integration", "BenchmarkReportSaveConcurrency/engine=bolt/goroutines=64", "changes/s", 0},
 		Over:    Ref{"internal/integration", "BenchmarkReportSaveConcurrency/engine=pebble/goroutines=64", "changes/s", 0},
 		Against: "pebblestore's rate, same run"},
 
-	{Section: sectionPg, Name: "Save of 10k new identities, changes/s",
+	{Section: sectionPg, ID: "pg-save-copy", Name: "Save of 10k new identities, changes/s",
 		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy", "x-of-copy", 0},
 		Against: "COPY of the same rows into an unlogged table with the same primary key, same iterations", Target: Target{AtLeast, 0.5},
 		Why: "the server's upsert (INSERT … ON CONFLICT DO UPDATE … WHERE t.ts <= excluded.ts) costs 2 to 2.5 times a plain insert, logged or not: each row is inserted speculatively under a lock of its own; the client is busy 3.4% of the run (pgstore README). The upsert is what keeps the latest change when saves race."},
-	{Section: sectionPg, Name: "Save of 10k new identities, changes/s (row loop)",
+	{Section: sectionPg, ID: "pg-save-row-loop-new", Name: "Save of 10k new identities, changes/s (row loop)",
 		Value: Ref{"pgstore", "BenchmarkSaveVersusRowByRow/new", "batch-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusRowByRow/new", "x-vs-tx-loop", 0},
 		Against: "one upsert per change in one transaction, same iterations"},
-	{Section: sectionPg, Name: "Save of 10k existing identities, changes/s (row loop)",
+	{Section: sectionPg, ID: "pg-save-row-loop-existing", Name: "Save of 10k existing identities, changes/s (row loop)",
 		Value: Ref{"pgstore", "BenchmarkSaveVersusRowByRow/existing", "batch-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusRowByRow/existing", "x-vs-tx-loop", 0},
 		Against: "one upsert per change in one transaction, same iterations"},
 
-	{Section: sectionNats, Name: "Save of 10k new identities, changes/s",
+	{Section: sectionNats, ID: "nats-save-new", Name: "Save of 10k new identities, changes/s",
 		Value: Ref{"natsstore", "BenchmarkSaveVersusNaive/new/Save", "changes/s", 0}, Over: Ref{"natsstore", "BenchmarkSaveVersusNaive/new/naive", "changes/s", 0},
 		Against: "a loop of one get and one publish per change, same run", Target: Target{AtLeast, 10}},
-	{Section: sectionNats, Name: "Save of 10k existing identities, changes/s",
+	{Section: sectionNats, ID: "nats-save-existing", Name: "Save of 10k existing identities, changes/s",
 		Value: Ref{"natsstore", "BenchmarkSaveVersusNaive/existing/Save", "changes/s", 0}, Over: Ref{"natsstore", "BenchmarkSaveVersusNaive/existing/naive", "changes/s", 0},
 		Against: "a loop of one get and one publish per change, same run", Target: Target{AtLeast, 10},
 		Why: "Save first reads the namespace's headers to learn each subject's last sequence and timestamp, a cost the new-identity case does not pay (natsstore README)."},
-	{Section: sectionNats, Name: "PurgeTombstones of 200 in 20k under churn, ms",
+	{Section: sectionNats, ID: "nats-purge-churn", Name: "PurgeTombstones of 200 in 20k under churn, ms",
 		Value: Ref{"natsstore", "BenchmarkPurgeTombstonesChurn", "churn-ms", 0}, Ratio: Ref{"natsstore", "BenchmarkPurgeTombstonesChurn", "churn/quiet", 0},
 		Against: "the same purge in quiet, same iterations, while one writer republishes the 200 tombstones and two readers load the namespace", Target: Target{AtMost, 2},
 		Why: "the purge reads the namespace's headers in one pass, which on a 2-core machine shared with the writer, the two readers and the server takes about the multiple a plain Load of the namespace takes under the same churn (the next row); its deletions, which the churn has mostly made fail, go 32 in flight."},
-	{Section: sectionNats, Name: "Load of 20k under the same churn, ratio of times",
+	{Section: sectionNats, ID: "nats-load-churn", Name: "Load of 20k under the same churn, ratio of times",
 		Value:   Ref{"natsstore", "BenchmarkPurgeTombstonesChurn", "load-churn/quiet", 0},
 		Against: "the same Load in quiet: the share of the machine the churn leaves a read"},
 }, append(natsReadGrowthFigures(), allocFigures()...)...)
@@ -173,7 +183,7 @@ func natsReadGrowthFigures() []Figure {
 		{"purge-tombstones", "PurgeTombstones with none to purge, then Namespaces"},
 	} {
 		for _, step := range []struct{ from, to string }{{"10k", "100k"}, {"100k", "300k"}} {
-			out = append(out, Figure{Section: sectionNats, Name: r.name + " of " + step.to + " entities, ms (growth per 10x from " + step.from + ")",
+			out = append(out, Figure{Section: sectionNats, ID: "nats-" + r.bench + "-" + step.to, Name: r.name + " of " + step.to + " entities, ms (growth per 10x from " + step.from + ")",
 				Value: Ref{"natsstore", "BenchmarkReportReadGrowth/" + r.bench, "ms-at-" + step.to, 0}, Ratio: Ref{"natsstore", "BenchmarkReportReadGrowth/" + r.bench, "x-per-10x-to-" + step.to, 0},
 				Against: "its time at " + step.from + ", same iterations, scaled to a tenfold growth (10 is linear)", Target: Target{AtMost, 12}})
 		}
@@ -208,7 +218,7 @@ func allocFigures() []Figure {
 		} {
 			for _, unit := range []string{"allocs/op", "B/op"} {
 				name := map[string]string{"allocs/op": "allocs/change", "B/op": "B/change"}[unit]
-				out = append(out, Figure{Section: sectionAllocs, Name: m.name + " " + f.op + ", " + name,
+				out = append(out, Figure{Section: sectionAllocs, ID: "allocs-" + strings.ToLower(m.name) + "-" + strings.ToLower(f.op) + "-" + map[string]string{"allocs/op": "allocs", "B/op": "bytes"}[unit], Name: m.name + " " + f.op + ", " + name,
 					Value: Ref{m.dir, f.bench, unit, f.per}})
 			}
 		}

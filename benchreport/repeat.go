@@ -1,0 +1,87 @@
+package main
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// extraRounds bounds how many times the report repeats the benchmarks of
+// figures whose spread crosses their target before it calls them
+// inconclusive.
+const extraRounds = 3
+
+// Repeats returns the runs that measure the inconclusive rows again: for
+// each, the run of runs that measured it, narrowed to the benchmarks the
+// row is made of, with that run's iterations and repetitions. Rows made of
+// the same benchmarks share one run; the order follows rows.
+func Repeats(rows []Row, runs []Run) []Run {
+	var out []Run
+	for _, row := range rows {
+		if row.Verdict != Inconclusive {
+			continue
+		}
+		refs := row.refs()
+		i := RunOf(runs, refs[0])
+		if i < 0 {
+			continue
+		}
+		r := runs[i]
+		r.Bench = benchPattern(refs)
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// refs returns the references a row is computed from: its value, then its
+// ratio or baseline when it has one.
+func (row Row) refs() []Ref {
+	out := []Ref{row.Figure.Value}
+	for _, ref := range []Ref{row.Figure.Ratio, row.Figure.Over} {
+		if ref.Bench != "" {
+			out = append(out, ref)
+		}
+	}
+	return out
+}
+
+// benchPattern returns a -bench pattern that selects the benchmarks of
+// refs and as few others as it can: one anchored alternation per level of
+// their names (go test matches each level of a benchmark's name against
+// the element of the pattern at that level), or only their top level when
+// the names are not all equally deep. Benchmarks measured in one go test
+// run stay in one run, so that a quotient of two of them still pairs
+// repetitions of the same run.
+func benchPattern(refs []Ref) string {
+	var levels [][]string
+	for _, ref := range refs {
+		parts := strings.Split(ref.Bench, "/")
+		if levels == nil {
+			levels = make([][]string, len(parts))
+		}
+		if len(parts) != len(levels) {
+			levels = levels[:1]
+			parts = parts[:1]
+		}
+		for i, p := range parts[:len(levels)] {
+			if !slices.Contains(levels[i], p) {
+				levels[i] = append(levels[i], p)
+			}
+		}
+	}
+	elems := make([]string, len(levels))
+	for i, alts := range levels {
+		quoted := make([]string, len(alts))
+		for j, a := range alts {
+			quoted[j] = regexp.QuoteMeta(a)
+		}
+		if len(quoted) == 1 {
+			elems[i] = "^" + quoted[0] + "$"
+		} else {
+			elems[i] = "^(" + strings.Join(quoted, "|") + ")$"
+		}
+	}
+	return strings.Join(elems, "/")
+}
