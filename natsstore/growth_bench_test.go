@@ -89,39 +89,53 @@ func fillNamespace(tb testing.TB, s *natsstore.Store[storetest.Item], n int) {
 }
 
 // BenchmarkReportReadGrowth reads namespaces of 10k, 100k and 300k
-// entities, each in its own stream, with each read of growthReads, every
-// size in every iteration, and reports the time at each size and how
-// much it grows per tenfold growth of the namespace, between each size
-// and the next: 10 for a read whose time is linear in the namespace.
+// entities, each in its own stream, with each read of growthReads, and
+// reports the time at each size and how much it grows per tenfold growth
+// of the namespace, between each size and the next: 10 for a read whose
+// time is linear in the namespace. In each iteration it reads each size
+// often enough to take about as long as the largest once, the reads of
+// all sizes spread over the iteration, so that a machine whose load
+// changes from second to second weighs on every size alike.
 func BenchmarkReportReadGrowth(b *testing.B) {
 	stores := make([]*natsstore.Store[storetest.Item], len(growthSizes))
 	for i, n := range growthSizes {
 		stores[i] = newStore(b)
 		fillNamespace(b, stores[i], n)
 	}
+	largest := growthSizes[len(growthSizes)-1]
+	rounds := largest / growthSizes[0]
 	ctx := context.Background()
 	for _, r := range growthReads {
 		b.Run(r.name, func(b *testing.B) {
 			b.ReportAllocs()
 			times := make([]time.Duration, len(stores))
+			reads := make([]int, len(stores))
 			for i := 0; i < b.N; i++ {
-				for j, s := range stores {
-					start := time.Now()
-					got, err := r.read(ctx, s)
-					times[j] += time.Since(start)
-					if err != nil || got != growthSizes[j] {
-						b.Fatalf("%s of %d = %d, %v; want %d", r.name, growthSizes[j], got, err, growthSizes[j])
+				for round := range rounds {
+					for j, s := range stores {
+						// Size j is read largest/size times per iteration.
+						if round%(growthSizes[j]/growthSizes[0]) != 0 {
+							continue
+						}
+						start := time.Now()
+						got, err := r.read(ctx, s)
+						times[j] += time.Since(start)
+						reads[j]++
+						if err != nil || got != growthSizes[j] {
+							b.Fatalf("%s of %d = %d, %v; want %d", r.name, growthSizes[j], got, err, growthSizes[j])
+						}
 					}
 				}
 			}
+			per := make([]float64, len(stores))
 			for j, n := range growthSizes {
-				b.ReportMetric(float64(times[j].Milliseconds())/float64(b.N), "ms-at-"+sizeLabel(n))
+				per[j] = float64(times[j]) / float64(reads[j])
+				b.ReportMetric(per[j]/1e6, "ms-at-"+sizeLabel(n))
 				if j > 0 {
 					// Time ratio raised to the power that scales the
 					// sizes' ratio to 10.
 					k := float64(n) / float64(growthSizes[j-1])
-					perTenfold := math.Pow(float64(times[j])/float64(times[j-1]), 1/math.Log10(k))
-					b.ReportMetric(perTenfold, "x-per-10x-to-"+sizeLabel(n))
+					b.ReportMetric(math.Pow(per[j]/per[j-1], 1/math.Log10(k)), "x-per-10x-to-"+sizeLabel(n))
 				}
 			}
 		})
