@@ -41,9 +41,9 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 // the namespace's headers in one pass, then deletes each such message by
 // its sequence, 32 deletions in flight: a subject saved again meanwhile
 // holds a newer message, which the deletion of the old sequence cannot
-// touch. A message whose
-// headers do not decode is left alone. When it fails midway, the
-// tombstones deleted so far stay deleted, and the count says how many.
+// touch. A message whose headers do not decode is left alone. When it
+// fails midway, the tombstones deleted so far stay deleted, and the count
+// says how many.
 // See [unionstore.TombstonePurger] for when purging is safe. It returns
 // [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
 // ctx ends first.
