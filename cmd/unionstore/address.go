@@ -24,7 +24,15 @@ type access int
 const (
 	readOnly  access = iota // the store must exist and is not written
 	readWrite               // the store is created if missing
+	// readOrEmpty is a dry run's or a check's: the store is not written,
+	// and one that does not exist yet, which a command that writes would
+	// create, reads as empty ([absent]) and is not created either.
+	readOrEmpty
 )
+
+// writes reports whether a command opening stores with access a writes to
+// them.
+func (a access) writes() bool { return a == readWrite }
 
 // openOptions is how a command opens a store.
 type openOptions struct {
@@ -71,8 +79,11 @@ func openBolt(_ context.Context, addr string, o openOptions) (store, error) {
 	if err := checkBoltPath(addr, path, o.access); err != nil {
 		return nil, err
 	}
+	if _, err := os.Stat(path); o.access == readOrEmpty && errors.Is(err, os.ErrNotExist) {
+		return absent{addr}, nil
+	}
 	opts := []boltstore.Option{boltstore.WithCodec[Record](recordCodec{})}
-	if o.access == readOnly {
+	if !o.access.writes() {
 		opts = append(opts, boltstore.WithReadOnly())
 	}
 	if o.lockTimeout > 0 {
@@ -97,8 +108,9 @@ func openBolt(_ context.Context, addr string, o openOptions) (store, error) {
 
 // checkBoltPath refuses, before bbolt sees it, a path that cannot be a
 // store: a directory, an empty file (which bbolt would silently make a
-// store of, or fail on with a bare system error), or a file in a
-// directory that does not exist.
+// store of, or fail on with a bare system error), a file in a directory
+// that does not exist, and, for a command that must find the store, a
+// missing file.
 func checkBoltPath(addr, path string, a access) error {
 	fi, err := os.Stat(path)
 	switch {

@@ -18,7 +18,9 @@ a JSON line, and each namespace ends with a summary line
 stores hold the same latest changes, 1 when they differ, 2 on error.
 With --one-way, only the last store is checked: the old store of a finished
 migration may lack what was written since, but the new one must lack
-nothing.`, `  unionstore check --store old.db --store new.db
+nothing. A store that does not exist yet (a new file, directory, table,
+stream or topic) reads as empty and is not created: it lacks everything
+the others hold.`, `  unionstore check --store old.db --store new.db
   unionstore check --store old.db --store new.db --one-way
   unionstore check --store old.db --store new.db --limit 0 shop
   unionstore check --store a.db --store b.db --json shop | jq .id`)
@@ -37,11 +39,12 @@ nothing.`, `  unionstore check --store old.db --store new.db
 	if *limit < 0 {
 		return usageErrorf("--limit %d: want 0 or more", *limit)
 	}
-	opened, namespaces, err := e.openEach(ctx, addrs, "compare", c.open(readOnly), namespaces)
+	opened, namespaces, err := e.openEach(ctx, addrs, "compare", c.open(readOrEmpty), namespaces)
 	if err != nil {
 		return err
 	}
 	defer opened.close()
+	opened.sayAbsent(e, *asJSON)
 	differ := false
 	for _, ns := range namespaces {
 		d, err := checkNamespace(ctx, e, opened, ns, *asJSON, *oneWay, *limit)

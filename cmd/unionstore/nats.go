@@ -25,13 +25,17 @@ func missingStreamHint(err error) string {
 
 // openNATS opens a NATS JetStream store: nats://host:port?stream=NAME (see
 // natsstore.OpenURL). A command that writes creates the stream when it is
-// missing; one that only reads never does.
+// missing; one that only reads never does, and with readOrEmpty takes a
+// missing stream for an empty store.
 func openNATS(ctx context.Context, addr string, o openOptions) (store, error) {
 	opts := []natsstore.Option{natsstore.WithCodec[Record](recordCodec{})}
-	if o.access == readOnly {
+	if !o.access.writes() {
 		opts = append(opts, natsstore.WithCreateStream(false))
 	}
 	s, err := natsstore.OpenURL[Record](ctx, addr, opts...)
+	if errors.Is(err, jetstream.ErrStreamNotFound) && o.access == readOrEmpty {
+		return absent{addr}, nil
+	}
 	if err != nil {
 		return nil, openError(addr, "natsstore: ", err)
 	}

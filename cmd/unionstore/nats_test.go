@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,4 +78,28 @@ func TestNATSAddresses(t *testing.T) {
 	// A read-only command never creates a stream.
 	r = must(t, dir, exitFailure, "", "load", "--store", natsStream(t, base), "shop")
 	contains(t, "load of a missing stream", r.stderr, "hint: the stream does not exist")
+}
+
+// TestNATSNewStreamReadsAsEmpty: a stream that sync would create reads as
+// empty in dry runs, check and shards, and is not created.
+func TestNATSNewStreamReadsAsEmpty(t *testing.T) {
+	base := natsURL(t)
+	addr := natsStream(t, base)
+	stream := strings.TrimPrefix(addr, base+"?stream=")
+	nc, err := nats.Connect(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testAbsentReadsAsEmpty(t, t.TempDir(), addr, func() bool {
+		_, err := js.Stream(context.Background(), stream)
+		if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+			t.Fatalf("looking up stream %s: %v", stream, err)
+		}
+		return err == nil
+	})
 }

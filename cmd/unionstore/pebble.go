@@ -13,14 +13,16 @@ import (
 func init() { openers["pebble"] = openPebble }
 
 // openPebble opens a Pebble store: pebble://DIR. A command that writes
-// creates the directory; one that only reads never creates anything.
+// creates the directory; one that only reads never creates anything, and
+// with readOrEmpty takes a directory that holds no store yet for an empty
+// store.
 func openPebble(_ context.Context, addr string, o openOptions) (store, error) {
 	dir := strings.TrimPrefix(addr, "pebble://")
 	if dir == "" {
 		return nil, usageErrorf("store %q: no directory after pebble://", addr)
 	}
 	opts := []pebblestore.Option{pebblestore.WithCodec[Record](recordCodec{})}
-	if o.access == readOnly {
+	if !o.access.writes() {
 		opts = append(opts, pebblestore.WithReadOnly())
 	}
 	if o.lockTimeout > 0 {
@@ -30,6 +32,10 @@ func openPebble(_ context.Context, addr string, o openOptions) (store, error) {
 	switch {
 	case err == nil:
 		return s, nil
+	case errors.Is(err, os.ErrNotExist) && o.access == readOrEmpty:
+		// Missing, or a directory without a database: a command that
+		// writes would create the store there.
+		return absent{addr}, nil
 	case errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("store %q: no store in that directory; check the path (commands that only read never create a store)", addr)
 	case errors.Is(err, pebblestore.ErrLocked):

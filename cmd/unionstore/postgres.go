@@ -27,8 +27,7 @@ func init() {
 // command that only reads never creates its table, so the address most
 // likely names the wrong one.
 func missingTableHint(err error) string {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+	if isUndefinedTable(err) {
 		return "the table does not exist; check the table= (and schema=) parameter of the address (the default table is unionstore_changes); put, sync and repair create a missing table, commands that only read never do"
 	}
 	return ""
@@ -46,18 +45,37 @@ func unreachableHint(err error) string {
 // openPostgres opens a PostgreSQL store: postgres://user@host:port/db, with
 // the optional query parameters table= and schema= (see pgstore.OpenURL).
 // A command that writes creates the table when it is missing, as OpenURL
-// does by default; one that only reads never does.
+// does by default; one that only reads never does, and with readOrEmpty
+// takes a missing table for an empty store.
 func openPostgres(ctx context.Context, addr string, o openOptions) (store, error) {
 	opts := []pgstore.Option{pgstore.WithCodec[Record](recordCodec{})}
-	if o.access == readOnly {
+	if !o.access.writes() {
 		opts = append(opts, pgstore.WithoutCreateSchema())
 	}
 	s, err := pgstore.OpenURL[Record](ctx, addr, opts...)
+	if err == nil && o.access == readOrEmpty {
+		// Without creating it, OpenURL does not look the table up. A
+		// read of one row by primary key is the cheapest statement that
+		// fails on a missing table.
+		if _, _, err = s.Get(ctx, "", "", ""); isUndefinedTable(err) {
+			s.Close()
+			return absent{addr}, nil
+		} else if err != nil {
+			s.Close()
+		}
+	}
 	if err != nil {
 		msg := fmt.Sprintf("store %q: %s", redactAddr(addr), uniqueLines(strings.TrimPrefix(err.Error(), "pgstore: ")))
 		return nil, &relabeled{msg, err}
 	}
 	return pgStore{s}, nil
+}
+
+// isUndefinedTable reports whether err is PostgreSQL's "relation does not
+// exist".
+func isUndefinedTable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42P01"
 }
 
 // pgStore is a PostgreSQL store that put reads in one round trip per

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -100,4 +101,29 @@ func TestAddressesNeverShowPasswords(t *testing.T) {
 			t.Errorf("unionstore %q printed the password:\n%s%s", args, r.stdout, r.stderr)
 		}
 	}
+}
+
+// TestPostgresNewTableReadsAsEmpty: a table that sync would create reads
+// as empty in dry runs, check and shards, and is not created.
+func TestPostgresNewTableReadsAsEmpty(t *testing.T) {
+	base := postgresURL(t)
+	pg := postgresTable(t, base)
+	u, err := url.Parse(pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := u.Query().Get("table")
+	testAbsentReadsAsEmpty(t, t.TempDir(), pg, func() bool {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Fatalf("looking up table %s: %v", table, err)
+		}
+		defer conn.Close(ctx)
+		var exists bool
+		if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", pgx.Identifier{table}.Sanitize()).Scan(&exists); err != nil {
+			t.Fatalf("looking up table %s: %v", table, err)
+		}
+		return exists
+	})
 }

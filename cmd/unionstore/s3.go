@@ -11,10 +11,12 @@ func init() { openers["s3"] = openS3 }
 // openS3 opens an S3 store: s3://BUCKET/PREFIX with the optional query
 // parameters endpoint= (an S3-compatible server) and region=; credentials
 // come from the AWS SDK's default chain (see s3store.OpenURL). It never
-// creates the bucket; a command that only reads never compacts.
+// creates the bucket; a command that only reads never compacts. A prefix
+// that holds nothing yet is an empty store, so readOrEmpty needs nothing
+// of its own here.
 func openS3(ctx context.Context, addr string, o openOptions) (store, error) {
 	opts := []s3store.Option{s3store.WithCodec[Record](recordCodec{})}
-	if o.access == readOnly {
+	if !o.access.writes() {
 		opts = append(opts, s3store.WithMaxSegments(0))
 	}
 	s, err := s3store.OpenURL[Record](ctx, addr, opts...)

@@ -15,7 +15,8 @@ lives for the list of shards given: the shard that owns it, by rendezvous
 hashing of the namespace over the shard names (weights and pins apply), and
 the shards that hold it now. A namespace held by a shard that does not own
 it is "misplaced": run rebalance from the list it was written with. It only
-reads. With --json, each namespace is a JSON line
+reads: a shard that does not exist yet holds nothing, and is not created,
+so that placement can be previewed before a new shard is made. With --json, each namespace is a JSON line
 {"namespace", "owner", "held_by", "misplaced"}, then a summary line.`, `  unionstore shards --shard a=a.db --shard b=b.db
   unionstore shards --shard a=a.db --shard b=b.db --shard c=c.db --weight c=2 shop
   unionstore shards --shard eu=postgres://db-eu/app --shard us=postgres://db-us/app --json`)
@@ -32,11 +33,12 @@ reads. With --json, each namespace is a JSON line
 	if err != nil {
 		return err
 	}
-	index, opened, err := e.openShards(ctx, c.open(readOnly), spec)
+	index, opened, err := e.openShards(ctx, c.open(readOrEmpty), spec)
 	if err != nil {
 		return err
 	}
 	defer opened.close()
+	opened.sayAbsent(e, c.asJSON)
 	names := spec.placement.Shards()
 	holders := map[string][]string{} // namespace to the shards holding it
 	for _, name := range names {

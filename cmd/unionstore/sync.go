@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 
 	"github.com/unionstore/unionstore"
@@ -28,7 +27,8 @@ say) is listed, with why, and the rest is still copied; sync then exits with
 status 2. With --dry-run, sync reads both stores and says what it would
 copy, writing nothing: how many live records and how many tombstones, and
 how many records the destination holds live those tombstones would
-delete.`, syncExamples)
+delete. A destination that does not exist yet (a new file, directory,
+table, stream or topic) reads as empty and is not created.`, syncExamples)
 	var c common
 	c.register(fs, "print the summary as one JSON object")
 	var fromFlag, toFlag addrFlag
@@ -66,17 +66,16 @@ delete.`, syncExamples)
 	defer src.close()
 	dstAccess := readWrite
 	if *dryRun {
-		dstAccess = readOnly
+		// A dry run creates nothing: a destination that sync would
+		// create reads as empty.
+		dstAccess = readOrEmpty
 	}
-	var dst *stores
-	if path, ok := boltPath(e.resolve(*to)); ok && *dryRun && !exists(path) {
-		// A dry run creates nothing: a destination yet to be created is
-		// empty.
-		dst = &stores{list: []store{unionstore.NewMemory[Record]()}, addrs: []string{*to}}
-	} else if dst, err = e.openAll(ctx, []string{*to}, c.open(dstAccess)); err != nil {
+	dst, err := e.openAll(ctx, []string{*to}, c.open(dstAccess))
+	if err != nil {
 		return err
 	}
 	defer dst.close()
+	dst.sayAbsent(e, c.asJSON)
 	isSource := func(i int) bool { return i == 0 }
 	both := &stores{list: slices.Concat(src.list, dst.list), addrs: slices.Concat(src.addrs, dst.addrs), unionOpts: src.unionOpts}
 	namespaces := pos
@@ -123,7 +122,8 @@ A record that a store refuses to hold is listed, with why, and the rest is
 still written; repair then exits with status 2. With --dry-run, repair says
 what it would write to each store, writing nothing: how many live records
 and how many tombstones, and how many records held live there those
-tombstones would delete.`, `  unionstore repair --store a.db --store b.db
+tombstones would delete; a store that does not exist yet reads as empty
+and is not created.`, `  unionstore repair --store a.db --store b.db
   unionstore repair --dry-run --store a.db --store b.db
   unionstore repair --store a.db --store b.db --store c.db shop`)
 	var c common
@@ -140,13 +140,14 @@ tombstones would delete.`, `  unionstore repair --store a.db --store b.db
 	dryRun := &dry.on
 	a := readWrite
 	if *dryRun {
-		a = readOnly
+		a = readOrEmpty
 	}
 	opened, namespaces, err := e.openEach(ctx, addrs, "repair", c.open(a), namespaces)
 	if err != nil {
 		return err
 	}
 	defer opened.close()
+	opened.sayAbsent(e, c.asJSON)
 	rep := &copyReport{Command: "repair", DryRun: *dryRun}
 	for _, ns := range namespaces {
 		r, kinds, err := copyNamespace(ctx, e, "repair", opened, ns, nil, *dryRun)
@@ -227,9 +228,4 @@ func onlySkipped(r unionstore.RepairReport, err error) bool {
 		}
 	}
 	return true
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
