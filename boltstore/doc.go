@@ -99,33 +99,34 @@
 // bbolt keeps each namespace as a B+tree of pages and copies on write every
 // page a transaction changes; the previous copy stays in use until the new
 // meta page is synced, then goes to the freelist for later transactions to
-// reuse. What this costs was measured on 100k records of about 300 bytes
-// with random ids, saved in batches of 10,000 and then updated three times
-// (BenchmarkFillPages, README):
+// reuse. For records saved in large batches of random ids this means
+// (BenchmarkFillPages, BenchmarkWriteAmplification; the figures are in the
+// repository's benchmark report, docs/benchmarks/BENCHMARKS.md, rows
+// bolt-fill-inserts, bolt-fill-updates and bolt-fill-size, and the
+// README):
 //
-//   - Leaf pages are 67% used: random inserts split pages in halves that
-//     fill up again slowly. Splitting fuller (bbolt's FillPercent of 0.9 or
-//     1.0) leaves a nearly empty sibling at each split and made it worse
-//     (54% and 52%, a larger file), so random inserts keep bbolt's 0.5;
+//   - Leaf pages are about two thirds used: random inserts split pages in
+//     halves that fill up again slowly. Splitting fuller (bbolt's
+//     FillPercent of 0.9 or 1.0) leaves a nearly empty sibling at each
+//     split and made the file larger, so random inserts keep bbolt's 0.5;
 //     keys past the end of a namespace fill pages whole.
-//   - A batch of 10,000 random keys rewrites about 57% of the leaf pages,
-//     so after it about 37% of the file (7,200 of 19,300 pages) is free,
-//     kept for the next batch. The file reaches its size at the first
-//     update (75.3 MiB) and keeps it through the next ones.
-//   - Each such batch writes about 27 MiB of pages for 3 MB of records,
-//     and committing it is half of the CPU time (writing pages 29%,
-//     splitting and placing them 20%).
+//   - A batch of random keys rewrites a large part of the leaf pages, and
+//     about as many pages are then free, kept for the next batch: the file
+//     reaches its size at the first update and keeps it through the next
+//     ones.
+//   - Each such batch writes whole pages for records of a fraction of
+//     their size, and committing it is half of the CPU time.
 //   - A commit syncs twice (pages, then the meta page that points to
-//     them): a lone one-change Save costs two to three times a 4 KiB
-//     write and sync of the same disk (BenchmarkSaveOneSyncs).
+//     them): a lone one-change Save costs more than one write and sync of
+//     the same disk (BenchmarkSaveOneSyncs).
 //
-// The options trade for this: [WithFastCompression] (S2) makes that file
-// 11% smaller for about 3% of the insert rate, [WithCompression] (zstd)
-// 20% smaller for about a third of it, [WithPageSize] of 2048 bytes 13%
-// smaller and of 1024 bytes 22% smaller (with small pages a page holds
-// two or three records whatever their size, so compression then saves
-// nothing). bbolt's map freelist without a synced freelist, and a larger
-// initial memory map, made no measurable difference here and are not used.
+// The options trade for this: [WithFastCompression] (S2) makes the file
+// smaller at little cost to the insert rate, [WithCompression] (zstd)
+// smaller still at a larger cost, [WithPageSize] smaller by smaller pages
+// (with small pages a page holds two or three records whatever their
+// size, so compression then saves nothing). bbolt's map freelist without a
+// synced freelist, and a larger initial memory map, made no measurable
+// difference here and are not used.
 //
 // # Concurrency
 //

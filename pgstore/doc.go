@@ -109,45 +109,34 @@
 //
 // # Performance
 //
-// The figures below, and those of BenchmarkSaveVersusCopy (Save against
-// COPY of the same rows into an unlogged table) and BenchmarkRead (Get,
-// GetMany and Load on a namespace of 100,000 entities), are in the
-// module's README with the commands that produced them.
+// Figures live in the repository's benchmark report
+// (docs/benchmarks/BENCHMARKS.md, written by its benchreport command),
+// measured in one run with their spread: the pgstore rows pg-save-copy
+// (Save against COPY of the same rows into an unlogged table),
+// pg-save-row-loop-new and pg-save-row-loop-existing (Save against one
+// upsert per change in one transaction). The module's README gives the
+// commands of BenchmarkSave and BenchmarkRead.
 //
 // BenchmarkSaveVersusRowByRow measures Save against two row-by-row
 // baselines in one run, each on a table of its own: the usual per-row
 // INSERT loop, one upsert statement and one commit per change (measured on
 // 1,000 changes per iteration, since each costs a commit; throughputs are
 // compared), and a stricter loop that sends the same statements inside one
-// transaction (10,000 changes). Save writes batches of 10,000 changes. On a
-// 2-core virtual machine running both the benchmark and PostgreSQL 15 over
-// loopback, the medians of five runs of
+// transaction (10,000 changes). Save writes batches of 10,000 changes.
 //
-//	go test -run '^$' -bench BenchmarkSaveVersusRowByRow -benchtime 4x -count 5 ./pgstore/
+// The loop in one transaction pays a network round trip and a statement
+// execution per change but commits once. Save pays no round trip per
+// change: most of its time is the server's own work on the upsert, which
+// for existing identities must find, lock and update each row. A plain
+// INSERT or UPDATE would be cheaper, but neither keeps the latest change
+// when saves race. The rest moves the rows: compaction, the codec and
+// encoding on the client, decoding on the server. A faster server or a
+// slower network widens the ratio; a server sharing a small machine with
+// its client narrows it.
 //
-// were, in changes per second:
-//
-//	                     Save      loop in one tx   autocommit loop
-//	new identities       220,000   16,400 (13.3x)   5,180 (42.9x)
-//	existing identities  178,000   16,100 (11.1x)   5,120 (34.9x)
-//
-// The ratio to the loop in one transaction is the narrow one, and it varies
-// between runs (10.8x to 11.4x for existing identities above). That loop
-// pays a network round trip and a statement execution per change, about
-// 60 microseconds here, but commits once. Save pays no round trip per
-// change: of its 4.5 to 5.6 microseconds per change, most is the server's
-// own work on the upsert. Run by hand on 10,000 rows already in the
-// server, the statement takes about 3.3 microseconds per row for new
-// identities and 5 for existing ones, where it must find, lock and update
-// each row; a plain INSERT takes 2 and a plain UPDATE 3, but neither keeps
-// the latest change when saves race. The rest, about a microsecond per
-// change, moves the rows: compaction, the codec and encoding on the client,
-// decoding on the server. A faster server or a slower network widens the
-// ratio; a server sharing a small machine with its client narrows it.
-//
-// Large batches are copied because, against the arrays in the same runs,
-// the copy saved 10 to 15% at 10,000 changes, while below a few thousand
-// its extra round trips and table creation, about a millisecond, cost more
-// than it saved. Sending the arrays as text instead of binary was 25 to 35%
-// slower.
+// Large batches are copied into a temporary table because, against
+// arrays of the rows measured in the same runs, the copy was faster at
+// 10,000 changes, while below a few thousand its extra round trips and
+// table creation cost more than it saved; arrays sent as text were slower
+// than binary ones.
 package pgstore
