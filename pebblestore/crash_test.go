@@ -47,7 +47,7 @@ func TestCrashKeepsAcknowledgedBatches(t *testing.T) {
 // checkPebbleConsistent runs pebble's own check of its levels.
 func checkPebbleConsistent(t *testing.T, dir string) {
 	t.Helper()
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quiet{}})
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quiet{}, Merger: pebblestore.Merger})
 	if err != nil {
 		t.Fatalf("pebble cannot open the directory after a kill: %v", err)
 	}

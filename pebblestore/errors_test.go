@@ -20,7 +20,7 @@ import (
 // it when value is nil).
 func rawWrite(t *testing.T, dir string, key, value []byte) {
 	t.Helper()
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quiet{}})
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quiet{}, Merger: pebblestore.Merger})
 	if err != nil {
 		t.Fatalf("pebble.Open(%q): %v", dir, err)
 	}
@@ -89,7 +89,7 @@ func TestOpenRefuses(t *testing.T) {
 		}, nil, pebblestore.ErrNotStore, false},
 		{"a newer layout version", func(t *testing.T) string {
 			dir := newStoreDir(t)
-			rawWrite(t, dir, []byte("\x01format"), []byte("2"))
+			rawWrite(t, dir, []byte("\x01format"), []byte("3"))
 			return dir
 		}, nil, pebblestore.ErrFormat, false},
 		{"a layout version that is not a number", func(t *testing.T) string {

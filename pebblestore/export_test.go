@@ -1,5 +1,11 @@
 package pebblestore
 
+import (
+	"context"
+
+	"github.com/unionstore/unionstore"
+)
+
 // SetMaxBatchBytes lowers pebble's batch limit for a test and returns a
 // function that restores it.
 func SetMaxBatchBytes(n int64) (restore func()) {
@@ -11,7 +17,7 @@ func SetMaxBatchBytes(n int64) (restore func()) {
 // BatchSize returns the size that Save counts against the batch limit for
 // one change of one namespace, with the given key and value sizes.
 func BatchSize(ns string, key, value int) int64 {
-	return batchHeaderSize + batchEntrySize(key, value) + batchEntrySize(1+len(ns), countsSize)
+	return batchHeaderSize + batchEntrySize(key, value) + batchEntrySize(1+len(ns), stampSize)
 }
 
 // RecordKey is recordKey for tests.
@@ -19,3 +25,17 @@ func RecordKey(ns, kind, id string) []byte { return recordKey(nil, ns, kind, id)
 
 // HeaderSize is the size of a record value's header.
 const HeaderSize = headerSize
+
+// Merger is the store's merge operator, for tests that open a store's
+// directory with pebble itself.
+var Merger = latestMerger
+
+// Flush writes the store's memory table to a table of its own, so that
+// the merge operands saved after it sit apart from those before.
+func Flush[E unionstore.Entity](s *Store[E]) error { return s.db.Flush() }
+
+// CompactAll compacts every key of the store into the bottom level, which
+// merges all the operands of each key.
+func CompactAll[E unionstore.Entity](s *Store[E]) error {
+	return s.db.Compact(context.Background(), []byte{0}, []byte{0xff}, false)
+}

@@ -11,16 +11,33 @@ import (
 	"github.com/unionstore/unionstore"
 )
 
-// The on-disk layout, version 1. It is described for readers in doc.go;
+// The on-disk layout, version 2. It is described for readers in doc.go;
 // keep the two in step. A change to anything below that an older release
 // could misread needs a new formatVersion.
-const formatVersion = 1
+//
+// Version 2 writes records as merge operands (see merge.go) and keeps
+// counts stale until Namespaces recounts them (see counts.go); version 1
+// wrote whole records and exact counts. A version 1 directory is a valid
+// version 2 one, so Open upgrades it in place when it opens for writing.
+const (
+	formatVersion    = 2
+	oldFormatVersion = 1
+)
+
+// formatFile is written beside pebble's files before pebble opens a
+// directory for writing. Releases of layout version 1 refuse a directory
+// that holds a file they do not know before they hand it to pebble, which
+// under their default merger would concatenate the merge operands of this
+// layout in its first flush or compaction. Its content, the layout version,
+// is for people; Open does not read it.
+const formatFile = "UNIONSTORE-FORMAT"
 
 // Every key starts with one byte that names its key range.
 const (
 	prefixMeta   = 0x01 // prefixMeta "format" -> decimal version
 	prefixRecord = 0x02 // prefixRecord ns 0x00 kind 0x00 id -> record
 	prefixCount  = 0x03 // prefixCount ns -> sets uint64, unsets uint64
+	prefixMarker = 0x04 // prefixMarker ns -> stamp: the counts of ns are stale
 )
 
 // formatKey holds the layout version, in ASCII decimal.
@@ -90,6 +107,13 @@ func splitKey(k []byte, ns string) (kind, id string, err error) {
 func countKey(ns string) []byte {
 	k := make([]byte, 0, 1+len(ns))
 	k = append(k, prefixCount)
+	return append(k, ns...)
+}
+
+// markerKey returns the key of the stale-counts marker of namespace ns.
+func markerKey(ns string) []byte {
+	k := make([]byte, 0, 1+len(ns))
+	k = append(k, prefixMarker)
 	return append(k, ns...)
 }
 

@@ -227,38 +227,3 @@ func (s *Store[E]) decode(namespace string, k, v []byte) (unionstore.Change[E], 
 	}
 	return unionstore.Change[E]{Namespace: namespace, ChangeType: h.changeType, Entity: e, Timestamp: h.time()}, nil
 }
-
-// Namespaces returns every namespace of the store with its counts of
-// entities and tombstones, sorted by name. The counts are kept by Save in a
-// key range of their own, so Namespaces reads one small record per
-// namespace.
-func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
-	unlock, err := s.use(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("pebblestore: namespaces: %w", err)
-	}
-	defer unlock()
-	var out []unionstore.NamespaceStat
-	err = s.guard("namespaces", func() error {
-		it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{prefixCount}, UpperBound: []byte{prefixCount + 1}})
-		if err != nil {
-			return err
-		}
-		for ok := it.First(); ok; ok = it.Next() {
-			v, err := it.ValueAndErr()
-			if err != nil {
-				break // Close reports it
-			}
-			c := decodeCounts(v)
-			if c.sets+c.unsets == 0 {
-				continue
-			}
-			out = append(out, unionstore.NamespaceStat{Namespace: string(it.Key()[1:]), Entities: clampInt(c.sets), Tombstones: clampInt(c.unsets)})
-		}
-		return it.Close()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("pebblestore: namespaces of %q: %w", s.dir, err)
-	}
-	return out, nil
-}

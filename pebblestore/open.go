@@ -34,6 +34,7 @@ func openPebble(dir string, lock *dirLock, c config, f *fault, ss *session) (db 
 		// A read-only open must find a database; checkDir made sure.
 		ErrorIfNotExists: c.readOnly,
 		Logger:           logger{f},
+		Merger:           latestMerger,
 		EventListener:    events,
 		// The plain file system: pebble's default wraps it in a disk
 		// health checker, whose goroutine a failed Open leaks and whose
@@ -52,10 +53,36 @@ func openPebble(dir string, lock *dirLock, c config, f *fault, ss *session) (db 
 	return nil, fmt.Errorf("%w: pebble cannot open it: %w", ErrNotStore, err)
 }
 
+// writeFormatFile writes formatFile into dir, synced, unless it is there.
+func writeFormatFile(dir string) error {
+	path := filepath.Join(dir, formatFile)
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "unionstore pebble layout %d\n", formatVersion)
+	if serr := f.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", formatFile, err)
+	}
+	return nil
+}
+
 // isStoreFile reports whether name is a file that pebble, or the store,
 // writes in its directory.
 func isStoreFile(name string) bool {
-	if name == "LOCK" || name == "CURRENT" || name == sealFile || name == sealTemp {
+	if name == "LOCK" || name == "CURRENT" || name == sealFile || name == sealTemp || name == formatFile {
 		return true
 	}
 	for _, p := range []string{"MANIFEST-", "OPTIONS-", "marker.", "temporary.", "CURRENT."} {
@@ -164,4 +191,17 @@ func canonical(dir string) (string, error) {
 		return "", err
 	}
 	return filepath.EvalSymlinks(abs)
+}
+
+// syncDir syncs the directory dir, so that a file created in it stays.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -46,14 +46,17 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 // purge deletes the records and counts of namespace in one batch.
 func (s *Store[E]) purge(namespace string) error {
 	lower, upper := namespaceBounds(namespace)
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	s.gate.Lock()
+	defer s.gate.Unlock()
 	b := s.db.NewBatch()
 	defer b.Close()
 	if err := b.DeleteRange(lower, upper, nil); err != nil {
 		return err
 	}
 	if err := b.Delete(countKey(namespace), nil); err != nil {
+		return err
+	}
+	if err := b.Delete(markerKey(namespace), nil); err != nil {
 		return err
 	}
 	s.wrote.Store(true)
@@ -112,8 +115,10 @@ func (s *Store[E]) purgeTombstonePage(ctx context.Context, namespace string, aft
 	if after != nil {
 		lower = append(bytes.Clone(after), 0) // the first key after it
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	// The gate keeps saves out between the reading of a tombstone and
+	// its deletion, which would otherwise delete a later change.
+	s.gate.Lock()
+	defer s.gate.Unlock()
 	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return 0, nil, false, err
@@ -146,17 +151,9 @@ func (s *Store[E]) purgeTombstonePage(ctx context.Context, namespace string, aft
 	if n == 0 {
 		return 0, last, done, nil
 	}
-	c, err := s.readCounts(namespace)
-	if err != nil {
-		return 0, nil, false, err
-	}
-	c.unsets -= min(c.unsets, uint64(n)) // never below zero, as counts.add
-	if c.sets+c.unsets == 0 {
-		err = b.Delete(countKey(namespace), nil)
-	} else {
-		err = b.Set(countKey(namespace), c.encode(), nil)
-	}
-	if err != nil {
+	// The counts go stale, as after a save; Namespaces recounts them, and
+	// drops a namespace left without records.
+	if err := b.Set(markerKey(namespace), s.stamps.next(), nil); err != nil {
 		return 0, nil, false, err
 	}
 	s.wrote.Store(true)

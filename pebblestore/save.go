@@ -1,13 +1,11 @@
 package pebblestore
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -39,10 +37,7 @@ func uvarintLen(n int) int {
 
 // encoded is a change ready to be written.
 type encoded struct {
-	namespace string
-	key       []byte
-	header    header
-	value     []byte
+	key, value []byte
 }
 
 // Check reports whether Save would accept the batch, without writing: nil,
@@ -53,7 +48,7 @@ type encoded struct {
 // costs; an entity the codec cannot encode is reported too. It is safe for
 // concurrent use and works on a closed store.
 func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
-	if _, err := s.encode(changes); err != nil {
+	if _, _, err := s.encode(changes); err != nil {
 		return fmt.Errorf("pebblestore: check: %w", err)
 	}
 	return nil
@@ -72,11 +67,13 @@ func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
 // [WithReadOnly] ([unionstore.ErrReadOnly]), or on a store in which pebble
 // met damage ([ErrCorrupt]; see the package doc).
 //
-// Save returns once the write-ahead log holding the batch is synced to disk
-// (unless [WithNoSync]). The comparison with stored versions runs under a
-// lock of the store, which is released before the wait for the sync, so
-// that the syncs of concurrent saves are shared. A change is visible to
-// readers from the moment it is applied, a moment before Save returns.
+// Save reads nothing: it writes each change as a merge operand, and pebble
+// keeps the latest of a key's changes when it reads or compacts them (see
+// the package doc), so its cost does not grow with the store. Concurrent
+// saves apply side by side; Save returns once the write-ahead log holding
+// the batch is synced to disk (unless [WithNoSync]), a sync that pebble
+// shares among the saves waiting for it. A change is visible to readers
+// from the moment it is applied, a moment before Save returns.
 func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
 	unlock, err := s.use(ctx)
 	if err != nil {
@@ -92,210 +89,98 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 	if s.readOnly {
 		return fmt.Errorf("pebblestore: save to %q: %w: opened read-only", s.dir, unionstore.ErrReadOnly)
 	}
-	batch, err := s.encode(changes.Stamped())
+	batch, namespaces, err := s.encode(changes.Stamped())
 	if err != nil {
 		return fmt.Errorf("pebblestore: save: %w", err)
 	}
-	if err := s.guard("save", func() error { return s.write(ctx, latestPerKey(batch)) }); err != nil {
+	if err := s.guard("save", func() error { return s.write(ctx, batch, namespaces) }); err != nil {
 		return fmt.Errorf("pebblestore: save to %q: %w", s.dir, err)
 	}
 	return nil
 }
 
-// encode checks sizes and encodes every change before anything is locked,
-// so that a bad change rejects the batch without touching the database.
-func (s *Store[E]) encode(changes unionstore.Changes[E]) ([]encoded, error) {
+// encode checks sizes and encodes every change before anything is written,
+// so that a bad change rejects the batch without touching the database. It
+// returns the changes and their namespaces.
+func (s *Store[E]) encode(changes unionstore.Changes[E]) ([]encoded, map[string]bool, error) {
 	out := make([]encoded, len(changes))
 	size := int64(batchHeaderSize)
 	namespaces := make(map[string]bool)
 	for i, c := range changes {
 		ns, kind, id := c.Key()
 		if n := keySize(ns, kind, id); n > MaxKeySize {
-			return nil, fmt.Errorf("%w: change %d: %w: namespace %.20q, kind %.20q and id %.20q make a key of %d bytes, limit %d", unionstore.ErrInvalidChange, i, ErrTooLarge, ns, kind, id, n, MaxKeySize)
+			return nil, nil, fmt.Errorf("%w: change %d: %w: namespace %.20q, kind %.20q and id %.20q make a key of %d bytes, limit %d", unionstore.ErrInvalidChange, i, ErrTooLarge, ns, kind, id, n, MaxKeySize)
 		}
 		payload, err := s.codec.Encode(c.Entity)
 		if err != nil {
-			return nil, fmt.Errorf("change %d: encode kind %q id %q: %w", i, kind, id, err)
+			return nil, nil, fmt.Errorf("change %d: encode kind %q id %q: %w", i, kind, id, err)
 		}
-		h := headerOf(c.ChangeType, c.Timestamp)
-		e := encoded{namespace: ns, key: recordKey(nil, ns, kind, id), header: h, value: encodeValue(h, payload)}
+		e := encoded{key: recordKey(nil, ns, kind, id), value: encodeValue(headerOf(c.ChangeType, c.Timestamp), payload)}
 		size += batchEntrySize(len(e.key), len(e.value))
 		if !namespaces[ns] {
 			namespaces[ns] = true
-			size += batchEntrySize(1+len(ns), countsSize)
+			size += batchEntrySize(1+len(ns), stampSize)
 		}
 		if size >= maxBatchBytes {
-			return nil, fmt.Errorf("%w: change %d: %w: the batch encodes to %d bytes or more by this change, pebble's limit is %d", unionstore.ErrInvalidChange, i, ErrTooLarge, size, maxBatchBytes-1)
+			return nil, nil, fmt.Errorf("%w: change %d: %w: the batch encodes to %d bytes or more by this change, pebble's limit is %d", unionstore.ErrInvalidChange, i, ErrTooLarge, size, maxBatchBytes-1)
 		}
 		out[i] = e
 	}
-	return out, nil
-}
-
-// latestPerKey sorts the batch by key and keeps, per key, the change with
-// the latest timestamp, and on equal timestamps the later one in the batch.
-// Sorted keys let write look them up with one forward-moving iterator.
-func latestPerKey(batch []encoded) []encoded {
-	// A stable sort keeps batch order among equal keys, so that the last
-	// of equal timestamps is the later change.
-	slices.SortStableFunc(batch, func(a, b encoded) int { return bytes.Compare(a.key, b.key) })
-	out := batch[:0]
-	for _, e := range batch {
-		if n := len(out); n > 0 && bytes.Equal(out[n-1].key, e.key) {
-			if e.header.nanos >= out[n-1].header.nanos {
-				out[n-1] = e
-			}
-			continue
-		}
-		out = append(out, e)
-	}
-	return out
+	return out, namespaces, nil
 }
 
 // ctxCheckEvery is how many changes write and the reads handle between
 // looks at ctx.
 const ctxCheckEvery = 1024
 
-// write applies the changes, sorted by key and one per key, that are newer
-// than what the store holds, and the namespaces' new counts.
-func (s *Store[E]) write(ctx context.Context, batch []encoded) error {
-	b, err := s.apply(ctx, batch)
-	if err != nil {
+// write merges the changes into the store, in batch order, so that of two
+// changes to one key with one timestamp the later wins, and marks the
+// counts of their namespaces stale (see counts.go).
+func (s *Store[E]) write(ctx context.Context, batch []encoded, namespaces map[string]bool) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	for i, e := range batch {
+		if i%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := b.Merge(e.key, e.value, nil); err != nil {
+			return err
+		}
+	}
+	stamp := s.stamps.next()
+	for ns := range namespaces {
+		if err := b.Set(markerKey(ns), stamp, nil); err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	defer b.Close()
+	if err := s.apply(b); err != nil {
+		return err
+	}
 	if s.noSync {
 		return nil
-	}
-	if b.Empty() {
-		// Nothing was newer. The changes this save lost to may have been
-		// applied by a save still waiting for its sync; a sync of the log
-		// now covers them, so that this save is not acknowledged ahead of
-		// the data that made it redundant.
-		return s.db.LogData(nil, pebble.Sync)
 	}
 	return b.SyncWait()
 }
 
-// apply decides, under writeMu, which changes win and applies them; it
-// returns the applied batch, whose sync the caller waits for (and which the
-// caller closes).
-func (s *Store[E]) apply(ctx context.Context, batch []encoded) (*pebble.Batch, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	stored, done, err := s.lookup(len(batch))
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	b := s.db.NewBatch()
-	fail := func(err error) (*pebble.Batch, error) {
-		_ = b.Close()
-		return nil, err
-	}
-	spaces := make(map[string]*counts)
-	for i, e := range batch {
-		if i%ctxCheckEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return fail(err)
-			}
-		}
-		c := spaces[e.namespace]
-		if c == nil {
-			old, err := s.readCounts(e.namespace)
-			if err != nil {
-				return fail(err)
-			}
-			c = &old
-			spaces[e.namespace] = c
-		}
-		old, found, err := stored(e.key)
-		if err != nil {
-			return fail(fmt.Errorf("read the stored version of %q: %w", e.key, err))
-		}
-		// A damaged old record (found, header nil) is replaced; its count
-		// cannot be known.
-		if found && old != nil {
-			if old.nanos > e.header.nanos {
-				continue
-			}
-			c.add(old.changeType, -1)
-		}
-		if err := b.Set(e.key, e.value, nil); err != nil {
-			return fail(err)
-		}
-		c.add(e.header.changeType, 1)
-	}
-	if b.Empty() {
-		return b, nil
-	}
-	for ns, c := range spaces {
-		if err := b.Set(countKey(ns), c.encode(), nil); err != nil {
-			return fail(err)
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return fail(err)
-	}
+// apply applies b under the gate, read-locked: saves apply side by side,
+// and never between a recount's or a purge's check and its write.
+func (s *Store[E]) apply(b *pebble.Batch) error {
+	s.gate.RLock()
+	defer s.gate.RUnlock()
 	s.wrote.Store(true)
 	if s.noSync {
-		err = s.db.Apply(b, pebble.NoSync)
-	} else {
-		err = s.db.ApplyNoSyncWait(b, pebble.Sync)
+		return s.db.Apply(b, pebble.NoSync)
 	}
-	if err != nil {
-		return fail(err)
-	}
-	return b, nil
+	return s.db.ApplyNoSyncWait(b, pebble.Sync)
 }
 
-// iterateAbove is the batch size from which lookup reads the stored
-// versions with one iterator instead of point reads: an iterator costs more
-// to set up, and holds writeMu longer for a batch of one, but moving it
-// forward over sorted keys is cheaper than a point read per key.
-const iterateAbove = 16
-
-// lookup returns a function that reads the stored header of a record key,
-// for n keys asked in ascending order, and a function that releases what it
-// holds. A stored value that does not decode is found with a nil header.
-func (s *Store[E]) lookup(n int) (stored func(key []byte) (*header, bool, error), done func(), err error) {
-	decode := func(v []byte) *header {
-		h, _, err := decodeValue(v)
-		if err != nil {
-			return nil
-		}
-		return &h
-	}
-	if n <= iterateAbove {
-		return func(key []byte) (*header, bool, error) {
-			v, closer, err := s.db.Get(key)
-			if errors.Is(err, pebble.ErrNotFound) {
-				return nil, false, nil
-			}
-			if err != nil {
-				return nil, false, err
-			}
-			defer closer.Close()
-			return decode(v), true, nil
-		}, func() {}, nil
-	}
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixRecord}, UpperBound: []byte{prefixRecord + 1}})
-	if err != nil {
-		return nil, nil, err
-	}
-	return func(key []byte) (*header, bool, error) {
-		if !it.SeekGE(key) || !bytes.Equal(it.Key(), key) {
-			return nil, false, it.Error()
-		}
-		v, err := it.ValueAndErr()
-		if err != nil {
-			return nil, false, err
-		}
-		return decode(v), true, nil
-	}, func() { _ = it.Close() }, nil
-}
-
-// readCounts returns the stored counts of namespace ns.
+// readCounts returns the stored counts of namespace ns, which may be stale
+// (see counts.go).
 func (s *Store[E]) readCounts(ns string) (counts, error) {
 	v, closer, err := s.db.Get(countKey(ns))
 	if errors.Is(err, pebble.ErrNotFound) {

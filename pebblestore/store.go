@@ -16,10 +16,9 @@ import (
 
 // Store is a durable [unionstore.Store] in one pebble directory.
 //
-// Store is safe for concurrent use. Saves decide last-write-wins under a
-// short lock of the store, and wait for the write-ahead log's sync after
-// releasing it, so that concurrent saves share syncs; loads, scans and gets
-// run beside them and beside each other.
+// Store is safe for concurrent use. Saves write without reading and apply
+// side by side, and concurrent saves share the write-ahead log's syncs;
+// loads, scans and gets run beside them and beside each other.
 type Store[E unionstore.Entity] struct {
 	db       *pebble.DB
 	dir      string
@@ -38,10 +37,16 @@ type Store[E unionstore.Entity] struct {
 	sealed uint64
 	wrote  atomic.Bool
 
-	// writeMu serialises the read-decide-apply step of Save, so that each
-	// save compares against every change applied before it. It is never
-	// held while a save waits for its sync.
-	writeMu sync.Mutex
+	// gate is held for reading by each save while it applies its batch,
+	// and for writing by what must check the store and write with no save
+	// in between: Namespaces' write-back of counts and the purges. It is
+	// never held while a save waits for its sync.
+	gate sync.RWMutex
+	// countMu runs Namespaces' recounts one at a time (see counts.go).
+	countMu sync.Mutex
+	// stamps marks counts stale; nsHint sizes Namespaces' list.
+	stamps *stamper
+	nsHint atomic.Int64
 
 	// mu guards closed. Operations hold it for reading while they use db,
 	// so that Close waits for them instead of pulling the database away
@@ -81,6 +86,10 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 	if err := checkDir(dir, c.readOnly); err != nil {
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
+	stamps, err := newStamper()
+	if err != nil {
+		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
+	}
 	lock, err := lockDir(dir, c.lockTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
@@ -88,6 +97,10 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 	sl, _, err := readSeal(dir)
 	if err == nil {
 		err = checkSessionLog(dir, sl)
+	}
+	if err == nil && !c.readOnly {
+		// Before pebble may flush or compact anything: see formatFile.
+		err = writeFormatFile(dir)
 	}
 	if err != nil {
 		_ = lock.Close()
@@ -103,7 +116,7 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 		_ = lock.Close()
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
-	s := &Store[E]{db: db, dir: dir, codec: codec, readOnly: c.readOnly, noSync: c.noSync, lock: lock, fault: f, session: ss}
+	s := &Store[E]{db: db, dir: dir, codec: codec, readOnly: c.readOnly, noSync: c.noSync, lock: lock, fault: f, session: ss, stamps: stamps}
 	if err := s.guard("open", func() error { return s.check(c, sl) }); err != nil {
 		// The database may be in no state to close; the directory must
 		// be released all the same.
@@ -120,11 +133,11 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 // check checks the layout version, writing it into a new database, and
 // the seal.
 func (s *Store[E]) check(c config, sl seal) error {
-	created, err := initLayout(s.db, c)
+	wrote, err := initLayout(s.db, c)
 	if err != nil {
 		return err
 	}
-	if created {
+	if wrote {
 		s.wrote.Store(true)
 	}
 	if s.sealed, err = checkSeal(s.db, sl); err != nil {
@@ -137,20 +150,28 @@ func (s *Store[E]) check(c config, sl seal) error {
 }
 
 // initLayout checks the layout version, and writes it into a new
-// database, which it reports.
-func initLayout(db *pebble.DB, c config) (created bool, err error) {
+// database, or over version 1 in a database opened for writing, which it
+// reports.
+func initLayout(db *pebble.DB, c config) (wrote bool, err error) {
 	v, closer, err := db.Get(formatKey)
 	switch {
 	case err == nil:
-		defer closer.Close()
 		n, perr := strconv.Atoi(string(v))
-		if perr != nil {
+		_ = closer.Close()
+		switch {
+		case perr != nil:
 			return false, fmt.Errorf("%w: layout version %q", ErrNotStore, v)
+		case n == oldFormatVersion && !c.readOnly:
+			// Version 1 is version 2 without merge operands or stale
+			// counts: only the number changes.
+			if err := db.Set(formatKey, []byte(strconv.Itoa(formatVersion)), pebble.Sync); err != nil {
+				return false, fmt.Errorf("upgrade the layout version from %d: %w", n, err)
+			}
+			return true, nil
+		case n == oldFormatVersion, n == formatVersion:
+			return false, nil
 		}
-		if n != formatVersion {
-			return false, fmt.Errorf("%w %d (this release reads version %d); upgrade unionstore", ErrFormat, n, formatVersion)
-		}
-		return false, nil
+		return false, fmt.Errorf("%w %d (this release reads versions %d and %d); upgrade unionstore", ErrFormat, n, oldFormatVersion, formatVersion)
 	case !errors.Is(err, pebble.ErrNotFound):
 		return false, fmt.Errorf("read layout version: %w", err)
 	}

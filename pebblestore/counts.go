@@ -1,0 +1,273 @@
+package pebblestore
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/unionstore/unionstore"
+)
+
+// How the per-namespace counts stay right without a read in Save.
+//
+// A blind save does not know whether it adds an identity, replaces a set
+// by a tombstone or loses to a later change, so it cannot adjust the
+// counts. Instead it marks them stale: with its records, in the same
+// batch, it sets the namespace's marker key to a stamp that no other save
+// uses. Namespaces lists the stored counts of namespaces without a marker,
+// and recounts those with one from a snapshot of their records; on a
+// writable store it then writes the recounted counts and deletes the
+// marker, unless a save or purge has changed the marker since the
+// snapshot, in which case the namespace stays stale and the next call
+// recounts it again. That check and the write run under the store's gate,
+// which every save holds for reading while it applies its batch, so no
+// save can slip between them; recounts run one at a time (countMu), so a
+// slower recount of an older snapshot never overwrites a newer one.
+//
+// A crash loses nothing: the marker is in the save's own batch, and a
+// lost write-back leaves it in place.
+
+// stampSize is the size of a marker's value: the store's nonce, drawn at
+// Open, and a sequence number of this session.
+const stampSize = 16
+
+// stamper hands out marker values that no other save, of this session or
+// another, has written.
+type stamper struct {
+	nonce [8]byte
+	seq   atomic.Uint64
+}
+
+func newStamper() (*stamper, error) {
+	st := &stamper{}
+	if _, err := rand.Read(st.nonce[:]); err != nil {
+		return nil, fmt.Errorf("draw the session's nonce: %w", err)
+	}
+	return st, nil
+}
+
+func (st *stamper) next() []byte {
+	v := make([]byte, stampSize)
+	copy(v, st.nonce[:])
+	binary.BigEndian.PutUint64(v[8:], st.seq.Add(1))
+	return v
+}
+
+// Namespaces returns every namespace of the store with its counts of
+// entities and tombstones, sorted by name. It reads one small record per
+// namespace, and in one snapshot, the records of each namespace saved to
+// or purged since the last call, to count them: the first call after a
+// save to a namespace of n records costs a read of those n. On a store
+// opened for writing it keeps what it counted, so that the next call reads
+// only the counts again (an unsynced write, which a crash may lose, to be
+// counted again). It is safe for concurrent use; calls count one at a
+// time. It returns [unionstore.ErrClosed] after Close and an error
+// wrapping [ErrCorrupt] on damage.
+func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
+	unlock, err := s.use(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pebblestore: namespaces: %w", err)
+	}
+	defer unlock()
+	var out []unionstore.NamespaceStat
+	err = s.guard("namespaces", func() (err error) {
+		out, err = s.namespaces(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pebblestore: namespaces of %q: %w", s.dir, err)
+	}
+	return out, nil
+}
+
+// nsState is what a snapshot holds of one namespace: its stored counts,
+// and its marker's stamp if the counts are stale (nil if not).
+type nsState struct {
+	name   string
+	counts counts
+	stamp  []byte
+}
+
+func (s *Store[E]) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
+	if !s.readOnly {
+		s.countMu.Lock()
+		defer s.countMu.Unlock()
+	}
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
+	states, err := s.readStates(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	var stale []*nsState
+	for i := range states {
+		if states[i].stamp != nil {
+			stale = append(stale, &states[i])
+		}
+	}
+	if len(stale) > 0 {
+		if err := recount(ctx, snap, stale); err != nil {
+			return nil, err
+		}
+		if !s.readOnly {
+			if err := s.settle(stale); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := make([]unionstore.NamespaceStat, 0, len(states))
+	for _, st := range states {
+		if st.counts.sets+st.counts.unsets == 0 {
+			continue
+		}
+		out = append(out, unionstore.NamespaceStat{Namespace: st.name, Entities: clampInt(st.counts.sets), Tombstones: clampInt(st.counts.unsets)})
+	}
+	return out, nil
+}
+
+// readStates reads the counts and markers of every namespace from snap,
+// sorted by name. The previous call's number of namespaces sizes the list.
+func (s *Store[E]) readStates(ctx context.Context, snap *pebble.Snapshot) ([]nsState, error) {
+	states := make([]nsState, 0, s.nsHint.Load())
+	err := eachKey(ctx, snap, prefixCount, func(k, v []byte) {
+		states = append(states, nsState{name: string(k), counts: decodeCounts(v)})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the counts: %w", err)
+	}
+	// Markers are few next to counts: merge them in, in name order.
+	var marked []nsState
+	err = eachKey(ctx, snap, prefixMarker, func(k, v []byte) {
+		marked = append(marked, nsState{name: string(k), stamp: bytes.Clone(v)})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the stale-counts markers: %w", err)
+	}
+	if len(marked) > 0 {
+		states = mergeStates(states, marked)
+	}
+	s.nsHint.Store(int64(len(states)))
+	return states, nil
+}
+
+// mergeStates merges the marked namespaces into the counted ones, both
+// sorted by name.
+func mergeStates(counted, marked []nsState) []nsState {
+	out := make([]nsState, 0, len(counted)+len(marked))
+	i := 0
+	for _, m := range marked {
+		for i < len(counted) && counted[i].name < m.name {
+			out = append(out, counted[i])
+			i++
+		}
+		if i < len(counted) && counted[i].name == m.name {
+			m.counts = counted[i].counts
+			i++
+		}
+		out = append(out, m)
+	}
+	return append(out, counted[i:]...)
+}
+
+// eachKey calls f with every key of the key range prefix, the prefix byte
+// cut off, and its value; both are valid only during the call.
+func eachKey(ctx context.Context, snap *pebble.Snapshot, prefix byte, f func(k, v []byte)) error {
+	it, err := snap.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{prefix}, UpperBound: []byte{prefix + 1}})
+	if err != nil {
+		return err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			break // Close reports it
+		}
+		f(it.Key()[1:], v)
+	}
+	return it.Close()
+}
+
+// recount counts the records of each stale namespace in snap, with one
+// iterator; a record that does not decode is not counted.
+func recount(ctx context.Context, snap *pebble.Snapshot, stale []*nsState) error {
+	it, err := snap.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{prefixRecord}, UpperBound: []byte{prefixRecord + 1}})
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, st := range stale {
+		lower, upper := namespaceBounds(st.name)
+		var c counts
+		for ok := it.SeekGE(lower); ok && bytes.Compare(it.Key(), upper) < 0; ok = it.Next() {
+			if n++; n%ctxCheckEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					_ = it.Close()
+					return err
+				}
+			}
+			v, err := it.ValueAndErr()
+			if err != nil {
+				_ = it.Close()
+				return fmt.Errorf("count namespace %q: read record %q: %w", st.name, it.Key(), err)
+			}
+			if h, _, err := decodeValue(v); err == nil {
+				c.add(h.changeType, 1)
+			}
+		}
+		st.counts = c
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("count the records: %w", err)
+	}
+	return nil
+}
+
+// settle writes the recounted counts of the stale namespaces whose marker
+// still holds the stamp that the snapshot saw, and deletes those markers.
+// It holds the gate, so that no save applies between its reading of a
+// marker and its write.
+func (s *Store[E]) settle(stale []*nsState) error {
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	b := s.db.NewBatch()
+	defer b.Close()
+	for _, st := range stale {
+		key := markerKey(st.name)
+		v, closer, err := s.db.Get(key)
+		if errors.Is(err, pebble.ErrNotFound) {
+			continue // purged since the snapshot
+		}
+		if err != nil {
+			return fmt.Errorf("read the stale-counts marker of namespace %q: %w", st.name, err)
+		}
+		same := bytes.Equal(v, st.stamp)
+		_ = closer.Close()
+		if !same {
+			continue // saved to since the snapshot: still stale
+		}
+		if err := b.Delete(key, nil); err != nil {
+			return err
+		}
+		if st.counts.sets+st.counts.unsets == 0 {
+			err = b.Delete(countKey(st.name), nil)
+		} else {
+			err = b.Set(countKey(st.name), st.counts.encode(), nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if b.Empty() {
+		return nil
+	}
+	s.wrote.Store(true)
+	if err := s.db.Apply(b, pebble.NoSync); err != nil {
+		return fmt.Errorf("write the recounted counts: %w", err)
+	}
+	return nil
+}
