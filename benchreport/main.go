@@ -70,20 +70,12 @@ func run() error {
 	if err := executeRuns(ctx, *root, selected, 0, res, &raw, &rep); err != nil {
 		return err
 	}
-	rep.Rows = evaluateAll(res)
-	// A figure whose spread crosses its target says neither met nor
-	// missed; more repetitions narrow a confidence interval, so the
-	// benchmarks of such figures run again, a bounded number of rounds.
-	for round := 0; round < extraRounds; round++ {
-		again := Repeats(rep.Rows, selected)
-		if len(again) == 0 {
-			break
-		}
-		rep.Repeats = append(rep.Repeats, again)
-		if err := executeRuns(ctx, *root, again, rep.runCount()-len(again), res, &raw, &rep); err != nil {
-			return err
-		}
-		rep.Rows = evaluateAll(res)
+	rep.Rows = evaluate(figures, res)
+	err := rep.repeatInconclusive(figures, res, func(again []Run, first int) error {
+		return executeRuns(ctx, *root, again, first, res, &raw, &rep)
+	})
+	if err != nil {
+		return err
 	}
 	for _, c := range charts {
 		lines := Lines(c, res)
@@ -132,10 +124,10 @@ func executeRuns(ctx context.Context, root string, runs []Run, first int, res Re
 	return nil
 }
 
-// evaluateAll returns every figure evaluated on res.
-func evaluateAll(res Results) []Row {
-	rows := make([]Row, 0, len(figures))
-	for _, f := range figures {
+// evaluate returns each of figs evaluated on res.
+func evaluate(figs []Figure, res Results) []Row {
+	rows := make([]Row, 0, len(figs))
+	for _, f := range figs {
 		rows = append(rows, Evaluate(f, res))
 	}
 	return rows

@@ -11,6 +11,27 @@ import (
 // inconclusive.
 const extraRounds = 3
 
+// repeatInconclusive runs again the benchmarks of the figures of rep that
+// are inconclusive, round after round, at most extraRounds times, and
+// re-evaluates figs on res after each round. A figure whose spread crosses
+// its target says neither met nor missed, and more repetitions narrow the
+// confidence interval of a median. execute runs a round, numbered from
+// first+1, and adds its results to res; its error ends the rounds.
+func (rep *Report) repeatInconclusive(figs []Figure, res Results, execute func(runs []Run, first int) error) error {
+	for range extraRounds {
+		again := Repeats(rep.Rows, rep.Runs)
+		if len(again) == 0 {
+			return nil
+		}
+		rep.Repeats = append(rep.Repeats, again)
+		if err := execute(again, rep.runCount()-len(again)); err != nil {
+			return err
+		}
+		rep.Rows = evaluate(figs, res)
+	}
+	return nil
+}
+
 // Repeats returns the runs that measure the inconclusive rows again: for
 // each, the run of runs that measured it, narrowed to the benchmarks the
 // row is made of, with that run's iterations and repetitions. Rows made of

@@ -108,3 +108,52 @@ func TestFigureIDs(t *testing.T) {
 		seen[f.ID] = f.Name
 	}
 }
+
+func TestRepeatInconclusive(t *testing.T) {
+	fig := Figure{ID: "f", Value: Ref{"m", "BenchmarkX/a", "ratio", 0}, Target: Target{AtMost, 1.15}}
+	run := Run{"m", "^BenchmarkX$", "1x", 3}
+	for _, tc := range []struct {
+		name       string
+		more       []float64 // what each round adds
+		wantRounds int
+		want       Verdict
+	}{
+		// Nine repetitions give a 95% interval from the second to the
+		// eighth value: 1 to 1.
+		{"settled by a round", []float64{1, 1, 1, 1, 1, 1}, 1, Met},
+		{"still crossing after every round", []float64{0.5, 2, 0.5, 2, 0.5, 2}, extraRounds, Inconclusive},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := results("m", "BenchmarkX/a", map[string][]float64{"ratio": {0.5, 1, 2}})
+			rep := Report{Runs: []Run{run}}
+			rep.Rows = evaluate([]Figure{fig}, res)
+			if rep.Rows[0].Verdict != Inconclusive {
+				t.Fatalf("before the rounds the verdict is %v, want inconclusive", rep.Rows[0].Verdict)
+			}
+			var firsts []int
+			err := rep.repeatInconclusive([]Figure{fig}, res, func(runs []Run, first int) error {
+				if want := []Run{{"m", "^BenchmarkX$/^a$", "1x", 3}}; !slices.Equal(runs, want) {
+					t.Errorf("round runs %v, want %v", runs, want)
+				}
+				firsts = append(firsts, first)
+				units := res["m"]["BenchmarkX/a"]
+				units["ratio"] = append(units["ratio"], tc.more...)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Repeats) != tc.wantRounds || len(firsts) != tc.wantRounds {
+				t.Errorf("ran %d rounds (%d recorded), want %d", len(firsts), len(rep.Repeats), tc.wantRounds)
+			}
+			for i, first := range firsts {
+				if first != i+1 {
+					t.Errorf("round %d numbered its runs from %d, want %d", i+1, first+1, i+2)
+				}
+			}
+			if got := rep.Rows[0].Verdict; got != tc.want {
+				t.Errorf("verdict after the rounds = %v (%+v), want %v", got, rep.Rows[0].Value, tc.want)
+			}
+		})
+	}
+}
