@@ -95,7 +95,7 @@ func TestNATSNewStreamReadsAsEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testAbsentReadsAsEmpty(t, t.TempDir(), addr, func() bool {
+	testAbsentReadsAsEmpty(t, t.TempDir(), addr, true, func() bool {
 		_, err := js.Stream(context.Background(), stream)
 		if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 			t.Fatalf("looking up stream %s: %v", stream, err)

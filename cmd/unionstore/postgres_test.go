@@ -113,7 +113,7 @@ func TestPostgresNewTableReadsAsEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := u.Query().Get("table")
-	testAbsentReadsAsEmpty(t, t.TempDir(), pg, func() bool {
+	testAbsentReadsAsEmpty(t, t.TempDir(), pg, true, func() bool {
 		ctx := context.Background()
 		conn, err := pgx.Connect(ctx, base)
 		if err != nil {
