@@ -13,8 +13,12 @@
 // s3://BUCKET/PREFIX with the optional query parameters endpoint= and
 // region=. Passwords in URLs are masked in all output. Each backend
 // registers an opener in the openers table from its own file. Commands
-// that only read (load, namespaces, check, get, and the source of sync)
-// never create a file, a table, a stream or a topic.
+// that only read (load, namespaces, check, get, shards, the source of sync,
+// and the dry runs) never create a file, a directory, a table, a stream or
+// a topic. Check, shards and the dry runs of sync and repair read a store
+// that does not exist yet, which a command that writes would create, as
+// empty, and say so; load, get, namespaces and the source of sync refuse
+// it, as a mistyped address.
 //
 // # Records
 //
