@@ -33,11 +33,17 @@ func (rep *Report) repeatInconclusive(figs []Figure, res Results, execute func(r
 }
 
 // Repeats returns the runs that measure the inconclusive rows again: for
-// each, the run of runs that measured it, narrowed to the benchmarks the
-// row is made of, with that run's iterations and repetitions. Rows made of
-// the same benchmarks share one run; the order follows rows.
+// the rows of each top-level benchmark, the run of runs that measured
+// them, narrowed to the benchmarks those rows are made of, with that run's
+// iterations and repetitions. One run per top-level benchmark, since a
+// benchmark's setup (filling a store) is often most of its time; the order
+// follows rows.
 func Repeats(rows []Row, runs []Run) []Run {
-	var out []Run
+	type group struct {
+		run  Run
+		refs []Ref
+	}
+	var groups []*group
 	for _, row := range rows {
 		if row.Verdict != Inconclusive {
 			continue
@@ -47,11 +53,21 @@ func Repeats(rows []Row, runs []Run) []Run {
 		if i < 0 {
 			continue
 		}
-		r := runs[i]
-		r.Bench = benchPattern(refs)
-		if !slices.Contains(out, r) {
-			out = append(out, r)
+		top, _, _ := strings.Cut(refs[0].Bench, "/")
+		j := slices.IndexFunc(groups, func(g *group) bool {
+			gTop, _, _ := strings.Cut(g.refs[0].Bench, "/")
+			return g.run == runs[i] && gTop == top
+		})
+		if j < 0 {
+			groups = append(groups, &group{run: runs[i]})
+			j = len(groups) - 1
 		}
+		groups[j].refs = append(groups[j].refs, refs...)
+	}
+	out := make([]Run, len(groups))
+	for i, g := range groups {
+		out[i] = g.run
+		out[i].Bench = benchPattern(g.refs)
 	}
 	return out
 }

@@ -82,10 +82,15 @@ func TestRepeats(t *testing.T) {
 		row(Missed, Ref{"natsstore", "BenchmarkN/x", "ms", 0}, Ref{}),
 		row(Inconclusive, Ref{"natsstore", "BenchmarkN/new/Save", "changes/s", 0}, Ref{"natsstore", "BenchmarkN/new/naive", "changes/s", 0}),
 		row(Inconclusive, Ref{"gone", "BenchmarkG", "ms", 0}, Ref{}), // no run measures it
+		// Another figure of BenchmarkA joins its run rather than setting
+		// the benchmark up once more.
+		row(Inconclusive, Ref{".", "BenchmarkA/save", "ms", 0}, Ref{}),
+		row(Inconclusive, Ref{".", "BenchmarkB", "ms", 0}, Ref{}),
 	}
 	want := []Run{
-		{".", "^BenchmarkA$/^load$", "5x", 6},
+		{".", "^BenchmarkA$/^(load|save)$", "5x", 6},
 		{"natsstore", "^BenchmarkN$/^new$/^(Save|naive)$", "1x", 3},
+		{".", "^BenchmarkB$", "5x", 6},
 	}
 	if got := Repeats(rows, runs); !slices.Equal(got, want) {
 		t.Errorf("Repeats = %v, want %v", got, want)
