@@ -94,6 +94,21 @@
 // beyond either with an error wrapping [unionstore.ErrInvalidChange]
 // before anything is written.
 //
+// # Damage
+//
+// The servers keep the data. JetStream's file store checksums each message
+// it writes and checks its message blocks when it recovers them; what it
+// cannot recover it drops, and a store on that server then reads without
+// those messages and without an error: that loss is not detected here.
+// The store checks each message it reads: headers that do not name a
+// change type or a timestamp, or a body the codec cannot decode into an
+// entity of the subject's kind and id, give an error wrapping
+// [unionstore.ErrDecode] that names the identity, returned with the
+// changes that could be read ([Store.Load] says how), never a message
+// skipped in silence. What to do: a stream replicated on three servers
+// ([WithReplicas]), which repairs a damaged copy from the others, and a
+// second store in a [unionstore.Union] to repair from.
+//
 // # Performance
 //
 // See README.md for the benchmarks and the command that produced them.
