@@ -106,7 +106,7 @@
 // [unionstore.ErrDecode] that names the identity, returned with the
 // changes that could be read ([Store.Load] says how), never a message
 // skipped in silence. What to do: a stream replicated on three servers
-// ([WithReplicas]), which repairs a damaged copy from the others, and a
+// ([WithReplicas]), so that one server's damaged copy is not the only one, and a
 // second store in a [unionstore.Union] to repair from.
 //
 // # Performance
