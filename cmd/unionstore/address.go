@@ -277,7 +277,10 @@ func (e *env) openAll(ctx context.Context, addrs []string, o openOptions) (*stor
 
 // openEach opens the two or more stores of a command that compares or
 // repairs them, and returns them with the namespaces to work on: those
-// given, or else every namespace any of the stores holds.
+// given, or else every namespace any of the stores holds. Of stores that
+// do not exist yet, which it may read as empty, at least one must exist:
+// with none there is nothing to compare, and the addresses are most
+// likely wrong.
 func (e *env) openEach(ctx context.Context, addrs []string, purpose string, o openOptions, namespaces []string) (*stores, []string, error) {
 	if len(addrs) < 2 {
 		return nil, nil, usageErrorf("give at least two --store to %s, got %d", purpose, len(addrs))
@@ -285,6 +288,10 @@ func (e *env) openEach(ctx context.Context, addrs []string, purpose string, o op
 	opened, err := e.openAll(ctx, addrs, o)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !slices.ContainsFunc(opened.list, func(s store) bool { _, ok := s.(absent); return !ok }) {
+		opened.close()
+		return nil, nil, fmt.Errorf("none of the stores exists (%s): nothing to %s; check the addresses", strings.Join(opened.addrs, ", "), purpose)
 	}
 	if len(namespaces) == 0 {
 		if namespaces, err = opened.namespaces(ctx, nil); err != nil {

@@ -20,7 +20,7 @@ With --one-way, only the last store is checked: the old store of a finished
 migration may lack what was written since, but the new one must lack
 nothing. A store that does not exist yet (a new file, directory, table,
 stream or topic) reads as empty and is not created: it lacks everything
-the others hold.`, `  unionstore check --store old.db --store new.db
+the others hold. At least one of the stores must exist.`, `  unionstore check --store old.db --store new.db
   unionstore check --store old.db --store new.db --one-way
   unionstore check --store old.db --store new.db --limit 0 shop
   unionstore check --store a.db --store b.db --json shop | jq .id`)

@@ -123,7 +123,7 @@ still written; repair then exits with status 2. With --dry-run, repair says
 what it would write to each store, writing nothing: how many live records
 and how many tombstones, and how many records held live there those
 tombstones would delete; a store that does not exist yet reads as empty
-and is not created.`, `  unionstore repair --store a.db --store b.db
+and is not created, as long as one of the stores exists.`, `  unionstore repair --store a.db --store b.db
   unionstore repair --dry-run --store a.db --store b.db
   unionstore repair --store a.db --store b.db --store c.db shop`)
 	var c common
