@@ -27,64 +27,6 @@ func CircuitBreaker(failures int, coolDown time.Duration) Option {
 	return func(o *options) { o.breakerFailures, o.breakerCoolDown = failures, coolDown }
 }
 
-// breaker is one member's circuit breaker.
-type breaker struct {
-	mu        sync.Mutex
-	failures  int       // consecutive failures
-	openUntil time.Time // while failures >= the threshold
-	// probing is set while a probe is under way, since probeStart. A
-	// probe whose outcome never came (its caller gave up) stops counting
-	// after a cool-down, so that another call may probe.
-	probing    bool
-	probeStart time.Time
-}
-
-// allow reports whether the member may be called now, and whether the call
-// is the probe of an open breaker.
-func (b *breaker) allow(threshold int, coolDown time.Duration, now time.Time) (ok, probe bool) {
-	if threshold < 1 {
-		return true, false
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	switch {
-	case b.failures < threshold:
-		return true, false
-	case now.Before(b.openUntil) || b.probing && now.Before(b.probeStart.Add(coolDown)):
-		return false, false
-	}
-	b.probing, b.probeStart = true, now
-	return true, true
-}
-
-// record counts the outcome of a call, and reports whether it closed an
-// open breaker.
-func (b *breaker) record(threshold int, coolDown time.Duration, failed bool, now time.Time) (closed bool) {
-	if threshold < 1 {
-		return false
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	wasOpen := b.failures >= threshold
-	b.probing = false
-	if !failed {
-		b.failures = 0
-		return wasOpen
-	}
-	b.failures++
-	if b.failures >= threshold {
-		b.openUntil = now.Add(coolDown)
-	}
-	return false
-}
-
-// release ends a probe whose outcome does not count.
-func (b *breaker) release() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.probing = false
-}
-
 // probes records, for one union operation, the members whose breaker let
 // it probe them: the operation's later calls to such a member (a repair's
 // writes after its read) are part of the same probe.
@@ -115,7 +57,7 @@ func (u *Union[E]) allowMember(ctx context.Context, i int) bool {
 			return true
 		}
 	}
-	ok, probe := u.shared.breakers[i].allow(u.opts.breakerFailures, u.opts.breakerCoolDown, time.Now())
+	ok, probe := u.shared.breakers[i].Allow(u.opts.breakerFailures, u.opts.breakerCoolDown, time.Now())
 	if probe && p != nil {
 		p.members[i] = true
 	}
@@ -130,7 +72,7 @@ func (u *Union[E]) recordMember(ctx context.Context, i int, err error) {
 		return // not a call
 	}
 	if err != nil && (errors.Is(err, ErrInvalidChange) || ctx.Err() != nil) {
-		u.shared.breakers[i].release() // not the member's fault
+		u.shared.breakers[i].Release() // not the member's fault
 		return
 	}
 	if p, _ := ctx.Value(probesKey{}).(*probes); p != nil && err != nil {
@@ -138,7 +80,7 @@ func (u *Union[E]) recordMember(ctx context.Context, i int, err error) {
 		delete(p.members, i) // the probe failed: the breaker is open again
 		p.mu.Unlock()
 	}
-	closed := u.shared.breakers[i].record(u.opts.breakerFailures, u.opts.breakerCoolDown, err != nil, time.Now())
+	closed := u.shared.breakers[i].Record(u.opts.breakerFailures, u.opts.breakerCoolDown, err != nil, time.Now())
 	if closed {
 		u.replayInBackground(i)
 	}

@@ -3,6 +3,8 @@ package unionstore
 import (
 	"context"
 	"fmt"
+
+	"github.com/unionstore/unionstore/internal/fanout"
 )
 
 var _ Getter[Entity] = (*Union[Entity])(nil)
@@ -46,7 +48,7 @@ func (u *Union[E]) get(ctx context.Context, namespace, kind, id string) (Change[
 		return Change[E]{}, false, report, fmt.Errorf("unionstore: get: %w", err)
 	}
 	all := u.indexes(func(member[E]) bool { return true })
-	results, err := u.run(ctx, call{op: "get", namespace: namespace, need: u.readNeed(len(all))}, all, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, fanout.Call{Op: fanout.OpGet, Namespace: namespace, Need: u.readNeed(len(all))}, all, func(ctx context.Context, i int) (Changes[E], int, error) {
 		c, ok, err := getFrom(ctx, u.members[i].store, namespace, kind, id)
 		if err != nil || !ok {
 			return nil, 0, err
@@ -64,8 +66,8 @@ func (u *Union[E]) get(ctx context.Context, namespace, kind, id string) (Change[
 	}
 	var cursors []*cursor[E]
 	for _, r := range results { // in member order
-		if r.err == nil {
-			cursors = append(cursors, sliceCursor(r.index, r.changes))
+		if r.Err == nil {
+			cursors = append(cursors, sliceCursor(r.Index, r.Value))
 		}
 	}
 	m, _ := newMerger(len(u.members), cursors, func(_ *cursor[E], err error) error { return err })

@@ -10,6 +10,7 @@ type member[E Entity] struct {
 	store    Store[E]
 	name     string
 	readOnly bool
+	fast     fastStore[E] // store's fast path, or nil
 }
 
 func (m member[E]) label(index int) string { return storeLabel(index, m.name) }
@@ -43,7 +44,24 @@ func asMember[E Entity](s Store[E]) member[E] {
 	if ms, ok := s.(*memberStore[E]); ok {
 		return ms.member
 	}
-	return member[E]{store: s}
+	m := member[E]{store: s}
+	if f, ok := s.(fastStore[E]); ok && f.fastFor(s) {
+		m.fast = f
+	}
+	return m
+}
+
+// fastStore is a store that a union may call past its exported methods:
+// it saves a batch the union has validated and stamped without checking
+// it again, and shares a sorted view of a namespace for the union to
+// merge without copying it. [Memory] is one.
+type fastStore[E Entity] interface {
+	saveValid(ctx context.Context, changes Changes[E]) error
+	sortedView(ctx context.Context, namespace string) (Changes[E], error)
+	// fastFor reports whether s is the store itself: a store that embeds
+	// it gets its methods but may override Save and Load, which the fast
+	// path would bypass.
+	fastFor(s Store[E]) bool
 }
 
 // Save saves to the wrapped store, or returns [ErrReadOnly].

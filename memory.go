@@ -39,6 +39,8 @@ var (
 	_ NamespaceLister = (*Memory[Entity])(nil)
 	_ Getter[Entity]  = (*Memory[Entity])(nil)
 	_ Purger          = (*Memory[Entity])(nil)
+
+	_ fastStore[Entity] = (*Memory[Entity])(nil)
 )
 
 // NewMemory returns an empty in-memory store.
@@ -133,6 +135,9 @@ func (m *Memory[E]) readSpace(namespace string) (*space[E], error) {
 	m.mu.Unlock()
 	return m.readSpace(namespace)
 }
+
+// fastFor reports whether s is m itself, for [fastStore].
+func (m *Memory[E]) fastFor(s Store[E]) bool { return s == Store[E](m) }
 
 // sortedView returns namespace's changes in order without copying them:
 // a slice shared with other readers that nobody modifies. A union merges

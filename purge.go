@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/unionstore/unionstore/internal/fanout"
 )
 
 // TombstonePurger is implemented by stores that can drop tombstones that
@@ -62,7 +64,7 @@ func (u *Union[E]) Purge(ctx context.Context, namespace string) error {
 	if err := u.purgeHints(ctx, namespace); err != nil {
 		return fmt.Errorf("unionstore: purge %q: %w", namespace, err)
 	}
-	results, err := u.run(ctx, call{op: "purge", namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, fanout.Call{Op: fanout.OpPurge, Namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, u.members[i].store.(Purger).Purge(ctx, namespace)
 	})
 	if err != nil {
@@ -110,7 +112,7 @@ func (u *Union[E]) PurgeTombstones(ctx context.Context, namespace string, before
 	if err != nil {
 		return 0, fmt.Errorf("unionstore: purge tombstones of %q: %w", namespace, err)
 	}
-	results, err := u.run(ctx, call{op: "purge tombstones", namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, fanout.Call{Op: fanout.OpPurgeTombstones, Namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
 		n, err := u.members[i].store.(TombstonePurger).PurgeTombstones(ctx, namespace, before)
 		return nil, n, err
 	})
@@ -148,11 +150,7 @@ func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, be
 		if m.readOnly {
 			continue
 		}
-		b := &u.shared.breakers[i]
-		b.mu.Lock()
-		failing := b.failures
-		b.mu.Unlock()
-		if failing > 0 {
+		if failing := u.shared.breakers[i].Failures(); failing > 0 {
 			return 0, fmt.Errorf("%w: %s failed its last %d operations", ErrPurgeUnsafe, m.label(i), failing)
 		}
 	}
@@ -172,7 +170,7 @@ func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, be
 	}
 	// Walk the merge as Diff does, but see every entity: the agreed ones
 	// are counted too.
-	m, err := u.openMerge(ctx, "purge tombstones", namespace, 0)
+	m, err := u.openMerge(ctx, fanout.OpPurgeTombstones, namespace, 0)
 	if err != nil {
 		return 0, fmt.Errorf("check that every store holds the tombstones: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+
+	"github.com/unionstore/unionstore/internal/fanout"
 )
 
 // Difference is an entity on which the members of a [Union] disagree: at
@@ -45,7 +47,7 @@ func (u *Union[E]) Diff(ctx context.Context, namespace string) iter.Seq2[Differe
 // diff is one walk of Diff. It returns the number of differences yielded
 // and the error yielded, if any.
 func (u *Union[E]) diff(ctx context.Context, namespace string, yield func(Difference[E], error) bool) (int, error) {
-	m, err := u.openMerge(ctx, "diff", namespace, 0)
+	m, err := u.openMerge(ctx, fanout.OpDiff, namespace, 0)
 	if err != nil {
 		yield(Difference[E]{}, err)
 		return 0, err
@@ -152,7 +154,7 @@ func (u *Union[E]) repair(ctx context.Context, namespace string) (RepairReport, 
 	for i, m := range u.members {
 		report.Stores[i] = StoreRepair{Index: i, Name: m.name, ReadOnly: m.readOnly}
 	}
-	m, err := u.openMerge(ctx, "repair", namespace, 0)
+	m, err := u.openMerge(ctx, fanout.OpRepair, namespace, 0)
 	if err != nil {
 		return report, err
 	}
@@ -167,20 +169,20 @@ func (u *Union[E]) repair(ctx context.Context, namespace string) (RepairReport, 
 		// Written by the member's goroutine, read after run has its result.
 		written := make([]int, len(u.members))
 		skipped := make([][]Skipped, len(u.members))
-		results, err := u.run(ctx, call{op: "repair", namespace: namespace, reason: ReasonRepair}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
+		results, err := u.run(ctx, fanout.Call{Op: fanout.OpRepair, Namespace: namespace, Reason: ReasonRepair}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
 			n, sk, err := saveStorable(ctx, u.members[i].store, pending[i])
 			written[i], skipped[i] = n, sk
 			return nil, n, err
 		})
 		for _, r := range results { // the members that answered
-			st := &report.Stores[r.index]
-			st.Written += written[r.index]
-			st.Skipped = append(st.Skipped, skipped[r.index]...)
-			if r.err != nil {
-				st.Err = r.err
-				failed = append(failed, r.err)
+			st := &report.Stores[r.Index]
+			st.Written += written[r.Index]
+			st.Skipped = append(st.Skipped, skipped[r.Index]...)
+			if r.Err != nil {
+				st.Err = r.Err
+				failed = append(failed, storeErr(r))
 			}
-			pending[r.index] = pending[r.index][:0]
+			pending[r.Index] = pending[r.Index][:0]
 		}
 		if err != nil {
 			return fmt.Errorf("unionstore: repair %q: %w", namespace, err)

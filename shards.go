@@ -8,7 +8,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/unionstore/unionstore/internal/fanout"
 )
 
 // Shards is a [Store] that spreads namespaces over named stores, its
@@ -40,9 +43,11 @@ type Shards[E Entity] struct {
 	previous  Placement // no shards unless moving
 	names     []string  // every shard of both placements, sorted
 	stores    map[string]int
-	// all is a union of every shard, in the order of names, used only for
-	// its fan-out: timing, panics and errors that name the shard.
-	all *Union[E]
+	shards    []Store[E] // the store of each shard, in the order of names
+	closed    atomic.Bool
+	// team is the shards as the fan-out engine sees them: named in
+	// errors; no breakers, no observer.
+	team *fanout.Members
 }
 
 var (
@@ -90,7 +95,7 @@ func NewShards[E Entity](p Placement, stores map[string]Store[E], opts ...Shards
 		}
 	}
 	names := slices.Sorted(maps.Keys(stores))
-	members := make([]Store[E], len(names))
+	shards := make([]Store[E], len(names))
 	index := make(map[string]int, len(names))
 	for i, name := range names {
 		if !known[name] {
@@ -99,10 +104,18 @@ func NewShards[E Entity](p Placement, stores map[string]Store[E], opts ...Shards
 		if stores[name] == nil {
 			return nil, fmt.Errorf("unionstore: shards: the store of shard %q is nil", name)
 		}
-		members[i] = Named(name, stores[name])
+		shards[i] = asMember(stores[name]).store
 		index[name] = i
 	}
-	return &Shards[E]{placement: p, previous: o.previous, names: names, stores: index, all: New(members...)}, nil
+	s := &Shards[E]{placement: p, previous: o.previous, names: names, stores: index, shards: shards}
+	s.team = &fanout.Members{
+		LabelFunc: func(i int) string { return storeLabel(i, names[i]) },
+		WrapFunc: func(c *fanout.Call, i int, err error) error {
+			return &StoreError{Index: i, Name: names[i], Op: string(c.Op), Err: err}
+		},
+		Stalled: ErrStalled,
+	}
+	return s, nil
 }
 
 // Placement returns the placement that owns namespaces now.
@@ -121,7 +134,7 @@ func (s *Shards[E]) Store(shard string) Store[E] {
 	if !ok {
 		return nil
 	}
-	return s.all.members[i].store
+	return s.shards[i]
 }
 
 // previousOwner returns the shard that owned namespace before, when it
@@ -177,7 +190,7 @@ func (s *Shards[E]) Save(ctx context.Context, changes Changes[E]) error {
 // since every store keeps the latest change per entity. When ctx ends
 // first, it returns at once with an error wrapping ctx.Err().
 func (s *Shards[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Report, error) {
-	if s.all.shared.closed.Load() {
+	if s.closed.Load() {
 		return Report{}, fmt.Errorf("unionstore: shards: save: %w", ErrClosed)
 	}
 	if err := changes.Validate(); err != nil {
@@ -194,8 +207,8 @@ func (s *Shards[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Rep
 	if err := s.checkParts(parts, targets); err != nil {
 		return Report{}, fmt.Errorf("unionstore: shards: save: %w: no shard was written: %w", ErrInvalidChange, err)
 	}
-	results, err := s.all.run(ctx, call{op: "save", namespace: batchNamespace(changes)}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
-		return nil, len(parts[i]), s.all.members[i].store.Save(ctx, parts[i])
+	results, err := s.run(ctx, fanout.Call{Op: fanout.OpSave, Namespace: batchNamespace(changes)}, targets, func(ctx context.Context, i int) (int, error) {
+		return len(parts[i]), s.shards[i].Save(ctx, parts[i])
 	})
 	report := Report{Failed: failures(results)}
 	if err != nil {
@@ -236,7 +249,7 @@ func (s *Shards[E]) split(changes Changes[E]) (parts []Changes[E], targets []int
 func (s *Shards[E]) checkParts(parts []Changes[E], targets []int) error {
 	var refused []error
 	for _, i := range targets {
-		if ch, ok := s.all.members[i].store.(Checker[E]); ok {
+		if ch, ok := s.shards[i].(Checker[E]); ok {
 			if err := ch.Check(parts[i]); err != nil {
 				refused = append(refused, &StoreError{Index: i, Name: s.names[i], Op: "check", Err: err})
 			}
@@ -370,18 +383,18 @@ func (s *Shards[E]) allShards() []int {
 func (s *Shards[E]) listShards(ctx context.Context, indexes []int) ([][]NamespaceStat, error) {
 	var unsupported []error
 	for _, i := range indexes {
-		if _, ok := s.all.members[i].store.(NamespaceLister); !ok {
-			unsupported = append(unsupported, &StoreError{Index: i, Name: s.names[i], Op: "namespaces", Err: fmt.Errorf("%T cannot list namespaces: %w", s.all.members[i].store, errors.ErrUnsupported)})
+		if _, ok := s.shards[i].(NamespaceLister); !ok {
+			unsupported = append(unsupported, &StoreError{Index: i, Name: s.names[i], Op: "namespaces", Err: fmt.Errorf("%T cannot list namespaces: %w", s.shards[i], errors.ErrUnsupported)})
 		}
 	}
 	if len(unsupported) > 0 {
 		return nil, errors.Join(unsupported...)
 	}
 	lists := make([][]NamespaceStat, len(s.names)) // written by shard i's goroutine only
-	results, err := s.all.run(ctx, call{op: "namespaces"}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
-		stats, err := s.all.members[i].store.(NamespaceLister).Namespaces(ctx)
+	results, err := s.run(ctx, fanout.Call{Op: fanout.OpNamespaces}, indexes, func(ctx context.Context, i int) (int, error) {
+		stats, err := s.shards[i].(NamespaceLister).Namespaces(ctx)
 		lists[i] = stats
-		return nil, len(stats), err
+		return len(stats), err
 	})
 	if err != nil {
 		return nil, err
@@ -407,15 +420,15 @@ func (s *Shards[E]) Purge(ctx context.Context, namespace string) error {
 	}
 	var unsupported []error
 	for _, i := range targets {
-		if _, ok := s.all.members[i].store.(Purger); !ok {
-			unsupported = append(unsupported, &StoreError{Index: i, Name: s.names[i], Op: "purge", Err: fmt.Errorf("%T has no Purge: %w", s.all.members[i].store, errors.ErrUnsupported)})
+		if _, ok := s.shards[i].(Purger); !ok {
+			unsupported = append(unsupported, &StoreError{Index: i, Name: s.names[i], Op: "purge", Err: fmt.Errorf("%T has no Purge: %w", s.shards[i], errors.ErrUnsupported)})
 		}
 	}
 	if len(unsupported) > 0 {
 		return fmt.Errorf("unionstore: shards: purge %q: nothing was purged: %w", namespace, errors.Join(unsupported...))
 	}
-	results, err := s.all.run(ctx, call{op: "purge", namespace: namespace}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
-		return nil, 0, s.all.members[i].store.(Purger).Purge(ctx, namespace)
+	results, err := s.run(ctx, fanout.Call{Op: fanout.OpPurge, Namespace: namespace}, targets, func(ctx context.Context, i int) (int, error) {
+		return 0, s.shards[i].(Purger).Purge(ctx, namespace)
 	})
 	if err != nil {
 		return fmt.Errorf("unionstore: shards: purge %q: %w", namespace, err)
@@ -456,14 +469,34 @@ func (s *Shards[E]) PurgeTombstones(ctx context.Context, namespace string, befor
 // their errors joined, each a [*StoreError] naming the shard. Later calls
 // return nil; afterwards every method returns [ErrClosed].
 func (s *Shards[E]) Close() error {
-	if err := s.all.Close(); err != nil {
-		return fmt.Errorf("unionstore: shards: %w", errors.Unwrap(err))
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	results, _ := s.run(context.Background(), fanout.Call{Op: fanout.OpClose, Always: true}, s.allShards(), func(_ context.Context, i int) (int, error) {
+		return 0, s.shards[i].Close()
+	})
+	if f := failures(results); len(f) > 0 {
+		return fmt.Errorf("unionstore: shards: %w", joinFailures(f))
 	}
 	return nil
 }
 
+// run calls fn on the shards at indexes concurrently through the engine
+// (see [fanout.Run]) and returns their results in the order of indexes,
+// each failure a *StoreError naming the shard. A panic in fn becomes the
+// shard's [*PanicError].
+func (s *Shards[E]) run(ctx context.Context, c fanout.Call, indexes []int, fn func(ctx context.Context, i int) (int, error)) ([]result[E], error) {
+	return fanout.Run(ctx, s.team, &c, indexes, func(ctx context.Context, i int) (_ Changes[E], count int, err error) {
+		err = contain(func() (err error) {
+			count, err = fn(ctx, i)
+			return err
+		})
+		return nil, count, err
+	})
+}
+
 func (s *Shards[E]) checkOpen() error {
-	if s.all.shared.closed.Load() {
+	if s.closed.Load() {
 		return fmt.Errorf("unionstore: shards: %w", ErrClosed)
 	}
 	return nil

@@ -5,45 +5,44 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"strings"
-	"time"
+
+	"github.com/unionstore/unionstore/internal/fanout"
 )
 
 // openMerge opens a cursor on every member for namespace: a stream for
 // members that implement Scanner, a loaded slice for the others, all read
 // concurrently. A member skipped by its breaker counts as failed. Once the
 // read quorum q has answered (delivered its first changes or ended), the
-// others get the quorum's grace and are then dropped as stalled. Members
-// that fail, at the start or midway, are dropped while at least q remain;
-// after that the merge fails.
-func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (*merger[E], error) {
+// others get the quorum's grace and are then dropped as stalled: the
+// engine's rules ([fanout.Await]). Members that fail, at the start or
+// midway, are dropped while at least q remain; after that the merge fails.
+func (u *Union[E]) openMerge(ctx context.Context, op fanout.Op, namespace string, q int) (*merger[E], error) {
 	if err := u.checkRead(ctx); err != nil {
 		return nil, fmt.Errorf("unionstore: %s: %w", op, err)
 	}
 	n := len(u.members)
 	need := quorum(q, n)
+	call := &fanout.Call{Op: op, Namespace: namespace, Need: need, Grace: u.opts.quorumGrace()}
 	cursors := make([]*cursor[E], n)
 	var failed []*StoreError
 	ready := make(chan readySignal, n)
-	// Every member call started is finished once, with its outcome: all
-	// on the goroutine that walks the merge.
-	calls := make([]memberCall, n)
-	finished := make([]bool, n)
+	// Every member call started is ended once, with its outcome: all on
+	// the goroutine that walks the merge.
+	ends := make([]func(int, error), n)
 	finish := func(c *cursor[E], err error) {
-		if !finished[c.index] {
-			finished[c.index] = true
-			u.finish(&calls[c.index], c.count, err)
+		if end := ends[c.index]; end != nil {
+			ends[c.index] = nil
+			end(c.count, err)
 		}
 	}
+	var waiting []int
 	for i, m := range u.members {
-		if !u.allowMember(ctx, i) {
-			se := u.skipped(op, namespace, i)
-			u.hookSkipped(ctx, op, namespace, se)
-			failed = append(failed, se)
+		if err := u.team.Admit(ctx, call, i); err != nil {
+			failed = append(failed, u.team.Wrap(call, i, err).(*StoreError))
 			continue
 		}
 		mctx, cancel := context.WithCancel(ctx)
-		mctx, calls[i] = u.startMember(mctx, op, i, namespace, "")
+		mctx, ends[i] = u.team.Start(mctx, call, i)
 		var seq iter.Seq2[Change[E], error]
 		if sc, ok := m.store.(Scanner[E]); ok {
 			seq = sc.Scan(mctx, namespace)
@@ -53,6 +52,7 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 		cursors[i] = seqCursor(mctx, i, seq, ready)
 		stop := cursors[i].stop
 		cursors[i].stop = func() { stop(); cancel() }
+		waiting = append(waiting, i)
 	}
 	// closeAll abandons the merge: the calls of members that had not
 	// answered end with err.
@@ -72,56 +72,36 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 		return fmt.Errorf("unionstore: %s %q: %w: %d of %d stores answered, %d needed: %w",
 			op, namespace, ErrQuorum, n-len(failed), n, need, joinFailures(failed))
 	}
-	fail := func(c *cursor[E], err error) {
+	// drop ends a member's call with err, its outcome already recorded
+	// for its breaker, and leaves it out of the merge.
+	drop := func(c *cursor[E], err error) {
 		m := u.members[c.index]
-		u.recordMember(ctx, c.index, err)
 		finish(c, err)
 		c.failed = true
-		failed = append(failed, &StoreError{Index: c.index, Name: m.name, Op: op, Err: err})
+		failed = append(failed, &StoreError{Index: c.index, Name: m.name, Op: string(op), Err: err})
 		if errors.Is(err, ErrStalled) {
 			c.close() // cancel the member now, not when the walk ends
 		}
 	}
+	fail := func(c *cursor[E], err error) {
+		u.team.Record(ctx, call, c.index, err)
+		drop(c, err)
+	}
 	// Wait for the members to answer: all of them, or the quorum and then
 	// the grace.
-	waiting, answered := 0, 0
-	for _, c := range cursors {
-		if c != nil {
-			waiting++
-		}
-	}
-	var graceOver <-chan time.Time
-	for waiting > 0 && n-len(failed) >= need {
-		select {
-		case r := <-ready:
-			waiting--
+	if n-len(failed) >= need {
+		stalled, stallErr, err := fanout.Await(ctx, u.team, call, n, waiting, ready, func(r readySignal) (int, bool) {
 			cursors[r.index].answered = true
-			if !r.failed {
-				answered++
-			}
-			if graceOver == nil && answered >= need && waiting > 0 {
-				t := time.NewTimer(u.opts.quorumGrace())
-				defer t.Stop()
-				graceOver = t.C
-			}
-		case <-graceOver:
-			for i, c := range cursors {
-				if c != nil && !c.answered {
-					fail(c, fmt.Errorf("%w: no answer %v after %d of %d stores had", ErrStalled, u.opts.quorumGrace(), answered, n))
-					c.close()
-					cursors[i] = nil
-				}
-			}
-			waiting = 0
-		case <-ctx.Done():
+			return r.index, !r.failed
+		})
+		if err != nil {
 			closeAll(ctx.Err())
-			var waitingFor []string
-			for _, c := range cursors {
-				if c != nil && !c.answered {
-					waitingFor = append(waitingFor, u.members[c.index].label(c.index))
-				}
-			}
-			return nil, fmt.Errorf("unionstore: %s %q: %w (still waiting for %s)", op, namespace, ctx.Err(), strings.Join(waitingFor, ", "))
+			return nil, fmt.Errorf("unionstore: %s %q: %w", op, namespace, err)
+		}
+		for _, i := range stalled {
+			drop(cursors[i], stallErr)
+			cursors[i].close()
+			cursors[i] = nil
 		}
 	}
 	if n-len(failed) < need {
@@ -159,7 +139,7 @@ func (u *Union[E]) openMerge(ctx context.Context, op, namespace string, q int) (
 	m.onClose = func() {
 		for _, c := range live {
 			if !c.failed {
-				u.recordMember(ctx, c.index, nil)
+				u.team.Record(ctx, call, c.index, nil)
 				finish(c, nil)
 			}
 		}

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"github.com/unionstore/unionstore/internal/fanout"
 )
 
 // Union is a [Store] over several stores, its members. Save writes every
@@ -29,12 +29,13 @@ type Union[E Entity] struct {
 	members []member[E]
 	opts    options
 	shared  *shared // shared with the unions made by With
+	team    *fanout.Members
 }
 
 // shared is the state of a union that the unions made by With share.
 type shared struct {
 	closed    atomic.Bool
-	breakers  []breaker
+	breakers  []fanout.Breaker
 	hints     *hintState
 	replaying []sync.Mutex // one replay of a member at a time
 	// Background replays: started under bgMu unless closed, cancelled and
@@ -63,12 +64,14 @@ func New[E Entity](stores ...Store[E]) *Union[E] {
 		members[i] = asMember(s)
 	}
 	sh := &shared{
-		breakers:  make([]breaker, len(members)),
+		breakers:  make([]fanout.Breaker, len(members)),
 		hints:     newHintState(len(members)),
 		replaying: make([]sync.Mutex, len(members)),
 	}
 	sh.bgCtx, sh.bgCancel = context.WithCancel(context.Background())
-	return &Union[E]{members: members, shared: sh}
+	u := &Union[E]{members: members, shared: sh}
+	u.team = u.newTeam()
+	return u
 }
 
 // With returns a union over the same stores with opts applied on top of
@@ -89,6 +92,7 @@ func (u *Union[E]) With(opts ...Option) *Union[E] {
 			panic(fmt.Sprintf("unionstore: HintedHandoff: the hint store is a %T, not a HintStore of the union's entity type", c.opts.hints))
 		}
 	}
+	c.team = c.newTeam()
 	return c
 }
 
@@ -167,9 +171,9 @@ func (u *Union[E]) save(ctx context.Context, changes Changes[E], namespace strin
 		return Report{}, fmt.Errorf("unionstore: save: %w: no store was written: %w", ErrInvalidChange, err)
 	}
 	need := quorum(u.opts.writeQuorum, len(writable))
-	results, err := u.run(ctx, call{op: "save", namespace: namespace, need: need}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
-		if v, ok := u.members[i].store.(*Memory[E]); ok {
-			return nil, len(changes), v.saveValid(ctx, changes) // validated and stamped above
+	results, err := u.run(ctx, fanout.Call{Op: fanout.OpSave, Namespace: namespace, Need: need}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+		if f := u.members[i].fast; f != nil {
+			return nil, len(changes), f.saveValid(ctx, changes) // validated and stamped above
 		}
 		return nil, len(changes), u.members[i].store.Save(ctx, changes)
 	})
@@ -227,7 +231,7 @@ func (u *Union[E]) load(ctx context.Context, namespace string) (Changes[E], Repo
 		return nil, report, fmt.Errorf("unionstore: load: %w", err)
 	}
 	all := u.indexes(func(member[E]) bool { return true })
-	results, err := u.run(ctx, call{op: "load", namespace: namespace, need: u.readNeed(len(all))}, all, u.loadMember(namespace))
+	results, err := u.run(ctx, fanout.Call{Op: fanout.OpLoad, Namespace: namespace, Need: u.readNeed(len(all))}, all, u.loadMember(namespace))
 	report.Failed = failures(results)
 	if err != nil {
 		return nil, report, fmt.Errorf("unionstore: load: %w", err)
@@ -242,14 +246,14 @@ func (u *Union[E]) load(ctx context.Context, namespace string) (Changes[E], Repo
 	var lists []Changes[E]
 	size := 0
 	for _, r := range results {
-		if r.err == nil {
-			answered = append(answered, r.index)
-			lists = append(lists, r.changes)
-			size += len(r.changes) // at most the merge's size: one allocation
+		if r.Err == nil {
+			answered = append(answered, r.Index)
+			lists = append(lists, r.Value)
+			size += len(r.Value) // at most the merge's size: one allocation
 		}
 	}
 	if !u.opts.readRepair {
-		if _, view := u.members[answered[0]].store.(*Memory[E]); len(lists) == 1 && !(view && u.mergesViews()) {
+		if view := u.members[answered[0]].fast != nil; len(lists) == 1 && !(view && u.mergesViews()) {
 			return lists[0], report, nil // the member's own copy, already in order
 		}
 		return mergeSlices(lists, size), report, nil
@@ -293,20 +297,20 @@ func (u *Union[E]) writeRepairs(ctx context.Context, namespace string, repairs [
 	// Written by the member's goroutine, read after run has its result.
 	written := make([]int, len(u.members))
 	skipped := make([][]Skipped, len(u.members))
-	results, err := u.run(ctx, call{op: "repair", namespace: namespace, reason: ReasonReadRepair}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, fanout.Call{Op: fanout.OpRepair, Namespace: namespace, Reason: ReasonReadRepair}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
 		n, sk, err := saveStorable(ctx, u.members[i].store, repairs[i])
 		written[i], skipped[i] = n, sk
 		return nil, n, err
 	})
 	answered := make(map[int]bool, len(results))
 	for _, r := range results {
-		answered[r.index] = true
-		report.Repaired += written[r.index]
-		if r.err != nil {
-			report.Failed = append(report.Failed, r.err)
-		} else if err := skippedError(namespace, skipped[r.index]); err != nil {
-			m := u.members[r.index]
-			report.Failed = append(report.Failed, &StoreError{Index: r.index, Name: m.name, Op: "repair", Err: err})
+		answered[r.Index] = true
+		report.Repaired += written[r.Index]
+		if r.Err != nil {
+			report.Failed = append(report.Failed, storeErr(r))
+		} else if err := skippedError(namespace, skipped[r.Index]); err != nil {
+			m := u.members[r.Index]
+			report.Failed = append(report.Failed, &StoreError{Index: r.Index, Name: m.name, Op: "repair", Err: err})
 		}
 	}
 	if err != nil { // ctx ended: the members still writing count as failed
@@ -343,7 +347,7 @@ func (u *Union[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change[
 // scan is one walk of Scan. It returns the number of changes yielded and
 // the error yielded, if any.
 func (u *Union[E]) scan(ctx context.Context, namespace string, yield func(Change[E], error) bool) (int, error) {
-	m, err := u.openMerge(ctx, "scan", namespace, u.opts.readQuorum)
+	m, err := u.openMerge(ctx, fanout.OpScan, namespace, u.opts.readQuorum)
 	if err != nil {
 		yield(Change[E]{}, err)
 		return 0, err
@@ -379,7 +383,7 @@ func (u *Union[E]) Close() error {
 	u.shared.bg.Wait()
 	ctx, end := u.begin(context.Background(), "close", "", 0)
 	all := u.indexes(func(member[E]) bool { return true })
-	results, _ := u.run(ctx, call{op: "close", always: true}, all, func(_ context.Context, i int) (Changes[E], int, error) {
+	results, _ := u.run(ctx, fanout.Call{Op: fanout.OpClose, Always: true}, all, func(_ context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, u.members[i].store.Close()
 	})
 	var err error
@@ -399,23 +403,22 @@ func countUnlessErr(n int, err error) int {
 }
 
 // mergesViews reports whether Load merges members' shared sorted views:
-// when there is more than one member to merge. A member that is a
-// *Memory, exactly (not a store that embeds one and may override its
-// methods), is read through its shared sorted view and given the union's
-// checked batch without checking it again.
+// when there is more than one member to merge. A member with a fast path
+// (see [fastStore]) is read through its shared sorted view and given the
+// union's checked batch without checking it again.
 func (u *Union[E]) mergesViews() bool { return len(u.members) > 1 }
 
 // loadMember returns the operation that loads namespace from one member,
 // sorted and compacted for the merge. The result is only read.
 func (u *Union[E]) loadMember(namespace string) func(context.Context, int) (Changes[E], int, error) {
 	return func(ctx context.Context, i int) (Changes[E], int, error) {
-		if v, ok := u.members[i].store.(*Memory[E]); ok {
+		if f := u.members[i].fast; f != nil {
 			// Sorted and compacted already: shared when there is a merge,
 			// the member's own copy when it is the result.
 			var changes Changes[E]
 			var err error
 			if u.mergesViews() {
-				changes, err = v.sortedView(ctx, namespace)
+				changes, err = f.sortedView(ctx, namespace)
 			} else {
 				changes, err = u.members[i].store.Load(ctx, namespace)
 			}
@@ -477,26 +480,22 @@ func quorum(q, n int) int {
 	return q
 }
 
-// result is the outcome of one member's operation.
-type result[E Entity] struct {
-	index   int
-	changes Changes[E]
-	err     *StoreError
-}
+// result is the outcome of one member's operation; its Err, when not
+// nil, is a *StoreError.
+type result[E Entity] = fanout.Result[Changes[E]]
 
-// error returns r's error as an error, nil when there is none.
-func (r result[E]) error() error {
-	if r.err == nil {
-		return nil
-	}
-	return r.err
+// storeErr returns r's error as the [*StoreError] it is, nil when there
+// is none.
+func storeErr[E Entity](r result[E]) *StoreError {
+	se, _ := r.Err.(*StoreError)
+	return se
 }
 
 func failures[E Entity](results []result[E]) []*StoreError {
 	var out []*StoreError
 	for _, r := range results {
-		if r.err != nil {
-			out = append(out, r.err)
+		if r.Err != nil {
+			out = append(out, storeErr(r))
 		}
 	}
 	return out
@@ -510,121 +509,19 @@ func joinFailures(failed []*StoreError) error {
 	return errors.Join(errs...)
 }
 
-// call describes one fan-out of [Union.run].
-type call struct {
-	op        string
-	namespace string
-	reason    string // the Event's Reason
-	// need is the number of successes after which the members still
-	// running get the quorum's grace; 0 waits for every member.
-	need int
-	// always calls every member, whatever its breaker says: Close.
-	always bool
-}
-
-// run calls fn on the members at indexes concurrently and returns their
-// results in member order. A member whose breaker is open is not called:
-// its result is an error wrapping ErrCircuitOpen. Once c.need members have
-// succeeded, the others get the quorum's grace; those still running then
-// are cancelled and their results are errors wrapping ErrStalled. When ctx
-// ends before every member has answered, run returns at once with the
-// results so far and an error that wraps ctx.Err() and names the members
-// still running. Either way, the goroutines of members still running
-// finish on their own, their contexts cancelled, and their results are
-// dropped. A panic in fn becomes the member's [*PanicError].
-func (u *Union[E]) run(ctx context.Context, c call, indexes []int, fn func(ctx context.Context, i int) (Changes[E], int, error)) ([]result[E], error) {
-	mctx, cancel := context.WithCancel(ctx)
-	defer cancel()                             // stragglers past the grace are cancelled
-	done := make(chan result[E], len(indexes)) // buffered: late answers never block
-	byIndex := make(map[int]result[E], len(indexes))
-	// One member under a context that cannot end has nothing to be
-	// abandoned for: it runs on the caller's goroutine.
-	inline := len(indexes) == 1 && ctx.Done() == nil
-	for _, i := range indexes {
-		if !c.always && !u.allowMember(ctx, i) {
-			se := u.skipped(c.op, c.namespace, i)
-			u.hookSkipped(ctx, c.op, c.namespace, se)
-			byIndex[i] = result[E]{index: i, err: se}
-			continue
-		}
-		do := func() {
-			m := u.members[i]
-			cctx, mc := u.startMember(mctx, c.op, i, c.namespace, c.reason)
-			var changes Changes[E]
-			var count int
-			err := contain(func() (err error) {
-				changes, count, err = fn(cctx, i)
-				return err
-			})
-			if err != nil && mctx.Err() != nil && ctx.Err() == nil {
-				// Only the quorum's grace cancels a member while the
-				// caller still waits: say so, as the result run gave did.
-				err = fmt.Errorf("%w: cancelled after the quorum's grace: %w", ErrStalled, err)
-			}
-			u.finish(&mc, count, err)
-			r := result[E]{index: i, changes: changes}
-			if err != nil {
-				r.err = &StoreError{Index: i, Name: m.name, Op: c.op, Err: err}
-			}
-			done <- r
-		}
-		if inline {
-			do()
-		} else {
-			go do()
-		}
-	}
-	need := c.need
-	if need <= 0 || need > len(indexes) {
-		need = len(indexes)
-	}
-	succeeded := 0
-	var graceOver <-chan time.Time
-	for len(byIndex) < len(indexes) {
-		select {
-		case r := <-done:
-			byIndex[r.index] = r
-			if !c.always {
-				u.recordMember(ctx, r.index, r.error())
-			}
-			if r.err == nil {
-				succeeded++
-			}
-			if graceOver == nil && succeeded >= need && len(byIndex) < len(indexes) {
-				t := time.NewTimer(u.opts.quorumGrace())
-				defer t.Stop()
-				graceOver = t.C
-			}
-		case <-graceOver:
-			for _, i := range indexes {
-				if _, ok := byIndex[i]; ok {
-					continue
-				}
-				err := fmt.Errorf("%w: no answer %v after %d of %d stores had", ErrStalled, u.opts.quorumGrace(), succeeded, len(indexes))
-				u.recordMember(ctx, i, err)
-				byIndex[i] = result[E]{index: i, err: &StoreError{Index: i, Name: u.members[i].name, Op: c.op, Err: err}}
-			}
-		case <-ctx.Done():
-			var waiting []string
-			for _, i := range indexes {
-				if _, ok := byIndex[i]; !ok {
-					waiting = append(waiting, u.members[i].label(i))
-				}
-			}
-			return ordered(indexes, byIndex), fmt.Errorf("%w (still waiting for %s)", ctx.Err(), strings.Join(waiting, ", "))
-		}
-	}
-	return ordered(indexes, byIndex), nil
-}
-
-func ordered[E Entity](indexes []int, byIndex map[int]result[E]) []result[E] {
-	out := make([]result[E], 0, len(byIndex))
-	for _, i := range indexes {
-		if r, ok := byIndex[i]; ok {
-			out = append(out, r)
-		}
-	}
-	return out
+// run calls fn on the members at indexes concurrently through the
+// engine (see [fanout.Run]) and returns their results in member order,
+// each failure a *StoreError. A panic in fn becomes the member's
+// [*PanicError].
+func (u *Union[E]) run(ctx context.Context, c fanout.Call, indexes []int, fn func(ctx context.Context, i int) (Changes[E], int, error)) ([]result[E], error) {
+	c.Grace = u.opts.quorumGrace()
+	return fanout.Run(ctx, u.team, &c, indexes, func(ctx context.Context, i int) (changes Changes[E], count int, err error) {
+		err = contain(func() (err error) {
+			changes, count, err = fn(ctx, i)
+			return err
+		})
+		return changes, count, err
+	})
 }
 
 func (u *Union[E]) observe(e Event) {
