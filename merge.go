@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/unionstore/unionstore/internal/readahead"
 )
 
 // cursor walks one member's changes of a namespace in (kind, id) order.
@@ -20,11 +22,9 @@ type cursor[E Entity] struct {
 	failed   bool
 	answered bool // the member delivered its first changes, or ended
 	count    int  // changes read
-	// stallAfter, when not 0, is how long a streamed member may keep the
-	// merge waiting for its next changes before the cursor fails with
-	// ErrStalled, if canDrop says the merge can go on without it.
-	stallAfter time.Duration
-	canDrop    func() bool
+	// ahead reads a streamed member ahead of the merge; nil for a
+	// slice. Its stall rule drops a member that keeps the merge waiting.
+	ahead *readahead.Reader[Change[E]]
 }
 
 // sliceCursor walks changes that are already sorted and compacted.

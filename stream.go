@@ -7,6 +7,7 @@ import (
 	"iter"
 
 	"github.com/unionstore/unionstore/internal/fanout"
+	"github.com/unionstore/unionstore/internal/readahead"
 )
 
 // openMerge opens a cursor on every member for namespace: a stream for
@@ -114,8 +115,8 @@ func (u *Union[E]) openMerge(ctx context.Context, op fanout.Op, namespace string
 		if c != nil {
 			live = append(live, c)
 			if need < n { // a degraded read may leave a stalled member behind
-				c.stallAfter = u.opts.streamStall()
-				c.canDrop = func() bool { return n-len(failed)-1 >= need }
+				c.ahead.StallAfter = u.opts.streamStall()
+				c.ahead.CanDrop = func() bool { return n-len(failed)-1 >= need }
 			}
 		}
 	}
@@ -145,6 +146,26 @@ func (u *Union[E]) openMerge(ctx context.Context, op fanout.Op, namespace string
 		}
 	}
 	return m, nil
+}
+
+// readySignal says that member index answered a scan, and whether its
+// answer was an error.
+type readySignal struct {
+	index  int
+	failed bool
+}
+
+// seqCursor walks a member's stream, read ahead by a goroutine (see
+// [readahead.Reader]), so that the members of a union are read
+// concurrently, and so that next returns as soon as ctx ends even while
+// the member is blocked. stop must be called once the cursor is done.
+//
+// The reader sends one readySignal on ready (buffered by the caller) when
+// the member answers: its first chunk, its error, or its end.
+func seqCursor[E Entity](ctx context.Context, index int, seq iter.Seq2[Change[E], error], ready chan<- readySignal) *cursor[E] {
+	r := readahead.Start(ctx, seq, func(failed bool) { ready <- readySignal{index: index, failed: failed} }, contain)
+	r.Stalled = ErrStalled
+	return &cursor[E]{index: index, next: r.Next, stop: r.Stop, ahead: r}
 }
 
 // loadSeq streams a member that cannot: it loads the namespace whole,
