@@ -22,130 +22,170 @@ func (u *Union[E]) openMerge(ctx context.Context, op fanout.Op, namespace string
 		return nil, fmt.Errorf("unionstore: %s: %w", op, err)
 	}
 	n := len(u.members)
-	need := quorum(q, n)
-	call := &fanout.Call{Op: op, Namespace: namespace, Need: need, Grace: u.opts.quorumGrace()}
-	cursors := make([]*cursor[E], n)
-	var failed []*StoreError
+	s := &streams[E]{u: u, ctx: ctx, n: n, need: quorum(q, n), cursors: make([]*cursor[E], n), ends: make([]func(int, error), n)}
+	s.call = &fanout.Call{Op: op, Namespace: namespace, Need: s.need, Grace: u.opts.quorumGrace()}
 	ready := make(chan readySignal, n)
-	// Every member call started is ended once, with its outcome: all on
-	// the goroutine that walks the merge.
-	ends := make([]func(int, error), n)
-	finish := func(c *cursor[E], err error) {
-		if end := ends[c.index]; end != nil {
-			ends[c.index] = nil
-			end(c.count, err)
+	waiting := s.open(ready)
+	if s.enough() {
+		if err := s.await(waiting, ready); err != nil {
+			return nil, err
 		}
 	}
-	var waiting []int
-	for i, m := range u.members {
-		if err := u.team.Admit(ctx, call, i); err != nil {
-			failed = append(failed, u.team.Wrap(call, i, err).(*StoreError))
-			continue
-		}
-		mctx, cancel := context.WithCancel(ctx)
-		mctx, ends[i] = u.team.Start(mctx, call, i)
-		var seq iter.Seq2[Change[E], error]
-		if sc, ok := m.store.(Scanner[E]); ok {
-			seq = sc.Scan(mctx, namespace)
-		} else {
-			seq = loadSeq(mctx, m.store, namespace)
-		}
-		cursors[i] = seqCursor(mctx, i, seq, ready)
-		stop := cursors[i].stop
-		cursors[i].stop = func() { stop(); cancel() }
-		waiting = append(waiting, i)
-	}
-	// closeAll abandons the merge: the calls of members that had not
-	// answered end with err.
-	closeAll := func(err error) {
-		for _, c := range cursors {
-			if c != nil {
-				c.close()
-				if c.answered {
-					finish(c, nil)
-				} else {
-					finish(c, err)
-				}
-			}
-		}
-	}
-	tooFew := func() error {
-		return fmt.Errorf("unionstore: %s %q: %w: %d of %d stores answered, %d needed: %w",
-			op, namespace, ErrQuorum, n-len(failed), n, need, joinFailures(failed))
-	}
-	// drop ends a member's call with err, its outcome already recorded
-	// for its breaker, and leaves it out of the merge.
-	drop := func(c *cursor[E], err error) {
-		m := u.members[c.index]
-		finish(c, err)
-		c.failed = true
-		failed = append(failed, &StoreError{Index: c.index, Name: m.name, Op: string(op), Err: err})
-		if errors.Is(err, ErrStalled) {
-			c.close() // cancel the member now, not when the walk ends
-		}
-	}
-	fail := func(c *cursor[E], err error) {
-		u.team.Record(ctx, call, c.index, err)
-		drop(c, err)
-	}
-	// Wait for the members to answer: all of them, or the quorum and then
-	// the grace.
-	if n-len(failed) >= need {
-		stalled, stallErr, err := fanout.Await(ctx, u.team, call, n, waiting, ready, func(r readySignal) (int, bool) {
-			cursors[r.index].answered = true
-			return r.index, !r.failed
-		})
-		if err != nil {
-			closeAll(ctx.Err())
-			return nil, fmt.Errorf("unionstore: %s %q: %w", op, namespace, err)
-		}
-		for _, i := range stalled {
-			drop(cursors[i], stallErr)
-			cursors[i].close()
-			cursors[i] = nil
-		}
-	}
-	if n-len(failed) < need {
-		err := tooFew()
-		closeAll(err)
+	if !s.enough() {
+		err := s.tooFew()
+		s.closeAll(err)
 		return nil, err
 	}
-	var live []*cursor[E]
-	for _, c := range cursors {
-		if c != nil {
-			live = append(live, c)
-			if need < n { // a degraded read may leave a stalled member behind
-				c.ahead.StallAfter = u.opts.streamStall()
-				c.ahead.CanDrop = func() bool { return n-len(failed)-1 >= need }
-			}
-		}
-	}
-	onError := func(c *cursor[E], err error) error {
-		m := u.members[c.index]
-		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-			// The caller gave up: end the merge rather than drop the member.
-			return fmt.Errorf("unionstore: %s %q: %w (still waiting for %s)", op, namespace, err, m.label(c.index))
-		}
-		fail(c, err)
-		if n-len(failed) >= need {
-			return nil
-		}
-		return tooFew()
-	}
-	m, err := newMerger(n, live, onError)
+	live := s.live()
+	m, err := newMerger(n, live, s.onError)
 	if err != nil {
-		closeAll(err)
+		s.closeAll(err)
 		return nil, err
 	}
 	m.onClose = func() {
 		for _, c := range live {
 			if !c.failed {
-				u.team.Record(ctx, call, c.index, nil)
-				finish(c, nil)
+				u.team.Record(ctx, s.call, c.index, nil)
+				s.finish(c, nil)
 			}
 		}
 	}
 	return m, nil
+}
+
+// streams is one merge of the members' streams while openMerge opens it
+// and the merge walks it: all on the goroutine that walks the merge.
+type streams[E Entity] struct {
+	u       *Union[E]
+	ctx     context.Context
+	call    *fanout.Call
+	n, need int
+	cursors []*cursor[E] // nil for a member skipped or stalled at the start
+	failed  []*StoreError
+	// ends holds the end of each member call started, called once with
+	// its outcome.
+	ends []func(int, error)
+}
+
+// open starts a cursor on every member its breaker admits, and returns
+// their indexes.
+func (s *streams[E]) open(ready chan<- readySignal) (waiting []int) {
+	u, ns := s.u, s.call.Namespace
+	for i, m := range u.members {
+		if err := u.team.Admit(s.ctx, s.call, i); err != nil {
+			s.failed = append(s.failed, u.team.Wrap(s.call, i, err).(*StoreError))
+			continue
+		}
+		mctx, cancel := context.WithCancel(s.ctx)
+		mctx, s.ends[i] = u.team.Start(mctx, s.call, i)
+		var seq iter.Seq2[Change[E], error]
+		if sc, ok := m.store.(Scanner[E]); ok {
+			seq = sc.Scan(mctx, ns)
+		} else {
+			seq = loadSeq(mctx, m.store, ns)
+		}
+		c := seqCursor(mctx, i, seq, ready)
+		stop := c.stop
+		c.stop = func() { stop(); cancel() }
+		s.cursors[i] = c
+		waiting = append(waiting, i)
+	}
+	return waiting
+}
+
+// await waits for the members to answer: all of them, or the quorum and
+// then the grace, after which the others are dropped as stalled. When ctx
+// ends first, it abandons the merge and returns the error.
+func (s *streams[E]) await(waiting []int, ready <-chan readySignal) error {
+	stalled, stallErr, err := fanout.Await(s.ctx, s.u.team, s.call, s.n, waiting, ready, func(r readySignal) (int, bool) {
+		s.cursors[r.index].answered = true
+		return r.index, !r.failed
+	})
+	if err != nil {
+		s.closeAll(s.ctx.Err())
+		return fmt.Errorf("unionstore: %s %q: %w", s.call.Op, s.call.Namespace, err)
+	}
+	for _, i := range stalled {
+		s.drop(s.cursors[i], stallErr)
+		s.cursors[i].close()
+		s.cursors[i] = nil
+	}
+	return nil
+}
+
+// enough reports whether enough members remain for the read quorum.
+func (s *streams[E]) enough() bool { return s.n-len(s.failed) >= s.need }
+
+func (s *streams[E]) tooFew() error {
+	return fmt.Errorf("unionstore: %s %q: %w: %d of %d stores answered, %d needed: %w",
+		s.call.Op, s.call.Namespace, ErrQuorum, s.n-len(s.failed), s.n, s.need, joinFailures(s.failed))
+}
+
+// live returns the cursors to merge. Under a degraded read, each gets
+// the stall rule: one that keeps the merge waiting midway is dropped
+// while enough members remain.
+func (s *streams[E]) live() []*cursor[E] {
+	var live []*cursor[E]
+	for _, c := range s.cursors {
+		if c != nil {
+			live = append(live, c)
+			if s.need < s.n { // a degraded read may leave a stalled member behind
+				c.ahead.StallAfter = s.u.opts.streamStall()
+				c.ahead.CanDrop = func() bool { return s.n-len(s.failed)-1 >= s.need }
+			}
+		}
+	}
+	return live
+}
+
+// finish ends the call of c's member with err, once.
+func (s *streams[E]) finish(c *cursor[E], err error) {
+	if end := s.ends[c.index]; end != nil {
+		s.ends[c.index] = nil
+		end(c.count, err)
+	}
+}
+
+// closeAll abandons the merge: the calls of members that had not
+// answered end with err.
+func (s *streams[E]) closeAll(err error) {
+	for _, c := range s.cursors {
+		if c != nil {
+			c.close()
+			if c.answered {
+				s.finish(c, nil)
+			} else {
+				s.finish(c, err)
+			}
+		}
+	}
+}
+
+// drop ends a member's call with err, its outcome already recorded for
+// its breaker, and leaves it out of the merge.
+func (s *streams[E]) drop(c *cursor[E], err error) {
+	m := s.u.members[c.index]
+	s.finish(c, err)
+	c.failed = true
+	s.failed = append(s.failed, &StoreError{Index: c.index, Name: m.name, Op: string(s.call.Op), Err: err})
+	if errors.Is(err, ErrStalled) {
+		c.close() // cancel the member now, not when the walk ends
+	}
+}
+
+// onError decides, for the merge, what a member that fails at the start
+// or midway does to it: the member is dropped while enough remain.
+func (s *streams[E]) onError(c *cursor[E], err error) error {
+	if ctxErr := s.ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		// The caller gave up: end the merge rather than drop the member.
+		return fmt.Errorf("unionstore: %s %q: %w (still waiting for %s)", s.call.Op, s.call.Namespace, err, s.u.members[c.index].label(c.index))
+	}
+	s.u.team.Record(s.ctx, s.call, c.index, err)
+	s.drop(c, err)
+	if s.enough() {
+		return nil
+	}
+	return s.tooFew()
 }
 
 // readySignal says that member index answered a scan, and whether its
