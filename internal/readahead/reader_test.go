@@ -89,6 +89,10 @@ func TestReader(t *testing.T) {
 			if gotErr := errText(err); gotErr != tt.wantErr {
 				t.Fatalf("error %q, want %q", gotErr, tt.wantErr)
 			}
+			// The goroutine tells answered before it ends, and it ends
+			// before Next reports the end.
+			for _, _, ok := r.Next(); ok; _, _, ok = r.Next() {
+			}
 			if calls.Load() != 1 || (failed.Load() == 1) != tt.wantFailed {
 				t.Fatalf("answered called %d times, %d failed; want once, failed %v", calls.Load(), failed.Load(), tt.wantFailed)
 			}
