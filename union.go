@@ -3,7 +3,6 @@ package unionstore
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -478,50 +477,6 @@ func quorum(q, n int) int {
 		return n
 	}
 	return q
-}
-
-// result is the outcome of one member's operation; its Err, when not
-// nil, is a *StoreError.
-type result[E Entity] = fanout.Result[Changes[E]]
-
-// storeErr returns r's error as the [*StoreError] it is, nil when there
-// is none.
-func storeErr[E Entity](r result[E]) *StoreError {
-	se, _ := r.Err.(*StoreError)
-	return se
-}
-
-func failures[E Entity](results []result[E]) []*StoreError {
-	var out []*StoreError
-	for _, r := range results {
-		if r.Err != nil {
-			out = append(out, storeErr(r))
-		}
-	}
-	return out
-}
-
-func joinFailures(failed []*StoreError) error {
-	errs := make([]error, len(failed))
-	for i, f := range failed {
-		errs[i] = f
-	}
-	return errors.Join(errs...)
-}
-
-// run calls fn on the members at indexes concurrently through the
-// engine (see [fanout.Run]) and returns their results in member order,
-// each failure a *StoreError. A panic in fn becomes the member's
-// [*PanicError].
-func (u *Union[E]) run(ctx context.Context, c fanout.Call, indexes []int, fn func(ctx context.Context, i int) (Changes[E], int, error)) ([]result[E], error) {
-	c.Grace = u.opts.quorumGrace()
-	return fanout.Run(ctx, u.team, &c, indexes, func(ctx context.Context, i int) (changes Changes[E], count int, err error) {
-		err = contain(func() (err error) {
-			changes, count, err = fn(ctx, i)
-			return err
-		})
-		return changes, count, err
-	})
 }
 
 func (u *Union[E]) observe(e Event) {
