@@ -27,8 +27,14 @@ func (e *PanicError) Unwrap() error { return ErrPanicked }
 func contain(f func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = &PanicError{Value: r, Stack: debug.Stack()}
+			err = newPanicError(r, debug.Stack())
 		}
 	}()
 	return f()
+}
+
+// newPanicError returns the error of a call that panicked with value on
+// a goroutine whose stack is stack.
+func newPanicError(value any, stack []byte) error {
+	return &PanicError{Value: value, Stack: stack}
 }

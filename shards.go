@@ -110,10 +110,11 @@ func NewShards[E Entity](p Placement, stores map[string]Store[E], opts ...Shards
 	s := &Shards[E]{placement: p, previous: o.previous, names: names, stores: index, shards: shards}
 	s.team = &fanout.Members{
 		LabelFunc: func(i int) string { return storeLabel(i, names[i]) },
-		WrapFunc: func(c *fanout.Call, i int, err error) error {
+		WrapFunc: func(c fanout.Call, i int, err error) error {
 			return &StoreError{Index: i, Name: names[i], Op: string(c.Op), Err: err}
 		},
-		Stalled: ErrStalled,
+		PanicFunc: newPanicError,
+		Stalled:   ErrStalled,
 	}
 	return s, nil
 }
@@ -207,8 +208,8 @@ func (s *Shards[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Rep
 	if err := s.checkParts(parts, targets); err != nil {
 		return Report{}, fmt.Errorf("unionstore: shards: save: %w: no shard was written: %w", ErrInvalidChange, err)
 	}
-	results, err := s.run(ctx, fanout.Call{Op: fanout.OpSave, Namespace: batchNamespace(changes)}, targets, func(ctx context.Context, i int) (int, error) {
-		return len(parts[i]), s.shards[i].Save(ctx, parts[i])
+	results, err := s.run(ctx, fanout.Call{Op: fanout.OpSave, Namespace: batchNamespace(changes)}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
+		return nil, len(parts[i]), s.shards[i].Save(ctx, parts[i])
 	})
 	report := Report{Failed: failures(results)}
 	if err != nil {
@@ -391,10 +392,10 @@ func (s *Shards[E]) listShards(ctx context.Context, indexes []int) ([][]Namespac
 		return nil, errors.Join(unsupported...)
 	}
 	lists := make([][]NamespaceStat, len(s.names)) // written by shard i's goroutine only
-	results, err := s.run(ctx, fanout.Call{Op: fanout.OpNamespaces}, indexes, func(ctx context.Context, i int) (int, error) {
+	results, err := s.run(ctx, fanout.Call{Op: fanout.OpNamespaces}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
 		stats, err := s.shards[i].(NamespaceLister).Namespaces(ctx)
 		lists[i] = stats
-		return len(stats), err
+		return nil, len(stats), err
 	})
 	if err != nil {
 		return nil, err
@@ -427,8 +428,8 @@ func (s *Shards[E]) Purge(ctx context.Context, namespace string) error {
 	if len(unsupported) > 0 {
 		return fmt.Errorf("unionstore: shards: purge %q: nothing was purged: %w", namespace, errors.Join(unsupported...))
 	}
-	results, err := s.run(ctx, fanout.Call{Op: fanout.OpPurge, Namespace: namespace}, targets, func(ctx context.Context, i int) (int, error) {
-		return 0, s.shards[i].(Purger).Purge(ctx, namespace)
+	results, err := s.run(ctx, fanout.Call{Op: fanout.OpPurge, Namespace: namespace}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
+		return nil, 0, s.shards[i].(Purger).Purge(ctx, namespace)
 	})
 	if err != nil {
 		return fmt.Errorf("unionstore: shards: purge %q: %w", namespace, err)
@@ -472,8 +473,8 @@ func (s *Shards[E]) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	results, _ := s.run(context.Background(), fanout.Call{Op: fanout.OpClose, Always: true}, s.allShards(), func(_ context.Context, i int) (int, error) {
-		return 0, s.shards[i].Close()
+	results, _ := s.run(context.Background(), fanout.Call{Op: fanout.OpClose, Always: true}, s.allShards(), func(_ context.Context, i int) (Changes[E], int, error) {
+		return nil, 0, s.shards[i].Close()
 	})
 	if f := failures(results); len(f) > 0 {
 		return fmt.Errorf("unionstore: shards: %w", joinFailures(f))
@@ -485,14 +486,8 @@ func (s *Shards[E]) Close() error {
 // (see [fanout.Run]) and returns their results in the order of indexes,
 // each failure a *StoreError naming the shard. A panic in fn becomes the
 // shard's [*PanicError].
-func (s *Shards[E]) run(ctx context.Context, c fanout.Call, indexes []int, fn func(ctx context.Context, i int) (int, error)) ([]result[E], error) {
-	return fanout.Run(ctx, s.team, &c, indexes, func(ctx context.Context, i int) (_ Changes[E], count int, err error) {
-		err = contain(func() (err error) {
-			count, err = fn(ctx, i)
-			return err
-		})
-		return nil, count, err
-	})
+func (s *Shards[E]) run(ctx context.Context, c fanout.Call, indexes []int, fn func(ctx context.Context, i int) (Changes[E], int, error)) ([]result[E], error) {
+	return fanout.Run(ctx, s.team, c, indexes, fn)
 }
 
 func (s *Shards[E]) checkOpen() error {

@@ -23,7 +23,7 @@ func (u *Union[E]) openMerge(ctx context.Context, op fanout.Op, namespace string
 	}
 	n := len(u.members)
 	s := &streams[E]{u: u, ctx: ctx, n: n, need: quorum(q, n), cursors: make([]*cursor[E], n), ends: make([]func(int, error), n)}
-	s.call = &fanout.Call{Op: op, Namespace: namespace, Need: s.need, Grace: u.opts.quorumGrace()}
+	s.call = fanout.Call{Op: op, Namespace: namespace, Need: s.need, Grace: u.opts.quorumGrace()}
 	ready := make(chan readySignal, n)
 	waiting := s.open(ready)
 	if s.enough() {
@@ -58,7 +58,7 @@ func (u *Union[E]) openMerge(ctx context.Context, op fanout.Op, namespace string
 type streams[E Entity] struct {
 	u       *Union[E]
 	ctx     context.Context
-	call    *fanout.Call
+	call    fanout.Call
 	n, need int
 	cursors []*cursor[E] // nil for a member skipped or stalled at the start
 	failed  []*StoreError

@@ -16,15 +16,16 @@ func (u *Union[E]) newTeam() *fanout.Members {
 		LabelFunc:  func(i int) string { return u.members[i].label(i) },
 		AdmitFunc:  u.admit,
 		RecordFunc: u.recordMember,
-		WrapFunc: func(c *fanout.Call, i int, err error) error {
+		WrapFunc: func(c fanout.Call, i int, err error) error {
 			return &StoreError{Index: i, Name: u.members[i].name, Op: string(c.Op), Err: err}
 		},
-		Stalled: ErrStalled,
+		PanicFunc: newPanicError,
+		Stalled:   ErrStalled,
 	}
 	if u.opts.observer != nil || u.opts.hook.Member != nil {
 		// Without either, a member call has nobody to tell: the engine
 		// then skips the event altogether.
-		t.StartFunc = func(ctx context.Context, c *fanout.Call, i int) (context.Context, func(int, error)) {
+		t.StartFunc = func(ctx context.Context, c fanout.Call, i int) (context.Context, func(int, error)) {
 			ctx, mc := u.startMember(ctx, string(c.Op), i, c.Namespace, c.Reason)
 			return ctx, func(count int, err error) { u.finish(&mc, count, err) }
 		}
@@ -35,7 +36,7 @@ func (u *Union[E]) newTeam() *fanout.Members {
 // admit asks member i's breaker whether the call c may be made; when it
 // may not, it tells the observer and the hook of the skipped call and
 // returns its error, which wraps [ErrCircuitOpen].
-func (u *Union[E]) admit(ctx context.Context, c *fanout.Call, i int) error {
+func (u *Union[E]) admit(ctx context.Context, c fanout.Call, i int) error {
 	if u.allowMember(ctx, i) {
 		return nil
 	}
@@ -79,11 +80,5 @@ func joinFailures(failed []*StoreError) error {
 // [*PanicError].
 func (u *Union[E]) run(ctx context.Context, c fanout.Call, indexes []int, fn func(ctx context.Context, i int) (Changes[E], int, error)) ([]result[E], error) {
 	c.Grace = u.opts.quorumGrace()
-	return fanout.Run(ctx, u.team, &c, indexes, func(ctx context.Context, i int) (changes Changes[E], count int, err error) {
-		err = contain(func() (err error) {
-			changes, count, err = fn(ctx, i)
-			return err
-		})
-		return changes, count, err
-	})
+	return fanout.Run(ctx, u.team, c, indexes, fn)
 }

@@ -19,7 +19,7 @@ import (
 // error to fail them with, which wraps m.Stalled. When ctx ends before
 // every member has answered, Await returns at once with an error that
 // wraps ctx.Err() and names the members still running.
-func Await[A any](ctx context.Context, m *Members, c *Call, total int, waiting []int, answers <-chan A, got func(A) (index int, ok bool)) (stalled []int, stallErr, err error) {
+func Await[A any](ctx context.Context, m *Members, c Call, total int, waiting []int, answers <-chan A, got func(A) (index int, ok bool)) (stalled []int, stallErr, err error) {
 	need := c.Need
 	if need <= 0 || need > total {
 		need = total

@@ -14,6 +14,8 @@
 //     goroutines finish on their own, their contexts cancelled.
 //   - Observation: every call is started and ended once, through the
 //     [Members] functions, from the goroutine that ran it.
+//   - Containment: a member call that panics fails with the error that
+//     [Members] makes of the panic; the other calls and the caller go on.
 //
 // The engine knows nothing of entities or changes: [Run] is generic over
 // the value a member call returns, and [Await] over the answer a caller

@@ -3,7 +3,19 @@ package fanout
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 )
+
+// contain calls fn for member i and turns its panic into the error that
+// m makes of it.
+func contain[T any](m *Members, fn func(context.Context, int) (T, int, error), ctx context.Context, i int) (v T, count int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = m.Panicked(r, debug.Stack())
+		}
+	}()
+	return fn(ctx, i)
+}
 
 // Result is the outcome of one member's call.
 type Result[T any] struct {
@@ -24,8 +36,9 @@ type Result[T any] struct {
 // the members still running. Either way, the goroutines of members still
 // running finish on their own, their contexts cancelled, and their
 // results are dropped; each call still ends for observers, from its own
-// goroutine. fn must not panic: the caller contains its panics.
-func Run[T any](ctx context.Context, m *Members, c *Call, indexes []int, fn func(ctx context.Context, i int) (T, int, error)) ([]Result[T], error) {
+// goroutine. A panic in fn becomes the member's error, made by
+// m.Panicked.
+func Run[T any](ctx context.Context, m *Members, c Call, indexes []int, fn func(ctx context.Context, i int) (T, int, error)) ([]Result[T], error) {
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()                                   // stragglers past the grace are cancelled
 	done := make(chan Result[T], len(indexes))       // buffered: late answers never block
@@ -42,7 +55,7 @@ func Run[T any](ctx context.Context, m *Members, c *Call, indexes []int, fn func
 		waiting = append(waiting, i)
 		do := func() {
 			cctx, end := m.Start(mctx, c, i)
-			v, count, err := fn(cctx, i)
+			v, count, err := contain(m, fn, cctx, i)
 			if err != nil && mctx.Err() != nil && ctx.Err() == nil {
 				// Only the quorum's grace cancels a member while the
 				// caller still waits: say so, as the result Run gave did.

@@ -13,6 +13,8 @@ var (
 	errOpen    = errors.New("open")
 	errStalled = errors.New("stalled")
 	errBoom    = errors.New("boom")
+
+	errPanicked = errors.New("panicked")
 )
 
 // seen is what a test's Members saw: calls started, ended and recorded.
@@ -29,13 +31,13 @@ func testMembers(open ...int) (*Members, *seen) {
 	l := &seen{ended: map[int]error{}, recorded: map[int]error{}, endedCh: make(chan int, 16)}
 	m := &Members{
 		LabelFunc: func(i int) string { return fmt.Sprintf("m%d", i) },
-		AdmitFunc: func(_ context.Context, _ *Call, i int) error {
+		AdmitFunc: func(_ context.Context, _ Call, i int) error {
 			if slices.Contains(open, i) {
 				return errOpen
 			}
 			return nil
 		},
-		StartFunc: func(ctx context.Context, _ *Call, i int) (context.Context, func(int, error)) {
+		StartFunc: func(ctx context.Context, _ Call, i int) (context.Context, func(int, error)) {
 			l.mu.Lock()
 			l.started = append(l.started, i)
 			l.mu.Unlock()
@@ -51,8 +53,14 @@ func testMembers(open ...int) (*Members, *seen) {
 			l.recorded[i] = err
 			l.mu.Unlock()
 		},
-		WrapFunc: func(c *Call, i int, err error) error { return fmt.Errorf("m%d: %s: %w", i, c.Op, err) },
-		Stalled:  errStalled,
+		WrapFunc: func(c Call, i int, err error) error { return fmt.Errorf("m%d: %s: %w", i, c.Op, err) },
+		PanicFunc: func(value any, stack []byte) error {
+			if len(stack) == 0 {
+				return errors.New("no stack")
+			}
+			return fmt.Errorf("%w at %v", errPanicked, value)
+		},
+		Stalled: errStalled,
 	}
 	return m, l
 }
@@ -64,6 +72,7 @@ const (
 	answer behaviour = iota // returns its index
 	fail                    // returns errBoom
 	block                   // waits for its context to end
+	panics                  // panics with "oops"
 )
 
 func member(do map[int]behaviour) func(ctx context.Context, i int) (int, int, error) {
@@ -74,6 +83,8 @@ func member(do map[int]behaviour) func(ctx context.Context, i int) (int, int, er
 		case block:
 			<-ctx.Done()
 			return 0, 0, ctx.Err()
+		case panics:
+			panic("oops")
 		}
 		return i, 1, nil
 	}
@@ -128,6 +139,15 @@ func TestRun(t *testing.T) {
 			wantIs: map[int]error{1: errBoom},
 		},
 		{
+			name:         "a panic becomes the member's error",
+			call:         Call{Op: OpGet},
+			indexes:      []int{0, 1},
+			do:           map[int]behaviour{0: panics},
+			want:         []outcome{{index: 0, err: "m0: get: panicked at oops"}, {index: 1, value: 1}},
+			wantRecorded: []int{0, 1}, wantStarted: []int{0, 1},
+			wantIs: map[int]error{0: errPanicked},
+		},
+		{
 			name:         "a member refused by its breaker is neither called nor recorded",
 			call:         Call{Op: OpLoad},
 			open:         []int{1},
@@ -168,7 +188,7 @@ func TestRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m, l := testMembers(tt.open...)
-			got, err := Run(context.Background(), m, &tt.call, tt.indexes, member(tt.do))
+			got, err := Run(context.Background(), m, tt.call, tt.indexes, member(tt.do))
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -206,7 +226,7 @@ func TestRun(t *testing.T) {
 func TestRunStalledMemberEndsAsStalled(t *testing.T) {
 	m, l := testMembers()
 	c := Call{Op: OpSave, Need: 1}
-	if _, err := Run(context.Background(), m, &c, []int{0, 1}, member(map[int]behaviour{1: block})); err != nil {
+	if _, err := Run(context.Background(), m, c, []int{0, 1}, member(map[int]behaviour{1: block})); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	for range 2 {
@@ -233,7 +253,7 @@ func TestRunReturnsWhenTheContextEnds(t *testing.T) {
 		<-release // ignores its context
 		return i, 1, nil
 	}
-	got, err := Run(ctx, m, &Call{Op: OpLoad}, []int{0}, fn)
+	got, err := Run(ctx, m, Call{Op: OpLoad}, []int{0}, fn)
 	close(release)
 	<-l.endedCh
 	if !errors.Is(err, context.Canceled) || err.Error() != "context canceled (still waiting for m0)" {
