@@ -6,17 +6,6 @@ import (
 	"runtime/debug"
 )
 
-// contain calls fn for member i and turns its panic into the error that
-// m makes of it.
-func contain[T any](m *Members, fn func(context.Context, int) (T, int, error), ctx context.Context, i int) (v T, count int, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = m.Panicked(r, debug.Stack())
-		}
-	}()
-	return fn(ctx, i)
-}
-
 // Result is the outcome of one member's call.
 type Result[T any] struct {
 	Index int
@@ -25,19 +14,20 @@ type Result[T any] struct {
 }
 
 // Run calls fn on the members at indexes concurrently, for the call c,
-// and returns their results in the order of indexes. A member that
-// m.Admit refuses is not called: its result is the error of the skipped
-// call. Member errors are made by m.Wrap. Once c.Need members have succeeded, the others get c.Grace; those
-// still running then are cancelled and their results are errors wrapping
-// m.Stalled. Every outcome is recorded for the breakers as it arrives.
+// and returns their results in the order of indexes, each error made by
+// m.Wrap. A member that m.Admit refuses is not called: its result is the
+// error of the skipped call. Once c.Need members have succeeded, the
+// others get c.Grace; those still running then are cancelled and their
+// results are errors wrapping m.Stalled. Every outcome is recorded for
+// the breakers as it arrives. A panic in fn becomes the member's error,
+// made by m.Panicked.
 //
 // When ctx ends before every member has answered, Run returns at once
 // with the results so far and an error that wraps ctx.Err() and names
 // the members still running. Either way, the goroutines of members still
 // running finish on their own, their contexts cancelled, and their
 // results are dropped; each call still ends for observers, from its own
-// goroutine. A panic in fn becomes the member's error, made by
-// m.Panicked.
+// goroutine.
 func Run[T any](ctx context.Context, m *Members, c Call, indexes []int, fn func(ctx context.Context, i int) (T, int, error)) ([]Result[T], error) {
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()                                   // stragglers past the grace are cancelled
@@ -89,4 +79,15 @@ func Run[T any](ctx context.Context, m *Members, c Call, indexes []int, fn func(
 		}
 	}
 	return out, err
+}
+
+// contain calls fn for member i and turns its panic into the error that
+// m makes of it.
+func contain[T any](m *Members, fn func(context.Context, int) (T, int, error), ctx context.Context, i int) (v T, count int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = m.Panicked(r, debug.Stack())
+		}
+	}()
+	return fn(ctx, i)
 }
