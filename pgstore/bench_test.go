@@ -247,9 +247,8 @@ func benchSaveVersusCopy(b *testing.B, n int, fresh bool) {
 	}
 	copyTable := newTable(b)
 	createUnlogged(b, pool, copyTable)
-	columns := []string{"namespace", "kind", "id", "change_type", "ts", "payload"}
 	copyIn := &writer{name: "copy", table: copyTable, write: func(_ unionstore.Changes[storetest.Item], cols batchColumns) error {
-		_, err := pool.CopyFrom(ctx, pgx.Identifier{copyTable}, columns, &copyRows{rows: cols.rows()})
+		_, err := pool.CopyFrom(ctx, pgx.Identifier{copyTable}, batchColumnNames, &copyRows{rows: cols.rows()})
 		return err
 	}}
 	s := newStore(b)

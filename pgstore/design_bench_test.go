@@ -75,11 +75,16 @@ WHEN NOT MATCHED THEN
 	INSERT (namespace, kind, id, change_type, ts, payload)
 	VALUES (s.namespace, s.kind, s.id, s.change_type, s.ts, s.payload)`
 
+	insertDesignSQL = `INSERT INTO %[1]s (namespace, kind, id, change_type, ts, payload)
+SELECT s.namespace, s.kind, s.id, s.change_type, s.ts, s.payload FROM %[2]s`
+
 	createDesignTempSQL = `CREATE TEMPORARY TABLE pg_temp.unionstore_design (
 	namespace text COLLATE "C", kind text COLLATE "C", id text COLLATE "C",
 	change_type text, ts bigint, payload bytea
 ) ON COMMIT DROP`
 )
+
+var batchColumnNames = []string{"namespace", "kind", "id", "change_type", "ts", "payload"}
 
 // saveDesign is one way to write a batch into a table of pgstore's layout
 // in one transaction.
@@ -95,6 +100,10 @@ type saveDesign struct {
 	// newer, pgstore's rule; without it the design is a floor that lets the
 	// later save win whatever its timestamps.
 	latest bool
+	// insertFirst says whether the batch is first inserted as it is, by a
+	// plain INSERT from the arrays or a COPY into the table, which fails
+	// on the first identity the table holds, and only then upserted.
+	insertFirst bool
 }
 
 // designs are the designs BenchmarkSaveVersusCopy measures.
@@ -115,6 +124,13 @@ var designs = func() []saveDesign {
 			}
 		}
 	}
+	for _, copied := range []bool{false, true} {
+		d := saveDesign{copied: copied, latest: true, insertFirst: true, name: "insert-first"}
+		if copied {
+			d.name = "copy-first"
+		}
+		out = append(out, d)
+	}
 	return out
 }()
 
@@ -134,15 +150,32 @@ func (d saveDesign) sql(table string) string {
 }
 
 // save writes c into table. A MERGE that meets a concurrently inserted key
-// fails, so the merge designs then write the batch again with the upsert.
+// fails, so the merge designs then write the batch again with the upsert,
+// as the insert-first designs do when the insert meets a stored identity.
 func (d saveDesign) save(ctx context.Context, pool *pgxpool.Pool, table string, c batchColumns) error {
-	err := d.saveOnce(ctx, pool, table, c)
+	var err error
+	if d.insertFirst {
+		err = d.insert(ctx, pool, table, c)
+	} else {
+		err = d.saveOnce(ctx, pool, table, c)
+	}
 	var pgErr *pgconn.PgError
-	if d.merge && errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
+	if (d.merge || d.insertFirst) && errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
 		upsert := d
-		upsert.merge = false
+		upsert.merge, upsert.insertFirst = false, false
 		return upsert.saveOnce(ctx, pool, table, c)
 	}
+	return err
+}
+
+// insert writes c into table by a plain insert, each a transaction of its
+// own.
+func (d saveDesign) insert(ctx context.Context, pool *pgxpool.Pool, table string, c batchColumns) error {
+	if d.copied {
+		_, err := pool.CopyFrom(ctx, pgx.Identifier{strings.Trim(table, `"`)}, batchColumnNames, &copyRows{rows: c.rows()})
+		return err
+	}
+	_, err := pool.Exec(ctx, fmt.Sprintf(insertDesignSQL, table, arraysSource), c.args()...)
 	return err
 }
 
@@ -154,6 +187,11 @@ func (d saveDesign) save(ctx context.Context, pool *pgxpool.Pool, table string, 
 const probeByIndexSQL = `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`
 
 func (d saveDesign) saveOnce(ctx context.Context, pool *pgxpool.Pool, table string, c batchColumns) error {
+	if !d.copied && !d.merge {
+		// One statement needs no BEGIN and COMMIT.
+		_, err := pool.Exec(ctx, d.sql(table), c.args()...)
+		return err
+	}
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		args, err := d.setup(ctx, tx, c)
 		if err != nil {
@@ -195,8 +233,7 @@ func (d saveDesign) setup(ctx context.Context, tx pgx.Tx, c batchColumns) ([]any
 	if !d.copied {
 		return c.args(), nil
 	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"pg_temp", "unionstore_design"},
-		[]string{"namespace", "kind", "id", "change_type", "ts", "payload"}, &copyRows{rows: c.rows()})
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"pg_temp", "unionstore_design"}, batchColumnNames, &copyRows{rows: c.rows()})
 	return nil, err
 }
 

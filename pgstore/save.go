@@ -52,24 +52,58 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 	if n == 0 {
 		return nil
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if n < copyThreshold && cols.bytes < copyBytes {
-			_, err := tx.Exec(ctx, s.saveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
-			return err
+	arrays := n < copyThreshold && cols.bytes < copyBytes
+	if s.inserts.try() {
+		err = s.insert(ctx, &cols, arrays)
+		if !isUniqueViolation(err) {
+			if err != nil {
+				return fmt.Errorf("pgstore: save %d changes to %s: %w", n, s.name, s.wrapCtx(ctx, err))
+			}
+			s.inserts.succeeded()
+			return nil
 		}
-		if _, err := tx.Exec(ctx, createBatchSQL); err != nil {
-			return err
-		}
-		if _, err := tx.CopyFrom(ctx, batchTable, batchColumns, &copySource{cols: &cols}); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, s.mergeSQL)
-		return err
-	})
+		// The table holds one of the identities: nothing of the insert is
+		// left, and the upsert writes the batch.
+		s.inserts.failed()
+	}
+	if arrays {
+		// One statement is a transaction of its own: no BEGIN and COMMIT,
+		// two more round trips.
+		_, err = s.pool.Exec(ctx, s.saveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+	} else {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.copyAndMerge(ctx, tx, &cols) })
+	}
 	if err != nil {
 		return fmt.Errorf("pgstore: save %d changes to %s: %w", n, s.name, s.wrapCtx(ctx, err))
 	}
 	return nil
+}
+
+// insert writes cols into the table by a plain insert, one statement and
+// so one transaction: from the arrays, or by COPY into the table. It fails
+// with a unique violation, writing nothing, if the table holds one of the
+// identities, or comes to hold it from a save committed meanwhile: it never
+// replaces a row, so it keeps the latest change as the upsert does.
+func (s *Store[E]) insert(ctx context.Context, cols *columns, arrays bool) error {
+	if arrays {
+		_, err := s.pool.Exec(ctx, s.insertSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+		return err
+	}
+	_, err := s.pool.CopyFrom(ctx, s.ident, batchColumns, &copySource{cols: cols})
+	return err
+}
+
+// copyAndMerge copies cols into the temporary table and merges it into the
+// store's table, in tx.
+func (s *Store[E]) copyAndMerge(ctx context.Context, tx pgx.Tx, cols *columns) error {
+	if _, err := tx.Exec(ctx, createBatchSQL); err != nil {
+		return err
+	}
+	if _, err := tx.CopyFrom(ctx, batchTable, batchColumns, &copySource{cols: cols}); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, s.mergeSQL)
+	return err
 }
 
 // Check reports, without writing or reaching the server, whether Save

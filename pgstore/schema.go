@@ -38,11 +38,14 @@ func SchemaSQL(opts ...Option) (string, error) {
 
 // qualifiedName returns the table name quoted as an identifier, with its
 // schema if one was set.
-func (c *config) qualifiedName() string {
+func (c *config) qualifiedName() string { return c.identifier().Sanitize() }
+
+// identifier returns the table's name with its schema if one was set.
+func (c *config) identifier() pgx.Identifier {
 	if c.schema == "" {
-		return pgx.Identifier{c.table}.Sanitize()
+		return pgx.Identifier{c.table}
 	}
-	return pgx.Identifier{c.schema, c.table}.Sanitize()
+	return pgx.Identifier{c.schema, c.table}
 }
 
 // CreateSchema creates the store's table if it does not exist. It is

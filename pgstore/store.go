@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/unionstore/unionstore"
@@ -24,10 +25,12 @@ type Store[E unionstore.Entity] struct {
 	ownsPool bool
 	codec    unionstore.Codec[E]
 	name     string // quoted, qualified table name
+	ident    pgx.Identifier
 	pageSize int
 	life     unionstore.Lifecycle
+	inserts  insertFirst
 
-	saveSQL, mergeSQL, loadSQL, pageSQL, getSQL, getManySQL, namespacesSQL string
+	insertSQL, saveSQL, mergeSQL, loadSQL, pageSQL, getSQL, getManySQL, namespacesSQL string
 }
 
 var (
@@ -67,7 +70,12 @@ func newStore[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts
 		pool:     pool,
 		codec:    codec,
 		name:     name,
+		ident:    c.identifier(),
 		pageSize: c.pageSize,
+		// A plain insert of a batch none of whose identities the table
+		// holds; see insertFirst.
+		insertSQL: fmt.Sprintf(`INSERT INTO %s (namespace, kind, id, change_type, ts, payload)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])`, name),
 		// The batch is sorted by (namespace, kind, id), and unnest keeps the
 		// arrays' order, so concurrent saves lock rows in one order and do
 		// not deadlock. The WHERE clause is the last-write-wins rule: a row
