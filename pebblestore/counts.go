@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -192,18 +191,38 @@ func eachKey(ctx context.Context, snap *pebble.Snapshot, prefix byte, f func(k, 
 	return it.Close()
 }
 
+// nextBeforeSeek is how many records recount and settle step over with
+// Next before they seek instead: stale namespaces are often neighbours,
+// and a step costs far less than a seek, which may read blocks afresh.
+const nextBeforeSeek = 16
+
+// skipTo moves it to the first key at or after key, and reports whether
+// there is one; it must be at a key before key, or exhausted (ok false).
+func skipTo(it *pebble.Iterator, ok bool, key []byte) bool {
+	for steps := 0; ok && bytes.Compare(it.Key(), key) < 0; steps++ {
+		if steps == nextBeforeSeek {
+			return it.SeekGE(key)
+		}
+		ok = it.Next()
+	}
+	return ok
+}
+
 // recount counts the records of each stale namespace in snap, with one
-// iterator; a record that does not decode is not counted.
+// iterator that moves forward only; a record that does not decode is not
+// counted.
 func recount(ctx context.Context, snap *pebble.Snapshot, stale []*nsState) error {
 	it, err := snap.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: []byte{prefixRecord}, UpperBound: []byte{prefixRecord + 1}})
 	if err != nil {
 		return err
 	}
 	n := 0
+	lower, _ := namespaceBounds(stale[0].name)
+	ok := it.SeekGE(lower)
 	for _, st := range stale {
 		lower, upper := namespaceBounds(st.name)
 		var c counts
-		for ok := it.SeekGE(lower); ok && bytes.Compare(it.Key(), upper) < 0; ok = it.Next() {
+		for ok = skipTo(it, ok, lower); ok && bytes.Compare(it.Key(), upper) < 0; ok = it.Next() {
 			if n++; n%ctxCheckEvery == 0 {
 				if err := ctx.Err(); err != nil {
 					_ = it.Close()
@@ -234,23 +253,27 @@ func recount(ctx context.Context, snap *pebble.Snapshot, stale []*nsState) error
 func (s *Store[E]) settle(stale []*nsState) error {
 	s.gate.Lock()
 	defer s.gate.Unlock()
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixMarker}, UpperBound: []byte{prefixMarker + 1}})
+	if err != nil {
+		return err
+	}
 	b := s.db.NewBatch()
 	defer b.Close()
+	ok := it.SeekGE(markerKey(stale[0].name))
 	for _, st := range stale {
 		key := markerKey(st.name)
-		v, closer, err := s.db.Get(key)
-		if errors.Is(err, pebble.ErrNotFound) {
+		if ok = skipTo(it, ok, key); !ok || !bytes.Equal(it.Key(), key) {
 			continue // purged since the snapshot
 		}
+		v, err := it.ValueAndErr()
 		if err != nil {
-			return fmt.Errorf("read the stale-counts marker of namespace %q: %w", st.name, err)
+			break // Close reports it
 		}
-		same := bytes.Equal(v, st.stamp)
-		_ = closer.Close()
-		if !same {
+		if !bytes.Equal(v, st.stamp) {
 			continue // saved to since the snapshot: still stale
 		}
 		if err := b.Delete(key, nil); err != nil {
+			_ = it.Close()
 			return err
 		}
 		if st.counts.sets+st.counts.unsets == 0 {
@@ -259,8 +282,12 @@ func (s *Store[E]) settle(stale []*nsState) error {
 			err = b.Set(countKey(st.name), st.counts.encode(), nil)
 		}
 		if err != nil {
+			_ = it.Close()
 			return err
 		}
+	}
+	if err := it.Close(); err != nil {
+		return fmt.Errorf("read the stale-counts markers: %w", err)
 	}
 	if b.Empty() {
 		return nil

@@ -16,17 +16,37 @@
 // write-ahead log before Save returns. Re-running a copy into the store is
 // idempotent.
 //
-// Save compares each change with the stored version under a short lock of
-// the store, applies the batch, and waits for the log's sync after
-// releasing the lock: pebble then syncs the log once for all the saves that
-// are waiting, so that many goroutines saving one change each reach many
-// times the rate of one.
+// Save reads nothing: it writes each change as a pebble merge operand,
+// and a merge operator of the store keeps, of a key's operands and of the
+// value beneath them, the change with the latest timestamp, the later
+// operand on equal timestamps. Pebble applies it on every read (Get,
+// Load, Scan) and in its flushes and compactions, whichever of them have
+// run, so a read returns the same change before and after a compaction;
+// keeping the latest is associative, so a compaction that sees only some
+// of a key's operands leaves a result that merges with the rest as they
+// would have. Concurrent saves need no lock between them, a save's cost
+// does not grow with the store, and pebble syncs the log once for all the
+// saves that are waiting, so that many goroutines saving one change each
+// reach many times the rate of one.
 //
-// Load reads a namespace with one iterator, from one consistent state;
-// [Store.Scan] streams it in (kind, id) order, page by page, so that a
-// [unionstore.Union] of stores merges in bounded memory. [Store.Get] is one
-// point lookup. [Store.Namespaces] reads counters that Save keeps, so
-// listing is cheap.
+// Load reads a namespace from one snapshot; [Store.Scan] streams it in
+// (kind, id) order, page by page, so that a [unionstore.Union] of stores
+// merges in bounded memory. [Store.Get] is one point lookup.
+//
+// # Counts
+//
+// [Store.Namespaces] lists each namespace with its counts of entities and
+// tombstones. A blind save cannot adjust counts, not knowing what it
+// replaces, so it marks its namespaces' counts stale instead, in its own
+// batch, with a stamp no other save uses. Namespaces returns the stored
+// counts of the namespaces that are not marked, and counts the records
+// of those that are, from one snapshot; on a store open for writing it
+// then stores what it counted and clears the mark, unless a save or purge
+// changed the mark after the snapshot, checked and written under a lock
+// that saves wait for. So listing costs a read of one record per
+// namespace, plus, once after each round of saves to a namespace, a read
+// of that namespace's records. Load, which reads them all, settles the
+// counts of its namespace the same way.
 //
 // # Limits
 //
@@ -117,28 +137,35 @@
 // from its other members while this one fails, and Union.Repair, or the
 // command's repair into a fresh directory, restores it.
 //
-// # Layout (version 1)
+// # Layout (version 2)
 //
 // The layout is fixed so that any program, such as the unionstore command,
 // can read what a typed application wrote. Pebble keys and values, by the
 // first byte of the key:
 //
-//	0x01 "format"                      the layout version in ASCII decimal, "1"
+//	0x01 "format"                      the layout version in ASCII decimal, "2"
 //	0x01 "seal"                        8 bytes: big-endian uint64, how many
 //	                                   times Close sealed the store (see
 //	                                   Damaged directories)
 //	0x02 ns 0x00 kind 0x00 id          a record (below)
 //	0x03 ns                            16 bytes: big-endian uint64 count of
 //	                                   identities whose latest change is a
-//	                                   set, then of those that are unset
+//	                                   set, then of those that are unset;
+//	                                   stale while 0x04 ns exists
+//	0x04 ns                            16 bytes: the stamp of the last save
+//	                                   or tombstone purge since the counts
+//	                                   were last counted (see Counts)
 //
 // Identities hold no zero byte ([unionstore.Changes.Validate] refuses
 // them), so the zero byte after the namespace and after the kind sorts
 // below any byte they hold: record keys sort bytewise by namespace, then
 // kind, then id, a namespace's records are one key range that no other
 // namespace shares ("ws" and "ws:x" are apart), and no two identities share
-// a key (kind "k" with id "1:z" and kind "k:1" with id "z" are apart). A
-// record is:
+// a key (kind "k" with id "1:z" and kind "k:1" with id "z" are apart).
+// Records are written as pebble merge operands (pebble may hold several
+// per key until it compacts them) and read through the store's merge
+// operator, which keeps the latest; a record that does not decode loses to
+// any that does. A record is:
 //
 //	byte 0       record version, 1
 //	byte 1       change type: 1 set, 2 unset (tombstone)
@@ -146,7 +173,20 @@
 //	bytes 10-    the payload, as the codec encoded the entity (JSON by
 //	             default); tombstones keep their entity's payload too
 //
-// Beside pebble's files, the directory holds UNIONSTORE-SEAL, 45 bytes:
+// Pebble records the merge operator's name, which is pebble's default,
+// "pebble.concatenate", so that directories of version 1 (whose tables
+// name it) still open; read with any other operator than the store's,
+// version 2 is misread. So beside pebble's files, before pebble opens a
+// directory for writing, the store writes UNIONSTORE-FORMAT, which
+// releases of version 1 refuse before they hand the directory to pebble
+// (as a file they do not know, with [ErrNotStore]); its content, the line
+// "unionstore pebble layout 2", is for people. Tools that open the
+// directory with pebble itself must use the store's merge operator.
+// Version 1 wrote whole records and exact counts, which version 2 reads
+// as they are: Open reads a version 1 directory, and upgrades it to
+// version 2 when it opens it for writing.
+//
+// The directory also holds UNIONSTORE-SEAL, 45 bytes:
 // the 25 bytes "unionstore pebble seal 1\n", the seal counter that the
 // last sealing Close wrote, the number of the write-ahead log of a
 // session still open for writing (0 after Close), both as big-endian
@@ -154,8 +194,8 @@
 // replaced by renaming UNIONSTORE-SEAL.tmp over it.
 //
 // Timestamps are read back in UTC. Open refuses a database whose layout
-// version it does not know ([ErrFormat]), and a pebble database that has
-// keys but no version ([ErrNotStore]).
+// version is above 2 ([ErrFormat]), and a pebble database that has keys
+// but no version ([ErrNotStore]).
 //
 // # Concurrency
 //

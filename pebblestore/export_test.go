@@ -2,6 +2,7 @@ package pebblestore
 
 import (
 	"context"
+	"time"
 
 	"github.com/unionstore/unionstore"
 )
@@ -39,3 +40,14 @@ func Flush[E unionstore.Entity](s *Store[E]) error { return s.db.Flush() }
 func CompactAll[E unionstore.Entity](s *Store[E]) error {
 	return s.db.Compact(context.Background(), []byte{0}, []byte{0xff}, false)
 }
+
+// RecordValue is the stored value of a change with this payload.
+func RecordValue(t unionstore.ChangeType, ts time.Time, payload []byte) []byte {
+	return encodeValue(headerOf(t, ts), payload)
+}
+
+// CountsValue is the stored value of a namespace's counts.
+func CountsValue(sets, unsets uint64) []byte { return counts{sets, unsets}.encode() }
+
+// FormatFile is the file that keeps releases of layout version 1 out.
+const FormatFile = formatFile

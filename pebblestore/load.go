@@ -13,9 +13,12 @@ import (
 )
 
 // Load returns the latest change of each identity in namespace, tombstones
-// included, sorted by kind then id, read with one pebble iterator, which
-// sees one consistent state of the database. It takes time and memory
-// linear in the size of the namespace.
+// included, sorted by kind then id, read from one snapshot of the database.
+// It takes time and memory linear in the size of the namespace. If saves
+// have left the namespace's counts stale (see [Store.Namespaces]), Load,
+// which reads every record anyway, writes back the counts of its snapshot
+// on a store opened for writing, an unsynced write under the lock that
+// saves wait for.
 //
 // A stored record that cannot be decoded does not stop Load: Load returns
 // every record that decodes together with a non-nil error that joins a
@@ -30,25 +33,34 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		return nil, fmt.Errorf("pebblestore: load %q: %w", namespace, err)
 	}
 	defer unlock()
-	// The counts size the result; a damaged counts record must not make
-	// Load reserve unbounded memory, so the hint is capped.
 	var out unionstore.Changes[E]
 	var bad unionstore.DecodeErrors
 	err = s.guard("load", func() error {
-		n, err := s.readCounts(namespace)
+		snap := s.db.NewSnapshot()
+		defer snap.Close()
+		st, err := readState(snap, namespace)
 		if err != nil {
 			return err
 		}
-		out = make(unionstore.Changes[E], 0, min(n.sets+n.unsets, maxPrealloc))
-		return s.each(ctx, namespace, nil, func(k, v []byte) bool {
+		// The counts size the result; a damaged counts record must not
+		// make Load reserve unbounded memory, so the hint is capped.
+		out = make(unionstore.Changes[E], 0, min(st.counts.sets+st.counts.unsets, maxPrealloc))
+		var c counts
+		err = s.each(ctx, snap, namespace, nil, func(k, v []byte) bool {
 			ch, err := s.decode(namespace, k, v)
 			if err != nil {
 				bad.Add(err)
 				return true
 			}
+			c.add(ch.ChangeType, 1)
 			out = append(out, ch)
 			return true
 		})
+		if err != nil || st.stamp == nil || s.readOnly {
+			return err
+		}
+		st.counts = c
+		return s.settle([]*nsState{&st})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: load %q from %q: %w", namespace, s.dir, err)
@@ -59,15 +71,37 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	return out, nil
 }
 
+// readState reads the counts and the stale-counts marker of namespace from
+// r.
+func readState(r pebble.Reader, namespace string) (nsState, error) {
+	st := nsState{name: namespace}
+	for _, k := range [][]byte{countKey(namespace), markerKey(namespace)} {
+		v, closer, err := r.Get(k)
+		if errors.Is(err, pebble.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return st, fmt.Errorf("read the counts of namespace %q: %w", namespace, err)
+		}
+		if k[0] == prefixCount {
+			st.counts = decodeCounts(v)
+		} else {
+			st.stamp = bytes.Clone(v)
+		}
+		_ = closer.Close()
+	}
+	return st, nil
+}
+
 // maxPrealloc caps the capacity Load reserves from the stored counts.
 const maxPrealloc = 1 << 20
 
-// each calls f with the key and value of every record of namespace after
+// each calls f with the key and value of every record in r of namespace after
 // the key after (from the start if after is nil), in key order, until f
 // returns false. k and v are valid only during the call.
-func (s *Store[E]) each(ctx context.Context, namespace string, after []byte, f func(k, v []byte) bool) error {
+func (s *Store[E]) each(ctx context.Context, r pebble.Reader, namespace string, after []byte, f func(k, v []byte) bool) error {
 	lower, upper := namespaceBounds(namespace)
-	it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it, err := r.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return err
 	}
@@ -153,7 +187,7 @@ func (s *Store[E]) readPage(ctx context.Context, namespace string, after []byte)
 	defer unlock()
 	page := make([]rawRecord, 0, scanPage)
 	err = s.guard("scan", func() error {
-		return s.each(ctx, namespace, after, func(k, v []byte) bool {
+		return s.each(ctx, s.db, namespace, after, func(k, v []byte) bool {
 			page = append(page, rawRecord{bytes.Clone(k), bytes.Clone(v)})
 			return len(page) < scanPage
 		})

@@ -2,6 +2,7 @@ package pebblestore
 
 import (
 	"io"
+	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -40,8 +41,14 @@ type latest struct {
 	intact bool // value decodes
 }
 
+// latests recycles mergers: pebble merges on every read of a key that it
+// has not yet compacted into the bottom level, one operand alone
+// included, so that a Load of a freshly written namespace makes one per
+// record.
+var latests = sync.Pool{New: func() any { return new(latest) }}
+
 func newLatest(_, value []byte) (pebble.ValueMerger, error) {
-	l := &latest{}
+	l := latests.Get().(*latest)
 	l.take(value)
 	return l, nil
 }
@@ -84,5 +91,12 @@ func (l *latest) MergeOlder(v []byte) error {
 	return nil
 }
 
-// Finish returns the kept record, whether or not the base was seen.
-func (l *latest) Finish(bool) ([]byte, io.Closer, error) { return l.value, nil, nil }
+// Finish returns the kept record, whether or not the base was seen, valid
+// until pebble calls Close.
+func (l *latest) Finish(bool) ([]byte, io.Closer, error) { return l.value, l, nil }
+
+// Close hands the merger back for reuse.
+func (l *latest) Close() error {
+	latests.Put(l)
+	return nil
+}

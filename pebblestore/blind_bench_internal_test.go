@@ -1,0 +1,121 @@
+package pebblestore
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// benchEntities returns changes of about 270 bytes for ids, at ts, as the
+// integration module's fill benchmark makes them.
+func benchEntities(r *rand.Rand, ns string, ids []string, ts time.Time) unionstore.Changes[storetest.Item] {
+	words := strings.Fields("the a customer order shipped pending account billing address street city north south east west invoice paid total amount item product quantity price note delivery express standard priority")
+	out := make(unionstore.Changes[storetest.Item], len(ids))
+	for i, id := range ids {
+		var v strings.Builder
+		for v.Len() < 200 {
+			v.WriteString(words[r.IntN(len(words))])
+			v.WriteByte(' ')
+		}
+		out[i] = unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet,
+			Entity: storetest.Item{Kind: "customer", ID: id, Value: v.String(), N: r.IntN(1 << 30)}, Timestamp: ts}
+	}
+	return out
+}
+
+// blindSave is the floor Save is measured against: the same encoding of
+// the same records, set in one synced pebble batch with nothing read,
+// nothing validated and no counts, so that an older change may overwrite
+// a newer one.
+func blindSave(s *Store[storetest.Item], changes unionstore.Changes[storetest.Item]) error {
+	batch, _, err := s.encode(changes)
+	if err != nil {
+		return err
+	}
+	b := s.db.NewBatch()
+	defer b.Close()
+	for _, e := range batch {
+		if err := b.Set(e.key, e.value, nil); err != nil {
+			return err
+		}
+	}
+	return b.Commit(pebble.Sync)
+}
+
+// saver is one way of writing a batch.
+type saver struct {
+	name string
+	save func(s *Store[storetest.Item], changes unionstore.Changes[storetest.Item]) error
+}
+
+var savers = []saver{
+	{"save", func(s *Store[storetest.Item], c unionstore.Changes[storetest.Item]) error {
+		return s.Save(context.Background(), c)
+	}},
+	{"blind", blindSave},
+}
+
+// fillAndUpdate writes n entities of random ids in batches of 10,000 into
+// a fresh store with sv, then updates all of them, and returns the time
+// of each phase.
+func fillAndUpdate(b *testing.B, sv saver, n int, seed uint64) (insert, update time.Duration) {
+	const batch = 10000
+	s, err := Open[storetest.Item](filepath.Join(b.TempDir(), "store"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	r := rand.New(rand.NewPCG(seed, 2))
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%016x", r.Uint64())
+	}
+	for _, phase := range []*time.Duration{&insert, &update} {
+		ts := unionstore.Now()
+		for i := 0; i < n; i += batch {
+			changes := benchEntities(r, "fill", ids[i:i+batch], ts)
+			start := time.Now()
+			if err := sv.save(s, changes); err != nil {
+				b.Fatal(err)
+			}
+			*phase += time.Since(start)
+		}
+	}
+	return insert, update
+}
+
+// BenchmarkUpdatesVersusBlind fills a store with 100k entities of about
+// 270 bytes in batches of 10,000 and updates all of them, once by Save and
+// once by blindSave, in the same iterations with the order alternating,
+// and reports Save's rates and their ratios to the floor's (1 is the
+// floor's rate, higher is faster).
+func BenchmarkUpdatesVersusBlind(b *testing.B) {
+	const n = 100000
+	var insert, update [2]time.Duration
+	iter := 0
+	for b.Loop() {
+		iter++
+		for j := range savers {
+			k := (iter + j) % len(savers)
+			in, up := fillAndUpdate(b, savers[k], n, uint64(iter))
+			insert[k] += in
+			update[k] += up
+		}
+	}
+	rate := func(d time.Duration) float64 { return float64(n*iter) / d.Seconds() }
+	b.ReportMetric(rate(insert[0]), "save-inserts/s")
+	b.ReportMetric(rate(update[0]), "save-updates/s")
+	b.ReportMetric(rate(insert[1]), "blind-inserts/s")
+	b.ReportMetric(rate(update[1]), "blind-updates/s")
+	b.ReportMetric(insert[1].Seconds()/insert[0].Seconds(), "save/blind-inserts")
+	b.ReportMetric(update[1].Seconds()/update[0].Seconds(), "save/blind-updates")
+}
