@@ -31,6 +31,7 @@ var runs = []Run{
 	{"internal/integration", "^BenchmarkReportFill$", "1x", 3},
 	{"internal/integration", "^BenchmarkReportSaveConcurrency$", "3x", 3},
 	{"pebblestore", reportBenches, "0.2s", 6},
+	{"pebblestore", "^(BenchmarkUpdatesVersusBlind|BenchmarkSaveGrowth)$", "1x", 3},
 	{"pgstore", "^BenchmarkSaveVersusCopy$", "5x", 6},
 	{"pgstore", "^BenchmarkSaveVersusRowByRow$", "2x", 3},
 	{"pgstore", reportBenches, "0.2s", 6},
@@ -83,6 +84,7 @@ type Figure struct {
 const (
 	sectionCore   = "Core: union and memory store"
 	sectionBolt   = "Embedded stores: boltstore against pebblestore"
+	sectionPebble = "pebblestore"
 	sectionPg     = "pgstore"
 	sectionNats   = "natsstore"
 	sectionAllocs = "Allocations per change (Save in batches of 1,000, Load of 10,000)"
@@ -141,6 +143,23 @@ var figures = append([]Figure{
 		Value:   Ref{"internal/integration", "BenchmarkReportSaveConcurrency/engine=bolt/goroutines=64", "changes/s", 0},
 		Over:    Ref{"internal/integration", "BenchmarkReportSaveConcurrency/engine=pebble/goroutines=64", "changes/s", 0},
 		Against: "pebblestore's rate, same run"},
+
+	{Section: sectionPebble, ID: "pebble-updates-blind", Name: "Updates of 100k entities of ~270 B, random ids, batches of 10k, changes/s",
+		Value: Ref{"pebblestore", "BenchmarkUpdatesVersusBlind", "save-updates/s", 0}, Ratio: Ref{"pebblestore", "BenchmarkUpdatesVersusBlind", "save/blind-updates", 0},
+		Against: "the floor: the same store setting the same encoded records blindly (nothing read, no last-write-wins), same iterations", Target: Target{AtLeast, 1.0}},
+	{Section: sectionPebble, ID: "pebble-inserts-blind", Name: "Inserts of the 100k, batches of 10k, changes/s",
+		Value: Ref{"pebblestore", "BenchmarkUpdatesVersusBlind", "save-inserts/s", 0}, Ratio: Ref{"pebblestore", "BenchmarkUpdatesVersusBlind", "save/blind-inserts", 0},
+		Against: "the same floor, same iterations"},
+	{Section: sectionPebble, ID: "pebble-save-growth", Name: "Save of 1M new entities in one namespace, batches of 10k, ms (growth per 10x from 100k)",
+		Value: Ref{"pebblestore", "BenchmarkSaveGrowth", "save-ms-at-1M", 0}, Ratio: Ref{"pebblestore", "BenchmarkSaveGrowth", "save-x-per-10x", 0},
+		Against: "its time at 100k, same iterations, scaled to a tenfold growth (10 is linear)", Target: Target{AtMost, 12}},
+	{Section: sectionPebble, ID: "pebble-save-blind-1m", Name: "Save of 1M new entities, ratio to the floor",
+		Value:   Ref{"pebblestore", "BenchmarkSaveGrowth", "save/blind-at-1M", 0},
+		Against: "the same records set blindly into a fresh store, same iterations (1 is the floor's rate)"},
+	{Section: sectionPebble, ID: "pebble-get-p99-100k", Name: "Get of a random entity among 100k, 99th percentile, µs",
+		Value: Ref{"pebblestore", "BenchmarkSaveGrowth", "get-p99-us-at-100k", 0}},
+	{Section: sectionPebble, ID: "pebble-get-p99-1m", Name: "Get of a random entity among 1M, 99th percentile, µs",
+		Value: Ref{"pebblestore", "BenchmarkSaveGrowth", "get-p99-us-at-1M", 0}},
 
 	{Section: sectionPg, ID: "pg-save-copy", Name: "Save of 10k new identities, changes/s",
 		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy", "x-of-copy", 0},
