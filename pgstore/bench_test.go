@@ -222,9 +222,10 @@ func (r *copyRows) Err() error             { return nil }
 // Each iteration writes the same batch, in an order that rotates between
 // iterations, into a table of its own for each of: the copy; Save; and
 // each of [designs], which take the batch already encoded, as the copy
-// does: today's upsert (arrays, or COPY into a temporary table first), MERGE
-// (the same two ways), and the same four without the timestamp condition,
-// the floors. It reports the rate of each, <name>-changes/s, and its ratio
+// does: the upsert (arrays, or COPY into a temporary table first), MERGE
+// (the same two ways), the same four without the timestamp condition, the
+// floors, and a plain insert falling back to the upsert (from arrays, or
+// by COPY into the table), which Save now uses. It reports the rate of each, <name>-changes/s, and its ratio
 // to the copy's over the same iterations, <name>-x-of-copy; for Save these
 // are save-changes/s and x-of-copy, with the memory Save allocates per
 // change.

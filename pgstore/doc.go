@@ -90,15 +90,29 @@
 // # Writing
 //
 // [Store.Save] compacts the batch (PostgreSQL cannot update one row twice
-// in a statement) and writes it in one transaction with one INSERT ... ON
-// CONFLICT statement, whatever its size. A batch of fewer than 5,000
-// identities is sent as one array per column, parameters of that statement,
-// which unnests them; a larger one, or one whose payloads take 64 MB or
-// more, is streamed with COPY into a temporary table dropped at commit,
-// which the statement then reads. The statement
-// replaces a row only with a change whose timestamp is not older, so the
-// database itself keeps the latest change, however many processes write to
-// the table: on equal timestamps the transaction that commits later wins.
+// in a statement) and writes it in one transaction, whatever its size. It
+// first inserts the batch as it is, by one plain INSERT, or one COPY
+// straight into the table for a batch of 5,000 identities or more. That
+// statement never replaces a row: it fails, writing nothing, on the first
+// identity the table holds or that a concurrent save commits meanwhile.
+// Save then writes the batch with one INSERT ... ON CONFLICT statement,
+// which replaces a row only with a change whose timestamp is not older, so
+// the database itself keeps the latest change, however many processes
+// write to the table: on equal timestamps the transaction that commits
+// later wins. A batch of fewer than 5,000 identities is sent as one array
+// per column, parameters of the statements, which unnest them; a larger
+// one, or one whose payloads take 64 MB or more, is streamed with COPY, for
+// the upsert into a temporary table dropped at commit, which the statement
+// then reads.
+//
+// The insert costs the server about half the upsert, which inserts each
+// row speculatively under a lock of its own. A failed insert costs a round
+// trip, the rows inserted before the conflict, and a duplicate key error
+// in the server's log; so after a failure Save upserts the next batch
+// directly, after failures in a row the next 2, 4, up to 64, and tries
+// the insert again after that. A store whose saves overwrite stored
+// identities thus tries, and fails, once in 65 saves; one whose saves add
+// identities inserts every time.
 //
 // # Reading
 //
@@ -111,11 +125,16 @@
 //
 // Figures live in the repository's benchmark report
 // (docs/benchmarks/BENCHMARKS.md, written by its benchreport command),
-// measured in one run with their spread: the pgstore rows pg-save-copy
-// (Save against COPY of the same rows into an unlogged table),
-// pg-save-row-loop-new and pg-save-row-loop-existing (Save against one
-// upsert per change in one transaction). The module's README gives the
-// commands of BenchmarkSave and BenchmarkRead.
+// measured in one run with their spread: the pgstore rows pg-save-copy and
+// those after it (Save, and each design it was chosen from, against COPY of
+// the same rows into an unlogged table, BenchmarkSaveVersusCopy),
+// pg-save-changelog-100 to -10000 (Save against the old design's
+// changelog writer, BenchmarkSaveVersusChangelog), pg-server-upsert and
+// pg-server-insert (the server's time for each statement,
+// BenchmarkSaveDesignsOnServer), and pg-save-row-loop-new and
+// pg-save-row-loop-existing (Save against one upsert per change in one
+// transaction). The module's README says what the designs showed and
+// gives the commands of BenchmarkSave and BenchmarkRead.
 //
 // BenchmarkSaveVersusRowByRow measures Save against two row-by-row
 // baselines in one run, each on a table of its own: the usual per-row
@@ -126,17 +145,17 @@
 //
 // The loop in one transaction pays a network round trip and a statement
 // execution per change but commits once. Save pays no round trip per
-// change: most of its time is the server's own work on the upsert, which
-// for existing identities must find, lock and update each row. A plain
-// INSERT or UPDATE would be cheaper, but neither keeps the latest change
-// when saves race. The rest moves the rows: compaction, the codec and
+// change: most of its time is the server's own work on its statement, for
+// existing identities the upsert, which must find, lock and update each
+// row. A plain UPDATE would be cheaper, but would not keep the latest
+// change when saves race. The rest moves the rows: compaction, the codec and
 // encoding on the client, decoding on the server. A faster server or a
 // slower network widens the ratio; a server sharing a small machine with
 // its client narrows it.
 //
-// Large batches are copied into a temporary table because, against
-// arrays of the rows measured in the same runs, the copy was faster at
-// 10,000 changes, while below a few thousand its extra round trips and
+// Large batches are copied, into the table or into a temporary table,
+// because, against arrays of the rows measured in the same runs, the copy
+// was faster at 10,000 changes, while below a few thousand its extra round trips and
 // table creation cost more than it saved; arrays sent as text were slower
 // than binary ones.
 package pgstore

@@ -19,15 +19,24 @@ type columns struct {
 
 // Save writes the batch in one transaction, whatever its size: the batch is
 // compacted first (the latest change per identity, the later one on equal
-// timestamps), then upserted by one statement so that no row is replaced by
-// an older change. On equal timestamps the save that commits later wins.
+// timestamps), then written so that no row is replaced by an older change.
+// On equal timestamps the save that commits later wins.
+//
+// Save first inserts the batch as it is, by one statement that fails,
+// writing nothing, on the first identity the table holds; it then upserts
+// the batch, by one statement that replaces a row only with a change at
+// least as new. The insert costs about half the upsert when the batch adds
+// identities; when it fails it costs a round trip and the rows inserted
+// before the conflict, and leaves a duplicate key error in the server's
+// log, so after a failure Save upserts the next 1, then 2, 4 up to 64
+// batches directly (see the package documentation, Writing).
 //
 // A batch of fewer than 5,000 identities whose payloads take less than
-// 64 MB travels as one array per column, parameters of the upsert. A
-// larger batch is streamed with COPY into a temporary table, dropped at
-// commit, which the upsert then reads: there is no limit on the size of a
-// batch then, but the database role needs the TEMPORARY privilege, which
-// PostgreSQL grants to every role by default.
+// 64 MB travels as one array per column, parameters of the statements. A
+// larger batch is streamed with COPY, into the table for the insert, and
+// into a temporary table, dropped at commit, which the upsert then reads:
+// there is no limit on the size of a batch then, but the upsert needs the
+// TEMPORARY privilege, which PostgreSQL grants to every role by default.
 //
 // Nothing is sent to the server when the batch fails
 // [unionstore.Changes.Validate] (its timestamp range,
