@@ -106,7 +106,11 @@ func TestHostileTableNameIsQuoted(t *testing.T) {
 	}
 }
 
-func TestWithSchema(t *testing.T) {
+// TestWithSchema saves into a table in a schema of its own, for each way
+// Save sends a batch: the copy names the table apart from the statements.
+func TestWithSchema(t *testing.T) { forEachSavePath(t, testWithSchema) }
+
+func testWithSchema(t *testing.T) {
 	ctx := context.Background()
 	pool := adminPool(t)
 	schema := "unionstore_test_" + randomHex(6)
