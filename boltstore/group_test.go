@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/storetest"
@@ -70,15 +71,15 @@ func TestGroupFailureIsolated(t *testing.T) {
 		wantIDs  string
 	}{
 		{"a failing batch in the middle", [][]string{{"a1", "a2"}, {"b1", "trap", "b2"}, {"c1"}}, nil,
-			[]error{nil, bolt.ErrIncompatibleValue, nil}, "[a1 a2 c1]"},
+			[]error{nil, berrors.ErrIncompatibleValue, nil}, "[a1 a2 c1]"},
 		{"a failing batch first", [][]string{{"trap"}, {"b1"}}, nil,
-			[]error{bolt.ErrIncompatibleValue, nil}, "[b1]"},
+			[]error{berrors.ErrIncompatibleValue, nil}, "[b1]"},
 		{"a batch alone that fails", [][]string{{"a1", "trap"}}, nil,
-			[]error{bolt.ErrIncompatibleValue}, "[]"},
+			[]error{berrors.ErrIncompatibleValue}, "[]"},
 		{"a batch whose ctx ended", [][]string{{"a1"}, {"b1"}, {"c1"}}, []context.Context{ctx, canceled, ctx},
 			[]error{nil, context.Canceled, nil}, "[a1 c1]"},
 		{"two failing batches", [][]string{{"trap"}, {"b1"}, {"c1", "trap"}}, nil,
-			[]error{bolt.ErrIncompatibleValue, nil, bolt.ErrIncompatibleValue}, "[b1]"},
+			[]error{berrors.ErrIncompatibleValue, nil, berrors.ErrIncompatibleValue}, "[b1]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -74,7 +74,7 @@ func TestRestartLosesNoAcknowledgedChange(t *testing.T) {
 	waitFor(t, "saves before the restart", func() bool { return savedOK.Load() >= 20 })
 	stopServer(srv)
 	time.Sleep(300 * time.Millisecond)
-	srv = startServer(t, opts)
+	startServer(t, opts) // stopped when the test ends
 	before := savedOK.Load()
 	waitFor(t, "saves after the restart", func() bool { return savedOK.Load() >= before+20 })
 	stop.Store(true)

@@ -89,7 +89,7 @@ func tree(spans []sdktrace.ReadOnlySpan, parent trace.SpanID, depth int) string 
 func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]string {
 	out := map[attribute.Key]string{}
 	for _, kv := range s.Attributes() {
-		out[kv.Key] = kv.Value.Emit()
+		out[kv.Key] = kv.Value.String()
 	}
 	return out
 }
@@ -226,7 +226,7 @@ func (tel *telemetry) metrics(t testing.TB) map[string]int64 {
 			if a.Key == "db.system.name" {
 				continue // on every one
 			}
-			kv = append(kv, string(a.Key)+"="+a.Value.Emit())
+			kv = append(kv, string(a.Key)+"="+a.Value.String())
 		}
 		return name + "{" + strings.Join(kv, ",") + "}"
 	}

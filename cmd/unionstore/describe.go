@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -135,11 +134,6 @@ func (e *progressError) Error() string {
 	return msg + "; " + e.done
 }
 func (e *progressError) Unwrap() error { return e.err }
-
-// canceled reports whether err is the end of ctx, a Ctrl-C.
-func canceled(ctx context.Context, err error) bool {
-	return ctx.Err() != nil && errors.Is(err, context.Canceled)
-}
 
 // relabeled is an error shown with a message of the command's own, that
 // still wraps the backend's error for errors.Is and errors.As.

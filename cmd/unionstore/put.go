@@ -166,7 +166,7 @@ func bodyArg(arg string) (json.RawMessage, error) {
 // quote it.
 func jsonProblem(body []byte) string {
 	trimmed := strings.TrimSpace(string(body))
-	if trimmed != "" && strings.IndexAny(trimmed[:1], `{["-0123456789`) < 0 && trimmed != "true" && trimmed != "false" {
+	if trimmed != "" && !strings.ContainsAny(trimmed[:1], `{["-0123456789`) && trimmed != "true" && trimmed != "false" {
 		return `is not a JSON value; quote strings as '"text"'`
 	}
 	var v any
