@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -41,6 +42,12 @@ func openPebble(dir string, lock *dirLock, c config, f *fault, ss *session) (db 
 		// reports would go to the informational log dropped here.
 		FS: vfs.Default,
 	}
+	// Bloom filters (10 bits a key, about 1% false positives) in every
+	// table spare a Get the levels that do not hold its key. A merge
+	// operand, unlike a set, does not end a Get's descent: pebble looks
+	// for older operands in every level below, which without filters
+	// reads an index and a data block in each.
+	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
 	db, err = pebble.Open(dir, opts)
 	switch {
 	case err == nil:
