@@ -24,14 +24,18 @@
 // run, so a read returns the same change before and after a compaction;
 // keeping the latest is associative, so a compaction that sees only some
 // of a key's operands leaves a result that merges with the rest as they
-// would have. Concurrent saves need no lock between them, a save's cost
-// does not grow with the store, and pebble syncs the log once for all the
-// saves that are waiting, so that many goroutines saving one change each
-// reach many times the rate of one.
+// would have. Concurrent saves need no lock between them, a save reads no
+// stored version, a cost that would grow with the store (pebble's
+// compactions still do, as for any write), and pebble syncs the log once
+// for all the saves that are waiting, so that many goroutines saving one
+// change each reach many times the rate of one.
 //
 // Load reads a namespace from one snapshot; [Store.Scan] streams it in
 // (kind, id) order, page by page, so that a [unionstore.Union] of stores
-// merges in bounded memory. [Store.Get] is one point lookup.
+// merges in bounded memory. [Store.Get] is one point lookup; since a merge
+// operand does not end it, it looks in every level of pebble's tree that
+// may hold the key, and the bloom filter of each table skips most of
+// those that do not.
 //
 // # Counts
 //
