@@ -203,6 +203,7 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 			if b == nil {
 				return nil
 			}
+			out = make([]unionstore.NamespaceStat, 0, b.Stats().KeyN)
 			return b.ForEach(func(k, v []byte) error {
 				c := decodeCounts(v)
 				if c.sets+c.unsets == 0 {
