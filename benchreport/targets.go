@@ -166,7 +166,7 @@ var figures = append([]Figure{
 	{Section: sectionPg, ID: "pg-save-copy", Name: "Save of 10k new identities, changes/s",
 		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "x-of-copy", 0},
 		Against: "COPY of the same rows into an unlogged table with the same primary key, same iterations", Target: Target{AtLeast, 0.5},
-		Why: "Save copies a batch of new identities straight into its table, as the anchor does, but that table is logged, which costs the server about 1.5 times the unlogged insert (pg-server-insert), and Save also compacts and encodes the batch; on a shared machine the ratio moves between runs (see its spread)."},
+		Why: "Save copies a batch of new identities straight into its table, as the anchor does, but that table is logged (the server's time for each, pg-server-insert), and Save also compacts and encodes the batch; on a shared machine the ratio moves between runs (see its spread)."},
 	{Section: sectionPg, ID: "pg-save-copy-1000", Name: "Save of 1,000 new identities, changes/s",
 		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/1000", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/1000", "x-of-copy", 0},
 		Against: "COPY of the same rows into an unlogged table, same iterations"},
