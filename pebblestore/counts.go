@@ -98,9 +98,11 @@ func (s *Store[E]) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 		s.countMu.Lock()
 		defer s.countMu.Unlock()
 	}
+	marks := s.marks.Load()
 	snap := s.db.NewSnapshot()
 	defer snap.Close()
-	states, err := s.readStates(ctx, snap)
+	skip := s.unmarkedAt.Load() == marks+1
+	states, err := s.readStates(ctx, snap, skip)
 	if err != nil {
 		return nil, err
 	}
@@ -115,10 +117,12 @@ func (s *Store[E]) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 			return nil, err
 		}
 		if !s.readOnly {
-			if err := s.settle(stale); err != nil {
+			if err := s.settle(stale, marks); err != nil {
 				return nil, err
 			}
 		}
+	} else if !skip {
+		s.noteUnmarked(marks)
 	}
 	out := make([]unionstore.NamespaceStat, 0, len(states))
 	for _, st := range states {
@@ -131,14 +135,19 @@ func (s *Store[E]) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 }
 
 // readStates reads the counts and markers of every namespace from snap,
-// sorted by name. The previous call's number of namespaces sizes the list.
-func (s *Store[E]) readStates(ctx context.Context, snap *pebble.Snapshot) ([]nsState, error) {
+// sorted by name, and skips the markers if noMarkers. The previous call's
+// number of namespaces sizes the list.
+func (s *Store[E]) readStates(ctx context.Context, snap *pebble.Snapshot, noMarkers bool) ([]nsState, error) {
 	states := make([]nsState, 0, s.nsHint.Load())
 	err := eachKey(ctx, snap, prefixCount, func(k, v []byte) {
 		states = append(states, nsState{name: string(k), counts: decodeCounts(v)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read the counts: %w", err)
+	}
+	if noMarkers {
+		s.nsHint.Store(int64(len(states)))
+		return states, nil
 	}
 	// Markers are few next to counts: merge them in, in name order.
 	var marked []nsState
@@ -250,9 +259,10 @@ func recount(ctx context.Context, snap *pebble.Snapshot, stale []*nsState) error
 // still holds the stamp that the snapshot saw, and deletes those markers.
 // It holds the gate, so that no save applies between its reading of a
 // marker and its write.
-func (s *Store[E]) settle(stale []*nsState) error {
+func (s *Store[E]) settle(stale []*nsState, marks uint64) error {
 	s.gate.Lock()
 	defer s.gate.Unlock()
+	cleared := 0
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixMarker}, UpperBound: []byte{prefixMarker + 1}})
 	if err != nil {
 		return err
@@ -285,6 +295,7 @@ func (s *Store[E]) settle(stale []*nsState) error {
 			_ = it.Close()
 			return err
 		}
+		cleared++
 	}
 	if err := it.Close(); err != nil {
 		return fmt.Errorf("read the stale-counts markers: %w", err)
@@ -296,5 +307,21 @@ func (s *Store[E]) settle(stale []*nsState) error {
 	if err := s.db.Apply(b, pebble.NoSync); err != nil {
 		return fmt.Errorf("write the recounted counts: %w", err)
 	}
+	if cleared == len(stale) && marks != partial {
+		s.noteUnmarked(marks)
+	}
 	return nil
 }
+
+// partial is the marks argument of settle for a snapshot of some
+// namespaces only (Load's), which cannot show that no marker is left.
+const partial = ^uint64(0)
+
+// noteUnmarked records that the store held no marker when marks counted
+// what it counts now (a snapshot taken after marks was read showed none
+// but those the caller cleared), so that Namespaces skips the marker
+// range, whose deleted keys it would otherwise step over, until the next
+// write that sets a marker bumps marks past it for good. A write that
+// applied after the snapshot but has not yet bumped marks is missed by
+// the listings in between, which, like its Save, have not returned.
+func (s *Store[E]) noteUnmarked(marks uint64) { s.unmarkedAt.Store(marks + 1) }

@@ -60,7 +60,7 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 			return err
 		}
 		st.counts = c
-		return s.settle([]*nsState{&st})
+		return s.settle([]*nsState{&st}, partial)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: load %q from %q: %w", namespace, s.dir, err)

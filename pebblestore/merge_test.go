@@ -95,6 +95,12 @@ func TestMergedReadsAcrossCompactions(t *testing.T) {
 // a namespace of some thousands of records, so that each listing spends
 // a while counting between its snapshot and its write.
 func TestNamespacesDuringSaves(t *testing.T) {
+	for round := range 3 {
+		t.Run(fmt.Sprint("round ", round), func(t *testing.T) { namespacesDuringSaves(t, uint64(round)) })
+	}
+}
+
+func namespacesDuringSaves(t *testing.T, seed uint64) {
 	ctx := context.Background()
 	s := open(t, pebblestore.WithNoSync())
 	ref := unionstore.NewMemory[storetest.Item]()
@@ -114,7 +120,7 @@ func TestNamespacesDuringSaves(t *testing.T) {
 	}
 	batches := make([][]unionstore.Changes[storetest.Item], writers)
 	for w := range writers {
-		r := rand.New(rand.NewPCG(uint64(w), 5))
+		r := rand.New(rand.NewPCG(uint64(w), seed))
 		for round := range rounds {
 			batch := unionstore.Changes[storetest.Item]{item("bulk", "k", fmt.Sprint(r.IntN(5000)), "", round+1)}
 			for range 1 + r.IntN(8) {

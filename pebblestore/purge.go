@@ -157,6 +157,7 @@ func (s *Store[E]) purgeTombstonePage(ctx context.Context, namespace string, aft
 		return 0, nil, false, err
 	}
 	s.wrote.Store(true)
+	defer s.marks.Add(1)
 	if err := b.Commit(s.writeOptions()); err != nil {
 		return 0, nil, false, err
 	}

@@ -173,6 +173,7 @@ func (s *Store[E]) apply(b *pebble.Batch) error {
 	s.gate.RLock()
 	defer s.gate.RUnlock()
 	s.wrote.Store(true)
+	defer s.marks.Add(1)
 	if s.noSync {
 		return s.db.Apply(b, pebble.NoSync)
 	}

@@ -47,6 +47,10 @@ type Store[E unionstore.Entity] struct {
 	// stamps marks counts stale; nsHint sizes Namespaces' list.
 	stamps *stamper
 	nsHint atomic.Int64
+	// marks counts the writes that set a stale-counts marker, each bumped
+	// after it applies; unmarkedAt is marks+1 at a moment when the store
+	// held no marker, 0 if unknown (see noteUnmarked).
+	marks, unmarkedAt atomic.Uint64
 
 	// mu guards closed. Operations hold it for reading while they use db,
 	// so that Close waits for them instead of pulling the database away
