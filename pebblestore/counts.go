@@ -26,8 +26,12 @@ import (
 // snapshot, in which case the namespace stays stale and the next call
 // recounts it again. That check and the write run under the store's gate,
 // which every save holds for reading while it applies its batch, so no
-// save can slip between them; recounts run one at a time (countMu), so a
-// slower recount of an older snapshot never overwrites a newer one.
+// save can slip between them. The check alone also keeps the counts of an
+// older snapshot from overwriting those of a newer one: two snapshots
+// that saw the same stamp saw the same records, and the first write-back
+// deletes the marker that the second would need. Load settles its own
+// namespace the same way; Namespaces' recounts run one at a time
+// (countMu), which only spares repeated work.
 //
 // A crash loses nothing: the marker is in the save's own batch, and a
 // lost write-back leaves it in place.
