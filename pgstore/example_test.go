@@ -39,11 +39,12 @@ func ExampleSchemaSQL() {
 }
 
 // OpenURL creates the table if the database lacks it, so this works on an
-// empty database. This example needs a server, so it is compiled but not
-// run.
+// empty database. databaseURL gives a postgres:// URL with a table of the
+// example's own (postgres://app@db.example/app?table=deployments in an
+// application); the example runs when the tests find a server.
 func ExampleOpenURL() {
 	ctx := context.Background()
-	s, err := pgstore.OpenURL[Deployment](ctx, "postgres://app@db.example/app?table=deployments")
+	s, err := pgstore.OpenURL[Deployment](ctx, databaseURL("deployments"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -62,14 +63,27 @@ func ExampleOpenURL() {
 		}
 		fmt.Println(c.ChangeType, c.Entity.Name)
 	}
+	// Output:
+	// unset old-worker
+	// set web
 }
 
 // A store that only reads creates nothing, here through the URL's create
-// parameter; the option WithoutCreateSchema does the same. This example
-// needs a server, so it is compiled but not run.
+// parameter; the option WithoutCreateSchema does the same.
 func ExampleOpenURL_readOnly() {
 	ctx := context.Background()
-	s, err := pgstore.OpenURL[Deployment](ctx, "postgres://reader@db.example/app?table=deployments&create=false")
+	addr := databaseURL("deployments")
+	writer, err := pgstore.OpenURL[Deployment](ctx, addr) // creates the table
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = writer.Save(ctx, unionstore.NewChangesBuilder[Deployment]("prod").Set(Deployment{Name: "web", Image: "web:2"}).Build())
+	writer.Close()
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	s, err := pgstore.OpenURL[Deployment](ctx, addr+"&create=false")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -79,6 +93,8 @@ func ExampleOpenURL_readOnly() {
 		log.Fatal(err)
 	}
 	fmt.Println(found, c.ChangeType, c.Entity.Image)
+	// Output:
+	// true set web:2
 }
 
 // KeySize tells whether an identity fits in the table's primary key before
@@ -94,24 +110,39 @@ func ExampleKeySize() {
 	// 2677 2712 false
 }
 
-// This example needs a server, so it is compiled but not run.
+// New builds stores on a pool the caller owns; poolURL is the server's
+// URL (postgres://app@db.example/app in an application).
 func ExampleNew() {
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, "postgres://app@db.example/app")
+	pool, err := pgxpool.New(ctx, poolURL())
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer pool.Close()
 
 	// Two stores on one pool; closing a store leaves the pool open.
-	primary, err := pgstore.New[Deployment](ctx, pool, pgstore.WithTable("deployments"), pgstore.WithCreateSchema())
+	primary, err := pgstore.New[Deployment](ctx, pool, pgstore.WithTable(tableName(databaseURL("deployments"))), pgstore.WithCreateSchema())
 	if err != nil {
 		log.Fatal(err)
 	}
-	mirror, err := pgstore.New[Deployment](ctx, pool, pgstore.WithTable("deployments_mirror"), pgstore.WithCreateSchema())
+	mirror, err := pgstore.New[Deployment](ctx, pool, pgstore.WithTable(tableName(databaseURL("deployments_mirror"))), pgstore.WithCreateSchema())
 	if err != nil {
 		log.Fatal(err)
 	}
 	u := unionstore.New(primary, mirror)
 	defer u.Close()
+
+	if err := u.Save(ctx, unionstore.NewChangesBuilder[Deployment]("prod").Set(Deployment{Name: "web", Image: "web:3"}).Build()); err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range []*pgstore.Store[Deployment]{primary, mirror} {
+		changes, err := s.Load(ctx, "prod")
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(len(changes), changes[0].Entity.Image)
+	}
+	// Output:
+	// 1 web:3
+	// 1 web:3
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -81,7 +82,10 @@ func TestMain(m *testing.M) {
 type closingAdmin struct{ m *testing.M }
 
 func (c closingAdmin) Run() int {
+	flag.Parse() // so that the examples that need a server can be skipped
+	skipServerExamples()
 	code := c.m.Run()
+	dropExampleTables()
 	if admin.pool != nil {
 		admin.pool.Close()
 	}
