@@ -3,7 +3,6 @@ package pebblestore
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 
@@ -178,18 +177,4 @@ func (s *Store[E]) apply(b *pebble.Batch) error {
 		return s.db.Apply(b, pebble.NoSync)
 	}
 	return s.db.ApplyNoSyncWait(b, pebble.Sync)
-}
-
-// readCounts returns the stored counts of namespace ns, which may be stale
-// (see counts.go).
-func (s *Store[E]) readCounts(ns string) (counts, error) {
-	v, closer, err := s.db.Get(countKey(ns))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return counts{}, nil
-	}
-	if err != nil {
-		return counts{}, fmt.Errorf("read the counts of namespace %q: %w", ns, err)
-	}
-	defer closer.Close()
-	return decodeCounts(v), nil
 }
