@@ -1,7 +1,6 @@
 package integration_test
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -129,26 +128,7 @@ func reportAnchors(report string) map[string]bool {
 // report: every README and every package's doc.go, relative to root.
 func figureDocs(t *testing.T, root string) []string {
 	t.Helper()
-	var docs []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules") {
-			return filepath.SkipDir
-		}
-		if !d.IsDir() && (d.Name() == "README.md" || d.Name() == "doc.go") {
-			rel, err := filepath.Rel(root, p)
-			if err != nil {
-				return err
-			}
-			docs = append(docs, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	docs := repoFiles(t, root, func(name string) bool { return name == "README.md" || name == "doc.go" })
 	if len(docs) < 10 {
 		t.Fatalf("found %d READMEs and package docs, want every module's: %v", len(docs), docs)
 	}

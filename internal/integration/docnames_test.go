@@ -42,28 +42,13 @@ func TestDocsNameWhatExists(t *testing.T) {
 		}
 		declared[name] = decls
 	}
-	var docs []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules") {
-			return filepath.SkipDir
-		}
-		if !d.IsDir() && strings.HasSuffix(p, ".md") {
-			docs = append(docs, p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	docs := repoFiles(t, root, func(name string) bool { return strings.HasSuffix(name, ".md") })
 	if len(docs) < 5 {
 		t.Fatalf("found %d Markdown documents, want the READMEs: %v", len(docs), docs)
 	}
 	checked := 0
-	for _, doc := range docs {
-		data, err := os.ReadFile(doc)
+	for _, rel := range docs {
+		data, err := os.ReadFile(filepath.Join(root, rel))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +56,6 @@ func TestDocsNameWhatExists(t *testing.T) {
 			for _, m := range qualified.FindAllStringSubmatch(line, -1) {
 				checked++
 				if !declared[m[1]][m[2]] {
-					rel, _ := filepath.Rel(root, doc)
 					t.Errorf("%s:%d names %s.%s, which package %s does not declare", rel, i+1, m[1], m[2], m[1])
 				}
 			}
@@ -154,4 +138,32 @@ func TestPackageDocsAreWhole(t *testing.T) {
 			t.Errorf("%s: a comment before the package doc is cut off from it", path)
 		}
 	}
+}
+
+// repoFiles returns the files under root whose base name keep accepts,
+// relative to root, leaving out version control, test data and installed
+// packages.
+func repoFiles(t *testing.T, root string, keep func(name string) bool) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && keep(d.Name()) {
+			rel, err := filepath.Rel(root, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
