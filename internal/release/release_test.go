@@ -51,17 +51,10 @@ func newRepo(t *testing.T) string {
 	return root
 }
 
+// readMod parses the go.mod in dir under root.
 func readMod(t *testing.T, root, dir string) *modfile.File {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root, dir, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := modfile.Parse(dir, data, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return readModFile(t, filepath.Join(root, dir, "go.mod"))
 }
 
 // requires returns a go.mod's requirements and replaced paths.
