@@ -123,6 +123,12 @@ func TestDecodeErrorsKeepsTenAndCountsTheRest(t *testing.T) {
 	assert.NotContains(t, msg, `id "10"`)
 }
 
+func TestDecodeErrorsSaysOneRecordInTheSingular(t *testing.T) {
+	var d unionstore.DecodeErrors
+	d.Add(&unionstore.DecodeError{Namespace: "ns", Kind: "k", ID: "a", Err: errors.New("bad")})
+	assert.Contains(t, d.Err().Error(), "1 record could not be decoded and was left out")
+}
+
 // panicking decodes every payload into an entity whose CompactionKey panics.
 type panicking struct{}
 

@@ -71,5 +71,8 @@ func (d *DecodeErrors) Err() error {
 	if d.more > 0 {
 		errs = append(errs, fmt.Errorf("%w: %d more records", ErrDecode, d.more))
 	}
-	return fmt.Errorf("%d records could not be decoded and were left out: %w", len(d.errs)+d.more, errors.Join(errs...))
+	if n := len(d.errs) + d.more; n != 1 {
+		return fmt.Errorf("%d records could not be decoded and were left out: %w", n, errors.Join(errs...))
+	}
+	return fmt.Errorf("1 record could not be decoded and was left out: %w", errors.Join(errs...))
 }
