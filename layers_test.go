@@ -13,7 +13,9 @@ import (
 // The engine packages under internal/ are the root's mechanisms: they
 // import the standard library only, and only the root package imports
 // them (see docs/design.md). Go's internal rule would let every module of
-// this repository import them, so this test holds the line.
+// this repository import them, so this test holds the line. The backend
+// layer, which every backend module imports, imports the root package and
+// the standard library only, so that a backend pulls in nothing more.
 func TestLayers(t *testing.T) {
 	const module = "github.com/unionstore/unionstore"
 	engine := map[string]bool{"internal/fanout": true, "internal/readahead": true}
@@ -42,6 +44,8 @@ func TestLayers(t *testing.T) {
 				t.Errorf("%s imports %s: the engine imports the standard library only", path, p)
 			case engine[strings.TrimPrefix(p, module+"/")] && dir != "." && !engine[dir]:
 				t.Errorf("%s imports %s: only the root package uses the engine", path, p)
+			case dir == "backend" && !strings.HasSuffix(path, "_test.go") && strings.Contains(strings.Split(p, "/")[0], ".") && p != module:
+				t.Errorf("%s imports %s: the backend layer imports the root package and the standard library only", path, p)
 			}
 		}
 		return nil

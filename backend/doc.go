@@ -1,0 +1,82 @@
+// Package backend is what a store implementation needs from unionstore,
+// in one place: a [Driver] interface for the engine code, a generic
+// [Store] that turns a driver into a [unionstore.Store] with every
+// optional interface, and the helpers of a backend's options ([Apply],
+// [Codec]). Users of unionstore do not import it; authors of backends do.
+//
+// A backend is a module of its own (mysqlstore, redisstore) holding
+// engine code only: a driver, its options, an exported store type and
+// its tests.
+//
+// # The driver
+//
+// A driver is a type with the methods of [Driver]. It reads and writes
+// [Record]s (identity, type, timestamp in nanoseconds, encoded payload)
+// and never sees entities. Put must keep last-write-wins in the engine,
+// under concurrent writers of every process: a write conditioned on the
+// stored timestamp (an upsert's WHERE, a script that compares), not a
+// read followed by a write. [Record.Newer] is the rule. Scan yields one
+// record per identity, sorted by kind then id in byte order, and pages so
+// that its memory does not grow with the namespace. A driver that can
+// read a namespace at once faster implements [Loader] as well.
+//
+// # Options
+//
+// Options have one shape and are applied with [Apply], which refuses an
+// invalid value before anything connects. The codec, whose type the
+// options cannot know, is kept in a [Codec] and taken back, checked, by
+// [NewStore]:
+//
+//	type Option func(*config) error
+//
+//	type config struct {
+//		codec backend.Codec
+//		table string
+//	}
+//
+//	func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
+//		return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
+//	}
+//
+// # The store type
+//
+// The exported store type embeds *[Store] and adds only what is its own,
+// with the constructors of the other backends: Open (a path), OpenURL (a
+// URL; the store owns its connection) and New (the caller's client):
+//
+//	type Store[E unionstore.Entity] struct {
+//		*backend.Store[E]
+//		table string
+//	}
+//
+//	func New[E unionstore.Entity](ctx context.Context, db *sql.DB, opts ...Option) (*Store[E], error) {
+//		c := config{table: DefaultTable}
+//		if err := backend.Apply(&c, opts); err != nil {
+//			return nil, fmt.Errorf("mysqlstore: %w", err)
+//		}
+//		s, err := backend.NewStore[E]("mysqlstore", &driver{db: db, table: c.table}, c.codec)
+//		if err != nil {
+//			return nil, err
+//		}
+//		return &Store[E]{Store: s, table: c.table}, nil
+//	}
+//
+// [Store] does the rest, so that no driver repeats it: the ctx and closed
+// checks of every method, [unionstore.Changes.Validate], stamping zero
+// timestamps, keeping one change per identity of a batch (the latest; the
+// later one on a tie), the codec and its read-back check, the driver's
+// [Limits], decoding each record and checking that it holds the entity it
+// was stored under ([unionstore.DecodeEntity]), leaving out undecodable
+// records with an error wrapping [unionstore.ErrDecode], the cut of
+// [unionstore.TombstonePurger], and errors of the form
+// `mysqlstore: load "ns" from table "t": cause` that wrap ctx.Err() or
+// [unionstore.ErrClosed] when either explains them.
+//
+// # Tests
+//
+// A backend's tests run storetest.Run (with storetest.WithReopen for a
+// durable engine), storetest.ConcurrentWriters with several clients on
+// one database, and a test that fails when the engine's timestamp
+// condition is removed. An embedded engine also runs storetest.Crash and
+// damage rounds: a damaged file gives an error, never a panic.
+package backend

@@ -1,0 +1,78 @@
+package backend
+
+import (
+	"context"
+	"iter"
+
+	"github.com/unionstore/unionstore"
+)
+
+// Driver is the engine code of a store: what a backend writes for its
+// database, and all it writes. [NewStore] wraps it in a [Store] that
+// does the rest: the closed check, validation, stamping, the codec, the
+// order and decoding of what is read, and errors that name the store.
+//
+// A driver sees records, never entities. Its methods are called
+// concurrently. [Store] calls none after Close has returned, but Close may
+// come while others still run: they should then fail soon, as a closed
+// connection pool's calls do.
+type Driver interface {
+	// String names what the store opened, for its errors: a file's path,
+	// a table and its database, a stream.
+	String() string
+
+	// Limits says what the engine cannot hold. [Store] refuses a batch
+	// with a record beyond them before calling Put.
+	Limits() Limits
+
+	// Put writes records, each identity at most once, sorted by namespace,
+	// kind and id. For each identity it keeps the record with the latest
+	// timestamp; on equal timestamps the record put later wins
+	// ([Record.Newer]). The engine must keep that rule under concurrent
+	// writers, its own processes and others: a conditional write, a
+	// compare in the engine, or a lock that every writer takes. Put
+	// applies each record whole or not at all; its doc says whether a
+	// batch is applied whole, and what an error leaves written.
+	Put(ctx context.Context, records []Record) error
+
+	// Scan yields the records of namespace, one per identity (the latest),
+	// tombstones included, sorted by kind then id (byte order). It yields
+	// an error at most once, as its last pair, and releases what it holds
+	// when the caller stops early. An unknown namespace yields nothing.
+	Scan(ctx context.Context, namespace string) iter.Seq2[Record, error]
+
+	// Get returns the record of one identity and true, or false when the
+	// engine holds none.
+	Get(ctx context.Context, namespace, kind, id string) (Record, bool, error)
+
+	// Namespaces returns every namespace that holds a record, sorted by
+	// name, with the number of sets and of tombstones.
+	Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error)
+
+	// Purge removes every record of namespace; an unknown namespace is not
+	// an error.
+	Purge(ctx context.Context, namespace string) error
+
+	// PurgeTombstones removes the tombstones of namespace whose timestamp
+	// is at most through, and returns how many it removed. A record saved
+	// again meanwhile with a newer change must be kept.
+	PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error)
+
+	// Close releases what the driver holds. [Store] calls it once.
+	Close() error
+}
+
+// Loader is implemented by drivers that read a whole namespace faster
+// than by walking Scan, such as with one query. Load returns what Scan
+// would yield, in the same order; [Store.Load] uses it when present.
+type Loader interface {
+	Load(ctx context.Context, namespace string) ([]Record, error)
+}
+
+// Limits are the sizes an engine cannot store. Zero means no limit.
+type Limits struct {
+	// MaxKey is the most bytes of a namespace, a kind or an id, each.
+	MaxKey int
+	// MaxPayload is the most bytes of an encoded entity.
+	MaxPayload int
+}

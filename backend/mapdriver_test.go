@@ -1,0 +1,147 @@
+package backend_test
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
+)
+
+// mapDriver is the smallest driver: records in a map under a lock, the
+// lock being how it keeps last-write-wins. It is the layer's test bed,
+// and the shape of the guide in the package doc.
+type mapDriver struct {
+	mu      sync.Mutex
+	records map[string]map[[2]string]backend.Record // namespace, (kind, id)
+	limits  backend.Limits
+	closed  bool
+	puts    int
+}
+
+func newMapDriver() *mapDriver {
+	return &mapDriver{records: map[string]map[[2]string]backend.Record{}}
+}
+
+func (d *mapDriver) String() string         { return "map" }
+func (d *mapDriver) Limits() backend.Limits { return d.limits }
+
+func (d *mapDriver) Put(_ context.Context, recs []backend.Record) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return errors.New("driver closed")
+	}
+	d.puts++
+	for _, r := range recs {
+		ns := d.records[r.Namespace]
+		if ns == nil {
+			ns = map[[2]string]backend.Record{}
+			d.records[r.Namespace] = ns
+		}
+		k := [2]string{r.Kind, r.ID}
+		if old, ok := ns[k]; !ok || r.Newer(old) {
+			r.Payload = slices.Clone(r.Payload)
+			ns[k] = r
+		}
+	}
+	return nil
+}
+
+func (d *mapDriver) sorted(namespace string) []backend.Record {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []backend.Record
+	for _, r := range d.records[namespace] {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b backend.Record) int {
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+func (d *mapDriver) Scan(_ context.Context, namespace string) iter.Seq2[backend.Record, error] {
+	return func(yield func(backend.Record, error) bool) {
+		for _, r := range d.sorted(namespace) {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (d *mapDriver) Get(_ context.Context, namespace, kind, id string) (backend.Record, bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.records[namespace][[2]string{kind, id}]
+	return r, ok, nil
+}
+
+func (d *mapDriver) Namespaces(context.Context) ([]unionstore.NamespaceStat, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []unionstore.NamespaceStat
+	for ns, recs := range d.records {
+		st := unionstore.NamespaceStat{Namespace: ns}
+		for _, r := range recs {
+			if r.Unset() {
+				st.Tombstones++
+			} else {
+				st.Entities++
+			}
+		}
+		if len(recs) > 0 {
+			out = append(out, st)
+		}
+	}
+	slices.SortFunc(out, func(a, b unionstore.NamespaceStat) int { return strings.Compare(a.Namespace, b.Namespace) })
+	return out, nil
+}
+
+func (d *mapDriver) Purge(_ context.Context, namespace string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.records, namespace)
+	return nil
+}
+
+func (d *mapDriver) PurgeTombstones(_ context.Context, namespace string, through int64) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for k, r := range d.records[namespace] {
+		if r.Unset() && r.Timestamp <= through {
+			delete(d.records[namespace], k)
+			n++
+		}
+	}
+	if len(d.records[namespace]) == 0 {
+		delete(d.records, namespace)
+	}
+	return n, nil
+}
+
+func (d *mapDriver) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	return nil
+}
+
+// corrupt replaces the payload of one stored record.
+func (d *mapDriver) corrupt(namespace, kind, id string, payload []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	k := [2]string{kind, id}
+	r := d.records[namespace][k]
+	r.Payload = payload
+	d.records[namespace][k] = r
+}

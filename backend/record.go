@@ -1,0 +1,58 @@
+package backend
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/unionstore/unionstore"
+)
+
+// Record is one change as a [Driver] keeps it: the change's identity, its
+// type and timestamp, and its entity encoded by the store's codec. The
+// payload of an unset holds its entity too, as for a set.
+type Record struct {
+	Namespace, Kind, ID string
+	Type                unionstore.ChangeType
+	// Timestamp is the change's time in nanoseconds since the Unix epoch:
+	// the whole range of [unionstore.MinTimestamp] to
+	// [unionstore.MaxTimestamp] fits in an int64.
+	Timestamp int64
+	Payload   []byte
+}
+
+// Newer reports whether r replaces old under last-write-wins: a later
+// timestamp, or the same one (the record written later wins a tie). A
+// driver whose engine cannot compare on its own uses it under a lock.
+func (r Record) Newer(old Record) bool { return r.Timestamp >= old.Timestamp }
+
+// Unset reports whether r is a tombstone.
+func (r Record) Unset() bool { return r.Type == unionstore.ChangeTypeUnset }
+
+// encode turns one validated, stamped change into a record.
+func encode[E unionstore.Entity](codec unionstore.Codec[E], c unionstore.Change[E]) (Record, error) {
+	ns, kind, id := c.Key()
+	payload, err := codec.Encode(c.Entity)
+	if err != nil {
+		return Record{}, fmt.Errorf("encode %q %q %q: %w", ns, kind, id, err)
+	}
+	return Record{Namespace: ns, Kind: kind, ID: id, Type: c.ChangeType, Timestamp: c.Timestamp.UnixNano(), Payload: payload}, nil
+}
+
+// decode turns a record read back into a change; every error is a
+// [*unionstore.DecodeError].
+func decode[E unionstore.Entity](codec unionstore.Codec[E], r Record) (unionstore.Change[E], error) {
+	if r.Type != unionstore.ChangeTypeSet && r.Type != unionstore.ChangeTypeUnset {
+		return unionstore.Change[E]{}, &unionstore.DecodeError{Namespace: r.Namespace, Kind: r.Kind, ID: r.ID,
+			Err: fmt.Errorf("unknown change type %q", r.Type)}
+	}
+	e, err := unionstore.DecodeEntity(codec, r.Namespace, r.Kind, r.ID, r.Payload)
+	if err != nil {
+		return unionstore.Change[E]{}, err
+	}
+	return unionstore.Change[E]{
+		Namespace:  r.Namespace,
+		ChangeType: r.Type,
+		Entity:     e,
+		Timestamp:  time.Unix(0, r.Timestamp).UTC(),
+	}, nil
+}

@@ -1,0 +1,302 @@
+package backend
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"math"
+	"time"
+
+	"github.com/unionstore/unionstore"
+)
+
+// Store is a [unionstore.Store] over a [Driver]: it implements Store,
+// [unionstore.Checker], [unionstore.Getter], [unionstore.Scanner],
+// [unionstore.NamespaceLister], [unionstore.Purger] and
+// [unionstore.TombstonePurger]. A backend's exported store type embeds a
+// *Store and adds what is its own (its path, its table, its client).
+//
+// Each method checks that ctx is not done and the store not closed; Save
+// validates and stamps the batch, keeps the latest change of each
+// identity (the later one on a tie), encodes it and checks it against the
+// driver's [Limits] before the driver sees it; reads decode each record,
+// check that it holds the entity it was stored under, and leave out the
+// records that do not decode, reporting them in an error wrapping
+// [unionstore.ErrDecode] with the changes that did. Errors begin with the
+// backend's package name and name the operation and the driver.
+type Store[E unionstore.Entity] struct {
+	pkg    string
+	driver Driver
+	loader Loader // the driver, when it implements Loader
+	codec  unionstore.Codec[E]
+	limits Limits
+	life   unionstore.Lifecycle
+}
+
+var (
+	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
+	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
+)
+
+// NewStore returns a store over d that encodes entities with the codec in
+// slot (see [CodecOf]). pkg begins every error, such as "mysqlstore". The
+// store owns d from then on and closes it in Close; on error, NewStore
+// closes nothing.
+func NewStore[E unionstore.Entity](pkg string, d Driver, slot Codec) (*Store[E], error) {
+	codec, err := CodecOf[E](slot)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", pkg, err)
+	}
+	s := &Store[E]{pkg: pkg, driver: d, codec: codec, limits: d.Limits()}
+	s.loader, _ = d.(Loader)
+	return s, nil
+}
+
+// Driver returns the driver the store runs on.
+func (s *Store[E]) Driver() Driver { return s.driver }
+
+// Closed reports whether Close was called.
+func (s *Store[E]) Closed() bool { return s.life.Closed() }
+
+// fail names the operation and the store in err, and makes it wrap
+// ctx.Err() or [unionstore.ErrClosed] when either explains it.
+func (s *Store[E]) fail(ctx context.Context, op string, err error) error {
+	return fmt.Errorf("%s: %s %s: %w", s.pkg, op, s.driver, s.life.Wrap(ctx, err))
+}
+
+// Save writes the batch: see [unionstore.Store]. A batch that fails
+// validation, or holds a change the codec cannot encode or the driver
+// cannot hold, is refused whole before anything is written, with an error
+// wrapping [unionstore.ErrInvalidChange]. Otherwise it is written as the
+// driver's Put says.
+func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
+	if err := s.life.Check(ctx); err != nil {
+		return s.fail(ctx, "save to", err)
+	}
+	if err := changes.Validate(); err != nil {
+		return s.fail(ctx, "save to", err)
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	recs, err := s.records(unionstore.Compact(changes.Stamped()))
+	if err != nil {
+		return s.fail(ctx, "save to", err)
+	}
+	if err := s.driver.Put(ctx, recs); err != nil {
+		return s.fail(ctx, fmt.Sprintf("save %d changes to", len(recs)), err)
+	}
+	return nil
+}
+
+// Check reports whether Save would accept the batch as far as the codec
+// and the driver's limits go, writing nothing: nil, or an error wrapping
+// [unionstore.ErrInvalidChange] that names the first change refused. It
+// encodes every entity, as Save does, and does not repeat
+// [unionstore.Changes.Validate].
+func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
+	if _, err := s.records(changes); err != nil {
+		return fmt.Errorf("%s: check for %s: %w", s.pkg, s.driver, err)
+	}
+	return nil
+}
+
+// records encodes changes and checks each against the driver's limits.
+func (s *Store[E]) records(changes unionstore.Changes[E]) ([]Record, error) {
+	recs := make([]Record, len(changes))
+	for i := range changes {
+		r, err := encode(s.codec, changes[i])
+		if err == nil {
+			err = s.limits.check(r)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: change %d: %w", unionstore.ErrInvalidChange, i, err)
+		}
+		recs[i] = r
+	}
+	return recs, nil
+}
+
+// check returns why r is beyond the limits, or nil.
+func (l Limits) check(r Record) error {
+	if l.MaxKey > 0 {
+		for _, k := range [...]struct{ what, v string }{{"namespace", r.Namespace}, {"kind", r.Kind}, {"id", r.ID}} {
+			if len(k.v) > l.MaxKey {
+				return fmt.Errorf("%w: %s of %d bytes, more than %d", ErrKeyTooLong, k.what, len(k.v), l.MaxKey)
+			}
+		}
+	}
+	if l.MaxPayload > 0 && len(r.Payload) > l.MaxPayload {
+		return fmt.Errorf("%w: %q %q encodes to %d bytes, more than %d", ErrPayloadTooLarge, r.Kind, r.ID, len(r.Payload), l.MaxPayload)
+	}
+	return nil
+}
+
+// Load returns the latest change of each identity of namespace: see
+// [unionstore.Store]. Records that do not decode are left out and
+// reported in an error wrapping [unionstore.ErrDecode], returned with the
+// changes that did decode.
+func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
+	if err := s.life.Check(ctx); err != nil {
+		return nil, s.fail(ctx, fmt.Sprintf("load %q from", namespace), err)
+	}
+	var out unionstore.Changes[E]
+	var bad unionstore.DecodeErrors
+	add := func(r Record) {
+		c, err := decode(s.codec, r)
+		if err != nil {
+			bad.Add(err)
+			return
+		}
+		out = append(out, c)
+	}
+	if s.loader != nil {
+		recs, err := s.loader.Load(ctx, namespace)
+		if err != nil {
+			return nil, s.fail(ctx, fmt.Sprintf("load %q from", namespace), err)
+		}
+		out = make(unionstore.Changes[E], 0, len(recs))
+		for _, r := range recs {
+			add(r)
+		}
+	} else {
+		for r, err := range s.driver.Scan(ctx, namespace) {
+			if err != nil {
+				return nil, s.fail(ctx, fmt.Sprintf("load %q from", namespace), err)
+			}
+			add(r)
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return out, fmt.Errorf("%s: load %q from %s: %w", s.pkg, namespace, s.driver, err)
+	}
+	return out, nil
+}
+
+// Scan yields the changes Load returns, in the same order, as the driver
+// reads them: see [unionstore.Scanner]. Records that do not decode are
+// skipped and reported at the end, as Load does.
+func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[E], error] {
+	return func(yield func(unionstore.Change[E], error) bool) {
+		op := fmt.Sprintf("scan %q from", namespace)
+		if err := s.life.Check(ctx); err != nil {
+			yield(unionstore.Change[E]{}, s.fail(ctx, op, err))
+			return
+		}
+		var bad unionstore.DecodeErrors
+		for r, err := range s.driver.Scan(ctx, namespace) {
+			if err != nil {
+				yield(unionstore.Change[E]{}, s.fail(ctx, op, err))
+				return
+			}
+			c, err := decode(s.codec, r)
+			if err != nil {
+				bad.Add(err)
+				continue
+			}
+			if !yield(c, nil) {
+				return
+			}
+		}
+		if err := bad.Err(); err != nil {
+			yield(unionstore.Change[E]{}, fmt.Errorf("%s: %s %s: %w", s.pkg, op, s.driver, err))
+		}
+	}
+}
+
+// Get returns the latest change of one identity: see [unionstore.Getter].
+func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionstore.Change[E], bool, error) {
+	op := fmt.Sprintf("get %q %q %q from", namespace, kind, id)
+	if err := s.life.Check(ctx); err != nil {
+		return unionstore.Change[E]{}, false, s.fail(ctx, op, err)
+	}
+	r, ok, err := s.driver.Get(ctx, namespace, kind, id)
+	if err != nil {
+		return unionstore.Change[E]{}, false, s.fail(ctx, op, err)
+	}
+	if !ok {
+		return unionstore.Change[E]{}, false, nil
+	}
+	c, err := decode(s.codec, r)
+	if err != nil {
+		return unionstore.Change[E]{}, false, fmt.Errorf("%s: %s %s: %w", s.pkg, op, s.driver, err)
+	}
+	return c, true, nil
+}
+
+// Namespaces lists the namespaces that hold a change, sorted by name,
+// with their counts: see [unionstore.NamespaceLister].
+func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
+	if err := s.life.Check(ctx); err != nil {
+		return nil, s.fail(ctx, "list namespaces of", err)
+	}
+	stats, err := s.driver.Namespaces(ctx)
+	if err != nil {
+		return nil, s.fail(ctx, "list namespaces of", err)
+	}
+	return stats, nil
+}
+
+// Purge removes namespace: see [unionstore.Purger].
+func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
+	op := fmt.Sprintf("purge %q from", namespace)
+	if err := s.life.Check(ctx); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	if namespace == "" {
+		return nil // Save refuses an empty namespace: there is none
+	}
+	if err := s.driver.Purge(ctx, namespace); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	return nil
+}
+
+// PurgeTombstones removes the tombstones of namespace with a timestamp
+// before before, and returns how many it removed: see
+// [unionstore.TombstonePurger].
+func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
+	op := fmt.Sprintf("purge tombstones of %q from", namespace)
+	if err := s.life.Check(ctx); err != nil {
+		return 0, s.fail(ctx, op, err)
+	}
+	through, ok := tombstoneCut(before)
+	if !ok || namespace == "" {
+		return 0, nil
+	}
+	n, err := s.driver.PurgeTombstones(ctx, namespace, through)
+	if err != nil {
+		return n, s.fail(ctx, op, err)
+	}
+	return n, nil
+}
+
+// tombstoneCut returns the latest timestamp, in nanoseconds, of the
+// tombstones to purge before before, or false when no timestamp is before
+// it.
+func tombstoneCut(before time.Time) (int64, bool) {
+	switch {
+	case !before.After(unionstore.MinTimestamp):
+		return 0, false
+	case before.After(unionstore.MaxTimestamp):
+		return math.MaxInt64, true
+	}
+	return before.UnixNano() - 1, true
+}
+
+// Close closes the driver, once; later calls return nil. Afterwards every
+// method returns an error wrapping [unionstore.ErrClosed].
+func (s *Store[E]) Close() error {
+	if !s.life.Close() {
+		return nil
+	}
+	if err := s.driver.Close(); err != nil {
+		return fmt.Errorf("%s: close %s: %w", s.pkg, s.driver, err)
+	}
+	return nil
+}
