@@ -5,13 +5,15 @@ import (
 	"time"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
-// Option configures [Open].
-type Option func(*config)
+// Option configures [Open]. Options are applied in order; an invalid
+// option makes Open return an error naming it, before the file is touched.
+type Option func(*config) error
 
 type config struct {
-	codec       any // a unionstore.Codec[E], checked by Open
+	codec       backend.Codec
 	lockTimeout time.Duration
 	readOnly    bool
 	noSync      bool
@@ -23,12 +25,10 @@ type config struct {
 // release the file before it returns [ErrLocked].
 const DefaultLockTimeout = time.Second
 
-func newConfig(opts []Option) config {
+func newConfig(opts []Option) (config, error) {
 	c := config{lockTimeout: DefaultLockTimeout}
-	for _, o := range opts {
-		o(&c)
-	}
-	return c
+	err := backend.Apply(&c, opts)
+	return c, err
 }
 
 // WithCodec sets the codec of entity payloads. The default is
@@ -36,17 +36,22 @@ func newConfig(opts []Option) config {
 // [unionstore.KindCodec]. Open returns an error if the codec is for another
 // entity type than the store's.
 func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
-	return func(c *config) { c.codec = codec }
+	return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
 }
 
 // WithLockTimeout sets how long Open waits for the file lock held by
-// another process: zero or less means the default, [DefaultLockTimeout].
+// another process: zero means the default, [DefaultLockTimeout]; a
+// negative duration is refused.
 func WithLockTimeout(d time.Duration) Option {
-	return func(c *config) {
-		if d <= 0 {
+	return func(c *config) error {
+		switch {
+		case d < 0:
+			return fmt.Errorf("lock timeout %v: must not be negative", d)
+		case d == 0:
 			d = DefaultLockTimeout
 		}
 		c.lockTimeout = d
+		return nil
 	}
 }
 
@@ -54,14 +59,14 @@ func WithLockTimeout(d time.Duration) Option {
 // that several readers may hold it at once. The file must exist; Save
 // returns an error wrapping [unionstore.ErrReadOnly].
 func WithReadOnly() Option {
-	return func(c *config) { c.readOnly = true }
+	return func(c *config) error { c.readOnly = true; return nil }
 }
 
 // WithNoSync turns off the fsync at the end of each Save. A crash of the
 // machine (not just of the process) can then lose acknowledged saves or
 // damage the file. It is meant for tests and bulk loads that can be redone.
 func WithNoSync() Option {
-	return func(c *config) { c.noSync = true }
+	return func(c *config) error { c.noSync = true; return nil }
 }
 
 // WithCompression stores each payload of 64 bytes to 1 MiB compressed
@@ -78,7 +83,7 @@ func WithNoSync() Option {
 // building its Huffman and FSE tables is most of the time (see the
 // README's figures).
 func WithCompression() Option {
-	return func(c *config) { c.compression = recordCompressed }
+	return func(c *config) error { c.compression = recordCompressed; return nil }
 }
 
 // WithFastCompression stores each payload of 64 bytes to 1 MiB as an S2
@@ -91,11 +96,11 @@ func WithCompression() Option {
 // under a microsecond per payload: it saves about a tenth of the file for
 // a few percent of the write throughput (see the README's figures).
 func WithFastCompression() Option {
-	return func(c *config) { c.compression = recordS2 }
+	return func(c *config) error { c.compression = recordS2; return nil }
 }
 
 // WithPageSize sets the page size of a file that Open creates, a power of
-// two from 1024 to 65536 bytes; Open returns an error for another value.
+// two from 1024 to 65536 bytes; Open refuses another value.
 // The default is the operating system's page size (4096 bytes on most
 // machines). An existing file keeps the page size it was created with.
 //
@@ -107,7 +112,13 @@ func WithFastCompression() Option {
 // records of more than a quarter of a page, each takes pages of its own
 // (bbolt's overflow pages), and smaller pages waste more.
 func WithPageSize(n int) Option {
-	return func(c *config) { c.pageSize = n }
+	return func(c *config) error {
+		if err := checkPageSize(n); err != nil {
+			return err
+		}
+		c.pageSize = n
+		return nil
+	}
 }
 
 // checkPageSize refuses a page size that WithPageSize does not allow.
@@ -119,5 +130,5 @@ func checkPageSize(n int) error {
 }
 
 func codecFor[E unionstore.Entity](c config) (unionstore.Codec[E], error) {
-	return unionstore.CodecFor[E](c.codec)
+	return backend.CodecOf[E](c.codec)
 }

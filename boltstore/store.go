@@ -53,10 +53,10 @@ var (
 // page size that [WithPageSize] does not allow gives an error before the
 // file is touched.
 func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
-	c := newConfig(opts)
-	codec, err := codecFor[E](c)
+	c, err := newConfig(opts)
+	var codec unionstore.Codec[E]
 	if err == nil {
-		err = checkPageSize(c.pageSize)
+		codec, err = codecFor[E](c)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)

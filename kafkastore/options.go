@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // DefaultPartitions is the number of partitions of a topic the store
@@ -22,7 +23,7 @@ const DefaultSpillThreshold = 16 << 20
 type Option func(*config) error
 
 type config struct {
-	codec          any // a unionstore.Codec[E], checked by the constructor
+	codec          backend.Codec
 	partitions     int32
 	replication    int16
 	compacted      bool
@@ -33,13 +34,8 @@ type config struct {
 
 func newConfig(opts []Option) (config, error) {
 	c := config{partitions: DefaultPartitions, replication: -1, create: true, spillThreshold: DefaultSpillThreshold}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&c); err != nil {
-			return config{}, err
-		}
+	if err := backend.Apply(&c, opts); err != nil {
+		return config{}, err
 	}
 	return c, nil
 }
@@ -50,7 +46,7 @@ func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E],
 	if err != nil {
 		return config{}, nil, err
 	}
-	codec, err := unionstore.CodecFor[E](c.codec)
+	codec, err := backend.CodecOf[E](c.codec)
 	if err != nil {
 		return config{}, nil, err
 	}
@@ -61,13 +57,7 @@ func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E],
 // value and back. The default is [unionstore.JSONCodec]. The codec's entity
 // type must be the store's; the constructor returns an error otherwise.
 func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
-	return func(c *config) error {
-		if codec == nil {
-			return errors.New("nil codec")
-		}
-		c.codec = codec
-		return nil
-	}
+	return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
 }
 
 // WithPartitions sets the number of partitions of a topic the constructor

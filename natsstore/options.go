@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // DefaultStream is the stream a [Store] uses unless [WithStream] names
@@ -32,19 +33,14 @@ type config struct {
 	replicas     int    // 0 means 1 at creation, and any on an existing stream
 	storage      jetstream.StorageType
 	storageSet   bool
-	codec        any // a unionstore.Codec[E], checked by the constructor
+	codec        backend.Codec
 	createStream bool
 }
 
 func newConfig(opts []Option) (config, error) {
 	c := config{stream: DefaultStream, createStream: true}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&c); err != nil {
-			return config{}, err
-		}
+	if err := backend.Apply(&c, opts); err != nil {
+		return config{}, err
 	}
 	if c.prefix == "" {
 		c.prefix = c.stream
@@ -58,7 +54,7 @@ func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E],
 	if err != nil {
 		return config{}, nil, err
 	}
-	codec, err := unionstore.CodecFor[E](c.codec)
+	codec, err := backend.CodecOf[E](c.codec)
 	if err != nil {
 		return config{}, nil, err
 	}
@@ -126,13 +122,7 @@ func WithStorage(st jetstream.StorageType) Option {
 // back. The default is [unionstore.JSONCodec]. The codec's entity type must
 // be the store's; the constructor returns an error otherwise.
 func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
-	return func(c *config) error {
-		if codec == nil {
-			return errors.New("nil codec")
-		}
-		c.codec = codec
-		return nil
-	}
+	return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
 }
 
 // WithCreateStream says whether the constructor creates the stream when it

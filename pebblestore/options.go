@@ -1,16 +1,19 @@
 package pebblestore
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
-// Option configures [Open].
-type Option func(*config)
+// Option configures [Open]. Options are applied in order; an invalid
+// option makes Open return an error naming it, before the file is touched.
+type Option func(*config) error
 
 type config struct {
-	codec       any // a unionstore.Codec[E], checked by Open
+	codec       backend.Codec
 	lockTimeout time.Duration
 	readOnly    bool
 	noSync      bool
@@ -20,12 +23,10 @@ type config struct {
 // release the directory before it returns [ErrLocked].
 const DefaultLockTimeout = time.Second
 
-func newConfig(opts []Option) config {
+func newConfig(opts []Option) (config, error) {
 	c := config{lockTimeout: DefaultLockTimeout}
-	for _, o := range opts {
-		o(&c)
-	}
-	return c
+	err := backend.Apply(&c, opts)
+	return c, err
 }
 
 // WithCodec sets the codec of entity payloads. The default is
@@ -33,17 +34,22 @@ func newConfig(opts []Option) config {
 // [unionstore.KindCodec]. Open returns an error if the codec is for another
 // entity type than the store's.
 func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
-	return func(c *config) { c.codec = codec }
+	return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
 }
 
 // WithLockTimeout sets how long Open retries the directory lock held by
-// another process: zero or less means the default, [DefaultLockTimeout].
+// another process: zero means the default, [DefaultLockTimeout]; a
+// negative duration is refused.
 func WithLockTimeout(d time.Duration) Option {
-	return func(c *config) {
-		if d <= 0 {
+	return func(c *config) error {
+		switch {
+		case d < 0:
+			return fmt.Errorf("lock timeout %v: must not be negative", d)
+		case d == 0:
 			d = DefaultLockTimeout
 		}
 		c.lockTimeout = d
+		return nil
 	}
 }
 
@@ -52,7 +58,7 @@ func WithLockTimeout(d time.Duration) Option {
 // [unionstore.ErrReadOnly]. Pebble locks the directory for readers too, so
 // a read-only Store cannot share it with a writer or another reader.
 func WithReadOnly() Option {
-	return func(c *config) { c.readOnly = true }
+	return func(c *config) error { c.readOnly = true; return nil }
 }
 
 // WithNoSync turns off the fsync of the write-ahead log at the end of each
@@ -60,9 +66,9 @@ func WithReadOnly() Option {
 // acknowledged saves, though never leave a batch half-written. It is meant
 // for tests and bulk loads that can be redone.
 func WithNoSync() Option {
-	return func(c *config) { c.noSync = true }
+	return func(c *config) error { c.noSync = true; return nil }
 }
 
 func codecFor[E unionstore.Entity](c config) (unionstore.Codec[E], error) {
-	return unionstore.CodecFor[E](c.codec)
+	return backend.CodecOf[E](c.codec)
 }

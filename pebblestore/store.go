@@ -79,8 +79,11 @@ var (
 // with WithReadOnly, an error wrapping [os.ErrNotExist] if there is no
 // store at dir. The error names the directory.
 func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
-	c := newConfig(opts)
-	codec, err := codecFor[E](c)
+	c, err := newConfig(opts)
+	var codec unionstore.Codec[E]
+	if err == nil {
+		codec, err = codecFor[E](c)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}

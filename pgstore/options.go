@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // DefaultTable is the table a [Store] uses unless [WithTable] names another.
@@ -26,7 +27,7 @@ type Option func(*config) error
 
 type config struct {
 	schema, table string
-	codec         any // a unionstore.Codec[E], checked by the constructor
+	codec         backend.Codec
 	create        create
 	pageSize      int
 }
@@ -42,13 +43,8 @@ const (
 
 func newConfig(opts []Option) (config, error) {
 	c := config{table: DefaultTable, pageSize: DefaultPageSize}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&c); err != nil {
-			return config{}, err
-		}
+	if err := backend.Apply(&c, opts); err != nil {
+		return config{}, err
 	}
 	return c, nil
 }
@@ -83,13 +79,7 @@ func WithSchema(name string) Option {
 // back. The default is [unionstore.JSONCodec]. The codec's entity type must
 // be the store's; the constructor returns an error otherwise.
 func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
-	return func(c *config) error {
-		if codec == nil {
-			return errors.New("nil codec")
-		}
-		c.codec = codec
-		return nil
-	}
+	return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
 }
 
 // WithCreateSchema makes the constructor create the table if it does not

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // Store is a [unionstore.Store] that keeps changes in a PostgreSQL table, one
@@ -125,7 +126,7 @@ func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E],
 	if err != nil {
 		return config{}, nil, err
 	}
-	codec, err := unionstore.CodecFor[E](c.codec)
+	codec, err := backend.CodecOf[E](c.codec)
 	if err != nil {
 		return config{}, nil, err
 	}

@@ -1,10 +1,10 @@
 package s3store
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // DefaultMaxSegments is the number of segments a namespace may hold before
@@ -21,7 +21,7 @@ const DefaultConcurrency = 8
 type Option func(*config) error
 
 type config struct {
-	codec          any // a unionstore.Codec[E], checked by the constructor
+	codec          backend.Codec
 	maxSegments    int
 	concurrency    int
 	onCompactError func(namespace string, err error)
@@ -29,13 +29,8 @@ type config struct {
 
 func newConfig(opts []Option) (config, error) {
 	c := config{maxSegments: DefaultMaxSegments, concurrency: DefaultConcurrency}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(&c); err != nil {
-			return config{}, err
-		}
+	if err := backend.Apply(&c, opts); err != nil {
+		return config{}, err
 	}
 	return c, nil
 }
@@ -46,7 +41,7 @@ func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E],
 	if err != nil {
 		return config{}, nil, err
 	}
-	codec, err := unionstore.CodecFor[E](c.codec)
+	codec, err := backend.CodecOf[E](c.codec)
 	if err != nil {
 		return config{}, nil, err
 	}
@@ -58,13 +53,7 @@ func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E],
 // entity type must be the store's; the constructor returns an error
 // otherwise.
 func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
-	return func(c *config) error {
-		if codec == nil {
-			return errors.New("nil codec")
-		}
-		c.codec = codec
-		return nil
-	}
+	return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
 }
 
 // WithMaxSegments makes [Store.Save] compact a namespace once the store
