@@ -1,0 +1,111 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"iter"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
+)
+
+// Scan yields the records of namespace page by page, scanPage rows at a
+// time, each page read by its own statement and released before its rows
+// are yielded: no read transaction stays open while the caller works, so
+// the caller may save to the store from its loop body, and memory holds
+// one page. Each page starts after the last identity yielded, so a walk
+// sees each identity once, in its state when its page was read.
+func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.Record, error] {
+	return func(yield func(backend.Record, error) bool) {
+		var page []backend.Record
+		var err error
+		for {
+			if len(page) == 0 {
+				page, err = d.queryRecords(ctx, namespace, d.stmts.firstPage, namespace, scanPage)
+			} else {
+				last := page[len(page)-1]
+				page, err = d.queryRecords(ctx, namespace, d.stmts.nextPage, namespace, last.Kind, last.ID, scanPage)
+			}
+			if err != nil {
+				yield(backend.Record{}, err)
+				return
+			}
+			for _, r := range page {
+				if !yield(r, nil) {
+					return
+				}
+			}
+			if len(page) < scanPage {
+				return
+			}
+		}
+	}
+}
+
+// Load reads the whole namespace with one statement.
+func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, error) {
+	return d.queryRecords(ctx, namespace, d.stmts.load, namespace)
+}
+
+// queryRecords runs a query of the records of namespace and returns its
+// rows as records.
+func (d *driver) queryRecords(ctx context.Context, namespace string, stmt *sql.Stmt, args ...any) ([]backend.Record, error) {
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []backend.Record
+	var r row
+	dest := r.dest()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, classify(err)
+		}
+		rec, err := r.record(namespace)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	return out, nil
+}
+
+// Get reads one row by its primary key.
+func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.Record, bool, error) {
+	var r row
+	err := d.stmts.get.QueryRowContext(ctx, namespace, kind, id).Scan(r.dest()...)
+	switch {
+	case err == sql.ErrNoRows:
+		return backend.Record{}, false, nil
+	case err != nil:
+		return backend.Record{}, false, classify(err)
+	}
+	rec, err := r.record(namespace)
+	return rec, err == nil, err
+}
+
+// Namespaces counts the rows of each namespace by their type: one pass
+// over the table in key order, so its cost grows with the store.
+func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
+	rows, err := d.stmts.namespaces.QueryContext(ctx)
+	if err != nil {
+		return nil, classify(err)
+	}
+	defer rows.Close()
+	var out []unionstore.NamespaceStat
+	for rows.Next() {
+		var st unionstore.NamespaceStat
+		if err := rows.Scan(&st.Namespace, &st.Entities, &st.Tombstones); err != nil {
+			return nil, classify(err)
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify(err)
+	}
+	return out, nil
+}
