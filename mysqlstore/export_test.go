@@ -1,0 +1,43 @@
+package mysqlstore
+
+import (
+	"context"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
+)
+
+// DSN returns the go-sql-driver DSN of an OpenURL URL, for the tests' own
+// pools.
+func DSN(rawURL string) (string, error) {
+	cfg, _, err := parseURL(rawURL)
+	if err != nil {
+		return "", err
+	}
+	return cfg.FormatDSN(), nil
+}
+
+// MaxPacket returns the server's max_allowed_packet as the store read it.
+func MaxPacket[E unionstore.Entity](s *Store[E]) int { return s.Driver().(*driver).packet }
+
+// SetMaxPacket makes the store split its batches as if the server's
+// max_allowed_packet were n bytes.
+func SetMaxPacket[E unionstore.Entity](s *Store[E], n int) { s.Driver().(*driver).packet = n }
+
+// Statements returns how many statements Save would send for recs.
+func Statements[E unionstore.Entity](s *Store[E], recs []backend.Record) int {
+	return len(s.Driver().(*driver).statements(recs))
+}
+
+// RawInsert writes recs into the store's table with plain multi-row
+// INSERTs, split as Save splits a batch, in one transaction: the engine's
+// own bulk path, without upsert, which fails on an identity the table
+// holds. BenchmarkSaveVersusRaw measures Save against it.
+func RawInsert[E unionstore.Entity](ctx context.Context, s *Store[E], recs []backend.Record) error {
+	d := s.Driver().(*driver)
+	stmts := d.statements(recs)
+	for i, st := range stmts {
+		stmts[i].query = valuesSQL(d.insert, len(st.args)/6)
+	}
+	return d.put(ctx, stmts)
+}

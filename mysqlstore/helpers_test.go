@@ -1,0 +1,230 @@
+package mysqlstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/mysqlstore"
+	"github.com/unionstore/unionstore/storetest"
+	"go.uber.org/goleak"
+)
+
+// urlVar names the environment variable that points the tests at a server,
+// in the form OpenURL takes.
+const urlVar = "UNIONSTORE_MYSQL_URL"
+
+const defaultURL = "mysql://root@127.0.0.1:3306/test"
+
+func serverURL() string {
+	if u := os.Getenv(urlVar); u != "" {
+		return u
+	}
+	return defaultURL
+}
+
+var admin struct {
+	once sync.Once
+	db   *sql.DB
+	err  error
+}
+
+// adminDB returns a pool shared by the tests for setting up and checking
+// tables. It skips the test when no server is reachable, or fails it when
+// the CI variable is set.
+func adminDB(tb testing.TB) *sql.DB {
+	tb.Helper()
+	admin.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		admin.db, admin.err = openDB(ctx)
+	})
+	if admin.err != nil {
+		msg := fmt.Sprintf("no MySQL server reachable at the URL in %s (default %s): %v", urlVar, defaultURL, admin.err)
+		if os.Getenv("CI") != "" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	return admin.db
+}
+
+// openDB returns a pool of its own on the server once a connection answers
+// a ping, or the error.
+func openDB(ctx context.Context) (*sql.DB, error) {
+	dsn, err := mysqlstore.DSN(serverURL())
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// newDB returns a pool of its own, standing for another process, closed
+// when the test ends.
+func newDB(tb testing.TB) *sql.DB {
+	tb.Helper()
+	adminDB(tb)
+	db, err := openDB(context.Background())
+	if err != nil {
+		tb.Fatalf("open a pool: %v", err)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(closingAdmin{m})
+}
+
+// closingAdmin runs the tests and then closes the shared pool, so that the
+// leak check that follows finds none of its goroutines.
+type closingAdmin struct{ m *testing.M }
+
+func (c closingAdmin) Run() int {
+	flag.Parse() // so that the examples that need a server can be skipped
+	skipServerExamples()
+	code := c.m.Run()
+	dropExampleTables()
+	if admin.db != nil {
+		_ = admin.db.Close()
+	}
+	return code
+}
+
+// newTable returns the name of a table unique to the test, dropped when the
+// test ends.
+func newTable(tb testing.TB) string {
+	tb.Helper()
+	db := adminDB(tb)
+	name := "unionstore_test_" + randomHex(6)
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS `"+name+"`"); err != nil {
+			tb.Errorf("drop table %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// urlWithTable returns the server's URL naming table. A URL that does not
+// parse has already failed to open the admin pool.
+func urlWithTable(table string) string {
+	u, err := url.Parse(serverURL())
+	if err != nil {
+		panic(fmt.Sprintf("parse %s: %v", urlVar, err))
+	}
+	q := u.Query()
+	q.Set("table", table)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// openStore returns a store owning its pool on table, closed when the test
+// ends.
+func openStore(tb testing.TB, table string, opts ...mysqlstore.Option) *mysqlstore.Store[storetest.Item] {
+	tb.Helper()
+	s, err := mysqlstore.OpenURL[storetest.Item](context.Background(), urlWithTable(table), opts...)
+	if err != nil {
+		tb.Fatalf("OpenURL: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// newStore returns a store on a fresh table of its own, on the shared pool.
+func newStore(tb testing.TB, opts ...mysqlstore.Option) *mysqlstore.Store[storetest.Item] {
+	tb.Helper()
+	return newStoreOn(tb, adminDB(tb), newTable(tb), opts...)
+}
+
+// newStoreOn returns a store on table through db, creating the table.
+func newStoreOn(tb testing.TB, db *sql.DB, table string, opts ...mysqlstore.Option) *mysqlstore.Store[storetest.Item] {
+	tb.Helper()
+	opts = append([]mysqlstore.Option{mysqlstore.WithTable(table)}, opts...)
+	s, err := mysqlstore.New[storetest.Item](context.Background(), db, opts...)
+	if err != nil {
+		tb.Fatalf("New: %v", err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// storedRow is a row of a table as the server holds it.
+type storedRow struct {
+	changeType string
+	ts         int64
+	payload    string
+}
+
+// readRow returns the row of one identity, read by SQL, and whether there
+// is one.
+func readRow(tb testing.TB, table, ns, kind, id string) (storedRow, bool) {
+	tb.Helper()
+	var r storedRow
+	err := adminDB(tb).QueryRow("SELECT change_type, ts, payload FROM `"+table+"` WHERE namespace = ? AND kind = ? AND id = ?",
+		[]byte(ns), []byte(kind), []byte(id)).Scan(&r.changeType, &r.ts, &r.payload)
+	if err == sql.ErrNoRows {
+		return storedRow{}, false
+	}
+	if err != nil {
+		tb.Fatalf("read row %q %q %q of %s: %v", ns, kind, id, table, err)
+	}
+	return r, true
+}
+
+// rowCount returns the number of rows in table.
+func rowCount(tb testing.TB, table string) int {
+	tb.Helper()
+	var n int
+	if err := adminDB(tb).QueryRow("SELECT COUNT(*) FROM `" + table + "`").Scan(&n); err != nil {
+		tb.Fatalf("count rows of %s: %v", table, err)
+	}
+	return n
+}
+
+func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
+	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet,
+		Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
+}
+
+func unset(ns, kind, id string, ts time.Time) unionstore.Change[storetest.Item] {
+	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeUnset,
+		Entity: storetest.Item{Kind: kind, ID: id}, Timestamp: ts}
+}
+
+var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
+
+func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Nanosecond) }
+
+// save saves changes to s and fails the test on error.
+func save(tb testing.TB, s unionstore.Store[storetest.Item], changes ...unionstore.Change[storetest.Item]) {
+	tb.Helper()
+	if err := s.Save(context.Background(), changes); err != nil {
+		tb.Fatalf("Save: %v", err)
+	}
+}

@@ -1,0 +1,111 @@
+package mysqlstore
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
+)
+
+// DefaultTable is the table a [Store] uses unless [WithTable] names another.
+const DefaultTable = "unionstore_changes"
+
+// DefaultPageSize is the number of rows [Store.Scan] reads per query unless
+// [WithPageSize] sets another.
+const DefaultPageSize = 1000
+
+// maxIdentifier is the longest table name MySQL and MariaDB accept.
+const maxIdentifier = 64
+
+// Option configures a [Store] made by [New] or [OpenURL]. Options are
+// applied in order; an invalid option makes the constructor return an
+// error naming it, before it connects to anything.
+type Option func(*config) error
+
+type config struct {
+	table    string
+	codec    backend.Codec
+	noCreate bool
+	pageSize int
+}
+
+func newConfig(opts []Option) (config, error) {
+	c := config{table: DefaultTable, pageSize: DefaultPageSize}
+	if err := backend.Apply(&c, opts); err != nil {
+		return config{}, err
+	}
+	return c, nil
+}
+
+// WithTable names the table that holds the changes. The default is
+// [DefaultTable]. A name is 1 to 64 ASCII letters, digits, '_' or '$', not
+// all digits; it is used as it is and always quoted with backticks. Whether
+// names differing in case are different tables depends on the server's
+// lower_case_table_names.
+func WithTable(name string) Option {
+	return func(c *config) error {
+		if err := checkIdentifier(name); err != nil {
+			return fmt.Errorf("table name: %w", err)
+		}
+		c.table = name
+		return nil
+	}
+}
+
+// WithCodec sets the codec that turns entities into the payload column and
+// back. The default is [unionstore.JSONCodec]. The codec's entity type must
+// be the store's; the constructor returns an error otherwise.
+func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
+	return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
+}
+
+// WithoutCreate makes the constructor leave the database as it is: it
+// creates no table, and returns an error when the table is missing. A store
+// whose user may not create tables uses it; the URL parameter create=false
+// says the same to [OpenURL].
+func WithoutCreate() Option {
+	return func(c *config) error {
+		c.noCreate = true
+		return nil
+	}
+}
+
+// WithPageSize sets how many rows [Store.Scan] reads per query, which
+// bounds its memory. The default is [DefaultPageSize]; n must be positive.
+func WithPageSize(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("page size %d: must be positive", n)
+		}
+		c.pageSize = n
+		return nil
+	}
+}
+
+// checkIdentifier returns why name cannot be a table name, or nil. It
+// accepts a subset of what MySQL allows unquoted, so that a name never
+// needs escaping inside its backticks nor holds the '?' of a placeholder.
+func checkIdentifier(name string) error {
+	switch {
+	case name == "":
+		return errors.New("empty")
+	case len(name) > maxIdentifier:
+		return fmt.Errorf("%q is %d bytes, longer than MySQL's %d", name, len(name), maxIdentifier)
+	}
+	digits := true
+	for i := 0; i < len(name); i++ {
+		b := name[i]
+		switch {
+		case b >= '0' && b <= '9':
+		case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b == '_', b == '$':
+			digits = false
+		default:
+			return fmt.Errorf("%q holds %q: want ASCII letters, digits, '_' or '$'", name, b)
+		}
+	}
+	if digits {
+		return fmt.Errorf("%q is all digits", name)
+	}
+	return nil
+}

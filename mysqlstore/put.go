@@ -1,0 +1,167 @@
+package mysqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
+)
+
+// upsert ends Put's statements. A row is replaced only by a change whose
+// timestamp is not older: the server itself keeps last-write-wins, however
+// many clients write, and on equal timestamps the statement that runs
+// later wins. MySQL assigns left to right and the later assignments see
+// the earlier ones' values, so ts is assigned last and every condition
+// compares with the stored timestamp. VALUES() is used rather than the row
+// alias of MySQL 8.0.19, which MariaDB lacks.
+const upsert = ` ON DUPLICATE KEY UPDATE
+change_type = IF(VALUES(ts) >= ts, VALUES(change_type), change_type),
+payload = IF(VALUES(ts) >= ts, VALUES(payload), payload),
+ts = IF(VALUES(ts) >= ts, VALUES(ts), ts)`
+
+// maxRows is the most rows of one statement: a prepared statement takes at
+// most 65,535 parameters, six a row.
+const maxRows = 65535 / 6
+
+// rowOverhead bounds what a row adds to a statement besides its escaped
+// keys and payload: quotes, the _binary introducers, the change type, the
+// timestamp's digits, commas and parentheses.
+const rowOverhead = 64
+
+// maxAttempts is how many times Put tries a batch that a deadlock or a lock
+// wait timeout rolled back.
+const maxAttempts = 8
+
+// Change types as statement arguments, boxed once.
+var (
+	setArg   any = string(unionstore.ChangeTypeSet)
+	unsetArg any = string(unionstore.ChangeTypeUnset)
+)
+
+// Put writes records with multi-row upserts, each under the server's
+// max_allowed_packet and its limit of parameters. A batch of one statement
+// runs on its own; a larger one runs in one transaction, so a batch is
+// applied whole or not at all. A batch rolled back by a deadlock or a lock
+// wait timeout, which concurrent upserts of the same rows can cause in
+// InnoDB, is tried again, up to maxAttempts times; trying it again is safe,
+// as each row keeps the change with the latest timestamp.
+func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
+	stmts := d.statements(recs)
+	for attempt := 1; ; attempt++ {
+		err := d.put(ctx, stmts)
+		if err == nil || attempt == maxAttempts || !retryable(err) {
+			return err
+		}
+		// Back off, with jitter, so that the writers that deadlocked do
+		// not meet again at once.
+		wait := time.Duration(1<<attempt)*time.Millisecond + rand.N(time.Duration(1<<attempt)*time.Millisecond)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w, then %w", err, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// statement is one statement of a batch and its arguments.
+type statement struct {
+	query string
+	args  []any
+}
+
+// statements splits recs into upserts whose text, with every argument
+// escaped, fits in the server's max_allowed_packet.
+func (d *driver) statements(recs []backend.Record) []statement {
+	budget := d.packet - payloadHeadroom
+	var out []statement
+	for len(recs) > 0 {
+		n, size := 0, 0
+		for n < len(recs) && n < maxRows {
+			r := &recs[n]
+			// Escaping at most doubles a value.
+			s := 2*(len(r.Namespace)+len(r.Kind)+len(r.ID)+len(r.Payload)) + rowOverhead
+			if n > 0 && size+s > budget {
+				break
+			}
+			size += s
+			n++
+		}
+		out = append(out, upsertStatement(d.insert, recs[:n]))
+		recs = recs[n:]
+	}
+	return out
+}
+
+// upsertStatement returns the upsert of recs after the INSERT head.
+func upsertStatement(head string, recs []backend.Record) statement {
+	return statement{query: valuesSQL(head, len(recs)) + upsert, args: rowArgs(recs)}
+}
+
+// valuesSQL returns head followed by n rows of placeholders.
+func valuesSQL(head string, n int) string {
+	const values = "(?, ?, ?, ?, ?, ?)"
+	var b strings.Builder
+	b.Grow(len(head) + n*(len(values)+2) + len(upsert))
+	b.WriteString(head)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(values)
+	}
+	return b.String()
+}
+
+// rowArgs returns the arguments of recs, six a row. Keys are sent as bytes,
+// so that the server stores them as they are, whatever the connection's
+// character set.
+func rowArgs(recs []backend.Record) []any {
+	args := make([]any, 0, 6*len(recs))
+	for i := range recs {
+		r := &recs[i]
+		ct := setArg
+		if r.Unset() {
+			ct = unsetArg
+		}
+		args = append(args, []byte(r.Namespace), []byte(r.Kind), []byte(r.ID), ct, r.Timestamp, r.Payload)
+	}
+	return args
+}
+
+// put runs stmts once: alone, or in one transaction.
+func (d *driver) put(ctx context.Context, stmts []statement) error {
+	if len(stmts) == 1 {
+		_, err := d.db.ExecContext(ctx, stmts[0].query, stmts[0].args...)
+		return err
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	for i, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("statement %d of %d: %w", i+1, len(stmts), err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// retryable reports whether err is a deadlock or a lock wait timeout, after
+// which the whole batch is rolled back (put rolls back the transaction
+// whose statement timed out) and may be tried again.
+func retryable(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+}
