@@ -1,0 +1,85 @@
+package redisstore
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
+)
+
+// DefaultPrefix is the prefix of a store's keys unless [WithPrefix] or
+// the URL's prefix parameter names another.
+const DefaultPrefix = "unionstore"
+
+// DefaultPageSize is the number of records [Store.Scan] reads per call
+// unless [WithPageSize] sets another.
+const DefaultPageSize = 1000
+
+// MaxPageSize is the largest page [WithPageSize] accepts: a page's members
+// are passed at once to a command inside a script, and Lua bounds how many
+// values it unpacks.
+const MaxPageSize = 5000
+
+// maxPrefix is the longest prefix [WithPrefix] accepts, in bytes.
+const maxPrefix = 1024
+
+// Option configures a [Store] made by [New] or [OpenURL]. Options are
+// applied in order; an invalid option makes the constructor return an
+// error naming it, before it connects.
+type Option func(*config) error
+
+type config struct {
+	prefix   string
+	pageSize int
+	codec    backend.Codec
+}
+
+func newConfig(opts []Option) (config, error) {
+	c := config{prefix: DefaultPrefix, pageSize: DefaultPageSize}
+	if err := backend.Apply(&c, opts); err != nil {
+		return config{}, err
+	}
+	return c, nil
+}
+
+// WithPrefix sets the prefix of the store's keys; the default is
+// [DefaultPrefix]. Stores with the same prefix on one database share their
+// data; stores with different prefixes never do. A prefix is 1 to 1024
+// bytes without '{' or '}', which would break the keys' hash tags.
+func WithPrefix(prefix string) Option {
+	return func(c *config) error {
+		switch {
+		case prefix == "":
+			return errors.New("prefix: empty")
+		case len(prefix) > maxPrefix:
+			return fmt.Errorf("prefix of %d bytes: more than %d", len(prefix), maxPrefix)
+		case strings.ContainsAny(prefix, "{}"):
+			return fmt.Errorf("prefix %q: holds '{' or '}'", prefix)
+		}
+		c.prefix = prefix
+		return nil
+	}
+}
+
+// WithPageSize sets how many records [Store.Scan] and [Store.PurgeTombstones]
+// read per call to the server, which bounds the client's memory and how
+// long each call holds the server. The default is [DefaultPageSize]; n
+// must be 1 to [MaxPageSize].
+func WithPageSize(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > MaxPageSize {
+			return fmt.Errorf("page size %d: want 1 to %d", n, MaxPageSize)
+		}
+		c.pageSize = n
+		return nil
+	}
+}
+
+// WithCodec sets the codec that turns entities into stored payloads and
+// back. The default is [unionstore.JSONCodec]. The codec's entity type
+// must be the store's; the constructor returns an error otherwise.
+func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
+	return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
+}
