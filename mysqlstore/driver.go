@@ -18,7 +18,7 @@ type driver struct {
 	packet   int // the server's max_allowed_packet, read at open
 	pageSize int
 
-	insert                                               string // the head of Put's statements
+	insert, upsert                                       string // the head and tail of Put's statements
 	loadSQL, firstPageSQL, pageSQL, getSQL, namespaceSQL string
 	purgeSQL, purgeTombstonesSQL                         string
 }
@@ -40,6 +40,7 @@ func newDriver(db *sql.DB, table, where string, packet, pageSize int) *driver {
 		packet:   packet,
 		pageSize: pageSize,
 		insert:   "INSERT INTO " + q + " (namespace, kind, id, change_type, ts, payload) VALUES ",
+		upsert:   upsert,
 		loadSQL:  "SELECT " + columns + " FROM " + q + " WHERE namespace = ? ORDER BY kind, id",
 		// The next page begins after the last key read. The comparison is
 		// spelt out: MariaDB reads (kind, id) > (?, ?) as a filter on every

@@ -41,3 +41,15 @@ func RawInsert[E unionstore.Entity](ctx context.Context, s *Store[E], recs []bac
 	}
 	return d.put(ctx, stmts)
 }
+
+// Upsert is the clause that ends the store's saves.
+const Upsert = upsert
+
+// SetUpsert makes the store end its saves with clause instead of Upsert,
+// to show what the tests catch; the returned function restores it.
+func SetUpsert[E unionstore.Entity](s *Store[E], clause string) (restore func()) {
+	d := s.Driver().(*driver)
+	old := d.upsert
+	d.upsert = clause
+	return func() { d.upsert = old }
+}

@@ -94,15 +94,10 @@ func (d *driver) statements(recs []backend.Record) []statement {
 			size += s
 			n++
 		}
-		out = append(out, upsertStatement(d.insert, recs[:n]))
+		out = append(out, statement{query: valuesSQL(d.insert, n) + d.upsert, args: rowArgs(recs[:n])})
 		recs = recs[n:]
 	}
 	return out
-}
-
-// upsertStatement returns the upsert of recs after the INSERT head.
-func upsertStatement(head string, recs []backend.Record) statement {
-	return statement{query: valuesSQL(head, len(recs)) + upsert, args: rowArgs(recs)}
 }
 
 // valuesSQL returns head followed by n rows of placeholders.
