@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"iter"
 
 	"github.com/unionstore/unionstore"
@@ -98,9 +99,13 @@ func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, er
 	defer rows.Close()
 	var out []unionstore.NamespaceStat
 	for rows.Next() {
-		var st unionstore.NamespaceStat
-		if err := rows.Scan(&st.Namespace, &st.Entities, &st.Tombstones); err != nil {
+		var ns, sets, unsets any
+		if err := rows.Scan(&ns, &sets, &unsets); err != nil {
 			return nil, classify(err)
+		}
+		st, err := namespaceStat(ns, sets, unsets)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, st)
 	}
@@ -108,4 +113,17 @@ func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, er
 		return nil, classify(err)
 	}
 	return out, nil
+}
+
+// namespaceStat turns a row of the namespaces query into a stat, or an
+// error wrapping ErrCorrupt when a damaged page gave it other types.
+func namespaceStat(ns, sets, unsets any) (unionstore.NamespaceStat, error) {
+	name, ok1 := ns.(string)
+	n, ok2 := sets.(int64)
+	m, ok3 := unsets.(int64)
+	if !ok1 || !ok2 || !ok3 {
+		return unionstore.NamespaceStat{}, fmt.Errorf("%w: a namespace of %s counted as %s and %s, want text and integers",
+			ErrCorrupt, sqlType(ns), sqlType(sets), sqlType(unsets))
+	}
+	return unionstore.NamespaceStat{Namespace: name, Entities: int(n), Tombstones: int(m)}, nil
 }
