@@ -1,0 +1,187 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/redisstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// TestLastWriteWins saves two changes of one identity, one Save each, and
+// checks which one the store keeps: the later timestamp, or the second on
+// a tie. The timestamps differ in the low or the high 32 bits, or in sign,
+// since the script compares them as two halves.
+func TestLastWriteWins(t *testing.T) {
+	ns := func(n int64) time.Time { return time.Unix(0, n).UTC() }
+	cases := []struct {
+		name          string
+		first, second time.Time
+		wantSecond    bool
+	}{
+		{"later by one nanosecond", at(0), at(1), true},
+		{"earlier by one nanosecond", at(1), at(0), false},
+		{"tie", at(5), at(5), true},
+		{"earlier with a larger low half", ns(1<<32 + 0), ns(1<<32 - 1), false},
+		{"later with a smaller low half", ns(1<<32 - 1), ns(1 << 32), true},
+		{"negative before positive", ns(-1), ns(1), true},
+		{"positive after negative", ns(1), ns(-1), false},
+		{"far apart, close in float64", ns(math.MaxInt64 - 1), ns(math.MaxInt64 - 2), false},
+		{"the extremes", unionstore.MaxTimestamp, unionstore.MinTimestamp, false},
+	}
+	s := newStore(t)
+	ctx := context.Background()
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			id := fmt.Sprint(i)
+			for _, ch := range []unionstore.Change[storetest.Item]{set("ns", "k", id, "first", c.first), set("ns", "k", id, "second", c.second)} {
+				if err := s.Save(ctx, unionstore.Changes[storetest.Item]{ch}); err != nil {
+					t.Fatalf("Save: %v", err)
+				}
+			}
+			got, ok, err := s.Get(ctx, "ns", "k", id)
+			if err != nil || !ok {
+				t.Fatalf("Get = %v, %v, %v", got, ok, err)
+			}
+			want := "first"
+			if c.wantSecond {
+				want = "second"
+			}
+			if got.Entity.Value != want {
+				t.Errorf("after saving %v then %v, Get = %q, want %q", c.first.UnixNano(), c.second.UnixNano(), got.Entity.Value, want)
+			}
+		})
+	}
+}
+
+// TestScanOrderAcrossPages checks that Scan yields (kind, id) in byte
+// order, with kinds that are prefixes of others, across page boundaries.
+func TestScanOrderAcrossPages(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, redisstore.WithPageSize(2))
+	var changes unionstore.Changes[storetest.Item]
+	for _, kind := range []string{"ab", "a", "b", "", "a\x01", "aa"} {
+		for _, id := range []string{"2", "1", "10", "\x01"} {
+			changes = append(changes, set("ns", kind, id, "v", at(0)))
+		}
+	}
+	if err := s.Save(ctx, changes); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	var got [][2]string
+	for c, err := range s.Scan(ctx, "ns") {
+		if err != nil {
+			t.Fatalf("Scan: %v", err)
+		}
+		kind, id := c.Entity.CompactionKey()
+		got = append(got, [2]string{kind, id})
+	}
+	want := slices.Clone(got)
+	slices.SortFunc(want, func(a, b [2]string) int {
+		if c := strings.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(a[1], b[1])
+	})
+	if len(got) != len(changes) || !slices.Equal(got, want) {
+		t.Errorf("Scan yielded %q, want %d identities in order %q", got, len(changes), want)
+	}
+}
+
+// TestLargeBatchSpansChunks saves a batch of several chunks, of two
+// namespaces, and reads it back with its counts.
+func TestLargeBatchSpansChunks(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	model := unionstore.NewMemory[storetest.Item]()
+	batch := append(storetest.Customers("a", 0, 1234), storetest.Customers("b", 0, 777)...)
+	for i := 0; i < len(batch); i += 3 {
+		batch[i].ChangeType = unionstore.ChangeTypeUnset
+	}
+	for _, st := range []unionstore.Store[storetest.Item]{s, model} {
+		if err := st.Save(ctx, batch); err != nil {
+			t.Fatalf("Save: %v", err)
+		}
+	}
+	storetest.ExpectModel(t, s, model, "a", "b")
+}
+
+// TestDamagedValue writes bytes that are no value of the layout into a
+// namespace, and checks that reads report that identity, by name, as a
+// decode error, and return the others.
+func TestDamagedValue(t *testing.T) {
+	ctx := context.Background()
+	prefix := newPrefix(t)
+	s := newStoreOn(t, adminClient(t), prefix)
+	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "good", "v", at(1)), set("ns", "k", "bad", "v", at(1))}); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	records, _, _ := redisstore.NamespaceKeys(prefix, "ns")
+	if err := adminClient(t).HSet(ctx, records, redisstore.Member("k", "bad"), "\x01\x07junk").Err(); err != nil {
+		t.Fatalf("damage: %v", err)
+	}
+	got, err := s.Load(ctx, "ns")
+	var de *unionstore.DecodeError
+	if !errors.As(err, &de) || de.ID != "bad" || !strings.Contains(err.Error(), "damaged value") {
+		t.Errorf("Load error = %v, want a decode error naming id bad", err)
+	}
+	if len(got) != 1 || got[0].Entity.ID != "good" {
+		t.Errorf("Load = %v, want the good change only", got)
+	}
+	if _, _, err := s.Get(ctx, "ns", "k", "bad"); !errors.Is(err, unionstore.ErrDecode) {
+		t.Errorf("Get of the damaged value: error = %v, want one wrapping ErrDecode", err)
+	}
+	// A newer save replaces the damaged value, which cannot be compared.
+	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "bad", "fixed", at(0))}); err != nil {
+		t.Fatalf("Save over the damaged value: %v", err)
+	}
+	if c, _, err := s.Get(ctx, "ns", "k", "bad"); err != nil || c.Entity.Value != "fixed" {
+		t.Errorf("Get after the repair = %v, %v, want value fixed", c, err)
+	}
+}
+
+// TestScriptsReloaded flushes the server's script cache, as a restart
+// does, and checks that every operation loads the scripts again.
+func TestScriptsReloaded(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	flush := func() {
+		if err := adminClient(t).ScriptFlush(ctx).Err(); err != nil {
+			t.Fatalf("SCRIPT FLUSH: %v", err)
+		}
+	}
+	flush()
+	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "1", "v", at(1)), unset("ns", "k", "2", at(1))}); err != nil {
+		t.Fatalf("Save after SCRIPT FLUSH: %v", err)
+	}
+	flush()
+	if got, err := s.Load(ctx, "ns"); err != nil || len(got) != 2 {
+		t.Fatalf("Load after SCRIPT FLUSH = %v, %v, want 2 changes", got, err)
+	}
+	flush()
+	if n, err := s.PurgeTombstones(ctx, "ns", t0.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("PurgeTombstones after SCRIPT FLUSH = %d, %v, want 1", n, err)
+	}
+}
+
+// TestErrorsNameTheStore checks that errors name the prefix and server,
+// and wrap ErrClosed after Close.
+func TestErrorsNameTheStore(t *testing.T) {
+	ctx := context.Background()
+	prefix := newPrefix(t)
+	s := newStoreOn(t, newClient(t), prefix)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	_, err := s.Load(ctx, "ns")
+	if !errors.Is(err, unionstore.ErrClosed) || !strings.Contains(err.Error(), fmt.Sprintf("prefix %q of redis ", prefix)) {
+		t.Errorf("Load after Close: error = %v, want ErrClosed naming prefix %q", err, prefix)
+	}
+}
