@@ -87,9 +87,7 @@ func (u *Union[E]) recordMember(ctx context.Context, i int, err error) {
 }
 
 // skipped is the error of a member skipped by its open breaker.
-func (u *Union[E]) skipped(op, namespace string, i int) *StoreError {
-	m := u.members[i]
+func (u *Union[E]) skipped(op Op, i int) *StoreError {
 	err := fmt.Errorf("%w: skipped after %d consecutive failures", ErrCircuitOpen, u.opts.breakerFailures)
-	u.observe(Event{Op: op, Index: i, Name: m.name, Namespace: namespace, Start: time.Now(), Err: err})
-	return &StoreError{Index: i, Name: m.name, Op: op, Err: err}
+	return &StoreError{Index: i, Name: u.members[i].name, Op: op, Err: err}
 }

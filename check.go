@@ -11,7 +11,7 @@ import (
 // whether it can hold the batch, before any member is written. It tries
 // every member and returns their refusals joined, each a [*StoreError]
 // wrapping [ErrInvalidChange], or nil.
-func (u *Union[E]) checkMembers(writable []int, changes Changes[E]) error {
+func (u *Union[E]) checkMembers(ctx context.Context, writable []int, changes Changes[E]) error {
 	var failed []*StoreError
 	for _, i := range writable {
 		m := u.members[i]
@@ -28,8 +28,8 @@ func (u *Union[E]) checkMembers(writable []int, changes Changes[E]) error {
 			// still a refusal, but say that the store broke its contract.
 			err = fmt.Errorf("%w: the store's check failed: %w", ErrInvalidChange, err)
 		}
-		u.observe(Event{Op: "check", Index: i, Name: m.name, Count: len(changes), Err: err})
-		failed = append(failed, &StoreError{Index: i, Name: m.name, Op: "check", Err: err})
+		u.tell(ctx, OpCheck, i, "", len(changes), err)
+		failed = append(failed, &StoreError{Index: i, Name: m.name, Op: OpCheck, Err: err})
 	}
 	if len(failed) == 0 {
 		return nil

@@ -61,7 +61,7 @@ var (
 type StoreError struct {
 	Index int    // position of the store in New
 	Name  string // name given with Named, or ""
-	Op    string // "save", "load", "scan", "repair" or "close"
+	Op    Op     // the operation that failed, such as OpSave
 	Err   error
 }
 

@@ -31,7 +31,7 @@ func (u *Union[E]) Get(ctx context.Context, namespace, kind, id string) (Change[
 // that one entity. When ctx ends first, it returns at once with an error
 // wrapping ctx.Err().
 func (u *Union[E]) GetWithReport(ctx context.Context, namespace, kind, id string) (Change[E], bool, Report, error) {
-	ctx, end := u.begin(ctx, "get", namespace, 0)
+	ctx, end := u.begin(ctx, OpGet, namespace, 0)
 	c, found, report, err := u.get(ctx, namespace, kind, id)
 	n := 0
 	if found {

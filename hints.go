@@ -189,13 +189,13 @@ func (u *Union[E]) writeHints(ctx context.Context, missed []int, changes Changes
 	var errs []error
 	namespace := batchNamespace(changes)
 	for _, i := range missed {
-		hctx, call := u.startMember(ctx, "hint", i, namespace, ReasonMissed)
+		hctx, call := u.startMember(ctx, OpHint, i, namespace, ReasonMissed)
 		n, err := u.hintMember(hctx, hs, i, order, byNamespace, ids, limit)
 		kept += n
 		m := u.members[i]
 		u.finish(&call, n, err)
 		if err != nil {
-			errs = append(errs, &StoreError{Index: i, Name: m.name, Op: "hint", Err: err})
+			errs = append(errs, &StoreError{Index: i, Name: m.name, Op: OpHint, Err: err})
 		}
 	}
 	return kept, errors.Join(errs...)

@@ -13,7 +13,8 @@ import (
 // and every member call a span under the operation's that the member's own
 // client library can nest under in turn. Set it with [WithHook]. Either
 // field may be nil. Metrics and logs that need no context are simpler
-// with [WithObserver], which sees the same member events.
+// with [WithObserver]: an observer is a hook that wants only the end of
+// each member call, and it sees the same events.
 //
 // Both functions may be called from several goroutines at once, so they
 // must be safe for concurrent use, and they should be quick: they run on
@@ -114,7 +115,7 @@ func noEndOp(int, error) {}
 // run the operation under and the function to call once when it ends.
 // Without a hook it returns ctx and a function that does nothing, at no
 // cost.
-func (u *Union[E]) begin(ctx context.Context, op, namespace string, count int) (context.Context, endOp) {
+func (u *Union[E]) begin(ctx context.Context, op Op, namespace string, count int) (context.Context, endOp) {
 	start := u.opts.hook.Operation
 	if start == nil {
 		return ctx, noEndOp
@@ -133,19 +134,47 @@ func (u *Union[E]) begin(ctx context.Context, op, namespace string, count int) (
 	}
 }
 
+// memberHook is what the union tells of its calls on members: the hook's
+// Member, with the observer of [WithObserver] as one more end function.
+type memberHook func(ctx context.Context, e Event) (context.Context, func(Event))
+
+// memberHook returns the one function that member calls are told to: the
+// observer is a hook that only wants each call's end. It is nil when there
+// is neither, so that member calls then cost nothing.
+func (o *options) memberHook() memberHook {
+	observe, hook := o.observer, o.hook.Member
+	switch {
+	case observe == nil:
+		return hook
+	case hook == nil:
+		return func(ctx context.Context, _ Event) (context.Context, func(Event)) { return ctx, observe }
+	}
+	return func(ctx context.Context, e Event) (context.Context, func(Event)) {
+		hctx, end := hook(ctx, e)
+		if end == nil {
+			return hctx, observe
+		}
+		return hctx, func(e Event) {
+			observe(e)
+			end(e)
+		}
+	}
+}
+
 // memberCall is one call on a member as the observer and the hook see it.
 type memberCall struct {
 	event Event
-	end   func(Event) // the hook's, or nil
+	end   func(Event) // nil: nobody to tell
 }
 
-// startMember starts a call on member i for the hook. It returns the
-// context to call the member with, and the call to finish once it ends.
-func (u *Union[E]) startMember(ctx context.Context, op string, i int, namespace, reason string) (context.Context, memberCall) {
+// startMember starts a call on member i for the observer and the hook. It
+// returns the context to call the member with, and the call to finish
+// once it ends.
+func (u *Union[E]) startMember(ctx context.Context, op Op, i int, namespace, reason string) (context.Context, memberCall) {
 	c := memberCall{event: Event{Op: op, Index: i, Name: u.members[i].name, Namespace: namespace, Reason: reason, Start: time.Now()}}
-	if start := u.opts.hook.Member; start != nil {
+	if u.onMember != nil {
 		var hctx context.Context
-		hctx, c.end = start(ctx, c.event)
+		hctx, c.end = u.onMember(ctx, c.event)
 		if hctx != nil {
 			ctx = hctx
 		}
@@ -153,25 +182,21 @@ func (u *Union[E]) startMember(ctx context.Context, op string, i int, namespace,
 	return ctx, c
 }
 
-// finish ends a member call with its count and error: the observer gets
-// its event, then the hook.
+// finish ends a member call with its count and error.
 func (u *Union[E]) finish(c *memberCall, count int, err error) {
-	c.event.Count, c.event.Duration, c.event.Err = count, time.Since(c.event.Start), err
-	u.observe(c.event)
-	if c.end != nil {
-		c.end(c.event)
-	}
-}
-
-// hookSkipped starts and ends at once, for the hook only, the call on a
-// member that was not made: the observer has had its event from skipped.
-func (u *Union[E]) hookSkipped(ctx context.Context, op, namespace string, se *StoreError) {
-	start := u.opts.hook.Member
-	if start == nil {
+	if c.end == nil {
 		return
 	}
-	e := Event{Op: op, Index: se.Index, Name: se.Name, Namespace: namespace, Start: time.Now(), Err: se.Err}
-	if _, end := start(ctx, e); end != nil {
-		end(e)
+	c.event.Count, c.event.Duration, c.event.Err = count, time.Since(c.event.Start), err
+	c.end(c.event)
+}
+
+// tell starts and ends at once a member call that was not made, such as
+// one skipped by its breaker or refused by its [Checker].
+func (u *Union[E]) tell(ctx context.Context, op Op, i int, namespace string, count int, err error) {
+	if u.onMember == nil {
+		return
 	}
+	_, c := u.startMember(ctx, op, i, namespace, "")
+	u.finish(&c, count, err)
 }

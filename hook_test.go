@@ -62,7 +62,7 @@ func (r *hookRecorder) tree() string {
 	var b strings.Builder
 	var walk func(parent, depth int)
 	name := func(s *span) string {
-		name := s.start.Op
+		name := string(s.start.Op)
 		if s.start.Index >= 0 {
 			name += " " + s.start.Store()
 		}
@@ -373,5 +373,47 @@ func TestEventStore(t *testing.T) {
 		if got := tt.e.Store(); got != tt.want {
 			t.Errorf("%+v.Store() = %q, want %q", tt.e, got, tt.want)
 		}
+	}
+}
+
+// The observer is a hook that wants only the ends of member calls: both
+// see every member event, the same ones in the same order, a check
+// refusal and a breaker's skip included.
+func TestObserverAndHookSeeTheSameMemberEvents(t *testing.T) {
+	var mu sync.Mutex
+	var observed, hooked []string
+	describe := func(e unionstore.Event) string {
+		return fmt.Sprintf("%s %s %s", e.Op, e.Store(), e.Why())
+	}
+	hook := unionstore.Hook{Member: func(ctx context.Context, _ unionstore.Event) (context.Context, func(unionstore.Event)) {
+		return ctx, func(e unionstore.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			hooked = append(hooked, describe(e))
+		}
+	}}
+	observe := func(e unionstore.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		observed = append(observed, describe(e))
+	}
+	down := storetest.NewFaulty[Item](unionstore.NewMemory[Item]())
+	down.Set(storetest.Fault{Fail: true}, storetest.OpLoad)
+	u := unionstore.New[Item](unionstore.NewMemory[Item](), down, unionstore.Named("small", checked{newLimited(3)})).
+		With(unionstore.WithObserver(observe), unionstore.WithHook(hook), unionstore.DegradedReads(1), unionstore.CircuitBreaker(1, time.Hour))
+	ctx := context.Background()
+	if err := u.Save(ctx, batch(set("too long", "v", at(1)))); !errors.Is(err, unionstore.ErrInvalidChange) {
+		t.Fatalf("Save = %v, want the check's refusal", err)
+	}
+	for range 2 { // the first load opens the breaker of store 1, the second skips it
+		if _, err := u.Load(ctx, "ns"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(observed) // members answer in any order
+	slices.Sort(hooked)
+	want := []string{"check small ", "load 0 ", "load 0 ", "load 1 ", "load 1 circuit open", "load small ", "load small "}
+	if !slices.Equal(observed, want) || !slices.Equal(hooked, want) {
+		t.Fatalf("observed %q\nhooked   %q\nwant     %q", observed, hooked, want)
 	}
 }

@@ -33,7 +33,7 @@ func (u *Union[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
 	for _, i := range all {
 		if _, ok := u.members[i].store.(NamespaceLister); !ok {
 			m := u.members[i]
-			unsupported = append(unsupported, &StoreError{Index: i, Name: m.name, Op: "namespaces", Err: fmt.Errorf("%T cannot list namespaces: %w", m.store, errors.ErrUnsupported)})
+			unsupported = append(unsupported, &StoreError{Index: i, Name: m.name, Op: OpNamespaces, Err: fmt.Errorf("%T cannot list namespaces: %w", m.store, errors.ErrUnsupported)})
 		}
 	}
 	if len(unsupported) > 0 {

@@ -85,8 +85,10 @@ func RepairBatch(n int) Option { return func(o *options) { o.repairBatch = n } }
 
 // WithObserver makes the union call fn after every operation on a member:
 // each member's check refusal, save, load, scan, get, repair write, hint,
-// replay and close. [SlogObserver] logs them; [WithHook] is told of them
-// too, with their contexts. fn is called from the goroutine that ran the operation, possibly
+// replay and close. It is the simplest [Hook]: one that wants only the end
+// of each member call, without contexts. A union with both an observer
+// and a [WithHook] hook tells the observer of each call first, with the
+// same event. [SlogObserver] logs the events. fn is called from the goroutine that ran the operation, possibly
 // from several at once, so it must be safe for concurrent use, and it
 // should be quick.
 //
@@ -100,11 +102,13 @@ func WithObserver(fn func(Event)) Option { return func(o *options) { o.observer 
 // Event describes one operation on one member of a [Union], for metrics and
 // logs, or, for a [Hook], one operation of the union itself.
 type Event struct {
-	// Op is "save", "load", "scan", "get", "repair" (a repair or read
-	// repair write), "check" (a refusal by the member's [Checker]), "hint"
-	// (changes the member missed, kept by [HintedHandoff]), "replay" (hints
-	// written to the member by [Union.Replay]) or "close".
-	Op string
+	// Op is the operation: for a member, that of the store method called
+	// ([OpSave], [OpLoad], [OpScan], [OpGet], [OpRepair] for a repair or
+	// read-repair write, [OpClose]), or [OpCheck] (a refusal by the
+	// member's [Checker]), [OpHint] (changes the member missed, kept by
+	// [HintedHandoff]) or [OpReplay] (hints written to the member by
+	// [Union.Replay]). See [Op] for the union's own operations.
+	Op Op
 	// Index and Name identify the member: its position in New and the
 	// name given with Named, or "". For an operation of the union itself
 	// (given to [Hook]'s Operation), Index is -1 and Name is "".

@@ -133,7 +133,7 @@ func (u *Union[E]) purgers(method string, has func(Store[E]) bool) ([]int, error
 	for _, i := range writable {
 		if !has(u.members[i].store) {
 			m := u.members[i]
-			errs = append(errs, &StoreError{Index: i, Name: m.name, Op: "purge", Err: fmt.Errorf("%T has no %s: %w", m.store, method, errors.ErrUnsupported)})
+			errs = append(errs, &StoreError{Index: i, Name: m.name, Op: OpPurge, Err: fmt.Errorf("%T has no %s: %w", m.store, method, errors.ErrUnsupported)})
 		}
 	}
 	if len(errs) > 0 {

@@ -38,7 +38,7 @@ func (d Difference[E]) Stale(i int) bool { return d.stale[i] }
 // may be walked more than once.
 func (u *Union[E]) Diff(ctx context.Context, namespace string) iter.Seq2[Difference[E], error] {
 	return func(yield func(Difference[E], error) bool) {
-		ctx, end := u.begin(ctx, "diff", namespace, 0)
+		ctx, end := u.begin(ctx, OpDiff, namespace, 0)
 		n, err := u.diff(ctx, namespace, yield)
 		end(n, err)
 	}
@@ -142,7 +142,7 @@ type StoreRepair struct {
 // [*StoreError]. When ctx ends, Repair returns
 // promptly with an error wrapping ctx.Err().
 func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, error) {
-	ctx, end := u.begin(ctx, "repair", namespace, 0)
+	ctx, end := u.begin(ctx, OpRepair, namespace, 0)
 	report, err := u.repair(ctx, namespace)
 	end(report.Written(), err)
 	return report, err
@@ -230,7 +230,7 @@ func (u *Union[E]) repair(ctx context.Context, namespace string) (RepairReport, 
 	}
 	for _, st := range report.Stores {
 		if err := skippedError(namespace, st.Skipped); err != nil {
-			failed = append(failed, &StoreError{Index: st.Index, Name: st.Name, Op: "repair", Err: err})
+			failed = append(failed, &StoreError{Index: st.Index, Name: st.Name, Op: OpRepair, Err: err})
 		}
 	}
 	if len(failed) > 0 {

@@ -84,7 +84,7 @@ type MemberReplay struct {
 // Replay is also run in the background when a member's breaker closes
 // ([CircuitBreaker]). Without HintedHandoff it does nothing.
 func (u *Union[E]) Replay(ctx context.Context) (ReplayReport, error) {
-	ctx, end := u.begin(ctx, "replay", "", 0)
+	ctx, end := u.begin(ctx, OpReplay, "", 0)
 	report, err := u.replay(ctx)
 	end(report.Replayed(), err)
 	return report, err
@@ -135,7 +135,7 @@ func (u *Union[E]) replayMember(ctx context.Context, hs HintStore[E], i int) (Me
 	defer lock.Unlock()
 	spaces, err := u.hintSpaces(ctx, hs, i)
 	if err != nil {
-		return r, &StoreError{Index: i, Name: m.name, Op: "replay", Err: err}
+		return r, &StoreError{Index: i, Name: m.name, Op: OpReplay, Err: err}
 	}
 	if len(spaces.hints) == 0 && len(spaces.repairs) == 0 {
 		return r, nil
@@ -156,12 +156,12 @@ func (u *Union[E]) replayMember(ctx context.Context, hs HintStore[E], i int) (Me
 	// The replay is one call on the member for the observer and the hook;
 	// the repairs it runs nest under it.
 	callerCtx := ctx
-	ctx, call := u.startMember(ctx, "replay", i, "", "")
+	ctx, call := u.startMember(ctx, OpReplay, i, "", "")
 	fail := func(err error) (MemberReplay, error) {
 		r.Pending, r.Err = true, err
 		u.recordMember(callerCtx, i, err)
 		u.finish(&call, r.Replayed, err)
-		return r, &StoreError{Index: i, Name: m.name, Op: "replay", Err: err}
+		return r, &StoreError{Index: i, Name: m.name, Op: OpReplay, Err: err}
 	}
 	key := u.memberKey(i)
 	for _, g := range u.hintGroups(i, spaces.hints) {

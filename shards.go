@@ -111,7 +111,7 @@ func NewShards[E Entity](p Placement, stores map[string]Store[E], opts ...Shards
 	s.team = &fanout.Members{
 		LabelFunc: func(i int) string { return storeLabel(i, names[i]) },
 		WrapFunc: func(c fanout.Call, i int, err error) error {
-			return &StoreError{Index: i, Name: names[i], Op: string(c.Op), Err: err}
+			return &StoreError{Index: i, Name: names[i], Op: Op(c.Op), Err: err}
 		},
 		PanicFunc: newPanicError,
 		Stalled:   ErrStalled,
@@ -252,7 +252,7 @@ func (s *Shards[E]) checkParts(parts []Changes[E], targets []int) error {
 	for _, i := range targets {
 		if ch, ok := s.shards[i].(Checker[E]); ok {
 			if err := ch.Check(parts[i]); err != nil {
-				refused = append(refused, &StoreError{Index: i, Name: s.names[i], Op: "check", Err: err})
+				refused = append(refused, &StoreError{Index: i, Name: s.names[i], Op: OpCheck, Err: err})
 			}
 		}
 	}
@@ -284,7 +284,7 @@ func (s *Shards[E]) Load(ctx context.Context, namespace string) (Changes[E], err
 	}
 	changes, err := s.reader(namespace).Load(ctx, namespace)
 	if err != nil {
-		return nil, s.shardErr("load", namespace, err)
+		return nil, s.shardErr(OpLoad, namespace, err)
 	}
 	return changes, nil
 }
@@ -305,7 +305,7 @@ func (s *Shards[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change
 		}
 		for c, err := range seq {
 			if err != nil {
-				yield(Change[E]{}, s.shardErr("scan", namespace, err))
+				yield(Change[E]{}, s.shardErr(OpScan, namespace, err))
 				return
 			}
 			if !yield(c, nil) {
@@ -324,7 +324,7 @@ func (s *Shards[E]) Get(ctx context.Context, namespace, kind, id string) (Change
 	}
 	c, ok, err := getFrom(ctx, s.reader(namespace), namespace, kind, id)
 	if err != nil {
-		return Change[E]{}, false, s.shardErr("get", namespace, err)
+		return Change[E]{}, false, s.shardErr(OpGet, namespace, err)
 	}
 	return c, ok, nil
 }
@@ -385,7 +385,7 @@ func (s *Shards[E]) listShards(ctx context.Context, indexes []int) ([][]Namespac
 	var unsupported []error
 	for _, i := range indexes {
 		if _, ok := s.shards[i].(NamespaceLister); !ok {
-			unsupported = append(unsupported, &StoreError{Index: i, Name: s.names[i], Op: "namespaces", Err: fmt.Errorf("%T cannot list namespaces: %w", s.shards[i], errors.ErrUnsupported)})
+			unsupported = append(unsupported, &StoreError{Index: i, Name: s.names[i], Op: OpNamespaces, Err: fmt.Errorf("%T cannot list namespaces: %w", s.shards[i], errors.ErrUnsupported)})
 		}
 	}
 	if len(unsupported) > 0 {
@@ -422,7 +422,7 @@ func (s *Shards[E]) Purge(ctx context.Context, namespace string) error {
 	var unsupported []error
 	for _, i := range targets {
 		if _, ok := s.shards[i].(Purger); !ok {
-			unsupported = append(unsupported, &StoreError{Index: i, Name: s.names[i], Op: "purge", Err: fmt.Errorf("%T has no Purge: %w", s.shards[i], errors.ErrUnsupported)})
+			unsupported = append(unsupported, &StoreError{Index: i, Name: s.names[i], Op: OpPurge, Err: fmt.Errorf("%T has no Purge: %w", s.shards[i], errors.ErrUnsupported)})
 		}
 	}
 	if len(unsupported) > 0 {
@@ -461,7 +461,7 @@ func (s *Shards[E]) PurgeTombstones(ctx context.Context, namespace string, befor
 	}
 	n, err := tp.PurgeTombstones(ctx, namespace, before)
 	if err != nil {
-		return n, s.shardErr("purge tombstones", namespace, err)
+		return n, s.shardErr(OpPurgeTombstones, namespace, err)
 	}
 	return n, nil
 }
@@ -499,7 +499,7 @@ func (s *Shards[E]) checkOpen() error {
 
 // shardErr wraps the error of a read or purge of namespace, naming the
 // shards it went to.
-func (s *Shards[E]) shardErr(op, namespace string, err error) error {
+func (s *Shards[E]) shardErr(op Op, namespace string, err error) error {
 	owner := s.placement.Owner(namespace)
 	if old := s.previousOwner(namespace); old != "" {
 		return fmt.Errorf("unionstore: shards: %s %q on shard %q, moving from shard %q: %w", op, namespace, owner, old, err)

@@ -47,7 +47,7 @@ func SlogObserver(logger *slog.Logger, slow time.Duration) func(Event) {
 			return
 		}
 		attrs := make([]slog.Attr, 0, 7)
-		attrs = append(attrs, slog.String(SlogStore, e.Store()), slog.String(SlogOp, e.Op))
+		attrs = append(attrs, slog.String(SlogStore, e.Store()), slog.String(SlogOp, string(e.Op)))
 		if e.Namespace != "" {
 			attrs = append(attrs, slog.String(SlogNamespace, e.Namespace))
 		}

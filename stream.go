@@ -167,7 +167,7 @@ func (s *streams[E]) drop(c *cursor[E], err error) {
 	m := s.u.members[c.index]
 	s.finish(c, err)
 	c.failed = true
-	s.failed = append(s.failed, &StoreError{Index: c.index, Name: m.name, Op: string(s.call.Op), Err: err})
+	s.failed = append(s.failed, &StoreError{Index: c.index, Name: m.name, Op: Op(s.call.Op), Err: err})
 	if errors.Is(err, ErrStalled) {
 		c.close() // cancel the member now, not when the walk ends
 	}

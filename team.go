@@ -17,16 +17,17 @@ func (u *Union[E]) newTeam() *fanout.Members {
 		AdmitFunc:  u.admit,
 		RecordFunc: u.recordMember,
 		WrapFunc: func(c fanout.Call, i int, err error) error {
-			return &StoreError{Index: i, Name: u.members[i].name, Op: string(c.Op), Err: err}
+			return &StoreError{Index: i, Name: u.members[i].name, Op: Op(c.Op), Err: err}
 		},
 		PanicFunc: newPanicError,
 		Stalled:   ErrStalled,
 	}
-	if u.opts.observer != nil || u.opts.hook.Member != nil {
+	u.onMember = u.opts.memberHook()
+	if u.onMember != nil {
 		// Without either, a member call has nobody to tell: the engine
 		// then skips the event altogether.
 		t.StartFunc = func(ctx context.Context, c fanout.Call, i int) (context.Context, func(int, error)) {
-			ctx, mc := u.startMember(ctx, string(c.Op), i, c.Namespace, c.Reason)
+			ctx, mc := u.startMember(ctx, Op(c.Op), i, c.Namespace, c.Reason)
 			return ctx, func(count int, err error) { u.finish(&mc, count, err) }
 		}
 	}
@@ -40,8 +41,8 @@ func (u *Union[E]) admit(ctx context.Context, c fanout.Call, i int) error {
 	if u.allowMember(ctx, i) {
 		return nil
 	}
-	se := u.skipped(string(c.Op), c.Namespace, i)
-	u.hookSkipped(ctx, string(c.Op), c.Namespace, se)
+	se := u.skipped(Op(c.Op), i)
+	u.tell(ctx, se.Op, i, c.Namespace, 0, se.Err)
 	return se.Err
 }
 

@@ -29,6 +29,9 @@ type Union[E Entity] struct {
 	opts    options
 	shared  *shared // shared with the unions made by With
 	team    *fanout.Members
+	// onMember is told of every member call: the hook's Member and the
+	// observer, or nil (see [options.memberHook]).
+	onMember memberHook
 }
 
 // shared is the state of a union that the unions made by With share.
@@ -140,7 +143,7 @@ func (u *Union[E]) Save(ctx context.Context, changes Changes[E]) error {
 // with an error wrapping ctx.Err(), even if a member is still blocked.
 func (u *Union[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Report, error) {
 	namespace := batchNamespace(changes)
-	ctx, end := u.begin(ctx, "save", namespace, len(changes))
+	ctx, end := u.begin(ctx, OpSave, namespace, len(changes))
 	report, err := u.save(ctx, changes, namespace)
 	end(countUnlessErr(len(changes), err), err)
 	return report, err
@@ -166,7 +169,7 @@ func (u *Union[E]) save(ctx context.Context, changes Changes[E], namespace strin
 	if len(changes) == 0 {
 		return Report{}, nil
 	}
-	if err := u.checkMembers(writable, changes); err != nil {
+	if err := u.checkMembers(ctx, writable, changes); err != nil {
 		return Report{}, fmt.Errorf("unionstore: save: %w: no store was written: %w", ErrInvalidChange, err)
 	}
 	need := quorum(u.opts.writeQuorum, len(writable))
@@ -217,7 +220,7 @@ func (u *Union[E]) Load(ctx context.Context, namespace string) (Changes[E], erro
 // Memory: every member's result is held at once, and the merge adds the
 // merged result. To merge without holding everything, use [Union.Scan].
 func (u *Union[E]) LoadWithReport(ctx context.Context, namespace string) (Changes[E], Report, error) {
-	ctx, end := u.begin(ctx, "load", namespace, 0)
+	ctx, end := u.begin(ctx, OpLoad, namespace, 0)
 	changes, report, err := u.load(ctx, namespace)
 	end(len(changes), err)
 	return changes, report, err
@@ -309,13 +312,13 @@ func (u *Union[E]) writeRepairs(ctx context.Context, namespace string, repairs [
 			report.Failed = append(report.Failed, storeErr(r))
 		} else if err := skippedError(namespace, skipped[r.Index]); err != nil {
 			m := u.members[r.Index]
-			report.Failed = append(report.Failed, &StoreError{Index: r.Index, Name: m.name, Op: "repair", Err: err})
+			report.Failed = append(report.Failed, &StoreError{Index: r.Index, Name: m.name, Op: OpRepair, Err: err})
 		}
 	}
 	if err != nil { // ctx ended: the members still writing count as failed
 		for _, i := range targets {
 			if !answered[i] {
-				report.Failed = append(report.Failed, &StoreError{Index: i, Name: u.members[i].name, Op: "repair", Err: err})
+				report.Failed = append(report.Failed, &StoreError{Index: i, Name: u.members[i].name, Op: OpRepair, Err: err})
 			}
 		}
 	}
@@ -337,7 +340,7 @@ func (u *Union[E]) writeRepairs(ctx context.Context, namespace string, repairs [
 // is blocked.
 func (u *Union[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change[E], error] {
 	return func(yield func(Change[E], error) bool) {
-		ctx, end := u.begin(ctx, "scan", namespace, 0)
+		ctx, end := u.begin(ctx, OpScan, namespace, 0)
 		n, err := u.scan(ctx, namespace, yield)
 		end(n, err)
 	}
@@ -380,7 +383,7 @@ func (u *Union[E]) Close() error {
 	u.shared.bgCancel()
 	u.shared.bgMu.Unlock()
 	u.shared.bg.Wait()
-	ctx, end := u.begin(context.Background(), "close", "", 0)
+	ctx, end := u.begin(context.Background(), OpClose, "", 0)
 	all := u.indexes(func(member[E]) bool { return true })
 	results, _ := u.run(ctx, fanout.Call{Op: fanout.OpClose, Always: true}, all, func(_ context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, u.members[i].store.Close()
@@ -479,8 +482,4 @@ func quorum(q, n int) int {
 	return q
 }
 
-func (u *Union[E]) observe(e Event) {
-	if u.opts.observer != nil {
-		u.opts.observer(e)
-	}
-}
+

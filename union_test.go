@@ -441,7 +441,7 @@ func TestUnionObserver(t *testing.T) {
 		With(unionstore.WriteQuorum(1), unionstore.WithObserver(func(e unionstore.Event) {
 			mu.Lock()
 			defer mu.Unlock()
-			s := e.Op + " " + e.Name + " " + string(rune('0'+e.Index)) + " " + string(rune('0'+e.Count))
+			s := string(e.Op) + " " + e.Name + " " + string(rune('0'+e.Index)) + " " + string(rune('0'+e.Count))
 			if e.Err != nil {
 				s += " " + e.Err.Error()
 			}
@@ -490,6 +490,6 @@ func TestUnionReadRepairFailureDoesNotFailTheLoad(t *testing.T) {
 	assert.Equal(t, []string{"a=v@1"}, show(got))
 	assert.Equal(t, 0, report.Repaired)
 	require.Len(t, report.Failed, 1)
-	assert.Equal(t, "repair", report.Failed[0].Op)
+	assert.Equal(t, unionstore.OpRepair, report.Failed[0].Op)
 	assert.ErrorIs(t, report.Failed[0], errDown)
 }

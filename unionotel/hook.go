@@ -15,7 +15,7 @@ import (
 // and records its duration.
 func (in *instruments) operation(ctx context.Context, e unionstore.Event) (context.Context, func(unionstore.Event)) {
 	attrs := in.attrs(e, true)
-	if e.Op == "save" && e.Count > 1 {
+	if e.Op == unionstore.OpSave && e.Count > 1 {
 		attrs = append(attrs, semconv.DBOperationBatchSize(e.Count))
 	}
 	ctx, span := in.tracer.Start(ctx, spanName(e), trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(e.Start), trace.WithAttributes(attrs...))
@@ -36,7 +36,7 @@ func (in *instruments) member(ctx context.Context, e unionstore.Event) (context.
 	if why := e.Why(); why != "" {
 		attrs = append(attrs, ReasonKey.String(why))
 	}
-	ctx, span := in.tracer.Start(ctx, "store "+e.Store()+": "+e.Op, trace.WithSpanKind(trace.SpanKindInternal), trace.WithTimestamp(e.Start), trace.WithAttributes(attrs...))
+	ctx, span := in.tracer.Start(ctx, "store "+e.Store()+": "+string(e.Op), trace.WithSpanKind(trace.SpanKindInternal), trace.WithTimestamp(e.Start), trace.WithAttributes(attrs...))
 	return ctx, func(e unionstore.Event) {
 		span.SetAttributes(ChangesKey.Int(e.Count))
 		if why := e.Why(); why != "" && e.Reason == "" {
@@ -78,7 +78,7 @@ func (in *instruments) trackSkip(ctx context.Context, e unionstore.Event) {
 func (in *instruments) attrs(e unionstore.Event, namespace bool) []attribute.KeyValue {
 	attrs := make([]attribute.KeyValue, 0, len(in.base)+6)
 	attrs = append(attrs, in.base...)
-	attrs = append(attrs, semconv.DBOperationName(e.Op))
+	attrs = append(attrs, semconv.DBOperationName(string(e.Op)))
 	if namespace && e.Namespace != "" {
 		attrs = append(attrs, semconv.DBCollectionName(e.Namespace))
 	}
@@ -97,7 +97,7 @@ type measurementKey struct {
 // asked for, with errorType when not empty and, for a member call, the
 // member and the reason.
 func (in *instruments) measurement(e unionstore.Event, errorType string, member bool) metric.MeasurementOption {
-	k := measurementKey{op: e.Op, errorType: errorType, isMember: member}
+	k := measurementKey{op: string(e.Op), errorType: errorType, isMember: member}
 	if in.cfg.namespaces {
 		k.namespace = e.Namespace
 	}
@@ -145,16 +145,16 @@ func endSpan(span trace.Span, e unionstore.Event) string {
 // the operation, then its target, the namespace, when there is one.
 func spanName(e unionstore.Event) string {
 	if e.Namespace == "" {
-		return e.Op
+		return string(e.Op)
 	}
-	return e.Op + " " + e.Namespace
+	return string(e.Op) + " " + e.Namespace
 }
 
 // reads reports whether op returns changes, whose number is
 // db.response.returned_rows.
-func reads(op string) bool {
+func reads(op unionstore.Op) bool {
 	switch op {
-	case "load", "get", "scan", "diff":
+	case unionstore.OpLoad, unionstore.OpGet, unionstore.OpScan, unionstore.OpDiff:
 		return true
 	}
 	return false

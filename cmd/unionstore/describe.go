@@ -91,18 +91,18 @@ func storeName(f *unionstore.StoreError) string {
 	return fmt.Sprintf("store %d", f.Index+1)
 }
 
-func opWords(op string) string {
+func opWords(op unionstore.Op) string {
 	switch op {
-	case "save":
+	case unionstore.OpSave:
 		return "writing"
-	case "load", "scan", "diff", "get":
+	case unionstore.OpLoad, unionstore.OpScan, unionstore.OpDiff, unionstore.OpGet:
 		return "reading"
-	case "repair":
+	case unionstore.OpRepair:
 		return "copying to it"
-	case "close":
+	case unionstore.OpClose:
 		return "closing"
 	}
-	return op
+	return string(op)
 }
 
 // interruptedDetail returns what an interrupted command did, if its error

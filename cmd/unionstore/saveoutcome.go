@@ -42,7 +42,7 @@ func (t *saveTracker) start(n int) {
 // hook returns the union hook that tells the tracker of each store's save.
 func (t *saveTracker) hook() unionstore.Hook {
 	return unionstore.Hook{Member: func(_ context.Context, ev unionstore.Event) (context.Context, func(unionstore.Event)) {
-		if ev.Op != "save" {
+		if ev.Op != unionstore.OpSave {
 			return nil, nil
 		}
 		t.mu.Lock()
