@@ -481,5 +481,3 @@ func quorum(q, n int) int {
 	}
 	return q
 }
-
-
