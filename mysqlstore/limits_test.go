@@ -1,0 +1,93 @@
+package mysqlstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
+	"github.com/unionstore/unionstore/mysqlstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// TestKeysAreByteExact saves ids that a case-insensitive or space-padding
+// collation would merge, and requires each to be an entity of its own.
+func TestKeysAreByteExact(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	ids := []string{"A", "a", "a ", "é", "e", "E\u0301"}
+	var batch unionstore.Changes[storetest.Item]
+	for i, id := range ids {
+		batch = append(batch, set("ns", "k", id, id, at(i)))
+	}
+	save(t, s, batch...)
+	got, err := s.Load(ctx, "ns")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(got) != len(ids) {
+		t.Fatalf("Load returned %d changes, want %d: %v", len(got), len(ids), got)
+	}
+	for _, id := range ids {
+		c, ok, err := s.Get(ctx, "ns", "k", id)
+		if err != nil || !ok || c.Entity.Value != id {
+			t.Errorf("Get(%q) = %+v, %v, %v, want the entity of value %q", id, c.Entity, ok, err, id)
+		}
+	}
+}
+
+// TestLimits saves keys and payloads at the store's limits and refuses
+// those beyond them before writing anything.
+func TestLimits(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	maxPayload := s.Driver().Limits().MaxPayload
+	if want := mysqlstore.MaxPacket(s) - 16<<10; maxPayload != want {
+		t.Fatalf("MaxPayload = %d, want max_allowed_packet less 16 KiB, %d", maxPayload, want)
+	}
+	long := strings.Repeat("k", mysqlstore.MaxKey)
+	// Every quote of the value is escaped by JSON and again in the
+	// statement: the statement is larger than the packet, and is sent as
+	// a prepared statement whose payload goes in pieces.
+	quotes := strings.Repeat(`"`, (maxPayload-64)/2)
+	plain := strings.Repeat("v", maxPayload-64)
+	for _, tc := range []struct {
+		name   string
+		change unionstore.Change[storetest.Item]
+		want   error // nil when the change is saved
+	}{
+		{"namespace, kind and id of MaxKey bytes each", set(long, long, long, "v", at(1)), nil},
+		{"a payload of nearly MaxPayload bytes", set("ns", "k", "plain", plain, at(1)), nil},
+		{"a payload escaped to twice the packet", set("ns", "k", "quotes", quotes, at(1)), nil},
+		{"a namespace of MaxKey+1 bytes", set(long+"n", "k", "a", "v", at(1)), backend.ErrKeyTooLong},
+		{"a kind of MaxKey+1 bytes", set("ns", long+"k", "a", "v", at(1)), backend.ErrKeyTooLong},
+		{"an id of MaxKey+1 bytes", set("ns", "k", long+"i", "v", at(1)), backend.ErrKeyTooLong},
+		{"a payload over MaxPayload", set("ns", "k", "big", plain+strings.Repeat("v", 128), at(1)), backend.ErrPayloadTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns, kind, id := tc.change.Key()
+			err := s.Save(ctx, unionstore.Changes[storetest.Item]{tc.change})
+			if tc.want != nil {
+				if !errors.Is(err, tc.want) || !errors.Is(err, unionstore.ErrInvalidChange) {
+					t.Fatalf("Save = %v, want an error wrapping %v and ErrInvalidChange", err, tc.want)
+				}
+				if err := s.Check(unionstore.Changes[storetest.Item]{tc.change}); !errors.Is(err, tc.want) {
+					t.Errorf("Check = %v, want an error wrapping %v", err, tc.want)
+				}
+				if _, ok, err := s.Get(ctx, ns, kind, id); ok || err != nil {
+					t.Errorf("Get after a refused save = %v, %v, want nothing", ok, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Save: %v", err)
+			}
+			c, ok, err := s.Get(ctx, ns, kind, id)
+			if err != nil || !ok || c.Entity != tc.change.Entity {
+				t.Fatalf("Get = %v, %v, want the entity saved", ok, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,73 @@
+package mysqlstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+)
+
+// TestPurgeTombstonesKeepsANewerSave purges the tombstones of a namespace
+// while another transaction holds one of them, replaced by a newer set but
+// not yet committed. The purge waits for that row's lock, then must find
+// the set and keep it: its DELETE checks the change type and timestamp on
+// the row as it is when it deletes it.
+func TestPurgeTombstonesKeepsANewerSave(t *testing.T) {
+	ctx := context.Background()
+	table := newTable(t)
+	s := newStoreOn(t, adminDB(t), table)
+	save(t, s, unset("ns", "k", "a", at(1)), unset("ns", "k", "b", at(1)), unset("ns", "k", "c", at(1)))
+
+	tx, err := newDB(t).BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatalf("begin: %v", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	newer := at(2).UnixNano()
+	if _, err := tx.ExecContext(ctx, "UPDATE `"+table+"` SET change_type = 'set', ts = ?, payload = ? WHERE namespace = 'ns' AND kind = 'k' AND id = 'b'",
+		newer, []byte(`{"kind":"k","id":"b","value":"newer"}`)); err != nil {
+		t.Fatalf("update in the other transaction: %v", err)
+	}
+
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := s.PurgeTombstones(ctx, "ns", at(3))
+		done <- result{n, err}
+	}()
+	waitForLockWait(t)
+	if err := tx.Commit(); err != nil {
+		t.Fatalf("commit the other transaction: %v", err)
+	}
+	r := <-done
+	if r.err != nil || r.n != 2 {
+		t.Fatalf("PurgeTombstones = %d, %v, want 2 (a and c)", r.n, r.err)
+	}
+	c, ok, err := s.Get(ctx, "ns", "k", "b")
+	if err != nil || !ok || c.ChangeType != unionstore.ChangeTypeSet || c.Entity.Value != "newer" {
+		t.Fatalf("Get(b) = %+v, %v, %v, want the newer set", c, ok, err)
+	}
+}
+
+// waitForLockWait returns once a transaction of the server waits for a
+// lock, and fails the test after 10 seconds. It polls every 200 ms: InnoDB
+// refreshes the table it reads only after 100 ms without a read.
+func waitForLockWait(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		if err := adminDB(t).QueryRow("SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'").Scan(&n); err != nil {
+			t.Fatalf("read information_schema.innodb_trx: %v", err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("no transaction waited for a lock within 10 seconds")
+}
