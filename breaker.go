@@ -24,7 +24,12 @@ import (
 // unions that [Union.With] makes from one [New]. failures below 1 turns
 // the breaker off.
 func CircuitBreaker(failures int, coolDown time.Duration) Option {
-	return func(o *options) { o.breakerFailures, o.breakerCoolDown = failures, coolDown }
+	return func(o *options) {
+		if failures < 1 || coolDown <= 0 {
+			o.refuse("CircuitBreaker(%d, %v): want at least 1 failure and a positive cool-down", failures, coolDown)
+		}
+		o.breakerFailures, o.breakerCoolDown = failures, coolDown
+	}
 }
 
 // probes records, for one union operation, the members whose breaker let

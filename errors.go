@@ -19,6 +19,10 @@ var (
 	// was written.
 	ErrInvalidChange = errors.New("invalid change")
 
+	// ErrInvalidOption is wrapped by the error of [NewUnion] when an
+	// option's value is out of its range.
+	ErrInvalidOption = errors.New("invalid option")
+
 	// ErrReadOnly is returned by Save on a store wrapped with [ReadOnly].
 	ErrReadOnly = errors.New("store is read-only")
 

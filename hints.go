@@ -59,9 +59,13 @@ const DefaultHintLimit = 100_000
 //
 // A failed hint write does not fail a Save that reached its quorum: it is
 // in the [Report]'s HintErr and in an observer event of operation "hint".
-// The hint store's entity type must be the union's: With panics otherwise.
+// The hint store's entity type must be the union's: [NewUnion] refuses
+// another, and With panics.
 func HintedHandoff[E Entity](hints HintStore[E], limit int) Option {
 	return func(o *options) {
+		if hints == nil || limit < 0 {
+			o.refuse("HintedHandoff(%T, %d): want a hint store and a limit of 0 or more", hints, limit)
+		}
 		o.hints = hints
 		o.hintLimit = limit
 	}

@@ -18,6 +18,9 @@ type options struct {
 	breakerCoolDown time.Duration
 	hints           any // a HintStore[E], or nil
 	hintLimit       int
+	// refused holds why options had invalid values, for NewUnion; With
+	// clears it and takes the values as their docs say.
+	refused []error
 }
 
 // DefaultQuorumGrace is how long a union waits for the other members once
@@ -40,7 +43,12 @@ const DefaultQuorumGrace = 100 * time.Millisecond
 // (the changes it gave before are kept, as for a member that fails
 // midway); otherwise the walk waits for it.
 func QuorumGrace(d time.Duration) Option {
-	return func(o *options) { o.grace, o.graceSet = max(d, 0), true }
+	return func(o *options) {
+		if d < 0 {
+			o.refuse("QuorumGrace(%v): must not be negative", d)
+		}
+		o.grace, o.graceSet = max(d, 0), true
+	}
 }
 
 // streamStall is how long a member of a Scan under [DegradedReads] may keep
@@ -63,7 +71,14 @@ func (o *options) quorumGrace() time.Duration {
 // waits for each to answer or for the context to end; the members that
 // failed are in the [Report] of [Union.SaveWithReport] and in observer
 // events. A w below 1, or above the number of writable members, means all.
-func WriteQuorum(w int) Option { return func(o *options) { o.writeQuorum = w } }
+func WriteQuorum(w int) Option {
+	return func(o *options) {
+		if w < 1 {
+			o.refuse("WriteQuorum(%d): must be at least 1", w)
+		}
+		o.writeQuorum = w
+	}
+}
 
 // DegradedReads makes Load and Scan serve the merged changes of the members
 // that answered when at least r of them did, instead of failing when any
@@ -71,7 +86,14 @@ func WriteQuorum(w int) Option { return func(o *options) { o.writeQuorum = w } }
 // [Union.LoadWithReport] and in observer events. A r below 1, or above the
 // number of members, means all: the default, which never serves a result
 // that might be stale without saying so.
-func DegradedReads(r int) Option { return func(o *options) { o.readQuorum = r } }
+func DegradedReads(r int) Option {
+	return func(o *options) {
+		if r < 1 {
+			o.refuse("DegradedReads(%d): must be at least 1", r)
+		}
+		o.readQuorum = r
+	}
+}
 
 // ReadRepair makes Load write the merged changes back to every writable
 // member that answered and lacked them or held an older version. Repair
@@ -81,7 +103,14 @@ func ReadRepair() Option { return func(o *options) { o.readRepair = true } }
 
 // RepairBatch sets how many changes [Union.Repair] writes to one member in
 // one Save. The default is 1000; n below 1 means the default.
-func RepairBatch(n int) Option { return func(o *options) { o.repairBatch = n } }
+func RepairBatch(n int) Option {
+	return func(o *options) {
+		if n < 1 {
+			o.refuse("RepairBatch(%d): must be at least 1", n)
+		}
+		o.repairBatch = n
+	}
+}
 
 // WithObserver makes the union call fn after every operation on a member:
 // each member's check refusal, save, load, scan, get, repair write, hint,

@@ -81,11 +81,14 @@ func New[E Entity](stores ...Store[E]) *Union[E] {
 // With is meant to be called once, where the union is made, as in
 // New(a, b).With(WriteQuorum(1)).
 //
-// With panics when given a [HintedHandoff] whose hint store holds another
-// entity type than the union's: a programming error that no call could
-// recover from.
+// With takes every value as its option's doc says, clamping those out of
+// range; [NewUnion] refuses them instead. With panics when given a
+// [HintedHandoff] whose hint store holds another entity type than the
+// union's: a programming error that no call could recover from, and one
+// that NewUnion returns as an error.
 func (u *Union[E]) With(opts ...Option) *Union[E] {
 	c := &Union[E]{members: u.members, opts: u.opts, shared: u.shared}
+	c.opts.refused = nil
 	for _, o := range opts {
 		o(&c.opts)
 	}
