@@ -58,3 +58,13 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// notADatabase makes err, met while Open reads a file's header, wrap
+// [ErrNotStore] as well when SQLite said the file is no database at all.
+func notADatabase(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_NOTADB && !errors.Is(err, ErrNotStore) {
+		return fmt.Errorf("%w: %w", ErrNotStore, err)
+	}
+	return err
+}

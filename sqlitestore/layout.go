@@ -149,9 +149,6 @@ func inspect(ctx context.Context, q querier) (layoutState, error) {
 		(SELECT user_version FROM pragma_user_version),
 		(SELECT count(*) FROM sqlite_schema)`).Scan(&app, &version, &tables)
 	if err != nil {
-		if err = classify(err); errors.Is(err, ErrCorrupt) {
-			return 0, fmt.Errorf("%w: %w", ErrNotStore, err)
-		}
 		return 0, err
 	}
 	switch {

@@ -102,7 +102,7 @@ func openDriver(path string, c config) (*driver, error) {
 	ctx := context.Background()
 	if err := initLayout(ctx, db, c.readOnly); err != nil {
 		db.Close()
-		return nil, classify(err)
+		return nil, notADatabase(classify(err))
 	}
 	if c.quickCheck {
 		if err := quickCheck(ctx, db); err != nil {
