@@ -150,93 +150,124 @@ func (u *Union[E]) Repair(ctx context.Context, namespace string) (RepairReport, 
 
 func (u *Union[E]) repair(ctx context.Context, namespace string) (RepairReport, error) {
 	ctx = withProbes(ctx) // a member probed by the read is written too
-	report := RepairReport{Namespace: namespace, Stores: make([]StoreRepair, len(u.members))}
+	r := &repairRun[E]{u: u, ctx: ctx, namespace: namespace, batch: u.opts.repairBatch, pending: make([]Changes[E], len(u.members))}
+	if r.batch < 1 {
+		r.batch = 1000
+	}
+	r.report = RepairReport{Namespace: namespace, Stores: make([]StoreRepair, len(u.members))}
 	for i, m := range u.members {
-		report.Stores[i] = StoreRepair{Index: i, Name: m.name, ReadOnly: m.readOnly}
+		r.report.Stores[i] = StoreRepair{Index: i, Name: m.name, ReadOnly: m.readOnly}
 	}
 	m, err := u.openMerge(ctx, fanout.OpRepair, namespace, 0)
 	if err != nil {
-		return report, err
+		return r.report, err
 	}
 	defer m.close()
-	batch := u.opts.repairBatch
-	if batch < 1 {
-		batch = 1000
-	}
-	pending := make([]Changes[E], len(u.members))
-	var failed []*StoreError
-	flush := func(indexes []int) error {
-		// Written by the member's goroutine, read after run has its result.
-		written := make([]int, len(u.members))
-		skipped := make([][]Skipped, len(u.members))
-		results, err := u.run(ctx, fanout.Call{Op: fanout.OpRepair, Namespace: namespace, Reason: ReasonRepair}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
-			n, sk, err := saveStorable(ctx, u.members[i].store, pending[i])
-			written[i], skipped[i] = n, sk
-			return nil, n, err
-		})
-		for _, r := range results { // the members that answered
-			st := &report.Stores[r.Index]
-			st.Written += written[r.Index]
-			st.Skipped = append(st.Skipped, skipped[r.Index]...)
-			if r.Err != nil {
-				st.Err = r.Err
-				failed = append(failed, storeErr(r))
-			}
-			pending[r.Index] = pending[r.Index][:0]
-		}
-		if err != nil {
-			return fmt.Errorf("unionstore: repair %q: %w", namespace, err)
-		}
-		return nil
-	}
 	for {
 		winner, from, ok, err := m.next()
 		if err != nil {
-			return report, err
+			return r.report, err
 		}
 		if !ok {
 			break
 		}
-		report.Entities++
-		for i, v := range m.versions {
-			if !m.stale(i, from, winner) {
-				continue
-			}
-			st := &report.Stores[i]
-			if v.Present {
-				st.Outdated++
-			} else {
-				st.Missing++
-			}
-			if st.ReadOnly || st.Err != nil {
-				continue
-			}
-			pending[i] = append(pending[i], winner)
-			if len(pending[i]) >= batch {
-				if err := flush([]int{i}); err != nil {
-					return report, err
-				}
+		if err := r.take(m, winner, from); err != nil {
+			return r.report, err
+		}
+	}
+	return r.report, r.finish()
+}
+
+// repairRun is one Repair of a namespace: the changes waiting to be
+// written to each member, and what was found and written so far.
+type repairRun[E Entity] struct {
+	u         *Union[E]
+	ctx       context.Context
+	namespace string
+	batch     int
+	pending   []Changes[E] // per member, up to batch changes
+	report    RepairReport
+	failed    []*StoreError
+}
+
+// take counts the merged winner against each member's version, queues it
+// for the writable members that lack it, and writes a member's queue once
+// it holds a batch.
+func (r *repairRun[E]) take(m *merger[E], winner Change[E], from int) error {
+	r.report.Entities++
+	for i, v := range m.versions {
+		if !m.stale(i, from, winner) {
+			continue
+		}
+		st := &r.report.Stores[i]
+		if v.Present {
+			st.Outdated++
+		} else {
+			st.Missing++
+		}
+		if st.ReadOnly || st.Err != nil {
+			continue
+		}
+		r.pending[i] = append(r.pending[i], winner)
+		if len(r.pending[i]) >= r.batch {
+			if err := r.flush([]int{i}); err != nil {
+				return err
 			}
 		}
 	}
+	return nil
+}
+
+// flush writes the queues of the members at indexes concurrently. A member
+// that fails is skipped from then on; the error is that of the run itself
+// (its context ended).
+func (r *repairRun[E]) flush(indexes []int) error {
+	// Written by the member's goroutine, read after run has its result.
+	written := make([]int, len(r.pending))
+	skipped := make([][]Skipped, len(r.pending))
+	call := fanout.Call{Op: fanout.OpRepair, Namespace: r.namespace, Reason: ReasonRepair}
+	results, err := r.u.run(r.ctx, call, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
+		n, sk, err := saveStorable(ctx, r.u.members[i].store, r.pending[i])
+		written[i], skipped[i] = n, sk
+		return nil, n, err
+	})
+	for _, res := range results { // the members that answered
+		st := &r.report.Stores[res.Index]
+		st.Written += written[res.Index]
+		st.Skipped = append(st.Skipped, skipped[res.Index]...)
+		if res.Err != nil {
+			st.Err = res.Err
+			r.failed = append(r.failed, storeErr(res))
+		}
+		r.pending[res.Index] = r.pending[res.Index][:0]
+	}
+	if err != nil {
+		return fmt.Errorf("unionstore: repair %q: %w", r.namespace, err)
+	}
+	return nil
+}
+
+// finish writes what is left in the queues and returns the failures of
+// the run joined, those of changes set aside included.
+func (r *repairRun[E]) finish() error {
 	var rest []int
-	for i, p := range pending {
+	for i, p := range r.pending {
 		if len(p) > 0 {
 			rest = append(rest, i)
 		}
 	}
-	if err := flush(rest); err != nil {
-		return report, err
+	if err := r.flush(rest); err != nil {
+		return err
 	}
-	for _, st := range report.Stores {
-		if err := skippedError(namespace, st.Skipped); err != nil {
-			failed = append(failed, &StoreError{Index: st.Index, Name: st.Name, Op: OpRepair, Err: err})
+	for _, st := range r.report.Stores {
+		if err := skippedError(r.namespace, st.Skipped); err != nil {
+			r.failed = append(r.failed, &StoreError{Index: st.Index, Name: st.Name, Op: OpRepair, Err: err})
 		}
 	}
-	if len(failed) > 0 {
-		return report, fmt.Errorf("unionstore: repair %q: %w", namespace, joinFailures(failed))
+	if len(r.failed) > 0 {
+		return fmt.Errorf("unionstore: repair %q: %w", r.namespace, joinFailures(r.failed))
 	}
-	return report, nil
+	return nil
 }
 
 // Skipped returns the number of changes set aside in all members.

@@ -144,74 +144,95 @@ func (u *Union[E]) replayMember(ctx context.Context, hs HintStore[E], i int) (Me
 		r.Pending = true
 		return r, nil
 	}
-	// Close the current epoch: writers of it finish first, later hints go
-	// to the next one and wait for the next replay.
-	h := u.shared.hints
-	h.writing[i].Lock()
-	h.mu.Lock()
-	h.epochs[i] = newEpoch()
-	h.current[i] = nil
-	h.mu.Unlock()
-	h.writing[i].Unlock()
+	u.closeEpoch(i)
 	// The replay is one call on the member for the observer and the hook;
 	// the repairs it runs nest under it.
 	callerCtx := ctx
 	ctx, call := u.startMember(ctx, OpReplay, i, "", "")
-	fail := func(err error) (MemberReplay, error) {
+	err = u.replaySpaces(ctx, hs, i, spaces, &r)
+	u.recordMember(callerCtx, i, err)
+	u.finish(&call, r.Replayed, err)
+	if err != nil {
 		r.Pending, r.Err = true, err
-		u.recordMember(callerCtx, i, err)
-		u.finish(&call, r.Replayed, err)
 		return r, &StoreError{Index: i, Name: m.name, Op: OpReplay, Err: err}
 	}
-	key := u.memberKey(i)
+	return r, nil
+}
+
+// closeEpoch closes member i's current epoch of hints: writers of it
+// finish first, later hints go to the next one and wait for the next
+// replay.
+func (u *Union[E]) closeEpoch(i int) {
+	h := u.shared.hints
+	h.writing[i].Lock()
+	defer h.writing[i].Unlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.epochs[i] = newEpoch()
+	h.current[i] = nil
+}
+
+// replaySpaces writes member i's hints, namespace by namespace, removing
+// each namespace's hints once written, then runs the repairs recorded for
+// it; r counts what was done, up to the first error.
+func (u *Union[E]) replaySpaces(ctx context.Context, hs HintStore[E], i int, spaces memberSpaces, r *MemberReplay) error {
 	for _, g := range u.hintGroups(i, spaces.hints) {
-		var hints Changes[E]
-		counts := make([]int, len(g.spaces))
-		for j, hintNamespace := range g.spaces {
-			c, err := hs.Load(ctx, hintNamespace)
-			if err != nil {
-				return fail(fmt.Errorf("read hints of namespace %q: %w", g.namespace, err))
-			}
-			counts[j] = len(c)
-			hints = append(hints, c...)
-		}
-		for j := range hints {
-			hints[j].Namespace = g.namespace
-		}
-		if len(g.spaces) > 1 {
-			// Hints of older epochs remain from a replay that failed: write
-			// each entity once, with its latest change, later epochs
-			// winning ties as later saves do.
-			hints = Compact(hints)
-		}
-		written, skipped, err := u.saveContained(ctx, i, hints)
-		r.Replayed += written
-		r.Skipped = append(r.Skipped, skipped...)
-		if err != nil {
-			return fail(fmt.Errorf("replay namespace %q: %w", g.namespace, err))
-		}
-		for j, hintNamespace := range g.spaces {
-			if err := hs.Purge(ctx, hintNamespace); err != nil {
-				return fail(fmt.Errorf("remove replayed hints of namespace %q: %w", g.namespace, err))
-			}
-			h.mu.Lock()
-			h.replayed(i, counts[j])
-			h.mu.Unlock()
+		if err := u.replayGroup(ctx, hs, i, g, r); err != nil {
+			return err
 		}
 		r.Namespaces++
 	}
+	key := u.memberKey(i)
 	for _, ns := range spaces.repairs {
 		if _, err := u.Repair(ctx, ns); err != nil {
-			return fail(fmt.Errorf("repair namespace %q: %w", ns, err))
+			return fmt.Errorf("repair namespace %q: %w", ns, err)
 		}
 		if err := hs.Purge(ctx, repairPrefix+key+"/"+ns); err != nil {
-			return fail(fmt.Errorf("remove the repair record of namespace %q: %w", ns, err))
+			return fmt.Errorf("remove the repair record of namespace %q: %w", ns, err)
 		}
 		r.Repaired = append(r.Repaired, ns)
 	}
-	u.recordMember(callerCtx, i, nil)
-	u.finish(&call, r.Replayed, nil)
-	return r, nil
+	return nil
+}
+
+// replayGroup writes the hints of one namespace of member i, kept in one
+// or more epochs, and removes them once written.
+func (u *Union[E]) replayGroup(ctx context.Context, hs HintStore[E], i int, g hintGroup, r *MemberReplay) error {
+	var hints Changes[E]
+	counts := make([]int, len(g.spaces))
+	for j, hintNamespace := range g.spaces {
+		c, err := hs.Load(ctx, hintNamespace)
+		if err != nil {
+			return fmt.Errorf("read hints of namespace %q: %w", g.namespace, err)
+		}
+		counts[j] = len(c)
+		hints = append(hints, c...)
+	}
+	for j := range hints {
+		hints[j].Namespace = g.namespace
+	}
+	if len(g.spaces) > 1 {
+		// Hints of older epochs remain from a replay that failed: write
+		// each entity once, with its latest change, later epochs winning
+		// ties as later saves do.
+		hints = Compact(hints)
+	}
+	written, skipped, err := u.saveContained(ctx, i, hints)
+	r.Replayed += written
+	r.Skipped = append(r.Skipped, skipped...)
+	if err != nil {
+		return fmt.Errorf("replay namespace %q: %w", g.namespace, err)
+	}
+	h := u.shared.hints
+	for j, hintNamespace := range g.spaces {
+		if err := hs.Purge(ctx, hintNamespace); err != nil {
+			return fmt.Errorf("remove replayed hints of namespace %q: %w", g.namespace, err)
+		}
+		h.mu.Lock()
+		h.replayed(i, counts[j])
+		h.mu.Unlock()
+	}
+	return nil
 }
 
 // saveContained saves what member i can hold of changes, with its panics
