@@ -4,9 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/unionstore/unionstore/mysqlstore"
 )
 
 // serverExamples are the examples that need a server: they run, and their
@@ -29,6 +32,24 @@ func exampleURL() string {
 	exampleTables.names = append(exampleTables.names, table)
 	exampleTables.Unlock()
 	return urlWithTable(table)
+}
+
+// exampleDSN returns the go-sql-driver DSN of the examples' server.
+func exampleDSN() string {
+	dsn, err := mysqlstore.DSN(serverURL())
+	if err != nil {
+		panic(err)
+	}
+	return dsn
+}
+
+// tableOf returns the table a URL from exampleURL names.
+func tableOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		panic(err)
+	}
+	return u.Query().Get("table")
 }
 
 // skipServerExamples skips the server examples when no server answers,
