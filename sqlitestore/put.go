@@ -22,21 +22,15 @@ func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
 	}
 	defer d.unlock()
 	return classify(d.inTx(ctx, func(tx *sql.Tx) error {
-		args := make([]any, 0, 6*min(len(recs), chunkRows))
-		if len(recs) >= chunkRows {
-			chunk := tx.StmtContext(ctx, d.stmts.upsertChunk)
-			for ; len(recs) >= chunkRows; recs = recs[chunkRows:] {
-				args = appendArgs(args[:0], recs[:chunkRows])
-				if _, err := chunk.ExecContext(ctx, args...); err != nil {
-					return err
-				}
+		args := make([]any, 0, 6*min(len(recs), upsertRows[0]))
+		for i, n := range upsertRows {
+			if len(recs) < n {
+				continue
 			}
-		}
-		if len(recs) > 0 {
-			one := tx.StmtContext(ctx, d.stmts.upsertOne)
-			for i := range recs {
-				args = appendArgs(args[:0], recs[i:i+1])
-				if _, err := one.ExecContext(ctx, args...); err != nil {
+			stmt := tx.StmtContext(ctx, d.stmts.upserts[i])
+			for ; len(recs) >= n; recs = recs[n:] {
+				args = appendArgs(args[:0], recs[:n])
+				if _, err := stmt.ExecContext(ctx, args...); err != nil {
 					return err
 				}
 			}

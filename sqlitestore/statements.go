@@ -6,11 +6,12 @@ import (
 	"strings"
 )
 
-// chunkRows is the number of rows of the multi-row upsert: Put writes a
-// batch in statements of chunkRows rows, then the rest one row at a time,
-// so that two prepared statements serve every batch size. 6 parameters a
-// row stay far below SQLite's 32766.
-const chunkRows = 64
+// upsertRows are the numbers of rows of the prepared upserts, largest
+// first: Put writes a batch in statements of the largest that fits what is
+// left, so that three prepared statements serve every batch size with at
+// most 30 statements beside those of the largest. Rows of 6 parameters
+// stay far below SQLite's limit of 32766 parameters.
+var upsertRows = [...]int{256, 16, 1}
 
 // upsertSQL returns the upsert of rows rows. Last-write-wins is the WHERE
 // of the conflict clause: a row already stored is replaced only by a
@@ -41,7 +42,7 @@ const scanPage = 512
 // statements are the store's prepared statements; database/sql prepares
 // each again on every connection that runs it.
 type statements struct {
-	upsertChunk, upsertOne *sql.Stmt
+	upserts                [len(upsertRows)]*sql.Stmt
 	get, load              *sql.Stmt
 	firstPage, nextPage    *sql.Stmt
 	namespaces             *sql.Stmt
@@ -49,13 +50,12 @@ type statements struct {
 }
 
 func (s *statements) list() []**sql.Stmt {
-	return []**sql.Stmt{&s.upsertChunk, &s.upsertOne, &s.get, &s.load, &s.firstPage, &s.nextPage, &s.namespaces, &s.purge, &s.purgeTombstones}
+	return []**sql.Stmt{&s.get, &s.load, &s.firstPage, &s.nextPage, &s.namespaces, &s.purge, &s.purgeTombstones,
+		&s.upserts[0], &s.upserts[1], &s.upserts[2]}
 }
 
 func (s *statements) prepare(ctx context.Context, db *sql.DB, readOnly bool) error {
 	texts := []string{
-		upsertSQL(chunkRows),
-		upsertSQL(1),
 		"SELECT " + columns + " FROM records WHERE namespace = ? AND kind = ? AND id = ?",
 		"SELECT " + columns + " FROM records WHERE namespace = ? ORDER BY kind, id",
 		"SELECT " + columns + " FROM records WHERE namespace = ? ORDER BY kind, id LIMIT ?",
@@ -64,8 +64,11 @@ func (s *statements) prepare(ctx context.Context, db *sql.DB, readOnly bool) err
 		"DELETE FROM records WHERE namespace = ?",
 		"DELETE FROM records WHERE namespace = ? AND type = 2 AND ts <= ?",
 	}
+	for _, n := range upsertRows {
+		texts = append(texts, upsertSQL(n))
+	}
 	for i, p := range s.list() {
-		if readOnly && (i < 2 || i > 6) {
+		if readOnly && i >= 5 {
 			continue // writes fail before they reach SQLite
 		}
 		stmt, err := db.PrepareContext(ctx, texts[i])

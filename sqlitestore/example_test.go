@@ -1,0 +1,158 @@
+package sqlitestore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/sqlitestore"
+)
+
+type Customer struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func (c Customer) CompactionKey() (kind, id string) { return "customer", c.ID }
+
+func Example() {
+	dir, err := os.MkdirTemp("", "sqlitestore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	ctx := context.Background()
+	s, err := sqlitestore.Open[Customer](filepath.Join(dir, "shop.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+
+	changes := unionstore.NewChangesBuilder[Customer]("shop").
+		Set(Customer{ID: "c2", Name: "Bob"}).
+		Set(Customer{ID: "c1", Name: "Ada"}).
+		Unset(Customer{ID: "c2"}).
+		Build()
+	if err := s.Save(ctx, changes); err != nil {
+		log.Fatal(err)
+	}
+	loaded, err := s.Load(ctx, "shop")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range loaded {
+		fmt.Printf("%s %s %q\n", c.ChangeType, c.Entity.ID, c.Entity.Name)
+	}
+	stats, err := s.Namespaces(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%+v\n", stats)
+	// Output:
+	// set c1 "Ada"
+	// unset c2 ""
+	// [{Namespace:shop Entities:1 Tombstones:1}]
+}
+
+// Two stores on one file stand for two processes: each sees the other's
+// saves, and an older change saved later does not replace a newer one.
+func Example_sharedFile() {
+	dir, err := os.MkdirTemp("", "sqlitestore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "shop.db")
+
+	ctx := context.Background()
+	a, err := sqlitestore.Open[Customer](path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Close()
+	b, err := sqlitestore.Open[Customer](path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+
+	now := time.Now()
+	newer := unionstore.Changes[Customer]{{Namespace: "shop", ChangeType: unionstore.ChangeTypeSet,
+		Entity: Customer{ID: "c1", Name: "Ada Lovelace"}, Timestamp: now}}
+	older := unionstore.Changes[Customer]{{Namespace: "shop", ChangeType: unionstore.ChangeTypeSet,
+		Entity: Customer{ID: "c1", Name: "Ada"}, Timestamp: now.Add(-time.Second)}}
+	if err := a.Save(ctx, newer); err != nil {
+		log.Fatal(err)
+	}
+	if err := b.Save(ctx, older); err != nil {
+		log.Fatal(err)
+	}
+	c, _, err := b.Get(ctx, "shop", "customer", "c1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(c.Entity.Name)
+	// Output:
+	// Ada Lovelace
+}
+
+// A file that is not a unionstore SQLite file is refused, and left as it
+// was.
+func ExampleOpen_notStore() {
+	dir, err := os.MkdirTemp("", "sqlitestore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(path, []byte("shopping list: bread, milk\n"), 0o600); err != nil {
+		log.Fatal(err)
+	}
+
+	_, err = sqlitestore.Open[Customer](path)
+	fmt.Println(errors.Is(err, sqlitestore.ErrNotStore))
+	// Output:
+	// true
+}
+
+// A store opened read-only reads what others save and refuses to write.
+func ExampleWithReadOnly() {
+	dir, err := os.MkdirTemp("", "sqlitestore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "shop.db")
+
+	ctx := context.Background()
+	w, err := sqlitestore.Open[Customer](path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	r, err := sqlitestore.Open[Customer](path, sqlitestore.WithReadOnly())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+
+	if err := w.Save(ctx, unionstore.NewChangesBuilder[Customer]("shop").Set(Customer{ID: "c1", Name: "Ada"}).Build()); err != nil {
+		log.Fatal(err)
+	}
+	loaded, err := r.Load(ctx, "shop")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(loaded), loaded[0].Entity.Name)
+	err = r.Save(ctx, loaded)
+	fmt.Println(errors.Is(err, unionstore.ErrReadOnly))
+	// Output:
+	// 1 Ada
+	// true
+}
