@@ -263,13 +263,22 @@ func (u *Union[E]) load(ctx context.Context, namespace string) (Changes[E], Repo
 		}
 		return mergeSlices(lists, size), report, nil
 	}
+	out, repairs := u.mergeForRepair(answered, lists, size)
+	u.writeRepairs(ctx, namespace, repairs, &report)
+	return out, report, nil
+}
+
+// mergeForRepair merges the lists of the members that answered (answered
+// holds their indexes) and returns the merged changes and, per member,
+// those a writable member lacks or holds older: its read repair.
+func (u *Union[E]) mergeForRepair(answered []int, lists []Changes[E], size int) (out Changes[E], repairs []Changes[E]) {
 	cursors := make([]*cursor[E], len(lists))
 	for j, i := range answered {
 		cursors[j] = sliceCursor(i, lists[j])
 	}
 	m, _ := newMerger(len(u.members), cursors, func(_ *cursor[E], err error) error { return err })
-	out := make(Changes[E], 0, size)
-	repairs := make([]Changes[E], len(u.members))
+	out = make(Changes[E], 0, size)
+	repairs = make([]Changes[E], len(u.members))
 	for {
 		winner, from, ok, _ := m.next() // slice cursors do not fail
 		if !ok {
@@ -282,8 +291,7 @@ func (u *Union[E]) load(ctx context.Context, namespace string) (Changes[E], Repo
 			}
 		}
 	}
-	u.writeRepairs(ctx, namespace, repairs, &report)
-	return out, report, nil
+	return out, repairs
 }
 
 // writeRepairs saves repairs[i] to member i concurrently and records the
