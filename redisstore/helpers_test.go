@@ -206,3 +206,5 @@ func unset(ns, kind, id string, ts time.Time) unionstore.Change[storetest.Item] 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
 
 func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Nanosecond) }
+
+func redisZ(member string) redis.Z { return redis.Z{Member: member} }
