@@ -28,7 +28,24 @@ type Manager[E Entity] struct {
 	err          error // a configuration error, returned by every method
 }
 
-// ManagerBuilder configures a [Manager].
+// NewManager returns a manager that persists to and restores from store,
+// applying each kind's changes to repositories[kind]. It refuses a nil
+// store or repository, where [ManagerBuilder] stores such an error and
+// returns it from every later call. The map is copied.
+func NewManager[E Entity](store Store[E], repositories map[string]Repository[E]) (*Manager[E], error) {
+	if store == nil {
+		return nil, fmt.Errorf("unionstore: manager: %w: nil store", ErrNoStores)
+	}
+	for kind, r := range repositories {
+		if r == nil {
+			return nil, fmt.Errorf("unionstore: manager: nil repository for kind %q", kind)
+		}
+	}
+	return &Manager[E]{store: store, repositories: maps.Clone(repositories)}, nil
+}
+
+// ManagerBuilder configures a [Manager]. [NewManager] makes one in one
+// call and returns its configuration error there.
 type ManagerBuilder[E Entity] struct {
 	m    Manager[E]
 	errs []error

@@ -89,3 +89,23 @@ func TestManagerErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestNewManager(t *testing.T) {
+	ctx := context.Background()
+	store := unionstore.NewMemory[Item]()
+	users := &recorder{}
+	repos := map[string]unionstore.Repository[Item]{"user": users}
+	m, err := unionstore.NewManager(store, repos)
+	require.NoError(t, err)
+	delete(repos, "user") // the manager holds its own copy
+	require.NoError(t, m.Persist(ctx, unionstore.Changes[Item]{
+		{Namespace: "ns", ChangeType: unionstore.ChangeTypeSet, Entity: Item{Kind: "user", ID: "u1", Value: "v"}, Timestamp: at(1)},
+	}))
+	require.NoError(t, m.Restore(ctx, "ns"))
+	assert.Equal(t, []string{"set user/u1=v"}, users.calls)
+
+	_, err = unionstore.NewManager[Item](nil, nil)
+	assert.ErrorIs(t, err, unionstore.ErrNoStores)
+	_, err = unionstore.NewManager(store, map[string]unionstore.Repository[Item]{"user": nil})
+	assert.ErrorContains(t, err, `nil repository for kind "user"`)
+}
