@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/unionstore/unionstore"
@@ -146,5 +147,40 @@ func TestErrorsNameTheFile(t *testing.T) {
 	want := `sqlitestore: load "n" from sqlite file "` + path + `": `
 	if !errors.Is(err, unionstore.ErrClosed) || len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
 		t.Errorf("Load after Close = %v, want it to begin %q and wrap ErrClosed", err, want)
+	}
+}
+
+// TestLimits saves the longest keys the store takes and refuses one byte
+// more, before writing anything.
+func TestLimits(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, sqlitestore.WithNoSync())
+	long := strings.Repeat("é", 1<<19) // 1 MiB
+	c := set(long, long, "v", at(1))
+	c.Entity.Kind = long
+	if err := s.Save(ctx, unionstore.Changes[item]{c}); err != nil {
+		t.Fatalf("Save of 1 MiB keys: %v", err)
+	}
+	got, ok, err := s.Get(ctx, long, long, long)
+	if err != nil || !ok || got.Entity != c.Entity {
+		t.Fatalf("Get of 1 MiB keys = %v, %v; want the change saved", ok, err)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(c *unionstore.Change[item])
+	}{
+		{"namespace", func(c *unionstore.Change[item]) { c.Namespace += "x" }},
+		{"kind", func(c *unionstore.Change[item]) { c.Entity.Kind += "x" }},
+		{"id", func(c *unionstore.Change[item]) { c.Entity.ID += "x" }},
+	} {
+		over := c
+		tc.edit(&over)
+		batch := unionstore.Changes[item]{set("n", "first", "v", at(1)), over}
+		if err := s.Save(ctx, batch); !errors.Is(err, sqlitestore.ErrKeyTooLong) || !errors.Is(err, unionstore.ErrInvalidChange) {
+			t.Errorf("Save of a %s over 1 MiB = %v, want ErrKeyTooLong and ErrInvalidChange", tc.name, err)
+		}
+	}
+	if got, _ := s.Load(ctx, "n"); len(got) != 0 {
+		t.Errorf("a refused batch left %d changes", len(got))
 	}
 }
