@@ -2,6 +2,7 @@ package mysqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
@@ -89,5 +90,36 @@ func TestLimits(t *testing.T) {
 				t.Fatalf("Get = %v, %v, want the entity saved", ok, err)
 			}
 		})
+	}
+}
+
+// TestLargePayloadOnAPoolThatInterpolates saves a payload that, escaped,
+// takes twice the server's max_allowed_packet, on a pool whose driver
+// escapes arguments into the statement and believes the packet to be its
+// default, 64 MiB: the store must send that statement prepared, its
+// payload apart, where the driver would send it whole and the server
+// drop the connection.
+func TestLargePayloadOnAPoolThatInterpolates(t *testing.T) {
+	ctx := context.Background()
+	adminDB(t)
+	dsn, err := mysqlstore.DSN(serverURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("mysql", strings.Replace(dsn, "maxAllowedPacket=0", "maxAllowedPacket=67108864", 1))
+	if err != nil {
+		t.Fatalf("sql.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	s := newStoreOn(t, db, newTable(t))
+	if mysqlstore.MaxPacket(s) >= 32<<20 {
+		t.Skipf("the server's max_allowed_packet, %d, is too large for the payload to exceed it escaped", mysqlstore.MaxPacket(s))
+	}
+	quotes := strings.Repeat(`"`, (s.Driver().Limits().MaxPayload-64)/2)
+	c := set("ns", "k", "quotes", quotes, at(1))
+	save(t, s, c)
+	got, ok, err := s.Get(ctx, "ns", "k", "quotes")
+	if err != nil || !ok || got.Entity != c.Entity {
+		t.Fatalf("Get = %v, %v, want the entity saved", ok, err)
 	}
 }

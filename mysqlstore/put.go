@@ -2,6 +2,7 @@ package mysqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -75,6 +76,11 @@ func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
 type statement struct {
 	query string
 	args  []any
+	// prepare says to send the statement prepared, its arguments apart:
+	// escaped into its text, as a pool with interpolateParams=true does,
+	// it would exceed the server's max_allowed_packet, and the driver
+	// would send it anyway unless its DSN gives it the server's packet.
+	prepare bool
 }
 
 // statements splits recs into upserts whose text, with every argument
@@ -94,7 +100,7 @@ func (d *driver) statements(recs []backend.Record) []statement {
 			size += s
 			n++
 		}
-		out = append(out, statement{query: valuesSQL(d.insert, n) + d.upsert, args: rowArgs(recs[:n])})
+		out = append(out, statement{query: valuesSQL(d.insert, n) + d.upsert, args: rowArgs(recs[:n]), prepare: size > budget})
 		recs = recs[n:]
 	}
 	return out
@@ -134,15 +140,14 @@ func rowArgs(recs []backend.Record) []any {
 // put runs stmts once: alone, or in one transaction.
 func (d *driver) put(ctx context.Context, stmts []statement) error {
 	if len(stmts) == 1 {
-		_, err := d.db.ExecContext(ctx, stmts[0].query, stmts[0].args...)
-		return err
+		return stmts[0].exec(ctx, d.db)
 	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	for i, st := range stmts {
-		if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {
+		if err := st.exec(ctx, tx); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("statement %d of %d: %w", i+1, len(stmts), err)
 		}
@@ -151,6 +156,29 @@ func (d *driver) put(ctx context.Context, stmts []statement) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// execer is a pool or a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// exec runs the statement on ex.
+func (st statement) exec(ctx context.Context, ex execer) error {
+	if !st.prepare {
+		_, err := ex.ExecContext(ctx, st.query, st.args...)
+		return err
+	}
+	ps, err := ex.PrepareContext(ctx, st.query)
+	if err != nil {
+		return err
+	}
+	_, err = ps.ExecContext(ctx, st.args...)
+	if cerr := ps.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // retryable reports whether err is a deadlock or a lock wait timeout, after
