@@ -1,0 +1,63 @@
+package mysqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/mysqlstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// TestSaveRetriesADeadlock makes a save of two statements deadlock with
+// another transaction, which InnoDB resolves by rolling the save back as
+// the smaller of the two, and requires Save to try the batch again and
+// succeed once the other transaction commits.
+func TestSaveRetriesADeadlock(t *testing.T) {
+	ctx := context.Background()
+	table := newTable(t)
+	s := newStoreOn(t, newDB(t), table)
+	fill := unionstore.Changes[storetest.Item]{set("ns", "k", "a", "old", at(1)), set("ns", "k", "z", "old", at(1))}
+	for i := range 100 {
+		fill = append(fill, set("ns", "k", fmt.Sprintf("m-%03d", i), "old", at(1)))
+	}
+	save(t, s, fill...)
+	// Each row of the batch goes in a statement of its own, in one
+	// transaction.
+	mysqlstore.SetMaxPacket(s, 16<<10+300)
+
+	// The other transaction, made the larger by the rows it changes,
+	// holds the rows from m-000 to z, read as a range of the primary key
+	// so that it locks none before them.
+	tx, err := newDB(t).BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatalf("begin: %v", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "UPDATE `"+table+"` SET ts = ts - 1 WHERE namespace = 'ns' AND kind = 'k' AND id >= 'm'"); err != nil {
+		t.Fatalf("update in the other transaction: %v", err)
+	}
+	// The save writes a, then waits for z.
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "new", at(5)), set("ns", "k", "z", "new", at(5))})
+	}()
+	waitForLockWait(t)
+	// The other transaction now waits for a: a deadlock, whose victim is
+	// the save.
+	if _, err := tx.ExecContext(ctx, "UPDATE `"+table+"` SET ts = ts - 1 WHERE namespace = 'ns' AND kind = 'k' AND id = 'a'"); err != nil {
+		t.Fatalf("the other transaction was rolled back, not the save: %v", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatalf("commit the other transaction: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Save = %v, want it to succeed once tried again", err)
+	}
+	for _, id := range []string{"a", "z"} {
+		if r, _ := readRow(t, table, "ns", "k", id); valueOf(r.payload) != `"new"` || r.ts != at(5).UnixNano() {
+			t.Errorf("row %s = %+v, want the save's", id, r)
+		}
+	}
+}
