@@ -53,3 +53,6 @@ func SetUpsert[E unionstore.Entity](s *Store[E], clause string) (restore func())
 	d.upsert = clause
 	return func() { d.upsert = old }
 }
+
+// PageSQL returns the query of a page of Scan after the first.
+func PageSQL[E unionstore.Entity](s *Store[E]) string { return s.Driver().(*driver).pageSQL }
