@@ -41,7 +41,9 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 }
 
+// TestAllocs holds Save and Load to budgets a quarter above what they
+// measured: 7.3 and 17.0 allocations per change, 8.9 and 17.0 with -race.
 func TestAllocs(t *testing.T) {
 	storetest.CheckAllocs(t, func(t *testing.T) unionstore.Store[item] { return open(t, sqlitestore.WithNoSync()) },
-		storetest.AllocBudget{Save: 100, Load: 100})
+		storetest.AllocBudget{Save: 9.2, SaveRace: 11.1, Load: 21.3, LoadRace: 21.3})
 }

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"iter"
 
@@ -80,7 +81,7 @@ func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.R
 	var r row
 	err := d.stmts.get.QueryRowContext(ctx, namespace, kind, id).Scan(r.dest()...)
 	switch {
-	case err == sql.ErrNoRows:
+	case errors.Is(err, sql.ErrNoRows):
 		return backend.Record{}, false, nil
 	case err != nil:
 		return backend.Record{}, false, classify(err)
