@@ -11,8 +11,7 @@ import (
 
 const purgeSynopsis = "--store ADDR [--store ADDR...] (--all | --tombstones-older-than AGE | --tombstones-before TIME) [--yes] NAMESPACE..."
 
-func runPurge(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "purge", purgeSynopsis, `
+const purgeHelp = `
 Purge removes records from each NAMESPACE in every store given. Say what
 to remove, with exactly one of:
 
@@ -32,14 +31,37 @@ Tombstones keep deleted records deleted in the other stores and replicas:
 removing them is only safe once every store holds them and no older change
 can still arrive. Purge checks the stores it is given and refuses when one
 holds an older version of a record whose tombstone would go: run repair
-first. Choose the age longer than any store may stay behind.`, `  unionstore purge --store a.db --store b.db --tombstones-older-than 30d shop
+first. Choose the age longer than any store may stay behind.`
+
+const purgeExamples = `  unionstore purge --store a.db --store b.db --tombstones-older-than 30d shop
   unionstore purge --store a.db --store b.db --tombstones-older-than 30d --yes shop
   unionstore purge --store shop.db --all departed-tenant
-  unionstore purge --store a.db --store b.db --all --yes departed-tenant`)
-	var c common
-	c.register(fs, "print the summary as one JSON object")
-	var addrs addrList
-	fs.Var(&addrs, "store", "store `address` to purge (repeatable)")
+  unionstore purge --store a.db --store b.db --all --yes departed-tenant`
+
+// purgeOptions are the flags and arguments of purge.
+type purgeOptions struct {
+	common
+	addrs      addrList
+	confirmed  bool // --yes
+	plan       purgePlan
+	namespaces []string
+}
+
+func runPurge(ctx context.Context, e *env, args []string) error {
+	o, err := parsePurge(e, args)
+	if err != nil {
+		return err
+	}
+	return o.run(ctx, o.apply(e))
+}
+
+// parsePurge returns the options that args give purge. Its errors are
+// usage errors, or flag.ErrHelp once --help has printed the usage.
+func parsePurge(e *env, args []string) (purgeOptions, error) {
+	var o purgeOptions
+	fs := newFlags(e, "purge", purgeSynopsis, purgeHelp, purgeExamples)
+	o.register(fs, "print the summary as one JSON object")
+	fs.Var(&o.addrs, "store", "store `address` to purge (repeatable)")
 	var yes, all switchFlag
 	fs.Var(&yes, "yes", "confirm: really remove")
 	fs.Var(&all, "all", "remove every record of each namespace, live ones included")
@@ -47,68 +69,90 @@ first. Choose the age longer than any store may stay behind.`, `  unionstore pur
 	fs.Var(&before, "tombstones-before", "remove only the tombstones older than `TIME` (RFC 3339, in the past)")
 	var olderThan ageFlag
 	fs.Var(&olderThan, "tombstones-older-than", "remove only the tombstones older than `AGE`, such as 30d or 720h")
-	namespaces, err := parse(fs, args)
-	if err != nil {
-		return err
+	var err error
+	if o.namespaces, err = parse(fs, args); err != nil {
+		return o, err
 	}
-	e = c.apply(e)
-	if len(addrs) == 0 {
-		return usageErrorf("no --store given")
+	o.confirmed = yes.on
+	if len(o.addrs) == 0 {
+		return o, usageErrorf("no --store given")
 	}
-	if len(namespaces) == 0 {
-		return usageErrorf("name the namespaces to purge")
+	if len(o.namespaces) == 0 {
+		return o, usageErrorf("name the namespaces to purge")
 	}
-	var p purgePlan
-	switch given := countTrue(all.on, olderThan.set, before.set); {
+	o.plan, err = newPurgePlan(all.on, olderThan, before)
+	return o, err
+}
+
+// newPurgePlan returns what purge removes, given exactly one of --all,
+// --tombstones-older-than and --tombstones-before.
+func newPurgePlan(all bool, olderThan ageFlag, before timeFlag) (purgePlan, error) {
+	switch given := countTrue(all, olderThan.set, before.set); {
 	case given == 0:
-		return usageErrorf("say what to purge: --all for every record, live ones included, or --tombstones-older-than AGE or --tombstones-before TIME for old tombstones only")
+		return purgePlan{}, usageErrorf("say what to purge: --all for every record, live ones included, or --tombstones-older-than AGE or --tombstones-before TIME for old tombstones only")
 	case given > 1:
-		return usageErrorf("give one of --all, --tombstones-older-than and --tombstones-before")
+		return purgePlan{}, usageErrorf("give one of --all, --tombstones-older-than and --tombstones-before")
 	case olderThan.set:
-		p.before = time.Now().Add(-olderThan.d)
+		return purgePlan{before: time.Now().Add(-olderThan.d)}, nil
 	case before.set:
-		p.before = before.t
-	default:
-		p.all = true
+		return purgePlan{before: before.t}, nil
 	}
+	return purgePlan{all: true}, nil
+}
+
+// run purges, or without --yes counts, each namespace in turn, and prints
+// what it did.
+func (o *purgeOptions) run(ctx context.Context, e *env) error {
 	access := readOnly
-	if yes.on {
+	if o.confirmed {
 		access = readWrite
 	}
-	opened, err := e.openAll(ctx, addrs, c.open(access))
+	opened, err := e.openAll(ctx, o.addrs, o.open(access))
 	if err != nil {
 		return err
 	}
 	defer opened.close()
 	u := opened.union()
 	var out []jsonPurge
-	for _, ns := range namespaces {
+	for _, ns := range o.namespaces {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		r, err := p.run(ctx, u, ns, yes.on)
+		r, err := o.plan.run(ctx, u, ns, o.confirmed)
 		if err != nil {
 			return err
 		}
 		out = append(out, r)
-		what := fmt.Sprintf("%s and %s", plural(r.Live, "live record"), plural(r.Tombstones, "tombstone"))
-		if !p.all {
-			what += " older than " + p.before.UTC().Format(time.RFC3339)
-		}
-		if yes.on {
-			e.say(c.asJSON, "%s: removed %s from %s", escape(ns), what, storeList(opened.addrs))
-		} else {
-			e.say(c.asJSON, "%s: would remove %s from %s", escape(ns), what, storeList(opened.addrs))
-		}
+		o.say(e, r, opened.addrs)
 	}
-	if c.asJSON {
-		summary := map[string]any{"command": "purge", "confirmed": yes.on, "all": p.all, "tombstones_only": !p.all, "namespaces": out}
-		if !p.all {
-			summary["tombstones_before"] = formatTime(p.before)
+	return o.summary(e, out)
+}
+
+// say prints the line of the summary about r, what was removed, or would
+// be, from the stores at addrs.
+func (o *purgeOptions) say(e *env, r jsonPurge, addrs []string) {
+	what := fmt.Sprintf("%s and %s", plural(r.Live, "live record"), plural(r.Tombstones, "tombstone"))
+	if !o.plan.all {
+		what += " older than " + o.plan.before.UTC().Format(time.RFC3339)
+	}
+	verb := "would remove"
+	if o.confirmed {
+		verb = "removed"
+	}
+	e.say(o.asJSON, "%s: %s %s from %s", escape(r.Namespace), verb, what, storeList(addrs))
+}
+
+// summary ends what purge prints: the JSON summary of every namespace
+// with --json, or a reminder that nothing changed without --yes.
+func (o *purgeOptions) summary(e *env, out []jsonPurge) error {
+	if o.asJSON {
+		summary := map[string]any{"command": "purge", "confirmed": o.confirmed, "all": o.plan.all, "tombstones_only": !o.plan.all, "namespaces": out}
+		if !o.plan.all {
+			summary["tombstones_before"] = formatTime(o.plan.before)
 		}
 		return e.printJSON(summary)
 	}
-	if !yes.on {
+	if !o.confirmed {
 		e.say(false, "nothing was changed; give --yes to remove")
 	}
 	return nil

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"testing"
+	"time"
+)
+
+// refusal is a command line that a command's parse function refuses, with
+// the whole message it refuses it with.
+type refusal struct {
+	args []string
+	want string
+}
+
+// checkRefusals checks that parse refuses each command line of tests with
+// a usage error saying what the test wants.
+func checkRefusals[O any](t *testing.T, name string, parse func(*env, []string) (O, error), tests []refusal) {
+	t.Helper()
+	for _, tt := range tests {
+		_, err := parse(quietEnv(), tt.args)
+		var ue *usageError
+		if !errors.As(err, &ue) || err.Error() != tt.want {
+			t.Errorf("%s(%q) = %v, want the usage error %q", name, tt.args, err, tt.want)
+		}
+	}
+}
+
+// quietEnv returns an env whose output goes nowhere, for parse functions,
+// which print only --help.
+func quietEnv() *env { return &env{stdout: io.Discard, stderr: io.Discard} }
+
+func TestParsePurgeRefuses(t *testing.T) {
+	checkRefusals(t, "parsePurge", parsePurge, []refusal{
+		{[]string{"--all", "shop"}, "no --store given"},
+		{[]string{"--store", "a.db", "--all"}, "name the namespaces to purge"},
+		{[]string{"--store", "a.db", "shop"}, "say what to purge: --all for every record, live ones included, or --tombstones-older-than AGE or --tombstones-before TIME for old tombstones only"},
+		{[]string{"--store", "a.db", "--all", "--tombstones-older-than", "30d", "shop"}, "give one of --all, --tombstones-older-than and --tombstones-before"},
+		{[]string{"--store", "a.db", "--tombstones-older-than", "1d", "--tombstones-before", "2024-01-01T00:00:00Z", "shop"}, "give one of --all, --tombstones-older-than and --tombstones-before"},
+		{[]string{"--store", "a.db", "--tombstones-older-than", "0", "shop"}, `--tombstones-older-than "0": is 0; want ` + ageUnits},
+		{[]string{"--store", "a.db", "--all=no", "shop"}, `--all="no": want the flag alone, or =true or =false`},
+		{[]string{"--store", "a.db", "--all", "--yes", "--nope", "shop"}, "unknown flag --nope"},
+	})
+}
+
+func TestParsePurgePlan(t *testing.T) {
+	before := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		args      []string
+		all       bool
+		before    time.Time // zero: about 30 days ago
+		confirmed bool
+	}{
+		{[]string{"--store", "a.db", "--all", "shop"}, true, time.Time{}, false},
+		{[]string{"--store", "a.db", "--yes", "--tombstones-before", "2024-01-01T00:00:00Z", "shop"}, false, before, true},
+		{[]string{"--store", "a.db", "shop", "--tombstones-older-than", "30d"}, false, time.Time{}, false},
+	}
+	for _, tt := range tests {
+		o, err := parsePurge(quietEnv(), tt.args)
+		if err != nil {
+			t.Errorf("parsePurge(%q) = %v, want no error", tt.args, err)
+			continue
+		}
+		want := tt.before
+		if !tt.all && want.IsZero() {
+			want = time.Now().Add(-30 * 24 * time.Hour)
+		}
+		if o.plan.all != tt.all || o.confirmed != tt.confirmed || o.plan.before.Sub(want).Abs() > time.Minute {
+			t.Errorf("parsePurge(%q) = all %v, before %v, confirmed %v; want %v, %v, %v", tt.args, o.plan.all, o.plan.before, o.confirmed, tt.all, want, tt.confirmed)
+		}
+	}
+}
