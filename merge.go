@@ -209,43 +209,79 @@ func sortedForMerge[E Entity](changes Changes[E]) (Changes[E], error) {
 // once and writes nothing but the result, which it allocates once with
 // room for total changes.
 func mergeSlices[E Entity](lists []Changes[E], total int) Changes[E] {
-	type head struct {
-		pos      int
-		kind, id string
-	}
-	heads := make([]head, len(lists))
-	key := func(i int) {
-		if h := &heads[i]; h.pos < len(lists[i]) {
-			h.kind, h.id = lists[i][h.pos].Entity.CompactionKey()
-		}
-	}
+	m := sliceMerge[E]{lists: lists, heads: make([]sliceHead, len(lists))}
 	for i := range lists {
-		key(i)
+		m.readKey(i)
 	}
 	out := make(Changes[E], 0, total)
 	for {
-		low := -1
-		for i := range lists {
-			if heads[i].pos < len(lists[i]) && (low < 0 || compareKeys(heads[i].kind, heads[i].id, heads[low].kind, heads[low].id) < 0) {
-				low = i
-			}
-		}
+		low := m.lowest()
 		if low < 0 {
 			return out
 		}
-		kind, id := heads[low].kind, heads[low].id
-		win := &lists[low][heads[low].pos]
-		for i := low + 1; i < len(lists); i++ {
-			if h := heads[i]; h.pos < len(lists[i]) && h.kind == kind && h.id == id && lists[i][h.pos].Timestamp.After(win.Timestamp) {
-				win = &lists[i][h.pos]
-			}
+		out = append(out, *m.winner(low))
+		m.advance(low)
+	}
+}
+
+// sliceMerge is the state of [mergeSlices]: each list's position and the
+// key of the change there.
+type sliceMerge[E Entity] struct {
+	lists []Changes[E]
+	heads []sliceHead
+}
+
+type sliceHead struct {
+	pos      int
+	kind, id string
+}
+
+// at reports whether list i's head holds an entity of kind and id.
+func (m *sliceMerge[E]) at(i int, kind, id string) bool {
+	h := &m.heads[i]
+	return h.pos < len(m.lists[i]) && h.kind == kind && h.id == id
+}
+
+// readKey reads the key of list i's change at its position, if any.
+func (m *sliceMerge[E]) readKey(i int) {
+	if h := &m.heads[i]; h.pos < len(m.lists[i]) {
+		h.kind, h.id = m.lists[i][h.pos].Entity.CompactionKey()
+	}
+}
+
+// lowest returns the first list whose head has the lowest key, or -1 when
+// every list is done.
+func (m *sliceMerge[E]) lowest() int {
+	low := -1
+	for i := range m.lists {
+		h := &m.heads[i]
+		if h.pos < len(m.lists[i]) && (low < 0 || compareKeys(h.kind, h.id, m.heads[low].kind, m.heads[low].id) < 0) {
+			low = i
 		}
-		out = append(out, *win)
-		for i := low; i < len(lists); i++ {
-			if h := &heads[i]; h.pos < len(lists[i]) && h.kind == kind && h.id == id {
-				h.pos++
-				key(i)
-			}
+	}
+	return low
+}
+
+// winner returns the latest change of the entity at list low's head
+// among the lists from low on, the earlier list winning a tie.
+func (m *sliceMerge[E]) winner(low int) *Change[E] {
+	kind, id := m.heads[low].kind, m.heads[low].id
+	win := &m.lists[low][m.heads[low].pos]
+	for i := low + 1; i < len(m.lists); i++ {
+		if m.at(i, kind, id) && m.lists[i][m.heads[i].pos].Timestamp.After(win.Timestamp) {
+			win = &m.lists[i][m.heads[i].pos]
+		}
+	}
+	return win
+}
+
+// advance moves every list whose head holds list low's entity past it.
+func (m *sliceMerge[E]) advance(low int) {
+	kind, id := m.heads[low].kind, m.heads[low].id
+	for i := low; i < len(m.lists); i++ {
+		if m.at(i, kind, id) {
+			m.heads[i].pos++
+			m.readKey(i)
 		}
 	}
 }
