@@ -146,27 +146,8 @@ func (u *Union[E]) purgers(method string, has func(Store[E]) bool) ([]int, error
 // purging the tombstones of namespace before before could bring an entity
 // back; otherwise the number of merged tombstones the purge removes.
 func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, before time.Time) (int, error) {
-	for i, m := range u.members {
-		if m.readOnly {
-			continue
-		}
-		if failing := u.shared.breakers[i].Failures(); failing > 0 {
-			return 0, fmt.Errorf("%w: %s failed its last %d operations", ErrPurgeUnsafe, m.label(i), failing)
-		}
-	}
-	if hs := u.hintStore(); hs != nil {
-		for i, m := range u.members {
-			if m.readOnly {
-				continue
-			}
-			spaces, err := u.hintSpaces(ctx, hs, i)
-			if err != nil {
-				return 0, fmt.Errorf("%s: %w", m.label(i), err)
-			}
-			if n := len(spaces.hints) + len(spaces.repairs); n > 0 {
-				return 0, fmt.Errorf("%w: %s has %d namespaces of hints or repair records pending: replay them first", ErrPurgeUnsafe, m.label(i), n)
-			}
-		}
+	if err := u.membersUpToDate(ctx); err != nil {
+		return 0, err
 	}
 	// Walk the merge as Diff does, but see every entity: the agreed ones
 	// are counted too.
@@ -188,15 +169,54 @@ func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, be
 			continue
 		}
 		count++
-		for i, v := range m.versions {
-			// A member that lacks the entity cannot bring it back; one
-			// that holds an older version of it can.
-			if v.Present && m.stale(i, from, winner) {
-				kind, id := winner.Entity.CompactionKey()
-				return 0, fmt.Errorf("%w: %s holds an older version of %q %q than the tombstone to purge: run Repair first", ErrPurgeUnsafe, u.members[i].label(i), kind, id)
-			}
+		if err := u.heldEverywhere(m, winner, from); err != nil {
+			return 0, err
 		}
 	}
+}
+
+// membersUpToDate returns an error wrapping ErrPurgeUnsafe when a writable
+// member may lack changes: its breaker counts failures, or it has hints or
+// repair records pending.
+func (u *Union[E]) membersUpToDate(ctx context.Context) error {
+	hs := u.hintStore()
+	for i, m := range u.members {
+		if m.readOnly {
+			continue
+		}
+		if failing := u.shared.breakers[i].Failures(); failing > 0 {
+			return fmt.Errorf("%w: %s failed its last %d operations", ErrPurgeUnsafe, m.label(i), failing)
+		}
+	}
+	if hs == nil {
+		return nil
+	}
+	for i, m := range u.members {
+		if m.readOnly {
+			continue
+		}
+		spaces, err := u.hintSpaces(ctx, hs, i)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.label(i), err)
+		}
+		if n := len(spaces.hints) + len(spaces.repairs); n > 0 {
+			return fmt.Errorf("%w: %s has %d namespaces of hints or repair records pending: replay them first", ErrPurgeUnsafe, m.label(i), n)
+		}
+	}
+	return nil
+}
+
+// heldEverywhere returns an error wrapping ErrPurgeUnsafe when a member
+// holds an older version of the tombstone winner: purging the tombstone
+// would bring that version back. A member that lacks the entity cannot.
+func (u *Union[E]) heldEverywhere(m *merger[E], winner Change[E], from int) error {
+	for i, v := range m.versions {
+		if v.Present && m.stale(i, from, winner) {
+			kind, id := winner.Entity.CompactionKey()
+			return fmt.Errorf("%w: %s holds an older version of %q %q than the tombstone to purge: run Repair first", ErrPurgeUnsafe, u.members[i].label(i), kind, id)
+		}
+	}
+	return nil
 }
 
 // purgeHints removes the hints and repair records of namespace for every
