@@ -1,6 +1,7 @@
 package sqlitestore_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,14 +23,16 @@ func damageRounds() int {
 	return 300
 }
 
-// damageFile writes a store file of a few thousand changes in three
+// damageFiles writes a store file of a few thousand changes in three
 // namespaces, closed so that the write-ahead log is checkpointed into it,
-// and returns its bytes and the changes.
-func damageFile(t *testing.T) ([]byte, unionstore.Changes[item]) {
+// and returns its bytes; then saves ten more batches to it and returns
+// the write-ahead log they left, as a killed process leaves it, beside
+// the same file. It returns every change saved.
+func damageFiles(t *testing.T) (db, wal []byte, in unionstore.Changes[item]) {
 	t.Helper()
+	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "good.db")
 	s := openAt(t, path, sqlitestore.WithNoSync())
-	var in unionstore.Changes[item]
 	for i := range 3000 {
 		c := set([]string{"ns", "other", "third"}[i%3], fmt.Sprintf("%05d", i*7919%100000), fmt.Sprint("value of ", i), at(i))
 		if i%10 == 0 {
@@ -37,7 +40,7 @@ func damageFile(t *testing.T) ([]byte, unionstore.Changes[item]) {
 		}
 		in = append(in, c)
 	}
-	if err := s.Save(context.Background(), in); err != nil {
+	if err := s.Save(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -46,43 +49,71 @@ func damageFile(t *testing.T) ([]byte, unionstore.Changes[item]) {
 	if _, err := os.Stat(path + "-wal"); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the write-ahead log is still there after Close: %v", err)
 	}
-	data, err := os.ReadFile(path)
+	db, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return data, in
+	s = openAt(t, path, sqlitestore.WithNoSync())
+	for b := range 10 {
+		var batch unionstore.Changes[item]
+		for i := range 30 {
+			batch = append(batch, set("ns", fmt.Sprintf("w%02d-%02d", b, i), "logged", at(5000+b)))
+		}
+		if err := s.Save(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		in = append(in, batch...)
+	}
+	if now, err := os.ReadFile(path); err != nil || !bytes.Equal(now, db) {
+		t.Fatalf("the batches were checkpointed into the file (%v): the log holds less than they wrote", err)
+	}
+	if wal, err = os.ReadFile(path + "-wal"); err != nil {
+		t.Fatal(err)
+	}
+	return db, wal, in
 }
 
-// damage returns a damaged copy of data, drawn from r, and says how.
-func damage(r *rand.Rand, data []byte) ([]byte, string) {
-	b := append([]byte(nil), data...)
+// damage returns damaged copies of the file db and its log wal, drawn from
+// r, and says how; a nil log is no log.
+func damage(r *rand.Rand, db, wal []byte) ([]byte, []byte, string) {
+	b := append([]byte(nil), db...)
 	const page = 4096
-	switch r.IntN(6) {
+	switch r.IntN(8) {
 	case 0: // the header, which says what the file is and how it is laid out
 		n := 1 + r.IntN(3)
 		for range n {
 			b[r.IntN(100)] ^= byte(1 + r.IntN(255))
 		}
-		return b, fmt.Sprintf("%d bytes of the header flipped", n)
+		return b, nil, fmt.Sprintf("%d bytes of the header flipped", n)
 	case 1:
 		size := r.IntN(len(b))
-		return b[:size], fmt.Sprintf("cut to %d bytes", size)
+		return b[:size], nil, fmt.Sprintf("cut to %d bytes", size)
 	case 2:
 		p := r.IntN(len(b) / page)
 		clear(b[p*page : (p+1)*page])
-		return b, fmt.Sprintf("page %d zeroed", p+1)
+		return b, nil, fmt.Sprintf("page %d zeroed", p+1)
 	case 3: // the first page holds the schema
 		n := 1 + r.IntN(8)
 		for range n {
 			b[100+r.IntN(page-100)] ^= byte(1 + r.IntN(255))
 		}
-		return b, fmt.Sprintf("%d bytes of the schema page flipped", n)
+		return b, nil, fmt.Sprintf("%d bytes of the schema page flipped", n)
+	case 4: // SQLite checks the log's frames by their checksums
+		w := append([]byte(nil), wal...)
+		n := 1 + r.IntN(8)
+		for range n {
+			w[r.IntN(len(w))] ^= byte(1 + r.IntN(255))
+		}
+		return b, w, fmt.Sprintf("%d bytes of the log flipped", n)
+	case 5:
+		size := r.IntN(len(wal))
+		return b, wal[:size], fmt.Sprintf("the log cut to %d bytes", size)
 	}
 	n := 1 + r.IntN(32)
 	for range n {
 		b[r.IntN(len(b))] ^= byte(1 + r.IntN(255))
 	}
-	return b, fmt.Sprintf("%d bytes flipped", n)
+	return b, nil, fmt.Sprintf("%d bytes flipped", n)
 }
 
 // TestDamagedFiles opens seeded damaged copies of a real store file and
@@ -93,7 +124,7 @@ func damage(r *rand.Rand, data []byte) ([]byte, string) {
 // sums of its pages, so a byte flipped inside a value that still parses
 // reads back changed; the test counts those reads.
 func TestDamagedFiles(t *testing.T) {
-	data, in := damageFile(t)
+	db, wal, in := damageFiles(t)
 	orig := map[[2]string]unionstore.Change[item]{}
 	for _, c := range in {
 		orig[[2]string{c.Namespace, c.Entity.ID}] = c
@@ -101,10 +132,15 @@ func TestDamagedFiles(t *testing.T) {
 	var noticed, altered, intact int
 	for round := range damageRounds() {
 		r := rand.New(rand.NewPCG(uint64(round), 25))
-		b, how := damage(r, data)
+		b, w, how := damage(r, db, wal)
 		path := filepath.Join(t.TempDir(), "damaged.db")
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
+		}
+		if w != nil {
+			if err := os.WriteFile(path+"-wal", w, 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		done := make(chan []string, 1)
 		go func() { done <- damageRound(path, in, orig) }()
@@ -130,6 +166,7 @@ func TestDamagedFiles(t *testing.T) {
 			noticed++
 		case changed > 0:
 			altered++
+			t.Logf("round %d (%s): read back changed values without an error", round, how)
 		default:
 			intact++
 		}

@@ -125,6 +125,9 @@
 // or from a row whose columns are not of the layout's types. A row whose
 // payload does not decode is left out of reads and reported as a
 // [unionstore.DecodeError] naming its identity, while the others load.
+// A damaged write-ahead log is not an error: SQLite checks the checksums
+// of its frames and replays the log up to the first bad one, so the file
+// stays consistent and the batches after it are lost.
 // Not detected: SQLite keeps no checksums of its pages, so a byte changed
 // inside a key, a timestamp or a payload that still decodes reads back
 // changed.

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -54,6 +55,12 @@ func classify(err error) error {
 		switch se.Code() & 0xff { // the primary result code
 		case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
 			return fmt.Errorf("%w: %w", ErrCorrupt, err)
+		case sqlite3.SQLITE_ERROR:
+			// A header whose schema format or file format versions
+			// SQLite does not know: damaged, as no SQLite writes them.
+			if strings.Contains(se.Error(), "unsupported file format") {
+				return fmt.Errorf("%w: %w", ErrCorrupt, err)
+			}
 		}
 	}
 	return err
