@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -116,15 +117,49 @@ func ConcurrentWriters(t *testing.T, stores []unionstore.Store[Item], reader uni
 	if len(stores) == 0 || w.Writers <= 0 || w.SavesPerWriter <= 0 || w.MaxBatch <= 0 || w.IDs <= 0 || w.Timestamps <= 0 || len(w.Namespaces) == 0 {
 		t.Fatalf("ConcurrentWriters: %d stores and %+v: every count must be positive", len(stores), w)
 	}
-	ctx := context.Background()
 	batches := w.batches()
+	saveConcurrently(t, stores, batches)
+	got := readAll(t, reader, w.Namespaces)
+	want := candidates(batches)
+	var diffs []string
+	if len(got) != len(want) {
+		diffs = append(diffs, fmt.Sprintf("the store holds %d identities, want %d", len(got), len(want)))
+	}
+	ties := 0
+	for k, cs := range want {
+		if len(cs) > 1 {
+			ties++
+		}
+		c, ok := got[k]
+		if !ok {
+			diffs = append(diffs, fmt.Sprintf("%v: missing", k))
+			continue
+		}
+		if !slices.ContainsFunc(cs, func(w unionstore.Change[Item]) bool {
+			return w.ChangeType == c.ChangeType && w.Entity == c.Entity && w.Timestamp.Equal(c.Timestamp)
+		}) {
+			diffs = append(diffs, fmt.Sprintf("%v = %s %+v at %d, want one of %v", k, c.ChangeType, c.Entity, c.Timestamp.UnixNano(), describe(cs)))
+		}
+		if g, ok := reader.(unionstore.Getter[Item]); ok {
+			expectGetAgrees(t, g, k, c)
+		}
+	}
+	t.Logf("%d identities, %d decided between tied saves, %d differences from the model", len(want), ties, len(diffs))
+	return diffs
+}
+
+// saveConcurrently saves batches[wr] from one goroutine per writer wr,
+// through stores[wr modulo their number], and fails t, stopping it, when a
+// Save fails.
+func saveConcurrently(t *testing.T, stores []unionstore.Store[Item], batches [][]unionstore.Changes[Item]) {
+	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, len(batches))
 	for wr := range batches {
 		wg.Go(func() {
 			s := stores[wr%len(stores)]
 			for _, b := range batches[wr] {
-				if err := s.Save(ctx, b); err != nil {
+				if err := s.Save(context.Background(), b); err != nil {
 					errs <- fmt.Errorf("writer %d: %w", wr, err)
 					return
 				}
@@ -139,13 +174,18 @@ func ConcurrentWriters(t *testing.T, stores []unionstore.Store[Item], reader uni
 	if t.Failed() {
 		t.FailNow()
 	}
+}
 
+// readAll loads every namespace from reader, checks that Scan agrees with
+// Load when reader is a Scanner, and returns the changes by identity.
+func readAll(t *testing.T, reader unionstore.Store[Item], namespaces []string) map[key]unionstore.Change[Item] {
+	t.Helper()
 	got := map[key]unionstore.Change[Item]{}
-	for _, ns := range w.Namespaces {
+	for _, ns := range namespaces {
 		loaded := load(t, reader, ns)
 		if sc, ok := reader.(unionstore.Scanner[Item]); ok {
 			var scanned unionstore.Changes[Item]
-			for c, err := range sc.Scan(ctx, ns) {
+			for c, err := range sc.Scan(context.Background(), ns) {
 				if err != nil {
 					t.Fatalf("Scan(%q): %v", ns, err)
 				}
@@ -159,40 +199,18 @@ func ConcurrentWriters(t *testing.T, stores []unionstore.Store[Item], reader uni
 			got[keyOf(c)] = c
 		}
 	}
+	return got
+}
 
-	want := candidates(batches)
-	var diffs []string
-	if len(got) != len(want) {
-		diffs = append(diffs, fmt.Sprintf("the store holds %d identities, want %d", len(got), len(want)))
+// expectGetAgrees fails t, without stopping it, unless Get of k returns c,
+// the change Load returned.
+func expectGetAgrees(t *testing.T, g unionstore.Getter[Item], k key, c unionstore.Change[Item]) {
+	t.Helper()
+	gc, ok, err := g.Get(context.Background(), k.ns, k.kind, k.id)
+	if err != nil {
+		t.Fatalf("Get%v: %v", k, err)
 	}
-	ties := 0
-	g, getter := reader.(unionstore.Getter[Item])
-	for k, cs := range want {
-		if len(cs) > 1 {
-			ties++
-		}
-		c, ok := got[k]
-		if !ok {
-			diffs = append(diffs, fmt.Sprintf("%v: missing", k))
-			continue
-		}
-		found := false
-		for _, w := range cs {
-			found = found || (w.ChangeType == c.ChangeType && w.Entity == c.Entity && w.Timestamp.Equal(c.Timestamp))
-		}
-		if !found {
-			diffs = append(diffs, fmt.Sprintf("%v = %s %+v at %d, want one of %v", k, c.ChangeType, c.Entity, c.Timestamp.UnixNano(), describe(cs)))
-		}
-		if getter {
-			gc, ok, err := g.Get(ctx, k.ns, k.kind, k.id)
-			if err != nil {
-				t.Fatalf("Get%v: %v", k, err)
-			}
-			if one := describe(unionstore.Changes[Item]{c}); !ok || describe(unionstore.Changes[Item]{gc})[0] != one[0] {
-				t.Errorf("Get%v = %v, %v; Load gave %v", k, describe(unionstore.Changes[Item]{gc}), ok, one)
-			}
-		}
+	if one := describe(unionstore.Changes[Item]{c}); !ok || describe(unionstore.Changes[Item]{gc})[0] != one[0] {
+		t.Errorf("Get%v = %v, %v; Load gave %v", k, describe(unionstore.Changes[Item]{gc}), ok, one)
 	}
-	t.Logf("%d identities, %d decided between tied saves, %d differences from the model", len(want), ties, len(diffs))
-	return diffs
 }
