@@ -1,0 +1,89 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/redisstore"
+)
+
+type Deployment struct {
+	Name  string `json:"name"`
+	Image string `json:"image"`
+}
+
+func (d Deployment) CompactionKey() (kind, id string) { return "deployment", d.Name }
+
+// OpenURL connects, and the store owns its client. exampleURL gives a
+// redis:// URL with a prefix of the example's own
+// (redis://cache.example:6379/0?prefix=deployments in an application); the
+// example runs when the tests find a server.
+func ExampleOpenURL() {
+	ctx := context.Background()
+	s, err := redisstore.OpenURL[Deployment](ctx, exampleURL())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close() // closes the client too
+
+	changes := unionstore.NewChangesBuilder[Deployment]("prod").
+		Set(Deployment{Name: "web", Image: "web:2"}).
+		Unset(Deployment{Name: "old-worker"}).
+		Build()
+	if err := s.Save(ctx, changes); err != nil {
+		log.Fatal(err)
+	}
+	for c, err := range s.Scan(ctx, "prod") {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(c.ChangeType, c.Entity.Name)
+	}
+	stats, err := s.Namespaces(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%+v\n", stats)
+	// Output:
+	// unset old-worker
+	// set web
+	// [{Namespace:prod Entities:1 Tombstones:1}]
+}
+
+// New works on the caller's client, which Close leaves open; two stores
+// with the same prefix share their data, as two processes would.
+func ExampleNew() {
+	ctx := context.Background()
+	opts, err := redis.ParseURL(exampleClientURL())
+	if err != nil {
+		log.Fatal(err)
+	}
+	client := redis.NewClient(opts)
+	defer client.Close()
+
+	prefix := redisstore.WithPrefix(examplePrefix())
+	a, err := redisstore.New[Deployment](ctx, client, prefix)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Close()
+	b, err := redisstore.New[Deployment](ctx, client, prefix)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+
+	if err := a.Save(ctx, unionstore.NewChangesBuilder[Deployment]("prod").Set(Deployment{Name: "web", Image: "web:2"}).Build()); err != nil {
+		log.Fatal(err)
+	}
+	c, ok, err := b.Get(ctx, "prod", "deployment", "web")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ok, c.Entity.Image)
+	// Output:
+	// true web:2
+}
