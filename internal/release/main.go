@@ -34,18 +34,8 @@ func run(args []string) error {
 		fmt.Print(usage)
 		return nil
 	}
-	want := map[string]int{"set-version": 1, "release-mods": 1, "dev-mods": 0, "proxy": 2, "tags": 1, "modules": 0, "commands": 0, "version": 0}
-	n, ok := want[args[0]]
-	if !ok {
-		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
-	}
-	if len(args)-1 != n {
-		return fmt.Errorf("%s takes %d arguments, got %d\n%s", args[0], n, len(args)-1, usage)
-	}
-	if n > 0 {
-		if v := args[1]; !semver.IsValid(v) || semver.Canonical(v) != v && semver.Prerelease(v) == "" {
-			return fmt.Errorf("version %q is not a full semantic version such as v0.1.0", v)
-		}
+	if err := checkArgs(args); err != nil {
+		return err
 	}
 	root, err := os.Getwd()
 	if err != nil {
@@ -69,9 +59,7 @@ func run(args []string) error {
 		}
 		return writeProxy(r, args[1], dir)
 	case "tags":
-		for _, t := range tags(r, args[1]) {
-			fmt.Println(t)
-		}
+		printLines(tags(r, args[1]))
 	case "version":
 		v, err := r.version()
 		if err != nil {
@@ -79,19 +67,48 @@ func run(args []string) error {
 		}
 		fmt.Println(v)
 	case "commands":
-		for _, m := range r.modules {
-			if m.published() && m.command() {
-				fmt.Println(m.dir)
-			}
-		}
+		printLines(r.published(func(m modInfo) bool { return m.command() }))
 	case "modules":
-		for _, m := range r.modules {
-			if m.published() {
-				fmt.Println(m.dir)
-			}
+		printLines(r.published(func(modInfo) bool { return true }))
+	}
+	return nil
+}
+
+// checkArgs returns why args do not name a command with its number of
+// arguments, the first of them a full semantic version, or nil.
+func checkArgs(args []string) error {
+	want := map[string]int{"set-version": 1, "release-mods": 1, "dev-mods": 0, "proxy": 2, "tags": 1, "modules": 0, "commands": 0, "version": 0}
+	n, ok := want[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+	}
+	if len(args)-1 != n {
+		return fmt.Errorf("%s takes %d arguments, got %d\n%s", args[0], n, len(args)-1, usage)
+	}
+	if n > 0 {
+		if v := args[1]; !semver.IsValid(v) || semver.Canonical(v) != v && semver.Prerelease(v) == "" {
+			return fmt.Errorf("version %q is not a full semantic version such as v0.1.0", v)
 		}
 	}
 	return nil
+}
+
+// published returns the directories of the published modules that keep
+// holds.
+func (r *repo) published(keep func(modInfo) bool) []string {
+	var out []string
+	for _, m := range r.modules {
+		if m.published() && keep(m) {
+			out = append(out, m.dir)
+		}
+	}
+	return out
+}
+
+func printLines(lines []string) {
+	for _, l := range lines {
+		fmt.Println(l)
+	}
 }
 
 // rewriteAll writes every module's go.mod as edit returns it.
