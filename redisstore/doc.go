@@ -83,9 +83,8 @@
 // entry, then look at the namespace again and put the entry back if a save
 // wrote to it meanwhile. Whatever the interleaving, a namespace that holds
 // records is listed once the saves that wrote them have returned without
-// error: the last
-// removal of an entry is followed either by that look, which finds the
-// records, or by the indexing of the save that wrote them. Only a process
+// error: the last removal of an entry is followed either by that look,
+// which finds the records, or by the indexing of the save that wrote them. Only a process
 // that dies between a save's scripts and its indexing, with a purge of the
 // same namespace between the two indexings, leaves a namespace unlisted,
 // until the next save to it; an entry left without records is harmless,

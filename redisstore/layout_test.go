@@ -151,4 +151,3 @@ func FuzzDecodeValue(f *testing.F) {
 		}
 	})
 }
-
