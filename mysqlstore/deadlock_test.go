@@ -2,8 +2,10 @@ package mysqlstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/mysqlstore"
@@ -58,6 +60,41 @@ func TestSaveRetriesADeadlock(t *testing.T) {
 	for _, id := range []string{"a", "z"} {
 		if r, _ := readRow(t, table, "ns", "k", id); valueOf(r.payload) != `"new"` || r.ts != at(5).UnixNano() {
 			t.Errorf("row %s = %+v, want the save's", id, r)
+		}
+	}
+}
+
+// TestSaveEndsAtItsDeadline saves a batch of two statements whose second
+// waits for a row another transaction holds, with a deadline: Save must
+// return an error wrapping the context's, and leave nothing of the batch
+// written, the first statement's row included.
+func TestSaveEndsAtItsDeadline(t *testing.T) {
+	ctx := context.Background()
+	table := newTable(t)
+	s := newStoreOn(t, newDB(t), table)
+	save(t, s, set("ns", "k", "a", "old", at(1)), set("ns", "k", "z", "old", at(1)))
+	mysqlstore.SetMaxPacket(s, 16<<10+300)
+
+	tx, err := newDB(t).BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatalf("begin: %v", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "UPDATE `"+table+"` SET ts = ts WHERE namespace = 'ns' AND kind = 'k' AND id = 'z'"); err != nil {
+		t.Fatalf("lock z in the other transaction: %v", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	err = s.Save(short, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "new", at(5)), set("ns", "k", "z", "new", at(5))})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Save = %v, want an error wrapping context.DeadlineExceeded", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatalf("roll back the other transaction: %v", err)
+	}
+	for _, id := range []string{"a", "z"} {
+		if r, _ := readRow(t, table, "ns", "k", id); valueOf(r.payload) != `"old"` {
+			t.Errorf("row %s holds %s after the failed save, want it unchanged", id, r.payload)
 		}
 	}
 }

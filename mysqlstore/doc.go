@@ -72,7 +72,8 @@
 // MySQL assigns left to right, the later assignments seeing the earlier
 // ones' values, so ts is assigned last and every condition reads the row
 // as stored. VALUES() works on MySQL 5.7 and 8 (where it is deprecated but
-// kept) and on MariaDB, which lacks MySQL 8.0.19's row alias.
+// kept) and on MariaDB, which lacks MySQL 8.0.19's row alias. The tests
+// run against MariaDB 10.11.
 //
 // A batch whose statement, escaped, would exceed max_allowed_packet, or
 // that has more than 10,922 rows (a prepared statement's 65,535

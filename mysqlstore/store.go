@@ -70,7 +70,9 @@ func New[E unionstore.Entity](ctx context.Context, db *sql.DB, opts ...Option) (
 //
 // where PORT defaults to 3306, table=NAME is [WithTable] and create=false
 // is [WithoutCreate]; opts come after the URL's and override them. Other
-// parameters are refused. The table is created as [New] says.
+// parameters are refused, the driver's own included: a connection that
+// needs TLS or other driver settings is made by the caller and given to
+// [New]. The table is created as [New] says.
 //
 // OpenURL returns an error, naming the server and database but never the
 // password, for a malformed URL, an invalid option, a server that does not
