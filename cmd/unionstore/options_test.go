@@ -71,3 +71,16 @@ func TestParsePurgePlan(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRebalanceRefuses(t *testing.T) {
+	checkRefusals(t, "parseRebalance", parseRebalance, []refusal{
+		{nil, "no --from-shard given"},
+		{[]string{"--from-shard", "a=a.db"}, "no --to-shard given"},
+		{[]string{"--from-shard", "a=a.db", "--to-shard", "b=b.db", "extra"}, `rebalance moves every namespace that needs it and takes no argument, got ["extra"]`},
+		{[]string{"--from-shard", "a", "--to-shard", "b=b.db"}, `--from-shard "a": want NAME=ADDRESS`},
+		{[]string{"--from-shard", "a=a.db", "--to-shard", "b=b.db", "--to-shard", "b=c.db"}, `--to-shard: shard "b" is given twice`},
+		{[]string{"--from-shard", "a=a.db", "--to-shard", "b=b.db", "--to-weight", "b=x"}, `weight "b=x": want NAME=WEIGHT, a number`},
+		{[]string{"--from-shard", "a=a.db", "--to-shard", "b=b.db", "--weight", "b=2"}, "unknown flag --weight"},
+		{[]string{"--from-shard", "a=a.db", "--to-shard", "b=b.db", "--dry-run=0"}, `--dry-run="0": want the flag alone, or =true or =false`},
+	})
+}
