@@ -80,10 +80,12 @@
 // parameters), is split into several statements run in one transaction: a
 // batch is applied whole or not at all, and an error leaves nothing of it
 // written. A batch of one statement runs on its own, atomic as any
-// statement. Concurrent upserts of the same rows can deadlock in InnoDB;
-// the server then rolls the batch back and Save tries it again, up to 8
-// times with a growing pause, which is safe because each row keeps the
-// latest change.
+// statement. A row too large to send escaped into its statement is sent
+// in a prepared statement of its own, its payload apart. Concurrent writes
+// of the same rows can deadlock in InnoDB; the server then rolls the batch
+// back and Save tries it again, up to 8 times with a growing pause, which
+// is safe because each row keeps the latest change. A lock wait timeout
+// (innodb_lock_wait_timeout) is returned as the error it is.
 //
 // # Reading
 //

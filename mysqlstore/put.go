@@ -19,8 +19,11 @@ import (
 // many clients write, and on equal timestamps the statement that runs
 // later wins. MySQL assigns left to right and the later assignments see
 // the earlier ones' values, so ts is assigned last and every condition
-// compares with the stored timestamp. VALUES() is used rather than the row
-// alias of MySQL 8.0.19, which MariaDB lacks.
+// compares with the stored timestamp. (With >= the outcome would be the
+// same with ts first, since the condition still holds of the new
+// timestamp; with a strict comparison it would not, and TestUpsert tells.)
+// VALUES() is used rather than the row alias of MySQL 8.0.19, which
+// MariaDB lacks.
 const upsert = ` ON DUPLICATE KEY UPDATE
 change_type = IF(VALUES(ts) >= ts, VALUES(change_type), change_type),
 payload = IF(VALUES(ts) >= ts, VALUES(payload), payload),
@@ -35,8 +38,8 @@ const maxRows = 65535 / 6
 // timestamp's digits, commas and parentheses.
 const rowOverhead = 64
 
-// maxAttempts is how many times Put tries a batch that a deadlock or a lock
-// wait timeout rolled back.
+// maxAttempts is how many times Put tries a batch that a deadlock rolled
+// back.
 const maxAttempts = 8
 
 // Change types as statement arguments, boxed once.
@@ -48,10 +51,11 @@ var (
 // Put writes records with multi-row upserts, each under the server's
 // max_allowed_packet and its limit of parameters. A batch of one statement
 // runs on its own; a larger one runs in one transaction, so a batch is
-// applied whole or not at all. A batch rolled back by a deadlock or a lock
-// wait timeout, which concurrent upserts of the same rows can cause in
-// InnoDB, is tried again, up to maxAttempts times; trying it again is safe,
-// as each row keeps the change with the latest timestamp.
+// applied whole or not at all. A batch rolled back by a deadlock, which
+// concurrent writes of the same rows can cause in InnoDB, is tried again,
+// up to maxAttempts times; trying it again is safe, as each row keeps the
+// change with the latest timestamp. A lock wait timeout is returned: the
+// wait was already long.
 func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
 	stmts := d.statements(recs)
 	for attempt := 1; ; attempt++ {
@@ -181,10 +185,10 @@ func (st statement) exec(ctx context.Context, ex execer) error {
 	return err
 }
 
-// retryable reports whether err is a deadlock or a lock wait timeout, after
-// which the whole batch is rolled back (put rolls back the transaction
-// whose statement timed out) and may be tried again.
+// retryable reports whether err is a deadlock (ER_LOCK_DEADLOCK), after
+// which InnoDB has rolled the whole transaction back and the batch may be
+// tried again.
 func retryable(err error) bool {
 	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+	return errors.As(err, &me) && me.Number == 1213
 }
