@@ -93,20 +93,24 @@ func initLayout(ctx context.Context, db *sql.DB, readOnly bool) error {
 	if err != nil {
 		return err
 	}
-	if state == layoutReady {
+	switch {
+	case readOnly && state == layoutReady:
 		return nil
-	}
-	if readOnly {
+	case readOnly:
 		return fmt.Errorf("%w: an empty database", ErrNotStore)
 	}
 	// A journal mode is changed outside a transaction; WAL lets readers
-	// run beside the writer and is kept in the file.
+	// run beside the writer and is kept in the file. A store file put
+	// back into another mode by a tool is set to WAL again.
 	var mode string
 	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode); err != nil {
 		return fmt.Errorf("set WAL mode: %w", err)
 	}
 	if !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("set WAL mode: SQLite kept mode %q", mode)
+	}
+	if state == layoutReady {
+		return nil
 	}
 	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
 	if err != nil {

@@ -184,3 +184,20 @@ func TestLimits(t *testing.T) {
 		t.Errorf("a refused batch left %d changes", len(got))
 	}
 }
+
+// TestOpenSetsWAL opens a store file that a tool put back into rollback
+// journal mode, and requires WAL mode again.
+func TestOpenSetsWAL(t *testing.T) {
+	path := storeFile(t)
+	execSQL(t, path, "PRAGMA journal_mode=DELETE")
+	openAt(t, path).Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal mode after Open = %q, %v; want wal", mode, err)
+	}
+}
