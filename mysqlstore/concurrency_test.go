@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/mysqlstore"
 	"github.com/unionstore/unionstore/storetest"
 )
 
@@ -12,17 +13,33 @@ import (
 // with many equal timestamps, then compares the table with a model: each
 // identity must hold a change with the latest timestamp saved for it, and
 // one that won its own batch. Which of several tied batches wins depends on
-// the order the server runs them in, so any of them is accepted.
+// the order the server runs them in, so any of them is accepted. It runs
+// with each batch one statement, and with batches split into statements of
+// a few rows run in one transaction.
 func TestConcurrentWritersKeepTheLatest(t *testing.T) {
-	const pools = 3
-	table := newTable(t)
-	stores := make([]unionstore.Store[storetest.Item], pools)
-	for p := range stores {
-		stores[p] = newStoreOn(t, newDB(t), table)
-	}
-	writes := storetest.Writes{Writers: pools * 4, SavesPerWriter: 25, MaxBatch: 20, IDs: 30, Timestamps: 200,
-		Namespaces: []string{"a", "b"}, Seed: 1}
-	for _, d := range storetest.ConcurrentWriters(t, stores, stores[0], writes) {
-		t.Error(d)
+	for _, tc := range []struct {
+		name   string
+		packet int // 0 for the server's
+	}{
+		{"one statement a batch", 0},
+		{"a transaction of statements of a few rows", 16<<10 + 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const pools = 3
+			table := newTable(t)
+			stores := make([]unionstore.Store[storetest.Item], pools)
+			for p := range stores {
+				s := newStoreOn(t, newDB(t), table)
+				if tc.packet > 0 {
+					mysqlstore.SetMaxPacket(s, tc.packet)
+				}
+				stores[p] = s
+			}
+			writes := storetest.Writes{Writers: pools * 4, SavesPerWriter: 25, MaxBatch: 20, IDs: 30, Timestamps: 200,
+				Namespaces: []string{"a", "b"}, Seed: 1}
+			for _, d := range storetest.ConcurrentWriters(t, stores, stores[0], writes) {
+				t.Error(d)
+			}
+		})
 	}
 }
