@@ -21,9 +21,13 @@ import (
 // Memory is safe for concurrent use. The zero value is not usable; call
 // [NewMemory].
 type Memory[E Entity] struct {
-	mu     sync.RWMutex
-	closed bool
-	spaces map[string]*space[E]
+	mu      sync.RWMutex
+	closed  bool
+	spaces  map[string]*space[E]
+	feeds   map[string]*feed[E] // for watchers, made on first use
+	history int                 // changes kept per feed
+	id      string              // names m's cursors
+	touched []*feed[E]          // feeds a save added to, kept for reuse
 }
 
 type entityKey struct{ kind, id string }
@@ -43,9 +47,18 @@ var (
 	_ fastStore[Entity] = (*Memory[Entity])(nil)
 )
 
-// NewMemory returns an empty in-memory store.
-func NewMemory[E Entity]() *Memory[E] {
-	return &Memory[E]{spaces: make(map[string]*space[E])}
+// NewMemory returns an empty in-memory store. It keeps the last
+// [DefaultMemoryHistory] changes of each namespace for its watchers unless
+// [MemoryHistory] says otherwise.
+func NewMemory[E Entity](opts ...MemoryOption) *Memory[E] {
+	o := memoryOptions{history: DefaultMemoryHistory}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.history < 1 {
+		o.history = DefaultMemoryHistory
+	}
+	return &Memory[E]{spaces: make(map[string]*space[E]), feeds: make(map[string]*feed[E]), history: o.history, id: newMemoryID()}
 }
 
 // Save validates the batch, stamps changes with a zero timestamp, and keeps
@@ -82,8 +95,19 @@ func (m *Memory[E]) saveValid(ctx context.Context, changes Changes[E]) error {
 		}
 		var k entityKey
 		k.kind, k.id = c.Entity.CompactionKey()
-		sp.put(k, c)
+		if sp.put(k, c) {
+			f := m.feedFor(c.Namespace)
+			if f.add(c, m.history) {
+				m.touched = append(m.touched, f)
+			}
+		}
 	}
+	// Wake each namespace's watchers once a batch, not once a change.
+	for i, f := range m.touched {
+		f.notify()
+		m.touched[i] = nil
+	}
+	m.touched = m.touched[:0]
 	return nil
 }
 
@@ -238,14 +262,21 @@ func (m *Memory[E]) Purge(ctx context.Context, namespace string) error {
 		return ErrClosed
 	}
 	delete(m.spaces, namespace)
+	if f := m.feeds[namespace]; f != nil {
+		f.purge()
+	}
 	return nil
 }
 
-// Clear removes every change from the store.
+// Clear removes every change from the store, and expires its watchers'
+// cursors as Purge does.
 func (m *Memory[E]) Clear() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.spaces = make(map[string]*space[E])
+	for _, f := range m.feeds {
+		f.purge()
+	}
 }
 
 // NamespaceCount returns the number of namespaces that hold at least one
@@ -279,5 +310,8 @@ func (m *Memory[E]) Close() error {
 	defer m.mu.Unlock()
 	m.closed = true
 	m.spaces = make(map[string]*space[E])
+	for _, f := range m.feeds {
+		f.notify() // the watchers see that m is closed
+	}
 	return nil
 }

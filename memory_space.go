@@ -20,18 +20,21 @@ type space[E Entity] struct {
 
 func newSpace[E Entity]() *space[E] { return &space[E]{index: map[entityKey]int32{}} }
 
-// put keeps c for key k unless the stored change is later.
-func (s *space[E]) put(k entityKey, c Change[E]) {
+// put keeps c for key k unless the stored change is later, and reports
+// whether it kept it.
+func (s *space[E]) put(k entityKey, c Change[E]) bool {
 	if p, ok := s.index[k]; ok {
-		if !c.Timestamp.Before(s.entries[p].change.Timestamp) {
-			s.entries[p].change = c
-			s.snap = nil
+		if c.Timestamp.Before(s.entries[p].change.Timestamp) {
+			return false
 		}
-		return
+		s.entries[p].change = c
+		s.snap = nil
+		return true
 	}
 	s.snap = nil
 	s.index[k] = int32(len(s.entries))
 	s.entries = append(s.entries, memoryEntry[E]{key: k, change: c})
+	return true
 }
 
 func (s *space[E]) get(k entityKey) (Change[E], bool) {

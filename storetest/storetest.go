@@ -58,7 +58,7 @@ func Run(t *testing.T, newStore Factory, opts ...Option) {
 		t.Helper()
 		return openFresh(t, newStore)
 	}
-	for _, group := range [][]testCase{cases, getCases, checkCases, purgeCases} {
+	for _, group := range [][]testCase{cases, getCases, checkCases, purgeCases, watchCases} {
 		for _, tc := range group {
 			t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
 		}
@@ -68,6 +68,12 @@ func Run(t *testing.T, newStore Factory, opts ...Option) {
 			t.Skip("the store did not declare WithReopen")
 		}
 		testReopen(t, open(t), c.reopen)
+	})
+	t.Run("watch: a cursor outlives a reopen", func(t *testing.T) {
+		if c.reopen == nil {
+			t.Skip("the store did not declare WithReopen")
+		}
+		testWatchAcrossReopen(t, open(t), c.reopen)
 	})
 }
 

@@ -1,0 +1,268 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+)
+
+// watchWait bounds how long a watch case waits for an event that must come.
+const watchWait = 20 * time.Second
+
+// The cases of a store that implements [unionstore.Watcher]; Run skips
+// them, saying so, for one that does not.
+var watchCases = []testCase{
+	{"watch: a follower converges with concurrent writers", testFollowConverges},
+	{"watch: resuming after any event leaves no gap", testResumeNoGap},
+	{"watch: a cursor from before a purge, or of another store, expires", testCursorExpires},
+	{"watch: cancel ends the watch with the context's error", testWatchCancel},
+	{"watch: close ends the watch with ErrClosed", testWatchClose},
+	{"watch: repeated events are harmless", testWatchRepeats},
+}
+
+func watcher(t *testing.T, s unionstore.Store[Item]) unionstore.Watcher[Item] {
+	t.Helper()
+	w, ok := s.(unionstore.Watcher[Item])
+	if !ok {
+		t.Skipf("%T does not implement unionstore.Watcher", s)
+	}
+	return w
+}
+
+// pull starts a watch of ns after cursor, ended by the test's end.
+func pull(t *testing.T, w unionstore.Watcher[Item], ns string, after unionstore.Cursor) func() (unionstore.WatchEvent[Item], error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), watchWait)
+	next, stop := iter.Pull2(w.Watch(ctx, ns, after))
+	t.Cleanup(func() {
+		stop()
+		cancel()
+	})
+	return func() (unionstore.WatchEvent[Item], error) {
+		ev, err, ok := next()
+		if !ok {
+			return ev, errors.New("the watch ended without an error")
+		}
+		return ev, err
+	}
+}
+
+// events reads n events, failing t on an error.
+func events(t *testing.T, next func() (unionstore.WatchEvent[Item], error), n int) []unionstore.WatchEvent[Item] {
+	t.Helper()
+	out := make([]unionstore.WatchEvent[Item], 0, n)
+	for range n {
+		ev, err := next()
+		if err != nil {
+			t.Fatalf("after %d of %d events: %v", len(out), n, err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func snapshot(t *testing.T, w unionstore.Watcher[Item], ns string) (unionstore.Changes[Item], unionstore.Cursor) {
+	t.Helper()
+	changes, cursor, err := w.Snapshot(context.Background(), ns)
+	if err != nil {
+		t.Fatalf("Snapshot(%q): %v", ns, err)
+	}
+	return changes, cursor
+}
+
+// apply saves changes to a model with last-write-wins.
+func apply(t *testing.T, model *unionstore.Memory[Item], changes ...unionstore.Change[Item]) {
+	t.Helper()
+	if len(changes) == 0 {
+		return
+	}
+	if err := model.Save(context.Background(), changes); err != nil {
+		t.Fatalf("model Save: %v", err)
+	}
+}
+
+func eventChanges(evs []unionstore.WatchEvent[Item]) unionstore.Changes[Item] {
+	out := make(unionstore.Changes[Item], len(evs))
+	for i, ev := range evs {
+		out[i] = ev.Change
+	}
+	return out
+}
+
+func testFollowConverges(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	save(t, s, set("ns", "k", "before", "v", at(1)))
+	follower := unionstore.NewMemory[Item]()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- unionstore.Follow(ctx, w, "ns", follower) }()
+	var wg sync.WaitGroup
+	for wr := range 4 {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(wr), 7))
+			for i := range 25 {
+				c := set("ns", "k", fmt.Sprint("e", r.IntN(20)), fmt.Sprint(wr, "-", i), at(10+r.IntN(100)))
+				if r.IntN(4) == 0 {
+					c = unset("ns", "k", c.Entity.ID, c.Timestamp)
+				}
+				if err := s.Save(context.Background(), unionstore.Changes[Item]{c}); err != nil {
+					t.Errorf("writer %d: %v", wr, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	want := describe(load(t, s, "ns"))
+	deadline := time.Now().Add(watchWait)
+	for !slices.Equal(describe(load(t, follower, "ns")), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the follower did not converge:\ngot  %v\nwant %v", describe(load(t, follower, "ns")), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Follow = %v, want context.Canceled", err)
+	}
+}
+
+func testResumeNoGap(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	save(t, s, set("ns", "k", "a", "1", at(1)))
+	base, c0 := snapshot(t, w, "ns")
+	const n = 12
+	for i := range n {
+		save(t, s, set("ns", "k", fmt.Sprint("e", i%5), fmt.Sprint(i), at(10+i)))
+	}
+	want := describe(load(t, s, "ns"))
+	first := events(t, pull(t, w, "ns", c0), n)
+	for i := range first {
+		model := unionstore.NewMemory[Item]()
+		apply(t, model, base...)
+		apply(t, model, eventChanges(first[:i+1])...)
+		rest := events(t, pull(t, w, "ns", first[i].Cursor), n-1-i)
+		apply(t, model, eventChanges(rest)...)
+		if got := describe(load(t, model, "ns")); !slices.Equal(got, want) {
+			t.Fatalf("resumed after event %d: got %v, want %v", i, got, want)
+		}
+	}
+}
+
+func testCursorExpires(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	p, ok := s.(unionstore.Purger)
+	if !ok {
+		t.Skipf("%T does not implement unionstore.Purger", s)
+	}
+	save(t, s, set("ns", "k", "a", "1", at(1)))
+	_, c := snapshot(t, w, "ns")
+	save(t, s, set("ns", "k", "b", "2", at(2)))
+	if err := p.Purge(context.Background(), "ns"); err != nil {
+		t.Fatal(err)
+	}
+	save(t, s, set("ns", "k", "c", "3", at(3)))
+	if _, err := pull(t, w, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
+		t.Fatalf("Watch from a cursor before a purge = %v, want ErrCursorExpired", err)
+	}
+	if _, err := pull(t, w, "ns", "not a cursor of this store")(); !errors.Is(err, unionstore.ErrCursorExpired) {
+		t.Fatalf("Watch from a foreign cursor = %v, want ErrCursorExpired", err)
+	}
+}
+
+func testWatchCancel(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	_, c := snapshot(t, w, "ns")
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 1)
+	go func() {
+		for _, err := range w.Watch(ctx, "ns", c) {
+			if err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- errors.New("the watch ended without an error")
+	}()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-errs:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Watch after cancel = %v, want context.Canceled", err)
+		}
+	case <-time.After(watchWait):
+		t.Fatal("the watch did not end after its context was cancelled")
+	}
+}
+
+func testWatchClose(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	_, c := snapshot(t, w, "ns")
+	errs := make(chan error, 1)
+	go func() {
+		for _, err := range w.Watch(context.Background(), "ns", c) {
+			if err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- errors.New("the watch ended without an error")
+	}()
+	time.Sleep(20 * time.Millisecond)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		if !errors.Is(err, unionstore.ErrClosed) {
+			t.Fatalf("Watch after Close = %v, want ErrClosed", err)
+		}
+	case <-time.After(watchWait):
+		t.Fatal("the watch did not end after Close")
+	}
+}
+
+func testWatchRepeats(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	base, c := snapshot(t, w, "ns")
+	save(t, s, set("ns", "k", "a", "1", at(1)), set("ns", "k", "b", "1", at(1)))
+	save(t, s, unset("ns", "k", "a", at(2)))
+	once := events(t, pull(t, w, "ns", c), 3)
+	model := unionstore.NewMemory[Item]()
+	apply(t, model, base...)
+	for range 2 {
+		apply(t, model, eventChanges(once)...)
+	}
+	apply(t, model, eventChanges(events(t, pull(t, w, "ns", c), 3))...)
+	if got, want := describe(load(t, model, "ns")), describe(load(t, s, "ns")); !slices.Equal(got, want) {
+		t.Fatalf("events applied three times give %v, want %v", got, want)
+	}
+}
+
+// testWatchAcrossReopen watches, from a cursor taken before the store was
+// closed and reopened, the changes saved after.
+func testWatchAcrossReopen(t *testing.T, s unionstore.Store[Item], reopen func(*testing.T, unionstore.Store[Item]) unionstore.Store[Item]) {
+	w := watcher(t, s)
+	save(t, s, set("ns", "k", "a", "1", at(1)))
+	_, c := snapshot(t, w, "ns")
+	save(t, s, set("ns", "k", "b", "2", at(2)))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t, s)
+	t.Cleanup(func() { s.Close() })
+	save(t, s, set("ns", "k", "c", "3", at(3)))
+	got := events(t, pull(t, watcher(t, s), "ns", c), 2)
+	if ids := []string{got[0].Change.Entity.ID, got[1].Change.Entity.ID}; !slices.Equal(ids, []string{"b", "c"}) {
+		t.Fatalf("events after reopen = %v, want b then c", ids)
+	}
+}
