@@ -185,3 +185,23 @@ func TestErrorsNameTheStore(t *testing.T) {
 		t.Errorf("Load after Close: error = %v, want ErrClosed naming prefix %q", err, prefix)
 	}
 }
+
+// TestLargestPages reads and purges a namespace in pages of MaxPageSize,
+// whose members the scripts pass to one command each.
+func TestLargestPages(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t, redisstore.WithPageSize(redisstore.MaxPageSize))
+	batch := storetest.Customers("ns", 0, 2*redisstore.MaxPageSize+1)
+	for i := range batch {
+		batch[i].ChangeType = unionstore.ChangeTypeUnset
+	}
+	if err := s.Save(ctx, batch); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	if got, err := s.Load(ctx, "ns"); err != nil || len(got) != len(batch) {
+		t.Fatalf("Load = %d changes, %v, want %d", len(got), err, len(batch))
+	}
+	if n, err := s.PurgeTombstones(ctx, "ns", unionstore.MaxTimestamp); err != nil || n != len(batch) {
+		t.Fatalf("PurgeTombstones = %d, %v, want %d", n, err, len(batch))
+	}
+}
