@@ -56,7 +56,8 @@
 // Each chunk is applied whole or not at all, but a batch of several chunks
 // or namespaces is not: an error (a lost connection, ctx ending) may leave
 // some chunks written, each record whole. Saving the batch again is safe:
-// what was written is written again or kept. A server that lost its
+// what was written is written again or kept, with the same counts; so is
+// go-redis's own retry of a call after a network error. A server that lost its
 // scripts (a restart, SCRIPT FLUSH) is given them again, and the calls
 // that found none are run again.
 //
