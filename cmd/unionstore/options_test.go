@@ -84,3 +84,15 @@ func TestParseRebalanceRefuses(t *testing.T) {
 		{[]string{"--from-shard", "a=a.db", "--to-shard", "b=b.db", "--dry-run=0"}, `--dry-run="0": want the flag alone, or =true or =false`},
 	})
 }
+
+func TestParseShardsRefuses(t *testing.T) {
+	checkRefusals(t, "parseShards", parseShards, []refusal{
+		{[]string{"shop"}, "no --shard given"},
+		{[]string{"--shard", "a"}, `--shard "a": want NAME=ADDRESS`},
+		{[]string{"--shard", " =a.db"}, `--shard " =a.db": want NAME=ADDRESS`},
+		{[]string{"--shard", "a=a.db", "--shard", "a=b.db"}, `--shard: shard "a" is given twice`},
+		{[]string{"--shard", "a=a.db", "--weight", "a=x"}, `weight "a=x": want NAME=WEIGHT, a number`},
+		{[]string{"--shard", "a=a.db", "--pin", "shop"}, `pin "shop": want NAMESPACE=NAME`},
+		{[]string{"--shard", "a=a.db", "--from-shard", "b=b.db"}, "unknown flag --from-shard"},
+	})
+}
