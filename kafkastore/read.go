@@ -51,48 +51,84 @@ func (s *Store[E]) readPartition(ctx context.Context, part int32, from int64, vi
 		if err == nil {
 			err = fp.Err
 		}
-		switch {
-		case errors.Is(err, kerr.OffsetOutOfRange):
-			// Records below the log start were deleted meanwhile: what is
-			// left starts there.
-			if start, err = s.listOffset(ctx, part, -2); err != nil {
-				return 0, fmt.Errorf("partition %d: log start: %w", part, err)
-			}
-			if start <= from {
-				return 0, fmt.Errorf("partition %d: fetch at offset %d: %w", part, from, kerr.OffsetOutOfRange)
-			}
-			from = start
-			continue
-		case err != nil && kerr.IsRetriable(err) && tries < fetchRetries && ctx.Err() == nil:
-			tries++
-			if err := sleep(ctx, time.Duration(tries)*50*time.Millisecond); err != nil {
+		if err != nil {
+			if from, tries, err = s.recoverFetch(ctx, part, from, tries, err); err != nil {
 				return 0, err
 			}
 			continue
-		case err != nil:
-			return 0, fmt.Errorf("partition %d: fetch at offset %d: %w", part, from, err)
 		}
 		tries = 0
-		for _, r := range fp.Records {
-			if r.Offset >= end {
-				return end, nil
-			}
-			if err := visit(r.Offset, r.Key, r.Value); err != nil {
+		reached, err := visitBelow(fp.Records, end, visit)
+		switch {
+		case err != nil:
+			return 0, err
+		case reached:
+			return end, nil
+		case next <= from:
+			if err := stalled(fp, part, from, end); err != nil {
 				return 0, err
 			}
-		}
-		if next <= from {
-			// Nothing below the watermark was returned: there is nothing
-			// left to read, as happens past aborted or compacted-away
-			// batches.
-			if len(fp.Records) == 0 && fp.HighWatermark >= end {
-				return end, nil
-			}
-			return 0, fmt.Errorf("partition %d: fetch at offset %d made no progress", part, from)
+			return end, nil
 		}
 		from = next
 	}
 	return end, nil
+}
+
+// recoverFetch decides what a read does after the fetch of partition part
+// at offset from failed with err, on its tries-th retry in a row. Past
+// records deleted meanwhile, it resumes at the new log start; after an
+// error Kafka marks retriable, it waits a little longer at each try, up to
+// fetchRetries, and fetches again with fresh metadata. It returns the
+// offset and the retry count to fetch with next, or the error that ends
+// the read.
+func (s *Store[E]) recoverFetch(ctx context.Context, part int32, from int64, tries int, err error) (int64, int, error) {
+	switch {
+	case errors.Is(err, kerr.OffsetOutOfRange):
+		// Records below the log start were deleted meanwhile: what is
+		// left starts there.
+		start, err := s.listOffset(ctx, part, -2)
+		if err != nil {
+			return 0, 0, fmt.Errorf("partition %d: log start: %w", part, err)
+		}
+		if start <= from {
+			return 0, 0, fmt.Errorf("partition %d: fetch at offset %d: %w", part, from, kerr.OffsetOutOfRange)
+		}
+		return start, tries, nil
+	case kerr.IsRetriable(err) && tries < fetchRetries && ctx.Err() == nil:
+		tries++
+		if err := sleep(ctx, time.Duration(tries)*50*time.Millisecond); err != nil {
+			return 0, 0, err
+		}
+		return from, tries, nil
+	default:
+		return 0, 0, fmt.Errorf("partition %d: fetch at offset %d: %w", part, from, err)
+	}
+}
+
+// visitBelow passes to visit, in order, the records below offset end, and
+// reports whether it reached end. An error from visit stops it and is
+// returned as it is.
+func visitBelow(records []*kgo.Record, end int64, visit visitFunc) (bool, error) {
+	for _, r := range records {
+		if r.Offset >= end {
+			return true, nil
+		}
+		if err := visit(r.Offset, r.Key, r.Value); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// stalled explains a fetch at offset from that returned nothing to resume
+// after: nil when there is nothing left below end to read, as happens past
+// aborted or compacted-away batches, and an error otherwise.
+func stalled(fp kgo.FetchPartition, part int32, from, end int64) error {
+	if len(fp.Records) == 0 && fp.HighWatermark >= end {
+		return nil
+	}
+	return fmt.Errorf("partition %d: fetch at offset %d made no progress", part, from)
 }
 
 // listOffset returns the latest offset (at -1: the high watermark) or the

@@ -46,79 +46,10 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			fail(err)
 			return
 		}
-		var (
-			bad     unionstore.DecodeErrors
-			latest  = map[string]*entry{}
-			held    int
-			spilled *spill
-		)
-		defer func() {
-			if spilled != nil {
-				spilled.remove()
-			}
-		}()
-		// gone holds the keys that Kafka tombstones removed since the last
-		// run was written: they are dropped from the runs before the next
-		// one is written.
-		gone := map[string]bool{}
-		flush := func() error {
-			if spilled == nil {
-				sp, err := newSpill(s.tempDir)
-				if err != nil {
-					return err
-				}
-				spilled = sp
-			}
-			if err := spilled.dropKeys(gone); err != nil {
-				return err
-			}
-			if err := spilled.writeRun(sortedEntries(latest)); err != nil {
-				return err
-			}
-			clear(latest)
-			held = 0
-			return nil
-		}
+		sc := &scan{tempDir: s.tempDir, threshold: s.spillThreshold, latest: map[string]*entry{}, gone: map[string]bool{}}
+		defer sc.remove()
 		part := partitionFor(namespace, s.info.partitions)
-		_, err := s.readPartition(ctx, part, 0, namespaceVisitor(namespace, part, &bad, func(key []byte, e entry) error {
-			cur, ok := latest[string(key)]
-			if ok && !cur.newer(e.ts) {
-				return nil
-			}
-			e.payload = bytes.Clone(e.payload)
-			if ok {
-				held += len(e.payload) - len(cur.payload)
-				*cur = e
-			} else {
-				latest[string(key)] = &e
-				held += entryOverhead + 2*len(key) + len(e.payload)
-			}
-			if held > s.spillThreshold {
-				return flush()
-			}
-			return nil
-		}, func(p purge) error {
-			applyPurge(latest, p, func(e *entry) (unionstore.ChangeType, int64) { return e.t, e.ts })
-			if spilled == nil {
-				return nil
-			}
-			switch {
-			case p.key != nil:
-				gone[string(p.key)] = true
-			case p.all:
-				spilled.runs = nil
-				clear(gone)
-			default:
-				// Which identities go depends on their latest record,
-				// wherever it is: merge everything into one run first.
-				if err := flush(); err != nil {
-					return err
-				}
-				return spilled.rewrite(func(e *entry) bool { return p.drops(e.t, e.ts) })
-			}
-			return nil
-		}))
-		if err != nil {
+		if _, err := s.readPartition(ctx, part, 0, namespaceVisitor(namespace, part, &sc.bad, sc.keep, sc.drop)); err != nil {
 			fail(s.life.Wrap(ctx, err))
 			return
 		}
@@ -129,36 +60,137 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			}
 			c, err := s.change(namespace, e)
 			if err != nil {
-				bad.Add(err)
+				sc.bad.Add(err)
 				return true
 			}
 			return yield(c, nil)
 		}
-		if spilled == nil {
-			for _, e := range sortedEntries(latest) {
-				if !next(e) {
-					return
-				}
-			}
-		} else {
-			if len(latest) > 0 || len(gone) > 0 {
-				if err := flush(); err != nil {
-					fail(err)
-					return
-				}
-			}
-			ok, err := spilled.merge(next)
-			if err != nil {
-				fail(err)
-				return
-			}
-			if !ok {
-				return
-			}
+		ok, err := sc.walk(next)
+		if err != nil {
+			fail(err)
+			return
 		}
-		if err := bad.Err(); err != nil {
+		if !ok {
+			return
+		}
+		if err := sc.bad.Err(); err != nil {
 			fail(err)
 		}
+	}
+}
+
+// scan is the state of one walk of [Store.Scan]: the latest record of each
+// identity read since the last run was written, and the runs written to
+// the temporary file once those records outgrew the spill threshold.
+type scan struct {
+	tempDir   string
+	threshold int
+
+	bad    unionstore.DecodeErrors
+	latest map[string]*entry // by key after the namespace's prefix
+	held   int               // the memory latest holds, by entryOverhead's reckoning
+	spill  *spill            // nil until the first run is written
+	// gone holds the keys that Kafka tombstones removed since the last
+	// run was written: they are dropped from the runs before the next
+	// one is written.
+	gone map[string]bool
+}
+
+// keep records e, read under key, as the latest record of its identity
+// unless a newer one was read before, and writes a run once the records
+// held exceed the threshold. e's payload aliases the fetched bytes: keep
+// copies it.
+func (sc *scan) keep(key []byte, e entry) error {
+	cur, ok := sc.latest[string(key)]
+	if ok && !cur.newer(e.ts) {
+		return nil
+	}
+	e.payload = bytes.Clone(e.payload)
+	if ok {
+		sc.held += len(e.payload) - len(cur.payload)
+		*cur = e
+	} else {
+		sc.latest[string(key)] = &e
+		sc.held += entryOverhead + 2*len(key) + len(e.payload)
+	}
+	if sc.held > sc.threshold {
+		return sc.flush()
+	}
+	return nil
+}
+
+// drop applies p to the records held and, once runs were written, to the
+// runs: a Kafka tombstone's key is noted in gone, a purge of everything
+// forgets the runs, and a purge of old tombstones merges everything into
+// one run first, since which identities it drops depends on their latest
+// record, wherever it is.
+func (sc *scan) drop(p purge) error {
+	applyPurge(sc.latest, p, func(e *entry) (unionstore.ChangeType, int64) { return e.t, e.ts })
+	if sc.spill == nil {
+		return nil
+	}
+	switch {
+	case p.key != nil:
+		sc.gone[string(p.key)] = true
+	case p.all:
+		sc.spill.runs = nil
+		clear(sc.gone)
+	default:
+		if err := sc.flush(); err != nil {
+			return err
+		}
+		return sc.spill.rewrite(func(e *entry) bool { return p.drops(e.t, e.ts) })
+	}
+	return nil
+}
+
+// flush writes the records held as a run, sorted by (kind, id), creating
+// the temporary file on first use, after dropping the keys in gone from
+// the runs already written.
+func (sc *scan) flush() error {
+	if sc.spill == nil {
+		sp, err := newSpill(sc.tempDir)
+		if err != nil {
+			return err
+		}
+		sc.spill = sp
+	}
+	if err := sc.spill.dropKeys(sc.gone); err != nil {
+		return err
+	}
+	if err := sc.spill.writeRun(sortedEntries(sc.latest)); err != nil {
+		return err
+	}
+	clear(sc.latest)
+	sc.held = 0
+	return nil
+}
+
+// walk passes the latest record of each identity to next in (kind, id)
+// order: the records held, sorted, when nothing was spilled, or else a
+// merge of the runs, once what is held has been written as the last one.
+// It returns false when next did.
+func (sc *scan) walk(next func(*entry) bool) (bool, error) {
+	if sc.spill == nil {
+		for _, e := range sortedEntries(sc.latest) {
+			if !next(e) {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
+	if len(sc.latest) > 0 || len(sc.gone) > 0 {
+		if err := sc.flush(); err != nil {
+			return false, err
+		}
+	}
+	return sc.spill.merge(next)
+}
+
+// remove deletes the temporary file, if any.
+func (sc *scan) remove() {
+	if sc.spill != nil {
+		sc.spill.remove()
 	}
 }
 

@@ -98,6 +98,20 @@ func createTopic(ctx context.Context, adm *kadm.Client, topic string, c config) 
 // describeTopic returns the topic's details, or an error wrapping
 // [ErrNoTopic] when it does not exist.
 func describeTopic(ctx context.Context, cl *kgo.Client, adm *kadm.Client, topic string) (topicInfo, error) {
+	info, err := describePartitions(ctx, cl, topic)
+	if err != nil {
+		return topicInfo{}, err
+	}
+	if err := describeConfigs(ctx, adm, topic, &info); err != nil {
+		return topicInfo{}, err
+	}
+	return info, nil
+}
+
+// describePartitions returns the topic's id and partition count, from
+// fresh metadata, or an error wrapping [ErrNoTopic] when the cluster does
+// not know the topic or lists no partition for it.
+func describePartitions(ctx context.Context, cl *kgo.Client, topic string) (topicInfo, error) {
 	// Uncached: the client's metadata cache may still hold the topic as
 	// missing just after its creation.
 	req := kmsg.NewPtrMetadataRequest()
@@ -123,46 +137,72 @@ func describeTopic(ctx context.Context, cl *kgo.Client, adm *kadm.Client, topic 
 			return topicInfo{}, fmt.Errorf("topic %q: metadata: %w", topic, err)
 		}
 		found = true
-		info = topicInfo{id: t.TopicID, partitions: int32(len(t.Partitions))}
-		for _, p := range t.Partitions {
-			if p.Partition < 0 || p.Partition >= info.partitions {
-				return topicInfo{}, fmt.Errorf("topic %q: partition %d listed among %d partitions", topic, p.Partition, info.partitions)
-			}
+		if info, err = partitionsInfo(topic, &t); err != nil {
+			return topicInfo{}, err
 		}
 	}
 	if !found {
 		return topicInfo{}, fmt.Errorf("topic %q: %w", topic, ErrNoTopic)
 	}
+	return info, nil
+}
+
+// partitionsInfo returns the id and partition count of t, the metadata of
+// topic, after checking that its partitions are numbered from 0 without
+// gaps.
+func partitionsInfo(topic string, t *kmsg.MetadataResponseTopic) (topicInfo, error) {
+	info := topicInfo{id: t.TopicID, partitions: int32(len(t.Partitions))}
+	for _, p := range t.Partitions {
+		if p.Partition < 0 || p.Partition >= info.partitions {
+			return topicInfo{}, fmt.Errorf("topic %q: partition %d listed among %d partitions", topic, p.Partition, info.partitions)
+		}
+	}
+	return info, nil
+}
+
+// describeConfigs completes info with the topic's configuration: its
+// largest record and whether it is compacted. It fails when the cluster
+// does not report the largest record.
+func describeConfigs(ctx context.Context, adm *kadm.Client, topic string, info *topicInfo) error {
 	rcs, err := adm.DescribeTopicConfigs(ctx, topic)
 	if err != nil {
-		return topicInfo{}, fmt.Errorf("topic %q: describe configs: %w", topic, err)
+		return fmt.Errorf("topic %q: describe configs: %w", topic, err)
 	}
 	rc, err := rcs.On(topic, nil)
 	if err == nil {
 		err = rc.Err
 	}
 	if err != nil {
-		return topicInfo{}, fmt.Errorf("topic %q: describe configs: %w", topic, err)
+		return fmt.Errorf("topic %q: describe configs: %w", topic, err)
 	}
 	for _, cfg := range rc.Configs {
 		if cfg.Value == nil {
 			continue
 		}
-		switch cfg.Key {
-		case "max.message.bytes":
-			n, err := strconv.Atoi(*cfg.Value)
-			if err != nil || n <= 0 {
-				return topicInfo{}, fmt.Errorf("topic %q: max.message.bytes %q is not a positive integer", topic, *cfg.Value)
-			}
-			info.maxMessageBytes = n
-		case "cleanup.policy":
-			for _, p := range strings.Split(*cfg.Value, ",") {
-				info.compacted = info.compacted || strings.TrimSpace(p) == "compact"
-			}
+		if err := applyConfig(topic, cfg.Key, *cfg.Value, info); err != nil {
+			return err
 		}
 	}
 	if info.maxMessageBytes == 0 {
-		return topicInfo{}, fmt.Errorf("topic %q: the cluster did not report max.message.bytes", topic)
+		return fmt.Errorf("topic %q: the cluster did not report max.message.bytes", topic)
 	}
-	return info, nil
+	return nil
+}
+
+// applyConfig records in info the topic configuration key=value if the
+// store uses it, and ignores any other.
+func applyConfig(topic, key, value string, info *topicInfo) error {
+	switch key {
+	case "max.message.bytes":
+		n, err := strconv.Atoi(value)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("topic %q: max.message.bytes %q is not a positive integer", topic, value)
+		}
+		info.maxMessageBytes = n
+	case "cleanup.policy":
+		for _, p := range strings.Split(value, ",") {
+			info.compacted = info.compacted || strings.TrimSpace(p) == "compact"
+		}
+	}
+	return nil
 }
