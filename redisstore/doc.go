@@ -135,9 +135,11 @@
 // A Store is safe for concurrent use, as the go-redis client is. Several
 // stores, in one process or many, on one server and prefix share their
 // data and keep the latest change of each identity, since the comparison
-// is the server's. [New] takes a [redis.UniversalClient]: a
-// *redis.ClusterClient works by design, since every script touches the keys
-// of one hash tag, but only a single server is tested here.
+// is the server's. [New] takes a [redis.UniversalClient], so a
+// *redis.ClusterClient works too: every script touches the keys of one
+// hash tag. The tests run the suite, the concurrent writers and the races
+// of the index on a Redis Cluster when UNIONSTORE_REDIS_CLUSTER_ADDRS lists
+// its addresses; CI runs a single server, where they skip.
 //
 // # Damage
 //

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/redisstore"
 	"github.com/unionstore/unionstore/storetest"
@@ -144,12 +145,18 @@ func TestNamespacesSkipsStaleEntries(t *testing.T) {
 // every namespace holding records is listed: the index must never lose a
 // namespace that a save wrote after a purge removed it.
 func TestIndexUnderPurgeRaces(t *testing.T) {
-	ctx := context.Background()
 	prefix := newPrefix(t)
 	var stores []*redisstore.Store[storetest.Item]
 	for range 4 {
 		stores = append(stores, newStoreOn(t, newClient(t), prefix))
 	}
+	indexUnderPurgeRaces(t, adminClient(t), stores, prefix)
+}
+
+// indexUnderPurgeRaces runs the rounds of TestIndexUnderPurgeRaces on
+// stores of prefix, reading the keys through admin.
+func indexUnderPurgeRaces(t *testing.T, admin redis.UniversalClient, stores []*redisstore.Store[storetest.Item], prefix string) {
+	ctx := context.Background()
 	namespaces := []string{"a", "b"}
 	rounds := 300
 	if testing.Short() {
@@ -180,7 +187,7 @@ func TestIndexUnderPurgeRaces(t *testing.T) {
 		listed := namespaceNames(t, stores[0])
 		for _, ns := range namespaces {
 			_, ids, _ := redisstore.NamespaceKeys(prefix, ns)
-			n, err := adminClient(t).ZCard(ctx, ids).Result()
+			n, err := admin.ZCard(ctx, ids).Result()
 			if err != nil {
 				t.Fatalf("ZCARD: %v", err)
 			}
