@@ -24,7 +24,9 @@ var errFeedDown = errors.New("feed down")
 
 func (f *flakyFeed) Watch(ctx context.Context, ns string, after unionstore.Cursor) iter.Seq2[unionstore.WatchEvent[Item], error] {
 	if f.fails.Add(-1) >= 0 {
-		return func(yield func(unionstore.WatchEvent[Item], error) bool) { yield(unionstore.WatchEvent[Item]{}, errFeedDown) }
+		return func(yield func(unionstore.WatchEvent[Item], error) bool) {
+			yield(unionstore.WatchEvent[Item]{}, errFeedDown)
+		}
 	}
 	return f.Memory.Watch(ctx, ns, after)
 }
