@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"slices"
 	"testing"
 	"time"
 )
@@ -94,5 +95,45 @@ func TestParseShardsRefuses(t *testing.T) {
 		{[]string{"--shard", "a=a.db", "--weight", "a=x"}, `weight "a=x": want NAME=WEIGHT, a number`},
 		{[]string{"--shard", "a=a.db", "--pin", "shop"}, `pin "shop": want NAMESPACE=NAME`},
 		{[]string{"--shard", "a=a.db", "--from-shard", "b=b.db"}, "unknown flag --from-shard"},
+	})
+}
+
+func TestParseSyncRefuses(t *testing.T) {
+	checkRefusals(t, "parseSync", parseSync, []refusal{
+		{nil, "give SOURCE and DESTINATION, or --from and --to"},
+		{[]string{"a.db"}, "give SOURCE and DESTINATION, or --from and --to"},
+		{[]string{"--from", "a.db", "b.db"}, "give both --from and --to, or SOURCE and DESTINATION as arguments"},
+		{[]string{"--to", "b.db", "a.db", "shop"}, "give both --from and --to, or SOURCE and DESTINATION as arguments"},
+		{[]string{"", "b.db"}, "empty store address"},
+		{[]string{"a.db", " b.db"}, `store address " b.db" begins or ends with a space; remove it`},
+		{[]string{"--from", "a.db", "--to", "a.db"}, `source "a.db" and destination "a.db" are the same store`},
+		{[]string{"a.db", "./a.db", "shop"}, `source "a.db" and destination "./a.db" are the same store`},
+		{[]string{"--dry-run=0", "a.db", "b.db"}, `--dry-run="0": want the flag alone, or =true or =false`},
+	})
+}
+
+func TestParseSyncTakesAddressesFromEitherForm(t *testing.T) {
+	tests := []struct {
+		args       []string
+		from, to   string
+		namespaces []string
+	}{
+		{[]string{"a.db", "b.db"}, "a.db", "b.db", nil},
+		{[]string{"a.db", "b.db", "shop", "audit"}, "a.db", "b.db", []string{"shop", "audit"}},
+		{[]string{"--to", "b.db", "shop", "--from", "a.db"}, "a.db", "b.db", []string{"shop"}},
+	}
+	for _, tt := range tests {
+		o, err := parseSync(quietEnv(), tt.args)
+		if err != nil || o.from != tt.from || o.to != tt.to || !slices.Equal(o.namespaces, tt.namespaces) {
+			t.Errorf("parseSync(%q) = from %q, to %q, namespaces %q, %v; want %q, %q, %q", tt.args, o.from, o.to, o.namespaces, err, tt.from, tt.to, tt.namespaces)
+		}
+	}
+}
+
+func TestParseRepairRefuses(t *testing.T) {
+	checkRefusals(t, "parseRepair", parseRepair, []refusal{
+		{[]string{"--store", ""}, `--store "": empty store address`},
+		{[]string{"--store", "a.db", "--dry-run=no"}, `--dry-run="no": want the flag alone, or =true or =false`},
+		{[]string{"--from", "a.db"}, "unknown flag --from"},
 	})
 }

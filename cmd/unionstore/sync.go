@@ -9,13 +9,9 @@ import (
 	"github.com/unionstore/unionstore"
 )
 
-const syncExamples = `  unionstore sync old.db new.db
-  unionstore sync old.db postgres://app@db/shop shop audit
-  unionstore sync --dry-run old.db new.db
-  unionstore sync --from old.db --to new.db --json`
+const syncSynopsis = "[--dry-run] SOURCE DESTINATION [NAMESPACE...]\n       unionstore sync [--dry-run] --from SOURCE --to DESTINATION [NAMESPACE...]"
 
-func runSync(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "sync", "[--dry-run] SOURCE DESTINATION [NAMESPACE...]\n       unionstore sync [--dry-run] --from SOURCE --to DESTINATION [NAMESPACE...]", `
+const syncHelp = `
 Sync copies from one store to another every latest change that the
 destination lacks or holds in an older version, in NAMESPACE or in every
 namespace of the source: the backfill of a migration. As with rclone sync,
@@ -28,160 +24,144 @@ status 2. With --dry-run, sync reads both stores and says what it would
 copy, writing nothing: how many live records and how many tombstones, and
 how many records the destination holds live those tombstones would
 delete. A destination that does not exist yet (a new file, directory,
-table, stream or topic) reads as empty and is not created.`, syncExamples)
-	var c common
-	c.register(fs, "print the summary as one JSON object")
-	var fromFlag, toFlag addrFlag
-	fs.Var(&fromFlag, "from", "source store `address`, only read (or give it as the first argument)")
-	fs.Var(&toFlag, "to", "destination store `address`, created if missing (or the second argument)")
+table, stream or topic) reads as empty and is not created.`
+
+const syncExamples = `  unionstore sync old.db new.db
+  unionstore sync old.db postgres://app@db/shop shop audit
+  unionstore sync --dry-run old.db new.db
+  unionstore sync --from old.db --to new.db --json`
+
+// syncOptions are the flags and arguments of sync.
+type syncOptions struct {
+	common
+	from, to string // the source and destination addresses
+	dryRun   bool
+	// namespaces are those to copy; none means every namespace of the
+	// source.
+	namespaces []string
+}
+
+func runSync(ctx context.Context, e *env, args []string) error {
+	o, err := parseSync(e, args)
+	if err != nil {
+		return err
+	}
+	return o.run(ctx, o.apply(e))
+}
+
+// parseSync returns the options that args give sync: the source and
+// destination as flags or as the first two arguments, never the same
+// store. Its errors are usage errors, or flag.ErrHelp once --help has
+// printed the usage.
+func parseSync(e *env, args []string) (syncOptions, error) {
+	var o syncOptions
+	fs := newFlags(e, "sync", syncSynopsis, syncHelp, syncExamples)
+	o.register(fs, "print the summary as one JSON object")
+	var from, to addrFlag
+	fs.Var(&from, "from", "source store `address`, only read (or give it as the first argument)")
+	fs.Var(&to, "to", "destination store `address`, created if missing (or the second argument)")
 	var dry switchFlag
 	fs.Var(&dry, "dry-run", "say what would be copied, write nothing")
 	pos, err := parse(fs, args)
 	if err != nil {
-		return err
+		return o, err
 	}
-	e = c.apply(e)
-	from, to, dryRun := &fromFlag.addr, &toFlag.addr, &dry.on
+	o.from, o.to, o.dryRun = from.addr, to.addr, dry.on
+	if o.namespaces, err = o.takeAddrs(pos); err != nil {
+		return o, err
+	}
+	if e.sameStore(o.from, o.to) {
+		return o, usageErrorf("source %q and destination %q are the same store", redactAddr(o.from), redactAddr(o.to))
+	}
+	return o, nil
+}
+
+// takeAddrs takes the source and destination from the first two of the
+// arguments pos when neither --from nor --to is given, and returns the
+// rest: the namespaces.
+func (o *syncOptions) takeAddrs(pos []string) ([]string, error) {
 	switch {
-	case *from == "" && *to == "":
-		if len(pos) < 2 {
-			return usageErrorf("give SOURCE and DESTINATION, or --from and --to")
-		}
-		*from, *to, pos = pos[0], pos[1], pos[2:]
-		for _, addr := range []string{*from, *to} {
-			if err := checkAddr(addr); err != nil {
-				return &usageError{err}
-			}
-		}
-	case *from == "" || *to == "":
-		return usageErrorf("give both --from and --to, or SOURCE and DESTINATION as arguments")
+	case o.from != "" && o.to != "":
+		return pos, nil
+	case o.from != "" || o.to != "":
+		return nil, usageErrorf("give both --from and --to, or SOURCE and DESTINATION as arguments")
+	case len(pos) < 2:
+		return nil, usageErrorf("give SOURCE and DESTINATION, or --from and --to")
 	}
-	if e.sameStore(*from, *to) {
-		return usageErrorf("source %q and destination %q are the same store", redactAddr(*from), redactAddr(*to))
+	for _, addr := range pos[:2] {
+		if err := checkAddr(addr); err != nil {
+			return nil, &usageError{err}
+		}
 	}
-	src, err := e.openAll(ctx, []string{*from}, c.open(readOnly))
+	o.from, o.to = pos[0], pos[1]
+	return pos[2:], nil
+}
+
+// run copies, or on a dry run counts, each namespace in turn, and prints
+// what it did.
+func (o *syncOptions) run(ctx context.Context, e *env) error {
+	src, err := e.openAll(ctx, []string{o.from}, o.open(readOnly))
 	if err != nil {
 		return err
 	}
 	defer src.close()
 	dstAccess := readWrite
-	if *dryRun {
+	if o.dryRun {
 		// A dry run creates nothing: a destination that sync would
 		// create reads as empty.
 		dstAccess = readOrEmpty
 	}
-	dst, err := e.openAll(ctx, []string{*to}, c.open(dstAccess))
+	dst, err := e.openAll(ctx, []string{o.to}, o.open(dstAccess))
 	if err != nil {
 		return err
 	}
 	defer dst.close()
-	dst.sayAbsent(e, c.asJSON)
+	dst.sayAbsent(e, o.asJSON)
 	isSource := func(i int) bool { return i == 0 }
 	both := &stores{list: slices.Concat(src.list, dst.list), addrs: slices.Concat(src.addrs, dst.addrs), unionOpts: src.unionOpts}
-	namespaces := pos
+	namespaces := o.namespaces
 	if len(namespaces) == 0 {
 		if namespaces, err = both.namespaces(ctx, isSource); err != nil {
 			return err
 		}
 	}
-	rep := &copyReport{Command: "sync", DryRun: *dryRun, From: src.addrs[0], To: dst.addrs[0]}
+	rep := &copyReport{Command: "sync", DryRun: o.dryRun, From: src.addrs[0], To: dst.addrs[0]}
 	for _, ns := range namespaces {
-		r, kinds, err := copyNamespace(ctx, e, "sync", both, ns, isSource, *dryRun)
+		r, kinds, err := copyNamespace(ctx, e, "sync", both, ns, isSource, o.dryRun)
 		rep.add(r, kinds, 1)
 		if err != nil {
 			return rep.stopped(err)
 		}
-		st := r.Stores[1]
-		switch {
-		case *dryRun && st.Missing+st.Outdated == 0:
-			e.say(c.asJSON, "%s: %s is up to date; nothing would be copied", escape(ns), dst.addrs[0])
-		case *dryRun:
-			e.say(c.asJSON, "%s: would copy %s to %s (%d missing, %d older): %s", escape(ns), plural(st.Missing+st.Outdated, "change"), dst.addrs[0], st.Missing, st.Outdated, kinds[1].words())
-		case st.Written == 0 && len(st.Skipped) == 0:
-			e.say(c.asJSON, "%s: %s is up to date", escape(ns), dst.addrs[0])
-		default:
-			e.say(c.asJSON, "%s: copied %s to %s (%d missing, %d older)", escape(ns), plural(st.Written, "change"), dst.addrs[0], st.Missing, st.Outdated)
-		}
-		sayskipped(e, c.asJSON, ns, st)
+		o.say(e, ns, r.Stores[1], kinds, dst.addrs[0])
 	}
-	if !*dryRun {
+	if !o.dryRun {
 		if err := dst.close(); err != nil {
 			return err
 		}
 	}
-	return rep.finish(e, c.asJSON)
+	return rep.finish(e, o.asJSON)
 }
 
-func runRepair(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "repair", "[--dry-run] --store ADDR --store ADDR [--store ADDR...] [NAMESPACE...]", `
-Repair brings every store given to the merged state, in NAMESPACE or in
-every namespace any of them holds: each store gets the latest changes it
-lacks or holds in an older version. It is sync in every direction.
-
-A record that a store refuses to hold is listed, with why, and the rest is
-still written; repair then exits with status 2. With --dry-run, repair says
-what it would write to each store, writing nothing: how many live records
-and how many tombstones, and how many records held live there those
-tombstones would delete; a store that does not exist yet reads as empty
-and is not created, as long as one of the stores exists.`, `  unionstore repair --store a.db --store b.db
-  unionstore repair --dry-run --store a.db --store b.db
-  unionstore repair --store a.db --store b.db --store c.db shop`)
-	var c common
-	c.register(fs, "print the summary as one JSON object")
-	var addrs addrList
-	fs.Var(&addrs, "store", "store `address` to repair (at least two)")
-	var dry switchFlag
-	fs.Var(&dry, "dry-run", "say what would be written, write nothing")
-	namespaces, err := parse(fs, args)
-	if err != nil {
-		return err
+// say prints the summary of namespace ns: what sync copied to the
+// destination at addr, whose report is st, or on a dry run what it would
+// copy, of the kinds counted in kinds[1]; then the records it could not
+// copy.
+func (o *syncOptions) say(e *env, ns string, st unionstore.StoreRepair, kinds []writeKinds, addr string) {
+	switch {
+	case o.dryRun && st.Missing+st.Outdated == 0:
+		e.say(o.asJSON, "%s: %s is up to date; nothing would be copied", escape(ns), addr)
+	case o.dryRun:
+		e.say(o.asJSON, "%s: would copy %s to %s (%d missing, %d older): %s", escape(ns), plural(st.Missing+st.Outdated, "change"), addr, st.Missing, st.Outdated, kinds[1].words())
+	case st.Written == 0 && len(st.Skipped) == 0:
+		e.say(o.asJSON, "%s: %s is up to date", escape(ns), addr)
+	default:
+		e.say(o.asJSON, "%s: copied %s to %s (%d missing, %d older)", escape(ns), plural(st.Written, "change"), addr, st.Missing, st.Outdated)
 	}
-	e = c.apply(e)
-	dryRun := &dry.on
-	a := readWrite
-	if *dryRun {
-		a = readOrEmpty
-	}
-	opened, namespaces, err := e.openEach(ctx, addrs, "repair", c.open(a), namespaces)
-	if err != nil {
-		return err
-	}
-	defer opened.close()
-	opened.sayAbsent(e, c.asJSON)
-	rep := &copyReport{Command: "repair", DryRun: *dryRun}
-	for _, ns := range namespaces {
-		r, kinds, err := copyNamespace(ctx, e, "repair", opened, ns, nil, *dryRun)
-		rep.add(r, kinds, -1)
-		if err != nil {
-			return rep.stopped(err)
-		}
-		stale := 0
-		for _, st := range r.Stores {
-			stale += st.Missing + st.Outdated
-		}
-		if stale == 0 {
-			e.say(c.asJSON, "%s: all %d stores are up to date", escape(ns), len(addrs))
-			continue
-		}
-		for i, st := range r.Stores {
-			switch {
-			case st.Missing+st.Outdated == 0:
-			case *dryRun:
-				e.say(c.asJSON, "%s: would write %s to %s (%d missing, %d older): %s", escape(ns), plural(st.Missing+st.Outdated, "change"), opened.addrs[i], st.Missing, st.Outdated, kinds[i].words())
-			default:
-				e.say(c.asJSON, "%s: wrote %s to %s (%d missing, %d older)", escape(ns), plural(st.Written, "change"), opened.addrs[i], st.Missing, st.Outdated)
-			}
-			sayskipped(e, c.asJSON, ns, st)
-		}
-	}
-	if !*dryRun {
-		if err := opened.close(); err != nil {
-			return err
-		}
-	}
-	return rep.finish(e, c.asJSON)
+	sayskipped(e, o.asJSON, ns, st)
 }
 
+// sayskipped lists on standard error the records of namespace ns that st
+// says a store refused, unless the summary is JSON, which holds them.
 func sayskipped(e *env, asJSON bool, ns string, st unionstore.StoreRepair) {
 	if len(st.Skipped) == 0 {
 		return
