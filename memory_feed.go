@@ -36,7 +36,7 @@ var _ Watcher[Entity] = (*Memory[Entity])(nil)
 // expire the cursors of its watchers.
 type feed[E Entity] struct {
 	rev   uint64 // revision of the latest change; revisions start at 1
-	floor uint64 // cursors below it expired: the namespace was purged
+	floor uint64 // cursors below it expired: the revision of the last purge
 	ring  []feedEntry[E]
 	next  int           // where the next entry goes once ring is full
 	wake  chan struct{} // closed, and replaced, once a batch
@@ -75,9 +75,13 @@ func (f *feed[E]) notify() {
 	f.pending = false
 }
 
-// purge expires every cursor up to now: the namespace lost its changes.
+// purge expires every cursor up to now, that of a watcher up to date
+// included: the namespace lost its changes, which no event tells. The
+// purge takes a revision of its own, so that a cursor after it differs
+// from every cursor before.
 func (f *feed[E]) purge() {
-	f.floor = f.rev + 1
+	f.rev++
+	f.floor = f.rev
 	f.ring, f.next = nil, 0
 	f.notify()
 }
@@ -97,7 +101,7 @@ func (f *feed[E]) since(after uint64) ([]feedEntry[E], error) {
 	switch {
 	case after > f.rev:
 		return nil, fmt.Errorf("%w: revision %d is beyond this store's %d", ErrCursorExpired, after, f.rev)
-	case after+1 < f.floor:
+	case after < f.floor:
 		return nil, fmt.Errorf("%w: the namespace was purged after revision %d", ErrCursorExpired, after)
 	case after+1 < f.oldest():
 		return nil, fmt.Errorf("%w: revision %d is older than the %d changes kept", ErrCursorExpired, after, len(f.ring))

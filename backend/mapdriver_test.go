@@ -3,8 +3,10 @@ package backend_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -144,4 +146,110 @@ func (d *mapDriver) corrupt(namespace, kind, id string, payload []byte) {
 	r := d.records[namespace][k]
 	r.Payload = payload
 	d.records[namespace][k] = r
+}
+
+// feedDriver is a mapDriver with a change feed: every record put, in
+// order, with its position, and a purge that takes a position of its own
+// and expires those before it.
+type feedDriver struct {
+	*mapDriver
+	log   map[string][]backend.Event
+	floor map[string]int // positions below it expired
+	wake  chan struct{}
+}
+
+func newFeedDriver() *feedDriver {
+	return &feedDriver{mapDriver: newMapDriver(), log: map[string][]backend.Event{}, floor: map[string]int{}, wake: make(chan struct{})}
+}
+
+func (d *feedDriver) Put(ctx context.Context, recs []backend.Record) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return errors.New("driver closed")
+	}
+	for _, r := range recs {
+		ns := d.records[r.Namespace]
+		if ns == nil {
+			ns = map[[2]string]backend.Record{}
+			d.records[r.Namespace] = ns
+		}
+		k := [2]string{r.Kind, r.ID}
+		if old, ok := ns[k]; !ok || r.Newer(old) {
+			r.Payload = slices.Clone(r.Payload)
+			ns[k] = r
+			pos := strconv.Itoa(len(d.log[r.Namespace]) + 1)
+			d.log[r.Namespace] = append(d.log[r.Namespace], backend.Event{Record: r, Position: pos})
+		}
+	}
+	close(d.wake)
+	d.wake = make(chan struct{})
+	return nil
+}
+
+func (d *feedDriver) Purge(ctx context.Context, namespace string) error {
+	d.mu.Lock()
+	d.log[namespace] = append(d.log[namespace], backend.Event{}) // the purge's position
+	d.floor[namespace] = len(d.log[namespace])
+	d.mu.Unlock()
+	return d.mapDriver.Purge(ctx, namespace)
+}
+
+func (d *feedDriver) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	close(d.wake)
+	d.wake = make(chan struct{})
+	return nil
+}
+
+func (d *feedDriver) Snapshot(ctx context.Context, namespace string) ([]backend.Record, string, error) {
+	d.mu.Lock()
+	pos := strconv.Itoa(len(d.log[namespace]))
+	d.mu.Unlock()
+	// Records put between the two reads come again from Watch: harmless.
+	return d.sorted(namespace), pos, nil
+}
+
+func (d *feedDriver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
+	return func(yield func(backend.Event, error) bool) {
+		d.mu.Lock()
+		pos, err := strconv.Atoi(after)
+		if after == "" {
+			pos, err = len(d.log[namespace]), nil
+		}
+		if err != nil || pos > len(d.log[namespace]) || pos < d.floor[namespace] {
+			d.mu.Unlock()
+			yield(backend.Event{}, fmt.Errorf("%w: position %q", unionstore.ErrCursorExpired, after))
+			return
+		}
+		for {
+			if d.closed {
+				d.mu.Unlock()
+				yield(backend.Event{}, unionstore.ErrClosed)
+				return
+			}
+			evs, wake := slices.Clone(d.log[namespace][pos:]), d.wake
+			d.mu.Unlock()
+			for _, ev := range evs {
+				pos++
+				if ev.Position == "" {
+					continue // a purge
+				}
+				if !yield(ev, nil) {
+					return
+				}
+			}
+			if len(evs) == 0 {
+				select {
+				case <-ctx.Done():
+					yield(backend.Event{}, ctx.Err())
+					return
+				case <-wake:
+				}
+			}
+			d.mu.Lock()
+		}
+	}
 }

@@ -38,9 +38,11 @@ func encode[E unionstore.Entity](codec unionstore.Codec[E], c unionstore.Change[
 	return Record{Namespace: ns, Kind: kind, ID: id, Type: c.ChangeType, Timestamp: c.Timestamp.UnixNano(), Payload: payload}, nil
 }
 
-// decode turns a record read back into a change; every error is a
-// [*unionstore.DecodeError].
-func decode[E unionstore.Entity](codec unionstore.Codec[E], r Record) (unionstore.Change[E], error) {
+// Decode turns a record read back into a change, checking that its
+// payload decodes to the entity it was stored under; every error is a
+// [*unionstore.DecodeError]. [Store] calls it for every record; a driver's
+// tests may call it to fuzz its own decoding without a server.
+func Decode[E unionstore.Entity](codec unionstore.Codec[E], r Record) (unionstore.Change[E], error) {
 	if r.Type != unionstore.ChangeTypeSet && r.Type != unionstore.ChangeTypeUnset {
 		return unionstore.Change[E]{}, &unionstore.DecodeError{Namespace: r.Namespace, Kind: r.Kind, ID: r.ID,
 			Err: fmt.Errorf("unknown change type %q", r.Type)}

@@ -148,7 +148,7 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	var out unionstore.Changes[E]
 	var bad unionstore.DecodeErrors
 	add := func(r Record) {
-		c, err := decode(s.codec, r)
+		c, err := Decode(s.codec, r)
 		if err != nil {
 			bad.Add(err)
 			return
@@ -194,7 +194,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 				yield(unionstore.Change[E]{}, s.fail(ctx, op, err))
 				return
 			}
-			c, err := decode(s.codec, r)
+			c, err := Decode(s.codec, r)
 			if err != nil {
 				bad.Add(err)
 				continue
@@ -222,7 +222,7 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 	if !ok {
 		return unionstore.Change[E]{}, false, nil
 	}
-	c, err := decode(s.codec, r)
+	c, err := Decode(s.codec, r)
 	if err != nil {
 		return unionstore.Change[E]{}, false, fmt.Errorf("%s: %s %s: %w", s.pkg, op, s.driver, err)
 	}

@@ -29,6 +29,12 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) unionstore.Store[item] { return open(t, newMapDriver()) })
 }
 
+// A driver with a feed makes the store a Watcher that passes the suite's
+// watch cases.
+func TestConformanceWithFeed(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) unionstore.Store[item] { return open(t, newFeedDriver()) })
+}
+
 func TestConcurrentWriters(t *testing.T) {
 	d := newMapDriver()
 	stores := []unionstore.Store[item]{open(t, d), open(t, d), open(t, d)}
