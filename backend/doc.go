@@ -18,14 +18,26 @@
 // read followed by a write. [Record.Newer] is the rule. Scan yields one
 // record per identity, sorted by kind then id in byte order, and pages so
 // that its memory does not grow with the namespace. A driver that can
-// read a namespace at once faster implements [Loader] as well.
+// read a namespace at once faster implements [Loader] as well, and one
+// with a change feed implements [Feeder], which makes the store a
+// [unionstore.Watcher].
+//
+// Purge and PurgeTombstones may work in steps that each commit, if their
+// docs say what a failure midway leaves. Put may retry what the engine
+// reports as retryable (a deadlock, a lost race), since a record applied
+// twice is applied once. A record whose stored form the driver cannot
+// read (an unknown type) is best returned as it is, with its Type, for
+// [Store] to report as undecodable, or as an error that names it. Close
+// may come while other calls run: it must leave the driver's handles in
+// a state where those calls fail, not crash.
 //
 // # Options
 //
 // Options have one shape and are applied with [Apply], which refuses an
 // invalid value before anything connects. The codec, whose type the
 // options cannot know, is kept in a [Codec] and taken back, checked, by
-// [NewStore]:
+// [NewStore]; a constructor that connects first calls [CodecOf] before it
+// does, so that a codec of another entity type is refused before any I/O:
 //
 //	type Option func(*config) error
 //
