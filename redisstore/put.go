@@ -66,6 +66,10 @@ func (d *driver) putCalls(recs []backend.Record) ([]*putCall, []redis.Z) {
 	var buf []byte
 	var c *putCall
 	size := 0
+	remaining := 0 // bytes of the values of recs[i:]
+	for _, r := range recs {
+		remaining += valueHeader + len(r.Payload)
+	}
 	for i, r := range recs {
 		newNamespace := i == 0 || r.Namespace != recs[i-1].Namespace
 		if newNamespace {
@@ -80,10 +84,11 @@ func (d *driver) putCalls(recs []backend.Record) ([]*putCall, []redis.Z) {
 			size = 0
 		}
 		if cap(buf)-len(buf) < n {
-			// One buffer holds the values of many records; a value never
-			// straddles two.
-			buf = make([]byte, 0, max(n, 64<<10))
+			// One buffer of at most 1 MiB, unless a value is larger, holds
+			// the values of many records; a value never straddles two.
+			buf = make([]byte, 0, max(n, min(remaining, 1<<20)))
 		}
+		remaining -= n
 		start := len(buf)
 		buf = appendValue(buf, r)
 		c.args = append(c.args, member(r.Kind, r.ID), buf[start:len(buf):len(buf)])
