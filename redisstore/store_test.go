@@ -205,3 +205,21 @@ func TestLargestPages(t *testing.T) {
 		t.Fatalf("PurgeTombstones = %d, %v, want %d", n, err, len(batch))
 	}
 }
+
+// TestDamagedCount checks that Namespaces reports a count that is no
+// number, naming the namespace, rather than listing a wrong figure.
+func TestDamagedCount(t *testing.T) {
+	ctx := context.Background()
+	prefix := newPrefix(t)
+	s := newStoreOn(t, adminClient(t), prefix)
+	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "1", "v", at(1))}); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	_, _, counts := redisstore.NamespaceKeys(prefix, "ns")
+	if err := adminClient(t).HSet(ctx, counts, "sets", "many").Err(); err != nil {
+		t.Fatalf("damage: %v", err)
+	}
+	if _, err := s.Namespaces(ctx); err == nil || !strings.Contains(err.Error(), `namespace "ns": damaged count "many"`) {
+		t.Errorf("Namespaces error = %v, want one naming the damaged count of ns", err)
+	}
+}
