@@ -37,8 +37,8 @@ func TestOpenWithoutCreate(t *testing.T) {
 			_ = s.Close()
 			t.Fatalf("%s on a missing table succeeded", open.name)
 		}
-		if !strings.Contains(err.Error(), `table "`+table+`" does not exist`) {
-			t.Errorf("%s = %v, want an error saying the table does not exist", open.name, err)
+		if !errors.Is(err, mysqlstore.ErrNoTable) || !strings.Contains(err.Error(), `table "`+table+`"`) {
+			t.Errorf("%s = %v, want ErrNoTable naming the table", open.name, err)
 		}
 	}
 	var n int

@@ -61,7 +61,8 @@ func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
 }
 
 // WithoutCreate makes the constructor leave the database as it is: it
-// creates no table, and returns an error when the table is missing. A store
+// creates no table, and returns an error wrapping [ErrNoTable] when the
+// table is missing. A store
 // whose user may not create tables uses it; the URL parameter create=false
 // says the same to [OpenURL].
 func WithoutCreate() Option {

@@ -67,7 +67,7 @@ WHERE table_schema = DATABASE() AND table_name = ?`, name)
 		return fmt.Errorf("read the table's columns: %w", err)
 	}
 	if len(found) == 0 {
-		return fmt.Errorf("table %q does not exist; open the store without WithoutCreate (or create=false) to create it", name)
+		return fmt.Errorf("table %q: %w; open the store without WithoutCreate (or create=false) to create it", name, ErrNoTable)
 	}
 	for _, column := range []string{"namespace", "kind", "id", "change_type", "ts", "payload"} {
 		switch typ, ok := found[column]; {
