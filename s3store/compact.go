@@ -56,33 +56,11 @@ func (s *Store[E]) compact(ctx context.Context, namespace string) error {
 		}
 		return nil
 	}
-	inputs := make([]string, len(readers))
-	for i, r := range readers {
-		inputs[i] = r.key
-	}
-	m, err := newMerger(readers)
-	if err != nil {
+	inputs := segmentKeys(readers)
+	w := newSegmentWriter(namespace)
+	if err := s.mergeSegments(ctx, readers, w.add); err != nil {
 		return err
 	}
-	w := newSegmentWriter(namespace)
-	for {
-		ok, err := m.next(func(r *segmentReader) error {
-			w.add(&r.rec)
-			return nil
-		})
-		if err != nil {
-			m.close()
-			return err
-		}
-		if !ok {
-			break
-		}
-		if err := s.life.Check(ctx); err != nil {
-			m.close()
-			return err
-		}
-	}
-	m.close()
 	if err := s.put(ctx, s.namespacePrefix(namespace)+newOrigin().name(), w.finish()); err != nil {
 		return err
 	}
@@ -96,6 +74,40 @@ func (s *Store[E]) compact(ctx context.Context, namespace string) error {
 	}
 	s.noteSegments(namespace, -len(inputs)+1, false)
 	return nil
+}
+
+// mergeSegments merges readers, as [merger] does, and passes the winning
+// record of each identity to add, in (kind, id) order; the record is valid
+// until add returns. It closes the readers, and stops at the first error,
+// or once ctx is done or the store is closed.
+func (s *Store[E]) mergeSegments(ctx context.Context, readers []*segmentReader, add func(*record)) error {
+	m, err := newMerger(readers)
+	if err != nil {
+		return err
+	}
+	defer m.close()
+	winner := func(r *segmentReader) error {
+		add(&r.rec)
+		return nil
+	}
+	for {
+		ok, err := m.next(winner)
+		if err != nil || !ok {
+			return err
+		}
+		if err := s.life.Check(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// segmentKeys returns the keys of the segments readers read.
+func segmentKeys(readers []*segmentReader) []string {
+	keys := make([]string, len(readers))
+	for i, r := range readers {
+		keys[i] = r.key
+	}
+	return keys
 }
 
 // deleteKeys deletes keys, 1,000 per request. Deleting a key already gone

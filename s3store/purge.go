@@ -62,6 +62,8 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 	return n, nil
 }
 
+// purgeTombstones is [Store.PurgeTombstones] with errors that do not name
+// the package or the namespace.
 func (s *Store[E]) purgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
 	if err := s.life.Check(ctx); err != nil {
 		return 0, err
@@ -69,10 +71,7 @@ func (s *Store[E]) purgeTombstones(ctx context.Context, namespace string, before
 	if !before.After(unionstore.MinTimestamp) {
 		return 0, nil
 	}
-	old := func(r *record) bool { return r.changeType == changeUnset && r.ts < before.UnixNano() }
-	if before.After(unionstore.MaxTimestamp) {
-		old = func(r *record) bool { return r.changeType == changeUnset }
-	}
+	old := tombstonesBefore(before)
 	readers, err := s.openReaders(ctx, namespace)
 	if err != nil {
 		return 0, err
@@ -80,52 +79,50 @@ func (s *Store[E]) purgeTombstones(ctx context.Context, namespace string, before
 	if len(readers) == 0 {
 		return 0, nil
 	}
-	inputs := make([]string, len(readers))
-	for i, r := range readers {
-		inputs[i] = r.key
-	}
-	m, err := newMerger(readers)
-	if err != nil {
-		return 0, err
-	}
+	inputs := segmentKeys(readers)
 	w := newSegmentWriter(namespace)
 	dropped, kept := 0, 0
-	for {
-		ok, err := m.next(func(r *segmentReader) error {
-			if old(&r.rec) {
-				dropped++
-				return nil
-			}
-			w.add(&r.rec)
-			kept++
-			return nil
-		})
-		if err != nil {
-			m.close()
-			return 0, err
+	err = s.mergeSegments(ctx, readers, func(r *record) {
+		if old(r) {
+			dropped++
+			return
 		}
-		if !ok {
-			break
-		}
-		if err := s.life.Check(ctx); err != nil {
-			m.close()
-			return 0, err
-		}
+		w.add(r)
+		kept++
+	})
+	if err != nil || dropped == 0 {
+		return 0, err
 	}
-	m.close()
-	if dropped == 0 {
-		return 0, nil
+	if err := s.replaceSegments(ctx, namespace, inputs, w, kept > 0); err != nil {
+		return 0, err
 	}
+	return dropped, nil
+}
+
+// tombstonesBefore returns whether a record is a tombstone older than
+// before. A cut-off past [unionstore.MaxTimestamp] takes every tombstone,
+// without comparing timestamps that UnixNano cannot represent.
+func tombstonesBefore(before time.Time) func(r *record) bool {
+	if before.After(unionstore.MaxTimestamp) {
+		return func(r *record) bool { return r.changeType == changeUnset }
+	}
+	cut := before.UnixNano()
+	return func(r *record) bool { return r.changeType == changeUnset && r.ts < cut }
+}
+
+// replaceSegments puts in place of inputs, the segments of namespace that
+// a purge merged, the segment w holds, if write, and then deletes inputs.
+func (s *Store[E]) replaceSegments(ctx context.Context, namespace string, inputs []string, w *segmentWriter, write bool) error {
 	added := 0
-	if kept > 0 {
+	if write {
 		if err := s.put(ctx, s.namespacePrefix(namespace)+newOrigin().name(), w.finish()); err != nil {
-			return 0, err
+			return err
 		}
 		added = 1
 	}
 	if err := s.deleteKeys(ctx, inputs); err != nil {
-		return 0, err
+		return err
 	}
 	s.noteSegments(namespace, added-len(inputs), false)
-	return dropped, nil
+	return nil
 }

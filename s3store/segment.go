@@ -315,6 +315,7 @@ func (sr *segmentReader) nextBlock() error {
 func (sr *segmentReader) decodeRecord() error {
 	p := sr.block
 	pos := sr.pos
+	// A closure rather than a function: the compiler inlines it.
 	field := func() ([]byte, bool) {
 		n, m := binary.Uvarint(p[pos:])
 		if m <= 0 || n > uint64(len(p)-pos-m) {
@@ -350,16 +351,26 @@ func (sr *segmentReader) decodeRecord() error {
 	if r.payload, ok = field(); !ok {
 		return sr.corrupt("bad payload in record %d", sr.count)
 	}
+	if err := sr.checkKey(&r); err != nil {
+		return err
+	}
+	sr.rec, sr.pos, sr.started = r, pos, true
+	sr.count++
+	return nil
+}
+
+// checkKey returns an error unless the kind and id of r, the record read
+// after sr.rec, are UTF-8 without NUL and come after sr.rec's in (kind, id)
+// order.
+func (sr *segmentReader) checkKey(r *record) error {
 	for _, part := range [2][]byte{r.kind, r.id} {
 		if !utf8.Valid(part) || bytes.IndexByte(part, 0) >= 0 {
 			return sr.corrupt("record %d has a kind or id that is not UTF-8 without NUL: %q", sr.count, part)
 		}
 	}
-	if sr.started && compareRecordKeys(&sr.rec, &r) >= 0 {
+	if sr.started && compareRecordKeys(&sr.rec, r) >= 0 {
 		return sr.corrupt("record %d (%q/%q) out of order", sr.count, r.kind, r.id)
 	}
-	sr.rec, sr.pos, sr.started = r, pos, true
-	sr.count++
 	return nil
 }
 

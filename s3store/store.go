@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/unionstore/unionstore"
@@ -100,104 +98,6 @@ func newStore[E unionstore.Entity](ctx context.Context, client *s3.Client, bucke
 		return nil, fmt.Errorf("bucket %q: %w", bucket, err)
 	}
 	return s, nil
-}
-
-// OpenURL returns a store for rawURL, s3://BUCKET/PREFIX, on a client of
-// its own made from the AWS SDK's default configuration: credentials,
-// region and CA bundle (AWS_CA_BUNDLE) from the environment and the shared
-// files.
-//
-// The URL may carry two query parameters: region, which overrides the
-// configured region, and endpoint, the URL of an S3-compatible server. With
-// an endpoint the client uses path-style addressing, computes and checks
-// checksums only when an operation requires them (see the package
-// documentation), and defaults to region us-east-1. Without one a region
-// must be configured.
-//
-// Options given as arguments configure the store as for [New]. OpenURL
-// sends one HeadBucket request: a missing bucket gives an error wrapping
-// [ErrNoBucket] that names it. It creates nothing. [Store.Close] closes
-// the client's connections.
-func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Option) (*Store[E], error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("s3store: open: malformed URL: %w", err)
-	}
-	if u.Scheme != "s3" {
-		return nil, fmt.Errorf("s3store: open: scheme %q: want s3", u.Scheme)
-	}
-	if u.Host == "" {
-		return nil, errors.New("s3store: open: no bucket in the URL")
-	}
-	if u.User != nil || u.Fragment != "" {
-		return nil, errors.New("s3store: open: the URL must not carry a user or a fragment")
-	}
-	q := u.Query()
-	for k := range q {
-		if k != "endpoint" && k != "region" {
-			return nil, fmt.Errorf("s3store: open: unknown URL parameter %q: want endpoint or region", k)
-		}
-	}
-	endpoint, region := q.Get("endpoint"), q.Get("region")
-	if endpoint != "" {
-		e, err := url.Parse(endpoint)
-		if err != nil || (e.Scheme != "http" && e.Scheme != "https") || e.Host == "" {
-			return nil, fmt.Errorf("s3store: open: endpoint %q: want an http or https URL", endpoint)
-		}
-	}
-	// Check the options before any I/O.
-	if _, _, err := configure[E](opts); err != nil {
-		return nil, fmt.Errorf("s3store: open: %w", err)
-	}
-	var load []func(*awsconfig.LoadOptions) error
-	if region != "" {
-		load = append(load, awsconfig.WithRegion(region))
-	}
-	if endpoint != "" {
-		load = append(load,
-			awsconfig.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
-			awsconfig.WithResponseChecksumValidation(aws.ResponseChecksumValidationWhenRequired))
-	}
-	// The default configuration builds the SDK's own HTTP client, with the
-	// CA bundle of AWS_CA_BUNDLE if set; passing a client of ours would make
-	// it fail with that variable set. So start from the client it built.
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, load...)
-	if err != nil {
-		return nil, fmt.Errorf("s3store: open: AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		if endpoint == "" {
-			return nil, errors.New("s3store: open: no region: set region= in the URL or configure one (AWS_REGION)")
-		}
-		cfg.Region = "us-east-1"
-	}
-	var release func()
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-			o.UsePathStyle = true
-		}
-		// By now the SDK has resolved its HTTP client for S3 (the defaults
-		// mode's timeouts included): take it over, so that Close can
-		// release its connections.
-		if bc, ok := o.HTTPClient.(*awshttp.BuildableClient); ok {
-			o.HTTPClient, release = ownedClient(bc)
-		}
-	})
-	s, err := newStore[E](ctx, client, u.Host, u.Path, opts)
-	if err != nil {
-		if release != nil {
-			release()
-		}
-		return nil, fmt.Errorf("s3store: open %s: %w", redacted(u), err)
-	}
-	s.release = release
-	return s, nil
-}
-
-// redacted returns u without its query, which may name a private endpoint.
-func redacted(u *url.URL) string {
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
 // Close marks the store closed; Save, Load, Scan, Get, Namespaces and
