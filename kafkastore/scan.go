@@ -120,19 +120,21 @@ func (sc *scan) keep(key []byte, e entry) error {
 }
 
 // drop applies p to the records held and, once runs were written, to the
-// runs: a Kafka tombstone's key is noted in gone, a purge of everything
-// forgets the runs, and a purge of old tombstones merges everything into
-// one run first, since which identities it drops depends on their latest
-// record, wherever it is.
+// runs: a Kafka tombstone's key is noted in gone, and a purge of
+// everything forgets the runs. A purge of old tombstones first writes what
+// is held as a run and then rewrites the runs into one without the
+// identities it drops, since which identities go depends on their latest
+// record, wherever it is: a tombstone held may be the latest record of an
+// identity whose older set was spilled.
 func (sc *scan) drop(p purge) error {
-	applyPurge(sc.latest, p, func(e *entry) (unionstore.ChangeType, int64) { return e.t, e.ts })
-	if sc.spill == nil {
-		return nil
-	}
 	switch {
+	case sc.spill == nil:
+		applyPurge(sc.latest, p, func(e *entry) (unionstore.ChangeType, int64) { return e.t, e.ts })
 	case p.key != nil:
+		delete(sc.latest, string(p.key))
 		sc.gone[string(p.key)] = true
 	case p.all:
+		clear(sc.latest)
 		sc.spill.runs = nil
 		clear(sc.gone)
 	default:

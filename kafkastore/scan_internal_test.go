@@ -65,6 +65,11 @@ func TestScanAppliesPurgesToWhatItSpilled(t *testing.T) {
 			[]scanStep{keepUnset("a", 1), keepUnset("b", 1), keep("b", 2), keepUnset("c", 9), drop(purge{before: 5})},
 			[]string{"b set at 2", "c unset at 9"},
 		},
+		{
+			"a purge of old tombstones sees a tombstone held over a set spilled",
+			[]scanStep{keep("a", 1), keep("x", 1), keepUnset("x", 2), drop(purge{before: 5})},
+			[]string{"a set at 1"},
+		},
 	} {
 		// A run at every record, a run every two records (each costs
 		// about 140 bytes), and none.
