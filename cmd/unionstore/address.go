@@ -69,7 +69,7 @@ func openStore(ctx context.Context, addr string, o openOptions) (store, error) {
 	}
 	open, known := openers[scheme]
 	if !known {
-		return nil, usageErrorf("store %q: unknown scheme %q; give a bolt file path, bolt://PATH, pebble://DIR, or a postgres://, nats://, kafka:// or s3:// URL", redactAddr(addr), scheme)
+		return nil, usageErrorf("store %q: unknown scheme %q; give a bolt file path, bolt://PATH, pebble://DIR, sqlite://PATH, or a postgres://, mysql://, redis://, nats://, kafka:// or s3:// URL", redactAddr(addr), scheme)
 	}
 	return open(ctx, addr, o)
 }

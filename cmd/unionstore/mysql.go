@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/unionstore/unionstore/mysqlstore"
+)
+
+func init() { openers["mysql"] = openMySQL }
+
+// openMySQL opens a MySQL or MariaDB store:
+// mysql://user[:password]@host:port/database, with the optional query
+// parameter table= (see mysqlstore.OpenURL). A command that writes creates
+// the table when it is missing; one that only reads never does, and with
+// readOrEmpty takes a missing table for an empty store.
+func openMySQL(ctx context.Context, addr string, o openOptions) (store, error) {
+	opts := []mysqlstore.Option{mysqlstore.WithCodec[Record](recordCodec{})}
+	if !o.access.writes() {
+		opts = append(opts, mysqlstore.WithoutCreate())
+	}
+	s, err := mysqlstore.OpenURL[Record](ctx, addr, opts...)
+	switch {
+	case err == nil:
+		return s, nil
+	case errors.Is(err, mysqlstore.ErrNoTable) && o.access == readOrEmpty:
+		return absent{addr}, nil
+	}
+	msg := fmt.Sprintf("store %q: %s", redactAddr(addr), uniqueLines(strings.TrimPrefix(err.Error(), "mysqlstore: ")))
+	return nil, &relabeled{msg, err}
+}

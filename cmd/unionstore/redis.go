@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/unionstore/unionstore/redisstore"
+)
+
+func init() { openers["redis"] = openRedis }
+
+// openRedis opens a Redis store: redis://[user:password@]host:port/db,
+// with the optional query parameter prefix= (see redisstore.OpenURL).
+// Redis creates keys as they are written, so a store that holds nothing
+// reads as empty whatever the command.
+func openRedis(ctx context.Context, addr string, _ openOptions) (store, error) {
+	s, err := redisstore.OpenURL[Record](ctx, addr, redisstore.WithCodec[Record](recordCodec{}))
+	if err != nil {
+		msg := fmt.Sprintf("store %q: %s", redactAddr(addr), uniqueLines(strings.TrimPrefix(err.Error(), "redisstore: ")))
+		return nil, &relabeled{msg, err}
+	}
+	return s, nil
+}
