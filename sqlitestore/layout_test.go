@@ -62,7 +62,7 @@ func TestOpenRefuses(t *testing.T) {
 			os.WriteFile(path, bytes.Repeat([]byte("not a database\n"), 300), 0o600)
 		}, nil, []error{sqlitestore.ErrNotStore, sqlitestore.ErrCorrupt}},
 		{"a newer layout", func(t *testing.T, path string) {
-			execSQL(t, storeFile(t), "PRAGMA user_version = 2", "VACUUM INTO '"+path+"'")
+			execSQL(t, storeFile(t), "PRAGMA user_version = 3", "VACUUM INTO '"+path+"'")
 		}, nil, []error{sqlitestore.ErrFormat}},
 		{"a records table of another definition", func(t *testing.T, path string) {
 			execSQL(t, path, "CREATE TABLE records (x)", "PRAGMA application_id = 1431196500", "PRAGMA user_version = 1")

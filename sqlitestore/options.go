@@ -17,12 +17,21 @@ type config struct {
 	sync        Sync
 	busyTimeout time.Duration
 	quickCheck  bool
+	// pollInterval is how often Watch looks for changes of other stores
+	// and processes.
+	pollInterval time.Duration
 }
 
 // DefaultBusyTimeout is how long a statement waits for the lock that
 // another connection or process holds on the file before it fails with
 // SQLite's "database is locked" (SQLITE_BUSY).
 const DefaultBusyTimeout = 5 * time.Second
+
+// DefaultPollInterval is how often a [Store.Watch] looks for changes that
+// other stores or processes committed to the file, unless
+// [WithPollInterval] sets another. Changes saved through the watched
+// store itself wake its watchers at once.
+const DefaultPollInterval = 50 * time.Millisecond
 
 // Sync is how SQLite syncs the file at a commit: its synchronous pragma.
 type Sync int
@@ -108,4 +117,18 @@ func WithBusyTimeout(d time.Duration) Option {
 // cost); without it, damage is found by the reads and writes that meet it.
 func WithQuickCheck() Option {
 	return func(c *config) error { c.quickCheck = true; return nil }
+}
+
+// WithPollInterval sets how often [Store.Watch] looks for changes that
+// other stores or processes committed to the file: [DefaultPollInterval]
+// by default. Each look is one query on the rev index, which finds nothing
+// when nothing changed. It must be positive.
+func WithPollInterval(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("poll interval %v: want a positive duration", d)
+		}
+		c.pollInterval = d
+		return nil
+	}
 }

@@ -1,9 +1,14 @@
 package sqlitestore
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
-// Purge deletes the rows of namespace in one statement, and so in one
-// transaction.
+// Purge deletes the rows of namespace in one transaction, which also
+// takes a revision of the namespace and makes it the floor: the positions
+// before it expire, that of a watcher that was up to date included, for
+// the deletion is no event a watcher could see.
 func (d *driver) Purge(ctx context.Context, namespace string) error {
 	if err := d.writable(); err != nil {
 		return err
@@ -12,13 +17,26 @@ func (d *driver) Purge(ctx context.Context, namespace string) error {
 		return err
 	}
 	defer d.unlock()
-	_, err := d.stmts.purge.ExecContext(ctx, namespace)
-	return classify(err)
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.StmtContext(ctx, d.stmts.purge).ExecContext(ctx, namespace); err != nil {
+			return err
+		}
+		_, err := tx.StmtContext(ctx, d.stmts.mark).ExecContext(ctx, namespace)
+		return err
+	})
+	if err != nil {
+		return classify(err)
+	}
+	d.feed.notify()
+	return nil
 }
 
 // PurgeTombstones deletes the tombstones of namespace at or before
-// through in one statement. The condition is evaluated under the write
+// through in one transaction. The condition is evaluated under the write
 // lock, so a row saved again as a set, or with a later tombstone, is kept.
+// The newest revision among the tombstones deleted becomes the floor, if
+// above it: a watcher before it could miss a tombstone, and expires; one
+// at or after it has seen them all.
 func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error) {
 	if err := d.writable(); err != nil {
 		return 0, err
@@ -27,10 +45,24 @@ func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through 
 		return 0, err
 	}
 	defer d.unlock()
-	res, err := d.stmts.purgeTombstones.ExecContext(ctx, namespace, through)
+	var n int64
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		var newest int64
+		if err := tx.StmtContext(ctx, d.stmts.newestTombstone).QueryRowContext(ctx, namespace, through).Scan(&newest); err != nil {
+			return err
+		}
+		res, err := tx.StmtContext(ctx, d.stmts.purgeTombstones).ExecContext(ctx, namespace, through)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		_, err = tx.StmtContext(ctx, d.stmts.raiseFloor).ExecContext(ctx, namespace, newest)
+		return err
+	})
 	if err != nil {
 		return 0, classify(err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return int(n), nil
 }

@@ -13,6 +13,13 @@ import (
 // (BEGIN IMMEDIATE), waiting up to the busy timeout for another writer,
 // and each row is kept only when it is at least as late as the stored one
 // (see upsertSQL).
+//
+// Each record takes a revision of its namespace, from the feed table, in
+// the same transaction. SQLite lets one transaction write the file at a
+// time, and this one holds the write lock from its first statement, so
+// the revisions are taken, and become visible, in the order of the
+// commits: a watcher that has read up to revision r never meets a
+// revision below r committed later.
 func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
 	if err := d.writable(); err != nil {
 		return err
@@ -21,28 +28,60 @@ func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
 		return err
 	}
 	defer d.unlock()
-	return classify(d.inTx(ctx, func(tx *sql.Tx) error {
-		args := make([]any, 0, 6*min(len(recs), upsertRows[0]))
+	err := d.inTx(ctx, func(tx *sql.Tx) error {
+		revs, err := d.takeRevisions(ctx, tx, recs)
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, 7*min(len(recs), upsertRows[0]))
 		for i, n := range upsertRows {
 			if len(recs) < n {
 				continue
 			}
 			stmt := tx.StmtContext(ctx, d.stmts.upserts[i])
-			for ; len(recs) >= n; recs = recs[n:] {
-				args = appendArgs(args[:0], recs[:n])
+			for ; len(recs) >= n; recs, revs = recs[n:], revs[n:] {
+				args = appendArgs(args[:0], recs[:n], revs[:n])
 				if _, err := stmt.ExecContext(ctx, args...); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
-	}))
+	})
+	if err != nil {
+		return classify(err)
+	}
+	d.feed.notify()
+	return nil
 }
 
-// appendArgs appends the upsert's parameters of recs to args.
-func appendArgs(args []any, recs []backend.Record) []any {
-	for _, r := range recs {
-		args = append(args, r.Namespace, r.Kind, r.ID, typeCode(r.Type), r.Timestamp, r.Payload)
+// takeRevisions takes a revision of its namespace for each record, one
+// statement for each run of records of one namespace, and returns them.
+func (d *driver) takeRevisions(ctx context.Context, tx *sql.Tx, recs []backend.Record) ([]int64, error) {
+	revs := make([]int64, len(recs))
+	take := tx.StmtContext(ctx, d.stmts.take)
+	for i := 0; i < len(recs); {
+		j := i + 1
+		for j < len(recs) && recs[j].Namespace == recs[i].Namespace {
+			j++
+		}
+		var last int64
+		if err := take.QueryRowContext(ctx, recs[i].Namespace, j-i).Scan(&last); err != nil {
+			return nil, fmt.Errorf("take revisions of namespace %q: %w", recs[i].Namespace, err)
+		}
+		for k := i; k < j; k++ {
+			revs[k] = last - int64(j-k) + 1
+		}
+		i = j
+	}
+	return revs, nil
+}
+
+// appendArgs appends the upsert's parameters of recs, and their
+// revisions, to args.
+func appendArgs(args []any, recs []backend.Record, revs []int64) []any {
+	for i, r := range recs {
+		args = append(args, r.Namespace, r.Kind, r.ID, typeCode(r.Type), r.Timestamp, r.Payload, revs[i])
 	}
 	return args
 }

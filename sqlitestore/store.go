@@ -15,7 +15,7 @@ import (
 
 // Store is a durable [unionstore.Store] in one SQLite file. Its methods
 // come from [backend.Store]: Save, Load, Scan, Get, Check, Namespaces,
-// Purge, PurgeTombstones and Close.
+// Purge, PurgeTombstones, Snapshot, Watch and Close.
 //
 // Store is safe for concurrent use. Other stores and other processes may
 // open the same file at the same time: see the package doc.
@@ -32,6 +32,8 @@ var (
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
 	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ backend.Feeder                        = (*driver)(nil)
 )
 
 // Open opens the store in the SQLite file at path, creating the file and
@@ -46,7 +48,7 @@ var (
 // while Open creates the table. An invalid option gives an error before
 // the file is touched. Errors name the file.
 func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
-	c := config{busyTimeout: DefaultBusyTimeout}
+	c := config{busyTimeout: DefaultBusyTimeout, pollInterval: DefaultPollInterval}
 	if err := backend.Apply(&c, opts); err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %q: %w", path, err)
 	}
@@ -80,6 +82,7 @@ type driver struct {
 	// the writer before them. Other stores and processes wait in SQLite.
 	write chan struct{}
 	stmts statements
+	feed  feed
 }
 
 // openDriver opens the pool on the file and checks or makes its layout.
@@ -100,7 +103,8 @@ func openDriver(path string, c config) (*driver, error) {
 	// Keep a few connections open: a new one parses the schema again.
 	db.SetMaxIdleConns(4)
 	ctx := context.Background()
-	if err := initLayout(ctx, db, c.readOnly); err != nil {
+	version, err := initLayout(ctx, db, c.readOnly)
+	if err != nil {
 		db.Close()
 		return nil, notADatabase(classify(err))
 	}
@@ -111,7 +115,12 @@ func openDriver(path string, c config) (*driver, error) {
 		}
 	}
 	d := &driver{db: db, path: path, readOnly: c.readOnly, write: make(chan struct{}, 1)}
-	if err := d.stmts.prepare(ctx, db, c.readOnly); err != nil {
+	if err := d.stmts.prepare(ctx, db, c.readOnly, version); err != nil {
+		db.Close()
+		return nil, classify(err)
+	}
+	if err := d.feed.init(ctx, db, version, c.pollInterval); err != nil {
+		d.stmts.close()
 		db.Close()
 		return nil, classify(err)
 	}
@@ -163,6 +172,7 @@ func (d *driver) Limits() backend.Limits {
 // Close closes the pool, which checkpoints the write-ahead log into the
 // file when this is the last connection to it.
 func (d *driver) Close() error {
+	d.feed.close()
 	d.stmts.close()
 	return d.db.Close()
 }
