@@ -49,7 +49,7 @@ type statements struct {
 	namespaces             *sql.Stmt
 	purge, purgeTombstones *sql.Stmt
 	// The change feed's (see feed.go).
-	head, changesAfter                       *sql.Stmt
+	head, changesAfter                      *sql.Stmt
 	take, mark, newestTombstone, raiseFloor *sql.Stmt
 }
 
