@@ -76,6 +76,9 @@ func (s *Store[E]) readAll(ctx context.Context, namespace string) (unionstore.Ch
 // collect decodes m and appends it to read with its sequence, or adds it
 // to bad when it does not decode.
 func (s *Store[E]) collect(read *[]loaded[E], bad *unionstore.DecodeErrors, m jetstream.Msg) error {
+	if isMarker(s.prefix, m.Subject()) {
+		return nil
+	}
 	md, err := m.Metadata()
 	if err != nil {
 		return err
@@ -185,6 +188,9 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 		)
 		budget := scanBudget
 		err := s.consume(ctx, namespaceFilter(s.prefix, namespace), false, 0, func(m jetstream.Msg) error {
+			if isMarker(s.prefix, m.Subject()) {
+				return nil
+			}
 			if _, kind, id, err := subjectTokens(s.prefix, m.Subject()); err != nil {
 				keys = append(keys, scanKey{raw: m.Subject()})
 			} else {
@@ -288,6 +294,9 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 	// during the pass comes twice, the newer last.
 	types := map[string]unionstore.ChangeType{}
 	err := s.consume(ctx, s.prefix+".>", true, 0, func(m jetstream.Msg) error {
+		if isMarker(s.prefix, m.Subject()) {
+			return nil
+		}
 		ct, _, err := recordStamp(m.Headers())
 		if err != nil {
 			ct = ""

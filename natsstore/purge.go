@@ -24,17 +24,51 @@ var (
 // any write. It returns [unionstore.ErrClosed] after Close and an error
 // wrapping ctx.Err() if ctx ends first.
 //
+// Purge expires every cursor of the namespace taken before it returns,
+// that of a watcher up to date included (see the package documentation,
+// "Change feed"): it publishes the namespace's floor marker, purges the
+// messages before the marker, and publishes the marker again. A watch
+// that reaches either marker ends with an error wrapping
+// [unionstore.ErrCursorExpired]. The first marker expires the cursors
+// before the purge even if Purge fails midway; the second those of a
+// snapshot taken during the purge, before it took effect. If Purge fails
+// between the purge and the second marker, such a snapshot's watcher may
+// keep the purged entities until Purge is called again.
+//
 // A Save running at the same moment may publish a change of the namespace
-// just after the purge: it is kept, as any change saved after a purge.
+// just after the first marker: it is kept, as any change saved after a
+// purge.
 func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 	if err := s.life.Check(ctx); err != nil {
 		return fmt.Errorf("natsstore: purge %q from %s: %w", namespace, s.name, err)
 	}
-	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(namespaceFilter(s.prefix, namespace))); err != nil {
+	if err := s.purge(ctx, namespace); err != nil {
 		return fmt.Errorf("natsstore: purge %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
 	}
 	return nil
 }
+
+func (s *Store[E]) purge(ctx context.Context, namespace string) error {
+	floor, err := s.publishMarker(ctx, namespace, "purge")
+	if err != nil {
+		return err
+	}
+	// The purge keeps the marker and what follows it.
+	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(namespaceFilter(s.prefix, namespace)), jetstream.WithPurgeSequence(floor)); err != nil {
+		return err
+	}
+	if purgeMidway != nil {
+		purgeMidway()
+	}
+	if _, err := s.publishMarker(ctx, namespace, "purge"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// purgeMidway, when set, is called by Purge between the purge and the
+// second marker, for the test of a snapshot taken then.
+var purgeMidway func()
 
 // PurgeTombstones removes the messages of namespace that are unsets with
 // a timestamp before before, and returns how many it removed. It reads
@@ -44,6 +78,15 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 // touch. A message whose headers do not decode is left alone. When it
 // fails midway, the tombstones deleted so far stay deleted, and the count
 // says how many.
+//
+// Before it deletes anything, PurgeTombstones publishes the namespace's
+// floor marker: every cursor of the namespace taken before it expires,
+// that of a watcher up to date included, since a watch that went past a
+// tombstone's position after its deletion did not see it and its cursor
+// cannot say so. A watcher whose snapshot or events came after the
+// marker may keep a tombstone that the store no longer holds. Nothing is
+// published when no tombstone is old enough.
+//
 // See [unionstore.TombstonePurger] for when purging is safe. It returns
 // [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
 // ctx ends first.
@@ -69,6 +112,12 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 		return nil
 	})
 	if err != nil {
+		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
+	}
+	if len(doomed) == 0 {
+		return 0, nil
+	}
+	if _, err := s.publishMarker(ctx, namespace, "purge tombstones"); err != nil {
 		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
 	}
 	subjects := make([]string, 0, len(doomed))

@@ -29,6 +29,10 @@ type Store[E unionstore.Entity] struct {
 	codec   unionstore.Codec[E]
 	maxBody int // the largest body the server takes with our headers
 	life    unionstore.Lifecycle
+	// closing is cancelled by Close, which so ends every watch, whether
+	// or not the store owns its connection.
+	closing    context.Context
+	endWatches context.CancelFunc
 }
 
 var (
@@ -37,6 +41,7 @@ var (
 	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 )
 
 // New returns a store on js, whose connection stays the caller's:
@@ -73,13 +78,16 @@ func newStore[E unionstore.Entity](ctx context.Context, js jetstream.JetStream, 
 	if m := int(info.Config.MaxMsgSize); m > 0 && m < maxMsg {
 		maxMsg = m
 	}
+	closing, cancel := context.WithCancel(context.Background())
 	return &Store[E]{
-		js:      js,
-		stream:  st,
-		name:    c.stream,
-		prefix:  c.prefix,
-		codec:   codec,
-		maxBody: maxMsg - headerAllowance,
+		closing:    closing,
+		endWatches: cancel,
+		js:         js,
+		stream:     st,
+		name:       c.stream,
+		prefix:     c.prefix,
+		codec:      codec,
+		maxBody:    maxMsg - headerAllowance,
 	}, nil
 }
 
@@ -182,13 +190,18 @@ func redacted(u *url.URL) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
 }
 
-// Close marks the store closed; Save, Load, Scan, Get and Namespaces then
-// return [unionstore.ErrClosed]. A store made by [OpenURL] also closes its
+// Close marks the store closed; Save, Load, Scan, Get, Namespaces and
+// Snapshot then return [unionstore.ErrClosed], and every [Store.Watch]
+// under way ends with it. A store made by [OpenURL] also closes its
 // connection, which ends the operations under way with an error; a store
 // made by [New] leaves the caller's connection open. Close is safe to call
 // more than once and always returns nil.
 func (s *Store[E]) Close() error {
-	if s.life.Close() && s.nc != nil {
+	if !s.life.Close() {
+		return nil
+	}
+	s.endWatches()
+	if s.nc != nil {
 		s.nc.Close()
 	}
 	return nil

@@ -1,0 +1,199 @@
+package natsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/unionstore/unionstore"
+)
+
+// stopWait bounds how long a watch that ends waits for the server to
+// delete its consumer.
+const stopWait = 2 * time.Second
+
+// Snapshot returns what [Store.Load] returns for namespace and the cursor
+// of that state: the stream's last sequence, read before the load starts.
+// The load sees every message up to that sequence that the stream still
+// holds, and maybe some after it; a watch from the cursor delivers those
+// again, which is harmless, since the changes of an identity come in the
+// order of their timestamps and repeats apply as no-ops with
+// last-write-wins. A message removed before the load was either replaced
+// by a newer one of its identity, which the load or the watch reads, or
+// removed by a purge, whose floor marker comes after the cursor and
+// expires it.
+//
+// It costs one request for the stream's state, then what Load costs, and
+// returns what Load returns on error; with messages that do not decode,
+// the changes that do, the cursor and the error.
+func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.Changes[E], unionstore.Cursor, error) {
+	if err := s.life.Check(ctx); err != nil {
+		return nil, "", fmt.Errorf("natsstore: snapshot %q of %s: %w", namespace, s.name, err)
+	}
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("natsstore: snapshot %q of %s: stream info: %w", namespace, s.name, s.life.Wrap(ctx, err))
+	}
+	changes, err := s.Load(ctx, namespace)
+	if err != nil && changes == nil {
+		return nil, "", err
+	}
+	return changes, s.cursor(info.State.LastSeq), err
+}
+
+// Watch yields the changes committed to namespace after the cursor, in
+// the order of the stream, each with the cursor that resumes right after
+// it; "" starts from now. It reads through one ordered consumer of the
+// stream, filtered to the namespace's subjects, from the cursor's
+// sequence on, which the client recreates from the last message it
+// delivered when the server or the connection fails it. An event arrives
+// about one round trip after the Save that wrote it returns: the
+// consumer is pushed messages, it does not poll.
+//
+// A cursor of another stream, one that is not a cursor, or one after the
+// stream's last sequence (the stream was made again since) gives an error
+// wrapping [unionstore.ErrCursorExpired] as the only pair.
+// So does, as the last pair, a floor marker after the cursor: a
+// [Store.Purge] or [Store.PurgeTombstones] of the namespace since.
+//
+// The watch ends with ctx's error when ctx ends, and with an error
+// wrapping [unionstore.ErrClosed] when the store is closed, as its last
+// pair. A message that does not decode ends it with an error wrapping
+// [unionstore.ErrDecode]; the cursor of the event before it resumes
+// there. Any other failure ends it with the server's or the client's
+// error. Breaking out of the loop ends the watch; its consumer is deleted
+// and no goroutine outlives it. The sequence may be walked more than
+// once; each walk is a watch of its own.
+func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore.Cursor) iter.Seq2[unionstore.WatchEvent[E], error] {
+	return func(yield func(unionstore.WatchEvent[E], error) bool) {
+		fail := func(err error) {
+			yield(unionstore.WatchEvent[E]{}, fmt.Errorf("natsstore: watch %q of %s: %w", namespace, s.name, s.life.Wrap(ctx, err)))
+		}
+		if err := s.life.Check(ctx); err != nil {
+			fail(err)
+			return
+		}
+		// The watch ends when ctx ends or the store is closed.
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(s.closing, cancel)()
+		cfg := jetstream.OrderedConsumerConfig{
+			FilterSubjects:    []string{namespaceFilter(s.prefix, namespace)},
+			DeliverPolicy:     jetstream.DeliverNewPolicy,
+			InactiveThreshold: time.Minute,
+		}
+		if after != "" {
+			seq, err := s.resume(wctx, after)
+			if err != nil {
+				fail(err)
+				return
+			}
+			cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, seq+1
+		}
+		cons, err := s.js.OrderedConsumer(wctx, s.name, cfg)
+		if err != nil {
+			fail(fmt.Errorf("create the ordered consumer: %w", err))
+			return
+		}
+		msgs, err := cons.Messages()
+		if err != nil {
+			s.deleteConsumer(cons)
+			fail(fmt.Errorf("read the ordered consumer: %w", err))
+			return
+		}
+		defer s.stopMessages(cons, msgs)
+		// A consumer being recreated does not watch the context: stop
+		// it too when the watch ends.
+		defer context.AfterFunc(wctx, msgs.Stop)()
+		marker := markerSubject(s.prefix, namespace)
+		for {
+			m, err := msgs.Next(jetstream.NextContext(wctx))
+			if err != nil {
+				fail(err)
+				return
+			}
+			md, err := m.Metadata()
+			if err != nil {
+				fail(err)
+				return
+			}
+			seq := md.Sequence.Stream
+			if m.Subject() == marker {
+				fail(fmt.Errorf("%w: the namespace was purged at position %d, after the cursor", unionstore.ErrCursorExpired, seq))
+				return
+			}
+			c, err := decodeRecord(s.codec, s.prefix, m.Subject(), m.Headers(), m.Data())
+			if err != nil {
+				fail(err)
+				return
+			}
+			if !yield(unionstore.WatchEvent[E]{Change: c, Cursor: s.cursor(seq)}, nil) {
+				return
+			}
+		}
+	}
+}
+
+// stopMessages stops msgs and deletes cons's consumer on the server, which would otherwise linger
+// until its inactivity threshold.
+func (s *Store[E]) stopMessages(cons jetstream.Consumer, msgs jetstream.MessagesContext) {
+	// The client's goroutines of msgs end shortly after Stop. (Its
+	// Closed, which would wait for them, leaves a goroutine waiting when
+	// the subscription has already ended.)
+	msgs.Stop()
+	s.deleteConsumer(cons)
+}
+
+// deleteConsumer deletes cons's current consumer, unless the connection
+// is closed, and ignores the outcome: the server drops it after a minute
+// of inactivity anyway.
+func (s *Store[E]) deleteConsumer(cons jetstream.Consumer) {
+	if s.js.Conn().IsClosed() {
+		return
+	}
+	info := cons.CachedInfo()
+	if info == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), stopWait)
+	defer cancel()
+	_ = s.js.DeleteConsumer(ctx, s.name, info.Name)
+}
+
+// cursor returns the cursor of the stream's sequence seq: the stream's
+// name, a colon and the sequence in decimal, so that a cursor of another
+// stream is told apart.
+func (s *Store[E]) cursor(seq uint64) unionstore.Cursor {
+	return unionstore.Cursor(s.name + ":" + strconv.FormatUint(seq, 10))
+}
+
+// errForeignCursor is wrapped by the error of a cursor the store did not
+// make.
+var errForeignCursor = errors.New("not a cursor of this stream")
+
+// resume returns the sequence of the cursor after, or an error wrapping
+// [unionstore.ErrCursorExpired] for a cursor of another stream or after
+// the stream's last sequence.
+func (s *Store[E]) resume(ctx context.Context, after unionstore.Cursor) (uint64, error) {
+	text, ok := strings.CutPrefix(string(after), s.name+":")
+	seq, err := strconv.ParseUint(text, 10, 64)
+	if !ok || err != nil {
+		return 0, fmt.Errorf("%w: cursor %.80q: %w", unionstore.ErrCursorExpired, after, errForeignCursor)
+	}
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("stream info: %w", err)
+	}
+	// The stream's first sequence says nothing here: it passes a cursor
+	// whenever the messages before it are replaced by newer ones of their
+	// subjects, which the watch then reads.
+	if last := info.State.LastSeq; seq > last {
+		return 0, fmt.Errorf("%w: cursor %q is after the stream's last position %d: the stream was made again since", unionstore.ErrCursorExpired, after, last)
+	}
+	return seq, nil
+}
