@@ -62,6 +62,7 @@ func init() {
 		{"shards", "show which shard owns each namespace, and where it lives", runShards},
 		{"rebalance", "move namespaces from an old list of shards to a new one", runRebalance},
 		{"purge", "remove namespaces, or their old tombstones, from stores", runPurge},
+		{"watch", "print each change committed to a namespace, as it commits", runWatch},
 		{"demo", "run a small migration from an old store to a new one", runDemo},
 		{"version", "print the version of the command", runVersion},
 	}
