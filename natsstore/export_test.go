@@ -27,3 +27,24 @@ func SetPulled(fn func()) (restore func()) {
 	pulled = fn
 	return func() { pulled = old }
 }
+
+// SetPurgeBegun sets a function that Purge calls between its first marker
+// and the purge, and returns a function that removes it.
+func SetPurgeBegun(fn func()) (restore func()) {
+	old := purgeBegun
+	purgeBegun = fn
+	return func() { purgeBegun = old }
+}
+
+// SetSnapshotBetween sets a function that Snapshot calls between its read
+// of the stream's state and its load, and returns a function that removes
+// it.
+func SetSnapshotBetween(fn func()) (restore func()) {
+	old := snapshotBetween
+	snapshotBetween = fn
+	return func() { snapshotBetween = old }
+}
+
+// NamespaceFilter returns the subject filter of namespace's changes under
+// prefix.
+func NamespaceFilter(prefix, namespace string) string { return namespaceFilter(prefix, namespace) }

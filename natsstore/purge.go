@@ -53,12 +53,12 @@ func (s *Store[E]) purge(ctx context.Context, namespace string) error {
 	if err != nil {
 		return err
 	}
+	if purgeBegun != nil {
+		purgeBegun()
+	}
 	// The purge keeps the marker and what follows it.
 	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(namespaceFilter(s.prefix, namespace)), jetstream.WithPurgeSequence(floor)); err != nil {
 		return err
-	}
-	if purgeMidway != nil {
-		purgeMidway()
 	}
 	if _, err := s.publishMarker(ctx, namespace, "purge"); err != nil {
 		return err
@@ -66,9 +66,9 @@ func (s *Store[E]) purge(ctx context.Context, namespace string) error {
 	return nil
 }
 
-// purgeMidway, when set, is called by Purge between the purge and the
-// second marker, for the test of a snapshot taken then.
-var purgeMidway func()
+// purgeBegun, when set, is called by Purge between the first marker and
+// the purge, for the test of a snapshot taken then.
+var purgeBegun func()
 
 // PurgeTombstones removes the messages of namespace that are unsets with
 // a timestamp before before, and returns how many it removed. It reads

@@ -39,12 +39,20 @@ func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.C
 	if err != nil {
 		return nil, "", fmt.Errorf("natsstore: snapshot %q of %s: stream info: %w", namespace, s.name, s.life.Wrap(ctx, err))
 	}
+	if snapshotBetween != nil {
+		snapshotBetween()
+	}
 	changes, err := s.Load(ctx, namespace)
 	if err != nil && changes == nil {
 		return nil, "", err
 	}
 	return changes, s.cursor(info.State.LastSeq), err
 }
+
+// snapshotBetween, when set, is called by Snapshot between its reads of
+// the stream's state and of the namespace, for the test of a change saved
+// then.
+var snapshotBetween func()
 
 // Watch yields the changes committed to namespace after the cursor, in
 // the order of the stream, each with the cursor that resumes right after

@@ -1,0 +1,289 @@
+package natsstore_test
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/natsstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// watchWait bounds how long these tests wait for an event or an end that
+// must come.
+const watchWait = 5 * time.Second
+
+// pullWatch starts a watch of namespace after cursor, ended by the test's
+// end or after watchWait.
+func pullWatch(t *testing.T, s *natsstore.Store[storetest.Item], namespace string, after unionstore.Cursor) func() (unionstore.WatchEvent[storetest.Item], error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), watchWait)
+	next, stop := iter.Pull2(s.Watch(ctx, namespace, after))
+	t.Cleanup(func() {
+		stop()
+		cancel()
+	})
+	return func() (unionstore.WatchEvent[storetest.Item], error) {
+		ev, err, ok := next()
+		if !ok {
+			return ev, errors.New("the watch ended without an error")
+		}
+		return ev, err
+	}
+}
+
+func unset(ns, kind, id string, ts time.Time) unionstore.Change[storetest.Item] {
+	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{Kind: kind, ID: id}, Timestamp: ts}
+}
+
+func mustSave(t *testing.T, s *natsstore.Store[storetest.Item], changes ...unionstore.Change[storetest.Item]) {
+	t.Helper()
+	if err := s.Save(context.Background(), changes); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+}
+
+func mustSnapshot(t *testing.T, s *natsstore.Store[storetest.Item], namespace string) (unionstore.Changes[storetest.Item], unionstore.Cursor) {
+	t.Helper()
+	changes, c, err := s.Snapshot(context.Background(), namespace)
+	if err != nil {
+		t.Fatalf("Snapshot(%q): %v", namespace, err)
+	}
+	return changes, c
+}
+
+// ids returns the ids of changes, with "-" before those of unsets.
+func ids(changes unionstore.Changes[storetest.Item]) []string {
+	out := make([]string, len(changes))
+	for i, c := range changes {
+		out[i] = c.Entity.ID
+		if c.ChangeType == unionstore.ChangeTypeUnset {
+			out[i] = "-" + out[i]
+		}
+	}
+	return out
+}
+
+// TestPurgeEndsAnUpToDateWatch checks that a purge, which no event tells,
+// ends a watch that has read every change, and expires the cursor of its
+// last event: the floor marker is on the watched subjects.
+func TestPurgeEndsAnUpToDateWatch(t *testing.T) {
+	s := newStore(t)
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	_, c := mustSnapshot(t, s, "ns")
+	next := pullWatch(t, s, "ns", c)
+	mustSave(t, s, set("ns", "k", "b", "2", at(2)))
+	ev, err := next()
+	if err != nil || ev.Change.Entity.ID != "b" {
+		t.Fatalf("first event = %v, %v, want the save of b", ev.Change, err)
+	}
+	if err := s.Purge(context.Background(), "ns"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := next(); !errors.Is(err, unionstore.ErrCursorExpired) {
+		t.Fatalf("the up-to-date watch after Purge yields %v, want ErrCursorExpired", err)
+	}
+	if _, err := pullWatch(t, s, "ns", ev.Cursor)(); !errors.Is(err, unionstore.ErrCursorExpired) {
+		t.Fatalf("Watch from the last event's cursor after Purge = %v, want ErrCursorExpired", err)
+	}
+}
+
+// TestSnapshotDuringPurgeExpires takes a snapshot after Purge's first
+// marker and before its purge: the snapshot holds what the purge then
+// removes, so its cursor must expire, which the second marker does.
+func TestSnapshotDuringPurgeExpires(t *testing.T) {
+	s := newStore(t)
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	var (
+		during unionstore.Changes[storetest.Item]
+		c      unionstore.Cursor
+	)
+	restore := natsstore.SetPurgeBegun(func() { during, c = mustSnapshot(t, s, "ns") })
+	err := s.Purge(context.Background(), "ns")
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(during); !slices.Equal(got, []string{"a"}) {
+		t.Fatalf("the snapshot during the purge holds %v, want [a], the state before it", got)
+	}
+	if _, err := pullWatch(t, s, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
+		t.Fatalf("Watch from a snapshot taken during Purge = %v, want ErrCursorExpired", err)
+	}
+}
+
+// TestPurgeTombstonesExpiresCursors checks that a watcher from before a
+// removed tombstone, which would otherwise never learn of the unset,
+// expires, and that a cursor after the purge still works.
+func TestPurgeTombstonesExpiresCursors(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	_, before := mustSnapshot(t, s, "ns")
+	mustSave(t, s, unset("ns", "k", "a", at(2)))
+	_, upToDate := mustSnapshot(t, s, "ns")
+	if n, err := s.PurgeTombstones(ctx, "ns", at(3)); n != 1 || err != nil {
+		t.Fatalf("PurgeTombstones = %d, %v, want 1, nil", n, err)
+	}
+	for name, c := range map[string]unionstore.Cursor{"before the tombstone": before, "after the tombstone": upToDate} {
+		if _, err := pullWatch(t, s, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
+			t.Fatalf("Watch from a cursor %s, after PurgeTombstones = %v, want ErrCursorExpired", name, err)
+		}
+	}
+	changes, after := mustSnapshot(t, s, "ns")
+	if len(changes) != 0 {
+		t.Fatalf("Snapshot after PurgeTombstones = %v, want nothing", ids(changes))
+	}
+	next := pullWatch(t, s, "ns", after)
+	mustSave(t, s, set("ns", "k", "b", "1", at(4)))
+	if ev, err := next(); err != nil || ev.Change.Entity.ID != "b" {
+		t.Fatalf("Watch from a cursor after PurgeTombstones = %v, %v, want the save of b", ev.Change, err)
+	}
+	// Nothing old enough: no marker, cursors stay valid.
+	if n, err := s.PurgeTombstones(ctx, "ns", at(3)); n != 0 || err != nil {
+		t.Fatalf("second PurgeTombstones = %d, %v, want 0, nil", n, err)
+	}
+	mustSave(t, s, set("ns", "k", "c", "1", at(5)))
+	if ev, err := pullWatch(t, s, "ns", after)(); err != nil || ev.Change.Entity.ID != "b" {
+		t.Fatalf("Watch after a PurgeTombstones that removed nothing = %v, %v, want the save of b", ev.Change, err)
+	}
+}
+
+// TestFloorMarkersAreNotChanges checks that the readers skip the floor
+// markers that purges leave: no change, no decode error, no namespace.
+func TestFloorMarkersAreNotChanges(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)), set("other", "k", "x", "1", at(1)))
+	for _, ns := range []string{"ns", "ghost"} {
+		if err := s.Purge(ctx, ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustSave(t, s, set("ns", "k", "b", "1", at(2)), unset("ns", "k", "c", at(2)))
+	if _, err := s.PurgeTombstones(ctx, "ns", at(3)); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"b"}
+	got, err := s.Load(ctx, "ns")
+	if err != nil || !slices.Equal(ids(got), want) {
+		t.Fatalf("Load = %v, %v, want %v, nil", ids(got), err, want)
+	}
+	for _, budget := range []int64{16 << 20, 0} {
+		restore := natsstore.SetScanBudget(budget)
+		var scanned unionstore.Changes[storetest.Item]
+		for c, err := range s.Scan(ctx, "ns") {
+			if err != nil {
+				restore()
+				t.Fatalf("Scan with a budget of %d bytes: %v", budget, err)
+			}
+			scanned = append(scanned, c)
+		}
+		restore()
+		if !slices.Equal(ids(scanned), want) {
+			t.Fatalf("Scan with a budget of %d bytes = %v, want %v", budget, ids(scanned), want)
+		}
+	}
+	stats, err := s.Namespaces(ctx)
+	wantStats := []unionstore.NamespaceStat{{Namespace: "ns", Entities: 1}, {Namespace: "other", Entities: 1}}
+	if err != nil || !slices.Equal(stats, wantStats) {
+		t.Fatalf("Namespaces = %v, %v, want %v, nil", stats, err, wantStats)
+	}
+}
+
+// TestWatchRefusesCursorsOfOtherStreams checks that a cursor of another
+// stream, or of an earlier stream of the same name, expires.
+func TestWatchRefusesCursorsOfOtherStreams(t *testing.T) {
+	a, b := newStore(t), newStore(t)
+	for _, s := range []*natsstore.Store[storetest.Item]{a, b} {
+		mustSave(t, s, set("ns", "k", "a", "1", at(1)), set("ns", "k", "b", "1", at(1)))
+	}
+	_, ca := mustSnapshot(t, a, "ns")
+	cases := map[string]unionstore.Cursor{
+		"of another stream":         ca,
+		"beyond the last sequence":  unionstore.Cursor(b.Stream() + ":3"),
+		"not a sequence":            unionstore.Cursor(b.Stream() + ":x"),
+		"without the stream's name": "2",
+		"of a longer stream name":   unionstore.Cursor(b.Stream() + "X:1"),
+	}
+	for name, c := range cases {
+		if _, err := pullWatch(t, b, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
+			t.Errorf("Watch from a cursor %s (%q) = %v, want ErrCursorExpired", name, c, err)
+		}
+	}
+}
+
+// TestSnapshotCursorPrecedesItsLoad saves a change between Snapshot's read
+// of the stream's last sequence and its load: the change is in the
+// snapshot or after its cursor, so that a watcher converges.
+func TestSnapshotCursorPrecedesItsLoad(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	restore := natsstore.SetSnapshotBetween(func() { mustSave(t, s, set("ns", "k", "a", "2", at(2))) })
+	base, c := mustSnapshot(t, s, "ns")
+	restore()
+	// Applied from now on: the change saved during the snapshot is
+	// either in base or read again from the cursor.
+	mustSave(t, s, set("ns", "k", "z", "1", at(3)))
+	model := unionstore.NewMemory[storetest.Item]()
+	if err := model.Save(ctx, base); err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Load(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := pullWatch(t, s, "ns", c)
+	for {
+		got, err := model.Load(ctx, "ns")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.EqualFunc(got, want, func(x, y unionstore.Change[storetest.Item]) bool { return x.Entity == y.Entity }) {
+			return
+		}
+		ev, err := next()
+		if err != nil {
+			t.Fatalf("the watcher holds %v, want %v: %v", got, want, err)
+		}
+		if err := model.Save(ctx, unionstore.Changes[storetest.Item]{ev.Change}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestWatchDeletesItsConsumer checks that a watch ended by a break or by
+// its context leaves no consumer on the stream.
+func TestWatchDeletesItsConsumer(t *testing.T) {
+	s := newStore(t)
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	st, err := sharedJS(t).Stream(context.Background(), s.Stream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev, err := range s.Watch(context.Background(), "ns", unionstore.Cursor(s.Stream()+":0")) {
+		if err != nil || ev.Change.Entity.ID != "a" {
+			t.Fatalf("first event = %v, %v, want the save of a", ev.Change, err)
+		}
+		break
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	for _, err := range s.Watch(ctx, "ns", "") {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Watch at its deadline = %v, want context.DeadlineExceeded", err)
+		}
+	}
+	info, err := st.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := info.State.Consumers; n != 0 {
+		t.Fatalf("the stream has %d consumers after the watches ended, want 0", n)
+	}
+}
