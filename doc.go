@@ -79,10 +79,26 @@
 // union and shards; a union refuses to purge tombstones while a member
 // could bring a deleted entity back ([ErrPurgeUnsafe]).
 //
+// # Change feed
+//
+// A store that implements [Watcher] has a live feed of each namespace:
+// [Watcher.Snapshot] returns what Load returns with the [Cursor] of that
+// state, and [Watcher.Watch] yields every change committed after a
+// cursor, each with the cursor to resume from, as Kubernetes' informers
+// list then watch. Applying the snapshot and then the events with
+// last-write-wins gives what Load gives; a cursor the store no longer
+// holds history back to gives [ErrCursorExpired], never a gap. [Memory]
+// keeps a bounded history ([MemoryHistory]); a [Union] merges its members'
+// snapshots and feeds into one cursor, reading around a failed member's
+// feed under [DegradedReads]; [Shards] follow a namespace's owner.
+// [Follow] keeps a store, such as an in-memory cache, equal to a watched
+// namespace, taking a new snapshot whenever its cursor expires.
+//
 // # Observability
 //
 // [WithObserver] receives an [Event] for every member operation, and
-// [SlogObserver] logs them through log/slog. [WithHook] is told when each
+// [SlogObserver] logs them through log/slog; an observer is the simplest
+// [Hook], one that wants only the end of each member call. [WithHook] is told when each
 // union operation and each member call starts and ends, with their
 // contexts, so that tracing adapters (the unionotel module, for
 // OpenTelemetry) nest a span per member call under a span per operation
