@@ -40,7 +40,7 @@ func TestCheckRefusesWhatSaveRefuses(t *testing.T) {
 	const maxValue = 1 << 16 // the stored record limit in this test
 	// A plain record is the 14-byte header and the JSON of the item.
 	jsonSize := len(`{"kind":"k","id":"a","value":"","n":0}`)
-	valueOf := func(recordSize int) string { return strings.Repeat("v", recordSize-headerSize-jsonSize) }
+	valueOf := func(recordSize int) string { return strings.Repeat("v", recordSize-fullHeaderSize-jsonSize) }
 	long := strings.Repeat("x", maxKeySize)
 	tests := []struct {
 		name string

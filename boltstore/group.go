@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -138,6 +139,7 @@ func (s *Store[E]) commitGroup(group []*request) {
 	var be *batchError
 	switch {
 	case err == nil:
+		s.notify()
 		for _, r := range live {
 			r.done <- nil
 		}
@@ -205,23 +207,34 @@ func writeGroup(tx *bolt.Tx, group []*request) error {
 const appendFill = 1.0
 
 // write applies entries, sorted by namespace and key, and updates the
-// counts of their namespaces.
+// counts and the feed of their namespaces: each change applied takes the
+// namespace's next revision, written into its record and, as a feed entry
+// of that revision, into the namespace's feed bucket; the feed entry of
+// the record it replaces is deleted, so that the feed holds one entry per
+// record.
 func write(tx *bolt.Tx, entries []entry) error {
 	records := tx.Bucket(recordsBucket)
 	countsB := tx.Bucket(countsBucket)
-	if records == nil || countsB == nil {
-		return fmt.Errorf("%w: records or counts bucket missing", ErrNotStore)
+	feeds, revsB := tx.Bucket(feedBucket), tx.Bucket(revisionsBucket)
+	if records == nil || countsB == nil || feeds == nil || revsB == nil {
+		return fmt.Errorf("%w: records, counts, feed or revisions bucket missing", ErrNotStore)
 	}
 	type space struct {
 		name   string
 		bucket *bolt.Bucket
+		feed   *bolt.Bucket
 		counts counts
+		revs   revisions
 	}
 	var spaces []*space
 	var sp *space
+	// The feed keys of the batch, in one allocation: bbolt keeps each key
+	// until the transaction commits.
+	feedKeys := make([]byte, 0, revisionSize*len(entries))
 	for _, e := range entries {
 		if sp == nil || sp.name != e.namespace {
-			b, err := records.CreateBucketIfNotExists([]byte(e.namespace))
+			name := []byte(e.namespace)
+			b, err := records.CreateBucketIfNotExists(name)
 			if err != nil {
 				return &batchError{e.batch, fmt.Errorf("namespace %q: %w", e.namespace, err)}
 			}
@@ -231,7 +244,13 @@ func write(tx *bolt.Tx, entries []entry) error {
 			if last, _ := b.Cursor().Last(); last == nil || bytes.Compare(e.key, last) > 0 {
 				b.FillPercent = appendFill
 			}
-			sp = &space{name: e.namespace, bucket: b, counts: decodeCounts(countsB.Get([]byte(e.namespace)))}
+			f, err := feeds.CreateBucketIfNotExists(name)
+			if err != nil {
+				return &batchError{e.batch, fmt.Errorf("feed of namespace %q: %w", e.namespace, err)}
+			}
+			f.FillPercent = appendFill // revisions only grow
+			sp = &space{name: e.namespace, bucket: b, feed: f,
+				counts: decodeCounts(countsB.Get(name)), revs: decodeRevisions(revsB.Get(name))}
 			spaces = append(spaces, sp)
 		}
 		if old := sp.bucket.Get(e.key); old != nil {
@@ -242,16 +261,30 @@ func write(tx *bolt.Tx, entries []entry) error {
 					continue
 				}
 				sp.counts.add(oh.changeType, -1)
+				if oh.rev != 0 {
+					if err := sp.feed.Delete(revisionKey(oh.rev)); err != nil {
+						return &batchError{e.batch, fmt.Errorf("feed of namespace %q: %w", e.namespace, err)}
+					}
+				}
 			}
 		}
+		sp.revs.rev++
+		setRevision(e.value, sp.revs.rev)
 		if err := sp.bucket.Put(e.key, e.value); err != nil {
 			return &batchError{e.batch, fmt.Errorf("namespace %q: %w", e.namespace, err)}
+		}
+		feedKeys = binary.BigEndian.AppendUint64(feedKeys, sp.revs.rev)
+		if err := sp.feed.Put(feedKeys[len(feedKeys)-revisionSize:], e.key); err != nil {
+			return &batchError{e.batch, fmt.Errorf("feed of namespace %q: %w", e.namespace, err)}
 		}
 		sp.counts.add(e.header.changeType, 1)
 	}
 	for _, sp := range spaces {
 		if err := countsB.Put([]byte(sp.name), sp.counts.encode()); err != nil {
 			return fmt.Errorf("counts of namespace %q: %w", sp.name, err)
+		}
+		if err := revsB.Put([]byte(sp.name), sp.revs.encode()); err != nil {
+			return fmt.Errorf("revision of namespace %q: %w", sp.name, err)
 		}
 	}
 	return nil

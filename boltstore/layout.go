@@ -12,39 +12,51 @@ import (
 	"github.com/unionstore/unionstore"
 )
 
-// The on-disk layout, version 3. It is described for readers in doc.go;
+// The on-disk layout, version 4. It is described for readers in doc.go;
 // keep the two in step. A change to anything below that an older release
 // could misread needs a new format version.
 //
 // Version 2 added zstd-compressed records (recordCompressed), version 3
-// S2-compressed ones (recordS2). A file stays at the lowest version that
-// reads every record it may hold: a store that does not compress leaves a
-// file's version as it is, and creates new files as version 1; a
-// compressing store raises the file to the version of its records.
+// S2-compressed ones (recordS2), version 4 the change feed: records that
+// carry their revision (revisionFlag), the feed and revisions buckets and
+// the store's id. Every writable open raises a file to version 4, since
+// every save from then on writes revisions and feed entries that an older
+// release would not keep up to date; a file opened read-only keeps its
+// version.
 const (
 	formatPlain      = 1 // records are recordPlain only
 	formatCompressed = 2 // records may also be recordCompressed
 	formatS2         = 3 // records may also be recordS2
+	formatFeed       = 4 // records may carry a revision; feed buckets kept
 )
 
 var (
-	metaBucket    = []byte("meta")    // formatKey -> decimal version
-	recordsBucket = []byte("records") // namespace -> bucket of key(kind, id) -> record
-	countsBucket  = []byte("counts")  // namespace -> sets uint64, unsets uint64
-	formatKey     = []byte("format")
+	metaBucket      = []byte("meta")      // formatKey -> decimal version, idKey -> store id
+	recordsBucket   = []byte("records")   // namespace -> bucket of key(kind, id) -> record
+	countsBucket    = []byte("counts")    // namespace -> sets uint64, unsets uint64
+	feedBucket      = []byte("feed")      // namespace -> bucket of revision uint64 -> key(kind, id)
+	revisionsBucket = []byte("revisions") // namespace -> revision uint64, floor uint64
+	formatKey       = []byte("format")
+	idKey           = []byte("id")
 )
 
 // maxKeySize is bbolt's limit for keys and bucket names.
 const maxKeySize = 32768
 
-// Record values: version, change type, seconds, nanoseconds, payload.
+// Record values: version, change type, seconds, nanoseconds, the
+// revision if the version has revisionFlag, payload.
 const (
 	recordPlain      = 1 // the payload as the codec encoded it
 	recordCompressed = 2 // the payload as one zstd frame
 	recordS2         = 3 // the payload as one S2 block
+	revisionFlag     = 0x80
 	typeSet          = 1
 	typeUnset        = 2
 	headerSize       = 1 + 1 + 8 + 4
+	revisionSize     = 8
+	// fullHeaderSize is the header of a record that Save writes: with the
+	// revision.
+	fullHeaderSize = headerSize + revisionSize
 )
 
 // encodeKey returns the bbolt key of (kind, id). The kind is escaped (a zero
@@ -98,6 +110,7 @@ type header struct {
 	changeType unionstore.ChangeType
 	sec        int64
 	nsec       uint32
+	rev        uint64 // 0 for a record written before format 4
 }
 
 func (h header) time() time.Time { return time.Unix(h.sec, int64(h.nsec)).UTC() }
@@ -115,48 +128,44 @@ func headerOf(t unionstore.ChangeType, ts time.Time) header {
 // recordS2, or anything else for not compressed.
 type compression = byte
 
-// format returns the file format version that holds records written with c.
-func format(c compression) int {
-	switch c {
-	case recordCompressed:
-		return formatCompressed
-	case recordS2:
-		return formatS2
-	}
-	return formatPlain
-}
-
-// encodeValue returns the record of a change with header h and payload.
-// With c recordCompressed or recordS2, a payload of minCompressed to
-// maxCompressed bytes is stored compressed that way when that is smaller.
+// encodeValue returns the record of a change with header h and payload,
+// with room for its revision, which setRevision fills in when the change
+// is applied. With c recordCompressed or recordS2, a payload of
+// minCompressed to maxCompressed bytes is stored compressed that way when
+// that is smaller.
 func encodeValue(h header, payload []byte, c compression) []byte {
 	if (c == recordCompressed || c == recordS2) && len(payload) >= minCompressed && len(payload) <= maxCompressed {
 		var v []byte
 		if c == recordS2 {
-			v = make([]byte, headerSize+s2.MaxEncodedLen(len(payload)))
-			v = v[:headerSize+len(s2.Encode(v[headerSize:], payload))]
+			v = make([]byte, fullHeaderSize+s2.MaxEncodedLen(len(payload)))
+			v = v[:fullHeaderSize+len(s2.Encode(v[fullHeaderSize:], payload))]
 		} else {
-			v = zstdEncoder().EncodeAll(payload, make([]byte, headerSize, headerSize+len(payload)))
+			v = zstdEncoder().EncodeAll(payload, make([]byte, fullHeaderSize, fullHeaderSize+len(payload)))
 		}
-		if len(v) < headerSize+len(payload) {
+		if len(v) < fullHeaderSize+len(payload) {
 			putHeader(v, c, h)
 			return v
 		}
 	}
-	v := make([]byte, headerSize, headerSize+len(payload))
+	v := make([]byte, fullHeaderSize, fullHeaderSize+len(payload))
 	putHeader(v, recordPlain, h)
 	return append(v, payload...)
 }
 
+// putHeader writes the header of a record with a revision.
 func putHeader(v []byte, version byte, h header) {
-	v[0] = version
+	v[0] = version | revisionFlag
 	v[1] = typeSet
 	if h.changeType == unionstore.ChangeTypeUnset {
 		v[1] = typeUnset
 	}
 	binary.BigEndian.PutUint64(v[2:], uint64(h.sec))
 	binary.BigEndian.PutUint32(v[10:], h.nsec)
+	binary.BigEndian.PutUint64(v[headerSize:], h.rev)
 }
+
+// setRevision writes rev into a record made by encodeValue.
+func setRevision(v []byte, rev uint64) { binary.BigEndian.PutUint64(v[headerSize:], rev) }
 
 // decodeValue splits a record value into its header and payload. The
 // payload aliases v, or buf when it was compressed: buf is grown as needed
@@ -166,13 +175,17 @@ func decodeValue(v, buf []byte) (h header, payload, newBuf []byte, err error) {
 	if err != nil {
 		return h, nil, buf, err
 	}
-	switch v[0] {
+	body := v[headerSize:]
+	if v[0]&revisionFlag != 0 {
+		body = v[fullHeaderSize:]
+	}
+	switch v[0] &^ revisionFlag {
 	case recordPlain:
-		return h, v[headerSize:], buf, nil
+		return h, body, buf, nil
 	case recordS2:
-		payload, err = decodeS2(v[headerSize:], buf)
+		payload, err = decodeS2(body, buf)
 	default:
-		payload, err = zstdDecoder().DecodeAll(v[headerSize:], buf[:0])
+		payload, err = zstdDecoder().DecodeAll(body, buf[:0])
 	}
 	if err != nil {
 		return h, nil, buf, fmt.Errorf("%w: compressed payload: %w", ErrCorrupt, err)
@@ -186,8 +199,14 @@ func decodeHeader(v []byte) (header, error) {
 	if len(v) < headerSize {
 		return h, fmt.Errorf("%w: value of %d bytes, shorter than the %d-byte header", ErrCorrupt, len(v), headerSize)
 	}
-	if v[0] != recordPlain && v[0] != recordCompressed && v[0] != recordS2 {
+	if version := v[0] &^ revisionFlag; version != recordPlain && version != recordCompressed && version != recordS2 {
 		return h, fmt.Errorf("%w: record version %d", ErrCorrupt, v[0])
+	}
+	if v[0]&revisionFlag != 0 {
+		if len(v) < fullHeaderSize {
+			return h, fmt.Errorf("%w: value of %d bytes, shorter than the %d-byte header with a revision", ErrCorrupt, len(v), fullHeaderSize)
+		}
+		h.rev = binary.BigEndian.Uint64(v[headerSize:])
 	}
 	switch v[1] {
 	case typeSet:
@@ -206,6 +225,31 @@ func decodeHeader(v []byte) (header, error) {
 		return h, fmt.Errorf("%w: timestamp %d.%09d outside the range a change may hold", ErrCorrupt, h.sec, h.nsec)
 	}
 	return h, nil
+}
+
+// revisions is the value of a namespace in the revisions bucket: the
+// revision of its latest change or purge, and the floor, below which its
+// cursors expired.
+type revisions struct{ rev, floor uint64 }
+
+func decodeRevisions(v []byte) revisions {
+	if len(v) != 16 {
+		return revisions{}
+	}
+	return revisions{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
+}
+
+func (r revisions) encode() []byte {
+	v := make([]byte, 16)
+	binary.BigEndian.PutUint64(v, r.rev)
+	binary.BigEndian.PutUint64(v[8:], r.floor)
+	return v
+}
+
+// revisionKey returns the key of a feed entry: the revision, big-endian,
+// so that entries sort in revision order.
+func revisionKey(rev uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, revisionSize), rev)
 }
 
 // counts is the value of a namespace in the counts bucket.

@@ -103,22 +103,23 @@ func TestValueRoundTrip(t *testing.T) {
 			for _, p := range payloads {
 				for _, c := range []compression{recordPlain, recordCompressed, recordS2} {
 					v := encodeValue(headerOf(ct, ts), []byte(p.payload), c)
-					want := byte(recordPlain)
+					want := byte(recordPlain | revisionFlag)
 					if c != recordPlain && p.version != recordPlain {
-						want = c
+						want = c | revisionFlag
 					}
 					if v[0] != want {
 						t.Errorf("encodeValue(%s payload, compression %d) wrote record version %d, want %d", p.name, c, v[0], want)
 					}
+					setRevision(v, 1<<40+7)
 					h, payload, _, err := decodeValue(v, nil)
-					if err != nil || h.changeType != ct || !h.time().Equal(ts) || string(payload) != p.payload {
+					if err != nil || h.changeType != ct || !h.time().Equal(ts) || string(payload) != p.payload || h.rev != 1<<40+7 {
 						t.Errorf("decodeValue(encodeValue(%s, %v, %s payload)) = %+v at %v, %d bytes, %v", ct, ts, p.name, h, h.time(), len(payload), err)
 					}
 				}
 			}
 		}
 	}
-	for _, v := range [][]byte{nil, {1, 1}, append([]byte{3, 1}, make([]byte, 12)...), append([]byte{1, 3}, make([]byte, 12)...), append([]byte{2, 1}, make([]byte, 20)...), append([]byte{1, 1, 0x7f}, make([]byte, 11)...)} {
+	for _, v := range [][]byte{nil, {1, 1}, append([]byte{3, 1}, make([]byte, 12)...), append([]byte{1, 3}, make([]byte, 12)...), append([]byte{2, 1}, make([]byte, 20)...), append([]byte{1, 1, 0x7f}, make([]byte, 11)...), append([]byte{0x81, 1}, make([]byte, 19)...)} {
 		if _, _, _, err := decodeValue(v, nil); err == nil {
 			t.Errorf("decodeValue(%x) = nil error, want one", v)
 		}

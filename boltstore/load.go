@@ -30,33 +30,10 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	defer unlock()
 	var out unionstore.Changes[E]
 	var bad unionstore.DecodeErrors
-	var buf []byte
 	err = contain(s.path, "load", func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
-			b := namespaceBucket(tx, namespace)
-			if b == nil {
-				return nil
-			}
-			// The counts size the result; a damaged counts record must not make
-			// Load allocate without bound, so the hint is capped.
-			n := decodeCounts(tx.Bucket(countsBucket).Get([]byte(namespace)))
-			out = make(unionstore.Changes[E], 0, min(n.sets, maxPrealloc)+min(n.unsets, maxPrealloc))
-			c := b.Cursor()
-			i := 0
-			for k, v := c.First(); k != nil; k, v = c.Next() {
-				if i++; i%ctxCheckEvery == 0 {
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-				}
-				ch, err := s.decode(namespace, k, v, &buf)
-				if err != nil {
-					bad.Add(err)
-					continue
-				}
-				out = append(out, ch)
-			}
-			return nil
+		return s.db.View(func(tx *bolt.Tx) (err error) {
+			out, err = s.loadTx(ctx, tx, namespace, &bad)
+			return err
 		})
 	})
 	if err != nil {
@@ -64,6 +41,36 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	}
 	if err := bad.Err(); err != nil {
 		return out, fmt.Errorf("boltstore: load %q from %q: %w", namespace, s.path, err)
+	}
+	return out, nil
+}
+
+// loadTx reads every record of namespace in tx, adding those that do not
+// decode to bad.
+func (s *Store[E]) loadTx(ctx context.Context, tx *bolt.Tx, namespace string, bad *unionstore.DecodeErrors) (unionstore.Changes[E], error) {
+	b := namespaceBucket(tx, namespace)
+	if b == nil {
+		return nil, nil
+	}
+	// The counts size the result; a damaged counts record must not make
+	// Load allocate without bound, so the hint is capped.
+	n := decodeCounts(tx.Bucket(countsBucket).Get([]byte(namespace)))
+	out := make(unionstore.Changes[E], 0, min(n.sets, maxPrealloc)+min(n.unsets, maxPrealloc))
+	var buf []byte
+	c := b.Cursor()
+	i := 0
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if i++; i%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		ch, err := s.decode(namespace, k, v, &buf)
+		if err != nil {
+			bad.Add(err)
+			continue
+		}
+		out = append(out, ch)
 	}
 	return out, nil
 }

@@ -42,8 +42,8 @@ func fileFormat(t *testing.T, path string) string {
 
 // TestFormatUpgradeToS2 writes a record plain, one with zstd and one with
 // S2 into one file, one writable open after the other, and requires the
-// format version after each open and every record back from every kind
-// of open.
+// format version after each open (4, the change feed's, whatever the
+// compression) and every record back from every kind of open.
 func TestFormatUpgradeToS2(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "up.db")
@@ -53,12 +53,12 @@ func TestFormatUpgradeToS2(t *testing.T) {
 		id   string
 		want string // the format version after the save
 	}{
-		{nil, "plain", "1"},
-		{[]boltstore.Option{boltstore.WithCompression()}, "zstd", "2"},
-		{[]boltstore.Option{boltstore.WithFastCompression()}, "s2", "3"},
-		{[]boltstore.Option{boltstore.WithCompression()}, "zstd-again", "3"},
-		{nil, "plain-again", "3"},
-		{[]boltstore.Option{boltstore.WithFastCompression(), boltstore.WithCompression()}, "last-wins", "3"},
+		{nil, "plain", "4"},
+		{[]boltstore.Option{boltstore.WithCompression()}, "zstd", "4"},
+		{[]boltstore.Option{boltstore.WithFastCompression()}, "s2", "4"},
+		{[]boltstore.Option{boltstore.WithCompression()}, "zstd-again", "4"},
+		{nil, "plain-again", "4"},
+		{[]boltstore.Option{boltstore.WithFastCompression(), boltstore.WithCompression()}, "last-wins", "4"},
 	}
 	for i, step := range steps {
 		s := openAt(t, path, step.opts...)

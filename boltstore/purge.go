@@ -46,18 +46,32 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 	err = contain(s.path, "purge", func() error {
 		return s.db.Update(func(tx *bolt.Tx) error {
 			records, countsB := tx.Bucket(recordsBucket), tx.Bucket(countsBucket)
-			if records == nil || countsB == nil {
-				return fmt.Errorf("%w: records or counts bucket missing", ErrNotStore)
+			feeds, revsB := tx.Bucket(feedBucket), tx.Bucket(revisionsBucket)
+			if records == nil || countsB == nil || feeds == nil || revsB == nil {
+				return fmt.Errorf("%w: records, counts, feed or revisions bucket missing", ErrNotStore)
 			}
-			if err := records.DeleteBucket([]byte(namespace)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			name := []byte(namespace)
+			for _, b := range []*bolt.Bucket{records, feeds} {
+				if err := b.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+					return err
+				}
+			}
+			if err := countsB.Delete(name); err != nil {
 				return err
 			}
-			return countsB.Delete([]byte(namespace))
+			// The purge takes a revision of its own and makes it the
+			// floor: every cursor taken before, that of a watcher up to
+			// date included, expires.
+			r := decodeRevisions(revsB.Get(name))
+			r.rev++
+			r.floor = r.rev
+			return revsB.Put(name, r.encode())
 		})
 	})
 	if err != nil {
 		return fmt.Errorf("boltstore: purge %q from %q: %w", namespace, s.path, err)
 	}
+	s.notify()
 	return nil
 }
 
@@ -95,6 +109,9 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 			})
 		})
 		total += n
+		if n > 0 {
+			s.notify() // watchers behind the new floor learn that they expired
+		}
 		if err != nil {
 			return total, fmt.Errorf("boltstore: purge tombstones of %q from %q: %w", namespace, s.path, err)
 		}
@@ -105,16 +122,20 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 }
 
 // purgeTombstonePage removes up to purgeBatch tombstones older than cut
-// from the records of namespace that follow the key after, and updates
-// the counts. It returns the number removed, the last key it looked at,
-// and whether it reached the end of the namespace.
+// from the records of namespace that follow the key after, with their feed
+// entries, and updates the counts. The newest revision it removes becomes
+// the namespace's floor: a cursor before it could miss the tombstone. It
+// returns the number removed, the last key it looked at, and whether it
+// reached the end of the namespace.
 func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header) (int, []byte, bool, error) {
 	b := namespaceBucket(tx, namespace)
 	countsB := tx.Bucket(countsBucket)
 	if b == nil || countsB == nil {
 		return 0, nil, true, nil
 	}
+	feed := feedOf(tx, namespace)
 	var doomed [][]byte
+	var newest uint64
 	c := b.Cursor()
 	k, v := c.First()
 	if after != nil {
@@ -134,6 +155,12 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header)
 			continue
 		}
 		doomed = append(doomed, last)
+		if h.rev != 0 && feed != nil {
+			if err := feed.Delete(revisionKey(h.rev)); err != nil {
+				return 0, nil, false, err
+			}
+			newest = max(newest, h.rev)
+		}
 	}
 	done := k == nil
 	// Deleting under a moving cursor can skip keys: delete after the walk.
@@ -142,12 +169,20 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header)
 			return 0, nil, false, err
 		}
 	}
+	if err := raiseFloor(tx, namespace, newest); err != nil {
+		return 0, nil, false, err
+	}
 	cnt := decodeCounts(countsB.Get([]byte(namespace)))
 	cnt.add(unionstore.ChangeTypeUnset, -int64(len(doomed)))
 	if done {
 		if first, _ := b.Cursor().First(); first == nil {
 			if err := tx.Bucket(recordsBucket).DeleteBucket([]byte(namespace)); err != nil {
 				return 0, nil, false, err
+			}
+			if feed != nil {
+				if err := tx.Bucket(feedBucket).DeleteBucket([]byte(namespace)); err != nil {
+					return 0, nil, false, err
+				}
 			}
 			return len(doomed), last, true, countsB.Delete([]byte(namespace))
 		}
@@ -156,4 +191,27 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header)
 		return 0, last, done, nil
 	}
 	return len(doomed), last, done, countsB.Put([]byte(namespace), cnt.encode())
+}
+
+// feedOf returns the feed bucket of namespace, or nil if it has none.
+func feedOf(tx *bolt.Tx, namespace string) *bolt.Bucket {
+	feeds := tx.Bucket(feedBucket)
+	if feeds == nil || namespace == "" {
+		return nil
+	}
+	return feeds.Bucket([]byte(namespace))
+}
+
+// raiseFloor raises the floor of namespace to rev, if it is lower.
+func raiseFloor(tx *bolt.Tx, namespace string, rev uint64) error {
+	revsB := tx.Bucket(revisionsBucket)
+	if revsB == nil || rev == 0 {
+		return nil
+	}
+	r := decodeRevisions(revsB.Get([]byte(namespace)))
+	if rev <= r.floor {
+		return nil
+	}
+	r.floor = rev
+	return revsB.Put([]byte(namespace), r.encode())
 }

@@ -28,6 +28,15 @@ type Store[E unionstore.Entity] struct {
 	maxValue int        // MaxRecordSize; smaller in tests of the limit
 	group    *committer // nil when read-only
 
+	// id names the file in its cursors (see feed.go); "" for a file
+	// opened read-only from before the change feed.
+	id string
+	// wake is closed, and replaced, after each commit, for the watchers;
+	// wakeMu guards it. done is closed by Close.
+	wakeMu sync.Mutex
+	wake   chan struct{}
+	done   chan struct{}
+
 	// mu guards closed. Operations hold it for reading while they use db,
 	// so that Close waits for them instead of pulling the file away.
 	mu     sync.RWMutex
@@ -40,6 +49,7 @@ var (
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 )
 
 // Open opens the store in the bolt file at path, creating the file if it
@@ -71,12 +81,14 @@ func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
-	err = contain(path, "open", func() error { return initLayout(db, c.readOnly, c.compression) })
+	var id string
+	err = contain(path, "open", func() (err error) { id, err = initLayout(db, c.readOnly); return err })
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
-	s := &Store[E]{db: db, path: path, codec: codec, compress: c.compression, maxValue: MaxRecordSize}
+	s := &Store[E]{db: db, path: path, codec: codec, compress: c.compression, maxValue: MaxRecordSize,
+		id: id, wake: make(chan struct{}), done: make(chan struct{})}
 	if !c.readOnly {
 		s.group = newCommitter()
 		go s.run()
@@ -110,11 +122,10 @@ func openBolt(path string, c config) (db *bolt.DB, err error) {
 	return nil, err
 }
 
-// initLayout checks the format version, writes it into a new file, and
-// raises the version of a file before a compressing store may write
-// records into it that the file's version does not hold.
-func initLayout(db *bolt.DB, readOnly bool, compress compression) error {
-	want := format(compress)
+// initLayout checks the format version, writes the layout into a new
+// file, and raises an older file opened for writing to formatFeed: its
+// feed buckets and its id, which initLayout returns.
+func initLayout(db *bolt.DB, readOnly bool) (id string, err error) {
 	var version int
 	check := func(tx *bolt.Tx) error {
 		meta := tx.Bucket(metaBucket)
@@ -126,45 +137,59 @@ func initLayout(db *bolt.DB, readOnly bool, compress compression) error {
 		if err != nil {
 			return fmt.Errorf("%w: format version %q", ErrNotStore, v)
 		}
-		if n < formatPlain || n > formatS2 {
-			return fmt.Errorf("%w %d (this release reads versions %d to %d); upgrade unionstore", ErrFormat, n, formatPlain, formatS2)
+		if n < formatPlain || n > formatFeed {
+			return fmt.Errorf("%w %d (this release reads versions %d to %d); upgrade unionstore", ErrFormat, n, formatPlain, formatFeed)
 		}
-		version = n
+		version, id = n, string(meta.Get(idKey))
 		return nil
 	}
-	err := db.View(check)
+	err = db.View(check)
 	switch {
-	case err == nil && version < want && !readOnly:
-		return db.Update(func(tx *bolt.Tx) error {
-			return tx.Bucket(metaBucket).Put(formatKey, []byte(strconv.Itoa(want)))
-		})
+	case err == nil && (readOnly || version == formatFeed && id != ""):
+		return id, nil
+	case err == nil:
+		return upgradeLayout(db)
 	case !errors.Is(err, errNoMeta):
-		return err
+		return "", err
 	}
 	empty := true
 	if err := db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
 	}); err != nil {
-		return err
+		return "", err
 	}
 	switch {
 	case !empty:
-		return fmt.Errorf("%w: a bolt database without unionstore metadata", ErrNotStore)
+		return "", fmt.Errorf("%w: a bolt database without unionstore metadata", ErrNotStore)
 	case readOnly:
-		return nil // an empty file read as an empty store
+		return "", nil // an empty file read as an empty store
 	}
-	return db.Update(func(tx *bolt.Tx) error {
+	return upgradeLayout(db)
+}
+
+// upgradeLayout makes every bucket of formatFeed that the file lacks,
+// draws the file's id if it has none, and sets the format version, in one
+// transaction. It returns the id.
+func upgradeLayout(db *bolt.DB) (id string, err error) {
+	err = db.Update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(metaBucket)
 		if err != nil {
 			return err
 		}
-		for _, name := range [][]byte{recordsBucket, countsBucket} {
+		for _, name := range [][]byte{recordsBucket, countsBucket, feedBucket, revisionsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
-		return meta.Put(formatKey, []byte(strconv.Itoa(want)))
+		if id = string(meta.Get(idKey)); id == "" {
+			id = newID()
+			if err := meta.Put(idKey, []byte(id)); err != nil {
+				return err
+			}
+		}
+		return meta.Put(formatKey, []byte(strconv.Itoa(formatFeed)))
 	})
+	return id, err
 }
 
 var errNoMeta = errors.New("no meta bucket")
@@ -182,6 +207,7 @@ func (s *Store[E]) Close() error {
 		return nil
 	}
 	s.closed = true
+	close(s.done)
 	if s.group != nil {
 		// No Save is running (they hold mu), so the queue is empty.
 		close(s.group.stop)

@@ -2,9 +2,11 @@ package boltstore_test
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"path/filepath"
-	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -49,56 +51,104 @@ func TestConformanceCompressed(t *testing.T) {
 	}))
 }
 
-// TestFormatUpgrade writes a version-1 file, opens it with compression,
-// which raises it to version 2, and reads both kinds of records back with
-// and without compression.
+// writeOldFormat writes a file of an older format version, as releases
+// before the change feed did: the meta, records and counts buckets, and
+// records without a revision.
+func writeOldFormat(t *testing.T, path, version string, changes ...unionstore.Change[storetest.Item]) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta, _ := tx.CreateBucket([]byte("meta"))
+		records, _ := tx.CreateBucket([]byte("records"))
+		counts, _ := tx.CreateBucket([]byte("counts"))
+		if err := meta.Put([]byte("format"), []byte(version)); err != nil {
+			return err
+		}
+		for _, c := range changes {
+			ns, err := records.CreateBucketIfNotExists([]byte(c.Namespace))
+			if err != nil {
+				return err
+			}
+			v, _ := json.Marshal(c.Entity)
+			rec := binary.BigEndian.AppendUint64([]byte{1, 1}, uint64(c.Timestamp.Unix()))
+			rec = binary.BigEndian.AppendUint32(rec, uint32(c.Timestamp.Nanosecond()))
+			if err := ns.Put([]byte(c.Entity.Kind+"\x00\x01"+c.Entity.ID), append(rec, v...)); err != nil {
+				return err
+			}
+		}
+		return counts.Put([]byte("ns"), binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, uint64(len(changes))), 0))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fileMeta returns the format version and the id in the file's meta.
+func fileMeta(t *testing.T, path string) (format, id string) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket([]byte("meta"))
+		format, id = string(meta.Get([]byte("format"))), string(meta.Get([]byte("id")))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return format, id
+}
+
+// TestFormatUpgrade opens files of format versions 1 to 3: read-only, it
+// reads them as they are and leaves them at their version, with an empty
+// change feed; for writing, it raises them to version 4 with an id, and
+// the old records load beside the new ones, which the feed delivers.
 func TestFormatUpgrade(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v1.db")
-	format := func() string {
-		t.Helper()
-		db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		var v string
-		err = db.View(func(tx *bolt.Tx) error { v = string(tx.Bucket([]byte("meta")).Get([]byte("format"))); return nil })
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	long := strings.Repeat("compressible ", 30)
-	s := openAt(t, path)
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "old", long, 1)}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if got := format(); got != "1" {
-		t.Fatalf("a file written without compression has format %q, want 1", got)
-	}
-	for _, opts := range [][]boltstore.Option{{boltstore.WithReadOnly(), boltstore.WithCompression()}, {boltstore.WithCompression()}} {
-		s = openAt(t, path, opts...)
-		s.Close()
-	}
-	if got := format(); got != "2" {
-		t.Fatalf("after a writable open with compression, format %q, want 2", got)
-	}
-	s = openAt(t, path, boltstore.WithCompression())
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "new", long, 2)}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	for _, opts := range [][]boltstore.Option{nil, {boltstore.WithReadOnly()}, {boltstore.WithCompression()}} {
-		s = openAt(t, path, opts...)
-		got, err := s.Load(ctx, "ns")
-		if err != nil || len(got) != 2 || got[0].Entity.Value != long || got[1].Entity.Value != long {
-			t.Fatalf("Load of a file with both record versions = %v, %v", got, err)
-		}
-		s.Close()
-	}
-	if got := format(); got != "2" {
-		t.Fatalf("a version-2 file opened without compression has format %q, want it left at 2", got)
+	old := item("ns", "k", "old", "from before the feed", 1)
+	for _, version := range []string{"1", "2", "3"} {
+		t.Run("version "+version, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "old.db")
+			writeOldFormat(t, path, version, old)
+			ro := openAt(t, path, boltstore.WithReadOnly())
+			got, cursor, err := ro.Snapshot(ctx, "ns")
+			if err != nil || len(got) != 1 || got[0].Entity.ID != "old" {
+				t.Fatalf("read-only Snapshot of a version %s file = %v, %q, %v", version, got, cursor, err)
+			}
+			ro.Close()
+			if f, id := fileMeta(t, path); f != version || id != "" {
+				t.Fatalf("after a read-only open, format %q and id %q, want %q and none", f, id, version)
+			}
+			s := openAt(t, path)
+			_, cursor, err = s.Snapshot(ctx, "ns")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "new", "after", 2)}); err != nil {
+				t.Fatal(err)
+			}
+			ctxW, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			for ev, err := range s.Watch(ctxW, "ns", cursor) {
+				if err != nil || ev.Change.Entity.ID != "new" {
+					t.Fatalf("Watch after the upgrade = %v, %v; want the new change", ev.Change, err)
+				}
+				break
+			}
+			if got, err := s.Load(ctx, "ns"); err != nil || len(got) != 2 {
+				t.Fatalf("Load after the upgrade = %v, %v; want the old and the new change", got, err)
+			}
+			s.Close()
+			if f, id := fileMeta(t, path); f != "4" || id == "" {
+				t.Fatalf("after a writable open, format %q and id %q, want 4 and an id", f, id)
+			}
+		})
 	}
 }
