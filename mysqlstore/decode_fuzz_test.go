@@ -86,7 +86,7 @@ func writeRow(t *testing.T, conn *sql.Conn, table string, kind, id []byte, chang
 	if _, err := conn.ExecContext(ctx, "DELETE FROM `"+table+"`"); err != nil {
 		t.Fatalf("empty the table: %v", err)
 	}
-	if _, err := conn.ExecContext(ctx, "INSERT INTO `"+table+"` VALUES ('ns', ?, ?, ?, ?, ?)", kind, id, changeType, ts, payload); err != nil {
+	if _, err := conn.ExecContext(ctx, "INSERT INTO `"+table+"` (namespace, kind, id, change_type, ts, payload) VALUES ('ns', ?, ?, ?, ?, ?)", kind, id, changeType, ts, payload); err != nil {
 		t.Fatalf("insert the row: %v", err)
 	}
 }

@@ -21,17 +21,24 @@ type driver struct {
 	insert, upsert                                       string // the head and tail of Put's statements
 	loadSQL, firstPageSQL, pageSQL, getSQL, namespaceSQL string
 	purgeSQL, purgeTombstonesSQL                         string
+
+	// The change feed's (see feed.go).
+	takeSQL, markSQL, lockSQL, newestTombstoneSQL, raiseFloorSQL string
+	headSQL, changesAfterSQL                                     string
+	feed                                                         feed
 }
 
 var (
 	_ backend.Driver = (*driver)(nil)
 	_ backend.Loader = (*driver)(nil)
+	_ backend.Feeder = (*driver)(nil)
 )
 
 // newDriver returns the driver of table (unquoted) on db. where names the
 // server and database, for String.
 func newDriver(db *sql.DB, table, where string, packet, pageSize int) *driver {
 	q := "`" + table + "`"
+	f := "`" + table + feedSuffix + "`"
 	const columns = "kind, id, change_type, ts, payload"
 	return &driver{
 		db:       db,
@@ -39,7 +46,7 @@ func newDriver(db *sql.DB, table, where string, packet, pageSize int) *driver {
 		limits:   backend.Limits{MaxKey: MaxKey, MaxPayload: max(packet-payloadHeadroom, 1)},
 		packet:   packet,
 		pageSize: pageSize,
-		insert:   "INSERT INTO " + q + " (namespace, kind, id, change_type, ts, payload) VALUES ",
+		insert:   "INSERT INTO " + q + " (namespace, kind, id, change_type, ts, payload, rev) VALUES ",
 		upsert:   upsert,
 		loadSQL:  "SELECT " + columns + " FROM " + q + " WHERE namespace = ? ORDER BY kind, id",
 		// The next page begins after the last key read. The comparison is
@@ -57,6 +64,20 @@ func newDriver(db *sql.DB, table, where string, packet, pageSize int) *driver {
 		// a tombstone replaced meanwhile by a newer change is kept.
 		purgeTombstonesSQL: "DELETE FROM " + q +
 			" WHERE namespace = ? AND change_type = 'unset' AND ts <= ? ORDER BY kind, id LIMIT ?",
+		// take adds n to the namespace's revision, under the row's lock
+		// until the transaction ends, and makes the sum the statement's
+		// LAST_INSERT_ID, which the server returns with its result.
+		takeSQL: "INSERT INTO " + f + " (namespace, rev, floor) VALUES (?, LAST_INSERT_ID(?), 0)" +
+			" ON DUPLICATE KEY UPDATE rev = LAST_INSERT_ID(rev + VALUES(rev))",
+		// mark takes one revision and makes it the floor; floor, assigned
+		// after rev, sees its new value.
+		markSQL: "INSERT INTO " + f + " (namespace, rev, floor) VALUES (?, 1, 1) ON DUPLICATE KEY UPDATE rev = rev + 1, floor = rev",
+		lockSQL: "SELECT rev FROM " + f + " WHERE namespace = ? FOR UPDATE",
+		headSQL: "SELECT rev, floor FROM " + f + " WHERE namespace = ?",
+		newestTombstoneSQL: "SELECT COALESCE(MAX(rev), 0) FROM (SELECT rev FROM " + q +
+			" WHERE namespace = ? AND change_type = 'unset' AND ts <= ? ORDER BY kind, id LIMIT ?) AS chunk",
+		raiseFloorSQL:   "UPDATE " + f + " SET floor = GREATEST(floor, ?) WHERE namespace = ?",
+		changesAfterSQL: "SELECT " + columns + ", rev FROM " + q + " WHERE namespace = ? AND rev > ? ORDER BY rev LIMIT ?",
 	}
 }
 
@@ -66,6 +87,7 @@ func (d *driver) Limits() backend.Limits { return d.limits }
 // Close closes the pool of a store made by OpenURL, and leaves the
 // caller's pool open otherwise.
 func (d *driver) Close() error {
+	d.feed.close()
 	if d.ownsDB {
 		return d.db.Close()
 	}

@@ -89,7 +89,7 @@ func dropExampleTables() {
 	}
 	defer db.Close()
 	for _, t := range exampleTables.names {
-		if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS `"+t+"`"); err != nil {
+		if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS `"+t+"`, `"+t+"_feed`"); err != nil {
 			fmt.Fprintf(os.Stderr, "mysqlstore: drop table %s: %v\n", t, err)
 		}
 	}

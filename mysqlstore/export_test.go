@@ -37,9 +37,22 @@ func RawInsert[E unionstore.Entity](ctx context.Context, s *Store[E], recs []bac
 	d := s.Driver().(*driver)
 	stmts := d.statements(recs)
 	for i, st := range stmts {
-		stmts[i].query = valuesSQL(d.insert, len(st.args)/6)
+		stmts[i].query = valuesSQL(d.insert, len(st.args)/7)
 	}
-	return d.put(ctx, stmts)
+	if len(stmts) == 1 {
+		return stmts[0].exec(ctx, d.db)
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		if err := st.exec(ctx, tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // Upsert is the clause that ends the store's saves.

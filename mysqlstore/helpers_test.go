@@ -109,8 +109,8 @@ func (c closingAdmin) Run() int {
 	return code
 }
 
-// newTable returns the name of a table unique to the test, dropped when the
-// test ends.
+// newTable returns the name of a table unique to the test, dropped with
+// its feed table when the test ends.
 func newTable(tb testing.TB) string {
 	tb.Helper()
 	db := adminDB(tb)
@@ -118,7 +118,7 @@ func newTable(tb testing.TB) string {
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS `"+name+"`"); err != nil {
+		if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS `"+name+"`, `"+name+"_feed`"); err != nil {
 			tb.Errorf("drop table %s: %v", name, err)
 		}
 	})

@@ -3,6 +3,7 @@ package mysqlstore
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
@@ -15,8 +16,14 @@ const DefaultTable = "unionstore_changes"
 // [WithPageSize] sets another.
 const DefaultPageSize = 1000
 
-// maxIdentifier is the longest table name MySQL and MariaDB accept.
-const maxIdentifier = 64
+// maxIdentifier is the longest table name a store takes: MySQL's and
+// MariaDB's limit of 64 bytes, less the suffix of the feed table's name.
+const maxIdentifier = 64 - len(feedSuffix)
+
+// DefaultPollInterval is how often a [Store.Watch] asks the server for
+// new changes, unless [WithPollInterval] sets another. Changes saved
+// through the watched store itself wake its watchers at once.
+const DefaultPollInterval = 100 * time.Millisecond
 
 // Option configures a [Store] made by [New] or [OpenURL]. Options are
 // applied in order; an invalid option makes the constructor return an
@@ -28,18 +35,20 @@ type config struct {
 	codec    backend.Codec
 	noCreate bool
 	pageSize int
+	poll     time.Duration
 }
 
 func newConfig(opts []Option) (config, error) {
-	c := config{table: DefaultTable, pageSize: DefaultPageSize}
+	c := config{table: DefaultTable, pageSize: DefaultPageSize, poll: DefaultPollInterval}
 	if err := backend.Apply(&c, opts); err != nil {
 		return config{}, err
 	}
 	return c, nil
 }
 
-// WithTable names the table that holds the changes. The default is
-// [DefaultTable]. A name is 1 to 64 ASCII letters, digits, '_' or '$', not
+// WithTable names the table that holds the changes; the table NAME_feed
+// beside it holds the change feed's revisions. The default is
+// [DefaultTable]. A name is 1 to 59 ASCII letters, digits, '_' or '$', not
 // all digits; it is used as it is and always quoted with backticks. Whether
 // names differing in case are different tables depends on the server's
 // lower_case_table_names.
@@ -84,6 +93,20 @@ func WithPageSize(n int) Option {
 	}
 }
 
+// WithPollInterval sets how often [Store.Watch] asks the server for new
+// changes: [DefaultPollInterval] by default. Each poll is one query on the
+// rev index, which finds nothing when nothing changed. It must be
+// positive.
+func WithPollInterval(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("poll interval %v: want a positive duration", d)
+		}
+		c.poll = d
+		return nil
+	}
+}
+
 // checkIdentifier returns why name cannot be a table name, or nil. It
 // accepts a subset of what MySQL allows unquoted, so that a name never
 // needs escaping inside its backticks nor holds the '?' of a placeholder.
@@ -92,7 +115,7 @@ func checkIdentifier(name string) error {
 	case name == "":
 		return errors.New("empty")
 	case len(name) > maxIdentifier:
-		return fmt.Errorf("%q is %d bytes, longer than MySQL's %d", name, len(name), maxIdentifier)
+		return fmt.Errorf("%q is %d bytes, longer than %d (MySQL's 64, less the %q of the feed table's name)", name, len(name), maxIdentifier, feedSuffix)
 	}
 	digits := true
 	for i := 0; i < len(name); i++ {

@@ -53,7 +53,7 @@ func TestOpenURLRefuses(t *testing.T) {
 func TestWithTableRefuses(t *testing.T) {
 	for _, tc := range []struct{ name, want string }{
 		{"", "empty"},
-		{strings.Repeat("t", 65), "longer than MySQL's 64"},
+		{strings.Repeat("t", 60), "longer than 59"},
 		{"123", "all digits"},
 		{"a`b", "holds '`'"},
 		{"a?b", "holds '?'"},

@@ -24,14 +24,17 @@ import (
 // timestamp; with a strict comparison it would not, and TestUpsert tells.)
 // VALUES() is used rather than the row alias of MySQL 8.0.19, which
 // MariaDB lacks.
+//
+// A row replaced takes the batch's revision; a row kept keeps its own.
 const upsert = ` ON DUPLICATE KEY UPDATE
 change_type = IF(VALUES(ts) >= ts, VALUES(change_type), change_type),
 payload = IF(VALUES(ts) >= ts, VALUES(payload), payload),
+rev = IF(VALUES(ts) >= ts, VALUES(rev), rev),
 ts = IF(VALUES(ts) >= ts, VALUES(ts), ts)`
 
 // maxRows is the most rows of one statement: a prepared statement takes at
-// most 65,535 parameters, six a row.
-const maxRows = 65535 / 6
+// most 65,535 parameters, seven a row.
+const maxRows = 65535 / 7
 
 // rowOverhead bounds what a row adds to a statement besides its escaped
 // keys and payload: quotes, the _binary introducers, the change type, the
@@ -49,9 +52,9 @@ var (
 )
 
 // Put writes records with multi-row upserts, each under the server's
-// max_allowed_packet and its limit of parameters. A batch of one statement
-// runs on its own; a larger one runs in one transaction, so a batch is
-// applied whole or not at all. A batch rolled back by a deadlock, which
+// max_allowed_packet and its limit of parameters, in one transaction that
+// first takes a revision of its namespace for each record (see
+// takeRevisions), so a batch is applied whole or not at all. A batch rolled back by a deadlock, which
 // concurrent writes of the same rows can cause in InnoDB, is tried again,
 // up to maxAttempts times; trying it again is safe, as each row keeps the
 // change with the latest timestamp. A lock wait timeout is returned: the
@@ -59,7 +62,7 @@ var (
 func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
 	stmts := d.statements(recs)
 	for attempt := 1; ; attempt++ {
-		err := d.put(ctx, stmts)
+		err := d.put(ctx, recs, stmts)
 		if err == nil || attempt == maxAttempts || !retryable(err) {
 			return err
 		}
@@ -112,7 +115,7 @@ func (d *driver) statements(recs []backend.Record) []statement {
 
 // valuesSQL returns head followed by n rows of placeholders.
 func valuesSQL(head string, n int) string {
-	const values = "(?, ?, ?, ?, ?, ?)"
+	const values = "(?, ?, ?, ?, ?, ?, ?)"
 	var b strings.Builder
 	b.Grow(len(head) + n*(len(values)+2) + len(upsert))
 	b.WriteString(head)
@@ -125,31 +128,36 @@ func valuesSQL(head string, n int) string {
 	return b.String()
 }
 
-// rowArgs returns the arguments of recs, six a row. Keys are sent as bytes,
-// so that the server stores them as they are, whatever the connection's
-// character set.
+// rowArgs returns the arguments of recs, seven a row. Keys are sent as
+// bytes, so that the server stores them as they are, whatever the
+// connection's character set. The last of a row, its revision, is 0 until
+// Put takes the revisions: see setRevisions.
 func rowArgs(recs []backend.Record) []any {
-	args := make([]any, 0, 6*len(recs))
+	args := make([]any, 0, 7*len(recs))
 	for i := range recs {
 		r := &recs[i]
 		ct := setArg
 		if r.Unset() {
 			ct = unsetArg
 		}
-		args = append(args, []byte(r.Namespace), []byte(r.Kind), []byte(r.ID), ct, r.Timestamp, r.Payload)
+		args = append(args, []byte(r.Namespace), []byte(r.Kind), []byte(r.ID), ct, r.Timestamp, r.Payload, int64(0))
 	}
 	return args
 }
 
-// put runs stmts once: alone, or in one transaction.
-func (d *driver) put(ctx context.Context, stmts []statement) error {
-	if len(stmts) == 1 {
-		return stmts[0].exec(ctx, d.db)
-	}
+// put runs stmts, the statements of recs, once, in one transaction that
+// takes the records' revisions first.
+func (d *driver) put(ctx context.Context, recs []backend.Record, stmts []statement) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	revs, err := d.takeRevisions(ctx, tx, recs)
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	setRevisions(stmts, revs)
 	for i, st := range stmts {
 		if err := st.exec(ctx, tx); err != nil {
 			_ = tx.Rollback()
@@ -159,7 +167,55 @@ func (d *driver) put(ctx context.Context, stmts []statement) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	d.feed.notify()
 	return nil
+}
+
+// takeRevisions takes a revision of its namespace for each record, one
+// statement for each run of records of one namespace (the layer sorts a
+// batch by namespace), and returns them.
+//
+// The statement locks the namespace's row of the feed table until the
+// transaction ends, so writers of a namespace take their revisions one
+// after the other, each once the one before has committed: revisions
+// become visible in their order, and a watcher that has read up to
+// revision r never meets a revision below r committed later. (An
+// AUTO_INCREMENT column would not do: its values are taken without a
+// lock held to the commit, and commit out of order.) A batch of several
+// namespaces locks their rows in the batch's order, the same for every
+// writer.
+func (d *driver) takeRevisions(ctx context.Context, tx *sql.Tx, recs []backend.Record) ([]int64, error) {
+	revs := make([]int64, len(recs))
+	for i := 0; i < len(recs); {
+		j := i + 1
+		for j < len(recs) && recs[j].Namespace == recs[i].Namespace {
+			j++
+		}
+		res, err := tx.ExecContext(ctx, d.takeSQL, []byte(recs[i].Namespace), j-i)
+		if err != nil {
+			return nil, fmt.Errorf("take revisions of namespace %q: %w", recs[i].Namespace, err)
+		}
+		last, err := res.LastInsertId()
+		if err != nil {
+			return nil, fmt.Errorf("take revisions of namespace %q: %w", recs[i].Namespace, err)
+		}
+		for k := i; k < j; k++ {
+			revs[k] = last - int64(j-k) + 1
+		}
+		i = j
+	}
+	return revs, nil
+}
+
+// setRevisions sets the revision argument of each row of stmts, which
+// hold the records of revs in order.
+func setRevisions(stmts []statement, revs []int64) {
+	for _, st := range stmts {
+		for r := 6; r < len(st.args); r += 7 {
+			st.args[r] = revs[0]
+			revs = revs[1:]
+		}
+	}
 }
 
 // execer is a pool or a transaction.

@@ -143,16 +143,57 @@ func newStore[E unionstore.Entity](ctx context.Context, db *sql.DB, c config, wh
 			return nil, fmt.Errorf("create table %q: %w", c.table, err)
 		}
 	}
-	if err := checkLayout(ctx, db, c.table); err != nil {
+	if err := prepareTables(ctx, db, c); err != nil {
 		return nil, err
 	}
 	d := newDriver(db, c.table, where, packet, c.pageSize)
 	d.ownsDB = ownsDB
+	if err := d.feed.init(ctx, db, "`"+c.table+feedSuffix+"`", c.poll); err != nil {
+		return nil, err
+	}
 	s, err := backend.NewStore[E]("mysqlstore", d, c.codec)
 	if err != nil {
 		return nil, err
 	}
 	return &Store[E]{Store: s, table: c.table}, nil
+}
+
+// prepareTables checks the table's columns and creates the feed table,
+// unless told not to create anything. A table of the layout before the
+// change feed is upgraded, or refused under WithoutCreate.
+func prepareTables(ctx context.Context, db *sql.DB, c config) error {
+	q, f := "`"+c.table+"`", "`"+c.table+feedSuffix+"`"
+	err := checkLayout(ctx, db, c.table)
+	if errors.Is(err, errNoRev) && !c.noCreate {
+		// Another store may be upgrading the table at the same time: its
+		// ALTER or this one fails, and the layout is checked again.
+		if _, aerr := db.ExecContext(ctx, addRevSQL(q)); aerr != nil && !isDuplicate(aerr) {
+			return fmt.Errorf("add the column rev to table %q: %w", c.table, aerr)
+		}
+		err = checkLayout(ctx, db, c.table)
+	}
+	if errors.Is(err, errNoRev) {
+		return fmt.Errorf("%w; open the store once without WithoutCreate (or create=false) to add it, which %s does", err, addRevSQL(q))
+	}
+	if err != nil {
+		return err
+	}
+	if !c.noCreate {
+		if _, err := db.ExecContext(ctx, createFeedSQL(f)); err != nil {
+			return fmt.Errorf("create table %q: %w", c.table+feedSuffix, err)
+		}
+		if _, err := db.ExecContext(ctx, identitySQL(f)); err != nil {
+			return fmt.Errorf("give table %q its identity: %w", c.table+feedSuffix, err)
+		}
+	}
+	return nil
+}
+
+// isDuplicate reports whether err says that a column or an index exists
+// already (ER_DUP_FIELDNAME, ER_DUP_KEYNAME).
+func isDuplicate(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1060 || me.Number == 1061)
 }
 
 // Table returns the name of the store's table, unquoted.
