@@ -24,7 +24,9 @@ type driver struct {
 	owns     bool // Close closes client
 	prefix   string
 	pageSize int
-	server   string // for errors: address and database
+	history  int           // the log's length bound, MAXLEN ~
+	server   string        // for errors: address and database
+	closed   chan struct{} // closed by Close, which ends the watches
 }
 
 var _ backend.Driver = (*driver)(nil)
@@ -42,7 +44,10 @@ func (d *driver) keys(namespace string) keys { return namespaceKeys(d.prefix, na
 // Close closes the client of a store made by [OpenURL]; calls still
 // running then fail with the client's error. A store made by [New] leaves
 // the caller's client open.
+//
+// Watches notice Close within [watchBlock].
 func (d *driver) Close() error {
+	close(d.closed)
 	if d.owns {
 		return d.client.Close()
 	}

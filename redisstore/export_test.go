@@ -22,6 +22,13 @@ func NamespaceKeys(prefix, namespace string) (records, ids, counts string) {
 	return k.records, k.ids, k.counts
 }
 
+// FeedKeys returns the log stream and the feed hash of namespace under
+// prefix.
+func FeedKeys(prefix, namespace string) (log, feed string) {
+	k := namespaceKeys(prefix, namespace)
+	return k.log, k.feed
+}
+
 // WithoutTimestampCheck makes every put replace the stored record whatever
 // its timestamp, as a store without the last-write-wins condition would,
 // until the returned function restores the condition: it shows that the

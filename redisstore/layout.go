@@ -26,21 +26,24 @@ const valueHeader = 1 + 1 + 8
 // Key suffixes. The keys of a namespace share the hash tag {PREFIX:NS},
 // so that they live in one cluster slot and one script may touch them all.
 const (
-	suffixRecords = ":rec" // hash: member -> value
-	suffixIDs     = ":ids" // sorted set: members, all with score 0
-	suffixCounts  = ":n"   // hash: "sets" and "unsets"
+	suffixRecords = ":rec"  // hash: member -> value
+	suffixIDs     = ":ids"  // sorted set: members, all with score 0
+	suffixCounts  = ":n"    // hash: "sets" and "unsets"
+	suffixLog     = ":log"  // stream: the change feed's history
+	suffixFeed    = ":feed" // hash: "epoch" and "seq", the feed's last position
 	suffixIndex   = ":namespaces"
 )
 
 // keys are the names of a namespace's keys.
 type keys struct {
-	records, ids, counts string
+	records, ids, counts, log, feed string
 }
 
 // namespaceKeys returns the keys of namespace under prefix.
 func namespaceKeys(prefix, namespace string) keys {
 	tag := "{" + prefix + ":" + escapeNamespace(namespace) + "}"
-	return keys{records: tag + suffixRecords, ids: tag + suffixIDs, counts: tag + suffixCounts}
+	return keys{records: tag + suffixRecords, ids: tag + suffixIDs, counts: tag + suffixCounts,
+		log: tag + suffixLog, feed: tag + suffixFeed}
 }
 
 // indexKey returns the key of the sorted set of the namespaces under

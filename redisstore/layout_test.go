@@ -67,7 +67,8 @@ func TestNamespaceKeys(t *testing.T) {
 		if records != c.records {
 			t.Errorf("NamespaceKeys(%q, %q) records = %q, want %q", c.prefix, c.namespace, records, c.records)
 		}
-		for _, k := range []string{records, ids, counts} {
+		log, feed := redisstore.FeedKeys(c.prefix, c.namespace)
+		for _, k := range []string{records, ids, counts, log, feed} {
 			tag := k[:strings.IndexByte(k, '}')+1]
 			if strings.Count(tag, "{") != 1 || tag[0] != '{' {
 				t.Errorf("NamespaceKeys(%q, %q): key %q has no single hash tag first", c.prefix, c.namespace, k)

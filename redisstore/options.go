@@ -22,6 +22,10 @@ const DefaultPageSize = 1000
 // values it unpacks.
 const MaxPageSize = 5000
 
+// DefaultHistory is the number of changes per namespace that a store
+// keeps for its watchers, at least, unless [WithHistory] sets another.
+const DefaultHistory = 10_000
+
 // maxPrefix is the longest prefix [WithPrefix] accepts, in bytes.
 const maxPrefix = 1024
 
@@ -33,11 +37,12 @@ type Option func(*config) error
 type config struct {
 	prefix   string
 	pageSize int
+	history  int
 	codec    backend.Codec
 }
 
 func newConfig(opts []Option) (config, error) {
-	c := config{prefix: DefaultPrefix, pageSize: DefaultPageSize}
+	c := config{prefix: DefaultPrefix, pageSize: DefaultPageSize, history: DefaultHistory}
 	if err := backend.Apply(&c, opts); err != nil {
 		return config{}, err
 	}
@@ -73,6 +78,24 @@ func WithPageSize(n int) Option {
 			return fmt.Errorf("page size %d: want 1 to %d", n, MaxPageSize)
 		}
 		c.pageSize = n
+		return nil
+	}
+}
+
+// WithHistory sets how many of the latest changes of each namespace the
+// store keeps in the namespace's log for its watchers: at least n, and up
+// to about 100 more, since the server trims the log by whole nodes
+// (stream-node-max-entries). A watch from a cursor older than that
+// history gives an error wrapping [unionstore.ErrCursorExpired]. The
+// default is [DefaultHistory]; n must be at least 1. Each change kept
+// costs the server about the size of its stored value again. Stores that
+// share a prefix should use the same history: each save trims to its own.
+func WithHistory(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("history %d: want at least 1", n)
+		}
+		c.history = n
 		return nil
 	}
 }

@@ -88,7 +88,8 @@ func TestOpenURLPrefix(t *testing.T) {
 		t.Fatalf("Save: %v", err)
 	}
 	records, ids, counts := redisstore.NamespaceKeys(prefix, "ns")
-	want := []string{records, ids, counts, redisstore.IndexKey(prefix)}
+	log, feed := redisstore.FeedKeys(prefix, "ns")
+	want := []string{records, ids, counts, log, feed, redisstore.IndexKey(prefix)}
 	got := prefixKeys(t, prefix)
 	slices.Sort(want)
 	slices.Sort(got)

@@ -5,11 +5,14 @@ import (
 	"fmt"
 )
 
-// Purge removes the keys of namespace with one UNLINK (the server frees
-// them in the background), then its index entry.
+// Purge removes the records of namespace with the purge-namespace script,
+// which unlinks its keys (the server frees them in the background) and
+// gives the purge a position of its own in the feed, then removes its
+// index entry.
 func (d *driver) Purge(ctx context.Context, namespace string) error {
 	k := d.keys(namespace)
-	if err := d.client.Unlink(ctx, k.records, k.ids, k.counts).Err(); err != nil {
+	keys := []string{k.records, k.ids, k.counts, k.log, k.feed}
+	if err := purgeNamespaceScript.Run(ctx, d.client, keys).Err(); err != nil {
 		return err
 	}
 	return d.unindex(ctx, namespace)
@@ -22,7 +25,7 @@ func (d *driver) Purge(ctx context.Context, namespace string) error {
 // number removed by the pages before.
 func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error) {
 	k := d.keys(namespace)
-	keys := []string{k.records, k.ids, k.counts}
+	keys := []string{k.records, k.ids, k.counts, k.log}
 	// The halves of the cut, compared by the script as those of stored
 	// timestamps are.
 	hi, lo := through>>32, uint32(through)

@@ -33,7 +33,8 @@ type putCall struct {
 
 // Put writes records with the put script, which keeps for each identity
 // the record with the latest timestamp, the later one on a tie, comparing
-// on the server; a chunk of a namespace is applied whole, but a batch of
+// on the server, and appends each record it applies to the namespace's
+// log; a chunk of a namespace is applied whole, but a batch of
 // several chunks or namespaces is not: an error may leave some chunks
 // written, each record whole. The namespaces are added to the index before
 // the scripts (in the same pipeline) and again after them, whatever
@@ -76,10 +77,11 @@ func (d *driver) putCalls(recs []backend.Record) ([]*putCall, []redis.Z) {
 			namespaces = append(namespaces, redis.Z{Member: r.Namespace})
 		}
 		n := valueHeader + len(r.Payload)
-		if newNamespace || len(c.args) == 2*chunkRecords || size+n > chunkBytes && len(c.args) > 0 {
+		if newNamespace || len(c.args) == 1+2*chunkRecords || size+n > chunkBytes && len(c.args) > 1 {
 			k := d.keys(r.Namespace)
-			c = &putCall{namespace: r.Namespace, keys: []string{k.records, k.ids, k.counts}}
-			c.args = make([]any, 0, 2*min(chunkRecords, len(recs)-i))
+			c = &putCall{namespace: r.Namespace, keys: []string{k.records, k.ids, k.counts, k.log, k.feed}}
+			c.args = make([]any, 0, 1+2*min(chunkRecords, len(recs)-i))
+			c.args = append(c.args, d.history)
 			calls = append(calls, c)
 			size = 0
 		}

@@ -15,8 +15,9 @@ import (
 // Store is a [unionstore.Store] that keeps changes in Redis, under the keys
 // of one prefix. Through the [backend.Store] it embeds it also implements
 // [unionstore.Checker], [unionstore.Getter], [unionstore.Scanner],
-// [unionstore.NamespaceLister], [unionstore.Purger] and
-// [unionstore.TombstonePurger].
+// [unionstore.NamespaceLister], [unionstore.Purger],
+// [unionstore.TombstonePurger] and [unionstore.Watcher] (see the package
+// doc on the change feed).
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a prefix: the server itself keeps the latest change.
@@ -33,6 +34,8 @@ var (
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
 	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ backend.Feeder                        = (*driver)(nil)
 )
 
 // Prefix returns the prefix of the store's keys.
@@ -63,7 +66,8 @@ func newStore[E unionstore.Entity](ctx context.Context, client redis.UniversalCl
 	if err != nil {
 		return nil, err
 	}
-	d := &driver{client: client, owns: owns, prefix: c.prefix, pageSize: c.pageSize, server: serverName(client)}
+	d := &driver{client: client, owns: owns, prefix: c.prefix, pageSize: c.pageSize, history: c.history,
+		server: serverName(client), closed: make(chan struct{})}
 	if err := loadScripts(ctx, client); err != nil {
 		return nil, fmt.Errorf("%s: %w", d, err)
 	}
