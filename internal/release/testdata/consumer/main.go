@@ -1,7 +1,7 @@
 // Command consumer is a user's program, built outside the repository
 // from modules fetched with go get: it opens each embedded store, and
-// PostgreSQL and NATS when they answer, in one union, saves through it and
-// reads every member back.
+// PostgreSQL, NATS, MariaDB and Redis when they answer, in one union,
+// saves through it and reads every member back.
 package main
 
 import (
@@ -16,10 +16,13 @@ import (
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/boltstore"
 	"github.com/unionstore/unionstore/kafkastore"
+	"github.com/unionstore/unionstore/mysqlstore"
 	"github.com/unionstore/unionstore/natsstore"
 	"github.com/unionstore/unionstore/pebblestore"
 	"github.com/unionstore/unionstore/pgstore"
+	"github.com/unionstore/unionstore/redisstore"
 	"github.com/unionstore/unionstore/s3store"
+	"github.com/unionstore/unionstore/sqlitestore"
 )
 
 type Customer struct{ ID, Name string }
@@ -65,6 +68,11 @@ func run() error {
 		return err
 	}
 	add("pebble", pebble)
+	sqlite, err := sqlitestore.Open[Customer](filepath.Join(dir, "shop.sqlite"))
+	if err != nil {
+		return err
+	}
+	add("sqlite", sqlite)
 	ns := fmt.Sprintf("consumer-%d", time.Now().UnixNano())
 	if raw := serverURL("UNIONSTORE_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"); raw != "" {
 		pg, err := pgstore.OpenURL[Customer](ctx, raw, pgstore.WithTable("unionstore_consumer_check"))
@@ -81,6 +89,22 @@ func run() error {
 		}
 		defer nats.Purge(context.Background(), ns)
 		add("nats", nats)
+	}
+	if raw := serverURL("UNIONSTORE_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"); raw != "" {
+		my, err := mysqlstore.OpenURL[Customer](ctx, raw+"?table=unionstore_consumer_check")
+		if err != nil {
+			return err
+		}
+		defer my.Purge(context.Background(), ns)
+		add("mysql", my)
+	}
+	if raw := serverURL("UNIONSTORE_REDIS_URL", "redis://127.0.0.1:6379/0"); raw != "" {
+		rd, err := redisstore.OpenURL[Customer](ctx, raw+"?prefix=unionstore_consumer_check")
+		if err != nil {
+			return err
+		}
+		defer rd.Purge(context.Background(), ns)
+		add("redis", rd)
 	}
 
 	u := unionstore.New(members...).With(unionstore.WriteQuorum(len(members)))
