@@ -46,7 +46,7 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 			fail(err)
 			return
 		}
-		sc := &scan{tempDir: s.tempDir, threshold: s.spillThreshold, latest: map[string]*entry{}, gone: map[string]bool{}}
+		sc := newScan(s.tempDir, s.spillThreshold)
 		defer sc.remove()
 		part := partitionFor(namespace, s.info.partitions)
 		if _, err := s.readPartition(ctx, part, 0, namespaceVisitor(namespace, part, &sc.bad, sc.keep, sc.drop)); err != nil {
@@ -94,6 +94,12 @@ type scan struct {
 	// run was written: they are dropped from the runs before the next
 	// one is written.
 	gone map[string]bool
+}
+
+// newScan returns the empty state of a scan that writes runs to a file in
+// tempDir once the records it holds exceed threshold bytes.
+func newScan(tempDir string, threshold int) *scan {
+	return &scan{tempDir: tempDir, threshold: threshold, latest: map[string]*entry{}, gone: map[string]bool{}}
 }
 
 // keep records e, read under key, as the latest record of its identity

@@ -75,7 +75,7 @@ func TestScanAppliesPurgesToWhatItSpilled(t *testing.T) {
 		// about 140 bytes), and none.
 		for _, threshold := range []int{0, 200, 1 << 30} {
 			t.Run(fmt.Sprintf("%s/threshold=%d", tc.name, threshold), func(t *testing.T) {
-				sc := &scan{tempDir: t.TempDir(), threshold: threshold, latest: map[string]*entry{}, gone: map[string]bool{}}
+				sc := newScan(t.TempDir(), threshold)
 				defer sc.remove()
 				for _, st := range tc.steps {
 					var err error
