@@ -51,11 +51,15 @@ func newConfig(opts []Option) (config, error) {
 
 // WithTable names the table that holds the changes. The default is
 // [DefaultTable]. The name is used as it is, case included, and always
-// quoted: it must be 1 to 63 bytes of valid UTF-8 without NUL bytes.
+// quoted: it must be 1 to 63 bytes of valid UTF-8 without NUL bytes, and
+// not [PurgesTable].
 func WithTable(name string) Option {
 	return func(c *config) error {
 		if err := checkIdentifier(name); err != nil {
 			return fmt.Errorf("table name: %w", err)
+		}
+		if name == PurgesTable {
+			return fmt.Errorf("table name %q: the stores' purges table has it", name)
 		}
 		c.table = name
 		return nil

@@ -14,7 +14,8 @@ type columns struct {
 	namespace, kind, id, changeType []string
 	ts                              []int64
 	payload                         [][]byte
-	bytes                           int // of all payloads
+	bytes                           int      // of all payloads
+	namespaces                      []string // distinct, for the watchers
 }
 
 // Save writes the batch in one transaction, whatever its size: the batch is
@@ -61,9 +62,13 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 	if n == 0 {
 		return nil
 	}
+	fed, err := s.fed(ctx)
+	if err != nil {
+		return fmt.Errorf("pgstore: save %d changes to %s: %w", n, s.name, err)
+	}
 	arrays := n < copyThreshold && cols.bytes < copyBytes
 	if s.inserts.try() {
-		err = s.insert(ctx, &cols, arrays)
+		err = s.insert(ctx, &cols, arrays, fed)
 		if !isUniqueViolation(err) {
 			if err != nil {
 				return fmt.Errorf("pgstore: save %d changes to %s: %w", n, s.name, s.wrapCtx(ctx, err))
@@ -75,12 +80,15 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 		// left, and the upsert writes the batch.
 		s.inserts.failed()
 	}
-	if arrays {
+	switch {
+	case arrays && fed:
 		// One statement is a transaction of its own: no BEGIN and COMMIT,
 		// two more round trips.
-		_, err = s.pool.Exec(ctx, s.saveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
-	} else {
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.copyAndMerge(ctx, tx, &cols) })
+		_, err = s.pool.Exec(ctx, s.saveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload, cols.namespaces)
+	case arrays:
+		_, err = s.pool.Exec(ctx, s.legacySaveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+	default:
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.copyAndMerge(ctx, tx, &cols, fed) })
 	}
 	if err != nil {
 		return fmt.Errorf("pgstore: save %d changes to %s: %w", n, s.name, s.wrapCtx(ctx, err))
@@ -93,10 +101,25 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 // with a unique violation, writing nothing, if the table holds one of the
 // identities, or comes to hold it from a save committed meanwhile: it never
 // replaces a row, so it keeps the latest change as the upsert does.
-func (s *Store[E]) insert(ctx context.Context, cols *columns, arrays bool) error {
-	if arrays {
-		_, err := s.pool.Exec(ctx, s.insertSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+//
+// With the change feed (fed), the watchers are notified in the same
+// transaction; the copy then takes a transaction of its own.
+func (s *Store[E]) insert(ctx context.Context, cols *columns, arrays, fed bool) error {
+	switch {
+	case arrays && fed:
+		_, err := s.pool.Exec(ctx, s.insertSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload, cols.namespaces)
 		return err
+	case arrays:
+		_, err := s.pool.Exec(ctx, s.legacyInsertSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+		return err
+	case fed:
+		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if _, err := tx.CopyFrom(ctx, s.ident, batchColumns, &copySource{cols: cols}); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, s.notifySQL, cols.namespaces)
+			return err
+		})
 	}
 	_, err := s.pool.CopyFrom(ctx, s.ident, batchColumns, &copySource{cols: cols})
 	return err
@@ -104,14 +127,18 @@ func (s *Store[E]) insert(ctx context.Context, cols *columns, arrays bool) error
 
 // copyAndMerge copies cols into the temporary table and merges it into the
 // store's table, in tx.
-func (s *Store[E]) copyAndMerge(ctx context.Context, tx pgx.Tx, cols *columns) error {
+func (s *Store[E]) copyAndMerge(ctx context.Context, tx pgx.Tx, cols *columns, fed bool) error {
 	if _, err := tx.Exec(ctx, createBatchSQL); err != nil {
 		return err
 	}
 	if _, err := tx.CopyFrom(ctx, batchTable, batchColumns, &copySource{cols: cols}); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, s.mergeSQL)
+	if fed {
+		_, err := tx.Exec(ctx, s.mergeSQL, cols.namespaces)
+		return err
+	}
+	_, err := tx.Exec(ctx, s.legacyMergeSQL)
 	return err
 }
 
@@ -219,6 +246,10 @@ func (s *Store[E]) encode(changes unionstore.Changes[E]) (columns, error) {
 	for i := range changes {
 		c := &changes[i]
 		cols.namespace[i], cols.kind[i], cols.id[i] = c.Key()
+		// The batch is sorted by key, so a namespace's changes are together.
+		if i == 0 || cols.namespace[i] != cols.namespace[i-1] {
+			cols.namespaces = append(cols.namespaces, cols.namespace[i])
+		}
 		cols.changeType[i] = string(c.ChangeType)
 		cols.ts[i] = c.Timestamp.UnixNano()
 		p, err := s.codec.Encode(c.Entity)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -31,7 +33,24 @@ type Store[E unionstore.Entity] struct {
 	life     unionstore.Lifecycle
 	inserts  insertFirst
 
+	// The change feed: whether the table has its columns (feedUnknown,
+	// feedOff or feedOn), the listener that wakes watchers, and done,
+	// closed by Close, which ends the watches.
+	feed   atomic.Int32
+	listen listener
+	done   chan struct{}
+
+	// Quoted names of the feed's index (qualified) and the purges table,
+	// and the statements that create the schema.
+	feedIndex, purges, schemaSQL string
+
 	insertSQL, saveSQL, mergeSQL, loadSQL, pageSQL, getSQL, getManySQL, namespacesSQL string
+	// The statements of a table without the change feed's columns.
+	legacyInsertSQL, legacySaveSQL, legacyMergeSQL string
+	// The change feed's statements.
+	notifySQL, headSQL, feedSQL, purgeSQL string
+	// Purges of tombstones before a time, and up to the largest.
+	purgeTombstonesSQL [2]string
 }
 
 var (
@@ -73,22 +92,40 @@ func newStore[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts
 		name:     name,
 		ident:    c.identifier(),
 		pageSize: c.pageSize,
+		done:     make(chan struct{}),
+
+		feedIndex: c.feedIndexQualified().Sanitize(),
+		purges:    c.purgesTable().Sanitize(),
+		schemaSQL: c.schemaSQL(),
+
 		// A plain insert of a batch none of whose identities the table
-		// holds; see insertFirst.
-		insertSQL: fmt.Sprintf(`INSERT INTO %s (namespace, kind, id, change_type, ts, payload)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])`, name),
+		// holds; see insertFirst. Each statement that writes also
+		// notifies the watchers of the batch's namespaces ($7), at commit.
+		insertSQL: fmt.Sprintf(`WITH w AS (INSERT INTO %s (namespace, kind, id, change_type, ts, payload)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[]))
+%s`, name, notifySQL(name, "$7")),
 		// The batch is sorted by (namespace, kind, id), and unnest keeps the
 		// arrays' order, so concurrent saves lock rows in one order and do
 		// not deadlock. The WHERE clause is the last-write-wins rule: a row
 		// is replaced by a change at least as new, so on equal timestamps
 		// the save that commits later wins.
-		saveSQL: fmt.Sprintf(`INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
+		saveSQL: fmt.Sprintf(`WITH w AS (INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
-%s`, name, upsertSQL),
+%s)
+%s`, name, feedUpsertSQL, notifySQL(name, "$7")),
 		// The same for a large batch copied into the temporary table, whose
 		// rows are sorted here rather than trusted to come back in the
 		// order they were copied in.
-		mergeSQL: fmt.Sprintf(`INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
+		mergeSQL: fmt.Sprintf(`WITH w AS (INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
+SELECT namespace, kind, id, change_type, ts, payload FROM %s ORDER BY namespace, kind, id
+%s)
+%s`, name, batchTable.Sanitize(), feedUpsertSQL, notifySQL(name, "$1")),
+		legacyInsertSQL: fmt.Sprintf(`INSERT INTO %s (namespace, kind, id, change_type, ts, payload)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])`, name),
+		legacySaveSQL: fmt.Sprintf(`INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
+%s`, name, upsertSQL),
+		legacyMergeSQL: fmt.Sprintf(`INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
 SELECT namespace, kind, id, change_type, ts, payload FROM %s ORDER BY namespace, kind, id
 %s`, name, batchTable.Sanitize(), upsertSQL),
 		loadSQL: fmt.Sprintf(`SELECT kind, id, change_type, ts, payload FROM %s
@@ -107,6 +144,7 @@ ORDER BY t.kind, t.id`, name),
 	count(*) FILTER (WHERE change_type = 'unset')
 FROM %s GROUP BY namespace ORDER BY namespace`, name),
 	}
+	s.feedStatements()
 	if c.create == createAlways || c.create == createDefault && byDefault == createAlways {
 		if err := s.createSchema(ctx); err != nil {
 			return nil, err
@@ -119,6 +157,23 @@ FROM %s GROUP BY namespace ORDER BY namespace`, name),
 const upsertSQL = `ON CONFLICT (namespace, kind, id) DO UPDATE
 SET change_type = excluded.change_type, ts = excluded.ts, payload = excluded.payload
 WHERE t.ts <= excluded.ts`
+
+// feedUpsertSQL is upsertSQL for a table with the change feed: a replaced
+// row takes the transaction and number of its new version, so that
+// watchers see it.
+const feedUpsertSQL = `ON CONFLICT (namespace, kind, id) DO UPDATE
+SET change_type = excluded.change_type, ts = excluded.ts, payload = excluded.payload,
+	xid = excluded.xid, rev = excluded.rev
+WHERE t.ts <= excluded.ts`
+
+// notifySQL returns the statement that follows a write, in the same
+// statement, to notify the watchers of the namespaces in the array param.
+func notifySQL(table, param string) string {
+	return fmt.Sprintf(`SELECT pg_notify('unionstore_' || %s::regclass::oid, n) FROM unnest(%s::text[]) AS n`, literal(table), param)
+}
+
+// literal quotes s as an SQL string.
+func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // configure applies opts and returns the codec they set, or the default.
 func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E], error) {
@@ -221,8 +276,11 @@ func redacted(u *url.URL) string {
 // returned; a store made by [New] leaves the caller's pool open. Close is
 // safe to call more than once and always returns nil.
 func (s *Store[E]) Close() error {
-	if s.life.Close() && s.ownsPool {
-		s.pool.Close()
+	if s.life.Close() {
+		close(s.done)
+		if s.ownsPool {
+			s.pool.Close()
+		}
 	}
 	return nil
 }

@@ -1,0 +1,361 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/unionstore/unionstore"
+)
+
+var _ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+
+// PollInterval is how often a watch reads its namespace when no
+// notification woke it: a notification lost with a connection, or a
+// transaction that was not a Save holding the horizon back, delays an
+// event by at most about this long.
+const PollInterval = time.Second
+
+// The states of Store.feed.
+const (
+	feedUnknown int32 = iota // not looked up yet
+	feedOff                  // a table made before the change feed
+	feedOn
+)
+
+// errNoFeed is the error of a watch of a table made before the change
+// feed, which CreateSchema migrates.
+var errNoFeed = fmt.Errorf("the table has no change feed (columns xid and rev, their index and the table %s): "+
+	"migrate it with Store.CreateSchema, or by opening the store with WithCreateSchema: %w", PurgesTable, errors.ErrUnsupported)
+
+// fed reports whether the table has the change feed's columns, looking it
+// up once: a store that found a table without them writes as before
+// until it is reopened or its CreateSchema migrates the table.
+func (s *Store[E]) fed(ctx context.Context) (bool, error) {
+	switch s.feed.Load() {
+	case feedOn:
+		return true, nil
+	case feedOff:
+		return false, nil
+	}
+	var exists, fed bool
+	if err := s.pool.QueryRow(ctx, schemaStateSQL, s.name, s.feedIndex, s.purges).Scan(&exists, &fed); err != nil {
+		return false, fmt.Errorf("look up the table's columns: %w", s.wrapCtx(ctx, err))
+	}
+	if !exists {
+		return true, nil // the statements report the missing table; look again next time
+	}
+	if fed {
+		s.feed.Store(feedOn)
+	} else {
+		s.feed.Store(feedOff)
+	}
+	return fed, nil
+}
+
+// feedStatements sets the change feed's statements of the store.
+func (s *Store[E]) feedStatements() {
+	table := literal(s.name)
+	s.notifySQL = notifySQL(s.name, "$1")
+	// The horizon, the table's oid and the namespace's purges, read in one
+	// snapshot.
+	head := fmt.Sprintf(`SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon, h.oid, coalesce(m.gen, 0) AS gen,
+	coalesce(m.purge_gen, 0) AS purge_gen, coalesce(m.tomb_xid, '0') AS tomb_xid, coalesce(m.tomb_rev, 0) AS tomb_rev
+FROM (SELECT %s::regclass::oid AS oid) h
+LEFT JOIN %s m ON m.tbl = h.oid AND m.namespace = $1`, table, s.purges)
+	s.headSQL = head
+	// One page of the feed, in the snapshot of the head: the rows after
+	// the cursor ($2, $3) written by transactions below the horizon, in
+	// the order of (xid, rev), which the index holds.
+	s.feedSQL = fmt.Sprintf(`SELECT h.horizon, h.oid, h.gen, h.purge_gen, h.tomb_xid, h.tomb_rev,
+	t.kind, t.id, t.change_type, t.ts, t.payload, t.xid, t.rev
+FROM (%s) h
+LEFT JOIN LATERAL (
+	SELECT kind, id, change_type, ts, payload, xid, rev FROM %s
+	WHERE namespace = $1 AND (xid, rev) > ($2::xid8, $3::bigint) AND xid < h.horizon
+	ORDER BY xid, rev LIMIT $4
+) t ON true`, head, s.name)
+	// A purge counts as a generation of its own, in the transaction of
+	// the delete.
+	s.purgeSQL = fmt.Sprintf(`WITH d AS (DELETE FROM %s WHERE namespace = $1)
+INSERT INTO %s AS m (tbl, namespace, gen, purge_gen, tomb_xid, tomb_rev)
+VALUES (%s::regclass::oid, $1, 1, 1, '0', 0)
+ON CONFLICT (tbl, namespace) DO UPDATE SET gen = m.gen + 1, purge_gen = m.gen + 1`, s.name, s.purges, table)
+	// A purge of tombstones counts as a generation too, when it removes
+	// any, and keeps the greatest position of the tombstones removed.
+	for i, cond := range [...]string{"ts < $2", "ts <= $2"} {
+		s.purgeTombstonesSQL[i] = fmt.Sprintf(`WITH d AS (
+	DELETE FROM %s WHERE namespace = $1 AND change_type = 'unset' AND %s RETURNING xid, rev
+), top AS (
+	SELECT xid, rev FROM d ORDER BY xid DESC, rev DESC LIMIT 1
+), m AS (
+	INSERT INTO %s AS m (tbl, namespace, gen, purge_gen, tomb_xid, tomb_rev)
+	SELECT %s::regclass::oid, $1, 1, 0, xid, rev FROM top
+	ON CONFLICT (tbl, namespace) DO UPDATE SET gen = m.gen + 1,
+		tomb_xid = CASE WHEN (excluded.tomb_xid, excluded.tomb_rev) > (m.tomb_xid, m.tomb_rev) THEN excluded.tomb_xid ELSE m.tomb_xid END,
+		tomb_rev = CASE WHEN (excluded.tomb_xid, excluded.tomb_rev) > (m.tomb_xid, m.tomb_rev) THEN excluded.tomb_rev ELSE m.tomb_rev END
+)
+SELECT count(*) FROM d`, s.name, cond, s.purges, table)
+	}
+}
+
+// position is a point in a namespace's feed: every row version whose
+// (xid, rev) is at most (xid, rev) was delivered, or replaced by one that
+// comes after; gen is the number of purges of the namespace accounted
+// for, and table the oid of the table, so that a cursor of another table
+// is refused.
+type position struct {
+	table uint32
+	gen   int64
+	xid   uint64
+	rev   int64
+}
+
+func (p position) cursor() unionstore.Cursor {
+	return unionstore.Cursor(fmt.Sprintf("pg1.%d.%d.%d.%d", p.table, p.gen, p.xid, p.rev))
+}
+
+func (p position) after(xid uint64, rev int64) bool {
+	return xid > p.xid || xid == p.xid && rev > p.rev
+}
+
+// parseCursor returns the position c names, or an error wrapping
+// unionstore.ErrCursorExpired when it is not one of a pgstore.
+func parseCursor(c unionstore.Cursor) (position, error) {
+	f := strings.Split(string(c), ".")
+	bad := fmt.Errorf("%w: %q is not a cursor of a pgstore", unionstore.ErrCursorExpired, c)
+	if len(f) != 5 || f[0] != "pg1" {
+		return position{}, bad
+	}
+	table, err1 := strconv.ParseUint(f[1], 10, 32)
+	gen, err2 := strconv.ParseInt(f[2], 10, 64)
+	xid, err3 := strconv.ParseUint(f[3], 10, 64)
+	rev, err4 := strconv.ParseInt(f[4], 10, 64)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return position{}, bad
+	}
+	return position{table: uint32(table), gen: gen, xid: xid, rev: rev}, nil
+}
+
+// head is what the feed's statements read before the rows.
+type head struct {
+	horizon  uint64 // pg_snapshot_xmin: every transaction below it ended
+	table    uint32
+	gen      int64
+	purgeGen int64
+	tombXID  uint64
+	tombRev  int64
+}
+
+// check returns p brought to h's generation, or an error wrapping
+// unionstore.ErrCursorExpired when a purge since p could hide a removal
+// from its watcher.
+//
+// A purge after p's generation removed rows p's watcher may have been
+// given: it never learns of the removal, so p expires. A purge of
+// tombstones removes only those at or before the greatest position it
+// recorded: p, past all of them, was given each, and stays good.
+func (h head) check(p position) (position, error) {
+	switch {
+	case h.table != p.table:
+		return p, fmt.Errorf("%w: the cursor is of another table", unionstore.ErrCursorExpired)
+	case h.gen < p.gen:
+		return p, fmt.Errorf("%w: the cursor is of purge %d, and the namespace had %d", unionstore.ErrCursorExpired, p.gen, h.gen)
+	case h.purgeGen > p.gen:
+		return p, fmt.Errorf("%w: the namespace was purged after the cursor", unionstore.ErrCursorExpired)
+	case p.after(h.tombXID, h.tombRev):
+		return p, fmt.Errorf("%w: tombstones after the cursor were purged", unionstore.ErrCursorExpired)
+	}
+	p.gen = h.gen
+	return p, nil
+}
+
+// Snapshot returns what [Store.Load] returns and the cursor of that
+// state, for [Store.Watch]. It reads the horizon and the purges of the
+// namespace first, then loads it: the changes committed between the two
+// come again from Watch, which is harmless. Its errors are Load's, and an
+// error wrapping [errors.ErrUnsupported] for a table made before the
+// change feed that was not migrated.
+func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.Changes[E], unionstore.Cursor, error) {
+	p, err := s.now(ctx, namespace)
+	if err != nil {
+		return nil, "", fmt.Errorf("pgstore: snapshot %q of %s: %w", namespace, s.name, err)
+	}
+	changes, err := s.Load(ctx, namespace)
+	if err != nil {
+		return nil, "", err
+	}
+	return changes, p.cursor(), nil
+}
+
+// now returns the position of the namespace's present: the horizon, and
+// the purges so far.
+func (s *Store[E]) now(ctx context.Context, namespace string) (position, error) {
+	if err := s.life.Check(ctx); err != nil {
+		return position{}, err
+	}
+	fed, err := s.fed(ctx)
+	if err != nil {
+		return position{}, err
+	}
+	if !fed {
+		return position{}, errNoFeed
+	}
+	var h head
+	err = s.pool.QueryRow(ctx, s.headSQL, namespace).Scan(&h.horizon, &h.table, &h.gen, &h.purgeGen, &h.tombXID, &h.tombRev)
+	if err != nil {
+		return position{}, s.wrapFeed(ctx, err)
+	}
+	return position{table: h.table, gen: h.gen, xid: h.horizon}, nil
+}
+
+// wrapFeed is wrapCtx for the feed's statements, which say how to migrate
+// a table made before the feed.
+func (s *Store[E]) wrapFeed(ctx context.Context, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "42703" || pgErr.Code == "42P01" && strings.Contains(pgErr.Message, PurgesTable)) {
+		return fmt.Errorf("%w (%w)", errNoFeed, err)
+	}
+	return s.wrapCtx(ctx, err)
+}
+
+// Watch yields the changes committed to namespace after the cursor, in
+// the order of their transactions' ids, until ctx ends (the last pair
+// holds ctx's error) or the store is closed ([unionstore.ErrClosed]).
+// Cursor "" means now; a cursor of another table, or from before a purge
+// that could hide a removal, gives an error wrapping
+// [unionstore.ErrCursorExpired]. Each event's cursor resumes right after
+// it. See the package documentation, Change feed, for how it works and
+// what it costs.
+//
+// Watch holds no connection between its reads. It is safe for concurrent
+// use; the sequence may be walked once.
+func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore.Cursor) iter.Seq2[unionstore.WatchEvent[E], error] {
+	return func(yield func(unionstore.WatchEvent[E], error) bool) {
+		if err := s.watch(ctx, namespace, after, yield); err != nil && !errors.Is(err, errStopped) {
+			yield(unionstore.WatchEvent[E]{}, fmt.Errorf("pgstore: watch %q of %s: %w", namespace, s.name, err))
+		}
+	}
+}
+
+// errStopped says that the caller stopped the walk.
+var errStopped = errors.New("stopped")
+
+func (s *Store[E]) watch(ctx context.Context, namespace string, after unionstore.Cursor, yield func(unionstore.WatchEvent[E], error) bool) error {
+	var p position
+	var err error
+	if after == "" {
+		p, err = s.now(ctx, namespace)
+	} else {
+		p, err = parseCursor(after)
+		if err == nil {
+			err = s.life.Check(ctx)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	wake, unsubscribe := s.listen.subscribe(s, namespace)
+	defer unsubscribe()
+	poll := time.NewTimer(PollInterval)
+	defer poll.Stop()
+	for {
+		events, next, full, err := s.feedPage(ctx, namespace, p)
+		if err != nil {
+			return err
+		}
+		for _, ev := range events {
+			if !yield(ev, nil) {
+				return errStopped
+			}
+		}
+		p = next
+		if full {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.done:
+			return unionstore.ErrClosed
+		case <-wake:
+		case <-poll.C:
+		}
+		poll.Reset(PollInterval)
+	}
+}
+
+// feedPage reads the events after p, at most a page of them, and returns
+// them with the position after them, and whether the page was full, so
+// that more may follow at once.
+//
+// Why no event is ever missed: the rows a page reads are those after p
+// whose transactions ended before the statement's snapshot (xid below
+// its horizon, pg_snapshot_xmin). Every transaction that had not ended
+// then, and every later one, has an id at or above the horizon, so that
+// any row version it writes comes after every row the page could read:
+// rows are never added behind a position a page reached. A full page
+// moves the position to its last row, so the next page goes on from it;
+// a page that is not full read everything below the horizon, and the
+// position moves to (horizon, 0), before the first row the next
+// transactions can write (rev is 1 or more). The rows of transactions that
+// committed at or above the horizon wait for the horizon to pass them:
+// for every transaction older than theirs to end.
+func (s *Store[E]) feedPage(ctx context.Context, namespace string, p position) ([]unionstore.WatchEvent[E], position, bool, error) {
+	rows, err := s.pool.Query(ctx, s.feedSQL, namespace, p.xid, p.rev, s.pageSize)
+	if err != nil {
+		return nil, p, false, s.wrapFeed(ctx, err)
+	}
+	defer rows.Close()
+	var (
+		h      head
+		events []unionstore.WatchEvent[E]
+		first  = true
+	)
+	for rows.Next() {
+		var (
+			kind, id, changeType *string
+			ts, rev              *int64
+			payload              []byte
+			xid                  *uint64
+		)
+		if err := rows.Scan(&h.horizon, &h.table, &h.gen, &h.purgeGen, &h.tombXID, &h.tombRev,
+			&kind, &id, &changeType, &ts, &payload, &xid, &rev); err != nil {
+			return nil, p, false, s.wrapFeed(ctx, err)
+		}
+		if first {
+			first = false
+			if p, err = h.check(p); err != nil {
+				return nil, p, false, err
+			}
+		}
+		if kind == nil {
+			break // the namespace has no row after p
+		}
+		c, err := s.decode(namespace, key{*kind, *id}, *changeType, *ts, payload)
+		if err != nil {
+			return nil, p, false, err
+		}
+		p.xid, p.rev = *xid, *rev
+		events = append(events, unionstore.WatchEvent[E]{Change: c, Cursor: p.cursor()})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, p, false, s.wrapFeed(ctx, err)
+	}
+	if len(events) == s.pageSize {
+		return events, p, true, nil
+	}
+	if p.after(h.horizon, 0) {
+		p.xid, p.rev = h.horizon, 0
+	}
+	return events, p, false, nil
+}
+
+// listenOn returns what the listener needs: the pool and the table.
+func (s *Store[E]) listenOn() (*pgxpool.Pool, string) { return s.pool, s.name }
