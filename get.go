@@ -48,7 +48,7 @@ func (u *Union[E]) get(ctx context.Context, namespace, kind, id string) (Change[
 		return Change[E]{}, false, report, fmt.Errorf("unionstore: get: %w", err)
 	}
 	all := u.indexes(func(member[E]) bool { return true })
-	results, err := u.run(ctx, fanout.Call{Op: fanout.OpGet, Namespace: namespace, Need: u.readNeed(len(all))}, all, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, fanout.Call{Op: fanout.Op(OpGet), Namespace: namespace, Need: u.readNeed(len(all))}, all, func(ctx context.Context, i int) (Changes[E], int, error) {
 		c, ok, err := getFrom(ctx, u.members[i].store, namespace, kind, id)
 		if err != nil || !ok {
 			return nil, 0, err

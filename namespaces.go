@@ -40,7 +40,7 @@ func (u *Union[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
 		return nil, fmt.Errorf("unionstore: namespaces: %w", errors.Join(unsupported...))
 	}
 	lists := make([][]NamespaceStat, len(u.members)) // written by member i's goroutine only
-	results, err := u.run(ctx, fanout.Call{Op: fanout.OpNamespaces}, all, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, fanout.Call{Op: fanout.Op(OpNamespaces)}, all, func(ctx context.Context, i int) (Changes[E], int, error) {
 		stats, err := u.members[i].store.(NamespaceLister).Namespaces(ctx)
 		lists[i] = stats
 		return nil, len(stats), err

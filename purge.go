@@ -64,7 +64,7 @@ func (u *Union[E]) Purge(ctx context.Context, namespace string) error {
 	if err := u.purgeHints(ctx, namespace); err != nil {
 		return fmt.Errorf("unionstore: purge %q: %w", namespace, err)
 	}
-	results, err := u.run(ctx, fanout.Call{Op: fanout.OpPurge, Namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, fanout.Call{Op: fanout.Op(OpPurge), Namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, u.members[i].store.(Purger).Purge(ctx, namespace)
 	})
 	if err != nil {
@@ -112,7 +112,7 @@ func (u *Union[E]) PurgeTombstones(ctx context.Context, namespace string, before
 	if err != nil {
 		return 0, fmt.Errorf("unionstore: purge tombstones of %q: %w", namespace, err)
 	}
-	results, err := u.run(ctx, fanout.Call{Op: fanout.OpPurgeTombstones, Namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, fanout.Call{Op: fanout.Op(OpPurgeTombstones), Namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
 		n, err := u.members[i].store.(TombstonePurger).PurgeTombstones(ctx, namespace, before)
 		return nil, n, err
 	})
@@ -151,7 +151,7 @@ func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, be
 	}
 	// Walk the merge as Diff does, but see every entity: the agreed ones
 	// are counted too.
-	m, err := u.openMerge(ctx, fanout.OpPurgeTombstones, namespace, 0)
+	m, err := u.openMerge(ctx, fanout.Op(OpPurgeTombstones), namespace, 0)
 	if err != nil {
 		return 0, fmt.Errorf("check that every store holds the tombstones: %w", err)
 	}

@@ -47,7 +47,7 @@ func (u *Union[E]) Diff(ctx context.Context, namespace string) iter.Seq2[Differe
 // diff is one walk of Diff. It returns the number of differences yielded
 // and the error yielded, if any.
 func (u *Union[E]) diff(ctx context.Context, namespace string, yield func(Difference[E], error) bool) (int, error) {
-	m, err := u.openMerge(ctx, fanout.OpDiff, namespace, 0)
+	m, err := u.openMerge(ctx, fanout.Op(OpDiff), namespace, 0)
 	if err != nil {
 		yield(Difference[E]{}, err)
 		return 0, err
@@ -158,7 +158,7 @@ func (u *Union[E]) repair(ctx context.Context, namespace string) (RepairReport, 
 	for i, m := range u.members {
 		r.report.Stores[i] = StoreRepair{Index: i, Name: m.name, ReadOnly: m.readOnly}
 	}
-	m, err := u.openMerge(ctx, fanout.OpRepair, namespace, 0)
+	m, err := u.openMerge(ctx, fanout.Op(OpRepair), namespace, 0)
 	if err != nil {
 		return r.report, err
 	}
@@ -225,7 +225,7 @@ func (r *repairRun[E]) flush(indexes []int) error {
 	// Written by the member's goroutine, read after run has its result.
 	written := make([]int, len(r.pending))
 	skipped := make([][]Skipped, len(r.pending))
-	call := fanout.Call{Op: fanout.OpRepair, Namespace: r.namespace, Reason: ReasonRepair}
+	call := fanout.Call{Op: fanout.Op(OpRepair), Namespace: r.namespace, Reason: ReasonRepair}
 	results, err := r.u.run(r.ctx, call, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
 		n, sk, err := saveStorable(ctx, r.u.members[i].store, r.pending[i])
 		written[i], skipped[i] = n, sk

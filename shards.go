@@ -208,7 +208,7 @@ func (s *Shards[E]) SaveWithReport(ctx context.Context, changes Changes[E]) (Rep
 	if err := s.checkParts(parts, targets); err != nil {
 		return Report{}, fmt.Errorf("unionstore: shards: save: %w: no shard was written: %w", ErrInvalidChange, err)
 	}
-	results, err := s.run(ctx, fanout.Call{Op: fanout.OpSave, Namespace: batchNamespace(changes)}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := s.run(ctx, fanout.Call{Op: fanout.Op(OpSave), Namespace: batchNamespace(changes)}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
 		return nil, len(parts[i]), s.shards[i].Save(ctx, parts[i])
 	})
 	report := Report{Failed: failures(results)}
@@ -392,7 +392,7 @@ func (s *Shards[E]) listShards(ctx context.Context, indexes []int) ([][]Namespac
 		return nil, errors.Join(unsupported...)
 	}
 	lists := make([][]NamespaceStat, len(s.names)) // written by shard i's goroutine only
-	results, err := s.run(ctx, fanout.Call{Op: fanout.OpNamespaces}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := s.run(ctx, fanout.Call{Op: fanout.Op(OpNamespaces)}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
 		stats, err := s.shards[i].(NamespaceLister).Namespaces(ctx)
 		lists[i] = stats
 		return nil, len(stats), err
@@ -428,7 +428,7 @@ func (s *Shards[E]) Purge(ctx context.Context, namespace string) error {
 	if len(unsupported) > 0 {
 		return fmt.Errorf("unionstore: shards: purge %q: nothing was purged: %w", namespace, errors.Join(unsupported...))
 	}
-	results, err := s.run(ctx, fanout.Call{Op: fanout.OpPurge, Namespace: namespace}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := s.run(ctx, fanout.Call{Op: fanout.Op(OpPurge), Namespace: namespace}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, s.shards[i].(Purger).Purge(ctx, namespace)
 	})
 	if err != nil {
@@ -473,7 +473,7 @@ func (s *Shards[E]) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
-	results, _ := s.run(context.Background(), fanout.Call{Op: fanout.OpClose, Always: true}, s.allShards(), func(_ context.Context, i int) (Changes[E], int, error) {
+	results, _ := s.run(context.Background(), fanout.Call{Op: fanout.Op(OpClose), Always: true}, s.allShards(), func(_ context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, s.shards[i].Close()
 	})
 	if f := failures(results); len(f) > 0 {

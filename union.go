@@ -176,7 +176,7 @@ func (u *Union[E]) save(ctx context.Context, changes Changes[E], namespace strin
 		return Report{}, fmt.Errorf("unionstore: save: %w: no store was written: %w", ErrInvalidChange, err)
 	}
 	need := quorum(u.opts.writeQuorum, len(writable))
-	results, err := u.run(ctx, fanout.Call{Op: fanout.OpSave, Namespace: namespace, Need: need}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, fanout.Call{Op: fanout.Op(OpSave), Namespace: namespace, Need: need}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
 		if f := u.members[i].fast; f != nil {
 			return nil, len(changes), f.saveValid(ctx, changes) // validated and stamped above
 		}
@@ -236,7 +236,7 @@ func (u *Union[E]) load(ctx context.Context, namespace string) (Changes[E], Repo
 		return nil, report, fmt.Errorf("unionstore: load: %w", err)
 	}
 	all := u.indexes(func(member[E]) bool { return true })
-	results, err := u.run(ctx, fanout.Call{Op: fanout.OpLoad, Namespace: namespace, Need: u.readNeed(len(all))}, all, u.loadMember(namespace))
+	results, err := u.run(ctx, fanout.Call{Op: fanout.Op(OpLoad), Namespace: namespace, Need: u.readNeed(len(all))}, all, u.loadMember(namespace))
 	report.Failed = failures(results)
 	if err != nil {
 		return nil, report, fmt.Errorf("unionstore: load: %w", err)
@@ -310,7 +310,7 @@ func (u *Union[E]) writeRepairs(ctx context.Context, namespace string, repairs [
 	// Written by the member's goroutine, read after run has its result.
 	written := make([]int, len(u.members))
 	skipped := make([][]Skipped, len(u.members))
-	results, err := u.run(ctx, fanout.Call{Op: fanout.OpRepair, Namespace: namespace, Reason: ReasonReadRepair}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
+	results, err := u.run(ctx, fanout.Call{Op: fanout.Op(OpRepair), Namespace: namespace, Reason: ReasonReadRepair}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
 		n, sk, err := saveStorable(ctx, u.members[i].store, repairs[i])
 		written[i], skipped[i] = n, sk
 		return nil, n, err
@@ -360,7 +360,7 @@ func (u *Union[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change[
 // scan is one walk of Scan. It returns the number of changes yielded and
 // the error yielded, if any.
 func (u *Union[E]) scan(ctx context.Context, namespace string, yield func(Change[E], error) bool) (int, error) {
-	m, err := u.openMerge(ctx, fanout.OpScan, namespace, u.opts.readQuorum)
+	m, err := u.openMerge(ctx, fanout.Op(OpScan), namespace, u.opts.readQuorum)
 	if err != nil {
 		yield(Change[E]{}, err)
 		return 0, err
@@ -396,7 +396,7 @@ func (u *Union[E]) Close() error {
 	u.shared.bg.Wait()
 	ctx, end := u.begin(context.Background(), OpClose, "", 0)
 	all := u.indexes(func(member[E]) bool { return true })
-	results, _ := u.run(ctx, fanout.Call{Op: fanout.OpClose, Always: true}, all, func(_ context.Context, i int) (Changes[E], int, error) {
+	results, _ := u.run(ctx, fanout.Call{Op: fanout.Op(OpClose), Always: true}, all, func(_ context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, u.members[i].store.Close()
 	})
 	var err error

@@ -124,14 +124,14 @@ func TestRun(t *testing.T) {
 	}{
 		{
 			name:         "results come in the order of indexes",
-			call:         Call{Op: OpLoad},
+			call:         Call{Op: "load"},
 			indexes:      []int{2, 0, 1},
 			want:         []outcome{{index: 2, value: 2}, {index: 0, value: 0}, {index: 1, value: 1}},
 			wantRecorded: []int{0, 1, 2}, wantStarted: []int{0, 1, 2},
 		},
 		{
 			name:         "a strict call reports every failure and waits for every member",
-			call:         Call{Op: OpSave},
+			call:         Call{Op: "save"},
 			indexes:      []int{0, 1, 2},
 			do:           map[int]behaviour{1: fail},
 			want:         []outcome{{index: 0}, {index: 1, err: "m1: save: boom"}, {index: 2, value: 2}},
@@ -140,7 +140,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:         "a panic becomes the member's error",
-			call:         Call{Op: OpGet},
+			call:         Call{Op: "get"},
 			indexes:      []int{0, 1},
 			do:           map[int]behaviour{0: panics},
 			want:         []outcome{{index: 0, err: "m0: get: panicked at oops"}, {index: 1, value: 1}},
@@ -149,7 +149,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:         "a member refused by its breaker is neither called nor recorded",
-			call:         Call{Op: OpLoad},
+			call:         Call{Op: "load"},
 			open:         []int{1},
 			indexes:      []int{0, 1},
 			want:         []outcome{{index: 0}, {index: 1, err: "m1: load: open"}},
@@ -158,7 +158,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:        "a call made always ignores the breakers and records nothing",
-			call:        Call{Op: OpClose, Always: true},
+			call:        Call{Op: "close", Always: true},
 			open:        []int{1},
 			indexes:     []int{0, 1},
 			want:        []outcome{{index: 0}, {index: 1, value: 1}},
@@ -166,7 +166,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:         "once the quorum succeeded, a member still running is cut off after the grace",
-			call:         Call{Op: OpSave, Need: 1},
+			call:         Call{Op: "save", Need: 1},
 			indexes:      []int{0, 1},
 			do:           map[int]behaviour{1: block},
 			want:         []outcome{{index: 0}, {index: 1, err: "m1: save: stalled: no answer 0s after 1 of 2 stores had"}},
@@ -175,7 +175,7 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name:    "a member refused by its breaker counts among the stores of the quorum",
-			call:    Call{Op: OpLoad, Need: 1},
+			call:    Call{Op: "load", Need: 1},
 			open:    []int{0},
 			indexes: []int{0, 1, 2},
 			do:      map[int]behaviour{2: block},
@@ -225,7 +225,7 @@ func TestRun(t *testing.T) {
 // error made to wrap the stalled sentinel.
 func TestRunStalledMemberEndsAsStalled(t *testing.T) {
 	m, l := testMembers()
-	c := Call{Op: OpSave, Need: 1}
+	c := Call{Op: "save", Need: 1}
 	if _, err := Run(context.Background(), m, c, []int{0, 1}, member(map[int]behaviour{1: block})); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -253,7 +253,7 @@ func TestRunReturnsWhenTheContextEnds(t *testing.T) {
 		<-release // ignores its context
 		return i, 1, nil
 	}
-	got, err := Run(ctx, m, Call{Op: OpLoad}, []int{0}, fn)
+	got, err := Run(ctx, m, Call{Op: "load"}, []int{0}, fn)
 	close(release)
 	<-l.endedCh
 	if !errors.Is(err, context.Canceled) || err.Error() != "context canceled (still waiting for m0)" {
