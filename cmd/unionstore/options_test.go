@@ -137,3 +137,12 @@ func TestParseRepairRefuses(t *testing.T) {
 		{[]string{"--from", "a.db"}, "unknown flag --from"},
 	})
 }
+
+func TestParseCheckRefuses(t *testing.T) {
+	checkRefusals(t, "parseCheck", parseCheck, []refusal{
+		{[]string{"--store", "a.db", "--store", "b.db", "--limit", "-1"}, "--limit -1: want 0 or more"},
+		{[]string{"--store", "a.db", "--store", "b.db", "--limit", "x"}, `--limit "x": want a whole number`},
+		{[]string{"--store", "a.db", "--store", "b.db", "--limit"}, "--limit needs a value"},
+		{[]string{"--store", "a.db", "--store", "b.db", "--one-wy"}, "unknown flag --one-wy; did you mean --one-way?"},
+	})
+}
