@@ -83,7 +83,7 @@
 // statement. A row too large to send escaped into its statement is sent
 // in a prepared statement of its own, its payload apart. Concurrent writes
 // of the same rows can deadlock in InnoDB; the server then rolls the batch
-// back and Save tries it again, up to 8 times with a growing pause, which
+// back and Save tries it again, with a growing pause, eight tries at most, which
 // is safe because each row keeps the latest change. A lock wait timeout
 // (innodb_lock_wait_timeout) is returned as the error it is.
 //

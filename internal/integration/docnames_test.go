@@ -24,9 +24,13 @@ var packageDirs = map[string]string{
 	"kafkastore":  "kafkastore",
 	"s3store":     "s3store",
 	"unionotel":   "unionotel",
+	"backend":     "backend",
+	"mysqlstore":  "mysqlstore",
+	"redisstore":  "redisstore",
+	"sqlitestore": "sqlitestore",
 }
 
-var qualified = regexp.MustCompile(`\b(unionstore|storetest|boltstore|pebblestore|pgstore|natsstore|kafkastore|s3store|unionotel)\.([A-Z][A-Za-z0-9_]*)`)
+var qualified = regexp.MustCompile(`\b(unionstore|storetest|boltstore|pebblestore|pgstore|natsstore|kafkastore|s3store|unionotel|backend|mysqlstore|redisstore|sqlitestore)\.([A-Z][A-Za-z0-9_]*)`)
 
 // TestDocsNameWhatExists finds every pkg.Name that the repository's
 // Markdown documents mention for one of its packages, and checks that the
