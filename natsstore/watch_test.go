@@ -116,6 +116,25 @@ func TestSnapshotDuringPurgeExpires(t *testing.T) {
 	}
 }
 
+// TestPurgeFailingMidwayExpires ends a Purge between its first marker and
+// its purge: the cursors before it expire all the same, since the caller
+// cannot know how far the purge went.
+func TestPurgeFailingMidwayExpires(t *testing.T) {
+	s := newStore(t)
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	_, c := mustSnapshot(t, s, "ns")
+	ctx, cancel := context.WithCancel(context.Background())
+	restore := natsstore.SetPurgeBegun(cancel)
+	err := s.Purge(ctx, "ns")
+	restore()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Purge cancelled midway = %v, want context.Canceled", err)
+	}
+	if _, err := pullWatch(t, s, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
+		t.Fatalf("Watch from a cursor before a failed Purge = %v, want ErrCursorExpired", err)
+	}
+}
+
 // TestPurgeTombstonesExpiresCursors checks that a watcher from before a
 // removed tombstone, which would otherwise never learn of the unset,
 // expires, and that a cursor after the purge still works.
