@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -21,30 +20,11 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
-const (
-	pgURLVar     = "UNIONSTORE_POSTGRES_URL"
-	pgDefaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	natsURLVar   = "UNIONSTORE_NATS_URL"
-	natsDefault  = "nats://127.0.0.1:4222"
+// The servers the tests use.
+var (
+	postgresServer = storetest.Server{Name: "PostgreSQL", EnvVar: "UNIONSTORE_POSTGRES_URL", Default: "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"}
+	natsServer     = storetest.Server{Name: "NATS", EnvVar: "UNIONSTORE_NATS_URL", Default: "nats://127.0.0.1:4222"}
 )
-
-// absent skips the test for a server that does not answer, naming the
-// variable that points at one, or fails it when the CI variable is set.
-func absent(t *testing.T, what, variable, def string, err error) {
-	t.Helper()
-	msg := "no " + what + " server reachable at the URL in " + variable + " (default " + def + "): " + err.Error()
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
-
-func env(variable, def string) string {
-	if v := os.Getenv(variable); v != "" {
-		return v
-	}
-	return def
-}
 
 func randomHex(n int) string {
 	b := make([]byte, n)
@@ -56,13 +36,11 @@ func randomHex(n int) string {
 // test ends.
 func pgTable(t *testing.T) string {
 	t.Helper()
-	raw := env(pgURLVar, pgDefaultURL)
+	raw := postgresServer.URL()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, raw)
-	if err != nil {
-		absent(t, "PostgreSQL", pgURLVar, pgDefaultURL, err)
-	}
+	postgresServer.Unreachable(t, err)
 	table := "unionstore_integration_" + randomHex(6)
 	t.Cleanup(func() {
 		defer conn.Close(context.Background())
@@ -84,10 +62,8 @@ func pgTable(t *testing.T) string {
 // the test ends.
 func natsStore(t *testing.T) *natsstore.Store[storetest.Item] {
 	t.Helper()
-	nc, err := nats.Connect(env(natsURLVar, natsDefault), nats.Timeout(2*time.Second), nats.MaxReconnects(0))
-	if err != nil {
-		absent(t, "NATS", natsURLVar, natsDefault, err)
-	}
+	nc, err := nats.Connect(natsServer.URL(), nats.Timeout(2*time.Second), nats.MaxReconnects(0))
+	natsServer.Unreachable(t, err)
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	if err != nil {
