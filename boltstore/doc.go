@@ -27,6 +27,40 @@
 // stores merges in bounded memory. [Store.Namespaces] reads counters that
 // Save keeps, so listing is cheap.
 //
+// # Change feed
+//
+// A Store is a [unionstore.Watcher]: [Store.Snapshot] reads a namespace
+// and its position in one read transaction, and [Store.Watch] yields the
+// changes applied after a position, so that [unionstore.Follow] keeps a
+// copy of a namespace up to date.
+//
+// Positions are revisions, one counter per namespace: each change that a
+// Save applies (one that does not lose to the stored version) takes the
+// namespace's next revision, and the transaction that writes its record
+// writes a feed entry, revision -> key, beside it and deletes the entry of
+// the record it replaces. A cursor is the file's id, drawn when the file
+// was created or upgraded, and a revision, so that the cursor of another
+// file expires. The feed thus holds the latest change of each identity,
+// never more entries than records: a change replaced before a watcher read
+// it is not delivered, the one that replaced it is, and a cursor does not
+// expire with age, and lives across Close and Open.
+//
+// Watchers are woken by each commit of the store, in the process: there is
+// no polling, and an event arrives a moment after its transaction is
+// synced (BenchmarkWatch reports the latency beside bbolt's own). A watch
+// does not see saves of another process, which cannot hold the file while
+// this one does; a store opened with [WithReadOnly] never changes, and
+// its watches wait for ctx or Close.
+//
+// [Store.Purge] takes a revision of its own and makes it the namespace's
+// floor: every cursor taken before it expires, that of a watcher up to
+// date included, and a running watch ends, with an error wrapping
+// [unionstore.ErrCursorExpired] ([unionstore.Follow] then takes a new
+// snapshot). [Store.PurgeTombstones] raises the floor to the newest
+// revision of a tombstone it removed: a watcher that had not yet read that
+// tombstone expires, one that had goes on, and keeps the tombstones it was
+// given.
+//
 // # Errors
 //
 // A file held by another process gives [ErrLocked] after the lock timeout;
@@ -42,7 +76,7 @@
 //
 //   - a namespace over 32768 bytes, or a kind and id whose key (see below)
 //     is over 32768 bytes: bbolt's key limit ([ErrKeyTooLong]);
-//   - a record (14-byte header and encoded payload) over [MaxRecordSize],
+//   - a record (22-byte header and encoded payload) over [MaxRecordSize],
 //     bbolt's value limit of 2 GiB minus 2 bytes ([ErrValueTooLarge]);
 //   - an entity that the codec cannot encode.
 //
@@ -63,16 +97,22 @@
 // command's repair, into a fresh file), or run `bbolt check` on it and copy
 // what is readable with `bbolt compact`.
 //
-// # File layout (format versions 1 to 3)
+// # File layout (format versions 1 to 4)
 //
 // The layout is fixed so that any program, such as the unionstore command,
 // can read what a typed application wrote. Top-level buckets:
 //
-//	meta      "format" -> the format version in ASCII decimal, "1" to "3"
+//	meta      "format" -> the format version in ASCII decimal, "1" to "4";
+//	          "id" -> the file's id, 16 hex digits (version 4)
 //	records   one nested bucket per namespace, named by the namespace bytes;
 //	          in it, key(kind, id) -> record
 //	counts    namespace -> 16 bytes: big-endian uint64 count of identities
 //	          whose latest change is a set, then of those that are unset
+//	feed      one nested bucket per namespace (version 4); in it, the
+//	          revision as a big-endian uint64 -> key(kind, id) of the record
+//	          that holds that revision, one entry per record
+//	revisions namespace -> 16 bytes (version 4): big-endian uint64 revision
+//	          of the namespace's latest change or purge, then its floor
 //
 // key(kind, id) is the kind with each 0x00 byte written as 0x00 0xFF, then
 // the two bytes 0x00 0x01, then the id bytes as they are. Keys therefore
@@ -80,17 +120,23 @@
 // key. A record is:
 //
 //	byte 0       record version: 1 payload as encoded, 2 payload as one
-//	             zstd frame, 3 payload as one S2 block
+//	             zstd frame, 3 payload as one S2 block; plus 0x80 when the
+//	             record holds its revision (bytes 14-21)
 //	byte 1       change type: 1 set, 2 unset (tombstone)
 //	bytes 2-9    timestamp: big-endian int64 Unix seconds
 //	bytes 10-13  timestamp: big-endian uint32 nanoseconds
-//	bytes 14-    the payload, as the codec encoded the entity (JSON by
+//	bytes 14-21  with 0x80: the revision, big-endian uint64
+//	then         the payload, as the codec encoded the entity (JSON by
 //	             default); tombstones keep their entity's payload too
 //
 // A file of format version 1 holds records of version 1 only, version 2
-// also zstd records, version 3 also S2 records. New files are version 1;
-// [WithCompression] raises a file to 2, [WithFastCompression] to 3, and
-// nothing lowers it.
+// also zstd records, version 3 also S2 records, version 4 also records
+// with a revision, and the feed. Every writable open raises a file to
+// version 4 (new files are created so), since its saves keep the feed,
+// which an older release would not; a read-only open leaves a file's
+// version as it is. Records of earlier versions are read as they are and
+// have no revision: they are in every snapshot, and the feed holds the
+// changes saved since.
 // Timestamps are read back in UTC. Open refuses a file whose format version
 // it does not know ([ErrFormat]).
 //

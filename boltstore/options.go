@@ -70,12 +70,11 @@ func WithNoSync() Option {
 }
 
 // WithCompression stores each payload of 64 bytes to 1 MiB compressed
-// with zstd when that makes it smaller. It needs file format version 2 (see
-// the package doc): a version-1 file opened for writing with it is raised
-// to version 2, which older releases refuse. Without a compression option,
-// new files are version 1 and files keep their version; compressed records
-// are read either way. Of WithCompression and [WithFastCompression], the
-// last given wins.
+// with zstd when that makes it smaller. It needs file format version 2 or
+// later (see the package doc); every writable open raises a file to
+// version 4, the change feed's, with or without compression, and
+// compressed records are read either way. Of WithCompression and
+// [WithFastCompression], the last given wins.
 //
 // On payloads of about 270 bytes of JSON, zstd stores 70% of the bytes and
 // saves a fifth of the file, but costs 7 to 10 µs per payload, a third of
@@ -88,8 +87,8 @@ func WithCompression() Option {
 
 // WithFastCompression stores each payload of 64 bytes to 1 MiB as an S2
 // block (LZ77, no entropy coding) when that makes it smaller. It needs file
-// format version 3: a file of an older version opened for writing with it
-// is raised to version 3, which releases before it refuse. Of it and
+// format version 3 or later; every writable open raises a file to version
+// 4, which releases before the change feed refuse. Of it and
 // [WithCompression], the last given wins.
 //
 // On payloads of about 270 bytes of JSON, S2 stores 83% of the bytes at

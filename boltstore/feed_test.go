@@ -1,0 +1,188 @@
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+func openFeedStore(t *testing.T) *Store[storetest.Item] {
+	t.Helper()
+	s, err := Open[storetest.Item](filepath.Join(t.TempDir(), "feed.db"), WithNoSync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func feedChange(id, value string, sec int, unset bool) unionstore.Change[storetest.Item] {
+	c := unionstore.Change[storetest.Item]{
+		Namespace:  "ns",
+		ChangeType: unionstore.ChangeTypeSet,
+		Entity:     storetest.Item{Kind: "k", ID: id, Value: value},
+		Timestamp:  time.Unix(int64(1_700_000_000+sec), 0),
+	}
+	if unset {
+		c.ChangeType = unionstore.ChangeTypeUnset
+	}
+	return c
+}
+
+// checkFeed requires the feed of ns to hold exactly one entry per record,
+// naming the record, with the record's revision, and none above the
+// namespace's revision.
+func checkFeed(t *testing.T, s *Store[storetest.Item], ns string) {
+	t.Helper()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		records, feed := namespaceBucket(tx, ns), feedOf(tx, ns)
+		revs := revisionsOf(tx, ns)
+		nRecords, nEntries := 0, 0
+		if records != nil {
+			nRecords = records.Stats().KeyN
+		}
+		if feed == nil {
+			if nRecords != 0 {
+				return fmt.Errorf("%d records and no feed", nRecords)
+			}
+			return nil
+		}
+		err := feed.ForEach(func(k, v []byte) error {
+			nEntries++
+			rev := binary.BigEndian.Uint64(k)
+			if rev > revs.rev {
+				return fmt.Errorf("feed entry %d above the namespace's revision %d", rev, revs.rev)
+			}
+			h, err := decodeHeader(records.Get(v))
+			if err != nil || h.rev != rev {
+				return fmt.Errorf("feed entry %d names %q, whose record has revision %d (%v)", rev, v, h.rev, err)
+			}
+			return nil
+		})
+		if err == nil && nEntries != nRecords {
+			err = fmt.Errorf("%d feed entries for %d records", nEntries, nRecords)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("feed of %q: %v", ns, err)
+	}
+}
+
+// TestFeedHoldsOneEntryPerRecord saves random changes, many of which
+// replace, lose to, or delete earlier ones, in single and group commits,
+// and purges tombstones: the feed stays one entry per record, so that it
+// is bounded by the namespace, and each entry names a record of its
+// revision.
+func TestFeedHoldsOneEntryPerRecord(t *testing.T) {
+	ctx := context.Background()
+	s := openFeedStore(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := range 40 {
+		batch := make(unionstore.Changes[storetest.Item], 1+r.IntN(20))
+		for i := range batch {
+			batch[i] = feedChange(fmt.Sprint("e", r.IntN(30)), fmt.Sprint(round, "-", i), r.IntN(100), r.IntN(4) == 0)
+		}
+		if err := s.Save(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if round%10 == 9 {
+			if _, err := s.PurgeTombstones(ctx, "ns", time.Unix(1_700_000_050, 0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		checkFeed(t, s, "ns")
+	}
+}
+
+// watchFrom reads events of ns after cursor until it has read n of them
+// or the watch fails, and returns them with the error.
+func watchFrom(t *testing.T, s *Store[storetest.Item], cursor unionstore.Cursor, n int) ([]unionstore.WatchEvent[storetest.Item], error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out []unionstore.WatchEvent[storetest.Item]
+	for ev, err := range s.Watch(ctx, "ns", cursor) {
+		if err != nil {
+			return out, err
+		}
+		if out = append(out, ev); len(out) == n {
+			break
+		}
+	}
+	return out, nil
+}
+
+// TestWatchReadsPastAPage watches more changes than one read transaction
+// reads, and requires every one of them, in order.
+func TestWatchReadsPastAPage(t *testing.T) {
+	ctx := context.Background()
+	s := openFeedStore(t)
+	_, c, err := s.Snapshot(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3*watchPage + 17
+	for i := range n {
+		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{feedChange(fmt.Sprintf("e%04d", i), "v", i, false)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := watchFrom(t, s, c, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range evs {
+		if want := fmt.Sprintf("e%04d", i); ev.Change.Entity.ID != want {
+			t.Fatalf("event %d is %s, want %s", i, ev.Change.Entity.ID, want)
+		}
+	}
+}
+
+// TestPurgeTombstonesExpiresCursorsBehindIt removes a tombstone: a cursor
+// taken before the tombstone was saved would miss it and expires; a
+// cursor taken after it was saved goes on, and sees the next change.
+func TestPurgeTombstonesExpiresCursorsBehindIt(t *testing.T) {
+	ctx := context.Background()
+	s := openFeedStore(t)
+	save := func(c unionstore.Change[storetest.Item]) {
+		t.Helper()
+		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cursor := func() unionstore.Cursor {
+		t.Helper()
+		_, c, err := s.Snapshot(ctx, "ns")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	save(feedChange("a", "1", 1, false))
+	before := cursor()
+	save(feedChange("a", "1", 2, true)) // the tombstone
+	save(feedChange("b", "2", 3, false))
+	after := cursor()
+	if n, err := s.PurgeTombstones(ctx, "ns", time.Unix(1_700_000_010, 0)); err != nil || n != 1 {
+		t.Fatalf("PurgeTombstones = %d, %v; want 1", n, err)
+	}
+	save(feedChange("c", "3", 4, false))
+	if _, err := watchFrom(t, s, before, 1); !errors.Is(err, unionstore.ErrCursorExpired) {
+		t.Fatalf("Watch from before the removed tombstone = %v, want ErrCursorExpired", err)
+	}
+	evs, err := watchFrom(t, s, after, 1)
+	if err != nil || evs[0].Change.Entity.ID != "c" {
+		t.Fatalf("Watch from after the removed tombstone = %v, %v; want c", evs, err)
+	}
+}
