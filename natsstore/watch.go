@@ -35,6 +35,10 @@ func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.C
 	if err := s.life.Check(ctx); err != nil {
 		return nil, "", fmt.Errorf("natsstore: snapshot %q of %s: %w", namespace, s.name, err)
 	}
+	epoch, _, err := s.epoch(ctx, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("natsstore: snapshot %q of %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
+	}
 	info, err := s.stream.Info(ctx)
 	if err != nil {
 		return nil, "", fmt.Errorf("natsstore: snapshot %q of %s: stream info: %w", namespace, s.name, s.life.Wrap(ctx, err))
@@ -46,7 +50,7 @@ func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.C
 	if err != nil && changes == nil {
 		return nil, "", err
 	}
-	return changes, s.cursor(info.State.LastSeq), err
+	return changes, s.cursor(epoch, info.State.LastSeq), err
 }
 
 // snapshotBetween, when set, is called by Snapshot between its reads of
@@ -95,12 +99,21 @@ func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore
 			DeliverPolicy:     jetstream.DeliverNewPolicy,
 			InactiveThreshold: time.Minute,
 		}
-		if after != "" {
-			seq, err := s.resume(wctx, after)
+		var epoch int64
+		if after == "" {
+			e, _, err := s.epoch(wctx, true)
 			if err != nil {
 				fail(err)
 				return
 			}
+			epoch = e
+		} else {
+			e, seq, err := s.resume(wctx, after)
+			if err != nil {
+				fail(err)
+				return
+			}
+			epoch = e
 			cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, seq+1
 		}
 		cons, err := s.js.OrderedConsumer(wctx, s.name, cfg)
@@ -140,7 +153,7 @@ func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore
 				fail(err)
 				return
 			}
-			if !yield(unionstore.WatchEvent[E]{Change: c, Cursor: s.cursor(seq)}, nil) {
+			if !yield(unionstore.WatchEvent[E]{Change: c, Cursor: s.cursor(epoch, seq)}, nil) {
 				return
 			}
 		}
@@ -173,35 +186,59 @@ func (s *Store[E]) deleteConsumer(cons jetstream.Consumer) {
 	_ = s.js.DeleteConsumer(ctx, s.name, info.Name)
 }
 
-// cursor returns the cursor of the stream's sequence seq: the stream's
-// name, a colon and the sequence in decimal, so that a cursor of another
-// stream is told apart.
-func (s *Store[E]) cursor(seq uint64) unionstore.Cursor {
-	return unionstore.Cursor(s.name + ":" + strconv.FormatUint(seq, 10))
+// cursor returns the cursor of the stream's sequence seq in the history
+// named by epoch: the stream's name, the epoch and the sequence, in
+// decimal, separated by colons.
+func (s *Store[E]) cursor(epoch int64, seq uint64) unionstore.Cursor {
+	return unionstore.Cursor(s.name + ":" + strconv.FormatInt(epoch, 10) + ":" + strconv.FormatUint(seq, 10))
 }
 
 // errForeignCursor is wrapped by the error of a cursor the store did not
 // make.
 var errForeignCursor = errors.New("not a cursor of this stream")
 
-// resume returns the sequence of the cursor after, or an error wrapping
-// [unionstore.ErrCursorExpired] for a cursor of another stream or after
-// the stream's last sequence.
-func (s *Store[E]) resume(ctx context.Context, after unionstore.Cursor) (uint64, error) {
-	text, ok := strings.CutPrefix(string(after), s.name+":")
-	seq, err := strconv.ParseUint(text, 10, 64)
-	if !ok || err != nil {
-		return 0, fmt.Errorf("%w: cursor %.80q: %w", unionstore.ErrCursorExpired, after, errForeignCursor)
+// parseCursor returns the epoch and the sequence of a cursor of the
+// store's stream.
+func (s *Store[E]) parseCursor(c unionstore.Cursor) (epoch int64, seq uint64, err error) {
+	rest, ok := strings.CutPrefix(string(c), s.name+":")
+	e, q, ok2 := strings.Cut(rest, ":")
+	if ok && ok2 {
+		if epoch, err = strconv.ParseInt(e, 10, 64); err == nil {
+			if seq, err = strconv.ParseUint(q, 10, 64); err == nil {
+				return epoch, seq, nil
+			}
+		}
+	}
+	return 0, 0, fmt.Errorf("%w: cursor %.80q: %w", unionstore.ErrCursorExpired, c, errForeignCursor)
+}
+
+// resume returns the epoch and the sequence of the cursor after, or an
+// error wrapping [unionstore.ErrCursorExpired] for a cursor of another
+// stream, of an earlier history of the stream (its floor marker is gone
+// or newer), or after the stream's last sequence.
+func (s *Store[E]) resume(ctx context.Context, after unionstore.Cursor) (int64, uint64, error) {
+	epoch, seq, err := s.parseCursor(after)
+	if err != nil {
+		return 0, 0, err
+	}
+	now, ok, err := s.epoch(ctx, false)
+	switch {
+	case err != nil:
+		return 0, 0, err
+	case !ok:
+		return 0, 0, fmt.Errorf("%w: cursor %q: the stream's floor marker is gone: the stream was purged or made again", unionstore.ErrCursorExpired, after)
+	case now != epoch:
+		return 0, 0, fmt.Errorf("%w: cursor %q: the stream's floor marker was stored again since: the stream was purged or made again", unionstore.ErrCursorExpired, after)
 	}
 	info, err := s.stream.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("stream info: %w", err)
+		return 0, 0, fmt.Errorf("stream info: %w", err)
 	}
 	// The stream's first sequence says nothing here: it passes a cursor
 	// whenever the messages before it are replaced by newer ones of their
 	// subjects, which the watch then reads.
 	if last := info.State.LastSeq; seq > last {
-		return 0, fmt.Errorf("%w: cursor %q is after the stream's last position %d: the stream was made again since", unionstore.ErrCursorExpired, after, last)
+		return 0, 0, fmt.Errorf("%w: cursor %q is after the stream's last position %d", unionstore.ErrCursorExpired, after, last)
 	}
-	return seq, nil
+	return epoch, seq, nil
 }

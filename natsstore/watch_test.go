@@ -5,6 +5,7 @@ import (
 	"errors"
 	"iter"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -222,17 +223,61 @@ func TestWatchRefusesCursorsOfOtherStreams(t *testing.T) {
 		mustSave(t, s, set("ns", "k", "a", "1", at(1)), set("ns", "k", "b", "1", at(1)))
 	}
 	_, ca := mustSnapshot(t, a, "ns")
+	_, cb := mustSnapshot(t, b, "ns")
+	// cb is <stream>:<epoch>:<sequence>.
+	epoch := string(cb[:strings.LastIndexByte(string(cb), ':')])
 	cases := map[string]unionstore.Cursor{
 		"of another stream":         ca,
-		"beyond the last sequence":  unionstore.Cursor(b.Stream() + ":3"),
-		"not a sequence":            unionstore.Cursor(b.Stream() + ":x"),
+		"beyond the last sequence":  unionstore.Cursor(epoch + ":99"),
+		"of another epoch":          unionstore.Cursor(b.Stream() + ":1:2"),
+		"not a sequence":            unionstore.Cursor(epoch + ":x"),
+		"without the epoch":         unionstore.Cursor(b.Stream() + ":2"),
 		"without the stream's name": "2",
-		"of a longer stream name":   unionstore.Cursor(b.Stream() + "X:1"),
+		"of a longer stream's name": unionstore.Cursor(strings.Replace(string(cb), b.Stream(), b.Stream()+"X", 1)),
 	}
 	for name, c := range cases {
 		if _, err := pullWatch(t, b, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
 			t.Errorf("Watch from a cursor %s (%q) = %v, want ErrCursorExpired", name, c, err)
 		}
+	}
+}
+
+// TestWatchExpiresAfterTheStreamLostItsHistory checks that a cursor
+// expires once the stream was purged by an operator, or deleted and made
+// again, which no namespace's marker tells: the stream's floor marker is
+// gone with the rest, and its successor was stored at another time.
+func TestWatchExpiresAfterTheStreamLostItsHistory(t *testing.T) {
+	ctx := context.Background()
+	js := sharedJS(t)
+	for _, how := range []string{"purged", "made again"} {
+		t.Run(how, func(t *testing.T) {
+			name := newStreamName(t, js)
+			s := newStoreOn(t, js, name)
+			mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+			_, c := mustSnapshot(t, s, "ns")
+			if how == "purged" {
+				st, err := js.Stream(ctx, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := st.Purge(ctx); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				if err := js.DeleteStream(ctx, name); err != nil {
+					t.Fatal(err)
+				}
+				s = newStoreOn(t, js, name)
+			}
+			// The stream's sequences now reach past the cursor's.
+			for i := range 4 {
+				mustSave(t, s, set("ns", "k", "b", "1", at(2+i)))
+			}
+			mustSnapshot(t, s, "ns")
+			if _, err := pullWatch(t, s, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
+				t.Fatalf("Watch from a cursor taken before the stream was %s = %v, want ErrCursorExpired", how, err)
+			}
+		})
 	}
 }
 
@@ -280,12 +325,13 @@ func TestSnapshotCursorPrecedesItsLoad(t *testing.T) {
 // its context leaves no consumer on the stream.
 func TestWatchDeletesItsConsumer(t *testing.T) {
 	s := newStore(t)
+	_, c := mustSnapshot(t, s, "ns")
 	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
 	st, err := sharedJS(t).Stream(context.Background(), s.Stream())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for ev, err := range s.Watch(context.Background(), "ns", unionstore.Cursor(s.Stream()+":0")) {
+	for ev, err := range s.Watch(context.Background(), "ns", c) {
 		if err != nil || ev.Change.Entity.ID != "a" {
 			t.Fatalf("first event = %v, %v, want the save of a", ev.Change, err)
 		}
