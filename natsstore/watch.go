@@ -225,10 +225,9 @@ func (s *Store[E]) resume(ctx context.Context, after unionstore.Cursor) (int64, 
 	switch {
 	case err != nil:
 		return 0, 0, err
-	case !ok:
-		return 0, 0, fmt.Errorf("%w: cursor %q: the stream's floor marker is gone: the stream was purged or made again", unionstore.ErrCursorExpired, after)
-	case now != epoch:
-		return 0, 0, fmt.Errorf("%w: cursor %q: the stream's floor marker was stored again since: the stream was purged or made again", unionstore.ErrCursorExpired, after)
+	case !ok || now != epoch:
+		// Gone, or stored again: the stream was purged, or made again.
+		return 0, 0, fmt.Errorf("%w: cursor %q is of an earlier history of the stream, which was purged or made again since", unionstore.ErrCursorExpired, after)
 	}
 	info, err := s.stream.Info(ctx)
 	if err != nil {
