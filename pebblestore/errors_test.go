@@ -89,7 +89,7 @@ func TestOpenRefuses(t *testing.T) {
 		}, nil, pebblestore.ErrNotStore, false},
 		{"a newer layout version", func(t *testing.T) string {
 			dir := newStoreDir(t)
-			rawWrite(t, dir, []byte("\x01format"), []byte("3"))
+			rawWrite(t, dir, []byte("\x01format"), []byte("4"))
 			return dir
 		}, nil, pebblestore.ErrFormat, false},
 		{"a layout version that is not a number", func(t *testing.T) string {

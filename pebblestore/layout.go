@@ -11,17 +11,22 @@ import (
 	"github.com/unionstore/unionstore"
 )
 
-// The on-disk layout, version 2. It is described for readers in doc.go;
+// The on-disk layout, version 3. It is described for readers in doc.go;
 // keep the two in step. A change to anything below that an older release
 // could misread needs a new formatVersion.
 //
 // Version 2 writes records as merge operands (see merge.go) and keeps
 // counts stale until Namespaces recounts them (see counts.go); version 1
-// wrote whole records and exact counts. A version 1 directory is a valid
-// version 2 one, so Open upgrades it in place when it opens for writing.
+// wrote whole records and exact counts. Version 3 adds the change feed
+// (see feed.go): feed entries and floors beside the records, and the
+// store's id; its records are those of version 2. A directory of version 1
+// or 2 is a valid version 3 one with an empty feed, so Open upgrades it in
+// place when it opens for writing. A release of version 2 refuses version
+// 3 by the number: it would save without feed entries, a gap that no
+// watcher could see.
 const (
-	formatVersion    = 2
-	oldFormatVersion = 1
+	formatVersion = 3
+	minFormat     = 1 // the oldest version this release reads
 )
 
 // formatFile is written beside pebble's files before pebble opens a
@@ -38,10 +43,43 @@ const (
 	prefixRecord = 0x02 // prefixRecord ns 0x00 kind 0x00 id -> record
 	prefixCount  = 0x03 // prefixCount ns -> sets uint64, unsets uint64
 	prefixMarker = 0x04 // prefixMarker ns -> stamp: the counts of ns are stale
+	prefixFeed   = 0x05 // prefixFeed ns 0x00 revision -> kind 0x00 id
+	prefixFloor  = 0x06 // prefixFloor ns -> floor uint64: older cursors expired
 )
 
-// formatKey holds the layout version, in ASCII decimal.
-var formatKey = []byte("\x01format")
+// formatKey holds the layout version, in ASCII decimal; idKey the store's
+// id, which names it in its cursors.
+var (
+	formatKey = []byte("\x01format")
+	idKey     = []byte("\x01id")
+)
+
+// feedKey appends the key of the feed entry of revision rev of ns to dst.
+// Revisions are big-endian, so a namespace's entries sort by revision.
+func feedKey(dst []byte, ns string, rev uint64) []byte {
+	dst = append(dst, prefixFeed)
+	dst = append(dst, ns...)
+	dst = append(dst, 0)
+	return binary.BigEndian.AppendUint64(dst, rev)
+}
+
+// feedBounds returns the range of the feed entries of ns after revision
+// after: every key k with lower <= k < upper.
+func feedBounds(ns string, after uint64) (lower, upper []byte) {
+	lower = feedKey(nil, ns, after+1)
+	if after == math.MaxUint64 {
+		lower = feedKey(nil, ns, after)
+	}
+	upper = append(feedKey(nil, ns, 0)[:2+len(ns)-1], 1)
+	return lower, upper
+}
+
+// floorKey returns the key of the floor of namespace ns.
+func floorKey(ns string) []byte {
+	k := make([]byte, 0, 1+len(ns))
+	k = append(k, prefixFloor)
+	return append(k, ns...)
+}
 
 // MaxKeySize is the largest encoded key of a change, in bytes: one byte,
 // the namespace, a zero byte, the kind, a zero byte and the id. It is

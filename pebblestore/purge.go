@@ -59,8 +59,30 @@ func (s *Store[E]) purge(namespace string) error {
 	if err := b.Delete(markerKey(namespace), nil); err != nil {
 		return err
 	}
+	return s.commitPurge(b, namespace)
+}
+
+// commitPurge commits b, a purge of namespace, with the feed's part of it:
+// the purge takes a revision of its own and makes it the namespace's
+// floor, so that every cursor taken before it expires, that of a watcher
+// up to date included, and deletes the feed entries that no cursor reads
+// any more. The gate must be held, so that no save applies meanwhile.
+func (s *Store[E]) commitPurge(b *pebble.Batch, namespace string) error {
+	s.feed.mu.Lock()
+	sp, floor, err := s.feed.raiseFloor(s.db, namespace)
+	s.feed.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := purgeFeed(b, namespace, floor); err != nil {
+		return err
+	}
 	s.wrote.Store(true)
-	return b.Commit(s.writeOptions())
+	if err := b.Commit(s.writeOptions()); err != nil {
+		return err
+	}
+	s.feed.floorCommitted(sp, floor)
+	return nil
 }
 
 // PurgeTombstones removes the records of namespace that are unsets with a
@@ -156,9 +178,8 @@ func (s *Store[E]) purgeTombstonePage(ctx context.Context, namespace string, aft
 	if err := b.Set(markerKey(namespace), s.stamps.next(), nil); err != nil {
 		return 0, nil, false, err
 	}
-	s.wrote.Store(true)
 	defer s.marks.Add(1)
-	if err := b.Commit(s.writeOptions()); err != nil {
+	if err := s.commitPurge(b, namespace); err != nil {
 		return 0, nil, false, err
 	}
 	return n, bytes.Clone(last), done, nil

@@ -36,6 +36,7 @@ func uvarintLen(n int) int {
 
 // encoded is a change ready to be written.
 type encoded struct {
+	ns         string
 	key, value []byte
 }
 
@@ -114,8 +115,8 @@ func (s *Store[E]) encode(changes unionstore.Changes[E]) ([]encoded, map[string]
 		if err != nil {
 			return nil, nil, fmt.Errorf("change %d: encode kind %q id %q: %w", i, kind, id, err)
 		}
-		e := encoded{key: recordKey(nil, ns, kind, id), value: encodeValue(headerOf(c.ChangeType, c.Timestamp), payload)}
-		size += batchEntrySize(len(e.key), len(e.value))
+		e := encoded{ns: ns, key: recordKey(nil, ns, kind, id), value: encodeValue(headerOf(c.ChangeType, c.Timestamp), payload)}
+		size += batchEntrySize(len(e.key), len(e.value)) + batchEntrySize(len(ns)+2+8, len(kind)+1+len(id))
 		if !namespaces[ns] {
 			namespaces[ns] = true
 			size += batchEntrySize(1+len(ns), stampSize)
@@ -157,24 +158,36 @@ func (s *Store[E]) write(ctx context.Context, batch []encoded, namespaces map[st
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := s.apply(b); err != nil {
+	revs, err := s.apply(b, batch)
+	if err != nil {
 		return err
 	}
-	if s.noSync {
-		return nil
+	if !s.noSync {
+		if err := b.SyncWait(); err != nil {
+			return err
+		}
 	}
-	return b.SyncWait()
+	s.feed.synced(revs)
+	return nil
 }
 
-// apply applies b under the gate, read-locked: saves apply side by side,
-// and never between a recount's or a purge's check and its write.
-func (s *Store[E]) apply(b *pebble.Batch) error {
+// apply adds the feed entries of batch to b and applies b, under the gate,
+// read-locked, so that no save applies between a recount's or a purge's
+// check and its write, and under the feed's lock, so that revisions reach
+// the log in order (see feed.go). It returns the revisions it assigned.
+func (s *Store[E]) apply(b *pebble.Batch, batch []encoded) ([]assigned, error) {
 	s.gate.RLock()
 	defer s.gate.RUnlock()
+	s.feed.mu.Lock()
+	defer s.feed.mu.Unlock()
+	revs, err := s.feed.addEntries(s.db, b, batch)
+	if err != nil {
+		return nil, err
+	}
 	s.wrote.Store(true)
 	defer s.marks.Add(1)
 	if s.noSync {
-		return s.db.Apply(b, pebble.NoSync)
+		return revs, s.db.Apply(b, pebble.NoSync)
 	}
-	return s.db.ApplyNoSyncWait(b, pebble.Sync)
+	return revs, s.db.ApplyNoSyncWait(b, pebble.Sync)
 }

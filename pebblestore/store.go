@@ -52,6 +52,9 @@ type Store[E unionstore.Entity] struct {
 	// held no marker, 0 if unknown (see noteUnmarked).
 	marks, unmarkedAt atomic.Uint64
 
+	// feed is the state of the change feed (see feed.go).
+	feed *feed
+
 	// mu guards closed. Operations hold it for reading while they use db,
 	// so that Close waits for them instead of pulling the database away
 	// (pebble panics on use after close).
@@ -65,6 +68,7 @@ var (
 	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 )
 
 // Open opens the store in the pebble directory dir, creating the directory
@@ -123,7 +127,7 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 		_ = lock.Close()
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
-	s := &Store[E]{db: db, dir: dir, codec: codec, readOnly: c.readOnly, noSync: c.noSync, lock: lock, fault: f, session: ss, stamps: stamps}
+	s := &Store[E]{db: db, dir: dir, codec: codec, readOnly: c.readOnly, noSync: c.noSync, lock: lock, fault: f, session: ss, stamps: stamps, feed: newFeed()}
 	if err := s.guard("open", func() error { return s.check(c, sl) }); err != nil {
 		// The database may be in no state to close; the directory must
 		// be released all the same.
@@ -140,10 +144,11 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 // check checks the layout version, writing it into a new database, and
 // the seal.
 func (s *Store[E]) check(c config, sl seal) error {
-	wrote, err := initLayout(s.db, c)
+	id, wrote, err := initLayout(s.db, c)
 	if err != nil {
 		return err
 	}
+	s.feed.id = id
 	if wrote {
 		s.wrote.Store(true)
 	}
@@ -156,10 +161,11 @@ func (s *Store[E]) check(c config, sl seal) error {
 	return s.fault.get()
 }
 
-// initLayout checks the layout version, and writes it into a new
-// database, or over version 1 in a database opened for writing, which it
-// reports.
-func initLayout(db *pebble.DB, c config) (wrote bool, err error) {
+// initLayout checks the layout version, and writes the layout into a new
+// database, or over version 1 or 2 in a database opened for writing, which
+// it reports. It returns the store's id, "" for an older database opened
+// read-only.
+func initLayout(db *pebble.DB, c config) (id string, wrote bool, err error) {
 	v, closer, err := db.Get(formatKey)
 	switch {
 	case err == nil:
@@ -167,34 +173,71 @@ func initLayout(db *pebble.DB, c config) (wrote bool, err error) {
 		_ = closer.Close()
 		switch {
 		case perr != nil:
-			return false, fmt.Errorf("%w: layout version %q", ErrNotStore, v)
-		case n == oldFormatVersion && !c.readOnly:
-			// Version 1 is version 2 without merge operands or stale
-			// counts: only the number changes.
-			if err := db.Set(formatKey, []byte(strconv.Itoa(formatVersion)), pebble.Sync); err != nil {
-				return false, fmt.Errorf("upgrade the layout version from %d: %w", n, err)
-			}
-			return true, nil
-		case n == oldFormatVersion, n == formatVersion:
-			return false, nil
+			return "", false, fmt.Errorf("%w: layout version %q", ErrNotStore, v)
+		case n < minFormat || n > formatVersion:
+			return "", false, fmt.Errorf("%w %d (this release reads versions %d to %d); upgrade unionstore", ErrFormat, n, minFormat, formatVersion)
 		}
-		return false, fmt.Errorf("%w %d (this release reads versions %d and %d); upgrade unionstore", ErrFormat, n, oldFormatVersion, formatVersion)
+		id, err := readID(db)
+		switch {
+		case err != nil:
+			return "", false, err
+		case c.readOnly || n == formatVersion && id != "":
+			return id, false, nil
+		}
+		// Versions 1 and 2 are version 3 with an empty feed: the
+		// number changes, and the store gets its id.
+		id, err = writeLayout(db, id)
+		if err != nil {
+			return "", false, fmt.Errorf("upgrade the layout version from %d: %w", n, err)
+		}
+		return id, true, nil
 	case !errors.Is(err, pebble.ErrNotFound):
-		return false, fmt.Errorf("read layout version: %w", err)
+		return "", false, fmt.Errorf("read layout version: %w", err)
 	}
 	empty, err := isEmpty(db)
 	switch {
 	case err != nil:
-		return false, err
+		return "", false, err
 	case !empty:
-		return false, fmt.Errorf("%w: a pebble database without unionstore metadata", ErrNotStore)
+		return "", false, fmt.Errorf("%w: a pebble database without unionstore metadata", ErrNotStore)
 	case c.readOnly:
-		return false, nil // a database with no keys reads as an empty store
+		return "", false, nil // a database with no keys reads as an empty store
 	}
-	if err := db.Set(formatKey, []byte(strconv.Itoa(formatVersion)), pebble.Sync); err != nil {
-		return false, fmt.Errorf("write layout version: %w", err)
+	id, err = writeLayout(db, "")
+	if err != nil {
+		return "", false, fmt.Errorf("write layout version: %w", err)
 	}
-	return true, nil
+	return id, true, nil
+}
+
+// readID returns the store's id, "" if it has none.
+func readID(db *pebble.DB) (string, error) {
+	v, closer, err := db.Get(idKey)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the store's id: %w", err)
+	}
+	defer closer.Close()
+	return string(v), nil
+}
+
+// writeLayout writes the layout version and the id, drawn if id is "",
+// in one synced batch, and returns the id.
+func writeLayout(db *pebble.DB, id string) (string, error) {
+	if id == "" {
+		id = newID()
+	}
+	b := db.NewBatch()
+	defer b.Close()
+	if err := b.Set(formatKey, []byte(strconv.Itoa(formatVersion)), nil); err != nil {
+		return "", err
+	}
+	if err := b.Set(idKey, []byte(id), nil); err != nil {
+		return "", err
+	}
+	return id, b.Commit(pebble.Sync)
 }
 
 // isEmpty reports whether db holds no key at all.
@@ -229,6 +272,7 @@ func (s *Store[E]) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.feed.close()
 	var err error
 	if !s.readOnly && s.fault.get() == nil {
 		err = s.guard("seal", s.closeSession)
