@@ -1,0 +1,219 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/redisstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// feedWait bounds how long a test waits for an event or an error that
+// must come.
+const feedWait = 10 * time.Second
+
+// watchFrom starts a watch of ns after cursor, stopped when the test
+// ends, and returns its next pair.
+func watchFrom(t *testing.T, s *redisstore.Store[storetest.Item], ns string, after unionstore.Cursor) func() (unionstore.WatchEvent[storetest.Item], error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), feedWait)
+	next, stop := iter.Pull2(s.Watch(ctx, ns, after))
+	t.Cleanup(func() {
+		stop()
+		cancel()
+	})
+	return func() (unionstore.WatchEvent[storetest.Item], error) {
+		ev, err, ok := next()
+		if !ok {
+			return ev, errors.New("the watch ended without an error")
+		}
+		return ev, err
+	}
+}
+
+func mustSave(t *testing.T, s *redisstore.Store[storetest.Item], changes ...unionstore.Change[storetest.Item]) {
+	t.Helper()
+	if err := s.Save(context.Background(), changes); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+}
+
+func cursorOf(t *testing.T, s *redisstore.Store[storetest.Item], ns string) unionstore.Cursor {
+	t.Helper()
+	_, c, err := s.Snapshot(context.Background(), ns)
+	if err != nil {
+		t.Fatalf("Snapshot(%q): %v", ns, err)
+	}
+	return c
+}
+
+// wantExpired checks that the watch's next pair is an error wrapping
+// ErrCursorExpired.
+func wantExpired(t *testing.T, what string, next func() (unionstore.WatchEvent[storetest.Item], error)) {
+	t.Helper()
+	ev, err := next()
+	if !errors.Is(err, unionstore.ErrCursorExpired) {
+		t.Errorf("%s: Watch = %v, %v, want ErrCursorExpired", what, ev.Change, err)
+	}
+}
+
+// wantEvent checks that the watch's next pair is the change of id.
+func wantEvent(t *testing.T, what string, next func() (unionstore.WatchEvent[storetest.Item], error), id string) unionstore.WatchEvent[storetest.Item] {
+	t.Helper()
+	ev, err := next()
+	if err != nil || ev.Change.Entity.ID != id {
+		t.Fatalf("%s: Watch = %v, %v, want the change of %q", what, ev.Change, err, id)
+	}
+	return ev
+}
+
+// TestWatchYieldsAppliedChanges checks that the log holds what the put
+// script applied, and nothing it refused: a change older than the stored
+// one is no event.
+func TestWatchYieldsAppliedChanges(t *testing.T) {
+	s := newStore(t)
+	c := cursorOf(t, s, "ns")
+	mustSave(t, s, set("ns", "k", "a", "new", at(5)))
+	mustSave(t, s, set("ns", "k", "a", "old", at(4)), set("ns", "k", "b", "1", at(1)))
+	next := watchFrom(t, s, "ns", c)
+	if ev := wantEvent(t, "first", next, "a"); ev.Change.Entity.Value != "new" {
+		t.Errorf("first event = %v, want the change of a at 5", ev.Change)
+	}
+	wantEvent(t, "second (the older a was refused)", next, "b")
+}
+
+// TestWatchTrimmedHistoryExpires checks that a cursor older than the
+// history the log keeps expires, whether the watch starts there or
+// reads past a trim, and that the last cursor goes on.
+func TestWatchTrimmedHistoryExpires(t *testing.T) {
+	s := newStore(t, redisstore.WithHistory(1))
+	mustSave(t, s, set("ns", "k", "first", "v", at(1)))
+	old := cursorOf(t, s, "ns")
+	mustSave(t, s, set("ns", "k", "second", "v", at(1)))
+	running := watchFrom(t, s, "ns", old)
+	wantEvent(t, "before the trim", running, "second")
+	// The server trims by whole nodes of 100 entries: 300 changes trim
+	// the first ones, the next one of the running watch among them.
+	for i := range 300 {
+		mustSave(t, s, set("ns", "k", fmt.Sprint(i), "v", at(2+i)))
+	}
+	wantExpired(t, "a running watch reading past the trim", running)
+	wantExpired(t, "from a cursor before the trimmed history", watchFrom(t, s, "ns", old))
+	last := cursorOf(t, s, "ns")
+	next := watchFrom(t, s, "ns", last)
+	mustSave(t, s, set("ns", "k", "after", "v", at(1000)))
+	wantEvent(t, "from the last cursor", next, "after")
+}
+
+// TestPurgeExpiresUpToDateWatchers checks that a purge, with no save
+// after it, ends the watches that are up to date, one blocked on the
+// server when it comes and one that asks for more after it, and expires
+// their cursor, while the cursor of the purge's snapshot goes on.
+func TestPurgeExpiresUpToDateWatchers(t *testing.T) {
+	s := newStore(t)
+	empty := cursorOf(t, s, "ns")
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	last := cursorOf(t, s, "ns")
+	running := watchFrom(t, s, "ns", empty)
+	wantEvent(t, "before the purge", running, "a")
+	blocked := watchFrom(t, s, "ns", last)
+	purged := make(chan struct{})
+	go func() {
+		defer close(purged)
+		time.Sleep(100 * time.Millisecond) // blocked waits on the server
+		if err := s.Purge(context.Background(), "ns"); err != nil {
+			t.Errorf("Purge: %v", err)
+		}
+	}()
+	wantExpired(t, "a watch blocked when the purge came", blocked)
+	<-purged
+	wantExpired(t, "a watch asking for more after the purge", running)
+	wantExpired(t, "from the up-to-date cursor", watchFrom(t, s, "ns", last))
+	after := cursorOf(t, s, "ns")
+	next := watchFrom(t, s, "ns", after)
+	mustSave(t, s, set("ns", "k", "b", "2", at(2)))
+	wantEvent(t, "from the cursor after the purge", next, "b")
+}
+
+// TestPurgeTombstonesExpiresOlderCursors checks that PurgeTombstones
+// expires the cursors from before a tombstone it removed, keeps the
+// up-to-date one, and keeps every cursor when it removed nothing.
+func TestPurgeTombstonesExpiresOlderCursors(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	beforeTombstone := cursorOf(t, s, "ns")
+	mustSave(t, s, unset("ns", "k", "a", at(2)))
+	upToDate := cursorOf(t, s, "ns")
+	if n, err := s.PurgeTombstones(ctx, "ns", at(2)); err != nil || n != 0 {
+		t.Fatalf("PurgeTombstones(before the tombstone) = %d, %v, want 0", n, err)
+	}
+	wantEvent(t, "after a purge that removed nothing", watchFrom(t, s, "ns", beforeTombstone), "a")
+	if n, err := s.PurgeTombstones(ctx, "ns", at(3)); err != nil || n != 1 {
+		t.Fatalf("PurgeTombstones = %d, %v, want 1", n, err)
+	}
+	wantExpired(t, "from a cursor before the removed tombstone", watchFrom(t, s, "ns", beforeTombstone))
+	next := watchFrom(t, s, "ns", upToDate)
+	mustSave(t, s, set("ns", "k", "b", "1", at(4)))
+	wantEvent(t, "from the up-to-date cursor", next, "b")
+}
+
+// TestWatchRefusesForeignCursors checks that a cursor of another prefix,
+// of another namespace, of a feed whose keys were lost and made again,
+// or not a cursor at all, expires, though its position may exist here.
+func TestWatchRefusesForeignCursors(t *testing.T) {
+	ctx := context.Background()
+	prefix := newPrefix(t)
+	s := newStoreOn(t, adminClient(t), prefix)
+	other := newStore(t)
+	for _, st := range []*redisstore.Store[storetest.Item]{s, other} {
+		mustSave(t, st, set("ns", "k", "a", "1", at(1)), set("ns2", "k", "a", "1", at(1)))
+	}
+	mustSave(t, s, set("ns", "k", "b", "1", at(1)))
+	lost := cursorOf(t, s, "ns") // at sequence number 2
+	// The keys of the prefix are lost, as on a server restarted without
+	// persistence, and the namespace is written again, with a log that
+	// starts at sequence number 3: only the epoch tells the cursor's
+	// position from that of the new feed.
+	if err := adminClient(t).Unlink(ctx, prefixKeys(t, prefix)...).Err(); err != nil {
+		t.Fatalf("unlink: %v", err)
+	}
+	time.Sleep(time.Millisecond) // a later epoch
+	mustSave(t, s, unset("ns", "k", "x", at(1)), set("ns", "k", "c", "1", at(1)))
+	if n, err := s.PurgeTombstones(ctx, "ns", at(2)); err != nil || n != 1 {
+		t.Fatalf("PurgeTombstones = %d, %v, want 1", n, err)
+	}
+	mustSave(t, s, set("ns", "k", "d", "1", at(1)))
+	cases := []struct {
+		name   string
+		cursor unionstore.Cursor
+	}{
+		{"of another prefix", cursorOf(t, other, "ns")},
+		{"of another namespace", cursorOf(t, s, "ns2")},
+		{"of a lost feed", lost},
+		{"not a cursor", "1-1"},
+		{"a damaged cursor", lost[:len(lost)-1]},
+	}
+	for _, c := range cases {
+		wantExpired(t, c.name, watchFrom(t, s, "ns", c.cursor))
+	}
+}
+
+// TestWatchEmptyNamespaceCursor checks that the cursor of a namespace
+// without a feed yields the namespace's first changes, and expires once
+// they are trimmed.
+func TestWatchEmptyNamespaceCursor(t *testing.T) {
+	s := newStore(t, redisstore.WithHistory(1))
+	empty := cursorOf(t, s, "ns")
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	wantEvent(t, "the first change", watchFrom(t, s, "ns", empty), "a")
+	for i := range 300 {
+		mustSave(t, s, set("ns", "k", fmt.Sprint(i), "v", at(2+i)))
+	}
+	wantExpired(t, "after a trim", watchFrom(t, s, "ns", empty))
+}
