@@ -1,0 +1,371 @@
+package pgstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/pgstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+var _ unionstore.Watcher[storetest.Item] = (*pgstore.Store[storetest.Item])(nil)
+
+// watchNext starts a watch of namespace after cursor, ended with the test,
+// and returns a function that gives the next event, or an error when none
+// came within wait.
+func watchNext(t *testing.T, s *pgstore.Store[storetest.Item], namespace string, after unionstore.Cursor) func(wait time.Duration) (unionstore.WatchEvent[storetest.Item], error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	type pair struct {
+		ev  unionstore.WatchEvent[storetest.Item]
+		err error
+	}
+	evs := make(chan pair)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for ev, err := range s.Watch(ctx, namespace, after) {
+			select {
+			case evs <- pair{ev, err}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	t.Cleanup(func() {
+		cancel()
+		wg.Wait()
+	})
+	return func(wait time.Duration) (unionstore.WatchEvent[storetest.Item], error) {
+		select {
+		case p := <-evs:
+			return p.ev, p.err
+		case <-time.After(wait):
+			return unionstore.WatchEvent[storetest.Item]{}, errNoEvent
+		}
+	}
+}
+
+var errNoEvent = errors.New("no event")
+
+// rawTx is a transaction on a connection of its own that writes rows as
+// Save does, so that a test decides when it commits.
+type rawTx struct {
+	t     *testing.T
+	table string
+	tx    pgx.Tx
+}
+
+func beginRaw(t *testing.T, table string) *rawTx {
+	t.Helper()
+	tx, err := adminPool(t).Begin(context.Background())
+	if err != nil {
+		t.Fatalf("begin: %v", err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+	return &rawTx{t: t, table: table, tx: tx}
+}
+
+func (r *rawTx) exec(sql string, args ...any) {
+	r.t.Helper()
+	if _, err := r.tx.Exec(context.Background(), sql, args...); err != nil {
+		r.t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// xid gives the transaction its id now, before it writes.
+func (r *rawTx) xid() { r.exec("SELECT pg_current_xact_id()") }
+
+// write upserts a set of id in namespace ns, as Save's statement does, and
+// notifies the watchers at commit.
+func (r *rawTx) write(ns, id, value string, ts time.Time) {
+	r.t.Helper()
+	payload, err := json.Marshal(storetest.Item{Kind: "k", ID: id, Value: value})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	name := pgx.Identifier{r.table}.Sanitize()
+	r.exec(fmt.Sprintf(`INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload) VALUES ($1, 'k', $2, 'set', $3, $4)
+ON CONFLICT (namespace, kind, id) DO UPDATE SET change_type = excluded.change_type, ts = excluded.ts,
+	payload = excluded.payload, xid = excluded.xid, rev = excluded.rev
+WHERE t.ts <= excluded.ts`, name), ns, id, ts.UnixNano(), payload)
+	r.exec("SELECT pg_notify('unionstore_' || $1::regclass::oid, $2)", name, ns)
+}
+
+func (r *rawTx) commit() {
+	r.t.Helper()
+	if err := r.tx.Commit(context.Background()); err != nil {
+		r.t.Fatalf("commit: %v", err)
+	}
+}
+
+// TestWatchDeliversTransactionsThatCommitOutOfOrder has two transactions
+// write to a namespace and commit in the other order than they took
+// their ids, or their revs, while a watch reads between the two commits:
+// the watch must deliver both. A watch that went on from the row it saw
+// last, by rev or by xid, would miss the one committed last for ever.
+func TestWatchDeliversTransactionsThatCommitOutOfOrder(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps string // a or b: x takes an id, w writes, c commits; r waits for the watch to read
+	}{
+		{"the later transaction, with the larger rev, commits first", "aw bw bc r ac"},
+		{"the earlier transaction, with the larger rev, commits last", "ax bw aw bc r ac"},
+		{"the later transaction, with the smaller rev, commits last", "ax bw aw ac r bc"},
+		{"the later transaction commits first, the earlier writes after", "ax bx bw bc r aw ac"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			table := newTable(t)
+			s := newStoreOn(t, adminPool(t), table)
+			_, c0, err := s.Snapshot(ctx, "ns")
+			if err != nil {
+				t.Fatal(err)
+			}
+			next := watchNext(t, s, "ns", c0)
+			txs := map[byte]*rawTx{'a': beginRaw(t, table), 'b': beginRaw(t, table)}
+			var seen []string
+			for step := range strings.FieldsSeq(tt.steps) {
+				if step == "r" {
+					// The notification of the first commit wakes the watch,
+					// which reads at once; a second is ample.
+					if ev, err := next(time.Second); err == nil {
+						seen = append(seen, ev.Change.Entity.ID)
+					}
+					continue
+				}
+				tx := txs[step[0]]
+				switch step[1] {
+				case 'x':
+					tx.xid()
+				case 'w':
+					tx.write("ns", string(step[0]), "v", at(1))
+				case 'c':
+					tx.commit()
+				}
+			}
+			for len(seen) < 2 {
+				ev, err := next(3 * pgstore.PollInterval)
+				if err != nil {
+					t.Fatalf("after events %v: %v; want a and b", seen, err)
+				}
+				seen = append(seen, ev.Change.Entity.ID)
+			}
+			if seen[0] == seen[1] {
+				t.Fatalf("events %v, want a and b", seen)
+			}
+		})
+	}
+}
+
+// TestWatchFollowsWritersThatCommitOutOfOrder has writers whose
+// transactions overlap and commit in a random order, while a watch from a
+// snapshot applies its events to a model: once the writers are done, the
+// model must hold what Load returns.
+func TestWatchFollowsWritersThatCommitOutOfOrder(t *testing.T) {
+	ctx := context.Background()
+	table := newTable(t)
+	s := newStoreOn(t, adminPool(t), table)
+	base, c0, err := s.Snapshot(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := unionstore.NewMemory[storetest.Item]()
+	if len(base) > 0 {
+		t.Fatalf("Snapshot of a new table = %v, want nothing", base)
+	}
+	next := watchNext(t, s, "ns", c0)
+	const writers, writes = 6, 20
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(w), 3))
+			for i := range writes {
+				tx := beginRaw(t, table)
+				if r.IntN(2) == 0 {
+					tx.xid()
+					time.Sleep(time.Duration(r.IntN(3)) * time.Millisecond)
+				}
+				// Mostly newer timestamps, so that most writes replace the
+				// row; many identities, so that a missed write is often
+				// the last of its identity.
+				tx.write("ns", fmt.Sprint("e", r.IntN(40)), fmt.Sprint(w, "-", i), at(i*writers+r.IntN(2*writers)))
+				time.Sleep(time.Duration(r.IntN(8)) * time.Millisecond)
+				tx.commit()
+			}
+		})
+	}
+	wg.Wait()
+	want, err := s.Load(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		got, err := model.Load(ctx, "ns")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reflect.DeepEqual(got, want) {
+			return
+		}
+		ev, err := next(3 * pgstore.PollInterval)
+		if err != nil {
+			t.Fatalf("the model holds\n%v\nwant\n%v\n%v", got, want, err)
+		}
+		if err := model.Save(ctx, unionstore.Changes[storetest.Item]{ev.Change}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestPurgeTombstonesExpiresOnlyTheCursorsBeforeThem checks that a purge
+// of tombstones expires a cursor from before the newest tombstone it
+// removed, whose watcher may not have been given it, and not a cursor
+// from after.
+func TestPurgeTombstonesExpiresOnlyTheCursorsBeforeThem(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	save := func(c unionstore.Change[storetest.Item]) {
+		t.Helper()
+		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(set("ns", "k", "a", "1", at(1)))
+	_, before, err := s.Snapshot(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	save(unionstore.Change[storetest.Item]{Namespace: "ns", ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{Kind: "k", ID: "a"}, Timestamp: at(2)})
+	save(set("ns", "k", "b", "1", at(3)))
+	// A cursor after the tombstone: that of the event of the last save.
+	ev, err := watchNext(t, s, "ns", before)(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	afterTomb := ev.Cursor
+	if ev.Change.ChangeType != unionstore.ChangeTypeUnset {
+		t.Fatalf("first event %v, want the unset of a", ev.Change)
+	}
+	ev, err = watchNext(t, s, "ns", afterTomb)(5 * time.Second)
+	if err != nil || ev.Change.Entity.ID != "b" {
+		t.Fatalf("event after the tombstone = %v, %v; want b", ev.Change, err)
+	}
+	afterAll := ev.Cursor
+	if n, err := s.PurgeTombstones(ctx, "ns", at(10)); err != nil || n != 1 {
+		t.Fatalf("PurgeTombstones = %d, %v; want 1, nil", n, err)
+	}
+	save(set("ns", "k", "c", "1", at(4)))
+	if _, err := watchNext(t, s, "ns", before)(5 * time.Second); !errors.Is(err, unionstore.ErrCursorExpired) {
+		t.Errorf("Watch from before the purged tombstone = %v, want ErrCursorExpired", err)
+	}
+	for _, c := range []unionstore.Cursor{afterTomb, afterAll} {
+		ev, err := watchNext(t, s, "ns", c)(5 * time.Second)
+		if err != nil {
+			t.Fatalf("Watch from after the purged tombstone: %v", err)
+		}
+		if id := ev.Change.Entity.ID; id != "b" && id != "c" {
+			t.Errorf("Watch from after the purged tombstone gave %v, want b or c", ev.Change)
+		}
+	}
+}
+
+// TestWatchOfATableMadeBeforeTheFeed opens a store without creating
+// anything on a table of the earlier layout: Save and Load work, Watch
+// and Snapshot say that the table needs migrating, and CreateSchema
+// migrates it, after which the feed carries new changes.
+func TestWatchOfATableMadeBeforeTheFeed(t *testing.T) {
+	ctx := context.Background()
+	pool := adminPool(t)
+	table := newTable(t)
+	name := pgx.Identifier{table}.Sanitize()
+	if _, err := pool.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s (
+	namespace text COLLATE "C" NOT NULL, kind text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
+	change_type text NOT NULL CHECK (change_type IN ('set', 'unset')), ts bigint NOT NULL, payload bytea NOT NULL,
+	PRIMARY KEY (namespace, kind, id))`, name)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := pgstore.New[storetest.Item](ctx, pool, pgstore.WithTable(table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 2 { // the insert, then the upsert
+		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", fmt.Sprint(i), at(1+i))}); err != nil {
+			t.Fatalf("Save to a table without the feed: %v", err)
+		}
+	}
+	if _, err := s.PurgeTombstones(ctx, "ns", at(10)); err != nil {
+		t.Fatalf("PurgeTombstones on a table without the feed: %v", err)
+	}
+	_, _, err = s.Snapshot(ctx, "ns")
+	if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "CreateSchema") {
+		t.Errorf("Snapshot of a table without the feed = %v, want errors.ErrUnsupported saying to run CreateSchema", err)
+	}
+	_, err = watchNext(t, s, "ns", "")(5 * time.Second)
+	if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "CreateSchema") {
+		t.Errorf("Watch of a table without the feed = %v, want errors.ErrUnsupported saying to run CreateSchema", err)
+	}
+	if err := s.CreateSchema(ctx); err != nil {
+		t.Fatalf("CreateSchema of a table without the feed: %v", err)
+	}
+	got, c, err := s.Snapshot(ctx, "ns")
+	if err != nil || len(got) != 1 || got[0].Entity.Value != "1" {
+		t.Fatalf("Snapshot after the migration = %v, %v; want a=1", got, err)
+	}
+	next := watchNext(t, s, "ns", c)
+	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "2", at(5))}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev, err := next(5 * time.Second)
+		if err != nil {
+			t.Fatalf("Watch after the migration: %v", err)
+		}
+		if ev.Change.Entity.Value == "2" {
+			break
+		}
+	}
+}
+
+// TestWatchStopsWhenTheLoopBreaks breaks out of a watch and checks that
+// the sequence ends, with the store's listener (the leak check of
+// TestMain finds any goroutine left).
+func TestWatchStopsWhenTheLoopBreaks(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	_, c, err := s.Snapshot(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "1", at(1))}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ev, err := range s.Watch(ctx, "ns", c) {
+		if err != nil || ev.Change.Entity.ID != "a" {
+			t.Fatalf("Watch = %v, %v; want a", ev.Change, err)
+		}
+		n++
+		break
+	}
+	if n != 1 {
+		t.Fatalf("%d events before the break, want 1", n)
+	}
+	next, stop := iter.Pull2(s.Watch(ctx, "ns", "pg1.0.0.0.0"))
+	defer stop()
+	if _, err, ok := next(); !ok || !errors.Is(err, unionstore.ErrCursorExpired) {
+		t.Fatalf("Watch from a cursor of no table = %v, %v; want ErrCursorExpired", err, ok)
+	}
+}
