@@ -52,6 +52,17 @@
 // and its body is the codec's encoding of the entity, for sets and unsets
 // alike: an unset is an ordinary message that keeps its timestamp.
 //
+// Beside the changes, the stream holds floor markers for the change feed,
+// messages without a body whose header Unionstore-Floor says what
+// published them: one per purged namespace, on
+//
+//	<prefix>.<namespace>.floor
+//
+// and one for the stream, on <prefix>.floor, published by the first
+// [Store.Snapshot] or [Store.Watch]. Their subjects have fewer tokens than
+// a change's, and the store's readers skip them; versions of this package
+// from before the change feed report them as messages that do not decode.
+//
 // # Writing
 //
 // [Store.Save] keeps the latest change by timestamp, not by arrival. It
@@ -82,6 +93,52 @@
 // 2.9 grows with the stream after the consumer's position, only at the
 // start and near the end. With replicas, a direct get may be answered
 // by a replica that has not yet applied the latest write.
+//
+// # Change feed
+//
+// A Store is a [unionstore.Watcher]. A cursor is a position in the
+// stream: the stream's name, the time at which the server stored the
+// stream's floor marker, and a stream sequence, as
+// <stream>:<nanoseconds>:<sequence>. [Store.Snapshot] reads the stream's
+// last sequence, then loads the namespace: the load sees at least every
+// message up to that sequence, and what it sees beyond is delivered
+// again by a watch from the cursor, which last-write-wins makes harmless.
+// [Store.Watch] reads through one ordered consumer of the stream filtered
+// to the namespace's subjects, from the sequence after the cursor; the
+// server pushes each message as it is stored, with no poll interval, so
+// an event usually arrives before the Save that wrote it returns
+// (BenchmarkWatch measures it).
+//
+// History goes back as far as the stream does: the stream keeps one
+// message per identity, so a watch from an old cursor skips the changes
+// that newer ones of their identities replaced, never the latest, and
+// reads the rest. So the stream's first sequence does not bound the
+// cursors: it passes them whenever old messages are replaced. A cursor
+// expires ([unionstore.ErrCursorExpired]) when it is of another stream
+// or is not a cursor; when the stream's floor marker is gone or was
+// stored again (an operator purged the stream, or deleted and made it
+// again); when it is after the stream's last sequence; and when a
+// namespace's floor marker comes after it.
+//
+// [Store.Purge] publishes the namespace's floor marker, purges the
+// namespace's messages before it, and publishes the marker again; a
+// watch that reaches a marker, an up-to-date one included, ends with an
+// error wrapping ErrCursorExpired, and so does a watch from any cursor
+// before the second marker: a watcher must take a new snapshot.
+// [Store.PurgeTombstones], when it finds tombstones to remove, publishes
+// the marker before it deletes them: every cursor before it expires,
+// since a watch that passed a tombstone's position after its deletion
+// did not see it, and its cursor cannot say so. A watcher whose
+// snapshot or events come after the marker may keep a tombstone that the
+// store no longer holds.
+//
+// The store cannot see all that others remove from the stream: a message
+// deleted, or a namespace purged, by an operator, or limits set on the
+// stream after the store checked it, may leave the watchers of the
+// namespace behind without an error (a limit that drops the stream's
+// floor marker, its oldest message, does expire their cursors). Snapshot and Watch publish the
+// stream's floor marker when it is missing, so they need the right to
+// publish on the stream's subjects.
 //
 // # Limits
 //

@@ -15,7 +15,8 @@ import (
 
 // Store is a [unionstore.Store] that keeps changes in a NATS JetStream
 // stream, one message per identity. It also implements [unionstore.Scanner],
-// [unionstore.NamespaceLister], [unionstore.Getter] and [unionstore.Checker].
+// [unionstore.NamespaceLister], [unionstore.Getter], [unionstore.Checker]
+// and [unionstore.Watcher].
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a stream: the expected-sequence check of every publish

@@ -28,7 +28,9 @@ const stopWait = 2 * time.Second
 // removed by a purge, whose floor marker comes after the cursor and
 // expires it.
 //
-// It costs one request for the stream's state, then what Load costs, and
+// It costs a direct get of the stream's floor marker, which it publishes
+// first if it is missing, and a request for the stream's state, then what
+// Load costs, and
 // returns what Load returns on error; with messages that do not decode,
 // the changes that do, the cursor and the error.
 func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.Changes[E], unionstore.Cursor, error) {
@@ -63,13 +65,16 @@ var snapshotBetween func()
 // it; "" starts from now. It reads through one ordered consumer of the
 // stream, filtered to the namespace's subjects, from the cursor's
 // sequence on, which the client recreates from the last message it
-// delivered when the server or the connection fails it. An event arrives
-// about one round trip after the Save that wrote it returns: the
-// consumer is pushed messages, it does not poll.
+// delivered when the server or the connection fails it. The server
+// pushes each message as it stores it, with no poll interval: an event
+// usually arrives before the Save that wrote it returns. Watch first
+// publishes the stream's floor marker if it is missing (see the package
+// documentation).
 //
-// A cursor of another stream, one that is not a cursor, or one after the
-// stream's last sequence (the stream was made again since) gives an error
-// wrapping [unionstore.ErrCursorExpired] as the only pair.
+// A cursor of another stream, one that is not a cursor, one of an earlier
+// history of the stream (purged by an operator, or made again), or one
+// after the stream's last sequence gives an error wrapping
+// [unionstore.ErrCursorExpired] as the only pair.
 // So does, as the last pair, a floor marker after the cursor: a
 // [Store.Purge] or [Store.PurgeTombstones] of the namespace since.
 //
