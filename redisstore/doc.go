@@ -10,8 +10,9 @@
 // client; [New] builds a store on a client the caller has, and leaves it
 // open at Close. Both take [Option] values: the prefix of the keys
 // ([WithPrefix], [DefaultPrefix] by default, or the URL's prefix
-// parameter), the codec ([WithCodec], JSON by default) and the page size
-// of reads ([WithPageSize]). Neither creates a key: a namespace's keys
+// parameter), the codec ([WithCodec], JSON by default), the page size
+// of reads ([WithPageSize]) and the history kept for watchers
+// ([WithHistory]). Neither creates a key: a namespace's keys
 // appear with its first change. Both load the store's Lua scripts into the
 // server, which needs Redis 6.2 or later (ZRANGE ... BYLEX LIMIT).
 //
@@ -26,6 +27,10 @@
 //	              value is the record
 //	{P:NS'}:ids   sorted set: the members of the identities, all of score 0
 //	{P:NS'}:n     hash: fields "sets" and "unsets", the namespace's counts
+//	{P:NS'}:log   stream: the change feed's history, one entry per change
+//	              applied (fields m, the member, and v, the value) or per
+//	              purge (field purge)
+//	{P:NS'}:feed  hash: fields "epoch" and "seq", the feed's last position
 //	{P}:namespaces sorted set: the index, the namespaces' names, score 0
 //
 // An identity's member is its kind, a NUL byte, then its id. Identities
@@ -50,7 +55,8 @@
 // the server itself keeps the latest change, however many clients and
 // processes write to the prefix; on equal timestamps the later call wins.
 // The script keeps the counts right: a set replacing a tombstone moves one
-// from "unsets" to "sets". Timestamps are compared as two 32-bit halves,
+// from "unsets" to "sets", and appends each record it writes to the
+// namespace's log (see the change feed below). Timestamps are compared as two 32-bit halves,
 // since Lua's numbers are doubles that would round a whole int64.
 //
 // Each chunk is applied whole or not at all, but a batch of several chunks
@@ -70,6 +76,65 @@
 // snapshot: a change saved meanwhile is seen when its identity sorts after
 // the page read last. [Store.Load] walks the same pages. [Store.Get] is one
 // HGET. No read uses KEYS or SCAN.
+//
+// # Change feed
+//
+// A Store is a [unionstore.Watcher]: [Store.Snapshot] and [Store.Watch]
+// give a namespace's state and then every change applied to it. The put
+// script appends each record it applies, and only those, to the
+// namespace's log stream, in the same atomic call as the write, so the
+// log's order is the order in which the server applied the changes,
+// whichever client wrote them.
+//
+// Positions: a change's position is its log entry's stream ID,
+// EPOCH-SEQ. SEQ counts the namespace's changes and purges, 1, 2, 3...
+// with no gap; EPOCH is the server's time, in microseconds, when the
+// namespace's feed began, so that a feed whose keys were lost (a server
+// restarted without persistence) and made again is told from the old
+// one. A cursor is a position followed by a hash of the prefix and the
+// namespace, "EPOCH-SEQ.TAG"; a cursor of another prefix or namespace
+// expires. Snapshot reads the namespace's last position before its
+// records, so the records may hold changes after the position, which
+// Watch then yields again: harmless under last-write-wins.
+//
+// History: each save trims the log to the last [DefaultHistory] changes,
+// or [WithHistory]'s n, and up to about 100 more, since the server trims
+// whole nodes of the stream. Since positions have no gap, Watch knows
+// when the entry after its position is gone: a cursor older than the
+// history, or a log read that skips a position, gives an error wrapping
+// [unionstore.ErrCursorExpired], never a silent gap. [unionstore.Follow]
+// then takes a new snapshot.
+//
+// The log and feed keys came without a new layout version: a namespace
+// written before them gets its feed with its next change or purge, and
+// until then its cursor is the zero position, 0-0, which the first entry
+// of any epoch follows.
+//
+// Latency: Watch reads the log with XREAD BLOCK, which the server
+// answers as soon as a change is appended: a change is delivered about
+// one round trip after it is applied, often before the Save that made it
+// returns. Each XREAD blocks at most 500 ms, so a watch notices within
+// that time that its ctx ended or that the store was closed, and ends
+// with ctx's error or one wrapping [unionstore.ErrClosed]. Each running
+// watch holds one of the client's pooled connections.
+//
+// Purge: [Store.Purge] replaces the namespace's log with one entry, the
+// purge's marker, at a position of its own. Every cursor before it
+// expires, that of a watcher that was up to date included: a watch
+// blocked on the log wakes on the marker and ends with an error wrapping
+// [unionstore.ErrCursorExpired]; a new snapshot's cursor, at the purge's
+// position or later, goes on. A purged namespace keeps its feed hash and
+// its one-entry log (some hundred bytes), so that its positions go on.
+//
+// PurgeTombstones: [Store.PurgeTombstones] deletes the namespace's log
+// when it removes a tombstone (in the same script call as the removal),
+// so that every cursor older than the namespace's last position expires:
+// a watcher behind it could otherwise miss a removed tombstone. This
+// expires more cursors than those older than the removed tombstones'
+// positions, since the log does not say where each tombstone is. A
+// watcher that is up to date goes on; it has seen the removed tombstones
+// and keeps them, where Load no longer returns them. A PurgeTombstones
+// that removes nothing expires nothing.
 //
 // # Namespaces and the index
 //
@@ -93,14 +158,17 @@
 //
 // # Purging
 //
-// [Store.Purge] unlinks the namespace's three keys with one UNLINK (the
-// server frees them in the background), then takes it out of the index.
+// [Store.Purge] unlinks the namespace's records, ids, counts and log with
+// one UNLINK (the server frees them in the background) in a script that
+// also gives the purge its position in the feed (see the change feed
+// above), then takes it out of the index.
 // [Store.PurgeTombstones] walks the namespace in pages with a script that
 // removes the page's tombstones whose timestamp is before the cut, checking
 // each timestamp on the server, so that an identity saved again meanwhile
 // (a set, or a later tombstone) is kept; it keeps the counts right, and a
 // namespace left empty loses its keys and its index entry. It returns the
-// number removed.
+// number removed. A namespace's feed hash, and its log after a purge,
+// stay.
 //
 // # Durability
 //
@@ -128,7 +196,9 @@
 // proto-max-bulk-len (512 MB by default) must allow it. [Store.Check] and
 // Save refuse a change beyond them with an error wrapping
 // [unionstore.ErrInvalidChange] before anything is written. A batch has no
-// limit of its own. The whole data set lives in the server's memory.
+// limit of its own. The whole data set lives in the server's memory, and
+// the feed's history as much again for the last [DefaultHistory] changes
+// of each namespace: a stored value and its member per change.
 //
 // # Concurrency
 //

@@ -14,7 +14,7 @@ import (
 // output is checked, when one answers at the URL in UNIONSTORE_REDIS_URL
 // (or the default), and are skipped with a message otherwise, or fail with
 // the CI variable set, as the tests do.
-const serverExamples = "^Example(OpenURL|New)$"
+const serverExamples = "^Example(OpenURL|New|Store_Watch)$"
 
 // examplePrefixes are the prefixes the examples used, whose keys are
 // deleted after the run.

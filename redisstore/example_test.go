@@ -87,3 +87,44 @@ func ExampleNew() {
 	// Output:
 	// true web:2
 }
+
+// Watch follows a namespace from a snapshot's cursor: every change saved
+// after it, by this store or any other on the prefix, in the order the
+// server applied them. Each event's cursor resumes right after it.
+func ExampleStore_Watch() {
+	ctx := context.Background()
+	s, err := redisstore.OpenURL[Deployment](ctx, exampleURL())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+
+	state, cursor, err := s.Snapshot(ctx, "prod")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("snapshot:", len(state), "changes")
+	changes := unionstore.NewChangesBuilder[Deployment]("prod").
+		Set(Deployment{Name: "web", Image: "web:2"}).
+		Set(Deployment{Name: "api", Image: "api:7"}).
+		Build()
+	if err := s.Save(ctx, changes); err != nil {
+		log.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	seen := 0
+	for ev, err := range s.Watch(wctx, "prod", cursor) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(ev.Change.ChangeType, ev.Change.Entity.Name, ev.Change.Entity.Image)
+		if seen++; seen == len(changes) {
+			break // or keep ev.Cursor to resume later
+		}
+	}
+	// Output:
+	// snapshot: 0 changes
+	// set api api:7
+	// set web web:2
+}
