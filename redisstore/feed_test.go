@@ -217,3 +217,19 @@ func TestWatchEmptyNamespaceCursor(t *testing.T) {
 	}
 	wantExpired(t, "after a trim", watchFrom(t, s, "ns", empty))
 }
+
+// TestHistoryBound checks that the log keeps at least the history asked
+// for, and at most a node of the stream (100 entries) more.
+func TestHistoryBound(t *testing.T) {
+	const history = 150
+	prefix := newPrefix(t)
+	s := newStoreOn(t, adminClient(t), prefix, redisstore.WithHistory(history))
+	for i := range 400 {
+		mustSave(t, s, set("ns", "k", fmt.Sprint(i), "v", at(i)))
+	}
+	log, _ := redisstore.FeedKeys(prefix, "ns")
+	n, err := adminClient(t).XLen(context.Background(), log).Result()
+	if err != nil || n < history || n > history+100 {
+		t.Errorf("XLEN of the log after 400 changes = %d, %v, want %d to %d", n, err, history, history+100)
+	}
+}

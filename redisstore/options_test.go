@@ -28,6 +28,7 @@ func TestOpenURLRefuses(t *testing.T) {
 		{"empty prefix", "redis://u:secret@127.0.0.1:1/0?prefix=", nil, "prefix: empty"},
 		{"prefix with a brace", "redis://u:secret@127.0.0.1:1/0?prefix=%7Bp", nil, "holds '{' or '}'"},
 		{"page size", "redis://u:secret@127.0.0.1:1/0", []redisstore.Option{redisstore.WithPageSize(0)}, "page size 0"},
+		{"history", "redis://u:secret@127.0.0.1:1/0", []redisstore.Option{redisstore.WithHistory(0)}, "history 0"},
 		{"nil codec", "redis://u:secret@127.0.0.1:1/0", []redisstore.Option{redisstore.WithCodec[storetest.Item](nil)}, "nil codec"},
 		{"no server", "redis://u:secret@127.0.0.1:1/0?dial_timeout=1s", nil, "open redis 127.0.0.1:1/0"},
 	}
