@@ -2,6 +2,7 @@ package natsstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -84,4 +85,51 @@ func ExampleStore_Get() {
 	// Output:
 	// Linus true <nil>
 	// false <nil>
+}
+
+func ExampleStore_Watch() {
+	url, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+
+	s, err := natsstore.OpenURL[Customer](ctx, url+"?stream=SHOP")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+
+	// The state now, and the cursor to watch from.
+	base, cursor, err := s.Snapshot(ctx, "eu")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("snapshot:", len(base), "customers")
+	changes := unionstore.NewChangesBuilder[Customer]("eu").Set(Customer{ID: "1", Name: "Ada"}).Build()
+	if err := s.Save(ctx, changes); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for ev, err := range s.Watch(ctx, "eu", cursor) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s %s %q\n", ev.Change.ChangeType, ev.Change.Entity.ID, ev.Change.Entity.Name)
+		break // or keep ev.Cursor, to resume right after this change
+	}
+	// A purge expires every cursor taken before it.
+	if err := s.Purge(ctx, "eu"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, err := range s.Watch(ctx, "eu", cursor) {
+		fmt.Println(errors.Is(err, unionstore.ErrCursorExpired))
+		break
+	}
+	// Output:
+	// snapshot: 0 customers
+	// set 1 "Ada"
+	// true
 }
