@@ -60,6 +60,8 @@ type feed struct {
 	spaces map[string]*space
 	wake   chan struct{} // closed, and replaced, when a revision is synced
 	done   chan struct{} // closed by Close
+	once   sync.Once     // closes done
+	trim   *trimmer      // nil on a read-only store (see trim.go)
 }
 
 // space is the feed state of one namespace.
@@ -67,6 +69,11 @@ type space struct {
 	next   uint64 // the last revision assigned
 	synced uint64 // every revision up to it is in the synced log
 	floor  uint64 // cursors below it expired
+
+	// The trimmer's bookkeeping (see trim.go): entries written since the
+	// last trim, entries that trim kept, and whether a trim is queued.
+	written, kept uint64
+	trimming      bool
 }
 
 func newFeed() *feed {
@@ -86,7 +93,13 @@ func (f *feed) notify() {
 	f.wake = make(chan struct{})
 }
 
-func (f *feed) close() { close(f.done) }
+// close ends the watches and the trimmer, and waits for the trimmer.
+func (f *feed) close() {
+	f.once.Do(func() { close(f.done) })
+	if f.trim != nil {
+		<-f.trim.stopped
+	}
+}
 
 // spaceOf returns the feed state of namespace, read from db the first time;
 // f.mu must be held, and db open.
@@ -127,6 +140,7 @@ type assigned struct {
 	ns  string
 	sp  *space
 	rev uint64
+	n   uint64 // revisions assigned
 }
 
 // addEntries gives each change of batch the next revision of its
@@ -153,6 +167,7 @@ func (f *feed) addEntries(db *pebble.DB, b *pebble.Batch, batch []encoded) ([]as
 		a := &out[j]
 		a.sp.next++
 		a.rev = a.sp.next
+		a.n++
 		key = feedKey(key[:0], e.ns, a.rev)
 		if err := b.Set(key, e.key[len(e.ns)+2:], nil); err != nil {
 			return nil, err
@@ -168,6 +183,9 @@ func (f *feed) synced(revs []assigned) {
 	defer f.mu.Unlock()
 	for _, a := range revs {
 		a.sp.synced = max(a.sp.synced, a.rev)
+		if a.sp.wantTrim(a.n) {
+			f.queueTrim(a.ns, a.sp)
+		}
 	}
 	f.notify()
 }

@@ -138,6 +138,9 @@ func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
 		}
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
+	if !s.readOnly {
+		s.startTrimmer()
+	}
 	return s, nil
 }
 
@@ -266,13 +269,15 @@ func (s *Store[E]) Dir() string { return s.dir }
 // seal, releases the directory all the same and returns the damage,
 // wrapping [ErrCorrupt].
 func (s *Store[E]) Close() error {
+	// The watches end, and the trimmer stops, before Close waits for the
+	// operations: the trimmer's next step would wait for Close.
+	s.feed.close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil
 	}
 	s.closed = true
-	s.feed.close()
 	var err error
 	if !s.readOnly && s.fault.get() == nil {
 		err = s.guard("seal", s.closeSession)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -90,5 +91,63 @@ func TestOpensVersion1(t *testing.T) {
 			t.Fatal(err)
 		}
 		storetest.ExpectModel(t, openAt(t, dir), ref, "v1")
+	}
+}
+
+// rawMeta reads the layout version and the id of a closed store.
+func rawMeta(t *testing.T, dir string) (format, id string) {
+	t.Helper()
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quiet{}, Merger: pebblestore.Merger, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, k := range []struct {
+		key string
+		dst *string
+	}{{"\x01format", &format}, {"\x01id", &id}} {
+		if v, closer, err := db.Get([]byte(k.key)); err == nil {
+			*k.dst = string(v)
+			closer.Close()
+		}
+	}
+	return format, id
+}
+
+// TestOlderLayoutsGetAFeed opens a directory of layout version 1 for
+// writing: it becomes version 3 with an id, its old records are in the
+// snapshot, and the saves after it are in the feed. Read only, it keeps
+// its version and has an empty feed.
+func TestOlderLayoutsGetAFeed(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "v1")
+	writeVersion1(t, dir, unionstore.Changes[storetest.Item]{item("ns", "k", "old", "before", 1)})
+	ro := openAt(t, dir, pebblestore.WithReadOnly())
+	if got, c, err := ro.Snapshot(ctx, "ns"); err != nil || len(got) != 1 {
+		t.Fatalf("read-only Snapshot = %v, %q, %v; want the old record", got, c, err)
+	}
+	ro.Close()
+	if f, id := rawMeta(t, dir); f != "1" || id != "" {
+		t.Fatalf("after a read-only open: layout %q, id %q; want 1 and none", f, id)
+	}
+	s := openAt(t, dir)
+	got, c, err := s.Snapshot(ctx, "ns")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Snapshot = %v, %v; want the old record", got, err)
+	}
+	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "new", "after", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for ev, err := range s.Watch(wctx, "ns", c) {
+		if err != nil || ev.Change.Entity.ID != "new" {
+			t.Fatalf("Watch = %v, %v; want the new change", ev.Change, err)
+		}
+		break
+	}
+	s.Close()
+	if f, id := rawMeta(t, dir); f != "3" || id == "" {
+		t.Fatalf("after a writable open: layout %q, id %q; want 3 and an id", f, id)
 	}
 }

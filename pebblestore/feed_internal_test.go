@@ -1,0 +1,227 @@
+package pebblestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+func openFeedStore(t *testing.T, opts ...Option) *Store[storetest.Item] {
+	t.Helper()
+	s, err := Open[storetest.Item](filepath.Join(t.TempDir(), "feed"), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func feedChange(id, value string, sec int, unset bool) unionstore.Change[storetest.Item] {
+	c := unionstore.Change[storetest.Item]{
+		Namespace:  "ns",
+		ChangeType: unionstore.ChangeTypeSet,
+		Entity:     storetest.Item{Kind: "k", ID: id, Value: value},
+		Timestamp:  time.Unix(int64(1_700_000_000+sec), 0),
+	}
+	if unset {
+		c.ChangeType = unionstore.ChangeTypeUnset
+	}
+	return c
+}
+
+func saveOne(t *testing.T, s *Store[storetest.Item], c unionstore.Change[storetest.Item]) {
+	t.Helper()
+	if err := s.Save(context.Background(), unionstore.Changes[storetest.Item]{c}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func cursorNow(t *testing.T, s *Store[storetest.Item]) unionstore.Cursor {
+	t.Helper()
+	_, c, err := s.Snapshot(context.Background(), "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// watchFrom reads events of ns after cursor until it has read n of them
+// or the watch fails, and returns them with the error.
+func watchFrom(t *testing.T, s *Store[storetest.Item], cursor unionstore.Cursor, n int) ([]unionstore.WatchEvent[storetest.Item], error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out []unionstore.WatchEvent[storetest.Item]
+	for ev, err := range s.Watch(ctx, "ns", cursor) {
+		if err != nil {
+			return out, err
+		}
+		if out = append(out, ev); len(out) == n {
+			break
+		}
+	}
+	return out, nil
+}
+
+// feedEntries counts the feed entries of ns.
+func feedEntries(t *testing.T, s *Store[storetest.Item], ns string) int {
+	t.Helper()
+	lower, upper := feedBounds(ns, 0)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		n++
+	}
+	if err := it.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestWatchDeliversTheWinner saves a change that loses to the stored one:
+// it has a feed entry, since Save does not read, and the watch delivers
+// the winner for it, never the change that lost.
+func TestWatchDeliversTheWinner(t *testing.T) {
+	s := openFeedStore(t)
+	saveOne(t, s, feedChange("a", "winner", 10, false))
+	c := cursorNow(t, s)
+	saveOne(t, s, feedChange("a", "loser", 5, false))
+	saveOne(t, s, feedChange("b", "next", 1, false))
+	evs, err := watchFrom(t, s, c, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := evs[0].Change.Entity.Value; got != "winner" {
+		t.Fatalf("the event of the losing change holds %q, want the winner", got)
+	}
+	if got := evs[1].Change.Entity.Value; got != "next" {
+		t.Fatalf("the next event holds %q, want next", got)
+	}
+}
+
+// TestRevisionsReachTheLogInOrder saves from many goroutines at once while
+// a watch runs from the start: it must deliver every identity, which it
+// would not if a batch of a higher revision could be synced, and read,
+// before one of a lower revision was applied.
+func TestRevisionsReachTheLogInOrder(t *testing.T) {
+	s := openFeedStore(t)
+	c := cursorNow(t, s)
+	const writers, each = 8, 150
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	seen := make(map[string]bool)
+	done := make(chan error, 1)
+	go func() {
+		for ev, err := range s.Watch(ctx, "ns", c) {
+			if err != nil {
+				done <- err
+				return
+			}
+			if seen[ev.Change.Entity.ID] = true; len(seen) == writers*each {
+				break
+			}
+		}
+		done <- nil
+	}()
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				if err := s.Save(ctx, unionstore.Changes[storetest.Item]{feedChange(fmt.Sprint(w, "-", i), "v", i, false)}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := <-done; err != nil {
+		t.Fatalf("the watch saw %d of %d identities: %v", len(seen), writers*each, err)
+	}
+}
+
+// TestFeedIsTrimmed saves each of a few identities many times: the
+// trimmer deletes the entries that later ones supersede, so the feed
+// stays near the number of identities, and a watch from before still
+// converges on what Load returns.
+func TestFeedIsTrimmed(t *testing.T) {
+	ctx := context.Background()
+	s := openFeedStore(t, WithNoSync())
+	c := cursorNow(t, s)
+	const ids, rounds = 50, 3 * trimMin / 50
+	for r := range rounds {
+		batch := make(unionstore.Changes[storetest.Item], ids)
+		for i := range batch {
+			batch[i] = feedChange(fmt.Sprint("e", i), fmt.Sprint(r), r, r%7 == 6)
+		}
+		if err := s.Save(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for feedEntries(t, s, "ns") > 2*trimMin {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d feed entries for %d identities after %d saves, want at most %d", feedEntries(t, s, "ns"), ids, ids*rounds, 2*trimMin)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	want, err := s.Load(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := unionstore.NewMemory[storetest.Item]()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for ev, err := range s.Watch(wctx, "ns", c) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := model.Save(ctx, unionstore.Changes[storetest.Item]{ev.Change}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := model.Load(ctx, "ns"); fmt.Sprint(got) == fmt.Sprint(want) {
+			break
+		}
+	}
+}
+
+// TestPurgeTombstonesExpiresCursors removes a tombstone: the store does
+// not know the revisions of the records it removes, so every cursor taken
+// before expires, and a snapshot taken after goes on with the next change.
+func TestPurgeTombstonesExpiresCursors(t *testing.T) {
+	ctx := context.Background()
+	s := openFeedStore(t)
+	saveOne(t, s, feedChange("a", "1", 1, false))
+	before := cursorNow(t, s)
+	saveOne(t, s, feedChange("a", "1", 2, true))
+	upToDate := cursorNow(t, s)
+	if n, err := s.PurgeTombstones(ctx, "ns", time.Unix(1_700_000_010, 0)); err != nil || n != 1 {
+		t.Fatalf("PurgeTombstones = %d, %v; want 1", n, err)
+	}
+	after := cursorNow(t, s)
+	saveOne(t, s, feedChange("c", "3", 4, false))
+	for _, c := range []unionstore.Cursor{before, upToDate} {
+		if _, err := watchFrom(t, s, c, 1); !errors.Is(err, unionstore.ErrCursorExpired) {
+			t.Fatalf("Watch from %q, before the purge = %v, want ErrCursorExpired", c, err)
+		}
+	}
+	evs, err := watchFrom(t, s, after, 1)
+	if err != nil || evs[0].Change.Entity.ID != "c" {
+		t.Fatalf("Watch from after the purge = %v, %v; want c", evs, err)
+	}
+	if n := feedEntries(t, s, "ns"); n != 1 {
+		t.Fatalf("%d feed entries after the purge and one save, want 1", n)
+	}
+}

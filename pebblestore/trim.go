@@ -1,0 +1,180 @@
+package pebblestore
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/unionstore/unionstore"
+)
+
+// Trimming the feed. Save writes a feed entry for every change, blindly,
+// so the entries of an identity pile up as it is saved again. A trimmer
+// goroutine of each writable store deletes the entries that a later entry
+// of the same identity supersedes: a watcher that has not read such an
+// entry reads the later one, which delivers the same record (see feed.go).
+// It trims a namespace once the entries written to it since its last trim
+// outnumber those that trim kept (and trimMin), so that the feed stays
+// within about twice the namespace's identities, and the work is about
+// one read of an entry per entry written.
+//
+// A trim reads the namespace's entries up to its synced revision, keeping
+// the latest revision of each identity in memory, and deletes the others
+// in unsynced batches: a crash may undo some deletions, which the next
+// trim redoes. It holds the store for reading, one batch at a time, so
+// that Close waits for a batch at most.
+
+// trimMin is how many entries a namespace gets before its first trim.
+const trimMin = 4096
+
+// trimBatch is how many entries a trim deletes per batch.
+const trimBatch = 10_000
+
+// trimmer is the goroutine that trims namespaces handed to it.
+type trimmer struct {
+	queue   chan string
+	stopped chan struct{}
+}
+
+// wantTrim reports whether sp, after n more entries, should be trimmed,
+// and marks it as queued if so; the feed's lock must be held.
+func (sp *space) wantTrim(n uint64) bool {
+	sp.written += n
+	if sp.trimming || sp.written < max(trimMin, sp.kept) {
+		return false
+	}
+	sp.trimming = true
+	return true
+}
+
+// queueTrim hands namespace to the trimmer, unless its queue is full; the
+// feed's lock must be held.
+func (f *feed) queueTrim(namespace string, sp *space) {
+	if f.trim == nil {
+		sp.trimming = false
+		return
+	}
+	select {
+	case f.trim.queue <- namespace:
+	default:
+		sp.trimming = false // tried again at the next save
+	}
+}
+
+// startTrimmer starts the trimmer of a writable store.
+func (s *Store[E]) startTrimmer() {
+	s.feed.trim = &trimmer{queue: make(chan string, 64), stopped: make(chan struct{})}
+	go s.runTrimmer()
+}
+
+// runTrimmer trims the namespaces queued until the store closes.
+func (s *Store[E]) runTrimmer() {
+	defer close(s.feed.trim.stopped)
+	for {
+		select {
+		case <-s.feed.done:
+			return
+		case ns := <-s.feed.trim.queue:
+			if err := s.trimFeed(ns); err != nil && !s.isClosing() {
+				fmt.Fprintf(os.Stderr, "pebblestore: trim the feed of %q in %q: %v\n", ns, s.dir, err)
+			}
+		}
+	}
+}
+
+func (s *Store[E]) isClosing() bool {
+	select {
+	case <-s.feed.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// trimFeed deletes the feed entries of namespace that a later entry of the
+// same identity supersedes, up to the namespace's synced revision.
+func (s *Store[E]) trimFeed(namespace string) error {
+	s.feed.mu.Lock()
+	sp := s.feed.spaces[namespace]
+	synced, written := sp.synced, sp.written
+	s.feed.mu.Unlock()
+	kept, err := s.trimUpTo(namespace, synced)
+	s.feed.mu.Lock()
+	defer s.feed.mu.Unlock()
+	sp.trimming = false
+	if err == nil {
+		sp.kept = kept
+		sp.written -= min(sp.written, written)
+	}
+	return err
+}
+
+// trimUpTo deletes the superseded entries of namespace up to revision
+// upTo, and returns how many it kept.
+func (s *Store[E]) trimUpTo(namespace string, upTo uint64) (uint64, error) {
+	latest := make(map[string]uint64)
+	var doomed []uint64
+	err := s.trimStep(func() error {
+		lower, _ := feedBounds(namespace, 0)
+		upper := append(feedKey(nil, namespace, upTo), 0)
+		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		if err != nil {
+			return err
+		}
+		for ok := it.First(); ok; ok = it.Next() {
+			k := it.Key()
+			if len(k) != len(lower) {
+				continue // damaged: left to the purges
+			}
+			rev := binary.BigEndian.Uint64(k[len(k)-8:])
+			v, err := it.ValueAndErr()
+			if err != nil {
+				break // Close reports it
+			}
+			if old, ok := latest[string(v)]; ok {
+				doomed = append(doomed, old)
+			}
+			latest[string(v)] = rev
+		}
+		return it.Close()
+	})
+	if err != nil {
+		return 0, err
+	}
+	for len(doomed) > 0 {
+		n := min(len(doomed), trimBatch)
+		err := s.trimStep(func() error {
+			b := s.db.NewBatch()
+			defer b.Close()
+			var key []byte
+			for _, rev := range doomed[:n] {
+				key = feedKey(key[:0], namespace, rev)
+				if err := b.Delete(key, nil); err != nil {
+					return err
+				}
+			}
+			return b.Commit(pebble.NoSync)
+		})
+		if err != nil {
+			return 0, err
+		}
+		doomed = doomed[n:]
+	}
+	return uint64(len(latest)), nil
+}
+
+// trimStep runs fn with the store held for reading, unless it is closed.
+func (s *Store[E]) trimStep(fn func() error) error {
+	unlock, err := s.use(context.Background())
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if s.isClosing() {
+		return unionstore.ErrClosed
+	}
+	return s.guard("trim the feed", fn)
+}
