@@ -140,6 +140,10 @@ func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore
 		for {
 			m, err := msgs.Next(jetstream.NextContext(wctx))
 			if err != nil {
+				if ctx.Err() == nil && s.life.Closed() {
+					// Ended by Close, not by the caller's context.
+					err = unionstore.ErrClosed
+				}
 				fail(err)
 				return
 			}
