@@ -356,3 +356,35 @@ func TestWatchDeletesItsConsumer(t *testing.T) {
 		t.Fatalf("the stream has %d consumers after the watches ended, want 0", n)
 	}
 }
+
+// TestWatchSurvivesARestart stops and starts the in-process server under a
+// watch: the client recreates the watch's consumer after the last message
+// it delivered, so the change saved after the restart arrives, and none
+// saved before comes again.
+func TestWatchSurvivesARestart(t *testing.T) {
+	opts := serverOptions(t, t.TempDir())
+	srv := startServer(t, opts)
+	s := openOwned(t, serverAddr(opts))
+	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	_, c := mustSnapshot(t, s, "ns")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	next, stop := iter.Pull2(s.Watch(ctx, "ns", c))
+	defer stop()
+	mustSave(t, s, set("ns", "k", "b", "1", at(2)))
+	if ev, err, _ := next(); err != nil || ev.Change.Entity.ID != "b" {
+		t.Fatalf("event before the restart = %v, %v, want the save of b", ev.Change, err)
+	}
+	stopServer(srv)
+	time.Sleep(300 * time.Millisecond)
+	startServer(t, opts)
+	waitFor(t, "a save after the restart", func() bool {
+		sctx, scancel := context.WithTimeout(context.Background(), time.Second)
+		defer scancel()
+		return s.Save(sctx, unionstore.Changes[storetest.Item]{set("ns", "k", "c", "1", at(3))}) == nil
+	})
+	ev, err, _ := next()
+	if err != nil || ev.Change.Entity.ID != "c" {
+		t.Fatalf("event after the restart = %v, %v, want the save of c", ev.Change, err)
+	}
+}
