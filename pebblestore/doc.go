@@ -24,8 +24,9 @@
 // run, so a read returns the same change before and after a compaction;
 // keeping the latest is associative, so a compaction that sees only some
 // of a key's operands leaves a result that merges with the rest as they
-// would have. Concurrent saves need no lock between them, a save reads no
-// stored version, a cost that would grow with the store (pebble's
+// would have. Concurrent saves take no lock on what they write (only a
+// short one that orders their application, for the change feed), a save
+// reads no stored version, a cost that would grow with the store (pebble's
 // compactions still do, as for any write), and pebble syncs the log once
 // for all the saves that are waiting, so that many goroutines saving one
 // change each reach many times the rate of one.
@@ -51,6 +52,55 @@
 // namespace, plus, once after each round of saves to a namespace, a read
 // of that namespace's records. Load, which reads them all, settles the
 // counts of its namespace the same way.
+//
+// # Change feed
+//
+// A Store is a [unionstore.Watcher]: [Store.Snapshot] loads a namespace
+// with its position, and [Store.Watch] yields the changes saved after a
+// position, so that [unionstore.Follow] keeps a copy of a namespace up to
+// date.
+//
+// Positions are revisions, one counter per namespace. Save does not read,
+// so the counter is kept in the process, recovered from the directory the
+// first time a namespace is used: each change of a batch takes the next
+// revision of its namespace, and a feed entry, revision -> (kind, id),
+// goes into the same pebble batch as the change. The revisions are
+// assigned as the batch is applied to pebble, one batch at a time, so that
+// the write-ahead log holds them in order; a watch reads entries up to the
+// highest revision whose batch is synced, and a watcher never sees a
+// change that a crash could take back ([WithNoSync]: whose batch is
+// applied; a crash of the machine may then take back changes a watcher
+// saw, and give their revisions to other changes). A cursor is the
+// store's id, drawn when the directory was created or upgraded, and a
+// revision, so that the cursor of another store expires.
+//
+// The merge operator, not Save, decides which change of an identity wins,
+// so a change that loses to a later timestamp has a feed entry too. A watch
+// therefore delivers for each entry what [Store.Get] returns for its
+// identity at that moment: the change, or the one that won over it. An
+// identity saved several times may be delivered several times, the winner
+// each time (repeats, which last-write-wins makes harmless), never a
+// change that lost. A goroutine of the store deletes, in the background,
+// the entries that a later entry of the same identity supersedes, once a
+// namespace has had more entries written since its last trim than that
+// trim kept (and at least 4096), so that the feed stays within about
+// twice the namespace's identities. A cursor does not expire with age.
+//
+// Watchers are woken in the process when a batch is synced: there is no
+// polling, and an event arrives a moment after its Save's sync
+// (BenchmarkWatch reports the latency beside pebble's own). A store opened
+// with [WithReadOnly] never changes, and its watches wait for ctx or
+// Close.
+//
+// [Store.Purge] takes a revision of its own and makes it the namespace's
+// floor: every cursor taken before it expires, that of a watcher up to
+// date included, and a running watch ends, with an error wrapping
+// [unionstore.ErrCursorExpired] ([unionstore.Follow] then takes a new
+// snapshot). [Store.PurgeTombstones] does the same when it removes at
+// least one tombstone, since records do not hold their revision: every
+// watcher of the namespace expires and takes a new snapshot, which lacks
+// the removed tombstones. Both delete the feed entries at or below the
+// floor, which no cursor reads any more.
 //
 // # Limits
 //
@@ -141,13 +191,14 @@
 // from its other members while this one fails, and Union.Repair, or the
 // command's repair into a fresh directory, restores it.
 //
-// # Layout (version 2)
+// # Layout (version 3)
 //
 // The layout is fixed so that any program, such as the unionstore command,
 // can read what a typed application wrote. Pebble keys and values, by the
 // first byte of the key:
 //
-//	0x01 "format"                      the layout version in ASCII decimal, "2"
+//	0x01 "format"                      the layout version in ASCII decimal, "3"
+//	0x01 "id"                          the store's id, 16 hex digits
 //	0x01 "seal"                        8 bytes: big-endian uint64, how many
 //	                                   times Close sealed the store (see
 //	                                   Damaged directories)
@@ -159,6 +210,11 @@
 //	0x04 ns                            16 bytes: the stamp of the last save
 //	                                   or tombstone purge since the counts
 //	                                   were last counted (see Counts)
+//	0x05 ns 0x00 revision              kind 0x00 id: the feed entry of a
+//	                                   change; the revision a big-endian
+//	                                   uint64 (see Change feed)
+//	0x06 ns                            8 bytes: big-endian uint64, the
+//	                                   floor of the namespace's cursors
 //
 // Identities hold no zero byte ([unionstore.Changes.Validate] refuses
 // them), so the zero byte after the namespace and after the kind sorts
@@ -180,15 +236,21 @@
 // Pebble records the merge operator's name, which is pebble's default,
 // "pebble.concatenate", so that directories of version 1 (whose tables
 // name it) still open; read with any other operator than the store's,
-// version 2 is misread. So beside pebble's files, before pebble opens a
-// directory for writing, the store writes UNIONSTORE-FORMAT, which
+// versions 2 and 3 are misread. So beside pebble's files, before pebble
+// opens a directory for writing, the store writes UNIONSTORE-FORMAT, which
 // releases of version 1 refuse before they hand the directory to pebble
 // (as a file they do not know, with [ErrNotStore]); its content, the line
-// "unionstore pebble layout 2", is for people. Tools that open the
-// directory with pebble itself must use the store's merge operator.
-// Version 1 wrote whole records and exact counts, which version 2 reads
-// as they are: Open reads a version 1 directory, and upgrades it to
-// version 2 when it opens it for writing.
+// "unionstore pebble layout N" with the version of the release that wrote
+// it first, is for people. Tools that open the directory with pebble
+// itself must use the store's merge operator. Version 1 wrote whole
+// records and exact counts, which versions 2 and 3 read as they are;
+// version 3 added the change feed (the keys 0x05 and 0x06 and the id)
+// to the records of version 2, which a release of version 2 would write
+// without their feed entries: it refuses version 3 by the number
+// ([ErrFormat]), and the records it would meet before (pebble's own
+// replay and compactions) are records it reads. Open reads a directory of
+// version 1 or 2, with an empty feed, and upgrades it to version 3 when it
+// opens it for writing.
 //
 // The directory also holds UNIONSTORE-SEAL, 45 bytes:
 // the 25 bytes "unionstore pebble seal 1\n", the seal counter that the
@@ -198,7 +260,7 @@
 // replaced by renaming UNIONSTORE-SEAL.tmp over it.
 //
 // Timestamps are read back in UTC. Open refuses a database whose layout
-// version is above 2 ([ErrFormat]), and a pebble database that has keys
+// version is above 3 ([ErrFormat]), and a pebble database that has keys
 // but no version ([ErrNotStore]).
 //
 // # Concurrency

@@ -26,7 +26,8 @@ const purgeBatch = 10_000
 // that it loads empty and is no longer listed. A namespace that does not
 // exist is not an error. Pebble drops the deleted records from disk as
 // compactions reach them. Purge is ordered with saves by the store's write
-// lock. It returns [unionstore.ErrReadOnly] on a store opened with
+// lock. It expires every cursor of the namespace taken before it (see
+// Change feed in the package doc). It returns [unionstore.ErrReadOnly] on a store opened with
 // [WithReadOnly] and [unionstore.ErrClosed] after Close.
 func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 	unlock, err := s.use(ctx)
@@ -92,6 +93,8 @@ func (s *Store[E]) commitPurge(b *pebble.Batch, namespace string) error {
 // synced batch, under the store's write lock, which it releases between
 // batches: when it fails midway, the tombstones removed so far stay
 // removed, and the count says how many. A damaged record is left alone.
+// Each batch that removes a tombstone expires every cursor of the
+// namespace taken before it (see Change feed in the package doc).
 // See [unionstore.TombstonePurger] for when purging is safe. It returns
 // [unionstore.ErrReadOnly] on a store opened with [WithReadOnly] and
 // [unionstore.ErrClosed] after Close.

@@ -70,10 +70,12 @@ func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
 // Save reads nothing: it writes each change as a merge operand, and pebble
 // keeps the latest of a key's changes when it reads or compacts them (see
 // the package doc), so its cost does not grow with the store. Concurrent
-// saves apply side by side; Save returns once the write-ahead log holding
-// the batch is synced to disk (unless [WithNoSync]), a sync that pebble
-// shares among the saves waiting for it. A change is visible to readers
-// from the moment it is applied, a moment before Save returns.
+// saves apply to pebble one at a time, a short step in which their
+// changes take their revisions of the change feed (see the package doc);
+// Save returns once the write-ahead log holding the batch is synced to
+// disk (unless [WithNoSync]), a sync that pebble shares among the saves
+// waiting for it. A change is visible to readers from the moment it is
+// applied, a moment before Save returns, and to watchers once it is synced.
 func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
 	unlock, err := s.use(ctx)
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 
 // Store is a durable [unionstore.Store] in one pebble directory.
 //
-// Store is safe for concurrent use. Saves write without reading and apply
-// side by side, and concurrent saves share the write-ahead log's syncs;
+// Store is safe for concurrent use. Saves write without reading, apply one
+// at a time (a short step), and share the write-ahead log's syncs;
 // loads, scans and gets run beside them and beside each other.
 type Store[E unionstore.Entity] struct {
 	db       *pebble.DB
