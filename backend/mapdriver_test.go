@@ -234,8 +234,9 @@ func (d *feedDriver) Watch(ctx context.Context, namespace, after string) iter.Se
 			d.mu.Unlock()
 			for _, ev := range evs {
 				pos++
-				if ev.Position == "" {
-					continue // a purge
+				if ev.Position == "" { // a purge, which the watcher cannot follow
+					yield(backend.Event{}, fmt.Errorf("%w: the namespace was purged", unionstore.ErrCursorExpired))
+					return
 				}
 				if !yield(ev, nil) {
 					return

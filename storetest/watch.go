@@ -26,6 +26,8 @@ var watchCases = []testCase{
 	{"watch: cancel ends the watch with the context's error", testWatchCancel},
 	{"watch: close ends the watch with ErrClosed", testWatchClose},
 	{"watch: repeated events are harmless", testWatchRepeats},
+	{"watch: a running watch that is up to date ends at a purge", testRunningWatchPurged},
+	{"watch: a cursor behind a purged tombstone expires or delivers it", testTombstonePurgeNoGap},
 }
 
 func watcher(t *testing.T, s unionstore.Store[Item]) unionstore.Watcher[Item] {
@@ -284,4 +286,74 @@ func testWatchAcrossReopen(t *testing.T, s unionstore.Store[Item], reopen func(*
 	model := unionstore.NewMemory[Item]()
 	apply(t, model, set("ns", "k", "a", "1", at(1)))
 	converge(t, pull(t, watcher(t, s), "ns", c), model, describe(load(t, s, "ns")))
+}
+
+func testRunningWatchPurged(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	p, ok := s.(unionstore.Purger)
+	if !ok {
+		t.Skipf("%T does not implement unionstore.Purger", s)
+	}
+	save(t, s, set("ns", "k", "a", "1", at(1)))
+	base, c := snapshot(t, w, "ns")
+	next := pull(t, w, "ns", c)
+	save(t, s, set("ns", "k", "b", "2", at(2)))
+	model := unionstore.NewMemory[Item]()
+	apply(t, model, base...)
+	converge(t, next, model, describe(load(t, s, "ns")))
+	if err := p.Purge(context.Background(), "ns"); err != nil {
+		t.Fatal(err)
+	}
+	save(t, s, set("ns", "k", "c", "3", at(3)))
+	// The follower holds a and b, which the purge removed: the watch must
+	// not go on as if nothing had happened.
+	for {
+		ev, err := next()
+		if errors.Is(err, unionstore.ErrCursorExpired) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("the watch after a purge = %v, want ErrCursorExpired", err)
+		}
+		if ev.Change.Entity.ID == "c" {
+			t.Fatalf("the watch went on past the purge to c, without expiring")
+		}
+	}
+}
+
+func testTombstonePurgeNoGap(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	tp, ok := s.(unionstore.TombstonePurger)
+	if !ok {
+		t.Skipf("%T does not implement unionstore.TombstonePurger", s)
+	}
+	save(t, s, set("ns", "k", "a", "1", at(1)), set("ns", "k", "keep", "1", at(1)))
+	base, c := snapshot(t, w, "ns")
+	save(t, s, unset("ns", "k", "a", at(2)))
+	if _, err := tp.PurgeTombstones(context.Background(), "ns", at(3)); err != nil {
+		t.Fatal(err)
+	}
+	save(t, s, set("ns", "k", "z", "after", at(4)))
+	// A follower from c holds a; it must learn that a is gone, or that its
+	// cursor expired: never reach z with a still held.
+	model := unionstore.NewMemory[Item]()
+	apply(t, model, base...)
+	next := pull(t, w, "ns", c)
+	for {
+		ev, err := next()
+		if errors.Is(err, unionstore.ErrCursorExpired) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("the watch after a tombstone purge = %v", err)
+		}
+		apply(t, model, ev.Change)
+		if ev.Change.Entity.ID != "z" {
+			continue
+		}
+		if got, _, _ := model.Get(context.Background(), "ns", "k", "a"); got.ChangeType == unionstore.ChangeTypeSet {
+			t.Fatal("the watch reached z without the deletion of a, whose tombstone was purged, and without expiring")
+		}
+		return
+	}
 }
