@@ -76,8 +76,13 @@ func newDriver(db *sql.DB, table, where string, packet, pageSize int) *driver {
 		headSQL: "SELECT rev, floor FROM " + f + " WHERE namespace = ?",
 		newestTombstoneSQL: "SELECT COALESCE(MAX(rev), 0) FROM (SELECT rev FROM " + q +
 			" WHERE namespace = ? AND change_type = 'unset' AND ts <= ? ORDER BY kind, id LIMIT ?) AS chunk",
-		raiseFloorSQL:   "UPDATE " + f + " SET floor = GREATEST(floor, ?) WHERE namespace = ?",
-		changesAfterSQL: "SELECT " + columns + ", rev FROM " + q + " WHERE namespace = ? AND rev > ? ORDER BY rev LIMIT ?",
+		raiseFloorSQL: "UPDATE " + f + " SET floor = GREATEST(floor, ?) WHERE namespace = ?",
+		// One statement reads the namespace's revision and floor and the
+		// page of changes after a position, all from one snapshot; the
+		// page is read on the rev index, and sorted again once joined.
+		changesAfterSQL: "SELECT f.rev, f.floor, c.kind, c.id, c.change_type, c.ts, c.payload, c.rev FROM " + f +
+			" AS f LEFT JOIN (SELECT " + columns + ", rev FROM " + q + " WHERE namespace = ? AND rev > ? ORDER BY rev LIMIT ?) AS c" +
+			" ON TRUE WHERE f.namespace = ? ORDER BY c.rev",
 	}
 }
 

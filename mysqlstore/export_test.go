@@ -2,6 +2,8 @@ package mysqlstore
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
@@ -69,3 +71,48 @@ func SetUpsert[E unionstore.Entity](s *Store[E], clause string) (restore func())
 
 // PageSQL returns the query of a page of Scan after the first.
 func PageSQL[E unionstore.Entity](s *Store[E]) string { return s.Driver().(*driver).pageSQL }
+
+// RawWatch is the engine's own feed, the ceiling of Watch: the same
+// polling query, woken by the store's commits as Watch
+// is, that hands f each row's id as the driver gives it, without making a
+// record, decoding it, or checking the floor. It starts after the cursor
+// and returns ctx's error.
+func RawWatch[E unionstore.Entity](ctx context.Context, s *Store[E], namespace string, after unionstore.Cursor, f func(id []byte)) error {
+	d := s.Driver().(*driver)
+	pos, err := d.feed.parse(string(after))
+	if err != nil {
+		return err
+	}
+	for {
+		wake := d.feed.waiter()
+		rows, err := d.db.QueryContext(ctx, d.changesAfterSQL, []byte(namespace), pos, d.pageSize, []byte(namespace))
+		if err != nil {
+			return err
+		}
+		n := 0
+		var head, floor, kind, id, ct, ts, payload, rev sql.RawBytes
+		for rows.Next() {
+			if err := rows.Scan(&head, &floor, &kind, &id, &ct, &ts, &payload, &rev); err != nil {
+				rows.Close()
+				return err
+			}
+			if rev == nil {
+				continue
+			}
+			if pos, err = strconv.ParseInt(string(rev), 10, 64); err != nil {
+				rows.Close()
+				return err
+			}
+			f(id)
+			n++
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if n < d.pageSize {
+			if err := d.wait(ctx, wake); err != nil {
+				return err
+			}
+		}
+	}
+}

@@ -122,11 +122,11 @@ func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Reco
 // for the poll interval (commits of other stores and processes), for ctx
 // or for Close.
 //
-// Each round reads the changes first and the floor after: a floor above
-// the position means a purge committed after it, and the round ends the
-// watch with ErrCursorExpired whether or not the changes read met the
-// purge. A floor not above it means no purge came before the changes were
-// read, so they can be yielded.
+// Each round reads, in one statement and so from one snapshot, the
+// namespace's floor and last revision and the changes after the
+// position: a floor above the position means a purge committed after it,
+// and the round ends the watch with ErrCursorExpired whether or not the
+// changes read met the purge.
 func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
 	return func(yield func(backend.Event, error) bool) {
 		pos, err := d.start(ctx, namespace, after)
@@ -136,12 +136,7 @@ func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[b
 		}
 		for {
 			wake := d.feed.waiter()
-			page, err := d.changesAfter(ctx, namespace, pos)
-			if err != nil {
-				yield(backend.Event{}, d.closedOr(err))
-				return
-			}
-			head, floor, err := d.head(ctx, namespace)
+			page, head, floor, err := d.changesAfter(ctx, namespace, pos)
 			switch {
 			case err != nil:
 				yield(backend.Event{}, d.closedOr(err))
@@ -219,24 +214,30 @@ type revEvent struct {
 }
 
 // changesAfter reads up to pageSize records of namespace whose revision
-// is after rev, in the order of their revisions.
-func (d *driver) changesAfter(ctx context.Context, namespace string, rev int64) ([]revEvent, error) {
-	rows, err := d.db.QueryContext(ctx, d.changesAfterSQL, []byte(namespace), rev, d.pageSize)
+// is after rev, in the order of their revisions, and the namespace's last
+// revision and floor: 0 and 0 for a namespace never written.
+func (d *driver) changesAfter(ctx context.Context, namespace string, rev int64) (page []revEvent, head, floor int64, err error) {
+	ns := []byte(namespace)
+	rows, err := d.db.QueryContext(ctx, d.changesAfterSQL, ns, rev, d.pageSize, ns)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	defer rows.Close()
-	var out []revEvent
 	for rows.Next() {
 		var r row
-		var n int64
-		if err := rows.Scan(&r.kind, &r.id, &r.changeType, &r.ts, &r.payload, &n); err != nil {
-			return nil, err
+		var kind, id sql.RawBytes
+		var ts, n sql.NullInt64
+		if err := rows.Scan(&head, &floor, &kind, &id, &r.changeType, &ts, &r.payload, &n); err != nil {
+			return nil, 0, 0, err
 		}
-		out = append(out, revEvent{backend.Event{Record: r.record(namespace), Position: d.feed.position(n)}, n})
+		if !n.Valid {
+			continue // the namespace's row alone: no change after rev
+		}
+		r.kind, r.id, r.ts = string(kind), string(id), ts.Int64
+		page = append(page, revEvent{backend.Event{Record: r.record(namespace), Position: d.feed.position(n.Int64)}, n.Int64})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
-	return out, rows.Close()
+	return page, head, floor, rows.Close()
 }
