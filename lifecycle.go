@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 )
 
@@ -14,11 +15,41 @@ import (
 // zero value is open. It is safe for concurrent use.
 type Lifecycle struct {
 	closed atomic.Bool
+
+	mu   sync.Mutex
+	done chan struct{} // made by the first Done, closed by Close
 }
 
-// Close marks the store closed. It reports whether this call closed it:
-// true once, so that a store's Close releases its resources once.
-func (l *Lifecycle) Close() bool { return l.closed.CompareAndSwap(false, true) }
+// Close marks the store closed, and closes the channel of Done. It
+// reports whether this call closed the store: true once, so that a
+// store's Close releases its resources once.
+func (l *Lifecycle) Close() bool {
+	if !l.closed.CompareAndSwap(false, true) {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done != nil {
+		close(l.done)
+	}
+	return true
+}
+
+// Done returns a channel that is closed once Close is called, so that a
+// long-running call of a store, such as a watch, can end when the store
+// closes although its client library does not tell it.
+func (l *Lifecycle) Done() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done == nil {
+		l.done = make(chan struct{})
+		if l.closed.Load() {
+			// Close came first and found no channel to close.
+			close(l.done)
+		}
+	}
+	return l.done
+}
 
 // Closed reports whether Close was called.
 func (l *Lifecycle) Closed() bool { return l.closed.Load() }

@@ -38,3 +38,23 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("Wrap after Close = %v, want ErrClosed and the driver's error", err)
 	}
 }
+
+func TestLifecycleDone(t *testing.T) {
+	var before unionstore.Lifecycle
+	done := before.Done()
+	select {
+	case <-done:
+		t.Fatal("Done is closed before Close")
+	default:
+	}
+	before.Close()
+	<-done // closed by Close
+
+	var after unionstore.Lifecycle
+	after.Close()
+	<-after.Done() // closed already, for a Done after Close
+
+	var racing unionstore.Lifecycle
+	go racing.Close()
+	<-racing.Done()
+}
