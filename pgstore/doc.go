@@ -23,7 +23,7 @@
 //
 // The table is created by [Store.CreateSchema], by [OpenURL] unless told
 // not to, or by [New] with [WithCreateSchema]; nothing else changes the
-// database's schema. For the default table name the statement is:
+// database's schema. For the default table name the statements are:
 //
 //	CREATE TABLE IF NOT EXISTS "unionstore_changes" (
 //		namespace   text COLLATE "C" NOT NULL,
@@ -54,7 +54,7 @@
 //		PRIMARY KEY (tbl, namespace)
 //	)
 //
-// [SchemaSQL] returns it for other names. There is one row per identity.
+// [SchemaSQL] returns them for other names. There is one row per identity.
 // The timestamp is an integer of nanoseconds because PostgreSQL's timestamp
 // types keep only microseconds; to read it as a time, select
 // to_timestamp(ts / 1e9). The "C" collation makes the database order keys
@@ -65,7 +65,7 @@
 //
 // Namespaces, kinds and ids are text, which must be valid UTF-8 without NUL
 // bytes; [unionstore.Changes.Validate] refuses other values. PostgreSQL
-// adds two limits of its own, which [Store.Check] checks without writing
+// adds limits of its own, which [Store.Check] checks without writing
 // and [Store.Save] checks before sending anything to the server:
 //
 //   - The primary key's index entry for (namespace, kind, id) must fit in a
@@ -78,6 +78,8 @@
 //     compresses long values in the index when it can, so it would accept
 //     some longer, repetitive ids; Save does not, so that what it accepts
 //     does not depend on how well an id compresses.
+//   - The change feed's index entry for (namespace, xid, rev) must fit
+//     too: a namespace may have at most 2,676 bytes.
 //   - A payload, the codec's encoding of an entity, may take at most
 //     [MaxPayload] bytes, 1 GiB less 1 MiB: PostgreSQL holds at most 1 GB
 //     in one value. Payloads that large need several times their size in
@@ -137,6 +139,70 @@
 // pages. [Store.Get] reads one entity by primary key and [Store.GetMany]
 // several with one query, each at the cost of one round trip whatever the
 // size of the namespace.
+//
+// # Change feed
+//
+// [Store] is a [unionstore.Watcher]: [Store.Snapshot] returns a namespace
+// and a cursor, and [Store.Watch] the changes committed after a cursor,
+// which [unionstore.Follow] combines into a copy that follows the store.
+//
+// Positions. Each row carries the id of the transaction that last wrote
+// it (xid, from pg_current_xact_id) and a number from a sequence (rev)
+// that orders the rows one transaction wrote; Save sets both on every row
+// it inserts or replaces. A cursor is a position (xid, rev) in a
+// namespace, with the table's oid and the number of purges it accounts
+// for. A watch reads, in the order of the index on (namespace, xid, rev),
+// the rows after its position whose transaction is below the horizon of
+// the read, pg_snapshot_xmin(pg_current_snapshot()): every transaction
+// below it has ended, and every transaction still running, or to come,
+// has an id at or above it, so no row can appear behind a position the
+// watch has reached, whatever order transactions commit in. A sequence
+// would not do: a revision taken by one transaction can commit after a
+// larger one was read. The price is that a change waits, before it is
+// delivered, for every transaction that took its id before it to end: a
+// transaction left open anywhere on the server (one that wrote, or
+// called pg_current_xact_id) holds every watch back until it ends.
+// idle_in_transaction_session_timeout bounds that.
+//
+// Latency. Every statement of Save notifies, at commit, the channel
+// unionstore_<table oid> with the namespaces it wrote (pg_notify, in the
+// same transaction); a store listens to it on one connection of its own,
+// taken from its pool while it has watches, and wakes the watches of
+// those namespaces. A watch also reads every [PollInterval] (a second),
+// so that a lost notification, or a horizon held back by a transaction
+// that notifies nothing, delays an event by about a second at most. A
+// watch holds no connection between reads, and reads pages of the
+// store's page size. PostgreSQL serialises the commits of the
+// transactions that notify, across the server: a cost to concurrent Saves
+// that BenchmarkWatch and the Save benchmarks measure.
+//
+// History. The feed is the table itself, one row per identity: a cursor
+// stays good however old it is, across restarts and reopens, and a
+// change replaced before a watch read it is skipped for the change that
+// replaced it, which comes later (the convergence the Watcher promises).
+// A cursor of another table, of a table dropped and made again, or not
+// made by a pgstore, expires.
+//
+// Purges. [Store.Purge] records, in the transaction of its delete, a new
+// purge of the namespace in the table [PurgesTable]; every cursor from
+// before it, that of a watch that is up to date included, then expires
+// (an error wrapping [unionstore.ErrCursorExpired]), and Follow takes a
+// new snapshot. [Store.PurgeTombstones] records, when it deletes any, the
+// greatest position of the tombstones it deleted: a cursor before it,
+// whose watcher may not have been given a tombstone, expires; a later
+// cursor stays good, and its watcher keeps the tombstones it was given.
+//
+// Tables made before the change feed lack its columns: [Store.CreateSchema]
+// (and so [OpenURL], and [New] with [WithCreateSchema]) adds them, with
+// the index, once, rewriting the table under an exclusive lock. A store
+// opened without creating the schema on such a table saves and loads as
+// before, and its Snapshot and Watch return an error, wrapping
+// [errors.ErrUnsupported], that says to migrate. After the migration,
+// every writer of the table must be of this version: a Save of an earlier
+// one replaces rows without moving them in the feed, so watchers would
+// miss those changes; a store that found the table unmigrated writes as
+// before for up to 10 seconds after another process migrated it, until it
+// looks again.
 //
 // # Performance
 //

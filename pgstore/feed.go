@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"iter"
 	"strconv"
 	"strings"
@@ -34,15 +35,20 @@ const (
 var errNoFeed = fmt.Errorf("the table has no change feed (columns xid and rev, their index and the table %s): "+
 	"migrate it with Store.CreateSchema, or by opening the store with WithCreateSchema: %w", PurgesTable, errors.ErrUnsupported)
 
+// recheckFeed is how long a store that found its table without the change
+// feed's columns writes as before until it looks again.
+const recheckFeed = 10 * time.Second
+
 // fed reports whether the table has the change feed's columns, looking it
-// up once: a store that found a table without them writes as before
-// until it is reopened or its CreateSchema migrates the table.
+// up once, or again every recheckFeed while it has not.
 func (s *Store[E]) fed(ctx context.Context) (bool, error) {
 	switch s.feed.Load() {
 	case feedOn:
 		return true, nil
 	case feedOff:
-		return false, nil
+		if time.Since(time.Unix(0, s.feedChecked.Load())) < recheckFeed {
+			return false, nil
+		}
 	}
 	var exists, fed bool
 	if err := s.pool.QueryRow(ctx, schemaStateSQL, s.name, s.feedIndex, s.purges).Scan(&exists, &fed); err != nil {
@@ -54,6 +60,7 @@ func (s *Store[E]) fed(ctx context.Context) (bool, error) {
 	if fed {
 		s.feed.Store(feedOn)
 	} else {
+		s.feedChecked.Store(time.Now().UnixNano())
 		s.feed.Store(feedOff)
 	}
 	return fed, nil
@@ -109,38 +116,52 @@ SELECT count(*) FROM d`, s.name, cond, s.purges, table)
 // (xid, rev) is at most (xid, rev) was delivered, or replaced by one that
 // comes after; gen is the number of purges of the namespace accounted
 // for, and table the oid of the table, so that a cursor of another table
-// is refused.
+// is refused. A position is the same text whichever store of the table
+// made it.
 type position struct {
 	table uint32
+	space uint32 // a hash of the namespace, so that a cursor of another is refused
 	gen   int64
 	xid   uint64
 	rev   int64
 }
 
 func (p position) cursor() unionstore.Cursor {
-	return unionstore.Cursor(fmt.Sprintf("pg1.%d.%d.%d.%d", p.table, p.gen, p.xid, p.rev))
+	return unionstore.Cursor(fmt.Sprintf("pg1.%d.%x.%d.%d.%d", p.table, p.space, p.gen, p.xid, p.rev))
 }
 
 func (p position) after(xid uint64, rev int64) bool {
 	return xid > p.xid || xid == p.xid && rev > p.rev
 }
 
-// parseCursor returns the position c names, or an error wrapping
-// unionstore.ErrCursorExpired when it is not one of a pgstore.
-func parseCursor(c unionstore.Cursor) (position, error) {
+// spaceHash returns the hash of namespace that its positions carry.
+func spaceHash(namespace string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(namespace))
+	return h.Sum32()
+}
+
+// parseCursor returns the position c names in namespace, or an error
+// wrapping unionstore.ErrCursorExpired when it is not one of a pgstore
+// for that namespace.
+func parseCursor(c unionstore.Cursor, namespace string) (position, error) {
 	f := strings.Split(string(c), ".")
 	bad := fmt.Errorf("%w: %q is not a cursor of a pgstore", unionstore.ErrCursorExpired, c)
-	if len(f) != 5 || f[0] != "pg1" {
+	if len(f) != 6 || f[0] != "pg1" {
 		return position{}, bad
 	}
 	table, err1 := strconv.ParseUint(f[1], 10, 32)
-	gen, err2 := strconv.ParseInt(f[2], 10, 64)
-	xid, err3 := strconv.ParseUint(f[3], 10, 64)
-	rev, err4 := strconv.ParseInt(f[4], 10, 64)
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
+	space, err2 := strconv.ParseUint(f[2], 16, 32)
+	gen, err3 := strconv.ParseInt(f[3], 10, 64)
+	xid, err4 := strconv.ParseUint(f[4], 10, 64)
+	rev, err5 := strconv.ParseInt(f[5], 10, 64)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return position{}, bad
 	}
-	return position{table: uint32(table), gen: gen, xid: xid, rev: rev}, nil
+	if uint32(space) != spaceHash(namespace) {
+		return position{}, fmt.Errorf("%w: %q is a cursor of another namespace", unionstore.ErrCursorExpired, c)
+	}
+	return position{table: uint32(table), space: uint32(space), gen: gen, xid: xid, rev: rev}, nil
 }
 
 // head is what the feed's statements read before the rows.
@@ -212,7 +233,7 @@ func (s *Store[E]) now(ctx context.Context, namespace string) (position, error) 
 	if err != nil {
 		return position{}, s.wrapFeed(ctx, err)
 	}
-	return position{table: h.table, gen: h.gen, xid: h.horizon}, nil
+	return position{table: h.table, space: spaceHash(namespace), gen: h.gen, xid: h.horizon}, nil
 }
 
 // wrapFeed is wrapCtx for the feed's statements, which say how to migrate
@@ -253,7 +274,7 @@ func (s *Store[E]) watch(ctx context.Context, namespace string, after unionstore
 	if after == "" {
 		p, err = s.now(ctx, namespace)
 	} else {
-		p, err = parseCursor(after)
+		p, err = parseCursor(after, namespace)
 		if err == nil {
 			err = s.life.Check(ctx)
 		}

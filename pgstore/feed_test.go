@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/pgstore"
 	"github.com/unionstore/unionstore/storetest"
@@ -68,7 +69,12 @@ type rawTx struct {
 
 func beginRaw(t *testing.T, table string) *rawTx {
 	t.Helper()
-	tx, err := adminPool(t).Begin(context.Background())
+	return beginRawOn(t, adminPool(t), table)
+}
+
+func beginRawOn(t *testing.T, pool *pgxpool.Pool, table string) *rawTx {
+	t.Helper()
+	tx, err := pool.Begin(context.Background())
 	if err != nil {
 		t.Fatalf("begin: %v", err)
 	}
@@ -185,23 +191,60 @@ func TestWatchFollowsWritersThatCommitOutOfOrder(t *testing.T) {
 	if len(base) > 0 {
 		t.Fatalf("Snapshot of a new table = %v, want nothing", base)
 	}
-	next := watchNext(t, s, "ns", c0)
+	// The watch runs while the writers write, applying each event to the
+	// model.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	var watching sync.WaitGroup
+	defer func() {
+		stopWatch()
+		watching.Wait()
+	}()
+	watching.Go(func() {
+		for ev, err := range s.Watch(watchCtx, "ns", c0) {
+			if err != nil {
+				if watchCtx.Err() == nil {
+					t.Errorf("Watch: %v", err)
+				}
+				return
+			}
+			if err := model.Save(ctx, unionstore.Changes[storetest.Item]{ev.Change}); err != nil {
+				t.Errorf("model Save: %v", err)
+				return
+			}
+		}
+	})
 	const writers, writes = 6, 20
+	// A connection for each writer, so that their transactions overlap.
+	cfg, err := pgxpool.ParseConfig(serverURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = writers
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(w), 3))
 			for i := range writes {
-				tx := beginRaw(t, table)
+				tx := beginRawOn(t, pool, table)
 				if r.IntN(2) == 0 {
 					tx.xid()
 					time.Sleep(time.Duration(r.IntN(3)) * time.Millisecond)
 				}
-				// Mostly newer timestamps, so that most writes replace the
-				// row; many identities, so that a missed write is often
-				// the last of its identity.
-				tx.write("ns", fmt.Sprint("e", r.IntN(40)), fmt.Sprint(w, "-", i), at(i*writers+r.IntN(2*writers)))
-				time.Sleep(time.Duration(r.IntN(8)) * time.Millisecond)
+				// Half the writes replace rows of a few identities, with
+				// mostly newer timestamps; the others add an identity, so
+				// that a write the watch missed is the latest of its
+				// identity.
+				id := fmt.Sprint("e", r.IntN(10))
+				if i%2 == 1 {
+					id = fmt.Sprint("w", w, "-", i)
+				}
+				tx.write("ns", id, fmt.Sprint(w, "-", i), at(i*writers+r.IntN(2*writers)))
+				time.Sleep(time.Duration(r.IntN(20)) * time.Millisecond)
 				tx.commit()
 			}
 		})
@@ -211,6 +254,7 @@ func TestWatchFollowsWritersThatCommitOutOfOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deadline := time.Now().Add(3 * pgstore.PollInterval)
 	for {
 		got, err := model.Load(ctx, "ns")
 		if err != nil {
@@ -219,13 +263,10 @@ func TestWatchFollowsWritersThatCommitOutOfOrder(t *testing.T) {
 		if reflect.DeepEqual(got, want) {
 			return
 		}
-		ev, err := next(3 * pgstore.PollInterval)
-		if err != nil {
-			t.Fatalf("the model holds\n%v\nwant\n%v\n%v", got, want, err)
+		if time.Now().After(deadline) {
+			t.Fatalf("the model holds\n%v\nwant\n%v", got, want)
 		}
-		if err := model.Save(ctx, unionstore.Changes[storetest.Item]{ev.Change}); err != nil {
-			t.Fatal(err)
-		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -363,9 +404,45 @@ func TestWatchStopsWhenTheLoopBreaks(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d events before the break, want 1", n)
 	}
-	next, stop := iter.Pull2(s.Watch(ctx, "ns", "pg1.0.0.0.0"))
-	defer stop()
-	if _, err, ok := next(); !ok || !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Fatalf("Watch from a cursor of no table = %v, %v; want ErrCursorExpired", err, ok)
+	for _, tc := range []struct{ name, ns string }{{"of another namespace", "other"}, {"of no table", "ns"}} {
+		cursor := c
+		if tc.ns == "ns" {
+			f := strings.Split(string(c), ".")
+			f[1] = "0" // the table's oid
+			cursor = unionstore.Cursor(strings.Join(f, "."))
+		}
+		next, stop := iter.Pull2(s.Watch(ctx, tc.ns, cursor))
+		if _, err, ok := next(); !ok || !errors.Is(err, unionstore.ErrCursorExpired) {
+			t.Errorf("Watch from a cursor %s (%s) = %v, %v; want ErrCursorExpired", tc.name, cursor, err, ok)
+		}
+		stop()
+	}
+}
+
+// TestLongestNamespaceFitsTheFeedIndex finds the longest namespace Check
+// accepts with a one-byte id, and saves it: the server must take it, in
+// its primary key and in the change feed's index. One byte more is
+// refused by Check, naming the feed's index.
+func TestLongestNamespaceFitsTheFeedIndex(t *testing.T) {
+	s := newStore(t)
+	// Random letters, which PostgreSQL cannot compress in the index.
+	r := rand.New(rand.NewPCG(1, 2))
+	letters := make([]byte, pgstore.MaxKeySize)
+	for i := range letters {
+		letters[i] = byte('a' + r.IntN(26))
+	}
+	change := func(n int) unionstore.Changes[storetest.Item] {
+		return unionstore.Changes[storetest.Item]{set(string(letters[:n]), "", "i", "v", at(1))}
+	}
+	n := pgstore.MaxKeySize
+	for s.Check(change(n)) != nil {
+		n--
+	}
+	if err := s.Save(context.Background(), change(n)); err != nil {
+		t.Fatalf("Save with the longest namespace Check accepts, %d bytes: %v", n, err)
+	}
+	err := s.Check(change(n + 1))
+	if !errors.Is(err, unionstore.ErrInvalidChange) || !strings.Contains(err.Error(), "change feed's index") {
+		t.Errorf("Check with a namespace of %d bytes = %v, want ErrInvalidChange naming the change feed's index", n+1, err)
 	}
 }

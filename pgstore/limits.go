@@ -73,8 +73,26 @@ func checkKeys[E unionstore.Entity](changes unionstore.Changes[E]) error {
 			return fmt.Errorf("%w: change %d (namespace %s kind %s id %s): its primary-key index entry takes %d bytes, more than PostgreSQL's btree limit of %d",
 				unionstore.ErrInvalidChange, i, quoteShort(ns), quoteShort(kind), quoteShort(id), n, MaxKeySize)
 		}
+		if n := feedKeySize(ns); n > MaxKeySize {
+			return fmt.Errorf("%w: change %d (namespace %s kind %s id %s): the change feed's index entry for its namespace takes %d bytes, more than PostgreSQL's btree limit of %d",
+				unionstore.ErrInvalidChange, i, quoteShort(ns), quoteShort(kind), quoteShort(id), n, MaxKeySize)
+		}
 	}
 	return nil
+}
+
+// feedKeySize returns the size in bytes of the entry of the change feed's
+// index, (namespace, xid, rev), for namespace: the header and the
+// namespace as in [KeySize], then two 8-byte values aligned on 8 bytes.
+// It exceeds the primary key's entry when the kind and id are short and
+// the namespace long, so that a namespace may have at most 2,676 bytes.
+func feedKeySize(namespace string) int {
+	const header = 8
+	size := 1 + len(namespace)
+	if len(namespace)+1 > shortVarlenaMax {
+		size = 4 + len(namespace)
+	}
+	return alignUp(header+size, 8) + 16
 }
 
 // quoteShort quotes s for an error message, cut after 64 bytes with its

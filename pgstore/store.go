@@ -36,9 +36,10 @@ type Store[E unionstore.Entity] struct {
 	// The change feed: whether the table has its columns (feedUnknown,
 	// feedOff or feedOn), the listener that wakes watchers, and done,
 	// closed by Close, which ends the watches.
-	feed   atomic.Int32
-	listen listener
-	done   chan struct{}
+	feed        atomic.Int32
+	feedChecked atomic.Int64 // when feedOff was found, in Unix nanoseconds
+	listen      listener
+	done        chan struct{}
 
 	// Quoted names of the feed's index (qualified) and the purges table,
 	// and the statements that create the schema.
