@@ -19,7 +19,7 @@
 //
 // # Layout
 //
-// One row per identity, in a table created by this statement (version 1
+// One row per identity, in a table created by this statement (version 2
 // of the layout; the default table name is [DefaultTable]):
 //
 //	CREATE TABLE IF NOT EXISTS `unionstore_changes` (
@@ -29,8 +29,29 @@
 //		change_type ENUM('set', 'unset') CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 //		ts          BIGINT NOT NULL,
 //		payload     LONGBLOB NOT NULL,
-//		PRIMARY KEY (namespace, kind, id)
+//		rev         BIGINT NOT NULL DEFAULT 0,
+//		PRIMARY KEY (namespace, kind, id),
+//		INDEX by_rev (namespace, rev)
 //	) ENGINE = InnoDB ROW_FORMAT = DYNAMIC
+//
+// and, beside it, the change feed's table NAME_feed, one row per namespace
+// written (its last revision, and the floor below which positions have
+// expired) and one row, of the empty namespace, that holds the table's
+// identity, a random number:
+//
+//	CREATE TABLE IF NOT EXISTS `unionstore_changes_feed` (
+//		namespace VARBINARY(1024) NOT NULL PRIMARY KEY,
+//		rev       BIGINT NOT NULL,
+//		floor     BIGINT NOT NULL
+//	) ENGINE = InnoDB
+//
+// A table of version 1, made before the change feed (without rev), is
+// upgraded at open with ALTER TABLE ... ADD COLUMN rev BIGINT NOT NULL
+// DEFAULT 0, ADD INDEX by_rev (namespace, rev): its rows take revision 0,
+// older than any position. Under [WithoutCreate] it is refused instead,
+// with an error that gives the statement. Every store writing a table must
+// be of this release once it is upgraded: an older one would change rows
+// without a revision, and watchers would miss its changes.
 //
 // The keys are binary strings, so the server compares and orders them by
 // their bytes, as Go does: ids "A" and "a", or "a" and "a ", are distinct
@@ -38,7 +59,8 @@
 // table whose keys are text (VARCHAR, with a collation that would merge
 // such ids) is refused at open. ts is the change's time in Unix
 // nanoseconds; payload is the codec's encoding of the entity, for sets and
-// unsets alike.
+// unsets alike. rev is the namespace's revision of the row's last change
+// (see Change feed).
 //
 // # Limits
 //
@@ -51,6 +73,8 @@
 //     packet when it is read back. MariaDB's default is 16 MiB, MySQL 8's
 //     64 MiB. A server whose max_allowed_packet is lowered later refuses
 //     payloads the store accepts; reopen the store.
+//   - A table name may take at most 59 bytes, MySQL's 64 less the "_feed"
+//     of its feed table.
 //
 // [Store.Check] and Save refuse a change beyond a limit before writing
 // anything, with an error wrapping [unionstore.ErrInvalidChange] and
@@ -59,12 +83,15 @@
 //
 // # Writing
 //
-// Save sends a batch, compacted and sorted by the layer, as multi-row
-// INSERT ... ON DUPLICATE KEY UPDATE statements whose assignments replace a
-// row only with a change whose timestamp is not older:
+// Save sends a batch, compacted and sorted by the layer, in one
+// transaction: first one statement per namespace of the batch that takes
+// its revisions (see Change feed), then multi-row INSERT ... ON DUPLICATE
+// KEY UPDATE statements whose assignments replace a row only with a change
+// whose timestamp is not older:
 //
 //	change_type = IF(VALUES(ts) >= ts, VALUES(change_type), change_type),
 //	payload = IF(VALUES(ts) >= ts, VALUES(payload), payload),
+//	rev = IF(VALUES(ts) >= ts, VALUES(rev), rev),
 //	ts = IF(VALUES(ts) >= ts, VALUES(ts), ts)
 //
 // so the server keeps the latest change however many processes write to
@@ -76,11 +103,10 @@
 // run against MariaDB 10.11.
 //
 // A batch whose statement, escaped, would exceed max_allowed_packet, or
-// that has more than 10,922 rows (a prepared statement's 65,535
-// parameters), is split into several statements run in one transaction: a
-// batch is applied whole or not at all, and an error leaves nothing of it
-// written. A batch of one statement runs on its own, atomic as any
-// statement. A row too large to send escaped into its statement is sent
+// that has more than 9,362 rows (a prepared statement's 65,535
+// parameters), is split into several statements, in the batch's
+// transaction: a batch is applied whole or not at all, and an error leaves
+// nothing of it written. A row too large to send escaped into its statement is sent
 // in a prepared statement of its own, its payload apart. Concurrent writes
 // of the same rows can deadlock in InnoDB; the server then rolls the batch
 // back and Save tries it again, with a growing pause, eight tries at most, which
@@ -106,7 +132,54 @@
 // locks of a whole namespace: a purge that fails midway has deleted part
 // of what it would have. The tombstones' DELETE checks the change type and
 // the timestamp on each row as it deletes it, so a tombstone replaced
-// meanwhile by a newer save is kept.
+// meanwhile by a newer save is kept. Each DELETE's transaction also
+// raises the namespace's floor (see Change feed).
+//
+// # Change feed
+//
+// A [Store] is a [unionstore.Watcher]: [Store.Snapshot] returns what Load
+// returns and its cursor, and [Store.Watch] yields every change committed
+// after a cursor. A cursor is the table's identity and a revision of the
+// namespace, such as "5f3a9c0e21d4b7-42".
+//
+// Every row a save writes takes a revision of its namespace, one greater
+// than the last, from the namespace's row of the feed table, in the
+// save's transaction: INSERT ... ON DUPLICATE KEY UPDATE rev =
+// LAST_INSERT_ID(rev + n) locks that row until the commit, so the writers
+// of a namespace, in every process, take their revisions one after the
+// other and commit them in that order. A watcher that has read revision r
+// can therefore never meet a revision below r committed later (an
+// AUTO_INCREMENT column would allow it: its values commit out of order).
+// The cost is that the saves of one namespace commit one at a time, and
+// that a save runs in a transaction of at least four round trips (begin,
+// revisions, upsert, commit).
+//
+// Watch polls with one statement that reads, from one snapshot, the
+// namespace's last revision and floor and the next rows of revision above
+// the cursor's, in order, on the by_rev index, [DefaultPageSize] at a time
+// (see [WithPageSize]). It polls every [DefaultPollInterval], 100ms (see
+// [WithPollInterval]), and at once when a save or purge of the same
+// [Store] commits; changes of other stores and processes arrive within a
+// poll interval. BenchmarkWatch measures the delay from Save to the event.
+//
+// History: the table holds the latest change of each identity with its
+// revision, so a watch from any cursor of the table gets the changes
+// since then, the superseded ones left out (a compacted log). A cursor
+// does not expire with age, nor with a reopen; it expires, with an error
+// wrapping [unionstore.ErrCursorExpired], when it is of another table (or
+// a table dropped and made again), when it is beyond the namespace's last
+// revision (a table restored from an older copy), and when it is below
+// the namespace's floor:
+//
+//   - Purge takes a revision of its own and makes it the floor, in the
+//     transaction of each of its DELETEs: every cursor taken before the
+//     purge expires, a watcher that was up to date included, since a
+//     deletion is no event. A watcher then takes a new snapshot
+//     ([unionstore.Follow] does), which shows the namespace empty.
+//   - PurgeTombstones raises the floor to the newest revision among the
+//     tombstones it deletes: a watcher whose cursor is before that
+//     revision could miss a tombstone, and expires; a watcher at or after
+//     it has seen every tombstone deleted, and goes on.
 //
 // # Durability and concurrency
 //
@@ -129,6 +202,10 @@
 // another store, and Union.Repair after a failure).
 //
 // # Performance
+//
+// BenchmarkWatch reports the median and 99th percentile of the delay from
+// Save returning to the event arriving, and events per second, for Watch
+// and for the raw polling query alone, without decoding.
 //
 // BenchmarkSaveVersusRaw measures, in one run, Save of batches of 100,
 // 1,000 and 10,000 new changes against plain multi-row INSERTs of the same

@@ -14,8 +14,9 @@ import (
 // Store is a [unionstore.Store] that keeps changes in a MySQL or MariaDB
 // table, one row per identity. Through the [backend.Store] it embeds it
 // also implements [unionstore.Checker], [unionstore.Getter],
-// [unionstore.Scanner], [unionstore.NamespaceLister], [unionstore.Purger]
-// and [unionstore.TombstonePurger].
+// [unionstore.Scanner], [unionstore.NamespaceLister], [unionstore.Purger],
+// [unionstore.TombstonePurger] and [unionstore.Watcher] (see the package
+// doc's Change feed).
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a table: the server itself keeps the latest change.
@@ -32,6 +33,7 @@ var (
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
 	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 )
 
 // New returns a store on db, a pool of connections to a MySQL or MariaDB
@@ -44,6 +46,9 @@ var (
 // A pool whose DSN sets interpolateParams=true saves and reads in one
 // round trip per statement instead of three; one whose maxAllowedPacket is
 // set must set it to the server's value or 0.
+//
+// New also creates the feed table beside it (see the package doc's
+// Layout) and upgrades a table made before the change feed.
 //
 // New returns an error for an invalid option, a nil db, a server that does
 // not answer, or a table it cannot create or whose columns are not the
