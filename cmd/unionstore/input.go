@@ -92,45 +92,68 @@ func parseLine(line []byte, defaultNS string, ct unionstore.ChangeType, ts time.
 	if err != nil {
 		return c, err
 	}
-	c.Namespace, c.ChangeType, c.Timestamp = r.Namespace, ct, ts
+	c.Namespace, c.Timestamp = r.Namespace, ts
 	if c.Namespace == "" {
 		c.Namespace = defaultNS
 	}
-	switch {
-	case c.Namespace == "":
-		return c, errors.New(`no namespace: give it as an argument or as "namespace" in the record`)
-	case r.Kind == nil && r.ID == "":
-		return c, errors.New(`no "kind" and "id"`)
-	case r.Kind == nil:
-		return c, fmt.Errorf(`record %s has no "kind" (give "kind": "" for records without one)`, quote(r.ID))
-	case r.ID == "":
-		return c, errors.New(`empty "id"`)
+	if err := checkKey(c.Namespace, r); err != nil {
+		return c, err
 	}
-	kind := *r.Kind
-	if r.Change != "" {
-		c.ChangeType = unionstore.ChangeType(r.Change)
-		if !c.ChangeType.Valid() {
-			return c, fmt.Errorf("change %s: want set or unset", quote(r.Change))
-		}
-		if ct == unionstore.ChangeTypeUnset && c.ChangeType != ct {
-			return c, fmt.Errorf(`change %s: unset writes tombstones only; use put`, quote(r.Change))
-		}
+	if c.ChangeType, err = changeType(r.Change, ct); err != nil {
+		return c, err
 	}
 	if r.Timestamp != "" {
-		t, err := parseTime(r.Timestamp)
-		if err != nil {
+		if c.Timestamp, err = parseTime(r.Timestamp); err != nil {
 			return c, err
 		}
-		c.Timestamp = t
 	}
-	c.Entity = Record{Kind: kind, ID: r.ID, Body: r.Body}
-	if len(r.Body) > 0 && isNull(r.Body) {
-		return c, fmt.Errorf("record %s has a null body; give the record's JSON as the application writes it, or leave body out of an unset", escape(kind)+"/"+escape(r.ID))
+	c.Entity = Record{Kind: *r.Kind, ID: r.ID, Body: r.Body}
+	return c, checkBody(c)
+}
+
+// checkKey checks that record r has a namespace, ns once the default
+// applies, a kind and an id.
+func checkKey(ns string, r inputRecord) error {
+	switch {
+	case ns == "":
+		return errors.New(`no namespace: give it as an argument or as "namespace" in the record`)
+	case r.Kind == nil && r.ID == "":
+		return errors.New(`no "kind" and "id"`)
+	case r.Kind == nil:
+		return fmt.Errorf(`record %s has no "kind" (give "kind": "" for records without one)`, quote(r.ID))
+	case r.ID == "":
+		return errors.New(`empty "id"`)
 	}
-	if c.ChangeType == unionstore.ChangeTypeSet && len(r.Body) == 0 {
-		return c, fmt.Errorf(`record %s has no "body"`, escape(kind)+"/"+escape(r.ID))
+	return nil
+}
+
+// changeType returns the type of change that a line's "change" field,
+// change, asks of a command that writes changes of type ct: ct when the
+// field is empty. Unset writes tombstones only.
+func changeType(change string, ct unionstore.ChangeType) (unionstore.ChangeType, error) {
+	if change == "" {
+		return ct, nil
 	}
-	return c, nil
+	got := unionstore.ChangeType(change)
+	if !got.Valid() {
+		return got, fmt.Errorf("change %s: want set or unset", quote(change))
+	}
+	if ct == unionstore.ChangeTypeUnset && got != ct {
+		return got, fmt.Errorf(`change %s: unset writes tombstones only; use put`, quote(change))
+	}
+	return got, nil
+}
+
+// checkBody checks the body of c: never null, and given for a set.
+func checkBody(c unionstore.Change[Record]) error {
+	key := escape(c.Entity.Kind) + "/" + escape(c.Entity.ID)
+	if len(c.Entity.Body) > 0 && isNull(c.Entity.Body) {
+		return fmt.Errorf("record %s has a null body; give the record's JSON as the application writes it, or leave body out of an unset", key)
+	}
+	if c.ChangeType == unionstore.ChangeTypeSet && len(c.Entity.Body) == 0 {
+		return fmt.Errorf(`record %s has no "body"`, key)
+	}
+	return nil
 }
 
 // decodeRecord decodes one line strictly: one JSON object of the known
