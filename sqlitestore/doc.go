@@ -9,14 +9,15 @@
 // validation, stamping, batch compaction, encoding and decoding of every
 // backend; this package holds SQLite's code only. A store implements
 // [unionstore.Checker], [unionstore.Getter], [unionstore.Scanner],
-// [unionstore.NamespaceLister], [unionstore.Purger] and
-// [unionstore.TombstonePurger].
+// [unionstore.NamespaceLister], [unionstore.Purger],
+// [unionstore.TombstonePurger] and [unionstore.Watcher] (see Change feed).
 //
-// # File layout (format version 1)
+// # File layout (format version 2)
 //
 // The file is an ordinary SQLite database in WAL mode, which any SQLite
 // tool can read. Its header's application id is 0x554E5354 ("UNST") and
-// its user version the layout version, 1. It holds one table:
+// its user version the layout version, 2. It holds two tables and an
+// index:
 //
 //	CREATE TABLE records (
 //		namespace TEXT NOT NULL,
@@ -26,20 +27,38 @@
 //		ts INTEGER NOT NULL,       -- the change's Unix nanoseconds
 //		payload BLOB NOT NULL,     -- the codec's encoding of the entity,
 //		                           -- for sets and tombstones alike
+//		rev INTEGER NOT NULL DEFAULT 0, -- the namespace's revision of
+//		                           -- the row's last change
 //		PRIMARY KEY (namespace, kind, id)
 //	) WITHOUT ROWID
+//	CREATE INDEX records_rev ON records (namespace, rev)
+//	CREATE TABLE feed (
+//		namespace TEXT NOT NULL PRIMARY KEY,
+//		rev INTEGER NOT NULL,      -- the namespace's last revision
+//		floor INTEGER NOT NULL     -- positions below it have expired
+//	) WITHOUT ROWID
+//
+// The feed row of the empty namespace, which no change can have, holds
+// the file's identity instead, a random number, in its rev.
 //
 // One row per identity, the latest change; the table is clustered on its
 // key, whose TEXT columns compare with SQLite's BINARY collation, which
 // is byte order: a namespace's rows are read in the order of
 // [unionstore.Store]'s Load without a sort.
 //
-// Open creates the table, and marks the file, in a file that is new or
-// an empty database. It refuses with [ErrNotStore], writing nothing, a
+// Open creates the tables, and marks the file, in a file that is new or
+// an empty database. A file of version 1, written before the change feed
+// (the records table without rev, no index, no feed table), is read as it
+// is by a store opened with [WithReadOnly], whose Snapshot and Watch then
+// return an error wrapping [errors.ErrUnsupported]; a store opened for
+// writing upgrades it to version 2 in one transaction (ALTER TABLE
+// records ADD COLUMN rev ..., whose rows take revision 0, older than any
+// position), after which releases before the change feed refuse it with
+// their ErrFormat. It refuses with [ErrNotStore], writing nothing, a
 // database of another program (another application id, or tables without
 // one) and a file that is no SQLite database; with [ErrFormat] a file of
-// a later layout version; and with [ErrCorrupt] a marked file whose table
-// is missing or not defined as above.
+// a later layout version; and with [ErrCorrupt] a marked file whose tables
+// are missing or not defined as above.
 //
 // # Writing and durability
 //
@@ -53,7 +72,8 @@
 //
 // The WHERE keeps last-write-wins in SQLite itself: a stored row is
 // replaced only by a change at least as late, and on equal timestamps by
-// the later save. The transaction begins with BEGIN IMMEDIATE, which takes
+// the later save. A row replaced takes its namespace's next revision,
+// taken in the same transaction (see Change feed). The transaction begins with BEGIN IMMEDIATE, which takes
 // the file's write lock, so the condition holds against every writer of
 // every process.
 //
@@ -86,8 +106,48 @@
 // transaction. PurgeTombstones deletes the tombstones of a namespace at or
 // before the cut with one statement; SQLite evaluates its condition under
 // the write lock, so a change saved meanwhile, newer than the cut, is
-// kept. Deleted pages go to SQLite's free list and are reused by later
-// saves; the file does not shrink (SQLite's VACUUM shrinks it).
+// kept. Both also set the namespace's floor in their transaction: see
+// Change feed. Deleted pages go to SQLite's free list and are reused by
+// later saves; the file does not shrink (SQLite's VACUUM shrinks it).
+//
+// # Change feed
+//
+// [Store.Snapshot] returns what Load returns and its cursor, and
+// [Store.Watch] yields every change committed after a cursor, from any
+// store or process writing the file. A cursor is the file's identity and a
+// revision of the namespace, such as "5f3a9c0e21d4b7-42".
+//
+// Every row a save writes takes a revision of its namespace, one greater
+// than the last, from the namespace's feed row, in the save's transaction.
+// SQLite lets one transaction write the file at a time, and a save's
+// transaction holds the write lock from its start (BEGIN IMMEDIATE), so
+// revisions are taken in the order of the commits: a watcher that has
+// read revision r never meets a revision below r committed later.
+//
+// Watch reads the rows of revision above its cursor's, in order, on the
+// records_rev index, 512 at a time, then the namespace's floor and last
+// revision. It looks again every [DefaultPollInterval], 50ms (see
+// [WithPollInterval]), and at once when a save or purge of the same
+// [Store] commits: changes of other stores and processes arrive within a
+// poll interval. BenchmarkWatch measures the delay from Save to the event.
+//
+// History: the file holds the latest change of each identity with its
+// revision, so a watch from any cursor of the file gets the changes since
+// then, the superseded ones left out (a compacted log). A cursor does not
+// expire with age, nor with a reopen; it expires, with an error wrapping
+// [unionstore.ErrCursorExpired], when it is of another file, when it is
+// beyond the namespace's last revision (a file restored from an older
+// copy), and when it is below the namespace's floor:
+//
+//   - Purge takes a revision of its own and makes it the floor, in its
+//     transaction: every cursor taken before the purge expires, a watcher
+//     that was up to date included, since a deletion is no event. A
+//     watcher then takes a new snapshot ([unionstore.Follow] does), which
+//     shows the namespace empty.
+//   - PurgeTombstones raises the floor to the newest revision among the
+//     tombstones it deletes: a watcher whose cursor is before that
+//     revision could miss a tombstone, and expires; a watcher at or after
+//     it has seen every tombstone deleted, and goes on.
 //
 // # Limits
 //
