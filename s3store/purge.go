@@ -99,9 +99,9 @@ func (s *Store[E]) purgeTombstones(ctx context.Context, namespace string, before
 	return dropped, nil
 }
 
-// tombstonesBefore returns whether a record is a tombstone older than
-// before. A cut-off past [unionstore.MaxTimestamp] takes every tombstone,
-// without comparing timestamps that UnixNano cannot represent.
+// tombstonesBefore returns a function that reports whether a record is a
+// tombstone older than before. Past [unionstore.MaxTimestamp], where
+// UnixNano cannot represent before, every tombstone is.
 func tombstonesBefore(before time.Time) func(r *record) bool {
 	if before.After(unionstore.MaxTimestamp) {
 		return func(r *record) bool { return r.changeType == changeUnset }

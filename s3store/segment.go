@@ -315,7 +315,9 @@ func (sr *segmentReader) nextBlock() error {
 func (sr *segmentReader) decodeRecord() error {
 	p := sr.block
 	pos := sr.pos
-	// A closure rather than a function: the compiler inlines it.
+	// A closure rather than a function: the compiler inlines it, as it
+	// does validChangeType and inOrder, so that no call is added per
+	// record.
 	field := func() ([]byte, bool) {
 		n, m := binary.Uvarint(p[pos:])
 		if m <= 0 || n > uint64(len(p)-pos-m) {
@@ -337,7 +339,7 @@ func (sr *segmentReader) decodeRecord() error {
 		return sr.corrupt("record %d truncated", sr.count)
 	}
 	r.changeType = p[pos]
-	if r.changeType != changeSet && r.changeType != changeUnset {
+	if !validChangeType(r.changeType) {
 		return sr.corrupt("record %d has change type %d", sr.count, r.changeType)
 	}
 	r.ts = int64(binary.BigEndian.Uint64(p[pos+1:]))
@@ -351,27 +353,26 @@ func (sr *segmentReader) decodeRecord() error {
 	if r.payload, ok = field(); !ok {
 		return sr.corrupt("bad payload in record %d", sr.count)
 	}
-	if err := sr.checkKey(&r); err != nil {
-		return err
+	for _, part := range [2][]byte{r.kind, r.id} {
+		if !utf8.Valid(part) || bytes.IndexByte(part, 0) >= 0 {
+			return sr.corrupt("record %d has a kind or id that is not UTF-8 without NUL: %q", sr.count, part)
+		}
+	}
+	if !sr.inOrder(&r) {
+		return sr.corrupt("record %d (%q/%q) out of order", sr.count, r.kind, r.id)
 	}
 	sr.rec, sr.pos, sr.started = r, pos, true
 	sr.count++
 	return nil
 }
 
-// checkKey returns an error unless the kind and id of r, the record read
-// after sr.rec, are UTF-8 without NUL and come after sr.rec's in (kind, id)
-// order.
-func (sr *segmentReader) checkKey(r *record) error {
-	for _, part := range [2][]byte{r.kind, r.id} {
-		if !utf8.Valid(part) || bytes.IndexByte(part, 0) >= 0 {
-			return sr.corrupt("record %d has a kind or id that is not UTF-8 without NUL: %q", sr.count, part)
-		}
-	}
-	if sr.started && compareRecordKeys(&sr.rec, r) >= 0 {
-		return sr.corrupt("record %d (%q/%q) out of order", sr.count, r.kind, r.id)
-	}
-	return nil
+// validChangeType reports whether t is the change type of a record.
+func validChangeType(t byte) bool { return t == changeSet || t == changeUnset }
+
+// inOrder reports whether r, the record read after sr.rec, comes after it
+// in (kind, id) order, as every record but a segment's first must.
+func (sr *segmentReader) inOrder(r *record) bool {
+	return !sr.started || compareRecordKeys(&sr.rec, r) < 0
 }
 
 func (sr *segmentReader) close() {

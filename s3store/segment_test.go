@@ -112,26 +112,32 @@ func TestDamagedSegmentsAreErrorsNamingTheObject(t *testing.T) {
 	}
 }
 
-// TestSegmentsWithBadKeysAreCorrupt writes well-formed segments whose keys
-// break the layout's rules, and checks that reading them fails with
-// ErrCorrupt naming the rule.
-func TestSegmentsWithBadKeysAreCorrupt(t *testing.T) {
+// TestSegmentsBreakingRecordRulesAreCorrupt writes well-formed segments
+// whose records break the layout's rules, and checks that reading them
+// fails with ErrCorrupt naming the rule.
+func TestSegmentsBreakingRecordRulesAreCorrupt(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		keys [][2]string // kind, id
+		ct   byte        // change type; 0 for a set
 		want string
 	}{
-		{"out of order", [][2]string{{"k", "b"}, {"k", "a"}}, "out of order"},
-		{"kinds out of order", [][2]string{{"l", "a"}, {"k", "b"}}, "out of order"},
-		{"an identity twice", [][2]string{{"k", "a"}, {"k", "a"}}, "out of order"},
-		{"NUL in an id", [][2]string{{"k", "a\x00b"}}, "not UTF-8 without NUL"},
-		{"NUL in a kind", [][2]string{{"k\x00", "a"}}, "not UTF-8 without NUL"},
-		{"a kind that is not UTF-8", [][2]string{{"\xff", "a"}}, "not UTF-8 without NUL"},
+		{"out of order", [][2]string{{"k", "b"}, {"k", "a"}}, 0, "out of order"},
+		{"kinds out of order", [][2]string{{"l", "a"}, {"k", "b"}}, 0, "out of order"},
+		{"an identity twice", [][2]string{{"k", "a"}, {"k", "a"}}, 0, "out of order"},
+		{"NUL in an id", [][2]string{{"k", "a\x00b"}}, 0, "not UTF-8 without NUL"},
+		{"NUL in a kind", [][2]string{{"k\x00", "a"}}, 0, "not UTF-8 without NUL"},
+		{"a kind that is not UTF-8", [][2]string{{"\xff", "a"}}, 0, "not UTF-8 without NUL"},
+		{"an unknown change type", [][2]string{{"k", "a"}}, 7, "change type 7"},
 	} {
 		w := newSegmentWriter("ns")
 		o := newOrigin()
 		for _, k := range tc.keys {
-			w.add(&record{kind: []byte(k[0]), id: []byte(k[1]), changeType: changeSet, origin: o})
+			ct := byte(changeSet)
+			if tc.ct != 0 {
+				ct = tc.ct
+			}
+			w.add(&record{kind: []byte(k[0]), id: []byte(k[1]), changeType: ct, origin: o})
 		}
 		_, err := readAll(w.finish())
 		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
