@@ -18,7 +18,7 @@ func SetMaxBatchBytes(n int64) (restore func()) {
 // BatchSize returns the size that Save counts against the batch limit for
 // one change of one namespace, with the given key and value sizes.
 func BatchSize(ns string, key, value int) int64 {
-	return batchHeaderSize + batchEntrySize(key, value) + batchEntrySize(len(ns)+2+8, key-len(ns)-2) + batchEntrySize(1+len(ns), stampSize)
+	return batchHeaderSize + batchEntrySize(key, value) + int64(key-len(ns)-1) + feedEntryOverhead(ns) + batchEntrySize(1+len(ns), stampSize)
 }
 
 // RecordKey is recordKey for tests.

@@ -36,6 +36,12 @@ import (
 // events with last-write-wins converges; the other entries of an identity
 // deliver repeats, which last-write-wins makes harmless.
 //
+// A batch writes one feed entry per namespace, keyed by the highest
+// revision it assigned there, holding the first and the identities of its
+// changes in revision order (see the layout in the package doc), so that the feed adds one
+// key per batch, not per change, to pebble's memory tables and
+// compactions.
+//
 // Revisions are assigned, and their batch applied to pebble, under the
 // feed's lock, so that pebble's write-ahead log holds each namespace's
 // revisions in order; a watch reads entries only up to the namespace's
@@ -135,20 +141,22 @@ func (f *feed) spaceOf(db *pebble.DB, namespace string) (*space, error) {
 	return sp, nil
 }
 
-// assigned is the highest revision that a batch assigned in a namespace.
+// assigned is what a batch assigned in one namespace: revisions up to
+// rev, n of them, and the value of their feed entry while it is built.
 type assigned struct {
-	ns  string
-	sp  *space
-	rev uint64
-	n   uint64 // revisions assigned
+	ns    string
+	sp    *space
+	rev   uint64
+	n     uint64
+	value []byte
 }
 
 // addEntries gives each change of batch the next revision of its
-// namespace and adds its feed entry to b; f.mu must be held until b is
-// applied. It returns the highest revision of each namespace.
+// namespace and adds to b one feed entry per namespace of the batch, for
+// all its changes (see the layout in the package doc); f.mu must be held until b is applied.
+// It returns what it assigned in each namespace.
 func (f *feed) addEntries(db *pebble.DB, b *pebble.Batch, batch []encoded) ([]assigned, error) {
 	var out []assigned
-	var key []byte
 	j := 0
 	for i := range batch {
 		e := &batch[i]
@@ -160,20 +168,59 @@ func (f *feed) addEntries(db *pebble.DB, b *pebble.Batch, batch []encoded) ([]as
 				if err != nil {
 					return nil, err
 				}
-				out = append(out, assigned{ns: e.ns, sp: sp})
+				out = append(out, assigned{ns: e.ns, sp: sp, value: make([]byte, revisionSize, revisionSize+len(batch)*16)})
 				j = len(out) - 1
 			}
 		}
 		a := &out[j]
-		a.sp.next++
-		a.rev = a.sp.next
+		a.value = append(append(a.value, e.key[len(e.ns)+2:]...), 0) // kind 0x00 id 0x00
 		a.n++
-		key = feedKey(key[:0], e.ns, a.rev)
-		if err := b.Set(key, e.key[len(e.ns)+2:], nil); err != nil {
+	}
+	for i := range out {
+		a := &out[i]
+		binary.BigEndian.PutUint64(a.value, a.sp.next+1) // the first revision
+		a.sp.next += a.n
+		a.rev = a.sp.next
+		if err := b.Set(feedKey(nil, a.ns, a.rev), a.value, nil); err != nil {
 			return nil, err
 		}
+		a.value = nil
 	}
 	return out, nil
+}
+
+// eachSlot calls f with the revision and identity (kind 0x00 id) of each
+// change of the feed entry value v of revision last, in order; a slot that
+// a trim emptied has an empty identity. It stops when f returns false.
+func eachSlot(v []byte, last uint64, f func(rev uint64, identity []byte) bool) error {
+	if len(v) < revisionSize {
+		return fmt.Errorf("%w: feed entry %d of %d bytes", ErrCorrupt, last, len(v))
+	}
+	rev := binary.BigEndian.Uint64(v)
+	rest := v[revisionSize:]
+	for ; len(rest) > 0; rev++ {
+		k := bytes.IndexByte(rest, 0)
+		if k < 0 {
+			return fmt.Errorf("%w: feed entry %d: no end of kind", ErrCorrupt, last)
+		}
+		i := bytes.IndexByte(rest[k+1:], 0)
+		if i < 0 {
+			return fmt.Errorf("%w: feed entry %d: no end of id", ErrCorrupt, last)
+		}
+		end := k + 1 + i
+		identity := rest[:end]
+		if end == 1 {
+			identity = nil // emptied by a trim
+		}
+		if !f(rev, identity) {
+			return nil
+		}
+		rest = rest[end+1:]
+	}
+	if rev-1 != last {
+		return fmt.Errorf("%w: feed entry %d holds changes up to revision %d", ErrCorrupt, last, rev-1)
+	}
+	return nil
 }
 
 // synced records that the revisions of a batch are in the synced log, and
@@ -375,7 +422,7 @@ func (s *Store[E]) watchPage(ctx context.Context, namespace string, pos uint64) 
 		if err != nil {
 			return err
 		}
-		err = s.readEntries(it, namespace, func(rev uint64, ev unionstore.WatchEvent[E], ok bool) {
+		err = s.readEntries(it, namespace, pos, func(rev uint64, ev unionstore.WatchEvent[E], ok bool) {
 			last, read = rev, true
 			if ok {
 				events = append(events, ev)
@@ -392,31 +439,51 @@ func (s *Store[E]) watchPage(ctx context.Context, namespace string, pos uint64) 
 	return events, last, read, nil
 }
 
-// readEntries calls f with each of up to watchPage feed entries of it, of
-// namespace: its revision and its event, if its identity holds a record.
-func (s *Store[E]) readEntries(it *pebble.Iterator, namespace string, f func(rev uint64, ev unionstore.WatchEvent[E], ok bool)) error {
+// readEntries calls f with each of up to watchPage changes after
+// revision pos in the feed entries of it, of namespace: its revision and
+// its event, if its identity holds a record.
+func (s *Store[E]) readEntries(it *pebble.Iterator, namespace string, pos uint64, f func(rev uint64, ev unionstore.WatchEvent[E], ok bool)) error {
 	n := 0
 	for ok := it.First(); ok && n < watchPage; ok = it.Next() {
-		n++
 		k := it.Key()
-		if len(k) != len(namespace)+2+8 {
+		if len(k) != len(namespace)+2+revisionSize {
 			return fmt.Errorf("%w: feed entry key %q of namespace %q", ErrCorrupt, k, namespace)
 		}
-		rev := binary.BigEndian.Uint64(k[len(k)-8:])
+		last := binary.BigEndian.Uint64(k[len(k)-revisionSize:])
 		v, err := it.ValueAndErr()
 		if err != nil {
 			return err
 		}
-		ev, found, err := s.feedEvent(namespace, rev, v)
+		var ferr error
+		err = eachSlot(v, last, func(rev uint64, identity []byte) bool {
+			if rev <= pos {
+				return true
+			}
+			if n++; n > watchPage {
+				return false
+			}
+			var ev unionstore.WatchEvent[E]
+			found := false
+			if identity != nil {
+				ev, found, ferr = s.feedEvent(namespace, rev, identity)
+			}
+			if ferr != nil {
+				return false
+			}
+			f(rev, ev, found)
+			return true
+		})
+		if err == nil {
+			err = ferr
+		}
 		if err != nil {
 			return err
 		}
-		f(rev, ev, found)
 	}
 	return nil
 }
 
-// feedEvent returns the event of the feed entry of revision rev for the
+// feedEvent returns the event of the change of revision rev for the
 // identity (kind 0x00 id), holding what the store holds for it now; false
 // if it holds nothing (a tombstone purged since).
 func (s *Store[E]) feedEvent(namespace string, rev uint64, identity []byte) (unionstore.WatchEvent[E], bool, error) {

@@ -2,6 +2,7 @@ package pebblestore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -72,7 +73,8 @@ func watchFrom(t *testing.T, s *Store[storetest.Item], cursor unionstore.Cursor,
 	return out, nil
 }
 
-// feedEntries counts the feed entries of ns.
+// feedEntries counts the changes that the feed entries of ns hold, the
+// slots that a trim emptied left out.
 func feedEntries(t *testing.T, s *Store[storetest.Item], ns string) int {
 	t.Helper()
 	lower, upper := feedBounds(ns, 0)
@@ -82,7 +84,16 @@ func feedEntries(t *testing.T, s *Store[storetest.Item], ns string) int {
 	}
 	n := 0
 	for ok := it.First(); ok; ok = it.Next() {
-		n++
+		k := it.Key()
+		err := eachSlot(it.Value(), binary.BigEndian.Uint64(k[len(k)-revisionSize:]), func(_ uint64, identity []byte) bool {
+			if identity != nil {
+				n++
+			}
+			return true
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := it.Close(); err != nil {
 		t.Fatal(err)
@@ -171,9 +182,9 @@ func TestFeedIsTrimmed(t *testing.T) {
 		}
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for feedEntries(t, s, "ns") > 2*trimMin {
+	for feedEntries(t, s, "ns") > 2*trimMin || entryKeys(t, s, "ns") > 2*trimMin/ids {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d feed entries for %d identities after %d saves, want at most %d", feedEntries(t, s, "ns"), ids, ids*rounds, 2*trimMin)
+			t.Fatalf("%d changes in %d feed entries for %d identities after %d saves in %d batches, want at most %d and %d", feedEntries(t, s, "ns"), entryKeys(t, s, "ns"), ids, ids*rounds, rounds, 2*trimMin, 2*trimMin/ids)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -223,5 +234,51 @@ func TestPurgeTombstonesExpiresCursors(t *testing.T) {
 	}
 	if n := feedEntries(t, s, "ns"); n != 1 {
 		t.Fatalf("%d feed entries after the purge and one save, want 1", n)
+	}
+}
+
+// entryKeys counts the feed entries of ns.
+func entryKeys(t *testing.T, s *Store[storetest.Item], ns string) int {
+	t.Helper()
+	lower, upper := feedBounds(ns, 0)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		n++
+	}
+	if err := it.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestWatchReadsPastAPage watches a batch of more changes than one read
+// takes, whose feed entry a page therefore ends inside, and the single
+// changes after it: every one of them comes, in order, once.
+func TestWatchReadsPastAPage(t *testing.T) {
+	s := openFeedStore(t, WithNoSync())
+	c := cursorNow(t, s)
+	const big, small = 3*watchPage + 17, 5
+	batch := make(unionstore.Changes[storetest.Item], big)
+	for i := range batch {
+		batch[i] = feedChange(fmt.Sprintf("e%04d", i), "v", i, false)
+	}
+	if err := s.Save(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	for i := big; i < big+small; i++ {
+		saveOne(t, s, feedChange(fmt.Sprintf("e%04d", i), "v", i, false))
+	}
+	evs, err := watchFrom(t, s, c, big+small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ev := range evs {
+		if want := fmt.Sprintf("e%04d", i); ev.Change.Entity.ID != want {
+			t.Fatalf("event %d is %s, want %s", i, ev.Change.Entity.ID, want)
+		}
 	}
 }

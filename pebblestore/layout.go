@@ -54,6 +54,15 @@ var (
 	idKey     = []byte("\x01id")
 )
 
+// revisionSize is the size of a revision in a feed key or value.
+const revisionSize = 8
+
+// feedEntryOverhead is what a namespace's feed entry adds to a batch
+// beside its changes' identities, at most.
+func feedEntryOverhead(ns string) int64 {
+	return batchEntrySize(len(ns)+2+revisionSize, revisionSize) + binary.MaxVarintLen64
+}
+
 // feedKey appends the key of the feed entry of revision rev of ns to dst.
 // Revisions are big-endian, so a namespace's entries sort by revision.
 func feedKey(dst []byte, ns string, rev uint64) []byte {

@@ -118,10 +118,10 @@ func (s *Store[E]) encode(changes unionstore.Changes[E]) ([]encoded, map[string]
 			return nil, nil, fmt.Errorf("change %d: encode kind %q id %q: %w", i, kind, id, err)
 		}
 		e := encoded{ns: ns, key: recordKey(nil, ns, kind, id), value: encodeValue(headerOf(c.ChangeType, c.Timestamp), payload)}
-		size += batchEntrySize(len(e.key), len(e.value)) + batchEntrySize(len(ns)+2+8, len(kind)+1+len(id))
+		size += batchEntrySize(len(e.key), len(e.value)) + int64(len(kind)+len(id)+2)
 		if !namespaces[ns] {
 			namespaces[ns] = true
-			size += batchEntrySize(1+len(ns), stampSize)
+			size += batchEntrySize(1+len(ns), stampSize) + feedEntryOverhead(ns)
 		}
 		if size >= maxBatchBytes {
 			return nil, nil, fmt.Errorf("%w: change %d: %w: the batch encodes to %d bytes or more by this change, pebble's limit is %d", unionstore.ErrInvalidChange, i, ErrTooLarge, size, maxBatchBytes-1)

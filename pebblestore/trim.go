@@ -1,6 +1,7 @@
 package pebblestore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -112,12 +113,82 @@ func (s *Store[E]) trimFeed(namespace string) error {
 	return err
 }
 
-// trimUpTo deletes the superseded entries of namespace up to revision
-// upTo, and returns how many it kept.
+// trimUpTo empties the slots of namespace's feed entries up to revision
+// upTo that a later slot of the same identity supersedes, deletes the
+// entries left empty, and returns how many slots it kept. It reads the
+// entries twice: once for the latest revision of each identity, once to
+// rewrite them.
 func (s *Store[E]) trimUpTo(namespace string, upTo uint64) (uint64, error) {
 	latest := make(map[string]uint64)
-	var doomed []uint64
-	err := s.trimStep(func() error {
+	err := s.eachEntry(namespace, upTo, func(_ []byte, last uint64, v []byte) error {
+		return eachSlot(v, last, func(rev uint64, identity []byte) bool {
+			if identity != nil {
+				latest[string(identity)] = rev
+			}
+			return true
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	type rewrite struct{ key, value []byte } // value nil: delete
+	var rewrites []rewrite
+	err = s.eachEntry(namespace, upTo, func(k []byte, last uint64, v []byte) error {
+		var out []byte
+		changed, live := false, false
+		err := eachSlot(v, last, func(rev uint64, identity []byte) bool {
+			if identity != nil && latest[string(identity)] == rev {
+				live = true
+				out = append(append(out, identity...), 0)
+				return true
+			}
+			changed = changed || identity != nil
+			out = append(out, 0, 0)
+			return true
+		})
+		switch {
+		case err != nil:
+			return err
+		case !live:
+			rewrites = append(rewrites, rewrite{key: bytes.Clone(k)})
+		case changed:
+			rewrites = append(rewrites, rewrite{key: bytes.Clone(k), value: append(bytes.Clone(v[:revisionSize]), out...)})
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for len(rewrites) > 0 {
+		n := min(len(rewrites), trimBatch)
+		err := s.trimStep(func() error {
+			b := s.db.NewBatch()
+			defer b.Close()
+			for _, r := range rewrites[:n] {
+				var err error
+				if r.value == nil {
+					err = b.Delete(r.key, nil)
+				} else {
+					err = b.Set(r.key, r.value, nil)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return b.Commit(pebble.NoSync)
+		})
+		if err != nil {
+			return 0, err
+		}
+		rewrites = rewrites[n:]
+	}
+	return uint64(len(latest)), nil
+}
+
+// eachEntry calls f with the key, revision and value of each feed entry of
+// namespace up to revision upTo, with the store held for reading.
+func (s *Store[E]) eachEntry(namespace string, upTo uint64, f func(k []byte, last uint64, v []byte) error) error {
+	return s.trimStep(func() error {
 		lower, _ := feedBounds(namespace, 0)
 		upper := append(feedKey(nil, namespace, upTo), 0)
 		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
@@ -129,41 +200,17 @@ func (s *Store[E]) trimUpTo(namespace string, upTo uint64) (uint64, error) {
 			if len(k) != len(lower) {
 				continue // damaged: left to the purges
 			}
-			rev := binary.BigEndian.Uint64(k[len(k)-8:])
 			v, err := it.ValueAndErr()
 			if err != nil {
 				break // Close reports it
 			}
-			if old, ok := latest[string(v)]; ok {
-				doomed = append(doomed, old)
+			if err := f(k, binary.BigEndian.Uint64(k[len(k)-revisionSize:]), v); err != nil {
+				_ = it.Close()
+				return err
 			}
-			latest[string(v)] = rev
 		}
 		return it.Close()
 	})
-	if err != nil {
-		return 0, err
-	}
-	for len(doomed) > 0 {
-		n := min(len(doomed), trimBatch)
-		err := s.trimStep(func() error {
-			b := s.db.NewBatch()
-			defer b.Close()
-			var key []byte
-			for _, rev := range doomed[:n] {
-				key = feedKey(key[:0], namespace, rev)
-				if err := b.Delete(key, nil); err != nil {
-					return err
-				}
-			}
-			return b.Commit(pebble.NoSync)
-		})
-		if err != nil {
-			return 0, err
-		}
-		doomed = doomed[n:]
-	}
-	return uint64(len(latest)), nil
 }
 
 // trimStep runs fn with the store held for reading, unless it is closed.
