@@ -63,8 +63,9 @@
 // Positions are revisions, one counter per namespace. Save does not read,
 // so the counter is kept in the process, recovered from the directory the
 // first time a namespace is used: each change of a batch takes the next
-// revision of its namespace, and a feed entry, revision -> (kind, id),
-// goes into the same pebble batch as the change. The revisions are
+// revision of its namespace, and one feed entry per namespace of the
+// batch, which names its changes' identities in revision order, goes into
+// the same pebble batch as the changes. The revisions are
 // assigned as the batch is applied to pebble, one batch at a time, so that
 // the write-ahead log holds them in order; a watch reads entries up to the
 // highest revision whose batch is synced, and a watcher never sees a
@@ -80,11 +81,12 @@
 // identity at that moment: the change, or the one that won over it. An
 // identity saved several times may be delivered several times, the winner
 // each time (repeats, which last-write-wins makes harmless), never a
-// change that lost. A goroutine of the store deletes, in the background,
-// the entries that a later entry of the same identity supersedes, once a
-// namespace has had more entries written since its last trim than that
-// trim kept (and at least 4096), so that the feed stays within about
-// twice the namespace's identities. A cursor does not expire with age.
+// change that lost. A goroutine of the store trims the feed in the
+// background: it empties the slots of changes that a later change of the
+// same identity supersedes, and deletes the entries left empty, once a
+// namespace has had more changes saved since its last trim than that trim
+// kept (and at least 4096), so that the identities the feed names stay
+// within about twice the namespace's. A cursor does not expire with age.
 //
 // Watchers are woken in the process when a batch is synced: there is no
 // polling, and an event arrives a moment after its Save's sync
@@ -210,9 +212,14 @@
 //	0x04 ns                            16 bytes: the stamp of the last save
 //	                                   or tombstone purge since the counts
 //	                                   were last counted (see Counts)
-//	0x05 ns 0x00 revision              kind 0x00 id: the feed entry of a
-//	                                   change; the revision a big-endian
-//	                                   uint64 (see Change feed)
+//	0x05 ns 0x00 revision              the feed entry of the changes of one
+//	                                   batch in ns, keyed by the highest of
+//	                                   their revisions: the first revision,
+//	                                   then for each change in revision
+//	                                   order, kind 0x00 id 0x00 (0x00 0x00
+//	                                   for a change that a trim removed);
+//	                                   revisions are big-endian uint64s
+//	                                   (see Change feed)
 //	0x06 ns                            8 bytes: big-endian uint64, the
 //	                                   floor of the namespace's cursors
 //

@@ -21,26 +21,23 @@ import (
 
 // The change feed. Each namespace has a revision counter. Save writes
 // blindly, so the counter lives in the process, under the feed's lock:
-// every change of a batch takes the next revision of its namespace, and a
-// feed entry, revision -> (kind, id), goes into the same pebble batch as
-// the change's merge operand. The counter is recovered, the first time a
-// namespace is used in a session, from its highest feed entry and its
-// floor, both on disk.
-//
-// A change that loses to a later timestamp still has its entry: the merge
-// operator, not Save, decides the winner. So a watch does not read the
-// change of an entry; it reads what Get returns for the entry's identity,
-// the winner at that moment, which is the entry's change or one that
-// superseded it. The latest change of each identity has the highest entry
-// of that identity, read after that change was applied, so applying the
-// events with last-write-wins converges; the other entries of an identity
-// deliver repeats, which last-write-wins makes harmless.
-//
-// A batch writes one feed entry per namespace, keyed by the highest
+// every change of a batch takes the next revision of its namespace, and
+// the batch writes one feed entry per namespace, keyed by the highest
 // revision it assigned there, holding the first and the identities of its
-// changes in revision order (see the layout in the package doc), so that the feed adds one
-// key per batch, not per change, to pebble's memory tables and
-// compactions.
+// changes in revision order (see the layout in the package doc), in the
+// same pebble batch as the merge operands. One key per batch, not per
+// change, goes to pebble's memory tables and compactions. The counter is
+// recovered, the first time a namespace is used in a session, from its
+// highest feed entry and its floor, both on disk.
+//
+// A change that loses to a later timestamp still has its slot: the merge
+// operator, not Save, decides the winner. So a watch does not read the
+// change of a slot; it reads what Get returns for the slot's identity,
+// the winner at that moment, which is the slot's change or one that
+// superseded it. The latest change of each identity has the highest slot
+// of that identity, read after that change was applied, so applying the
+// events with last-write-wins converges; the other slots of an identity
+// deliver repeats, which last-write-wins makes harmless.
 //
 // Revisions are assigned, and their batch applied to pebble, under the
 // feed's lock, so that pebble's write-ahead log holds each namespace's
@@ -50,12 +47,12 @@ import (
 // before it. A watcher thus never sees a revision that a crash could take
 // back and hand to another change.
 //
-// The feed keeps what Purge and PurgeTombstones leave: Purge deletes the
-// namespace's entries; PurgeTombstones, which does not know the revisions
-// of the records it removes, deletes every entry up to the floor it sets
-// (see below). Between purges, a namespace's entries grow with its saves.
+// Purge deletes the namespace's entries; PurgeTombstones, which does not
+// know the revisions of the records it removes, deletes every entry up to
+// the floor it sets. Between purges, the trimmer (trim.go) bounds the
+// feed.
 
-// watchPage is how many feed entries a watch reads per iterator.
+// watchPage is how many changes of the feed a watch reads per iterator.
 const watchPage = 256
 
 // feed is the in-process state of the change feed of a store.

@@ -12,21 +12,24 @@ import (
 	"github.com/unionstore/unionstore"
 )
 
-// Trimming the feed. Save writes a feed entry for every change, blindly,
-// so the entries of an identity pile up as it is saved again. A trimmer
-// goroutine of each writable store deletes the entries that a later entry
-// of the same identity supersedes: a watcher that has not read such an
-// entry reads the later one, which delivers the same record (see feed.go).
-// It trims a namespace once the entries written to it since its last trim
-// outnumber those that trim kept (and trimMin), so that the feed stays
-// within about twice the namespace's identities, and the work is about
-// one read of an entry per entry written.
+// Trimming the feed. Save writes a slot in a feed entry for every change,
+// blindly, so the slots of an identity pile up as it is saved again. A
+// trimmer goroutine of each writable store empties the slots that a later
+// slot of the same identity supersedes, and deletes the entries left
+// empty: a watcher that has not read such a slot reads the later one,
+// which delivers the same record (see feed.go). It trims a namespace once
+// the changes saved to it since its last trim outnumber the slots that
+// trim kept (and trimMin), so that the feed names at most about twice the
+// namespace's identities, and the work is about two reads of a slot per
+// change saved.
 //
 // A trim reads the namespace's entries up to its synced revision, keeping
-// the latest revision of each identity in memory, and deletes the others
-// in unsynced batches: a crash may undo some deletions, which the next
-// trim redoes. It holds the store for reading, one batch at a time, so
-// that Close waits for a batch at most.
+// the latest revision of each identity in memory, then reads them again
+// and rewrites those that changed, in unsynced batches: a crash may undo
+// some of it, which the next trim redoes. An emptied slot keeps its place
+// (two zero bytes), since a slot's revision is its place in the entry. It
+// holds the store for reading, one read or batch at a time, so that Close
+// waits for that at most.
 
 // trimMin is how many entries a namespace gets before its first trim.
 const trimMin = 4096
