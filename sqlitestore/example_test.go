@@ -156,3 +156,43 @@ func ExampleWithReadOnly() {
 	// 1 Ada
 	// true
 }
+
+// ExampleStore_Watch takes a snapshot of a namespace, then follows the
+// changes saved after it, from its cursor.
+func ExampleStore_Watch() {
+	dir, err := os.MkdirTemp("", "sqlitestore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := sqlitestore.Open[Customer](filepath.Join(dir, "shop.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+
+	if err := s.Save(ctx, unionstore.NewChangesBuilder[Customer]("shop").Set(Customer{ID: "c1", Name: "Ada"}).Build()); err != nil {
+		log.Fatal(err)
+	}
+	snapshot, cursor, err := s.Snapshot(ctx, "shop")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("snapshot:", len(snapshot), "customer")
+
+	if err := s.Save(ctx, unionstore.NewChangesBuilder[Customer]("shop").Set(Customer{ID: "c2", Name: "Bob"}).Build()); err != nil {
+		log.Fatal(err)
+	}
+	for ev, err := range s.Watch(ctx, "shop", cursor) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("then:", ev.Change.ChangeType, ev.Change.Entity.Name)
+		break // a follower would go on, and keep ev.Cursor to resume from
+	}
+	// Output:
+	// snapshot: 1 customer
+	// then: set Bob
+}
