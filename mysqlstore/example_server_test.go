@@ -16,7 +16,7 @@ import (
 // output is checked, when one answers at the URL in UNIONSTORE_MYSQL_URL
 // (or the default), and are skipped with a message otherwise, or fail with
 // the CI variable set, as the tests do.
-const serverExamples = "^Example(OpenURL|New)$"
+const serverExamples = "^Example(OpenURL|New|Store_Watch)$"
 
 // exampleTables are the tables the examples made, dropped after the run.
 var exampleTables struct {

@@ -95,3 +95,41 @@ func ExampleNew() {
 	// [{Namespace:shop Entities:1 Tombstones:1}]
 	// pool open: true
 }
+
+// A store is a [unionstore.Watcher]: a snapshot of a namespace, then the
+// changes saved after it, from its cursor.
+func ExampleStore_Watch() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := mysqlstore.OpenURL[Customer](ctx, exampleURL())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+
+	t := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	ada := unionstore.Changes[Customer]{{Namespace: "shop", ChangeType: unionstore.ChangeTypeSet, Entity: Customer{ID: "A", Name: "Ada"}, Timestamp: t}}
+	if err := s.Save(ctx, ada); err != nil {
+		log.Fatal(err)
+	}
+	snapshot, cursor, err := s.Snapshot(ctx, "shop")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("snapshot:", len(snapshot), "customer")
+
+	bob := unionstore.Changes[Customer]{{Namespace: "shop", ChangeType: unionstore.ChangeTypeSet, Entity: Customer{ID: "B", Name: "Bob"}, Timestamp: t}}
+	if err := s.Save(ctx, bob); err != nil {
+		log.Fatal(err)
+	}
+	for ev, err := range s.Watch(ctx, "shop", cursor) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("then:", ev.Change.ChangeType, ev.Change.Entity.Name)
+		break // a follower would go on, and keep ev.Cursor to resume from
+	}
+	// Output:
+	// snapshot: 1 customer
+	// then: set Bob
+}
