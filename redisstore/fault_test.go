@@ -23,7 +23,7 @@ func namedClient(t *testing.T) (*redis.Client, string) {
 	adminClient(t)
 	opts, err := redis.ParseURL(serverURL())
 	if err != nil {
-		t.Fatalf("parse %s: %v", urlVar, err)
+		t.Fatalf("parse %s: %v", server.EnvVar, err)
 	}
 	opts.ClientName = "redisstore-test-" + randomHex(4)
 	c := redis.NewClient(opts)

@@ -5,9 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"flag"
-	"fmt"
 	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -19,17 +17,10 @@ import (
 	"go.uber.org/goleak"
 )
 
-// urlVar names the environment variable that points the tests at a server.
-const urlVar = "UNIONSTORE_REDIS_URL"
+// server is the Redis server the tests use.
+var server = storetest.Server{Name: "Redis", EnvVar: "UNIONSTORE_REDIS_URL", Default: "redis://127.0.0.1:6379/0"}
 
-const defaultURL = "redis://127.0.0.1:6379/0"
-
-func serverURL() string {
-	if u := os.Getenv(urlVar); u != "" {
-		return u
-	}
-	return defaultURL
-}
+func serverURL() string { return server.URL() }
 
 var admin struct {
 	once   sync.Once
@@ -47,13 +38,7 @@ func adminClient(tb testing.TB) *redis.Client {
 		defer cancel()
 		admin.client, admin.err = openClient(ctx)
 	})
-	if admin.err != nil {
-		msg := fmt.Sprintf("no Redis server reachable at the URL in %s (default %s): %v", urlVar, defaultURL, admin.err)
-		if os.Getenv("CI") != "" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
+	server.Unreachable(tb, admin.err)
 	return admin.client
 }
 
@@ -168,7 +153,7 @@ func prefixURL(tb testing.TB, prefix string) string {
 	tb.Helper()
 	u, err := url.Parse(serverURL())
 	if err != nil {
-		tb.Fatalf("parse %s: %v", urlVar, err)
+		tb.Fatalf("parse %s: %v", server.EnvVar, err)
 	}
 	q := u.Query()
 	q.Set("prefix", prefix)
