@@ -21,17 +21,10 @@ import (
 	"go.uber.org/goleak"
 )
 
-// urlVar names the environment variable that points the tests at a server.
-const urlVar = "UNIONSTORE_NATS_URL"
+// natsServer is the NATS server the tests use.
+var natsServer = storetest.Server{Name: "NATS JetStream", EnvVar: "UNIONSTORE_NATS_URL", Default: "nats://127.0.0.1:4222"}
 
-const defaultURL = "nats://127.0.0.1:4222"
-
-func serverURL() string {
-	if u := os.Getenv(urlVar); u != "" {
-		return u
-	}
-	return defaultURL
-}
+func serverURL() string { return natsServer.URL() }
 
 var shared struct {
 	once sync.Once
@@ -64,13 +57,7 @@ func sharedJS(tb testing.TB) jetstream.JetStream {
 		}
 		shared.nc, shared.js = nc, js
 	})
-	if shared.err != nil {
-		msg := fmt.Sprintf("no NATS JetStream server reachable at the URL in %s (default %s): %v", urlVar, defaultURL, shared.err)
-		if os.Getenv("CI") != "" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
+	natsServer.Unreachable(tb, shared.err)
 	return shared.js
 }
 
