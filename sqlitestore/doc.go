@@ -124,9 +124,9 @@
 // revisions are taken in the order of the commits: a watcher that has
 // read revision r never meets a revision below r committed later.
 //
-// Watch reads the rows of revision above its cursor's, in order, on the
-// records_rev index, 512 at a time, then the namespace's floor and last
-// revision. It looks again every [DefaultPollInterval], 50ms (see
+// Watch polls with one statement that reads, from one snapshot, the
+// namespace's floor and last revision and the next rows of revision above
+// its cursor's, in order, on the records_rev index, 512 at a time. It looks again every [DefaultPollInterval], 50ms (see
 // [WithPollInterval]), and at once when a save or purge of the same
 // [Store] commits: changes of other stores and processes arrive within a
 // poll interval. BenchmarkWatch measures the delay from Save to the event.

@@ -3,12 +3,13 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"strconv"
 
 	"github.com/unionstore/unionstore"
 )
 
 // RawWatch is the engine's own feed, the ceiling of Watch: the same
-// polling query on the rev index, woken by the store's commits as Watch
+// polling query, woken by the store's commits as Watch
 // is, that hands f each row's id as SQLite gives it, without making a
 // record, decoding it, or reading the floor. It starts after the cursor
 // and returns ctx's error.
@@ -25,15 +26,20 @@ func RawWatch[E unionstore.Entity](ctx context.Context, s *Store[E], namespace s
 			return err
 		}
 		n := 0
-		var kind, id string
-		var typ, ts int64
-		var payload sql.RawBytes
+		var head, floor, kind, id, typ, ts, payload, rev sql.RawBytes
 		for rows.Next() {
-			if err := rows.Scan(&kind, &id, &typ, &ts, &payload, &pos); err != nil {
+			if err := rows.Scan(&head, &floor, &kind, &id, &typ, &ts, &payload, &rev); err != nil {
 				rows.Close()
 				return err
 			}
-			f(id)
+			if rev == nil {
+				continue
+			}
+			if pos, err = strconv.ParseInt(string(rev), 10, 64); err != nil {
+				rows.Close()
+				return err
+			}
+			f(string(id))
 			n++
 		}
 		if err := rows.Close(); err != nil {

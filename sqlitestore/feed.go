@@ -135,11 +135,11 @@ func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Reco
 // for the poll interval (commits of other stores and processes), for ctx
 // or for Close.
 //
-// Each round reads the changes first and the floor after: a floor above
-// the position means a purge committed after it, and the round ends the
-// watch with ErrCursorExpired whether or not the changes read met the
-// purge. A floor not above it means no purge came before the changes were
-// read, so they can be yielded.
+// Each round reads, in one statement and so from one snapshot, the
+// namespace's floor and last revision and the changes after the
+// position: a floor above the position means a purge committed after it,
+// and the round ends the watch with ErrCursorExpired whether or not the
+// changes read met the purge.
 func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
 	return func(yield func(backend.Event, error) bool) {
 		pos, err := d.start(ctx, namespace, after)
@@ -149,12 +149,7 @@ func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[b
 		}
 		for {
 			wake := d.feed.waiter()
-			page, err := d.changesAfter(ctx, namespace, pos)
-			if err != nil {
-				yield(backend.Event{}, d.closedOr(err))
-				return
-			}
-			head, floor, err := d.head(ctx, namespace)
+			page, head, floor, err := d.changesAfter(ctx, namespace, pos)
 			switch {
 			case err != nil:
 				yield(backend.Event{}, d.closedOr(err))
@@ -235,33 +230,42 @@ type revEvent struct {
 }
 
 // changesAfter reads up to scanPage records of namespace whose revision
-// is after rev, in the order of their revisions.
-func (d *driver) changesAfter(ctx context.Context, namespace string, rev int64) ([]revEvent, error) {
+// is after rev, in the order of their revisions, and the namespace's last
+// revision and floor: 0 and 0 for a namespace never written.
+func (d *driver) changesAfter(ctx context.Context, namespace string, rev int64) (page []revEvent, head, floor int64, err error) {
 	rows, err := d.stmts.changesAfter.QueryContext(ctx, namespace, rev, scanPage)
 	if err != nil {
-		return nil, classify(err)
+		return nil, 0, 0, classify(err)
 	}
 	defer rows.Close()
-	var out []revEvent
 	var r row
-	var revision any
-	dest := append(r.dest(), &revision)
+	var h, f, revision any
+	dest := append([]any{&h, &f}, append(r.dest(), &revision)...)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, classify(err)
+			return nil, 0, 0, classify(err)
+		}
+		var ok1, ok2 bool
+		head, ok1 = h.(int64)
+		floor, ok2 = f.(int64)
+		if !ok1 || !ok2 {
+			return nil, 0, 0, fmt.Errorf("%w: the feed row of namespace %q holds %s and %s, want integers", ErrCorrupt, namespace, sqlType(h), sqlType(f))
+		}
+		if revision == nil {
+			continue // the namespace's feed row alone: no change after rev
 		}
 		rec, err := r.record(namespace)
 		if err != nil {
-			return nil, err
+			return nil, 0, 0, err
 		}
 		n, ok := revision.(int64)
 		if !ok {
-			return nil, fmt.Errorf("%w: row %q %q %q: rev is %s, want integer", ErrCorrupt, namespace, rec.Kind, rec.ID, sqlType(revision))
+			return nil, 0, 0, fmt.Errorf("%w: row %q %q %q: rev is %s, want integer", ErrCorrupt, namespace, rec.Kind, rec.ID, sqlType(revision))
 		}
-		out = append(out, revEvent{backend.Event{Record: rec, Position: d.feed.position(n)}, n})
+		page = append(page, revEvent{backend.Event{Record: rec, Position: d.feed.position(n)}, n})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, classify(err)
+		return nil, 0, 0, classify(err)
 	}
-	return out, nil
+	return page, head, floor, nil
 }

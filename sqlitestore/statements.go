@@ -80,7 +80,12 @@ func (s *statements) texts() []struct {
 		{&s.nextPage, "SELECT " + columns + " FROM records WHERE namespace = ? AND (kind, id) > (?, ?) ORDER BY kind, id LIMIT ?", useRead},
 		{&s.namespaces, "SELECT namespace, sum(type = 1), sum(type = 2) FROM records GROUP BY namespace ORDER BY namespace", useRead},
 		{&s.head, "SELECT rev, floor FROM feed WHERE namespace = ?", useFeed},
-		{&s.changesAfter, "SELECT " + columns + ", rev FROM records WHERE namespace = ? AND rev > ? ORDER BY rev LIMIT ?", useFeed},
+		// The namespace's last revision and floor, and the page of changes
+		// after a revision, in one statement and so from one snapshot; the
+		// page is read on the rev index.
+		{&s.changesAfter, "SELECT f.rev, f.floor, c.kind, c.id, c.type, c.ts, c.payload, c.rev FROM feed AS f LEFT JOIN " +
+			"(SELECT " + columns + ", rev FROM records WHERE namespace = ?1 AND rev > ?2 ORDER BY rev LIMIT ?3) AS c ON 1 " +
+			"WHERE f.namespace = ?1 ORDER BY c.rev", useFeed},
 		{&s.purge, "DELETE FROM records WHERE namespace = ?", useWrite},
 		{&s.purgeTombstones, "DELETE FROM records WHERE namespace = ? AND type = 2 AND ts <= ?", useWrite},
 		// take adds n to the namespace's revision and returns the sum;
