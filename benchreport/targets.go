@@ -1,6 +1,9 @@
 package main
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // This file is the one place that says what the report measures: the runs
 // of go test, the figures with their targets, and the charts.
@@ -43,6 +46,19 @@ var runs = []Run{
 	{"natsstore", reportBenches, "0.2s", 6},
 	{"kafkastore", reportBenches, "0.2s", 6},
 	{"s3store", reportBenches, "0.2s", 6},
+	{"mysqlstore", reportBenches, "0.2s", 6},
+	{"mysqlstore", "^BenchmarkSaveVersusRaw$", "10x", 3},
+	{"redisstore", reportBenches, "0.2s", 6},
+	{"redisstore", "^BenchmarkSaveVersusRaw$", "10x", 3},
+	{"sqlitestore", reportBenches, "0.2s", 6},
+	{"sqlitestore", "^BenchmarkSaveVersusRaw$", "10x", 3},
+	{"boltstore", "^BenchmarkWatch$", "2000x", 3},
+	{"pebblestore", "^BenchmarkWatch$", "2000x", 3},
+	{"pgstore", "^BenchmarkWatch$", "2000x", 3},
+	{"natsstore", "^BenchmarkWatch$", "2000x", 3},
+	{"mysqlstore", "^BenchmarkWatch$", "2000x", 3},
+	{"redisstore", "^BenchmarkWatch$", "2000x", 3},
+	{"sqlitestore", "^BenchmarkWatch$", "2000x", 3},
 }
 
 // Op is how a figure is held against its target.
@@ -90,6 +106,8 @@ const (
 	sectionPg     = "pgstore"
 	sectionNats   = "natsstore"
 	sectionAllocs = "Allocations per change (Save in batches of 1,000, Load of 10,000)"
+	sectionNew    = "mysqlstore, redisstore and sqlitestore against their engines' raw bulk paths"
+	sectionFeed   = "Change feed: from Save returning to the watcher's event, against the engine's own feed"
 )
 
 var figures = append([]Figure{
@@ -244,7 +262,47 @@ var figures = append([]Figure{
 	{Section: sectionNats, ID: "nats-load-churn", Name: "Load of 20k under the same churn, ratio of times",
 		Value:   Ref{"natsstore", "BenchmarkPurgeTombstonesChurn", "load-churn/quiet", 0},
 		Against: "the same Load in quiet: the share of the machine the churn leaves a read"},
-}, append(natsReadGrowthFigures(), allocFigures()...)...)
+}, slices.Concat(natsReadGrowthFigures(), rawPathFigures(), feedFigures(), allocFigures())...)
+
+// rawPathFigures returns the Save of each new engine against its own raw
+// bulk path for the same rows: a plain multi-row INSERT (MariaDB, SQLite)
+// or a pipeline of SETs (Redis), in the same iterations.
+func rawPathFigures() []Figure {
+	var out []Figure
+	for _, e := range []struct{ dir, sub, raw string }{
+		{"mysqlstore", "batch", "a plain multi-row INSERT of the same rows into an empty table"},
+		{"redisstore", "changes", "one pipeline of plain SETs of the same encoded values"},
+		{"sqlitestore", "batch", "a plain multi-row INSERT of the same rows in one transaction"},
+	} {
+		for _, n := range []string{"100", "1000", "10000"} {
+			bench := "BenchmarkSaveVersusRaw/" + e.sub + "=" + n
+			out = append(out, Figure{Section: sectionNew, ID: e.dir + "-save-raw-" + n, Name: e.dir + " Save of " + n + " new entities, changes/s",
+				Value: Ref{e.dir, bench, "save-changes/s", 0}, Ratio: Ref{e.dir, bench, "x-of-raw", 0},
+				Against: e.raw + ", same iterations"})
+		}
+	}
+	return out
+}
+
+// feedBackends are the stores whose change feed the report measures.
+var feedBackends = []string{"boltstore", "pebblestore", "pgstore", "natsstore", "mysqlstore", "redisstore", "sqlitestore"}
+
+// feedFigures returns, for each store, its feed's delivery latency and
+// rate beside the engine's own feed read the same way, in the same run.
+func feedFigures() []Figure {
+	var out []Figure
+	for _, dir := range feedBackends {
+		ref := func(unit string) Ref { return Ref{dir, "BenchmarkWatch", unit, 0} }
+		out = append(out,
+			Figure{Section: sectionFeed, ID: dir + "-watch-p50", Name: dir + " Watch, median µs from Save returning to the event",
+				Value: ref("p50-µs")},
+			Figure{Section: sectionFeed, ID: dir + "-watch-p99", Name: dir + " Watch, 99th percentile µs",
+				Value: ref("p99-µs"), Over: ref("raw-p99-µs"), Against: "the engine's own feed's 99th percentile, same run"},
+			Figure{Section: sectionFeed, ID: dir + "-watch-rate", Name: dir + " Watch, events/s",
+				Value: ref("events/s"), Over: ref("raw-events/s"), Against: "the engine's own feed's rate, same run"})
+	}
+	return out
+}
 
 // natsReadGrowthFigures returns, for each read of natsstore's
 // BenchmarkReportReadGrowth, its time at 300k entities and how much it
@@ -278,6 +336,9 @@ var modules = []struct{ dir, name string }{
 	{"natsstore", "natsstore"},
 	{"kafkastore", "kafkastore"},
 	{"s3store", "s3store"},
+	{"mysqlstore", "mysqlstore"},
+	{"redisstore", "redisstore"},
+	{"sqlitestore", "sqlitestore"},
 }
 
 // allocFigures returns, for each module, its allocations and bytes per
