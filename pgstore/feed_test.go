@@ -446,3 +446,84 @@ func TestLongestNamespaceFitsTheFeedIndex(t *testing.T) {
 		t.Errorf("Check with a namespace of %d bytes = %v, want ErrInvalidChange naming the change feed's index", n+1, err)
 	}
 }
+
+// TestSaveWakesAWatchAtOnce checks that a watch learns of a Save from its
+// notification, well before the poll that would otherwise find it.
+func TestSaveWakesAWatchAtOnce(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	_, c, err := s.Snapshot(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := watchNext(t, s, "ns", c)
+	time.Sleep(100 * time.Millisecond) // for the listener to listen
+	// A watch woken only by its poll would take half the interval on
+	// average: five in a row under the bound are most unlikely then.
+	const bound = 2 * pgstore.PollInterval / 5
+	for i := range 5 {
+		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", fmt.Sprint(i), "v", at(i))}); err != nil {
+			t.Fatal(err)
+		}
+		saved := time.Now()
+		ev, err := next(2 * pgstore.PollInterval)
+		if err != nil {
+			t.Fatalf("event of save %d: %v", i, err)
+		}
+		if took := time.Since(saved); took > bound {
+			t.Fatalf("the event of save %d (%s) came %v after it, want under %v", i, ev.Change.Entity.ID, took, bound)
+		}
+	}
+}
+
+// TestListenerReconnects ends the connection a store listens on: the
+// watch goes on, and once the store has listened again, a Save wakes it at
+// once again.
+func TestListenerReconnects(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	_, c, err := s.Snapshot(ctx, "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := watchNext(t, s, "ns", c)
+	var oid uint32
+	if err := adminPool(t).QueryRow(ctx, "SELECT $1::regclass::oid", s.Table()).Scan(&oid); err != nil {
+		t.Fatal(err)
+	}
+	listening := fmt.Sprintf("LISTEN unionstore_%d", oid)
+	terminate := func() int {
+		var n int
+		err := adminPool(t).QueryRow(ctx, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = $1", listening).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for terminate() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no backend listens for the store")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	save := func(i int) time.Duration {
+		t.Helper()
+		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", fmt.Sprint(i), "v", at(i))}); err != nil {
+			t.Fatal(err)
+		}
+		saved := time.Now()
+		if _, err := next(3 * pgstore.PollInterval); err != nil {
+			t.Fatalf("event of save %d: %v", i, err)
+		}
+		return time.Since(saved)
+	}
+	save(0) // by the poll, or once the store listens again
+	time.Sleep(2 * pgstore.PollInterval)
+	const bound = 2 * pgstore.PollInterval / 5
+	for i := 1; i <= 5; i++ {
+		if took := save(i); took > bound {
+			t.Fatalf("after the store listened again, the event of save %d came %v after it, want under %v", i, took, bound)
+		}
+	}
+}

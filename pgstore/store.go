@@ -18,8 +18,9 @@ import (
 
 // Store is a [unionstore.Store] that keeps changes in a PostgreSQL table, one
 // row per identity. It also implements [unionstore.Scanner],
-// [unionstore.NamespaceLister], [unionstore.Getter] and
-// [unionstore.Checker].
+// [unionstore.NamespaceLister], [unionstore.Getter],
+// [unionstore.Checker] and [unionstore.Watcher] (see the package
+// documentation, Change feed).
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a table: the database itself keeps the latest change.
