@@ -96,10 +96,21 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	if err := s.life.Check(ctx); err != nil {
 		return nil, fmt.Errorf("kafkastore: load %q from %q: %w", namespace, s.topic, err)
 	}
+	part := partitionFor(namespace, s.info.partitions)
+	end, err := s.listOffset(ctx, part, -1)
+	if err != nil {
+		return nil, fmt.Errorf("kafkastore: load %q from %q: partition %d: high watermark: %w", namespace, s.topic, part, s.life.Wrap(ctx, err))
+	}
+	return s.loadTo(ctx, namespace, end)
+}
+
+// loadTo is Load of the records below offset end of the namespace's
+// partition.
+func (s *Store[E]) loadTo(ctx context.Context, namespace string, end int64) (unionstore.Changes[E], error) {
 	var bad unionstore.DecodeErrors
 	latest := map[string]*entry{}
 	part := partitionFor(namespace, s.info.partitions)
-	_, err := s.readPartition(ctx, part, 0, namespaceVisitor(namespace, part, &bad, func(key []byte, e entry) error {
+	_, err := s.readRange(ctx, part, 0, end, namespaceVisitor(namespace, part, &bad, func(key []byte, e entry) error {
 		cur, ok := latest[string(key)]
 		if ok && !cur.newer(e.ts) {
 			return nil

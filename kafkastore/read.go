@@ -34,6 +34,12 @@ func (s *Store[E]) readPartition(ctx context.Context, part int32, from int64, vi
 	if err != nil {
 		return 0, fmt.Errorf("partition %d: high watermark: %w", part, err)
 	}
+	return s.readRange(ctx, part, from, end, visit)
+}
+
+// readRange is readPartition up to offset end, which the caller took as
+// the high watermark.
+func (s *Store[E]) readRange(ctx context.Context, part int32, from, end int64, visit visitFunc) (int64, error) {
 	if from >= end {
 		return end, nil
 	}
@@ -47,7 +53,7 @@ func (s *Store[E]) readPartition(ctx context.Context, part int32, from int64, vi
 		if err := s.life.Check(ctx); err != nil {
 			return 0, err
 		}
-		fp, next, err := s.fetch(ctx, part, from, tries > 0)
+		fp, next, err := s.fetch(ctx, part, from, tries > 0, 0)
 		if err == nil {
 			err = fp.Err
 		}
@@ -164,14 +170,15 @@ func (s *Store[E]) listOffset(ctx context.Context, part int32, at int64) (int64,
 
 // fetch reads the records of partition part from offset from its leader,
 // and returns them with the offset to fetch next. refresh asks for fresh
-// metadata first, after the leader moved.
-func (s *Store[E]) fetch(ctx context.Context, part int32, from int64, refresh bool) (kgo.FetchPartition, int64, error) {
+// metadata first, after the leader moved. wait is how long the broker may
+// hold the request when it has no record at from yet.
+func (s *Store[E]) fetch(ctx context.Context, part int32, from int64, refresh bool, wait time.Duration) (kgo.FetchPartition, int64, error) {
 	leader, err := s.leader(ctx, part, refresh)
 	if err != nil {
 		return kgo.FetchPartition{}, 0, err
 	}
 	req := kmsg.NewPtrFetchRequest()
-	req.MaxWaitMillis = 0
+	req.MaxWaitMillis = int32(wait / time.Millisecond)
 	req.MinBytes = 1
 	req.MaxBytes = fetchMaxBytes
 	req.SessionID = 0
