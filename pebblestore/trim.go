@@ -20,8 +20,9 @@ import (
 // which delivers the same record (see feed.go). It trims a namespace once
 // the changes saved to it since its last trim outnumber the slots that
 // trim kept (and trimMin), so that the feed names at most about twice the
-// namespace's identities, and the work is about two reads of a slot per
-// change saved.
+// namespace's identities, and the work is at most about four reads of a
+// slot per change saved (two when no slot is superseded, as for new
+// identities).
 //
 // A trim reads the namespace's entries up to its synced revision, keeping
 // the latest revision of each identity in memory, then reads them again
@@ -104,8 +105,9 @@ func (s *Store[E]) trimFeed(namespace string) error {
 	s.feed.mu.Lock()
 	sp := s.feed.spaces[namespace]
 	synced, written := sp.synced, sp.written
+	slots := sp.kept + written
 	s.feed.mu.Unlock()
-	kept, err := s.trimUpTo(namespace, synced)
+	kept, err := s.trimUpTo(namespace, synced, slots)
 	s.feed.mu.Lock()
 	defer s.feed.mu.Unlock()
 	sp.trimming = false
@@ -119,20 +121,26 @@ func (s *Store[E]) trimFeed(namespace string) error {
 // trimUpTo empties the slots of namespace's feed entries up to revision
 // upTo that a later slot of the same identity supersedes, deletes the
 // entries left empty, and returns how many slots it kept. It reads the
-// entries twice: once for the latest revision of each identity, once to
-// rewrite them.
-func (s *Store[E]) trimUpTo(namespace string, upTo uint64) (uint64, error) {
-	latest := make(map[string]uint64)
+// entries twice: once for the latest revision of each identity, and, if
+// that found a superseded slot, once to rewrite them. slots, an estimate
+// of the slots it will read, sizes its memory.
+func (s *Store[E]) trimUpTo(namespace string, upTo uint64, slots uint64) (uint64, error) {
+	latest := make(map[string]uint64, min(slots, 1<<20))
+	superseded := false
 	err := s.eachEntry(namespace, upTo, func(_ []byte, last uint64, v []byte) error {
 		return eachSlot(v, last, func(rev uint64, identity []byte) bool {
-			if identity != nil {
-				latest[string(identity)] = rev
+			if identity == nil {
+				return true
 			}
+			if _, ok := latest[string(identity)]; ok {
+				superseded = true
+			}
+			latest[string(identity)] = rev
 			return true
 		})
 	})
-	if err != nil {
-		return 0, err
+	if err != nil || !superseded {
+		return uint64(len(latest)), err // nothing to rewrite
 	}
 	type rewrite struct{ key, value []byte } // value nil: delete
 	var rewrites []rewrite
