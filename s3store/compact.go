@@ -61,7 +61,10 @@ func (s *Store[E]) compact(ctx context.Context, namespace string) error {
 	if err := s.mergeSegments(ctx, readers, w.add); err != nil {
 		return err
 	}
-	if err := s.put(ctx, s.namespacePrefix(namespace)+newOrigin().name(), w.finish()); err != nil {
+	// The merged segment's name sorts after every input's, whatever the
+	// clocks that named them: a watcher that has not read an input yet
+	// lists the merged segment after it (see watch.go).
+	if err := s.put(ctx, s.namespacePrefix(namespace)+originAfter(latestTime(inputs)).name(), w.finish()); err != nil {
 		return err
 	}
 	if s.afterCompactWrite != nil {

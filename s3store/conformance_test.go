@@ -2,6 +2,7 @@ package s3store_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/s3store"
@@ -22,6 +23,8 @@ func TestConformance(t *testing.T) {
 		{"compacting after every save", []s3store.Option{s3store.WithMaxSegments(1)}, false},
 		{"opened by URL", nil, true},
 	} {
+		// Watches poll often, so that the suite's watch cases run fast.
+		tc.opts = append(tc.opts, s3store.WithPollInterval(20*time.Millisecond))
 		t.Run(tc.name, func(t *testing.T) {
 			f := newServer(t)
 			storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {

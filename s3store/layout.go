@@ -107,3 +107,57 @@ func unescapeNamespace(s string) (string, error) {
 func (s *Store[E]) namespacePrefix(namespace string) string {
 	return s.prefix + escapeNamespace(namespace) + "/"
 }
+
+// markerSuffix ends the key of a purge marker: an empty object that
+// [Store.Purge] and [Store.PurgeTombstones] leave in the namespace, named
+// like a segment, so that watchers listing the namespace meet it in time
+// order and expire (see watch.go).
+const markerSuffix = ".purge"
+
+// listed is an object of a namespace as a listing names it.
+type listed struct {
+	key    string
+	time   int64 // the writer's clock in its name, Unix nanoseconds
+	marker bool  // a purge marker, not a segment
+}
+
+// parseName returns what the name of a segment or purge marker, the part
+// of its key after the namespace's prefix, says, and false for a name the
+// store did not write.
+func parseName(name string) (t int64, marker bool, ok bool) {
+	switch {
+	case isSegmentName(name):
+	case strings.HasSuffix(name, markerSuffix) && isSegmentName(strings.TrimSuffix(name, markerSuffix)+segmentSuffix):
+		marker = true
+	default:
+		return 0, false, false
+	}
+	b, err := hex.DecodeString(name[:16])
+	if err != nil {
+		return 0, false, false
+	}
+	return int64(binary.BigEndian.Uint64(b)), marker, true
+}
+
+// originAfter returns a new origin whose time is later than t, so that
+// its name sorts after every name of time t or less, whatever the clocks
+// of the writers of those names said.
+func originAfter(t int64) origin {
+	o := newOrigin()
+	if int64(binary.BigEndian.Uint64(o[:8])) <= t {
+		binary.BigEndian.PutUint64(o[:8], uint64(t+1))
+	}
+	return o
+}
+
+// latestTime returns the latest time named by keys, segments' or
+// markers', or 0 when there is none.
+func latestTime(keys []string) int64 {
+	var latest int64
+	for _, k := range keys {
+		if t, _, ok := parseName(k[strings.LastIndexByte(k, '/')+1:]); ok {
+			latest = max(latest, t)
+		}
+	}
+	return latest
+}

@@ -1,6 +1,8 @@
 package s3store
 
 import (
+	"time"
+
 	"fmt"
 
 	"github.com/unionstore/unionstore"
@@ -25,10 +27,12 @@ type config struct {
 	maxSegments    int
 	concurrency    int
 	onCompactError func(namespace string, err error)
+	pollInterval   time.Duration
+	watchWindow    time.Duration
 }
 
 func newConfig(opts []Option) (config, error) {
-	c := config{maxSegments: DefaultMaxSegments, concurrency: DefaultConcurrency}
+	c := config{maxSegments: DefaultMaxSegments, concurrency: DefaultConcurrency, pollInterval: DefaultPollInterval, watchWindow: DefaultWatchWindow}
 	if err := backend.Apply(&c, opts); err != nil {
 		return config{}, err
 	}
@@ -94,6 +98,49 @@ func WithConcurrency(n int) Option {
 func WithCompactErrors(fn func(namespace string, err error)) Option {
 	return func(c *config) error {
 		c.onCompactError = fn
+		return nil
+	}
+}
+
+// DefaultPollInterval is how often a [Store.Watch] lists its namespace,
+// unless [WithPollInterval] sets another.
+const DefaultPollInterval = time.Second
+
+// DefaultWatchWindow is how far back in writers' time a [Store.Watch]
+// lists its namespace again at every poll, unless [WithWatchWindow] sets
+// another.
+const DefaultWatchWindow = 10 * time.Second
+
+// WithPollInterval sets how often [Store.Watch] lists its namespace for
+// new segments: a change reaches a watcher at most about d plus a LIST and
+// a GET after its Save returns, d/2 later on average. Each poll costs one
+// LIST request, plus one GET per new segment. The default is
+// [DefaultPollInterval]; d must be positive.
+func WithPollInterval(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("poll interval %v: must be positive", d)
+		}
+		c.pollInterval = d
+		return nil
+	}
+}
+
+// WithWatchWindow sets how long after the time in its name a segment may
+// still appear in a listing, which bounds the clock skew between writers
+// and watchers plus the time a Save takes from naming its segment to its
+// PUT's end. [Store.Watch] lists again at each poll the segments named up
+// to d before its listing began, so that a Save that was slow to land is
+// not missed; a segment that lands later than that may be missed by a
+// watcher that has moved on. A longer window costs a longer LIST per poll
+// and more repeated events when a watch resumes. The default is
+// [DefaultWatchWindow]; d must be positive.
+func WithWatchWindow(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("watch window %v: must be positive", d)
+		}
+		c.watchWindow = d
 		return nil
 	}
 }

@@ -3,6 +3,7 @@ package s3store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/unionstore/unionstore"
@@ -38,6 +39,37 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 		return fmt.Errorf("s3store: purge %q: %w", namespace, s.life.Wrap(ctx, err))
 	}
 	s.noteSegments(namespace, 0, true)
+	if err := s.markPurged(ctx, namespace, latestTime(keys)); err != nil {
+		return fmt.Errorf("s3store: purge %q: %w", namespace, s.life.Wrap(ctx, err))
+	}
+	return nil
+}
+
+// markPurged leaves a purge marker in namespace, named after every object
+// the namespace holds and after time after, then deletes the markers of
+// earlier purges: every cursor older than those is older than the new one
+// too. A watcher that meets the marker expires (see watch.go). The marker
+// is written after the purge's deletions, so a snapshot that lists it
+// reads the namespace as the purge left it.
+func (s *Store[E]) markPurged(ctx context.Context, namespace string, after int64) error {
+	objs, err := s.listNamespace(ctx, namespace, 0)
+	if err != nil {
+		return err
+	}
+	var old []string
+	for _, o := range objs {
+		after = max(after, o.time)
+		if o.marker {
+			old = append(old, o.key)
+		}
+	}
+	name := strings.TrimSuffix(originAfter(after).name(), segmentSuffix) + markerSuffix
+	if err := s.put(ctx, s.namespacePrefix(namespace)+name, nil); err != nil {
+		return fmt.Errorf("purge marker: %w", err)
+	}
+	if err := s.deleteKeys(ctx, old); err != nil {
+		return fmt.Errorf("earlier purge markers: %w", err)
+	}
 	return nil
 }
 
@@ -96,6 +128,11 @@ func (s *Store[E]) purgeTombstones(ctx context.Context, namespace string, before
 	if err := s.replaceSegments(ctx, namespace, inputs, w, kept > 0); err != nil {
 		return 0, err
 	}
+	// Watchers that had not read a purged tombstone would miss it: the
+	// marker expires them.
+	if err := s.markPurged(ctx, namespace, latestTime(inputs)); err != nil {
+		return 0, err
+	}
 	return dropped, nil
 }
 
@@ -115,7 +152,7 @@ func tombstonesBefore(before time.Time) func(r *record) bool {
 func (s *Store[E]) replaceSegments(ctx context.Context, namespace string, inputs []string, w *segmentWriter, write bool) error {
 	added := 0
 	if write {
-		if err := s.put(ctx, s.namespacePrefix(namespace)+newOrigin().name(), w.finish()); err != nil {
+		if err := s.put(ctx, s.namespacePrefix(namespace)+originAfter(latestTime(inputs)).name(), w.finish()); err != nil {
 			return err
 		}
 		added = 1

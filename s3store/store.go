@@ -1,6 +1,8 @@
 package s3store
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -29,6 +31,8 @@ type Store[E unionstore.Entity] struct {
 	maxSegments    int
 	concurrency    int
 	onCompactError func(namespace string, err error)
+	pollInterval   time.Duration
+	watchWindow    time.Duration
 	life           unionstore.Lifecycle
 	release        func() // closes the connections of a client OpenURL made
 
@@ -86,6 +90,8 @@ func newStore[E unionstore.Entity](ctx context.Context, client *s3.Client, bucke
 		maxSegments:    c.maxSegments,
 		concurrency:    c.concurrency,
 		onCompactError: c.onCompactError,
+		pollInterval:   c.pollInterval,
+		watchWindow:    c.watchWindow,
 		segments:       map[string]int{},
 	}
 	if len(s.prefix)+len("x/")+segmentNameLen > MaxKeyBytes {
