@@ -15,7 +15,7 @@ func urlWithTable(t *testing.T, table string) string {
 	t.Helper()
 	u, err := url.Parse(serverURL())
 	if err != nil {
-		t.Fatalf("parse %s: %v", urlVar, err)
+		t.Fatalf("parse %s: %v", server.EnvVar, err)
 	}
 	q := u.Query()
 	q.Set("table", table)

@@ -19,7 +19,7 @@ func withURL(t *testing.T, edit func(u *url.URL, q url.Values)) string {
 	t.Helper()
 	u, err := url.Parse(serverURL())
 	if err != nil {
-		t.Fatalf("parse %s: %v", urlVar, err)
+		t.Fatalf("parse %s: %v", server.EnvVar, err)
 	}
 	q := u.Query()
 	edit(u, q)

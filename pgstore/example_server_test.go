@@ -2,7 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -56,22 +55,13 @@ func poolURL() string { return serverURL() }
 // skipServerExamples skips the server examples when no server answers,
 // saying which variable to set, unless the CI variable is set.
 func skipServerExamples() {
-	if os.Getenv("CI") != "" {
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, serverURL())
 	if err == nil {
 		_ = conn.Close(ctx)
-		return
 	}
-	fmt.Fprintf(os.Stderr, "pgstore: examples %s skipped: no PostgreSQL server reachable at the URL in %s (default %s): %v\n", serverExamples, urlVar, defaultURL, err)
-	skip := serverExamples
-	if old := flag.Lookup("test.skip").Value.String(); old != "" {
-		skip = old + "|" + skip
-	}
-	_ = flag.Set("test.skip", skip)
+	server.SkipExamples(serverExamples, err)
 }
 
 // dropExampleTables drops the tables the examples made.

@@ -5,9 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"flag"
-	"fmt"
 	"math"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -20,17 +18,10 @@ import (
 	"go.uber.org/goleak"
 )
 
-// urlVar names the environment variable that points the tests at a server.
-const urlVar = "UNIONSTORE_POSTGRES_URL"
+// server is the PostgreSQL server the tests use.
+var server = storetest.Server{Name: "PostgreSQL", EnvVar: "UNIONSTORE_POSTGRES_URL", Default: "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"}
 
-const defaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-func serverURL() string {
-	if u := os.Getenv(urlVar); u != "" {
-		return u
-	}
-	return defaultURL
-}
+func serverURL() string { return server.URL() }
 
 var admin struct {
 	once sync.Once
@@ -48,13 +39,7 @@ func adminPool(tb testing.TB) *pgxpool.Pool {
 		defer cancel()
 		admin.pool, admin.err = openPool(ctx, serverURL())
 	})
-	if admin.err != nil {
-		msg := fmt.Sprintf("no PostgreSQL server reachable at the URL in %s (default %s): %v", urlVar, defaultURL, admin.err)
-		if os.Getenv("CI") != "" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
+	server.Unreachable(tb, admin.err)
 	return admin.pool
 }
 
@@ -121,7 +106,7 @@ func newPool(tb testing.TB, appName string) *pgxpool.Pool {
 	adminPool(tb)
 	cfg, err := pgxpool.ParseConfig(serverURL())
 	if err != nil {
-		tb.Fatalf("parse %s: %v", urlVar, err)
+		tb.Fatalf("parse %s: %v", server.EnvVar, err)
 	}
 	if appName != "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = appName
