@@ -39,7 +39,9 @@ type feed[E Entity] struct {
 	floor uint64 // cursors below it expired: the revision of the last purge
 	ring  []feedEntry[E]
 	next  int           // where the next entry goes once ring is full
-	wake  chan struct{} // closed, and replaced, once a batch
+	// wake is closed once a batch when a watcher waits on it; nil when
+	// none does, so that saves with no watcher allocate nothing for them.
+	wake chan struct{}
 	// pending says that changes were added since the watchers were woken.
 	pending bool
 }
@@ -49,7 +51,7 @@ type feedEntry[E Entity] struct {
 	change Change[E]
 }
 
-func newFeed[E Entity]() *feed[E] { return &feed[E]{wake: make(chan struct{})} }
+func newFeed[E Entity]() *feed[E] { return &feed[E]{} }
 
 // add records a change applied to the namespace, and reports whether it
 // is the first since the watchers were last woken: the caller wakes them
@@ -70,9 +72,19 @@ func (f *feed[E]) add(c Change[E], limit int) (first bool) {
 
 // notify wakes the watchers.
 func (f *feed[E]) notify() {
-	close(f.wake)
-	f.wake = make(chan struct{})
+	if f.wake != nil {
+		close(f.wake)
+		f.wake = nil
+	}
 	f.pending = false
+}
+
+// waiter returns the channel that the next notify closes.
+func (f *feed[E]) waiter() <-chan struct{} {
+	if f.wake == nil {
+		f.wake = make(chan struct{})
+	}
+	return f.wake
 }
 
 // purge expires every cursor up to now, that of a watcher up to date
@@ -218,7 +230,7 @@ func (m *Memory[E]) watchNext(namespace string, pos uint64) ([]feedEntry[E], <-c
 	}
 	f := m.feedFor(namespace)
 	events, err := f.since(pos)
-	return events, f.wake, err
+	return events, f.waiter(), err
 }
 
 // newMemoryID returns a random name for a Memory's cursors.
