@@ -1,6 +1,8 @@
 package s3store
 
 import (
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/unionstore/unionstore"
 )
@@ -12,4 +14,11 @@ func ClientOf[E unionstore.Entity](s *Store[E]) *s3.Client { return s.client }
 // have written their merged segment, before they delete its inputs.
 func CrashAfterCompactWrite[E unionstore.Entity](s *Store[E], err error) {
 	s.afterCompactWrite = func() error { return err }
+}
+
+// CursorAt returns the cursor of a watch of namespace whose floor is at,
+// as a watcher whose clock runs ahead would hold, with no purge accounted
+// for.
+func CursorAt[E unionstore.Entity](s *Store[E], namespace string, at time.Time) unionstore.Cursor {
+	return s.cursor(namespace, at.UnixNano(), 0)
 }
