@@ -14,11 +14,15 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
-func BenchmarkBatchSize(b *testing.B) {
+// BenchmarkReportBatchSize is the suite's benchmark of Save by batch
+// size, for the benchmark report.
+func BenchmarkReportBatchSize(b *testing.B) {
 	storetest.BenchmarkBatchSize(b, func(b *testing.B) unionstore.Store[item] { return open(b) })
 }
 
-func BenchmarkLoad(b *testing.B) {
+// BenchmarkReportLoad is the suite's benchmark of Load, for the
+// benchmark report.
+func BenchmarkReportLoad(b *testing.B) {
 	storetest.BenchmarkLoad(b, func(b *testing.B) unionstore.Store[item] { return open(b) })
 }
 
