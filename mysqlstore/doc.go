@@ -210,7 +210,7 @@
 // BenchmarkSaveVersusRaw measures, in one run, Save of batches of 100,
 // 1,000 and 10,000 new changes against plain multi-row INSERTs of the same
 // rows, split and run the same way, into a table of their own, and reports
-// the ratio of their times ("save/raw"). A pool whose DSN sets
+// Save's rate over the raw path's ("x-of-raw"). A pool whose DSN sets
 // interpolateParams=true, as OpenURL's does, sends each statement in one
 // round trip; otherwise the driver prepares and closes each statement,
 // three round trips.
