@@ -236,28 +236,13 @@ func (u *Union[E]) watchMember(ctx context.Context, w Watcher[E], i int, namespa
 	failed := false
 	for {
 		var err error
-		for ev, werr := range w.Watch(ctx, namespace, after) {
-			if werr != nil {
-				err = werr
-				break
-			}
-			if failed {
-				failed = false
-				if !send(memberEvent[E]{index: i, recovered: true}) {
-					return
-				}
-			}
-			after = ev.Cursor
-			wait = 100 * time.Millisecond
-			if !send(memberEvent[E]{index: i, ev: ev}) {
-				return
-			}
-		}
+		var delivered bool
+		after, delivered, err = relay(ctx, w, i, namespace, after, failed, send)
 		if ctx.Err() != nil {
 			return
 		}
-		if err == nil {
-			err = errors.New("the feed ended without an error")
+		if delivered {
+			wait = 100 * time.Millisecond
 		}
 		failed = true
 		if !send(memberEvent[E]{index: i, err: err}) || !retry || errors.Is(err, ErrCursorExpired) || errors.Is(err, ErrClosed) {
@@ -270,4 +255,27 @@ func (u *Union[E]) watchMember(ctx context.Context, w Watcher[E], i int, namespa
 		}
 		wait = min(2*wait, watchRetry)
 	}
+}
+
+// relay sends one watch of member i from after, first telling of its
+// recovery when it failed before and delivers again. It returns the last
+// cursor sent, whether it sent an event, and the watch's error (one of
+// its own when the feed ended without one); a send refused because ctx
+// ended stops it.
+func relay[E Entity](ctx context.Context, w Watcher[E], i int, namespace string, after Cursor, failed bool, send func(memberEvent[E]) bool) (Cursor, bool, error) {
+	delivered := false
+	for ev, err := range w.Watch(ctx, namespace, after) {
+		if err != nil {
+			return after, delivered, err
+		}
+		if failed && !delivered && !send(memberEvent[E]{index: i, recovered: true}) {
+			return after, delivered, ctx.Err()
+		}
+		delivered = true
+		after = ev.Cursor
+		if !send(memberEvent[E]{index: i, ev: ev}) {
+			return after, delivered, ctx.Err()
+		}
+	}
+	return after, delivered, errors.New("the feed ended without an error")
 }
