@@ -45,33 +45,45 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	switch args[0] {
-	case "set-version":
-		return rewriteAll(r, func(m *modInfo) ([]byte, error) { return r.goMod(m, args[1], false) })
-	case "release-mods":
-		return rewriteAll(r, func(m *modInfo) ([]byte, error) { return r.goMod(m, args[1], true) })
-	case "dev-mods":
-		return rewriteAll(r, r.restoreReplaces)
-	case "proxy":
-		dir, err := filepath.Abs(args[2])
+	return commands[args[0]](r, args[1:])
+}
+
+// commands are the release tool's commands, each given the repository and
+// its arguments, checked by checkArgs.
+var commands = map[string]func(r *repo, args []string) error{
+	"set-version": func(r *repo, args []string) error {
+		return rewriteAll(r, func(m *modInfo) ([]byte, error) { return r.goMod(m, args[0], false) })
+	},
+	"release-mods": func(r *repo, args []string) error {
+		return rewriteAll(r, func(m *modInfo) ([]byte, error) { return r.goMod(m, args[0], true) })
+	},
+	"dev-mods": func(r *repo, _ []string) error { return rewriteAll(r, r.restoreReplaces) },
+	"proxy": func(r *repo, args []string) error {
+		dir, err := filepath.Abs(args[1])
 		if err != nil {
 			return err
 		}
-		return writeProxy(r, args[1], dir)
-	case "tags":
-		printLines(tags(r, args[1]))
-	case "version":
+		return writeProxy(r, args[0], dir)
+	},
+	"tags": func(r *repo, args []string) error {
+		printLines(tags(r, args[0]))
+		return nil
+	},
+	"version": func(r *repo, _ []string) error {
 		v, err := r.version()
-		if err != nil {
-			return err
+		if err == nil {
+			fmt.Println(v)
 		}
-		fmt.Println(v)
-	case "commands":
+		return err
+	},
+	"commands": func(r *repo, _ []string) error {
 		printLines(r.published(func(m modInfo) bool { return m.command() }))
-	case "modules":
+		return nil
+	},
+	"modules": func(r *repo, _ []string) error {
 		printLines(r.published(func(modInfo) bool { return true }))
-	}
-	return nil
+		return nil
+	},
 }
 
 // checkArgs returns why args do not name a command with its number of
