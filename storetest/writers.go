@@ -121,11 +121,23 @@ func ConcurrentWriters(t *testing.T, stores []unionstore.Store[Item], reader uni
 	saveConcurrently(t, stores, batches)
 	got := readAll(t, reader, w.Namespaces)
 	want := candidates(batches)
-	var diffs []string
+	diffs, ties := compareModel(got, want)
+	if g, ok := reader.(unionstore.Getter[Item]); ok {
+		for k, c := range got {
+			expectGetAgrees(t, g, k, c)
+		}
+	}
+	t.Logf("%d identities, %d decided between tied saves, %d differences from the model", len(want), ties, len(diffs))
+	return diffs
+}
+
+// compareModel returns how got differs from the model: each identity of
+// want must hold one of its candidate changes, and no other identity may
+// be held. It also counts the identities decided between tied saves.
+func compareModel(got map[key]unionstore.Change[Item], want map[key]unionstore.Changes[Item]) (diffs []string, ties int) {
 	if len(got) != len(want) {
 		diffs = append(diffs, fmt.Sprintf("the store holds %d identities, want %d", len(got), len(want)))
 	}
-	ties := 0
 	for k, cs := range want {
 		if len(cs) > 1 {
 			ties++
@@ -140,12 +152,8 @@ func ConcurrentWriters(t *testing.T, stores []unionstore.Store[Item], reader uni
 		}) {
 			diffs = append(diffs, fmt.Sprintf("%v = %s %+v at %d, want one of %v", k, c.ChangeType, c.Entity, c.Timestamp.UnixNano(), describe(cs)))
 		}
-		if g, ok := reader.(unionstore.Getter[Item]); ok {
-			expectGetAgrees(t, g, k, c)
-		}
 	}
-	t.Logf("%d identities, %d decided between tied saves, %d differences from the model", len(want), ties, len(diffs))
-	return diffs
+	return diffs, ties
 }
 
 // saveConcurrently saves batches[wr] from one goroutine per writer wr,
