@@ -111,9 +111,10 @@ func decodePurge(value []byte) (purge, error) {
 // Kafka tombstone for every key the namespace holds (known from the
 // store's guard, which reads the partition), and Kafka's compaction
 // removes the keys' records, then the tombstones after the topic's
-// delete.retention.ms; the purge record itself is kept. It returns
-// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
-// ctx is done.
+// delete.retention.ms; the purge record itself is kept. Every watch
+// cursor taken before the purge expires (see the package doc, "Change
+// feed"). It returns [unionstore.ErrClosed] after Close and an error
+// wrapping ctx.Err() if ctx is done.
 func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 	if err := s.purge(ctx, namespace, typePurge, time.Now()); err != nil {
 		return fmt.Errorf("kafkastore: purge %q from %q: %w", namespace, s.topic, s.life.Wrap(ctx, err))
@@ -128,8 +129,9 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 // many identities it removed, counted by reading the namespace first (on
 // a compacted topic, from the guard's knowledge of the partition): a read
 // of the partition, as Load costs. What is physically removed, and when,
-// is as for Purge. See [unionstore.TombstonePurger] for when purging is
-// safe. It returns [unionstore.ErrClosed] after Close and an error
+// is as for Purge, and so is what watchers see: every cursor taken before
+// the purge record expires. See [unionstore.TombstonePurger] for when
+// purging is safe. It returns [unionstore.ErrClosed] after Close and an error
 // wrapping ctx.Err() if ctx is done.
 func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
 	fail := func(err error) (int, error) {

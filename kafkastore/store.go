@@ -15,8 +15,8 @@ import (
 // Store is a [unionstore.Store] that keeps changes as records of a Kafka
 // topic, the records of one namespace in one partition. It also implements
 // [unionstore.Scanner], [unionstore.NamespaceLister], [unionstore.Getter],
-// [unionstore.Checker], [unionstore.Purger] and
-// [unionstore.TombstonePurger].
+// [unionstore.Checker], [unionstore.Purger],
+// [unionstore.TombstonePurger] and [unionstore.Watcher].
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a topic: readers keep the latest change of each identity
