@@ -25,7 +25,7 @@ type driver struct {
 	// The change feed's (see feed.go).
 	takeSQL, markSQL, lockSQL, newestTombstoneSQL, raiseFloorSQL string
 	headSQL, changesAfterSQL                                     string
-	feed                                                         feed
+	feed                                                         *backend.Revisions
 }
 
 var (
@@ -92,7 +92,7 @@ func (d *driver) Limits() backend.Limits { return d.limits }
 // Close closes the pool of a store made by OpenURL, and leaves the
 // caller's pool open otherwise.
 func (d *driver) Close() error {
-	d.feed.close()
+	d.feed.Close()
 	if d.ownsDB {
 		return d.db.Close()
 	}

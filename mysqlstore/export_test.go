@@ -79,12 +79,12 @@ func PageSQL[E unionstore.Entity](s *Store[E]) string { return s.Driver().(*driv
 // and returns ctx's error.
 func RawWatch[E unionstore.Entity](ctx context.Context, s *Store[E], namespace string, after unionstore.Cursor, f func(id []byte)) error {
 	d := s.Driver().(*driver)
-	pos, err := d.feed.parse(string(after))
+	pos, err := d.feed.Parse(string(after))
 	if err != nil {
 		return err
 	}
 	for {
-		wake := d.feed.waiter()
+		wake := d.feed.Waiter()
 		rows, err := d.db.QueryContext(ctx, d.changesAfterSQL, []byte(namespace), pos, d.pageSize, []byte(namespace))
 		if err != nil {
 			return err
@@ -110,7 +110,7 @@ func RawWatch[E unionstore.Entity](ctx context.Context, s *Store[E], namespace s
 			return err
 		}
 		if n < d.pageSize {
-			if err := d.wait(ctx, wake); err != nil {
+			if err := d.feed.Wait(ctx, wake); err != nil {
 				return err
 			}
 		}

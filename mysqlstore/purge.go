@@ -19,7 +19,7 @@ const purgeChunk = 5000
 // namespace, and has expired the positions before the last chunk it
 // deleted; a change saved meanwhile may be deleted with it or not.
 func (d *driver) Purge(ctx context.Context, namespace string) error {
-	defer d.feed.notify()
+	defer d.feed.Notify()
 	for {
 		n, err := d.inTx(ctx, func(tx *sql.Tx) (int64, error) {
 			// The feed's row first, as Put locks it, so that the two

@@ -167,7 +167,7 @@ func (d *driver) put(ctx context.Context, recs []backend.Record, stmts []stateme
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	d.feed.notify()
+	d.feed.Notify()
 	return nil
 }
 

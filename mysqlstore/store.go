@@ -153,7 +153,7 @@ func newStore[E unionstore.Entity](ctx context.Context, db *sql.DB, c config, wh
 	}
 	d := newDriver(db, c.table, where, packet, c.pageSize)
 	d.ownsDB = ownsDB
-	if err := d.feed.init(ctx, db, "`"+c.table+feedSuffix+"`", c.poll); err != nil {
+	if d.feed, err = newFeed(ctx, db, "`"+c.table+feedSuffix+"`", c.poll); err != nil {
 		return nil, err
 	}
 	s, err := backend.NewStore[E]("mysqlstore", d, c.codec)

@@ -15,12 +15,12 @@ import (
 // and returns ctx's error.
 func RawWatch[E unionstore.Entity](ctx context.Context, s *Store[E], namespace string, after unionstore.Cursor, f func(id string)) error {
 	d := s.Driver().(*driver)
-	pos, err := d.feed.parse(string(after))
+	pos, err := d.feed.Parse(string(after))
 	if err != nil {
 		return err
 	}
 	for {
-		wake := d.feed.waiter()
+		wake := d.feed.Waiter()
 		rows, err := d.stmts.changesAfter.QueryContext(ctx, namespace, pos, scanPage)
 		if err != nil {
 			return err
@@ -46,7 +46,7 @@ func RawWatch[E unionstore.Entity](ctx context.Context, s *Store[E], namespace s
 			return err
 		}
 		if n < scanPage {
-			if err := d.wait(ctx, wake); err != nil {
+			if err := d.feed.Wait(ctx, wake); err != nil {
 				return err
 			}
 		}

@@ -27,7 +27,7 @@ func (d *driver) Purge(ctx context.Context, namespace string) error {
 	if err != nil {
 		return classify(err)
 	}
-	d.feed.notify()
+	d.feed.Notify()
 	return nil
 }
 

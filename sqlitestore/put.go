@@ -51,7 +51,7 @@ func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
 	if err != nil {
 		return classify(err)
 	}
-	d.feed.notify()
+	d.feed.Notify()
 	return nil
 }
 

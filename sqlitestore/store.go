@@ -82,7 +82,7 @@ type driver struct {
 	// the writer before them. Other stores and processes wait in SQLite.
 	write chan struct{}
 	stmts statements
-	feed  feed
+	feed  *backend.Revisions // nil for a read-only file of layout 1
 }
 
 // openDriver opens the pool on the file and checks or makes its layout.
@@ -119,7 +119,7 @@ func openDriver(path string, c config) (*driver, error) {
 		db.Close()
 		return nil, classify(err)
 	}
-	if err := d.feed.init(ctx, db, version, c.pollInterval); err != nil {
+	if d.feed, err = newFeed(ctx, db, version, c.pollInterval); err != nil {
 		d.stmts.close()
 		db.Close()
 		return nil, classify(err)
@@ -172,7 +172,9 @@ func (d *driver) Limits() backend.Limits {
 // Close closes the pool, which checkpoints the write-ahead log into the
 // file when this is the last connection to it.
 func (d *driver) Close() error {
-	d.feed.close()
+	if d.feed != nil {
+		d.feed.Close()
+	}
 	d.stmts.close()
 	return d.db.Close()
 }

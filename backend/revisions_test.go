@@ -1,0 +1,82 @@
+package backend_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
+)
+
+func TestRevisionsPositions(t *testing.T) {
+	r := backend.NewRevisions(0xabc, time.Second, "table")
+	if got, err := r.Parse(r.Position(42)); err != nil || got != 42 {
+		t.Fatalf("Parse(Position(42)) = %d, %v", got, err)
+	}
+	other := backend.NewRevisions(0xdef, time.Second, "table")
+	for _, pos := range []string{other.Position(42), "abc", "abc-", "abc--1", "abc-x", ""} {
+		if _, err := r.Parse(pos); !errors.Is(err, unionstore.ErrCursorExpired) {
+			t.Errorf("Parse(%q) = %v, want ErrCursorExpired", pos, err)
+		}
+	}
+}
+
+// pages serves the pages of a namespace's feed from a list of revisions.
+func pages(head, floor int64, revs ...int64) func(context.Context, int64) (backend.RevisionPage, error) {
+	return func(_ context.Context, after int64) (backend.RevisionPage, error) {
+		p := backend.RevisionPage{Head: head, Floor: floor}
+		for _, rev := range revs {
+			if rev > after {
+				p.Records = append(p.Records, backend.Record{ID: "r"})
+				p.Revs = append(p.Revs, rev)
+			}
+		}
+		return p, nil
+	}
+}
+
+func TestRevisionsWatch(t *testing.T) {
+	head := func(context.Context) (int64, error) { return 3, nil }
+	tests := []struct {
+		name  string
+		after int64
+		page  func(context.Context, int64) (backend.RevisionPage, error)
+		want  int   // events before the end
+		err   error // the end
+	}{
+		{"events after the position, then the context's end", 1, pages(3, 0, 1, 2, 3), 2, context.DeadlineExceeded},
+		{"a position below the floor expires", 1, pages(5, 3, 4, 5), 0, unionstore.ErrCursorExpired},
+		{"a position beyond the last revision expires", 9, pages(5, 0, 4, 5), 0, unionstore.ErrCursorExpired},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := backend.NewRevisions(1, time.Millisecond, "file")
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			n := 0
+			var end error
+			for _, err := range r.Watch(ctx, r.Position(tc.after), head, tc.page, 10) {
+				if err != nil {
+					end = err
+					break
+				}
+				n++
+			}
+			if n != tc.want || !errors.Is(end, tc.err) {
+				t.Fatalf("Watch = %d events then %v, want %d then %v", n, end, tc.want, tc.err)
+			}
+		})
+	}
+	r := backend.NewRevisions(1, time.Hour, "file")
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		r.Close()
+	}()
+	for _, err := range r.Watch(context.Background(), "", head, pages(3, 0), 10) {
+		if !errors.Is(err, unionstore.ErrClosed) {
+			t.Fatalf("Watch after Close = %v, want ErrClosed", err)
+		}
+	}
+}
