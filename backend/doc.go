@@ -20,7 +20,10 @@
 // that its memory does not grow with the namespace. A driver that can
 // read a namespace at once faster implements [Loader] as well, and one
 // with a change feed implements [Feeder], which makes the store a
-// [unionstore.Watcher].
+// [unionstore.Watcher]. A driver whose engine can number each namespace's
+// changes in commit order (a counter row taken in the write transaction,
+// a single writer) writes the reading of a page only, and leaves the rest
+// of its feed to [Revisions].
 //
 // Purge and PurgeTombstones may work in steps that each commit, if their
 // docs say what a failure midway leaves. Put may retry what the engine
