@@ -9,8 +9,9 @@
 // region= point it at an S3-compatible server. [New] works on the caller's
 // *s3.Client. Both check that the bucket exists and create nothing.
 // Options: the codec ([WithCodec], JSON by default), automatic compaction
-// ([WithMaxSegments], [WithCompactErrors]) and request concurrency
-// ([WithConcurrency]).
+// ([WithMaxSegments], [WithCompactErrors]), request concurrency
+// ([WithConcurrency]) and the change feed's polling ([WithPollInterval],
+// [WithWatchWindow]).
 //
 // # Layout, version 1
 //
@@ -32,6 +33,10 @@
 //	          timestamp(int64 BE, Unix ns) uvarint(origin index)
 //	          uvarint(len) payload
 //	end     = 'e' uvarint(records)
+//
+// A purge leaves an empty purge marker beside the segments, named like
+// one but ending in .purge instead of .seg (see Change feed); reads other
+// than a watch's leave markers out.
 //
 // An origin is the 16 bytes of the Save that first wrote a record, its
 // clock then its randomness, as in its segment's name. A segment that fails
@@ -67,6 +72,46 @@
 // segments. Tombstones are kept. A reader that finds a listed segment gone
 // lists again. Two compactions racing, or one stopped after its write, leave
 // duplicate copies that reads merge away and the next compaction removes.
+//
+// # Change feed
+//
+// [Store] implements [unionstore.Watcher] by polling. A segment's name
+// begins with its writer's clock when its Save began, so a namespace's
+// listing is in the order Saves began, not the order they landed. A watch
+// keeps a floor, a time in writers' clocks at or before which it has read
+// every segment: every poll interval ([WithPollInterval], 1 s by default)
+// it lists the namespace after the floor (one LIST, with StartAfter), GETs
+// the segments it has not read yet and yields their records, segment by
+// segment in name order; then it moves the floor to the time its listing
+// began less the watch window ([WithWatchWindow], 10 s by default). A
+// change therefore reaches a watcher about half a poll interval after its
+// Save on average, a whole one at most, plus a LIST and a GET.
+//
+// The window is the feed's one assumption: a segment must be listable
+// within the window after the time in its name, which covers the clock
+// skew between writers and watchers and a Save's duration. A segment that
+// lands later than that may be missed by a watcher that has moved on.
+//
+// A cursor holds the floor (and the latest purge accounted for, below), so
+// a watch resumed from an event's cursor may yield again the events of the
+// last window: repeats, which last-write-wins makes harmless. History has
+// no age limit: a cursor's floor finds the segments that are there. A
+// compaction's merged segment is named after every segment it merged,
+// whatever clocks named those, so a watcher that had not read an input
+// reads the merged copy, which lacks only superseded changes; a segment
+// deleted between a watch's LIST and its GET is skipped, and that poll does
+// not move the floor. [Store.Snapshot] takes its cursor before it loads.
+//
+// [Store.Purge] and [Store.PurgeTombstones] (when it removes something)
+// leave a purge marker, written after their deletions, named after every
+// object of the namespace, and delete the markers of earlier purges. A
+// watch that lists a marker later than its cursor's ends with an error
+// wrapping [unionstore.ErrCursorExpired] before it yields anything of that
+// listing: every cursor taken before a purge expires, that of a watcher
+// that is up to date included (within the window's assumption), and
+// [unionstore.Follow] takes a new snapshot. A snapshot records the latest
+// marker it lists, so that its cursor does not expire at an earlier purge.
+// A cursor of another bucket, prefix or namespace expires too.
 //
 // # Limits
 //

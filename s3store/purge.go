@@ -23,7 +23,9 @@ var (
 // A compaction of the namespace that read its segments before the purge
 // and writes its merged copy after it brings the purged changes back:
 // purge a namespace that nothing compacts at the same time (no Save to it
-// past [WithMaxSegments], no [Store.Compact]), or purge it again. It
+// past [WithMaxSegments], no [Store.Compact]), or purge it again. Purge
+// then leaves a purge marker that expires every watch cursor taken before
+// it (see the package doc, "Change feed"). It
 // returns an error naming the keys it could not delete,
 // [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
 // ctx is done.
@@ -78,7 +80,9 @@ func (s *Store[E]) markPurged(ctx context.Context, namespace string, after int64
 // [Store.Compact] does: it merges the namespace's segments, and when the
 // merge holds such tombstones, writes one new segment without them (none
 // when nothing else is left) and then deletes the segments it merged. A
-// namespace without such tombstones is left as it is. Its costs, memory
+// namespace without such tombstones is left as it is. When it removed
+// something, it leaves a purge marker, as [Store.Purge] does, which
+// expires every watch cursor taken before it. Its costs, memory
 // and safety beside saves and reads are Compact's: a compaction racing
 // with it may copy a purged tombstone back, which leaves the namespace as
 // it was before, never loses a change. See [unionstore.TombstonePurger]

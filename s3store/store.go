@@ -19,7 +19,8 @@ import (
 // Store is a [unionstore.Store] that keeps changes in an S3 bucket as
 // immutable, sorted segment objects, one or more per namespace. It also
 // implements [unionstore.Scanner], [unionstore.NamespaceLister],
-// [unionstore.Getter] and [unionstore.Checker].
+// [unionstore.Getter], [unionstore.Checker], [unionstore.Purger],
+// [unionstore.TombstonePurger] and [unionstore.Watcher].
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a bucket and prefix: segments are never overwritten, and
