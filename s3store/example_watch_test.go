@@ -1,0 +1,59 @@
+package s3store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/s3store"
+)
+
+// Take a snapshot, watch the changes saved after it, then see a purge
+// expire the cursor: the watcher must take a new snapshot.
+func ExampleStore_Watch() {
+	backend := s3mem.New()
+	_ = backend.CreateBucket("backups")
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	defer srv.Close()
+	ctx := context.Background()
+	s, err := s3store.OpenURL[Order](ctx, "s3://backups/shop?region=us-east-1&endpoint="+srv.URL,
+		s3store.WithPollInterval(50*time.Millisecond))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	b := unionstore.NewChangesBuilder[Order]("tenant-1")
+	_ = s.Save(ctx, b.Set(Order{ID: "a", Amount: 10}).Build())
+
+	snap, cursor, _ := s.Snapshot(ctx, "tenant-1")
+	fmt.Println("snapshot:", len(snap), "order")
+	b = unionstore.NewChangesBuilder[Order]("tenant-1")
+	_ = s.Save(ctx, b.Set(Order{ID: "b", Amount: 20}).Build())
+	for ev, err := range s.Watch(ctx, "tenant-1", cursor) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if ev.Change.Entity.ID == "b" { // events of the last watch window may come again
+			fmt.Println("event:", ev.Change.Entity.ID, ev.Change.Entity.Amount)
+			cursor = ev.Cursor
+			break
+		}
+	}
+
+	_ = s.Purge(ctx, "tenant-1")
+	for _, err := range s.Watch(ctx, "tenant-1", cursor) {
+		fmt.Println("after the purge, expired:", errors.Is(err, unionstore.ErrCursorExpired))
+		break
+	}
+	// Output:
+	// snapshot: 1 order
+	// event: b 20
+	// after the purge, expired: true
+}
