@@ -145,3 +145,61 @@ func TestWatchSharesItsPartition(t *testing.T) {
 		t.Fatalf("the watch yielded %q, want %q", got, want)
 	}
 }
+
+// TestWatchOnACompactedTopic watches a compacted topic's partition after
+// the cluster compacted it. A watcher behind compaction converges on what
+// Load returns, for compaction keeps the latest record of every key, and
+// reads past the offsets it removed. After a purge whose Kafka tombstones
+// compaction removed (delete.retention.ms of 0), a watcher from before
+// the purge still expires, for the purge record stays. Each partition
+// starts with a record that survives compaction, because kfake, unlike
+// Kafka, moves the log start to the first record left, which expires
+// every cursor below it.
+func TestWatchOnACompactedTopic(t *testing.T) {
+	c := fake(t)
+	ctx := context.Background()
+	t.Run("a watcher behind compaction converges", func(t *testing.T) {
+		s := open(t, newTopic(t), kafkastore.WithCompactedTopic(), kafkastore.WithPartitions(1))
+		save(t, s, set("ns", "k", "b", "1", at(1))) // offset 0, kept
+		save(t, s, set("ns", "k", "a", "1", at(1)))
+		save(t, s, set("ns", "k", "a", "2", at(2)))
+		save(t, s, unset("ns", "k", "a", at(3)))
+		save(t, s, set("ns", "k", "z", "filler", at(5)))
+		c.Compact()
+		want := describe(load(t, s, "ns"))
+		model := unionstore.NewMemory[storetest.Item]()
+		save(t, model, set("ns", "k", "b", "1", at(1)))
+		next := pullWatch(t, s, "ns", kafkastore.CursorAt(s, "ns", 1))
+		for n := 0; !slices.Equal(describe(load(t, model, "ns")), want); n++ {
+			ev, err := next()
+			if err != nil {
+				t.Fatalf("after %d events the watcher holds %v, want %v: %v", n, describe(load(t, model, "ns")), want, err)
+			}
+			save(t, model, ev.Change)
+		}
+	})
+	t.Run("a watcher behind a purge whose tombstones are gone expires", func(t *testing.T) {
+		topic := newTopic(t)
+		s := open(t, topic, kafkastore.WithCompactedTopic(), kafkastore.WithPartitions(1))
+		save(t, s, set("other", "k", "o", "1", at(1))) // offset 0, kept
+		save(t, s, set("ns", "k", "a", "1", at(1)), set("ns", "k", "b", "1", at(1)))
+		if err := s.Purge(ctx, "ns"); err != nil {
+			t.Fatal(err)
+		}
+		save(t, s, set("ns", "k", "z", "after", at(2)))
+		resps, err := kadm.NewClient(cluster.admin).AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "delete.retention.ms", Value: kadm.StringPtr("0")}}, topic)
+		if err == nil {
+			_, err = resps.On(topic, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Compact()
+		if got := describe(load(t, s, "ns")); !slices.Equal(got, describe(unionstore.Changes[storetest.Item]{set("ns", "k", "z", "after", at(2))})) {
+			t.Fatalf("after compaction Load = %v, want z alone", got)
+		}
+		if _, err := pullWatch(t, s, "ns", kafkastore.CursorAt(s, "ns", 1))(); !errors.Is(err, unionstore.ErrCursorExpired) {
+			t.Fatalf("Watch from before the purge = %v, want ErrCursorExpired", err)
+		}
+	})
+}
