@@ -105,12 +105,13 @@
 //	meta      "format" -> the format version in ASCII decimal, "1" to "4";
 //	          "id" -> the file's id, 16 hex digits (version 4)
 //	records   one nested bucket per namespace, named by the namespace bytes;
-//	          in it, key(kind, id) -> record
-//	counts    namespace -> 16 bytes: big-endian uint64 count of identities
-//	          whose latest change is a set, then of those that are unset
-//	feed      one nested bucket per namespace (version 4); in it, the
+//	          in it, key(kind, id) -> record; and (version 4) the feed of
+//	          each namespace, a nested bucket named by a zero byte and the
+//	          namespace (no namespace holds a zero byte); in it, the
 //	          revision as a big-endian uint64 -> key(kind, id) of the record
 //	          that holds that revision, one entry per record
+//	counts    namespace -> 16 bytes: big-endian uint64 count of identities
+//	          whose latest change is a set, then of those that are unset
 //	revisions namespace -> 16 bytes (version 4): big-endian uint64 revision
 //	          of the namespace's latest change or purge, then its floor
 //

@@ -215,9 +215,9 @@ const appendFill = 1.0
 func write(tx *bolt.Tx, entries []entry) error {
 	records := tx.Bucket(recordsBucket)
 	countsB := tx.Bucket(countsBucket)
-	feeds, revsB := tx.Bucket(feedBucket), tx.Bucket(revisionsBucket)
-	if records == nil || countsB == nil || feeds == nil || revsB == nil {
-		return fmt.Errorf("%w: records, counts, feed or revisions bucket missing", ErrNotStore)
+	revsB := tx.Bucket(revisionsBucket)
+	if records == nil || countsB == nil || revsB == nil {
+		return fmt.Errorf("%w: records, counts or revisions bucket missing", ErrNotStore)
 	}
 	type space struct {
 		name   string
@@ -244,7 +244,7 @@ func write(tx *bolt.Tx, entries []entry) error {
 			if last, _ := b.Cursor().Last(); last == nil || bytes.Compare(e.key, last) > 0 {
 				b.FillPercent = appendFill
 			}
-			f, err := feeds.CreateBucketIfNotExists(name)
+			f, err := records.CreateBucketIfNotExists(feedName(e.namespace))
 			if err != nil {
 				return &batchError{e.batch, fmt.Errorf("feed of namespace %q: %w", e.namespace, err)}
 			}

@@ -32,9 +32,8 @@ const (
 
 var (
 	metaBucket      = []byte("meta")      // formatKey -> decimal version, idKey -> store id
-	recordsBucket   = []byte("records")   // namespace -> bucket of key(kind, id) -> record
+	recordsBucket   = []byte("records")   // namespace -> bucket of key(kind, id) -> record; feedName(namespace) -> its feed
 	countsBucket    = []byte("counts")    // namespace -> sets uint64, unsets uint64
-	feedBucket      = []byte("feed")      // namespace -> bucket of revision uint64 -> key(kind, id)
 	revisionsBucket = []byte("revisions") // namespace -> revision uint64, floor uint64
 	formatKey       = []byte("format")
 	idKey           = []byte("id")
@@ -244,6 +243,15 @@ func (r revisions) encode() []byte {
 	binary.BigEndian.PutUint64(v, r.rev)
 	binary.BigEndian.PutUint64(v[8:], r.floor)
 	return v
+}
+
+// feedName returns the name of the feed bucket of namespace, in the
+// records bucket beside the namespace's records: a zero byte and the
+// namespace, which no namespace is, since namespaces hold no zero byte.
+// Beside the records, a save dirties no page of another top-level bucket
+// for its feed.
+func feedName(namespace string) []byte {
+	return append([]byte{0}, namespace...)
 }
 
 // revisionKey returns the key of a feed entry: the revision, big-endian,

@@ -46,13 +46,13 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 	err = contain(s.path, "purge", func() error {
 		return s.db.Update(func(tx *bolt.Tx) error {
 			records, countsB := tx.Bucket(recordsBucket), tx.Bucket(countsBucket)
-			feeds, revsB := tx.Bucket(feedBucket), tx.Bucket(revisionsBucket)
-			if records == nil || countsB == nil || feeds == nil || revsB == nil {
-				return fmt.Errorf("%w: records, counts, feed or revisions bucket missing", ErrNotStore)
+			revsB := tx.Bucket(revisionsBucket)
+			if records == nil || countsB == nil || revsB == nil {
+				return fmt.Errorf("%w: records, counts or revisions bucket missing", ErrNotStore)
 			}
 			name := []byte(namespace)
-			for _, b := range []*bolt.Bucket{records, feeds} {
-				if err := b.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			for _, b := range [][]byte{name, feedName(namespace)} {
+				if err := records.DeleteBucket(b); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 					return err
 				}
 			}
@@ -180,7 +180,7 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header)
 				return 0, nil, false, err
 			}
 			if feed != nil {
-				if err := tx.Bucket(feedBucket).DeleteBucket([]byte(namespace)); err != nil {
+				if err := tx.Bucket(recordsBucket).DeleteBucket(feedName(namespace)); err != nil {
 					return 0, nil, false, err
 				}
 			}
@@ -195,11 +195,11 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header)
 
 // feedOf returns the feed bucket of namespace, or nil if it has none.
 func feedOf(tx *bolt.Tx, namespace string) *bolt.Bucket {
-	feeds := tx.Bucket(feedBucket)
-	if feeds == nil || namespace == "" {
+	records := tx.Bucket(recordsBucket)
+	if records == nil || namespace == "" {
 		return nil
 	}
-	return feeds.Bucket([]byte(namespace))
+	return records.Bucket(feedName(namespace))
 }
 
 // raiseFloor raises the floor of namespace to rev, if it is lower.

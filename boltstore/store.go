@@ -176,7 +176,7 @@ func upgradeLayout(db *bolt.DB) (id string, err error) {
 		if err != nil {
 			return err
 		}
-		for _, name := range [][]byte{recordsBucket, countsBucket, feedBucket, revisionsBucket} {
+		for _, name := range [][]byte{recordsBucket, countsBucket, revisionsBucket} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
