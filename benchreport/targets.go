@@ -59,6 +59,8 @@ var runs = []Run{
 	{"mysqlstore", "^BenchmarkWatch$", "2000x", 3},
 	{"redisstore", "^BenchmarkWatch$", "2000x", 3},
 	{"sqlitestore", "^BenchmarkWatch$", "2000x", 3},
+	{"kafkastore", "^BenchmarkWatch$", "2000x", 3},
+	{"s3store", "^BenchmarkWatch$", "200x", 3},
 }
 
 // Op is how a figure is held against its target.
@@ -285,7 +287,7 @@ func rawPathFigures() []Figure {
 }
 
 // feedBackends are the stores whose change feed the report measures.
-var feedBackends = []string{"boltstore", "pebblestore", "pgstore", "natsstore", "mysqlstore", "redisstore", "sqlitestore"}
+var feedBackends = []string{"boltstore", "pebblestore", "pgstore", "natsstore", "kafkastore", "s3store", "mysqlstore", "redisstore", "sqlitestore"}
 
 // feedFigures returns, for each store, its feed's delivery latency and
 // rate beside the engine's own feed read the same way, in the same run.
