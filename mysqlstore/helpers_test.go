@@ -91,6 +91,7 @@ func newDB(tb testing.TB) *sql.DB {
 }
 
 func TestMain(m *testing.M) {
+	crash.ServeChild() // the child of the crash test, when it is one
 	goleak.VerifyTestMain(closingAdmin{m})
 }
 
