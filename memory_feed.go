@@ -38,7 +38,7 @@ type feed[E Entity] struct {
 	rev   uint64 // revision of the latest change; revisions start at 1
 	floor uint64 // cursors below it expired: the revision of the last purge
 	ring  []feedEntry[E]
-	next  int           // where the next entry goes once ring is full
+	next  int // where the next entry goes once ring is full
 	// wake is closed once a batch when a watcher waits on it; nil when
 	// none does, so that saves with no watcher allocate nothing for them.
 	wake chan struct{}
