@@ -37,11 +37,11 @@
 // Positions are revisions, one counter per namespace: each change that a
 // Save applies (one that does not lose to the stored version) takes the
 // namespace's next revision, and the transaction that writes its record
-// writes a feed entry, revision -> key, beside it and deletes the entry of
-// the record it replaces. A cursor is the file's id, drawn when the file
+// writes its key beside it in the namespace's feed, in chunks of up to 64
+// revisions, and empties the slot of the record it replaces. A cursor is the file's id, drawn when the file
 // was created or upgraded, and a revision, so that the cursor of another
 // file expires. The feed thus holds the latest change of each identity,
-// never more entries than records: a change replaced before a watcher read
+// never more keys than records: a change replaced before a watcher read
 // it is not delivered, the one that replaced it is, and a cursor does not
 // expire with age, and lives across Close and Open.
 //
@@ -107,9 +107,13 @@
 //	records   one nested bucket per namespace, named by the namespace bytes;
 //	          in it, key(kind, id) -> record; and (version 4) the feed of
 //	          each namespace, a nested bucket named by a zero byte and the
-//	          namespace (no namespace holds a zero byte); in it, the
-//	          revision as a big-endian uint64 -> key(kind, id) of the record
-//	          that holds that revision, one entry per record
+//	          namespace (no namespace holds a zero byte); in it, chunks:
+//	          the highest revision of the chunk (big-endian uint64) -> its
+//	          lowest revision (big-endian uint64), then for each revision in
+//	          order the uvarint length and the key(kind, id) of the record
+//	          that holds it, or the length 0 once that record was replaced
+//	          or removed; a chunk holds up to 64 revisions of one
+//	          transaction, and is deleted once it holds no key
 //	counts    namespace -> 16 bytes: big-endian uint64 count of identities
 //	          whose latest change is a set, then of those that are unset
 //	revisions namespace -> 16 bytes (version 4): big-endian uint64 revision

@@ -17,17 +17,17 @@ import (
 
 // The change feed. Each namespace has a revision counter, kept in the
 // revisions bucket with the namespace's floor. Every change that a Save
-// applies takes the next revision, written into its record, and a feed
-// entry, revision -> key(kind, id), in the namespace's feed bucket, in the
-// same transaction as the record; the entry of the record it replaces goes
-// in that transaction too, so a feed holds one entry per record and is no
-// larger than the namespace. A cursor is the file's id and a revision: a
+// applies takes the next revision, written into its record, and a slot,
+// revision -> key(kind, id), in a chunk of the namespace's feed (see
+// chunks.go), in the same transaction as the record; the slot of the
+// record it replaces is emptied in that transaction too, so a feed holds
+// one slot per record and grows with the namespace only. A cursor is the file's id and a revision: a
 // watch reads the entries after it in order, each with its record, and
 // when it has read them all waits until the next commit closes the wake
 // channel.
 
-// watchPage is how many feed entries a watch reads per read transaction.
-const watchPage = 256
+// watchPage is how many feed slots a watch reads per read transaction.
+const watchPage = 250
 
 // newID returns a random name for a file's cursors.
 func newID() string {
@@ -208,18 +208,37 @@ func (s *Store[E]) watchPage(ctx context.Context, namespace string, pos uint64) 
 			var buf []byte
 			c := feed.Cursor()
 			n := 0
+			// The first chunk may hold revisions up to pos, a page's end
+			// the middle of a chunk.
 			for k, v := c.Seek(revisionKey(pos + 1)); k != nil && n < watchPage; k, v = c.Next() {
-				n++
 				if len(k) != revisionSize {
-					return fmt.Errorf("%w: feed entry key %x of namespace %q", ErrCorrupt, k, namespace)
+					return fmt.Errorf("%w: feed chunk key %x of namespace %q", ErrCorrupt, k, namespace)
 				}
-				last, read = binary.BigEndian.Uint64(k), true
-				ev, ok, err := s.feedEvent(namespace, records, last, v, &buf)
+				var ferr error
+				err := eachSlot(v, binary.BigEndian.Uint64(k), func(rev uint64, key []byte) bool {
+					if rev <= pos {
+						return true
+					}
+					if n++; n > watchPage {
+						return false
+					}
+					last, read = rev, true
+					if len(key) == 0 {
+						return true // moved on
+					}
+					var ev unionstore.WatchEvent[E]
+					var ok bool
+					ev, ok, ferr = s.feedEvent(namespace, records, rev, key, &buf)
+					if ok {
+						events = append(events, ev)
+					}
+					return ferr == nil
+				})
+				if err == nil {
+					err = ferr
+				}
 				if err != nil {
 					return err
-				}
-				if ok {
-					events = append(events, ev)
 				}
 			}
 			return nil

@@ -58,19 +58,35 @@ func checkFeed(t *testing.T, s *Store[storetest.Item], ns string) {
 			return nil
 		}
 		err := feed.ForEach(func(k, v []byte) error {
-			nEntries++
-			rev := binary.BigEndian.Uint64(k)
-			if rev > revs.rev {
-				return fmt.Errorf("feed entry %d above the namespace's revision %d", rev, revs.rev)
+			var serr error
+			live := false
+			err := eachSlot(v, binary.BigEndian.Uint64(k), func(rev uint64, key []byte) bool {
+				if len(key) == 0 {
+					return true
+				}
+				live = true
+				nEntries++
+				if rev > revs.rev {
+					serr = fmt.Errorf("feed slot %d above the namespace's revision %d", rev, revs.rev)
+					return false
+				}
+				h, err := decodeHeader(records.Get(key))
+				if err != nil || h.rev != rev {
+					serr = fmt.Errorf("feed slot %d names %q, whose record has revision %d (%v)", rev, key, h.rev, err)
+					return false
+				}
+				return true
+			})
+			if err == nil {
+				err = serr
 			}
-			h, err := decodeHeader(records.Get(v))
-			if err != nil || h.rev != rev {
-				return fmt.Errorf("feed entry %d names %q, whose record has revision %d (%v)", rev, v, h.rev, err)
+			if err == nil && !live {
+				err = fmt.Errorf("feed chunk %x holds no slot, and was not deleted", k)
 			}
-			return nil
+			return err
 		})
 		if err == nil && nEntries != nRecords {
-			err = fmt.Errorf("%d feed entries for %d records", nEntries, nRecords)
+			err = fmt.Errorf("%d feed slots for %d records", nEntries, nRecords)
 		}
 		return err
 	})
@@ -80,18 +96,20 @@ func checkFeed(t *testing.T, s *Store[storetest.Item], ns string) {
 }
 
 // TestFeedHoldsOneEntryPerRecord saves random changes, many of which
-// replace, lose to, or delete earlier ones, in single and group commits,
-// and purges tombstones: the feed stays one entry per record, so that it
-// is bounded by the namespace, and each entry names a record of its
-// revision.
+// replace, lose to, or delete earlier ones, in batches of up to a few
+// chunks, and purges tombstones: the feed stays one slot per record, so
+// that it is bounded by the namespace, each slot names a record of its
+// revision, and no chunk is left without a slot.
 func TestFeedHoldsOneEntryPerRecord(t *testing.T) {
 	ctx := context.Background()
 	s := openFeedStore(t)
 	r := rand.New(rand.NewPCG(3, 4))
 	for round := range 40 {
-		batch := make(unionstore.Changes[storetest.Item], 1+r.IntN(20))
+		// Batches of up to a few chunks, over identities that each save
+		// likely meets again.
+		batch := make(unionstore.Changes[storetest.Item], 1+r.IntN(3*chunkSlots))
 		for i := range batch {
-			batch[i] = feedChange(fmt.Sprint("e", r.IntN(30)), fmt.Sprint(round, "-", i), r.IntN(100), r.IntN(4) == 0)
+			batch[i] = feedChange(fmt.Sprint("e", r.IntN(200)), fmt.Sprint(round, "-", i), r.IntN(100), r.IntN(4) == 0)
 		}
 		if err := s.Save(ctx, batch); err != nil {
 			t.Fatal(err)
@@ -124,7 +142,8 @@ func watchFrom(t *testing.T, s *Store[storetest.Item], cursor unionstore.Cursor,
 }
 
 // TestWatchReadsPastAPage watches more changes than one read transaction
-// reads, and requires every one of them, in order.
+// reads, saved in one batch, whose chunks a page may end inside, and then
+// one at a time, and requires every one of them, in order, once.
 func TestWatchReadsPastAPage(t *testing.T) {
 	ctx := context.Background()
 	s := openFeedStore(t)
@@ -132,8 +151,15 @@ func TestWatchReadsPastAPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 3*watchPage + 17
-	for i := range n {
+	const big, n = 3*watchPage + 17, 4*watchPage + 40
+	batch := make(unionstore.Changes[storetest.Item], big)
+	for i := range batch {
+		batch[i] = feedChange(fmt.Sprintf("e%04d", i), "v", i, false)
+	}
+	if err := s.Save(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	for i := big; i < n; i++ {
 		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{feedChange(fmt.Sprintf("e%04d", i), "v", i, false)}); err != nil {
 			t.Fatal(err)
 		}

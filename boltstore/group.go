@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -208,10 +207,9 @@ const appendFill = 1.0
 
 // write applies entries, sorted by namespace and key, and updates the
 // counts and the feed of their namespaces: each change applied takes the
-// namespace's next revision, written into its record and, as a feed entry
-// of that revision, into the namespace's feed bucket; the feed entry of
-// the record it replaces is deleted, so that the feed holds one entry per
-// record.
+// namespace's next revision, written into its record and, as a slot of a
+// chunk (see chunks.go), into the namespace's feed; the slot of the record
+// it replaces is emptied, so that the feed holds one slot per record.
 func write(tx *bolt.Tx, entries []entry) error {
 	records := tx.Bucket(recordsBucket)
 	countsB := tx.Bucket(countsBucket)
@@ -222,15 +220,12 @@ func write(tx *bolt.Tx, entries []entry) error {
 	type space struct {
 		name   string
 		bucket *bolt.Bucket
-		feed   *bolt.Bucket
+		feed   *chunkWriter
 		counts counts
 		revs   revisions
 	}
 	var spaces []*space
 	var sp *space
-	// The feed keys of the batch, in one allocation: bbolt keeps each key
-	// until the transaction commits.
-	feedKeys := make([]byte, 0, revisionSize*len(entries))
 	for _, e := range entries {
 		if sp == nil || sp.name != e.namespace {
 			name := []byte(e.namespace)
@@ -249,7 +244,7 @@ func write(tx *bolt.Tx, entries []entry) error {
 				return &batchError{e.batch, fmt.Errorf("feed of namespace %q: %w", e.namespace, err)}
 			}
 			f.FillPercent = appendFill // revisions only grow
-			sp = &space{name: e.namespace, bucket: b, feed: f,
+			sp = &space{name: e.namespace, bucket: b, feed: &chunkWriter{bucket: f},
 				counts: decodeCounts(countsB.Get(name)), revs: decodeRevisions(revsB.Get(name))}
 			spaces = append(spaces, sp)
 		}
@@ -262,9 +257,7 @@ func write(tx *bolt.Tx, entries []entry) error {
 				}
 				sp.counts.add(oh.changeType, -1)
 				if oh.rev != 0 {
-					if err := sp.feed.Delete(revisionKey(oh.rev)); err != nil {
-						return &batchError{e.batch, fmt.Errorf("feed of namespace %q: %w", e.namespace, err)}
-					}
+					sp.feed.moved = append(sp.feed.moved, oh.rev)
 				}
 			}
 		}
@@ -273,13 +266,15 @@ func write(tx *bolt.Tx, entries []entry) error {
 		if err := sp.bucket.Put(e.key, e.value); err != nil {
 			return &batchError{e.batch, fmt.Errorf("namespace %q: %w", e.namespace, err)}
 		}
-		feedKeys = binary.BigEndian.AppendUint64(feedKeys, sp.revs.rev)
-		if err := sp.feed.Put(feedKeys[len(feedKeys)-revisionSize:], e.key); err != nil {
+		if err := sp.feed.add(sp.revs.rev, e.key); err != nil {
 			return &batchError{e.batch, fmt.Errorf("feed of namespace %q: %w", e.namespace, err)}
 		}
 		sp.counts.add(e.header.changeType, 1)
 	}
 	for _, sp := range spaces {
+		if err := sp.feed.finish(); err != nil {
+			return fmt.Errorf("feed of namespace %q: %w", sp.name, err)
+		}
 		if err := countsB.Put([]byte(sp.name), sp.counts.encode()); err != nil {
 			return fmt.Errorf("counts of namespace %q: %w", sp.name, err)
 		}

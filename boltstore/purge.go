@@ -135,6 +135,7 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header)
 	}
 	feed := feedOf(tx, namespace)
 	var doomed [][]byte
+	var moved []uint64 // the revisions of the doomed, for the feed
 	var newest uint64
 	c := b.Cursor()
 	k, v := c.First()
@@ -155,11 +156,14 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header)
 			continue
 		}
 		doomed = append(doomed, last)
-		if h.rev != 0 && feed != nil {
-			if err := feed.Delete(revisionKey(h.rev)); err != nil {
-				return 0, nil, false, err
-			}
+		if h.rev != 0 {
+			moved = append(moved, h.rev)
 			newest = max(newest, h.rev)
+		}
+	}
+	if feed != nil {
+		if err := emptySlots(feed, moved); err != nil {
+			return 0, nil, false, err
 		}
 	}
 	done := k == nil
