@@ -170,10 +170,10 @@
 //   - A commit syncs twice (pages, then the meta page that points to
 //     them): a lone one-change Save costs more than one write and sync of
 //     the same disk (BenchmarkSaveOneSyncs).
-//   - The change feed writes a feed entry (8-byte revision, the key)
-//     per change beside its record, and deletes the entry of the record it
-//     replaces: in BenchmarkFill it cost about a tenth of the insert and
-//     update rates, and the file grew by about 6%.
+//   - The change feed writes each change's key a second time, in a chunk
+//     of its namespace's feed, and rewrites the chunk of the record it
+//     replaces: in BenchmarkFill it cost a few percent of the insert and
+//     update rates, and the file grew by about 3%.
 //
 // The options trade for this: [WithFastCompression] (S2) makes the file
 // smaller at little cost to the insert rate, [WithCompression] (zstd)
