@@ -106,13 +106,6 @@ func copySegment(t *testing.T, c *s3.Client, bucket, key, dir string, at time.Ti
 	return dst
 }
 
-func deleteObject(t *testing.T, c *s3.Client, bucket, key string) {
-	t.Helper()
-	if _, err := c.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}); err != nil {
-		t.Fatalf("delete %s: %v", key, err)
-	}
-}
-
 // TestWatchReadsSlowSaves lands, under a running watch that has polled
 // past it, a segment named seconds earlier, as a Save whose PUT was slow
 // or whose writer's clock runs behind leaves: the watch still delivers it,

@@ -60,20 +60,6 @@ func pull(t *testing.T, w unionstore.Watcher[Item], ns string, after unionstore.
 	}
 }
 
-// events reads n events, failing t on an error.
-func events(t *testing.T, next func() (unionstore.WatchEvent[Item], error), n int) []unionstore.WatchEvent[Item] {
-	t.Helper()
-	out := make([]unionstore.WatchEvent[Item], 0, n)
-	for range n {
-		ev, err := next()
-		if err != nil {
-			t.Fatalf("after %d of %d events: %v", len(out), n, err)
-		}
-		out = append(out, ev)
-	}
-	return out
-}
-
 func snapshot(t *testing.T, w unionstore.Watcher[Item], ns string) (unionstore.Changes[Item], unionstore.Cursor) {
 	t.Helper()
 	changes, cursor, err := w.Snapshot(context.Background(), ns)
