@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,17 +65,30 @@ func TestMySQLAddresses(t *testing.T) {
 	if base == "" {
 		base = "mysql://root@127.0.0.1:3306/test"
 	}
-	db, err := sql.Open("mysql", "root@tcp(127.0.0.1:3306)/test")
-	if err == nil && os.Getenv("UNIONSTORE_MYSQL_URL") == "" {
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("UNIONSTORE_MYSQL_URL: %v", err)
+	}
+	cfg := mysql.NewConfig()
+	cfg.Net, cfg.Addr, cfg.DBName = "tcp", u.Host, strings.TrimPrefix(u.Path, "/")
+	cfg.User = u.User.Username()
+	cfg.Passwd, _ = u.User.Password()
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err = db.PingContext(ctx)
 		cancel()
+		if err != nil {
+			db.Close()
+		}
 	}
 	serverOrSkip(t, "MariaDB or MySQL", "UNIONSTORE_MYSQL_URL", err)
 	table := fmt.Sprintf("cli_test_%08x", rand.Uint32())
 	t.Cleanup(func() {
-		if _, err := db.Exec("DROP TABLE IF EXISTS `" + table + "`"); err != nil {
-			t.Errorf("dropping %s: %v", table, err)
+		for _, name := range []string{table, table + "_feed"} {
+			if _, err := db.Exec("DROP TABLE IF EXISTS `" + name + "`"); err != nil {
+				t.Errorf("dropping %s: %v", name, err)
+			}
 		}
 		db.Close()
 	})
@@ -81,8 +96,6 @@ func TestMySQLAddresses(t *testing.T) {
 	r := must(t, t.TempDir(), exitDiffer, "", "check", "--store", base+"?table="+table, "--store", base+"?table="+table+"_missing", "shop")
 	contains(t, "check against a missing table", r.stdout, "does not exist yet: read as empty, and not created")
 }
-
-var _ = mysql.ErrInvalidConn // the driver database/sql opens above
 
 func TestRedisAddresses(t *testing.T) {
 	base := os.Getenv("UNIONSTORE_REDIS_URL")
