@@ -230,13 +230,16 @@ var figures = append([]Figure{
 		Against: "COPY of the same rows into an unlogged table, same iterations"},
 	{Section: sectionPg, ID: "pg-save-changelog-100", Name: "Save of 100 existing identities, a quarter unset, changes/s",
 		Value: Ref{"pgstore", "BenchmarkSaveVersusChangelog/100", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusChangelog/100", "x-vs-changelog", 0},
-		Against: "the old design's changelog writer, same rows, same iterations: a pgx batch of one INSERT … ON CONFLICT DO UPDATE SET entity_data (arrival order wins) per set and one DELETE per unset", Target: Target{AtLeast, 1}},
+		Against: "the old design's changelog writer, same rows, same iterations: a pgx batch of one INSERT … ON CONFLICT DO UPDATE SET entity_data (arrival order wins) per set and one DELETE per unset", Target: Target{AtLeast, 1},
+		Why: pgFeedCost},
 	{Section: sectionPg, ID: "pg-save-changelog-1000", Name: "Save of 1,000 existing identities, a quarter unset, changes/s",
 		Value: Ref{"pgstore", "BenchmarkSaveVersusChangelog/1000", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusChangelog/1000", "x-vs-changelog", 0},
-		Against: "the old design's changelog writer, same rows, same iterations: a pgx batch of one INSERT … ON CONFLICT DO UPDATE SET entity_data (arrival order wins) per set and one DELETE per unset", Target: Target{AtLeast, 1}},
+		Against: "the old design's changelog writer, same rows, same iterations: a pgx batch of one INSERT … ON CONFLICT DO UPDATE SET entity_data (arrival order wins) per set and one DELETE per unset", Target: Target{AtLeast, 1},
+		Why: pgFeedCost},
 	{Section: sectionPg, ID: "pg-save-changelog-10000", Name: "Save of 10k existing identities, a quarter unset, changes/s",
 		Value: Ref{"pgstore", "BenchmarkSaveVersusChangelog/10000", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusChangelog/10000", "x-vs-changelog", 0},
-		Against: "the old design's changelog writer, same rows, same iterations: a pgx batch of one INSERT … ON CONFLICT DO UPDATE SET entity_data (arrival order wins) per set and one DELETE per unset", Target: Target{AtLeast, 1}},
+		Against: "the old design's changelog writer, same rows, same iterations: a pgx batch of one INSERT … ON CONFLICT DO UPDATE SET entity_data (arrival order wins) per set and one DELETE per unset", Target: Target{AtLeast, 1},
+		Why: pgFeedCost},
 	{Section: sectionPg, ID: "pg-server-upsert", Name: "Server time of the upsert of 10k new identities, ms",
 		Value: Ref{"pgstore", "BenchmarkSaveDesignsOnServer/new", "upsert-server-ms", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveDesignsOnServer/new", "upsert/insert-unlogged", 0},
 		Against: "time of a plain INSERT of the same rows into an unlogged table (EXPLAIN ANALYZE, same iterations)"},
@@ -285,6 +288,9 @@ func rawPathFigures() []Figure {
 	}
 	return out
 }
+
+// pgFeedCost explains the changelog rows' misses since the change feed.
+const pgFeedCost = "each write of Save also sets the row's transaction id and revision, updates the feed's index (namespace, xid, rev) and sends a notification in the same statement, for the change feed, which the writer does not: before the feed, the same rows ran well above the target; the extra index and the notification are most of the difference (pgstore doc, Change feed)."
 
 // feedBackends are the stores whose change feed the report measures, and
 // the benchmark that measures it: s3store's at its default poll interval.
