@@ -87,16 +87,21 @@ func (m *Memory[E]) saveValid(ctx context.Context, changes Changes[E]) error {
 	if m.closed {
 		return ErrClosed
 	}
-	for _, c := range changes {
-		sp := m.spaces[c.Namespace]
-		if sp == nil {
-			sp = newSpace[E]()
-			m.spaces[c.Namespace] = sp
+	// A batch is mostly one namespace: its space and feed are looked up
+	// once a run of it, not once a change.
+	var sp *space[E]
+	var f *feed[E]
+	for i, c := range changes {
+		if i == 0 || c.Namespace != changes[i-1].Namespace {
+			if sp = m.spaces[c.Namespace]; sp == nil {
+				sp = newSpace[E]()
+				m.spaces[c.Namespace] = sp
+			}
+			f = m.feedFor(c.Namespace)
 		}
 		var k entityKey
 		k.kind, k.id = c.Entity.CompactionKey()
 		if sp.put(k, c) {
-			f := m.feedFor(c.Namespace)
 			if f.add(c, m.history) {
 				m.touched = append(m.touched, f)
 			}
