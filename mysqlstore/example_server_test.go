@@ -2,7 +2,6 @@ package mysqlstore_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -55,22 +54,13 @@ func tableOf(rawURL string) string {
 // skipServerExamples skips the server examples when no server answers,
 // saying which variable to set, unless the CI variable is set.
 func skipServerExamples() {
-	if os.Getenv("CI") != "" {
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	db, err := openDB(ctx)
 	if err == nil {
 		_ = db.Close()
-		return
 	}
-	fmt.Fprintf(os.Stderr, "mysqlstore: examples %s skipped: no MySQL server reachable at the URL in %s (default %s): %v\n", serverExamples, urlVar, defaultURL, err)
-	skip := serverExamples
-	if old := flag.Lookup("test.skip").Value.String(); old != "" {
-		skip = old + "|" + skip
-	}
-	_ = flag.Set("test.skip", skip)
+	server.SkipExamples(serverExamples, err)
 }
 
 // dropExampleTables drops the tables the examples made.

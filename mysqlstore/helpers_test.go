@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -20,18 +19,11 @@ import (
 	"go.uber.org/goleak"
 )
 
-// urlVar names the environment variable that points the tests at a server,
-// in the form OpenURL takes.
-const urlVar = "UNIONSTORE_MYSQL_URL"
+// server is the MySQL or MariaDB server the tests use, its address in the
+// form OpenURL takes.
+var server = storetest.Server{Name: "MySQL", EnvVar: "UNIONSTORE_MYSQL_URL", Default: "mysql://root@127.0.0.1:3306/test"}
 
-const defaultURL = "mysql://root@127.0.0.1:3306/test"
-
-func serverURL() string {
-	if u := os.Getenv(urlVar); u != "" {
-		return u
-	}
-	return defaultURL
-}
+func serverURL() string { return server.URL() }
 
 var admin struct {
 	once sync.Once
@@ -49,13 +41,7 @@ func adminDB(tb testing.TB) *sql.DB {
 		defer cancel()
 		admin.db, admin.err = openDB(ctx)
 	})
-	if admin.err != nil {
-		msg := fmt.Sprintf("no MySQL server reachable at the URL in %s (default %s): %v", urlVar, defaultURL, admin.err)
-		if os.Getenv("CI") != "" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
+	server.Unreachable(tb, admin.err)
 	return admin.db
 }
 
@@ -137,7 +123,7 @@ func randomHex(n int) string {
 func urlWithTable(table string) string {
 	u, err := url.Parse(serverURL())
 	if err != nil {
-		panic(fmt.Sprintf("parse %s: %v", urlVar, err))
+		panic(fmt.Sprintf("parse %s: %v", server.EnvVar, err))
 	}
 	q := u.Query()
 	q.Set("table", table)
