@@ -39,6 +39,9 @@ type Driver interface {
 	// tombstones included, sorted by kind then id (byte order). It yields
 	// an error at most once, as its last pair, and releases what it holds
 	// when the caller stops early. An unknown namespace yields nothing.
+	// The store is done with a yielded record's Payload before it asks
+	// for the next pair: the driver may reuse its bytes (an iterator's
+	// value, a page buffer).
 	Scan(ctx context.Context, namespace string) iter.Seq2[Record, error]
 
 	// Get returns the record of one identity and true, or false when the
@@ -67,6 +70,15 @@ type Driver interface {
 // would yield, in the same order; [Store.Load] uses it when present.
 type Loader interface {
 	Load(ctx context.Context, namespace string) ([]Record, error)
+}
+
+// RecordChecker is implemented by drivers whose engine refuses records
+// that [Limits] cannot describe, such as an index entry built from the
+// namespace, kind and id together. [Store] calls CheckRecord for every
+// record of a batch, after the limits, in Save and Check, and refuses the
+// batch whole, before Put, when it returns an error.
+type RecordChecker interface {
+	CheckRecord(r Record) error
 }
 
 // Limits are the sizes an engine cannot store. Zero means no limit.

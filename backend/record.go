@@ -33,7 +33,7 @@ func encode[E unionstore.Entity](codec unionstore.Codec[E], c unionstore.Change[
 	ns, kind, id := c.Key()
 	payload, err := codec.Encode(c.Entity)
 	if err != nil {
-		return Record{}, fmt.Errorf("encode %q %q %q: %w", ns, kind, id, err)
+		return Record{}, fmt.Errorf("encode: %w", err)
 	}
 	return Record{Namespace: ns, Kind: kind, ID: id, Type: c.ChangeType, Timestamp: c.Timestamp.UnixNano(), Payload: payload}, nil
 }

@@ -27,7 +27,8 @@ import (
 type Store[E unionstore.Entity] struct {
 	pkg    string
 	driver Driver
-	loader Loader // the driver, when it implements Loader
+	loader Loader        // the driver, when it implements Loader
+	check  RecordChecker // the driver, when it implements RecordChecker
 	codec  unionstore.Codec[E]
 	limits Limits
 	life   unionstore.Lifecycle
@@ -54,6 +55,7 @@ func NewStore[E unionstore.Entity](pkg string, d Driver, slot Codec) (*Store[E],
 	}
 	s := &Store[E]{pkg: pkg, driver: d, codec: codec, limits: d.Limits()}
 	s.loader, _ = d.(Loader)
+	s.check, _ = d.(RecordChecker)
 	return s, nil
 }
 
@@ -84,9 +86,11 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 	if len(changes) == 0 {
 		return nil
 	}
-	recs, err := s.records(unionstore.Compact(changes.Stamped()))
+	stamped := changes.Stamped()
+	compacted := unionstore.Compact(stamped)
+	recs, bad, err := s.records(compacted)
 	if err != nil {
-		return s.fail(ctx, "save to", err)
+		return s.fail(ctx, "save to", refused(origin(stamped, compacted[bad]), compacted[bad], err))
 	}
 	if err := s.driver.Put(ctx, recs); err != nil {
 		return s.fail(ctx, fmt.Sprintf("save %d changes to", len(recs)), err)
@@ -100,26 +104,49 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 // encodes every entity, as Save does, and does not repeat
 // [unionstore.Changes.Validate].
 func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
-	if _, err := s.records(changes); err != nil {
-		return fmt.Errorf("%s: check for %s: %w", s.pkg, s.driver, err)
+	if _, bad, err := s.records(changes); err != nil {
+		return fmt.Errorf("%s: check for %s: %w", s.pkg, s.driver, refused(bad, changes[bad], err))
 	}
 	return nil
 }
 
-// records encodes changes and checks each against the driver's limits.
-func (s *Store[E]) records(changes unionstore.Changes[E]) ([]Record, error) {
+// records encodes changes and checks each against the driver's limits,
+// or returns the index of the first it refuses and why.
+func (s *Store[E]) records(changes unionstore.Changes[E]) ([]Record, int, error) {
 	recs := make([]Record, len(changes))
 	for i := range changes {
 		r, err := encode(s.codec, changes[i])
 		if err == nil {
 			err = s.limits.check(r)
 		}
+		if err == nil && s.check != nil {
+			err = s.check.CheckRecord(r)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: change %d: %w", unionstore.ErrInvalidChange, i, err)
+			return nil, i, err
 		}
 		recs[i] = r
 	}
-	return recs, nil
+	return recs, 0, nil
+}
+
+// refused names change i of a batch, c, as the one refused because of err.
+func refused[E unionstore.Entity](i int, c unionstore.Change[E], err error) error {
+	ns, kind, id := c.Key()
+	return fmt.Errorf("%w: change %d (%q %q %q): %w", unionstore.ErrInvalidChange, i, ns, kind, id, err)
+}
+
+// origin returns the index in the batch of the change that compaction
+// kept as c: the last with its identity, type and timestamp.
+func origin[E unionstore.Entity](batch unionstore.Changes[E], c unionstore.Change[E]) int {
+	ns, kind, id := c.Key()
+	for i := len(batch) - 1; i >= 0; i-- {
+		n, k, d := batch[i].Key()
+		if n == ns && k == kind && d == id && batch[i].ChangeType == c.ChangeType && batch[i].Timestamp.Equal(c.Timestamp) {
+			return i
+		}
+	}
+	return 0
 }
 
 // check returns why r is beyond the limits, or nil.

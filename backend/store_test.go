@@ -95,6 +95,39 @@ func TestLimitsRefuseTheBatchWhole(t *testing.T) {
 	}
 }
 
+// checkedDriver refuses ids that begin with "bad", as an engine whose
+// limit spans several fields would.
+type checkedDriver struct{ *mapDriver }
+
+var errBadID = errors.New("id refused by the engine")
+
+func (checkedDriver) CheckRecord(r backend.Record) error {
+	if strings.HasPrefix(r.ID, "bad") {
+		return errBadID
+	}
+	return nil
+}
+
+func TestRecordCheckerRefusesTheBatchWhole(t *testing.T) {
+	d := checkedDriver{newMapDriver()}
+	s := open(t, d)
+	ctx := context.Background()
+	batch := unionstore.Changes[item]{set("n", "ok", "", time.Time{}), set("n", "bad1", "", time.Time{})}
+	err := s.Save(ctx, batch)
+	if !errors.Is(err, unionstore.ErrInvalidChange) || !errors.Is(err, errBadID) || !strings.Contains(err.Error(), "change 1") {
+		t.Fatalf("Save = %v, want ErrInvalidChange naming change 1 and the engine's refusal", err)
+	}
+	if d.puts != 0 {
+		t.Fatalf("the driver was called %d times for a refused batch", d.puts)
+	}
+	if err := s.Check(batch); !errors.Is(err, errBadID) {
+		t.Fatalf("Check = %v, want %v", err, errBadID)
+	}
+	if err := s.Save(ctx, batch[:1]); err != nil {
+		t.Fatalf("Save of an accepted batch: %v", err)
+	}
+}
+
 // A record that does not decode is left out of every read and reported,
 // with the records that did decode.
 func TestUndecodableRecordsAreReported(t *testing.T) {
