@@ -18,6 +18,9 @@ import (
 // tests: the root module keeps to its three dependencies, so this is its
 // own small version of a leak checker.
 func TestMain(m *testing.M) {
+	if spec, ok := probeSpec(); ok {
+		os.Exit(runInstructionProbe(spec))
+	}
 	code := m.Run()
 	if code == 0 {
 		if leaked := lingering(5 * time.Second); len(leaked) > 0 {
