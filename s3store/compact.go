@@ -36,17 +36,24 @@ const maxDeleteKeys = 1000
 // wrapping ctx.Err() if ctx is done. When some deletions fail, the merged
 // segment is in place and the error lists the keys left behind.
 func (s *Store[E]) Compact(ctx context.Context, namespace string) error {
-	if err := s.compact(ctx, namespace); err != nil {
-		return fmt.Errorf("s3store: compact %q: %w", namespace, s.life.Wrap(ctx, err))
+	return s.d.Compact(ctx, namespace)
+}
+
+// Compact is [Store.Compact], which Put also runs past [WithMaxSegments].
+func (d *driver) Compact(ctx context.Context, namespace string) error {
+	if err := d.compact(ctx, namespace); err != nil {
+		return fmt.Errorf("s3store: compact %q of %s: %w", namespace, d, d.life.Wrap(ctx, err))
 	}
 	return nil
 }
 
-func (s *Store[E]) compact(ctx context.Context, namespace string) error {
-	if err := s.life.Check(ctx); err != nil {
+// compact is Compact with errors that name neither the store nor the
+// namespace.
+func (d *driver) compact(ctx context.Context, namespace string) error {
+	if err := d.life.Check(ctx); err != nil {
 		return err
 	}
-	readers, err := s.openReaders(ctx, namespace)
+	readers, err := d.openReaders(ctx, namespace)
 	if err != nil {
 		return err
 	}
@@ -58,24 +65,24 @@ func (s *Store[E]) compact(ctx context.Context, namespace string) error {
 	}
 	inputs := segmentKeys(readers)
 	w := newSegmentWriter(namespace)
-	if err := s.mergeSegments(ctx, readers, w.add); err != nil {
+	if err := d.mergeSegments(ctx, readers, w.add); err != nil {
 		return err
 	}
 	// The merged segment's name sorts after every input's, whatever the
 	// clocks that named them: a watcher that has not read an input yet
 	// lists the merged segment after it (see watch.go).
-	if err := s.put(ctx, s.namespacePrefix(namespace)+originAfter(latestTime(inputs)).name(), w.finish()); err != nil {
+	if err := d.put(ctx, d.namespacePrefix(namespace)+originAfter(latestTime(inputs)).name(), w.finish()); err != nil {
 		return err
 	}
-	if s.afterCompactWrite != nil {
-		if err := s.afterCompactWrite(); err != nil {
+	if d.afterCompactWrite != nil {
+		if err := d.afterCompactWrite(); err != nil {
 			return err
 		}
 	}
-	if err := s.deleteKeys(ctx, inputs); err != nil {
+	if err := d.deleteKeys(ctx, inputs); err != nil {
 		return err
 	}
-	s.noteSegments(namespace, -len(inputs)+1, false)
+	d.noteSegments(namespace, -len(inputs)+1, false)
 	return nil
 }
 
@@ -83,7 +90,7 @@ func (s *Store[E]) compact(ctx context.Context, namespace string) error {
 // record of each identity to add, in (kind, id) order; the record is valid
 // until add returns. It closes the readers, and stops at the first error,
 // or once ctx is done or the store is closed.
-func (s *Store[E]) mergeSegments(ctx context.Context, readers []*segmentReader, add func(*record)) error {
+func (d *driver) mergeSegments(ctx context.Context, readers []*segmentReader, add func(*record)) error {
 	m, err := newMerger(readers)
 	if err != nil {
 		return err
@@ -98,7 +105,7 @@ func (s *Store[E]) mergeSegments(ctx context.Context, readers []*segmentReader, 
 		if err != nil || !ok {
 			return err
 		}
-		if err := s.life.Check(ctx); err != nil {
+		if err := d.life.Check(ctx); err != nil {
 			return err
 		}
 	}
@@ -115,7 +122,7 @@ func segmentKeys(readers []*segmentReader) []string {
 
 // deleteKeys deletes keys, 1,000 per request. Deleting a key already gone
 // succeeds, as S3 does.
-func (s *Store[E]) deleteKeys(ctx context.Context, keys []string) error {
+func (d *driver) deleteKeys(ctx context.Context, keys []string) error {
 	var errs []error
 	for len(keys) > 0 {
 		n := min(len(keys), maxDeleteKeys)
@@ -123,8 +130,8 @@ func (s *Store[E]) deleteKeys(ctx context.Context, keys []string) error {
 		for i, k := range keys[:n] {
 			ids[i] = types.ObjectIdentifier{Key: aws.String(k)}
 		}
-		out, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
-			Bucket: aws.String(s.bucket),
+		out, err := d.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			Bucket: aws.String(d.bucket),
 			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
 		})
 		if err != nil {

@@ -60,10 +60,10 @@ func normalizePrefix(prefix string) string {
 func escapeNamespace(namespace string) string {
 	const hexDigits = "0123456789ABCDEF"
 	var b strings.Builder
-	b.Grow(len(namespace))
+	b.Grow(escapedLen(namespace))
 	for i := 0; i < len(namespace); i++ {
 		c := namespace[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '~' {
+		if unescaped(c) {
 			b.WriteByte(c)
 			continue
 		}
@@ -74,6 +74,22 @@ func escapeNamespace(namespace string) string {
 	return b.String()
 }
 
+// unescaped reports whether escapeNamespace keeps c as it is.
+func unescaped(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '~'
+}
+
+// escapedLen returns len(escapeNamespace(namespace)) without building it.
+func escapedLen(namespace string) int {
+	n := len(namespace)
+	for i := 0; i < len(namespace); i++ {
+		if !unescaped(namespace[i]) {
+			n += 2
+		}
+	}
+	return n
+}
+
 // unescapeNamespace reverses escapeNamespace. It refuses anything
 // escapeNamespace cannot have written.
 func unescapeNamespace(s string) (string, error) {
@@ -81,7 +97,7 @@ func unescapeNamespace(s string) (string, error) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '%' {
-			if escapeNamespace(string(c)) != string(c) {
+			if !unescaped(c) {
 				return "", fmt.Errorf("unescaped byte %q", c)
 			}
 			b.WriteByte(c)
@@ -104,12 +120,12 @@ func unescapeNamespace(s string) (string, error) {
 }
 
 // namespacePrefix returns the key prefix of namespace's segments.
-func (s *Store[E]) namespacePrefix(namespace string) string {
-	return s.prefix + escapeNamespace(namespace) + "/"
+func (d *driver) namespacePrefix(namespace string) string {
+	return d.prefix + escapeNamespace(namespace) + "/"
 }
 
 // markerSuffix ends the key of a purge marker: an empty object that
-// [Store.Purge] and [Store.PurgeTombstones] leave in the namespace, named
+// Purge and PurgeTombstones leave in the namespace, named
 // like a segment, so that watchers listing the namespace meet it in time
 // order and expire (see watch.go).
 const markerSuffix = ".purge"

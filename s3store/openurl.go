@@ -35,7 +35,7 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		return nil, fmt.Errorf("s3store: open: %w", err)
 	}
 	// Check the options before any I/O.
-	if _, _, err := configure[E](opts); err != nil {
+	if _, err := configure[E](opts); err != nil {
 		return nil, fmt.Errorf("s3store: open: %w", err)
 	}
 	cfg, err := loadConfig(ctx, p.endpoint, p.region)
@@ -43,14 +43,13 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		return nil, fmt.Errorf("s3store: open: %w", err)
 	}
 	client, release := ownedS3Client(cfg, p.endpoint)
-	s, err := newStore[E](ctx, client, p.u.Host, p.u.Path, opts)
+	s, err := newStore[E](ctx, client, p.u.Host, p.u.Path, opts, release)
 	if err != nil {
 		if release != nil {
 			release()
 		}
 		return nil, fmt.Errorf("s3store: open %s: %w", redacted(p.u), err)
 	}
-	s.release = release
 	return s, nil
 }
 

@@ -23,11 +23,11 @@ const maxListings = 8
 // listSegments returns the keys of namespace's segments, sorted. Objects
 // under the namespace's prefix that are not named like segments are not
 // the store's and are left out.
-func (s *Store[E]) listSegments(ctx context.Context, namespace string) ([]string, error) {
-	prefix := s.namespacePrefix(namespace)
+func (d *driver) listSegments(ctx context.Context, namespace string) ([]string, error) {
+	prefix := d.namespacePrefix(namespace)
 	var keys []string
-	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
-		Bucket:    aws.String(s.bucket),
+	p := s3.NewListObjectsV2Paginator(d.client, &s3.ListObjectsV2Input{
+		Bucket:    aws.String(d.bucket),
 		Prefix:    aws.String(prefix),
 		Delimiter: aws.String("/"),
 	})
@@ -64,15 +64,15 @@ var errVanished = errors.New("segment deleted since it was listed")
 // openSegments opens every segment of keys concurrently and reads its
 // header. On error it closes what it opened; the error wraps errVanished
 // if a segment was missing and nothing else failed.
-func (s *Store[E]) openSegments(ctx context.Context, namespace string, keys []string) ([]*segmentReader, error) {
+func (d *driver) openSegments(ctx context.Context, namespace string, keys []string) ([]*segmentReader, error) {
 	readers := make([]*segmentReader, len(keys))
 	errs := make([]error, len(keys))
-	s.forEach(len(keys), func(i int) {
-		if ctx.Err() != nil || s.life.Closed() {
-			errs[i] = s.life.Check(ctx)
+	d.forEach(len(keys), func(i int) {
+		if ctx.Err() != nil || d.life.Closed() {
+			errs[i] = d.life.Check(ctx)
 			return
 		}
-		out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(keys[i])})
+		out, err := d.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(d.bucket), Key: aws.String(keys[i])})
 		if err != nil {
 			var nsk *types.NoSuchKey
 			if errors.As(err, &nsk) || isNotFound(err) {
@@ -110,14 +110,14 @@ func (s *Store[E]) openSegments(ctx context.Context, namespace string, keys []st
 
 // openReaders lists namespace's segments and opens them all, listing
 // again when a compaction deleted a segment in between.
-func (s *Store[E]) openReaders(ctx context.Context, namespace string) ([]*segmentReader, error) {
+func (d *driver) openReaders(ctx context.Context, namespace string) ([]*segmentReader, error) {
 	for listing := 1; ; listing++ {
-		keys, err := s.listSegments(ctx, namespace)
+		keys, err := d.listSegments(ctx, namespace)
 		if err != nil {
 			return nil, err
 		}
-		s.noteSegments(namespace, len(keys), true)
-		readers, err := s.openSegments(ctx, namespace, keys)
+		d.noteSegments(namespace, len(keys), true)
+		readers, err := d.openSegments(ctx, namespace, keys)
 		if !errors.Is(err, errVanished) || listing == maxListings {
 			return readers, err
 		}
@@ -133,8 +133,8 @@ func (s *Store[E]) openReaders(ctx context.Context, namespace string) ([]*segmen
 
 // openMerge opens a merge of namespace's segments, as openReaders finds
 // them.
-func (s *Store[E]) openMerge(ctx context.Context, namespace string) (*merger, error) {
-	readers, err := s.openReaders(ctx, namespace)
+func (d *driver) openMerge(ctx context.Context, namespace string) (*merger, error) {
+	readers, err := d.openReaders(ctx, namespace)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package s3store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -13,9 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
-
-var _ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 
 // A watch lists its namespace after a floor, a time in the writers'
 // clocks: every object named at or before the floor has been read. The
@@ -37,16 +37,16 @@ func hexTime(t int64) string {
 // listNamespace returns the segments and purge markers of namespace named
 // after time after, in key order, which is the order of their names'
 // times. Objects the store did not write are left out.
-func (s *Store[E]) listNamespace(ctx context.Context, namespace string, after int64) ([]listed, error) {
-	prefix := s.namespacePrefix(namespace)
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/")}
+func (d *driver) listNamespace(ctx context.Context, namespace string, after int64) ([]listed, error) {
+	prefix := d.namespacePrefix(namespace)
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(d.bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/")}
 	if after > 0 {
 		// Every name of a later time sorts after this, every name of
 		// time after or earlier before it.
 		in.StartAfter = aws.String(prefix + hexTime(after+1))
 	}
 	var out []listed
-	p := s3.NewListObjectsV2Paginator(s.client, in)
+	p := s3.NewListObjectsV2Paginator(d.client, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -62,25 +62,30 @@ func (s *Store[E]) listNamespace(ctx context.Context, namespace string, after in
 	return out, nil
 }
 
-// Snapshot returns what [Store.Load] returns, and the cursor of that
-// state: the watch window before Snapshot began, and the latest purge
-// marker it lists, listed before the Load. It costs a LIST of the last
-// window beside the Load. Its errors are Load's, and a failed LIST.
-func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.Changes[E], unionstore.Cursor, error) {
-	if err := s.life.Check(ctx); err != nil {
-		return nil, "", fmt.Errorf("s3store: snapshot %q: %w", namespace, err)
-	}
-	floor := time.Now().UnixNano() - int64(s.watchWindow)
-	objs, err := s.listNamespace(ctx, namespace, floor)
+// Snapshot returns what Scan yields, its payloads copied, and the
+// position of that state: the watch window before Snapshot began, and
+// the latest purge marker it lists, listed before the Scan. It costs a
+// LIST of the last window beside the Scan.
+func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Record, string, error) {
+	floor := time.Now().UnixNano() - int64(d.watchWindow)
+	objs, err := d.listNamespace(ctx, namespace, floor)
 	if err != nil {
-		return nil, "", fmt.Errorf("s3store: snapshot %q: %w", namespace, s.life.Wrap(ctx, err))
-	}
-	purged := latestMarker(objs, 0)
-	changes, err := s.Load(ctx, namespace)
-	if err != nil && !errors.Is(err, unionstore.ErrDecode) {
 		return nil, "", err
 	}
-	return changes, s.cursor(namespace, floor, purged), err
+	purged := latestMarker(objs, 0)
+	var (
+		recs []backend.Record
+		buf  payloads
+	)
+	err = d.walk(ctx, namespace, func(r backend.Record, _ error) bool {
+		r.Payload = buf.copy(r.Payload)
+		recs = append(recs, r)
+		return true
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return recs, d.cursor(namespace, floor, purged), nil
 }
 
 // latestMarker returns the latest time of a purge marker in objs, or
@@ -94,74 +99,64 @@ func latestMarker(objs []listed, purged int64) int64 {
 	return purged
 }
 
-// Watch yields the changes saved to namespace after the cursor after, one
-// event per record, segment by segment in the order of their names and
-// each segment's records by kind then id; after "" watches from now. Every
-// poll interval ([WithPollInterval]) it lists the segments named after its
-// floor and reads those it has not read: one LIST, and one GET per new
-// segment. An event's cursor resumes at its poll's floor: the events of
-// the last watch window ([WithWatchWindow]) may come again, which
-// applying them with last-write-wins makes harmless. A compaction's
+// Watch yields the records saved to namespace after the position after,
+// one event per record, segment by segment in the order of their names
+// and each segment's records by kind then id; after "" watches from now.
+// Every poll interval ([WithPollInterval]) it lists the segments named
+// after its floor and reads those it has not read: one LIST, and one GET
+// per new segment. An event's position resumes at its poll's floor: the
+// events of the last watch window ([WithWatchWindow]) may come again,
+// which applying them with last-write-wins makes harmless. A compaction's
 // merged segment is named after every segment it merged, so a watcher
 // behind a compaction reads the merged copy, and skips at most superseded
 // changes.
 //
 // It ends with an error wrapping [unionstore.ErrCursorExpired] for a
-// cursor of another bucket, prefix or namespace, and when it lists a purge
-// marker later than its cursor's: a [Store.Purge] or a
-// [Store.PurgeTombstones] that removed something after the cursor. A
-// damaged segment ends it with an error wrapping [ErrCorrupt], and a
-// record that does not decode with a [*unionstore.DecodeError]. It ends
-// with ctx's error when ctx is done and with [unionstore.ErrClosed] when
-// the store is closed. The sequence can be walked more than once, each
-// walk a new watch.
-func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore.Cursor) iter.Seq2[unionstore.WatchEvent[E], error] {
-	return func(yield func(unionstore.WatchEvent[E], error) bool) {
-		fail := func(err error) {
-			yield(unionstore.WatchEvent[E]{}, fmt.Errorf("s3store: watch %q: %w", namespace, s.life.Wrap(ctx, err)))
+// position of another bucket, prefix or namespace, and when it lists a
+// purge marker later than its position's: a Purge or a PurgeTombstones
+// that removed something after it. A damaged segment ends it with an
+// error wrapping [ErrCorrupt]. It ends with ctx's error when ctx is done
+// and with [unionstore.ErrClosed] when the driver is closed.
+func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
+	return func(yield func(backend.Event, error) bool) {
+		if err := d.watch(ctx, namespace, after, yield); err != nil {
+			yield(backend.Event{}, err)
 		}
-		if err := s.life.Check(ctx); err != nil {
-			fail(err)
-			return
+	}
+}
+
+// watch runs a Watch until yield asks it to stop, or returns the error
+// that ends it.
+func (d *driver) watch(ctx context.Context, namespace, after string, yield func(backend.Event, error) bool) error {
+	w := &watch{d: d, namespace: namespace, seen: map[string]bool{}}
+	if after == "" {
+		if err := w.start(ctx); err != nil {
+			return err
 		}
-		w := &watch[E]{s: s, namespace: namespace, seen: map[string]bool{}}
-		if after == "" {
-			if err := w.start(ctx); err != nil {
-				fail(err)
-				return
-			}
-		} else {
-			var err error
-			if w.floor, w.purged, err = s.parseCursor(namespace, after); err != nil {
-				fail(err)
-				return
-			}
+	} else {
+		var err error
+		if w.floor, w.purged, err = d.parseCursor(namespace, after); err != nil {
+			return err
 		}
-		for {
-			more, err := w.poll(ctx, yield)
-			if err != nil {
-				fail(err)
-				return
-			}
-			if !more {
-				return
-			}
-			select {
-			case <-ctx.Done():
-				fail(ctx.Err())
-				return
-			case <-s.life.Done():
-				fail(unionstore.ErrClosed)
-				return
-			case <-time.After(s.pollInterval):
-			}
+	}
+	for {
+		more, err := w.poll(ctx, yield)
+		if err != nil || !more {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-d.life.Done():
+			return unionstore.ErrClosed
+		case <-time.After(d.pollInterval):
 		}
 	}
 }
 
 // watch is the state of one walk of a Watch.
-type watch[E unionstore.Entity] struct {
-	s         *Store[E]
+type watch struct {
+	d         *driver
 	namespace string
 	floor     int64 // every object named at or before it has been read
 	purged    int64 // the latest purge marker accounted for
@@ -171,9 +166,9 @@ type watch[E unionstore.Entity] struct {
 
 // start sets up a watch from now: what the namespace holds is taken as
 // read, and its purge markers as accounted for.
-func (w *watch[E]) start(ctx context.Context) error {
-	floor := time.Now().UnixNano() - int64(w.s.watchWindow)
-	objs, err := w.s.listNamespace(ctx, w.namespace, floor)
+func (w *watch) start(ctx context.Context) error {
+	floor := time.Now().UnixNano() - int64(w.d.watchWindow)
+	objs, err := w.d.listNamespace(ctx, w.namespace, floor)
 	if err != nil {
 		return err
 	}
@@ -187,9 +182,9 @@ func (w *watch[E]) start(ctx context.Context) error {
 // poll lists the namespace after the floor, yields the records of the
 // segments it has not read, and moves the floor up. It returns false when
 // yield asked to stop, and an error that ends the watch.
-func (w *watch[E]) poll(ctx context.Context, yield func(unionstore.WatchEvent[E], error) bool) (bool, error) {
+func (w *watch) poll(ctx context.Context, yield func(backend.Event, error) bool) (bool, error) {
 	began := time.Now().UnixNano()
-	objs, err := w.s.listNamespace(ctx, w.namespace, w.floor)
+	objs, err := w.d.listNamespace(ctx, w.namespace, w.floor)
 	if err != nil {
 		return false, err
 	}
@@ -200,13 +195,13 @@ func (w *watch[E]) poll(ctx context.Context, yield func(unionstore.WatchEvent[E]
 			return false, fmt.Errorf("%w: the namespace was purged after the cursor (purge marker %s)", unionstore.ErrCursorExpired, o.key)
 		}
 	}
-	cursor := w.s.cursor(w.namespace, w.floor, w.purged)
+	position := w.d.cursor(w.namespace, w.floor, w.purged)
 	vanished := false
 	for _, o := range objs {
 		if o.marker || w.seen[o.key] {
 			continue
 		}
-		more, err := w.read(ctx, o.key, cursor, yield)
+		more, err := w.read(ctx, o.key, position, yield)
 		switch {
 		case errors.Is(err, errVanished):
 			// A compaction merged it into a segment named after it,
@@ -221,7 +216,7 @@ func (w *watch[E]) poll(ctx context.Context, yield func(unionstore.WatchEvent[E]
 		w.seen[o.key] = true
 	}
 	if !vanished {
-		w.floor = max(w.floor, began-int64(w.s.watchWindow))
+		w.floor = max(w.floor, began-int64(w.d.watchWindow))
 		for k := range w.seen {
 			if t, _, _ := parseName(k[strings.LastIndexByte(k, '/')+1:]); t <= w.floor {
 				delete(w.seen, k)
@@ -231,29 +226,27 @@ func (w *watch[E]) poll(ctx context.Context, yield func(unionstore.WatchEvent[E]
 	return true, nil
 }
 
-// read yields the records of the segment at key, each with cursor. It
+// read yields the records of the segment at key, each with position. It
 // returns false when yield asked to stop, and an error wrapping
 // errVanished for a segment deleted since the listing.
-func (w *watch[E]) read(ctx context.Context, key string, cursor unionstore.Cursor, yield func(unionstore.WatchEvent[E], error) bool) (bool, error) {
-	readers, err := w.s.openSegments(ctx, w.namespace, []string{key})
+func (w *watch) read(ctx context.Context, key string, position string, yield func(backend.Event, error) bool) (bool, error) {
+	readers, err := w.d.openSegments(ctx, w.namespace, []string{key})
 	if err != nil {
 		return false, err
 	}
 	r := readers[0]
 	defer r.close()
 	for {
-		if err := w.s.life.Check(ctx); err != nil {
+		if err := w.d.life.Check(ctx); err != nil {
 			return false, err
 		}
 		ok, err := r.next()
 		if err != nil || !ok {
 			return true, err
 		}
-		c, err := w.s.decode(w.namespace, &r.rec)
-		if err != nil {
-			return false, err
-		}
-		if !yield(unionstore.WatchEvent[E]{Change: c, Cursor: cursor}, nil) {
+		rec := r.record(w.namespace)
+		rec.Payload = bytes.Clone(rec.Payload)
+		if !yield(backend.Event{Record: rec, Position: position}, nil) {
 			return false, nil
 		}
 	}
@@ -263,8 +256,8 @@ func (w *watch[E]) read(ctx context.Context, key string, cursor unionstore.Curso
 // accounted for the purge markers up to purged: "s3:", the floor and
 // purged in 16 hex digits each, separated by colons, then a colon, the
 // bucket, a slash and the namespace's key prefix.
-func (s *Store[E]) cursor(namespace string, floor, purged int64) unionstore.Cursor {
-	return unionstore.Cursor("s3:" + hexTime(floor) + ":" + hexTime(purged) + ":" + s.bucket + "/" + s.namespacePrefix(namespace))
+func (d *driver) cursor(namespace string, floor, purged int64) string {
+	return "s3:" + hexTime(floor) + ":" + hexTime(purged) + ":" + d.bucket + "/" + d.namespacePrefix(namespace)
 }
 
 // errForeignCursor is wrapped by the error of a cursor the store did not
@@ -272,10 +265,9 @@ func (s *Store[E]) cursor(namespace string, floor, purged int64) unionstore.Curs
 var errForeignCursor = errors.New("not a cursor of this bucket, prefix and namespace")
 
 // parseCursor returns the floor and the purge marker time of a cursor
-// made by [Store.cursor] for namespace.
-func (s *Store[E]) parseCursor(namespace string, c unionstore.Cursor) (floor, purged int64, err error) {
-	str := string(c)
-	if rest, ok := strings.CutPrefix(str, "s3:"); ok && len(rest) > 34 && rest[16] == ':' && rest[33] == ':' && rest[34:] == s.bucket+"/"+s.namespacePrefix(namespace) {
+// made by [driver.cursor] for namespace.
+func (d *driver) parseCursor(namespace, str string) (floor, purged int64, err error) {
+	if rest, ok := strings.CutPrefix(str, "s3:"); ok && len(rest) > 34 && rest[16] == ':' && rest[33] == ':' && rest[34:] == d.bucket+"/"+d.namespacePrefix(namespace) {
 		f, err1 := hex.DecodeString(rest[:16])
 		p, err2 := hex.DecodeString(rest[17:33])
 		if err1 == nil && err2 == nil {
