@@ -1,25 +1,33 @@
 package kafkastore
 
-import "github.com/unionstore/unionstore"
+import (
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
+)
 
 // DisableGuard turns off the stale-append guard of a store on a compacted
 // topic, so that a test can show what it prevents.
-func DisableGuard[E unionstore.Entity](s *Store[E]) { s.guard = nil }
+func DisableGuard[E unionstore.Entity](s *Store[E]) { s.d.guard = nil }
 
-// RecordSize returns the bytes of the key and value of c's record, the
-// figure [Store.Check] compares with [Store.MaxRecordBytes].
+// RecordSize returns the bytes of the key and value of c's record under
+// the default codec, the figure [Store.Check] compares with
+// [Store.MaxRecordBytes].
 func RecordSize[E unionstore.Entity](s *Store[E], c unionstore.Change[E]) int {
-	buf, _, _ := s.appendRecord(nil, 0, &c)
-	return len(buf)
+	payload, err := unionstore.JSONCodec[E]().Encode(c.Entity)
+	if err != nil {
+		panic(err)
+	}
+	ns, kind, id := c.Key()
+	return recordSize(backend.Record{Namespace: ns, Kind: kind, ID: id, Type: c.ChangeType, Payload: payload})
 }
 
 // CursorAt returns the cursor of offset next in the partition of
 // namespace, the first offset a watch from it reads.
 func CursorAt[E unionstore.Entity](s *Store[E], namespace string, next int64) unionstore.Cursor {
-	return s.cursor(partitionFor(namespace, s.info.partitions), next)
+	return unionstore.Cursor(s.d.cursor(partitionFor(namespace, s.d.info.partitions), next))
 }
 
 // PartitionOf returns the partition that holds namespace.
 func PartitionOf[E unionstore.Entity](s *Store[E], namespace string) int32 {
-	return partitionFor(namespace, s.info.partitions)
+	return partitionFor(namespace, s.d.info.partitions)
 }

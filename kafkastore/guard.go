@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/unionstore/unionstore"
 )
 
 // guard keeps a store from appending, to a compacted topic, a change older
@@ -33,10 +32,7 @@ func newGuard() *guard { return &guard{parts: map[int32]*known{}} }
 
 // save catches up on the partitions of recs, produces those that are not
 // older than the latest known for their key, and learns them.
-func (g *guard) save(ctx context.Context, s interface {
-	readPartition(context.Context, int32, int64, visitFunc) (int64, error)
-	produce(context.Context, []*kgo.Record) error
-}, recs []*kgo.Record) error {
+func (g *guard) save(ctx context.Context, d *driver, recs []*kgo.Record) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	caught := map[int32]bool{}
@@ -50,7 +46,7 @@ func (g *guard) save(ctx context.Context, s interface {
 			k = &known{latest: map[string]stamp{}}
 			g.parts[r.Partition] = k
 		}
-		if err := g.catchUp(ctx, s, r.Partition, k); err != nil {
+		if err := g.catchUp(ctx, d, r.Partition, k); err != nil {
 			return err
 		}
 	}
@@ -62,7 +58,7 @@ func (g *guard) save(ctx context.Context, s interface {
 		}
 		kept = append(kept, r)
 	}
-	if err := s.produce(ctx, kept); err != nil {
+	if err := d.produce(ctx, kept); err != nil {
 		return err
 	}
 	for _, r := range kept {
@@ -73,10 +69,8 @@ func (g *guard) save(ctx context.Context, s interface {
 
 // catchUp reads partition part from where k ends to its high watermark.
 // Called with g.mu held, after k was read up to k.next.
-func (g *guard) catchUp(ctx context.Context, s interface {
-	readPartition(context.Context, int32, int64, visitFunc) (int64, error)
-}, part int32, k *known) error {
-	end, err := s.readPartition(ctx, part, k.next, func(_ int64, key, value []byte) error {
+func (g *guard) catchUp(ctx context.Context, d *driver, part int32, k *known) error {
+	end, err := d.readPartition(ctx, part, k.next, func(_ int64, key, value []byte) error {
 		g.guardVisit(k, key, value)
 		return nil
 	})
@@ -98,9 +92,3 @@ func recordTime(value []byte) int64 {
 	_, ts, _, _ := decodeValue(value)
 	return ts
 }
-
-// ensure the store satisfies the guard's view of it.
-var _ interface {
-	readPartition(context.Context, int32, int64, visitFunc) (int64, error)
-	produce(context.Context, []*kgo.Record) error
-} = (*Store[unionstore.Entity])(nil)

@@ -5,10 +5,9 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
-	"time"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // entry is the latest record of one identity seen by a read.
@@ -38,30 +37,30 @@ func compareEntries(a, b *entry) int {
 // drop ends the read. A record whose key has another format version may
 // belong to any namespace, so it is reported by every read of its
 // partition.
-func namespaceVisitor(namespace string, part int32, bad *unionstore.DecodeErrors, keep func(key []byte, e entry) error, drop func(p purge) error) visitFunc {
+func namespaceVisitor(namespace string, part int32, bad *damage, keep func(key []byte, e entry) error, drop func(p purge) error) visitFunc {
 	prefix := appendPrefix(nil, namespace)
 	return func(offset int64, key, value []byte) error {
 		if !bytes.HasPrefix(key, prefix) {
 			if len(key) == 0 || key[0] != keyVersion {
-				bad.Add(fmt.Errorf("%w: partition %d offset %d: %w", unionstore.ErrDecode, part, offset, errKeyVersionOrEmpty(key)))
+				bad.add("", "", fmt.Errorf("partition %d offset %d: %w", part, offset, errKeyVersionOrEmpty(key)))
 			}
 			return nil
 		}
 		if p, ok, err := visitPurge(key[len(prefix):], value); ok {
 			if err != nil {
-				bad.Add(fmt.Errorf("%w: partition %d offset %d: purge record of namespace %q: %w", unionstore.ErrDecode, part, offset, namespace, err))
+				bad.add("", "", fmt.Errorf("partition %d offset %d: purge record of namespace %q: %w", part, offset, namespace, err))
 				return nil
 			}
 			return drop(p)
 		}
 		_, kind, id, err := decodeKey(key)
 		if err != nil {
-			bad.Add(fmt.Errorf("%w: partition %d offset %d: %w", unionstore.ErrDecode, part, offset, err))
+			bad.add("", "", fmt.Errorf("partition %d offset %d: %w", part, offset, err))
 			return nil
 		}
 		t, ts, payload, err := decodeValue(value)
 		if err != nil {
-			bad.Add(&unionstore.DecodeError{Namespace: namespace, Kind: kind, ID: id, Err: fmt.Errorf("partition %d offset %d: %w", part, offset, err)})
+			bad.add(kind, id, fmt.Errorf("partition %d offset %d: %w", part, offset, err))
 			return nil
 		}
 		return keep(key[len(prefix):], entry{kind: kind, id: id, t: t, ts: ts, payload: payload})
@@ -73,44 +72,29 @@ func errKeyVersionOrEmpty(key []byte) error {
 	return err
 }
 
-// Load returns the latest change of each identity in namespace, tombstones
-// included, sorted by kind then id bytewise. It reads the namespace's
-// partition from its start to the high watermark taken when Load begins,
-// keeping the latest record of each identity in memory, then decodes the
-// winners: it costs a read of the whole partition, which other namespaces
-// may share, and memory for one record per identity of the namespace. To
-// read without holding the namespace in memory, use [Store.Scan].
-// Timestamps are returned in UTC.
-//
-// A record that cannot be read does not stop Load: Load returns every
-// change it could read together with a non-nil error that wraps
-// [unionstore.ErrDecode] and joins, up to ten, a [*unionstore.DecodeError]
-// naming namespace, kind and id when the record's key could be read, or an
-// error naming its partition and offset when not. A record is bad if its
-// key or value does not follow the layout, if the codec fails on the
-// latest payload of an identity, or if that payload decodes to an entity of
-// another kind or id. Other errors come with no changes:
-// [unionstore.ErrClosed] after Close, an error wrapping ctx.Err() if ctx
-// is done, and the cluster's errors.
-func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
-	if err := s.life.Check(ctx); err != nil {
-		return nil, fmt.Errorf("kafkastore: load %q from %q: %w", namespace, s.topic, err)
-	}
-	part := partitionFor(namespace, s.info.partitions)
-	end, err := s.listOffset(ctx, part, -1)
+// Load returns the records Scan yields: it reads the namespace's partition
+// from its start to the high watermark taken when Load begins, keeping the
+// latest record of each identity in memory (the later timestamp, or on
+// equal timestamps the higher offset), then sorts them. It costs a read of
+// the whole partition, which other namespaces may share, and memory for
+// one record per identity of the namespace; Scan bounds the memory.
+// Damaged records come first (see damage.go).
+func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, error) {
+	part := partitionFor(namespace, d.info.partitions)
+	end, err := d.listOffset(ctx, part, -1)
 	if err != nil {
-		return nil, fmt.Errorf("kafkastore: load %q from %q: partition %d: high watermark: %w", namespace, s.topic, part, s.life.Wrap(ctx, err))
+		return nil, fmt.Errorf("partition %d: high watermark: %w", part, err)
 	}
-	return s.loadTo(ctx, namespace, end)
+	return d.loadTo(ctx, namespace, end)
 }
 
 // loadTo is Load of the records below offset end of the namespace's
 // partition.
-func (s *Store[E]) loadTo(ctx context.Context, namespace string, end int64) (unionstore.Changes[E], error) {
-	var bad unionstore.DecodeErrors
+func (d *driver) loadTo(ctx context.Context, namespace string, end int64) ([]backend.Record, error) {
+	bad := damage{namespace: namespace}
 	latest := map[string]*entry{}
-	part := partitionFor(namespace, s.info.partitions)
-	_, err := s.readRange(ctx, part, 0, end, namespaceVisitor(namespace, part, &bad, func(key []byte, e entry) error {
+	part := partitionFor(namespace, d.info.partitions)
+	_, err := d.readRange(ctx, part, 0, end, namespaceVisitor(namespace, part, &bad, func(key []byte, e entry) error {
 		cur, ok := latest[string(key)]
 		if ok && !cur.newer(e.ts) {
 			return nil
@@ -127,62 +111,38 @@ func (s *Store[E]) loadTo(ctx context.Context, namespace string, end int64) (uni
 		return nil
 	}))
 	if err != nil {
-		return nil, fmt.Errorf("kafkastore: load %q from %q: %w", namespace, s.topic, s.life.Wrap(ctx, err))
+		return nil, err
 	}
-	entries := make([]*entry, 0, len(latest))
-	for _, e := range latest {
-		entries = append(entries, e)
-	}
+	entries := sortedEntries(latest)
 	clear(latest)
-	slices.SortFunc(entries, compareEntries)
-	out := make(unionstore.Changes[E], 0, len(entries))
-	for _, e := range entries {
-		c, err := s.change(namespace, e)
-		if err != nil {
-			bad.Add(err)
-			continue
-		}
-		out = append(out, c)
+	out := make([]backend.Record, 0, len(bad.first)+bad.more+len(entries))
+	for r := range bad.records() {
+		out = append(out, r)
 	}
-	if err := bad.Err(); err != nil {
-		return out, fmt.Errorf("kafkastore: load %q from %q: %w", namespace, s.topic, err)
+	for _, e := range entries {
+		out = append(out, e.record(namespace))
 	}
 	return out, nil
 }
 
-// change decodes an entry into a change, or returns a
-// [*unionstore.DecodeError].
-func (s *Store[E]) change(namespace string, e *entry) (unionstore.Change[E], error) {
-	v, err := unionstore.DecodeEntity(s.codec, namespace, e.kind, e.id, e.payload)
-	if err != nil {
-		return unionstore.Change[E]{}, err
-	}
-	return unionstore.Change[E]{Namespace: namespace, ChangeType: e.t, Entity: v, Timestamp: time.Unix(0, e.ts).UTC()}, nil
+// record returns e as a record of namespace.
+func (e *entry) record(namespace string) backend.Record {
+	return backend.Record{Namespace: namespace, Kind: e.kind, ID: e.id, Type: e.t, Timestamp: e.ts, Payload: e.payload}
 }
 
-// Get returns the latest change of (namespace, kind, id), a tombstone
-// included, and true; or false when the topic holds no record of it. A
-// partition is a log, not an index, so Get reads the namespace's partition
-// to its high watermark as [Store.Load] does, but keeps only the records of
-// that one key and decodes only the latest: its memory is constant. A
-// record of the identity that cannot be read is reported as by Load, with
-// the latest readable change if any. It returns [unionstore.ErrClosed]
-// after Close and an error wrapping ctx.Err() if ctx is done.
-func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionstore.Change[E], bool, error) {
-	fail := func(err error) (unionstore.Change[E], bool, error) {
-		return unionstore.Change[E]{}, false, fmt.Errorf("kafkastore: get %q %q %q from %q: %w", namespace, kind, id, s.topic, err)
-	}
-	if err := s.life.Check(ctx); err != nil {
-		return fail(err)
-	}
+// Get reads the namespace's partition to its high watermark, keeping only
+// the records of one key: its memory is constant. A record of the key that
+// cannot be read is reported to the [unionstore.DecodeErrors] of ctx (see
+// damage.go), and Get returns the latest readable one.
+func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.Record, bool, error) {
 	var (
-		bad   unionstore.DecodeErrors
+		bad   = damageOf(ctx)
 		found *entry
 		want  = appendKey(nil, namespace, kind, id)
-		part  = partitionFor(namespace, s.info.partitions)
+		part  = partitionFor(namespace, d.info.partitions)
 	)
 	purgeKey := appendPurgeKey(nil, namespace)
-	_, err := s.readPartition(ctx, part, 0, func(offset int64, key, value []byte) error {
+	_, err := d.readPartition(ctx, part, 0, func(offset int64, key, value []byte) error {
 		if found != nil && bytes.Equal(key, purgeKey) {
 			if p, err := decodePurge(value); err == nil && p.drops(found.t, found.ts) {
 				found = nil
@@ -206,19 +166,8 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 		}
 		return nil
 	})
-	if err != nil {
-		return fail(s.life.Wrap(ctx, err))
+	if err != nil || found == nil {
+		return backend.Record{}, false, err
 	}
-	var c unionstore.Change[E]
-	if found != nil {
-		if c, err = s.change(namespace, found); err != nil {
-			bad.Add(err)
-			found = nil
-		}
-	}
-	if err := bad.Err(); err != nil {
-		_, _, ferr := fail(err)
-		return c, found != nil, ferr
-	}
-	return c, found != nil, nil
+	return found.record(namespace), true, nil
 }

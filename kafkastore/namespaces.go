@@ -9,51 +9,37 @@ import (
 	"github.com/unionstore/unionstore"
 )
 
-// Namespaces returns every namespace of the topic that holds at least one
-// identity, sorted by name bytewise, with its counts of sets and
-// tombstones. Kafka keeps no such index: Namespaces reads every partition
-// to its high watermark and keeps the latest change type of every identity
-// of the topic in memory. Records whose key cannot be read are left out and
-// reported, after the counts, in an error wrapping [unionstore.ErrDecode].
-// It returns [unionstore.ErrClosed] after Close and an error wrapping
-// ctx.Err() if ctx is done.
-func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
-	fail := func(err error) error {
-		return fmt.Errorf("kafkastore: list namespaces of %q: %w", s.topic, err)
-	}
-	if err := s.life.Check(ctx); err != nil {
-		return nil, fail(err)
-	}
-	c := namespaceCount{byNS: map[string]map[string]idState{}}
-	for part := int32(0); part < s.info.partitions; part++ {
-		_, err := s.readPartition(ctx, part, 0, func(offset int64, key, value []byte) error {
+// Namespaces reads every partition to its high watermark, keeping the
+// latest change type of every identity of the topic. Records whose key
+// cannot be read are reported to the [unionstore.DecodeErrors] of ctx (see
+// damage.go).
+func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
+	c := namespaceCount{byNS: map[string]map[string]idState{}, bad: damageOf(ctx)}
+	for part := int32(0); part < d.info.partitions; part++ {
+		_, err := d.readPartition(ctx, part, 0, func(offset int64, key, value []byte) error {
 			c.record(part, offset, key, value)
 			return nil
 		})
 		if err != nil {
-			return nil, fail(s.life.Wrap(ctx, err))
+			return nil, err
 		}
 	}
-	out := c.stats()
-	if err := c.bad.Err(); err != nil {
-		return out, fail(err)
-	}
-	return out, nil
+	return c.stats(), nil
 }
 
-// idState is the latest change of one identity as [Store.Namespaces]
+// idState is the latest change of one identity as [driver.Namespaces]
 // counts it: its timestamp and whether it is a tombstone.
 type idState struct {
 	ts    int64
 	unset bool
 }
 
-// namespaceCount is what [Store.Namespaces] learns from the records it
+// namespaceCount is what [driver.Namespaces] learns from the records it
 // reads: the latest state of each identity, by namespace then key, and the
 // records whose key it could not read.
 type namespaceCount struct {
 	byNS map[string]map[string]idState
-	bad  unionstore.DecodeErrors
+	bad  *unionstore.DecodeErrors
 }
 
 // record takes in the record at offset of partition part: a purge record

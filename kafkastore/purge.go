@@ -5,16 +5,12 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/unionstore/unionstore"
-)
-
-var (
-	_ unionstore.Purger          = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger = (*Store[unionstore.Entity])(nil)
 )
 
 // A Kafka partition is a log: nothing in it can be deleted in place. A
@@ -97,12 +93,11 @@ func decodePurge(value []byte) (purge, error) {
 	return purge{}, fmt.Errorf("unknown purge type %d", value[1])
 }
 
-// Purge removes namespace: it appends one purge record to the namespace's
-// partition, and from then on every read of the store drops the
-// namespace's records that come before it, so that the namespace loads
-// empty and is no longer listed. A change saved after the purge record is
-// read as usual, whatever its timestamp. A namespace that does not exist
-// is not an error.
+// Purge appends one purge record to the namespace's partition: from then
+// on every read of the store drops the namespace's records that come
+// before it, so that the namespace loads empty and is no longer listed. A
+// change saved after the purge record is read as usual, whatever its
+// timestamp.
 //
 // What is physically removed, and when: on a topic that keeps every record
 // (the default), nothing; the purged records and the purge record stay in
@@ -113,69 +108,48 @@ func decodePurge(value []byte) (purge, error) {
 // removes the keys' records, then the tombstones after the topic's
 // delete.retention.ms; the purge record itself is kept. Every watch
 // cursor taken before the purge expires (see the package doc, "Change
-// feed"). It returns [unionstore.ErrClosed] after Close and an error
-// wrapping ctx.Err() if ctx is done.
-func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
-	if err := s.purge(ctx, namespace, typePurge, time.Now()); err != nil {
-		return fmt.Errorf("kafkastore: purge %q from %q: %w", namespace, s.topic, s.life.Wrap(ctx, err))
-	}
-	return nil
+// feed").
+func (d *driver) Purge(ctx context.Context, namespace string) error {
+	_, err := d.purgeWith(ctx, namespace, purge{all: true}, typePurge, time.Now().UnixNano())
+	return err
 }
 
 // PurgeTombstones removes, from namespace, the identities whose latest
-// change is an unset before before: it appends one purge record that
-// every read applies to what it read before it, as [Store.Purge] does, and
-// on a compacted topic a Kafka tombstone for each such key. It returns how
-// many identities it removed, counted by reading the namespace first (on
-// a compacted topic, from the guard's knowledge of the partition): a read
-// of the partition, as Load costs. What is physically removed, and when,
-// is as for Purge, and so is what watchers see: every cursor taken before
-// the purge record expires. See [unionstore.TombstonePurger] for when
-// purging is safe. It returns [unionstore.ErrClosed] after Close and an error
-// wrapping ctx.Err() if ctx is done.
-func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
-	fail := func(err error) (int, error) {
-		return 0, fmt.Errorf("kafkastore: purge tombstones of %q from %q: %w", namespace, s.topic, s.life.Wrap(ctx, err))
-	}
-	if err := s.life.Check(ctx); err != nil {
-		return fail(err)
-	}
-	if !before.After(unionstore.MinTimestamp) {
-		return 0, nil
-	}
-	cut := int64(1<<63 - 1)
-	if !before.After(unionstore.MaxTimestamp) {
-		cut = before.UnixNano()
+// change is an unset at or before through: it appends one purge record
+// that every read applies to what it read before it, as Purge does, and on
+// a compacted topic a Kafka tombstone for each such key. It returns how
+// many identities it removed, counted by reading the namespace first (on a
+// compacted topic, from the guard's knowledge of the partition): a read of
+// the partition, as Load costs. What is physically removed, and when, is
+// as for Purge, and so is what watchers see: every cursor taken before the
+// purge record expires.
+func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error) {
+	// The record holds the first timestamp kept.
+	cut := int64(math.MaxInt64)
+	if through < math.MaxInt64 {
+		cut = through + 1
 	}
 	p := purge{before: cut}
 	n := 0
-	if s.guard == nil {
+	if d.guard == nil {
 		// Count first: a purge record changes nothing a read has not
 		// read, so the count holds for what was read before it.
 		var err error
-		if n, err = s.countPurged(ctx, namespace, p); err != nil {
-			return fail(err)
+		if n, err = d.countPurged(ctx, namespace, p); err != nil {
+			return 0, err
 		}
 		if n == 0 {
 			return 0, nil
 		}
 	}
-	purged, err := s.purgeWith(ctx, namespace, p, typePurgeTombstones, cut)
+	purged, err := d.purgeWith(ctx, namespace, p, typePurgeTombstones, cut)
 	if err != nil {
-		return fail(err)
+		return 0, err
 	}
-	if s.guard != nil {
+	if d.guard != nil {
 		n = purged
 	}
 	return n, nil
-}
-
-func (s *Store[E]) purge(ctx context.Context, namespace string, t byte, at time.Time) error {
-	if err := s.life.Check(ctx); err != nil {
-		return err
-	}
-	_, err := s.purgeWith(ctx, namespace, purge{all: true}, t, at.UnixNano())
-	return err
 }
 
 // purgeWith appends the purge record of type t with timestamp ts, and on a
@@ -183,15 +157,15 @@ func (s *Store[E]) purge(ctx context.Context, namespace string, t byte, at time.
 // guard's lock so that no save of this store comes between them. It
 // returns the number of keys dropped on a compacted topic, and 0 on
 // another.
-func (s *Store[E]) purgeWith(ctx context.Context, namespace string, p purge, t byte, ts int64) (int, error) {
-	part := partitionFor(namespace, s.info.partitions)
+func (d *driver) purgeWith(ctx context.Context, namespace string, p purge, t byte, ts int64) (int, error) {
+	part := partitionFor(namespace, d.info.partitions)
 	key := appendPurgeKey(nil, namespace)
 	value := binary.BigEndian.AppendUint64([]byte{valueVersion, t}, uint64(ts))
-	rec := &kgo.Record{Topic: s.topic, Partition: part, Key: key, Value: value, Context: recordContext}
-	if s.guard == nil {
-		return 0, s.produce(ctx, []*kgo.Record{rec})
+	rec := &kgo.Record{Topic: d.topic, Partition: part, Key: key, Value: value, Context: recordContext}
+	if d.guard == nil {
+		return 0, d.produce(ctx, []*kgo.Record{rec})
 	}
-	g := s.guard
+	g := d.guard
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	k := g.parts[part]
@@ -199,17 +173,17 @@ func (s *Store[E]) purgeWith(ctx context.Context, namespace string, p purge, t b
 		k = &known{latest: map[string]stamp{}}
 		g.parts[part] = k
 	}
-	if err := g.catchUp(ctx, s, part, k); err != nil {
+	if err := g.catchUp(ctx, d, part, k); err != nil {
 		return 0, err
 	}
 	recs := []*kgo.Record{rec}
 	prefix := appendPrefix(nil, namespace)
 	for kk, st := range k.latest {
 		if rest, ok := bytes.CutPrefix([]byte(kk), prefix); ok && !isPurgeKey(rest) && p.drops(st.t, st.ts) {
-			recs = append(recs, &kgo.Record{Topic: s.topic, Partition: part, Key: []byte(kk), Context: recordContext})
+			recs = append(recs, &kgo.Record{Topic: d.topic, Partition: part, Key: []byte(kk), Context: recordContext})
 		}
 	}
-	if err := s.produce(ctx, recs); err != nil {
+	if err := d.produce(ctx, recs); err != nil {
 		return 0, err
 	}
 	g.forget(k, prefix, p)
@@ -217,11 +191,11 @@ func (s *Store[E]) purgeWith(ctx context.Context, namespace string, p purge, t b
 }
 
 // countPurged reads namespace and counts the identities p drops.
-func (s *Store[E]) countPurged(ctx context.Context, namespace string, p purge) (int, error) {
-	var bad unionstore.DecodeErrors
+func (d *driver) countPurged(ctx context.Context, namespace string, p purge) (int, error) {
+	bad := damage{namespace: namespace} // Load reports it
 	latest := map[string]stamp{}
-	part := partitionFor(namespace, s.info.partitions)
-	_, err := s.readPartition(ctx, part, 0, namespaceVisitor(namespace, part, &bad, func(key []byte, e entry) error {
+	part := partitionFor(namespace, d.info.partitions)
+	_, err := d.readPartition(ctx, part, 0, namespaceVisitor(namespace, part, &bad, func(key []byte, e entry) error {
 		if cur, ok := latest[string(key)]; !ok || cur.ts <= e.ts {
 			latest[string(key)] = stamp{ts: e.ts, t: e.t}
 		}

@@ -29,36 +29,36 @@ type visitFunc func(offset int64, key, value []byte) error
 // each record to visit in offset order. It returns that high watermark, the
 // offset a later read can resume from. An error from visit ends the read and
 // is returned as it is.
-func (s *Store[E]) readPartition(ctx context.Context, part int32, from int64, visit visitFunc) (int64, error) {
-	end, err := s.listOffset(ctx, part, -1)
+func (d *driver) readPartition(ctx context.Context, part int32, from int64, visit visitFunc) (int64, error) {
+	end, err := d.listOffset(ctx, part, -1)
 	if err != nil {
 		return 0, fmt.Errorf("partition %d: high watermark: %w", part, err)
 	}
-	return s.readRange(ctx, part, from, end, visit)
+	return d.readRange(ctx, part, from, end, visit)
 }
 
 // readRange is readPartition up to offset end, which the caller took as
 // the high watermark.
-func (s *Store[E]) readRange(ctx context.Context, part int32, from, end int64, visit visitFunc) (int64, error) {
+func (d *driver) readRange(ctx context.Context, part int32, from, end int64, visit visitFunc) (int64, error) {
 	if from >= end {
 		return end, nil
 	}
-	start, err := s.listOffset(ctx, part, -2)
+	start, err := d.listOffset(ctx, part, -2)
 	if err != nil {
 		return 0, fmt.Errorf("partition %d: log start: %w", part, err)
 	}
 	from = max(from, start)
 	tries := 0
 	for from < end {
-		if err := s.life.Check(ctx); err != nil {
+		if err := d.life.Check(ctx); err != nil {
 			return 0, err
 		}
-		fp, next, err := s.fetch(ctx, part, from, tries > 0, 0)
+		fp, next, err := d.fetch(ctx, part, from, tries > 0, 0)
 		if err == nil {
 			err = fp.Err
 		}
 		if err != nil {
-			if from, tries, err = s.recoverFetch(ctx, part, from, tries, err); err != nil {
+			if from, tries, err = d.recoverFetch(ctx, part, from, tries, err); err != nil {
 				return 0, err
 			}
 			continue
@@ -88,12 +88,12 @@ func (s *Store[E]) readRange(ctx context.Context, part int32, from, end int64, v
 // fetchRetries, and fetches again with fresh metadata. It returns the
 // offset and the retry count to fetch with next, or the error that ends
 // the read.
-func (s *Store[E]) recoverFetch(ctx context.Context, part int32, from int64, tries int, err error) (int64, int, error) {
+func (d *driver) recoverFetch(ctx context.Context, part int32, from int64, tries int, err error) (int64, int, error) {
 	switch {
 	case errors.Is(err, kerr.OffsetOutOfRange):
 		// Records below the log start were deleted meanwhile: what is
 		// left starts there.
-		start, err := s.listOffset(ctx, part, -2)
+		start, err := d.listOffset(ctx, part, -2)
 		if err != nil {
 			return 0, 0, fmt.Errorf("partition %d: log start: %w", part, err)
 		}
@@ -139,24 +139,24 @@ func stalled(fp kgo.FetchPartition, part int32, from, end int64) error {
 
 // listOffset returns the latest offset (at -1: the high watermark) or the
 // earliest (at -2: the log start) of partition part.
-func (s *Store[E]) listOffset(ctx context.Context, part int32, at int64) (int64, error) {
+func (d *driver) listOffset(ctx context.Context, part int32, at int64) (int64, error) {
 	req := kmsg.NewPtrListOffsetsRequest()
 	req.ReplicaID = -1
 	t := kmsg.NewListOffsetsRequestTopic()
-	t.Topic = s.topic
+	t.Topic = d.topic
 	p := kmsg.NewListOffsetsRequestTopicPartition()
 	p.Partition = part
 	p.Timestamp = at
 	p.CurrentLeaderEpoch = -1
 	t.Partitions = append(t.Partitions, p)
 	req.Topics = append(req.Topics, t)
-	resp, err := req.RequestWith(ctx, s.cl)
+	resp, err := req.RequestWith(ctx, d.cl)
 	if err != nil {
 		return 0, err
 	}
 	for _, rt := range resp.Topics {
 		for _, rp := range rt.Partitions {
-			if rt.Topic != s.topic || rp.Partition != part {
+			if rt.Topic != d.topic || rp.Partition != part {
 				continue
 			}
 			if err := kerr.ErrorForCode(rp.ErrorCode); err != nil {
@@ -172,8 +172,8 @@ func (s *Store[E]) listOffset(ctx context.Context, part int32, at int64) (int64,
 // and returns them with the offset to fetch next. refresh asks for fresh
 // metadata first, after the leader moved. wait is how long the broker may
 // hold the request when it has no record at from yet.
-func (s *Store[E]) fetch(ctx context.Context, part int32, from int64, refresh bool, wait time.Duration) (kgo.FetchPartition, int64, error) {
-	leader, err := s.leader(ctx, part, refresh)
+func (d *driver) fetch(ctx context.Context, part int32, from int64, refresh bool, wait time.Duration) (kgo.FetchPartition, int64, error) {
+	leader, err := d.leader(ctx, part, refresh)
 	if err != nil {
 		return kgo.FetchPartition{}, 0, err
 	}
@@ -183,8 +183,8 @@ func (s *Store[E]) fetch(ctx context.Context, part int32, from int64, refresh bo
 	req.MaxBytes = fetchMaxBytes
 	req.SessionID = 0
 	t := kmsg.NewFetchRequestTopic()
-	t.Topic = s.topic
-	t.TopicID = s.info.id
+	t.Topic = d.topic
+	t.TopicID = d.info.id
 	p := kmsg.NewFetchRequestTopicPartition()
 	p.Partition = part
 	p.FetchOffset = from
@@ -193,7 +193,7 @@ func (s *Store[E]) fetch(ctx context.Context, part int32, from int64, refresh bo
 	p.PartitionMaxBytes = fetchMaxBytes
 	t.Partitions = append(t.Partitions, p)
 	req.Topics = append(req.Topics, t)
-	kresp, err := s.cl.Broker(int(leader)).Request(ctx, req)
+	kresp, err := d.cl.Broker(int(leader)).Request(ctx, req)
 	if err != nil {
 		return kgo.FetchPartition{}, 0, err
 	}
@@ -203,7 +203,7 @@ func (s *Store[E]) fetch(ctx context.Context, part int32, from int64, refresh bo
 	}
 	for i := range resp.Topics {
 		rt := &resp.Topics[i]
-		if rt.Topic != s.topic && rt.TopicID != s.info.id {
+		if rt.Topic != d.topic && rt.TopicID != d.info.id {
 			continue
 		}
 		for j := range rt.Partitions {
@@ -212,7 +212,7 @@ func (s *Store[E]) fetch(ctx context.Context, part int32, from int64, refresh bo
 			}
 			fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
 				Offset:    from,
-				Topic:     s.topic,
+				Topic:     d.topic,
 				Partition: part,
 			}, &rt.Partitions[j], kgo.DefaultDecompressor(), nil)
 			return fp, next, nil
@@ -222,21 +222,21 @@ func (s *Store[E]) fetch(ctx context.Context, part int32, from int64, refresh bo
 }
 
 // leader returns the broker that leads partition part.
-func (s *Store[E]) leader(ctx context.Context, part int32, refresh bool) (int32, error) {
+func (d *driver) leader(ctx context.Context, part int32, refresh bool) (int32, error) {
 	req := kmsg.NewPtrMetadataRequest()
 	t := kmsg.NewMetadataRequestTopic()
-	t.Topic = kmsg.StringPtr(s.topic)
+	t.Topic = kmsg.StringPtr(d.topic)
 	req.Topics = append(req.Topics, t)
 	limit := time.Duration(0) // the client's MetadataMinAge
 	if refresh {
 		limit = time.Nanosecond
 	}
-	resp, err := s.cl.RequestCachedMetadata(ctx, req, limit)
+	resp, err := d.cl.RequestCachedMetadata(ctx, req, limit)
 	if err != nil {
 		return 0, fmt.Errorf("metadata: %w", err)
 	}
 	for _, rt := range resp.Topics {
-		if rt.Topic == nil || *rt.Topic != s.topic {
+		if rt.Topic == nil || *rt.Topic != d.topic {
 			continue
 		}
 		if err := kerr.ErrorForCode(rt.ErrorCode); err != nil {

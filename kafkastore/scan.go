@@ -3,20 +3,20 @@ package kafkastore
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"iter"
 	"slices"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // entryOverhead is what an entry costs in memory beside its strings and
 // payload, for the spill threshold's reckoning.
 const entryOverhead = 128
 
-// Scan yields what [Store.Load] returns, in the same (kind, id) order, in
-// memory bounded by the spill threshold (see [WithSpillThreshold]) rather
-// than by the size of the namespace.
+// Scan yields what Load returns, in the same (kind, id) order, in memory
+// bounded by the spill threshold (see [WithSpillThreshold]) rather than by
+// the size of the namespace.
 //
 // A partition is a log, not an index: the latest change of an identity may
 // be its last record, so nothing can be yielded before the partition has
@@ -24,57 +24,36 @@ const entryOverhead = 128
 // once, keeping the latest record of each identity met; whenever those
 // records exceed the threshold, it sorts them by (kind, id) and writes them
 // as a run to a temporary file (see [WithTempDir]), removed when the scan
-// ends. It then yields either the records it holds, sorted, or a merge of
-// the runs, which reads each run once in order through a 32 KiB buffer and
-// keeps, for an identity found in several runs, the latest record. Payloads
-// are decoded one at a time as they are yielded. Memory is thus about the
-// threshold plus 32 KiB per run; disk is at most the namespace's share of
-// the partition.
-//
-// Records that cannot be read are skipped and reported, as by Load, in one
-// error yielded as the last pair once the namespace has been read. Any
-// other failure ends the scan: it is yielded once, as the last pair, with
-// the errors Load gives, or the temporary file's. The sequence may be
-// walked more than once; each walk reads the topic afresh. Breaking out of
-// the loop removes the temporary file.
-func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[E], error] {
-	return func(yield func(unionstore.Change[E], error) bool) {
-		fail := func(err error) {
-			yield(unionstore.Change[E]{}, fmt.Errorf("kafkastore: scan %q from %q: %w", namespace, s.topic, err))
-		}
-		if err := s.life.Check(ctx); err != nil {
-			fail(err)
-			return
-		}
-		sc := newScan(s.tempDir, s.spillThreshold)
+// ends. It then yields the records that could not be read (see damage.go),
+// then either the records it holds, sorted, or a merge of the runs, which
+// reads each run once in order through a 32 KiB buffer and keeps, for an
+// identity found in several runs, the latest record. Memory is thus about
+// the threshold plus 32 KiB per run; disk is at most the namespace's share
+// of the partition. Breaking out of the loop removes the temporary file.
+func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.Record, error] {
+	return func(yield func(backend.Record, error) bool) {
+		sc := newScan(d.tempDir, d.spillThreshold)
 		defer sc.remove()
-		part := partitionFor(namespace, s.info.partitions)
-		if _, err := s.readPartition(ctx, part, 0, namespaceVisitor(namespace, part, &sc.bad, sc.keep, sc.drop)); err != nil {
-			fail(s.life.Wrap(ctx, err))
+		sc.bad.namespace = namespace
+		part := partitionFor(namespace, d.info.partitions)
+		if _, err := d.readPartition(ctx, part, 0, namespaceVisitor(namespace, part, &sc.bad, sc.keep, sc.drop)); err != nil {
+			yield(backend.Record{}, err)
 			return
+		}
+		for r := range sc.bad.records() {
+			if !yield(r, nil) {
+				return
+			}
 		}
 		next := func(e *entry) bool {
-			if err := s.life.Check(ctx); err != nil {
-				fail(err)
+			if err := d.life.Check(ctx); err != nil {
+				yield(backend.Record{}, err)
 				return false
 			}
-			c, err := s.change(namespace, e)
-			if err != nil {
-				sc.bad.Add(err)
-				return true
-			}
-			return yield(c, nil)
+			return yield(e.record(namespace), nil)
 		}
-		ok, err := sc.walk(next)
-		if err != nil {
-			fail(err)
-			return
-		}
-		if !ok {
-			return
-		}
-		if err := sc.bad.Err(); err != nil {
-			fail(err)
+		if _, err := sc.walk(next); err != nil {
+			yield(backend.Record{}, err)
 		}
 	}
 }
@@ -86,7 +65,7 @@ type scan struct {
 	tempDir   string
 	threshold int
 
-	bad    unionstore.DecodeErrors
+	bad    damage
 	latest map[string]*entry // by key after the namespace's prefix
 	held   int               // the memory latest holds, by entryOverhead's reckoning
 	spill  *spill            // nil until the first run is written

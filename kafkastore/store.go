@@ -10,32 +10,23 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // Store is a [unionstore.Store] that keeps changes as records of a Kafka
-// topic, the records of one namespace in one partition. It also implements
-// [unionstore.Scanner], [unionstore.NamespaceLister], [unionstore.Getter],
-// [unionstore.Checker], [unionstore.Purger],
-// [unionstore.TombstonePurger] and [unionstore.Watcher].
+// topic, the records of one namespace in one partition. Through the
+// [backend.Store] it embeds it also implements [unionstore.Scanner],
+// [unionstore.NamespaceLister], [unionstore.Getter], [unionstore.Checker],
+// [unionstore.Purger], [unionstore.TombstonePurger] and
+// [unionstore.Watcher]; the package doc says what each costs on a log.
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a topic: readers keep the latest change of each identity
 // whatever order the records arrived in. On a compacted topic, see the
 // package doc for what several writers can and cannot rely on.
 type Store[E unionstore.Entity] struct {
-	cl         *kgo.Client
-	adm        *kadm.Client
-	ownsClient bool
-	topic      string
-	info       topicInfo
-	// maxRecord is the most bytes a record's key and value may hold.
-	maxRecord      int
-	codec          unionstore.Codec[E]
-	spillThreshold int
-	tempDir        string
-	// guard keeps stale changes off a compacted topic; nil otherwise.
-	guard *guard
-	life  unionstore.Lifecycle
+	*backend.Store[E]
+	d *driver
 }
 
 var (
@@ -44,6 +35,9 @@ var (
 	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
+	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 )
 
 // recordFraming is what Kafka and the client add around a record's key and
@@ -71,16 +65,20 @@ func New[E unionstore.Entity](ctx context.Context, client *kgo.Client, topic str
 	if err := checkClient(client); err != nil {
 		return nil, fmt.Errorf("kafkastore: topic %q: %w", topic, err)
 	}
-	s, err := newStore[E](ctx, client, topic, opts)
+	c, err := configure[E](opts)
+	if err != nil {
+		return nil, fmt.Errorf("kafkastore: %w", err)
+	}
+	d, err := newDriver(ctx, client, topic, c)
 	if err != nil {
 		return nil, fmt.Errorf("kafkastore: %w", err)
 	}
 	batchMax := clientBatchMax(client, topic)
-	if batchMax > s.info.maxMessageBytes {
-		return nil, fmt.Errorf("kafkastore: topic %q: %w: its ProducerBatchMaxBytes of %d bytes exceeds the topic's max.message.bytes of %d", topic, ErrClient, batchMax, s.info.maxMessageBytes)
+	if batchMax > d.info.maxMessageBytes {
+		return nil, fmt.Errorf("kafkastore: topic %q: %w: its ProducerBatchMaxBytes of %d bytes exceeds the topic's max.message.bytes of %d", topic, ErrClient, batchMax, d.info.maxMessageBytes)
 	}
-	s.maxRecord = min(batchMax, s.info.maxMessageBytes) - recordFraming
-	return s, nil
+	d.maxRecord = min(batchMax, d.info.maxMessageBytes) - recordFraming
+	return newStore[E](d, c)
 }
 
 // checkClient returns an error wrapping ErrClient if the client cannot keep
@@ -107,13 +105,10 @@ func clientBatchMax(cl *kgo.Client, topic string) int {
 	return 1000012 // the client's documented default
 }
 
-// newStore is the part of the constructors that follows the client's
-// creation, with errors that do not name the package.
-func newStore[E unionstore.Entity](ctx context.Context, cl *kgo.Client, topic string, opts []Option) (*Store[E], error) {
-	c, codec, err := configure[E](opts)
-	if err != nil {
-		return nil, err
-	}
+// newDriver is the part of the constructors that follows the client's
+// creation, with errors that do not name the package: it checks the topic's
+// name, creates the topic if c allows and reads its details.
+func newDriver(ctx context.Context, cl *kgo.Client, topic string, c config) (*driver, error) {
 	if err := checkTopicName(topic); err != nil {
 		return nil, err
 	}
@@ -122,19 +117,27 @@ func newStore[E unionstore.Entity](ctx context.Context, cl *kgo.Client, topic st
 	if err != nil {
 		return nil, err
 	}
-	s := &Store[E]{
+	d := &driver{
 		cl:             cl,
 		adm:            adm,
 		topic:          topic,
 		info:           info,
-		codec:          codec,
 		spillThreshold: c.spillThreshold,
 		tempDir:        c.tempDir,
 	}
 	if info.compacted || c.compacted {
-		s.guard = newGuard()
+		d.guard = newGuard()
 	}
-	return s, nil
+	return d, nil
+}
+
+// newStore wraps d, whose record limit is set, in a store.
+func newStore[E unionstore.Entity](d *driver, c config) (*Store[E], error) {
+	s, err := backend.NewStore[E]("kafkastore", d, c.codec)
+	if err != nil {
+		return nil, err
+	}
+	return &Store[E]{Store: s, d: d}, nil
 }
 
 // OpenURL connects to the brokers of rawURL, kafka://host:port[,host:port]/
@@ -149,7 +152,8 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		return nil, fmt.Errorf("kafkastore: open: %w", err)
 	}
 	// Check the options before connecting.
-	if _, _, err := configure[E](opts); err != nil {
+	c, err := configure[E](opts)
+	if err != nil {
 		return nil, fmt.Errorf("kafkastore: open: %w", err)
 	}
 	if err := checkTopicName(topic); err != nil {
@@ -167,15 +171,20 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 	if err != nil {
 		return nil, fmt.Errorf("kafkastore: open %s: %w", strings.Join(brokers, ","), err)
 	}
-	s, err := newStore[E](ctx, cl, topic, opts)
+	d, err := newDriver(ctx, cl, topic, c)
 	if err != nil {
 		cl.Close()
 		return nil, fmt.Errorf("kafkastore: open %s: %w", strings.Join(brokers, ","), err)
 	}
-	limit := min(s.info.maxMessageBytes, 1<<30)
+	limit := min(d.info.maxMessageBytes, 1<<30)
 	batchMax.Store(int32(limit))
-	s.maxRecord = limit - recordFraming
-	s.ownsClient = true
+	d.maxRecord = limit - recordFraming
+	d.ownsClient = true
+	s, err := newStore[E](d, c)
+	if err != nil {
+		cl.Close()
+		return nil, fmt.Errorf("kafkastore: open %s: %w", strings.Join(brokers, ","), err)
+	}
 	return s, nil
 }
 
@@ -202,21 +211,9 @@ func parseURL(rawURL string) (brokers []string, topic string, err error) {
 }
 
 // Topic returns the name of the store's topic.
-func (s *Store[E]) Topic() string { return s.topic }
+func (s *Store[E]) Topic() string { return s.d.topic }
 
 // MaxRecordBytes returns the most bytes a record's key and value may hold
 // together: the topic's max.message.bytes, or the client's batch limit if
 // smaller, less 128 bytes of framing. [Store.Check] refuses larger records.
-func (s *Store[E]) MaxRecordBytes() int { return s.maxRecord }
-
-// Close marks the store closed; Save, Load, Scan, Get and Namespaces then
-// return [unionstore.ErrClosed]. A store made by [OpenURL] also closes its
-// client, which ends reads under way and fails records not yet
-// acknowledged; a store made by [New] leaves the caller's client open.
-// Close is safe to call more than once and always returns nil.
-func (s *Store[E]) Close() error {
-	if s.life.Close() && s.ownsClient {
-		s.cl.Close()
-	}
-	return nil
-}
+func (s *Store[E]) MaxRecordBytes() int { return s.d.maxRecord }
