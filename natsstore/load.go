@@ -6,192 +6,141 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
-// scanPage is the number of changes [Store.Scan] reads ahead of the loop.
+// scanPage is the number of records Scan reads ahead of the loop when it
+// reads them by point reads.
 const scanPage = 256
 
-// scanBudget is the most payload bytes of a namespace that [Store.Scan]
-// reads in one pass and holds, as [Store.Load] does, rather than reading
-// each change by a point read.
+// scanBudget is the most payload bytes of a namespace that Scan reads in
+// one pass and holds, as Load does, rather than reading each record by a
+// point read.
 var scanBudget int64 = 16 << 20
 
-// loaded is a change read with its message's stream sequence.
-type loaded[E unionstore.Entity] struct {
-	c   unionstore.Change[E]
-	seq uint64
-}
-
-// Load returns the latest change of each identity in namespace, tombstones
-// included, sorted by kind then id bytewise, with timestamps in UTC. It
-// reads the namespace's messages in one pass of one consumer, then sorts
-// them: its memory and time grow with the namespace. To read a large
-// namespace without holding it, use [Store.Scan].
-//
-// The pass sees the stream as it is when the pass starts, and maybe
-// changes saved during it; each identity is returned once, with the last
-// change read for it.
-//
-// A message that cannot be decoded does not stop Load: Load returns every
-// change that decodes together with a non-nil error that joins a
-// [*unionstore.DecodeError] (naming namespace, kind and id) for each bad
-// message, up to ten, and counts the rest. Other errors come with no
-// changes: [unionstore.ErrClosed] after Close, an error wrapping ctx.Err()
-// if ctx ends first, and the server's or the connection's errors.
-func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
-	if err := s.life.Check(ctx); err != nil {
-		return nil, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, err)
-	}
-	out, bad, err := s.readAll(ctx, namespace)
-	if err != nil {
-		return nil, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
-	}
-	if err := bad.Err(); err != nil {
-		return out, fmt.Errorf("natsstore: load %q from %s: %w", namespace, s.name, err)
-	}
-	return out, nil
-}
-
-// readAll reads namespace in one consumer pass, with bodies, and returns
-// the latest change of each identity sorted as Load returns them, and the
-// messages that did not decode.
-func (s *Store[E]) readAll(ctx context.Context, namespace string) (unionstore.Changes[E], unionstore.DecodeErrors, error) {
-	var (
-		bad  unionstore.DecodeErrors
-		read []loaded[E]
-	)
-	err := s.consume(ctx, namespaceFilter(s.prefix, namespace), false, 0, func(m jetstream.Msg) error {
-		return s.collect(&read, &bad, m)
+// Load reads namespace's messages in one pass of one consumer, then sorts
+// them: its memory and time grow with the namespace. The pass sees the
+// stream as it is when the pass starts, and maybe changes saved during
+// it; each identity is returned once, with the last message read for it.
+func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, error) {
+	var p pass
+	err := d.consume(ctx, namespaceFilter(d.prefix, namespace), false, 0, func(m jetstream.Msg) error {
+		return p.add(d.prefix, m)
 	})
 	if err != nil {
-		return nil, bad, err
+		return nil, err
 	}
-	return latest(read), bad, nil
+	return p.latest(), nil
 }
 
-// collect decodes m and appends it to read with its sequence, or adds it
-// to bad when it does not decode.
-func (s *Store[E]) collect(read *[]loaded[E], bad *unionstore.DecodeErrors, m jetstream.Msg) error {
-	if isMarker(s.prefix, m.Subject()) {
+// pass is what a read through a consumer collected: the records of the
+// messages in stream order, with their sequences, which sort.Sort keeps
+// together.
+type pass struct {
+	recs []backend.Record
+	seqs []uint64
+}
+
+// add collects the record of m, unless m is a floor marker.
+func (p *pass) add(prefix string, m jetstream.Msg) error {
+	if isMarker(prefix, m.Subject()) {
 		return nil
 	}
 	md, err := m.Metadata()
 	if err != nil {
 		return err
 	}
-	c, err := decodeRecord(s.codec, s.prefix, m.Subject(), m.Headers(), m.Data())
-	if err != nil {
-		bad.Add(err)
-		return nil
-	}
-	*read = append(*read, loaded[E]{c, md.Sequence.Stream})
+	p.recs = append(p.recs, readRecord(prefix, m.Subject(), m.Headers(), m.Data()))
+	p.seqs = append(p.seqs, md.Sequence.Stream)
 	return nil
 }
 
-// latest returns the last change read of each identity, sorted as Load
-// returns them; it sorts read.
-func latest[E unionstore.Entity](read []loaded[E]) unionstore.Changes[E] {
-	// By identity, then by sequence: the last of each run is the newest.
-	slices.SortFunc(read, func(a, b loaded[E]) int {
-		ka, ia := a.c.Entity.CompactionKey()
-		kb, ib := b.c.Entity.CompactionKey()
-		return cmp.Or(strings.Compare(ka, kb), strings.Compare(ia, ib), cmp.Compare(a.seq, b.seq))
-	})
-	out := make(unionstore.Changes[E], 0, len(read))
-	for i := range read {
-		if i+1 < len(read) && sameKey(read[i].c, read[i+1].c) {
+func (p *pass) Len() int { return len(p.recs) }
+
+// Less orders by kind, id, then sequence: the last of each identity's run
+// is the newest.
+func (p *pass) Less(i, j int) bool {
+	a, b := &p.recs[i], &p.recs[j]
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	if a.ID != b.ID {
+		return a.ID < b.ID
+	}
+	return p.seqs[i] < p.seqs[j]
+}
+
+func (p *pass) Swap(i, j int) {
+	p.recs[i], p.recs[j] = p.recs[j], p.recs[i]
+	p.seqs[i], p.seqs[j] = p.seqs[j], p.seqs[i]
+}
+
+// latest sorts the records and returns the last read of each identity, in
+// the order of Scan; it reuses the records' array.
+func (p *pass) latest() []backend.Record {
+	sort.Sort(p)
+	out := p.recs[:0]
+	for i := range p.recs {
+		if i+1 < len(p.recs) && p.recs[i].Kind == p.recs[i+1].Kind && p.recs[i].ID == p.recs[i+1].ID {
 			continue
 		}
-		out = append(out, read[i].c)
+		out = append(out, p.recs[i])
 	}
 	return out
 }
 
-func sameKey[E unionstore.Entity](a, b unionstore.Change[E]) bool {
-	ka, ia := a.Entity.CompactionKey()
-	kb, ib := b.Entity.CompactionKey()
-	return ka == kb && ia == ib
-}
-
-// Get returns the latest change of (namespace, kind, id), a tombstone
-// included, and true, or false when the stream holds nothing for it: one
-// direct get of the subject's last message, which any replica of the
-// stream may answer. An identity whose subject would exceed the store's
-// limit cannot be stored, and Get finds nothing for it without asking. A
-// message that does not decode gives a [*unionstore.DecodeError]. It
-// returns [unionstore.ErrClosed] after Close and an error wrapping
-// ctx.Err() if ctx ends first.
-func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionstore.Change[E], bool, error) {
-	fail := func(err error) (unionstore.Change[E], bool, error) {
-		return unionstore.Change[E]{}, false, fmt.Errorf("natsstore: get %q %q %q from %s: %w", namespace, kind, id, s.name, err)
+// Get is one direct get of the subject's last message, which any replica
+// of the stream may answer. An identity whose subject would exceed the
+// store's limit cannot be stored, and Get finds nothing for it without
+// asking.
+func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.Record, bool, error) {
+	if namespace == "" || id == "" || subjectLen(d.prefix, namespace, kind, id) > maxSubject {
+		return backend.Record{}, false, nil
 	}
-	if err := s.life.Check(ctx); err != nil {
-		return fail(err)
-	}
-	if namespace == "" || id == "" || subjectLen(s.prefix, namespace, kind, id) > maxSubject {
-		return unionstore.Change[E]{}, false, nil
-	}
-	msgs, err := s.lastMsgs(ctx, []string{subject(s.prefix, namespace, kind, id)})
+	msgs, err := d.lastMsgs(ctx, []string{subject(d.prefix, namespace, kind, id)})
 	if err != nil {
-		return fail(s.life.Wrap(ctx, err))
+		return backend.Record{}, false, err
 	}
 	m := msgs[0]
 	if m == nil {
-		return unionstore.Change[E]{}, false, nil
+		return backend.Record{}, false, nil
 	}
-	c, err := decodeRecord(s.codec, s.prefix, m.Subject, m.Header, m.Data)
-	if err != nil {
-		return fail(err)
-	}
-	return c, true, nil
+	return readRecord(d.prefix, m.Subject, m.Header, m.Data), true, nil
 }
 
-// Scan yields what [Store.Load] returns, in the same order, holding the
-// namespace's keys but not more than a fixed budget of its changes. It
-// reads the namespace in one consumer pass, as Load does, and keeps the
-// changes while their bodies add up to at most 16 MiB: then it sorts and
-// yields them, in about Load's time. Beyond, it drops them and keeps the
-// subjects only, sorts the subjects' tokens, which compare as the keys they
-// encode, and reads the latest message of each subject in order, up to 256
-// ahead of the loop, 32 point reads in flight. No server resource is held
-// while the loop body runs.
+// Scan holds the namespace's keys but not more than a fixed budget of its
+// records. It reads the namespace in one consumer pass, as Load does, and
+// keeps the records while their bodies add up to at most 16 MiB: then it
+// sorts and yields them, in about Load's time. Beyond, it drops them and
+// keeps the subjects only, sorts the subjects' tokens, which compare as
+// the keys they encode, and reads the latest message of each subject in
+// order, up to 256 ahead of the loop, 32 point reads in flight. No server
+// resource is held while the loop body runs.
 //
 // Within the budget the pass sees the stream as Load does. Beyond it, an
 // identity saved after the pass began may be missed, and one saved during
-// the point reads is seen at its latest. Messages that cannot be decoded
-// are skipped and reported, as by Load, in one error yielded as the last
-// pair once the namespace has been read. Any other failure ends the scan:
-// it is yielded once, as the last pair, with the errors Load gives. The
-// sequence may be walked more than once; each walk reads the stream
-// afresh.
-func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[E], error] {
-	return func(yield func(unionstore.Change[E], error) bool) {
-		fail := func(err error) {
-			yield(unionstore.Change[E]{}, fmt.Errorf("natsstore: scan %q from %s: %w", namespace, s.name, err))
-		}
-		if err := s.life.Check(ctx); err != nil {
-			fail(err)
-			return
-		}
+// the point reads is seen at its latest.
+func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.Record, error] {
+	return func(yield func(backend.Record, error) bool) {
 		var (
 			// The subjects' kind and id tokens; a subject that does not
 			// split into tokens is kept whole, and reported when it is
 			// read.
 			keys  []scanKey
-			read  []loaded[E]
-			bad   unionstore.DecodeErrors
+			p     pass
 			bytes int64
 		)
 		budget := scanBudget
-		err := s.consume(ctx, namespaceFilter(s.prefix, namespace), false, 0, func(m jetstream.Msg) error {
-			if isMarker(s.prefix, m.Subject()) {
+		err := d.consume(ctx, namespaceFilter(d.prefix, namespace), false, 0, func(m jetstream.Msg) error {
+			if isMarker(d.prefix, m.Subject()) {
 				return nil
 			}
-			if _, kind, id, err := subjectTokens(s.prefix, m.Subject()); err != nil {
+			if _, kind, id, err := subjectTokens(d.prefix, m.Subject()); err != nil {
 				keys = append(keys, scanKey{raw: m.Subject()})
 			} else {
 				keys = append(keys, scanKey{kind: kind, id: id})
@@ -200,47 +149,42 @@ func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionst
 				return nil
 			}
 			if bytes += int64(len(m.Data())); bytes > budget {
-				// The point reads decode every change again.
-				read, bad = nil, unionstore.DecodeErrors{}
+				// The point reads read every record again.
+				p = pass{}
 				return nil
 			}
-			return s.collect(&read, &bad, m)
+			return p.add(d.prefix, m)
 		})
 		if err != nil {
-			fail(s.life.Wrap(ctx, err))
+			yield(backend.Record{}, err)
 			return
 		}
 		if bytes <= budget {
-			for _, c := range latest(read) {
-				if !yield(c, nil) {
+			for _, r := range p.latest() {
+				if !yield(r, nil) {
 					return
 				}
 			}
-			if err := bad.Err(); err != nil {
-				fail(err)
-			}
 			return
 		}
-		s.scanByPointReads(ctx, namespace, keys, yield, fail)
+		d.scanByPointReads(ctx, namespace, keys, yield)
 	}
 }
 
-// scanByPointReads yields the latest change of each of keys, sorted, by
-// point reads, then the decode errors through fail; a read error goes to
-// fail alone.
-func (s *Store[E]) scanByPointReads(ctx context.Context, namespace string, keys []scanKey, yield func(unionstore.Change[E], error) bool, fail func(error)) {
+// scanByPointReads yields the latest record of each of keys, sorted, by
+// point reads; a read error ends it, yielded as the last pair.
+func (d *driver) scanByPointReads(ctx context.Context, namespace string, keys []scanKey, yield func(backend.Record, error) bool) {
 	// Tokens compare as the keys they encode.
 	slices.SortFunc(keys, func(a, b scanKey) int {
 		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.id, b.id), strings.Compare(a.raw, b.raw))
 	})
 	keys = slices.Compact(keys)
-	base := namespaceFilter(s.prefix, namespace)
+	base := namespaceFilter(d.prefix, namespace)
 	base = base[:len(base)-1] // without the final ">"
-	var bad unionstore.DecodeErrors
 	subjects := make([]string, 0, scanPage)
 	for start := 0; start < len(keys); start += scanPage {
-		if err := s.life.Check(ctx); err != nil {
-			fail(err)
+		if err := cmp.Or(ctx.Err(), d.closed()); err != nil {
+			yield(backend.Record{}, err)
 			return
 		}
 		subjects = subjects[:0]
@@ -251,27 +195,19 @@ func (s *Store[E]) scanByPointReads(ctx context.Context, namespace string, keys 
 				subjects = append(subjects, base+k.kind+"."+k.id)
 			}
 		}
-		msgs, err := s.lastMsgs(ctx, subjects)
+		msgs, err := d.lastMsgs(ctx, subjects)
 		if err != nil {
-			fail(s.life.Wrap(ctx, err))
+			yield(backend.Record{}, err)
 			return
 		}
 		for _, m := range msgs {
 			if m == nil {
 				continue // removed since the pass
 			}
-			c, err := decodeRecord(s.codec, s.prefix, m.Subject, m.Header, m.Data)
-			if err != nil {
-				bad.Add(err)
-				continue
-			}
-			if !yield(c, nil) {
+			if !yield(readRecord(d.prefix, m.Subject, m.Header, m.Data), nil) {
 				return
 			}
 		}
-	}
-	if err := bad.Err(); err != nil {
-		fail(err)
 	}
 }
 
@@ -283,18 +219,14 @@ type scanKey struct{ kind, id, raw string }
 // change, sorted by name bytewise, with its counts of sets and tombstones.
 // It reads the headers of every message of the stream in one pass, so its
 // time grows with the stream, and holds each subject once, so its memory
-// does too. A subject that does not decode is left out and reported in the
-// error returned with the counts. It returns [unionstore.ErrClosed] after
-// Close and an error wrapping ctx.Err() if ctx ends first.
-func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
-	if err := s.life.Check(ctx); err != nil {
-		return nil, fmt.Errorf("natsstore: list namespaces of %s: %w", s.name, err)
-	}
+// does too. A message whose subject or headers do not decode gives an
+// error that names it.
+func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
 	// The latest change type of each subject: a subject republished
 	// during the pass comes twice, the newer last.
 	types := map[string]unionstore.ChangeType{}
-	err := s.consume(ctx, s.prefix+".>", true, 0, func(m jetstream.Msg) error {
-		if isMarker(s.prefix, m.Subject()) {
+	err := d.consume(ctx, d.prefix+".>", true, 0, func(m jetstream.Msg) error {
+		if isMarker(d.prefix, m.Subject()) {
 			return nil
 		}
 		ct, _, err := recordStamp(m.Headers())
@@ -305,12 +237,12 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("natsstore: list namespaces of %s: %w", s.name, s.life.Wrap(ctx, err))
+		return nil, err
 	}
 	var bad unionstore.DecodeErrors
 	stats := map[string]*unionstore.NamespaceStat{}
 	for subj, ct := range types {
-		ns, kind, id, err := parseSubject(s.prefix, subj)
+		ns, kind, id, err := parseSubject(d.prefix, subj)
 		if err != nil {
 			bad.Add(&unionstore.DecodeError{ID: subj, Err: err})
 			continue
@@ -335,8 +267,5 @@ func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 		out = append(out, *st)
 	}
 	slices.SortFunc(out, func(a, b unionstore.NamespaceStat) int { return strings.Compare(a.Namespace, b.Namespace) })
-	if err := bad.Err(); err != nil {
-		return out, fmt.Errorf("natsstore: list namespaces of %s: %w", s.name, err)
-	}
-	return out, nil
+	return out, bad.Err()
 }

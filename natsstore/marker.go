@@ -52,10 +52,10 @@ func isMarker(prefix, subj string) bool {
 // With create, it publishes the marker when it is missing, expecting the
 // subject to be empty so that two stores that find it missing publish it
 // once; otherwise it reports ok false for a missing marker.
-func (s *Store[E]) epoch(ctx context.Context, create bool) (epoch int64, ok bool, err error) {
-	subj := s.prefix + "." + markerToken
+func (d *driver) epoch(ctx context.Context, create bool) (epoch int64, ok bool, err error) {
+	subj := d.prefix + "." + markerToken
 	for range 3 {
-		m, err := s.stream.GetLastMsgForSubject(ctx, subj)
+		m, err := d.stream.GetLastMsgForSubject(ctx, subj)
 		switch {
 		case err == nil:
 			return m.Time.UnixNano(), true, nil
@@ -65,7 +65,7 @@ func (s *Store[E]) epoch(ctx context.Context, create bool) (epoch int64, ok bool
 			return 0, false, nil
 		}
 		msg := &nats.Msg{Subject: subj, Header: nats.Header{markerHeader: []string{"stream"}}}
-		_, err = s.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(s.name), jetstream.WithExpectLastSequencePerSubject(0))
+		_, err = d.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(d.name), jetstream.WithExpectLastSequencePerSubject(0))
 		if err != nil && !isWrongLastSequence(err) {
 			return 0, false, fmt.Errorf("publish the stream's floor marker: %w", err)
 		}
@@ -79,12 +79,12 @@ func (s *Store[E]) epoch(ctx context.Context, create bool) (epoch int64, ok bool
 // its sequence: every cursor before it expires. The marker has no body;
 // its header says which call published it, for a person reading the
 // stream.
-func (s *Store[E]) publishMarker(ctx context.Context, namespace, why string) (uint64, error) {
+func (d *driver) publishMarker(ctx context.Context, namespace, why string) (uint64, error) {
 	msg := &nats.Msg{
-		Subject: markerSubject(s.prefix, namespace),
+		Subject: markerSubject(d.prefix, namespace),
 		Header:  nats.Header{markerHeader: []string{why}},
 	}
-	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(s.name))
+	ack, err := d.js.PublishMsg(ctx, msg, jetstream.WithExpectStream(d.name))
 	if err != nil {
 		return 0, fmt.Errorf("publish the floor marker: %w", err)
 	}

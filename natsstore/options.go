@@ -48,17 +48,17 @@ func newConfig(opts []Option) (config, error) {
 	return c, nil
 }
 
-// configure applies opts and returns the codec they set, or the default.
-func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E], error) {
+// configure applies opts and checks that the codec they set, if any, is
+// for entities of type E, so that a constructor refuses it before any I/O.
+func configure[E unionstore.Entity](opts []Option) (config, error) {
 	c, err := newConfig(opts)
 	if err != nil {
-		return config{}, nil, err
+		return config{}, err
 	}
-	codec, err := backend.CodecOf[E](c.codec)
-	if err != nil {
-		return config{}, nil, err
+	if _, err := backend.CodecOf[E](c.codec); err != nil {
+		return config{}, err
 	}
-	return c, codec, nil
+	return c, nil
 }
 
 // WithStream names the JetStream stream that holds the changes. The default

@@ -5,24 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/unionstore/unionstore"
 )
 
-var (
-	_ unionstore.Purger          = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger = (*Store[unionstore.Entity])(nil)
-)
-
 // Purge removes namespace with one purge of the stream filtered to the
 // namespace's subjects: the server deletes their messages, so that the
 // namespace loads empty and is no longer listed. A namespace that does
 // not exist is not an error. With replicas, the purge is replicated like
-// any write. It returns [unionstore.ErrClosed] after Close and an error
-// wrapping ctx.Err() if ctx ends first.
+// any write.
 //
 // Purge expires every cursor of the namespace taken before it returns,
 // that of a watcher up to date included (see the package documentation,
@@ -38,18 +31,8 @@ var (
 // A Save running at the same moment may publish a change of the namespace
 // just after the first marker: it is kept, as any change saved after a
 // purge.
-func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
-	if err := s.life.Check(ctx); err != nil {
-		return fmt.Errorf("natsstore: purge %q from %s: %w", namespace, s.name, err)
-	}
-	if err := s.purge(ctx, namespace); err != nil {
-		return fmt.Errorf("natsstore: purge %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
-	}
-	return nil
-}
-
-func (s *Store[E]) purge(ctx context.Context, namespace string) error {
-	floor, err := s.publishMarker(ctx, namespace, "purge")
+func (d *driver) Purge(ctx context.Context, namespace string) error {
+	floor, err := d.publishMarker(ctx, namespace, "purge")
 	if err != nil {
 		return err
 	}
@@ -57,10 +40,10 @@ func (s *Store[E]) purge(ctx context.Context, namespace string) error {
 		purgeBegun()
 	}
 	// The purge keeps the marker and what follows it.
-	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(namespaceFilter(s.prefix, namespace)), jetstream.WithPurgeSequence(floor)); err != nil {
+	if err := d.stream.Purge(ctx, jetstream.WithPurgeSubject(namespaceFilter(d.prefix, namespace)), jetstream.WithPurgeSequence(floor)); err != nil {
 		return err
 	}
-	if _, err := s.publishMarker(ctx, namespace, "purge"); err != nil {
+	if _, err := d.publishMarker(ctx, namespace, "purge"); err != nil {
 		return err
 	}
 	return nil
@@ -71,7 +54,7 @@ func (s *Store[E]) purge(ctx context.Context, namespace string) error {
 var purgeBegun func()
 
 // PurgeTombstones removes the messages of namespace that are unsets with
-// a timestamp before before, and returns how many it removed. It reads
+// a timestamp at most through, and returns how many it removed. It reads
 // the namespace's headers in one pass, then deletes each such message by
 // its sequence, 32 deletions in flight: a subject saved again meanwhile
 // holds a newer message, which the deletion of the old sequence cannot
@@ -86,25 +69,18 @@ var purgeBegun func()
 // cannot say so. A watcher whose snapshot or events came after the
 // marker may keep a tombstone that the store no longer holds. Nothing is
 // published when no tombstone is old enough.
-//
-// See [unionstore.TombstonePurger] for when purging is safe. It returns
-// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
-// ctx ends first.
-func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
-	if err := s.life.Check(ctx); err != nil {
-		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, err)
-	}
+func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error) {
 	// The latest sequence of each subject that is an old tombstone; a
 	// subject republished during the pass comes again, newer, and
 	// replaces or clears its entry.
 	doomed := map[string]uint64{}
-	err := s.consume(ctx, namespaceFilter(s.prefix, namespace), true, 0, func(m jetstream.Msg) error {
+	err := d.consume(ctx, namespaceFilter(d.prefix, namespace), true, 0, func(m jetstream.Msg) error {
 		md, err := m.Metadata()
 		if err != nil {
 			return err
 		}
 		ct, ts, err := recordStamp(m.Headers())
-		if err != nil || ct != unionstore.ChangeTypeUnset || !time.Unix(0, ts).Before(before) {
+		if err != nil || ct != unionstore.ChangeTypeUnset || ts > through {
 			delete(doomed, m.Subject())
 			return nil
 		}
@@ -112,13 +88,13 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
+		return 0, err
 	}
 	if len(doomed) == 0 {
 		return 0, nil
 	}
-	if _, err := s.publishMarker(ctx, namespace, "purge tombstones"); err != nil {
-		return 0, fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
+	if _, err := d.publishMarker(ctx, namespace, "purge tombstones"); err != nil {
+		return 0, err
 	}
 	subjects := make([]string, 0, len(doomed))
 	for subj := range doomed {
@@ -129,11 +105,11 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 	var n atomic.Int64
 	err = inParallel(ctx, len(subjects), func(ctx context.Context, i int) error {
 		seq := doomed[subjects[i]]
-		err := s.stream.DeleteMsg(ctx, seq)
+		err := d.stream.DeleteMsg(ctx, seq)
 		switch {
 		case err == nil:
 			n.Add(1)
-		case s.gone(ctx, seq):
+		case d.gone(ctx, seq):
 			// Replaced by a newer change since the read: not ours to
 			// delete.
 		default:
@@ -141,17 +117,14 @@ func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before
 		}
 		return nil
 	})
-	if err != nil {
-		return int(n.Load()), fmt.Errorf("natsstore: purge tombstones of %q from %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
-	}
-	return int(n.Load()), nil
+	return int(n.Load()), err
 }
 
 // gone reports whether the message at seq is no longer in the stream,
 // after its deletion failed. The deletion's own error does not say so in
 // a form to test (the client flattens the server's error into text), so
 // gone asks for the message.
-func (s *Store[E]) gone(ctx context.Context, seq uint64) bool {
-	_, err := s.stream.GetMsg(ctx, seq)
+func (d *driver) gone(ctx context.Context, seq uint64) bool {
+	_, err := d.stream.GetMsg(ctx, seq)
 	return errors.Is(err, jetstream.ErrMsgNotFound)
 }

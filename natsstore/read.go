@@ -45,8 +45,8 @@ const getWorkers = 32
 // be fixed at the start as the filter's last sequence: a subject
 // republished during the read has its new message further on, and the
 // read must reach it. ctx is checked between pulls.
-func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool, limit uint64, fn func(jetstream.Msg) error) error {
-	cons, err := s.js.CreateConsumer(ctx, s.name, jetstream.ConsumerConfig{
+func (d *driver) consume(ctx context.Context, filter string, headersOnly bool, limit uint64, fn func(jetstream.Msg) error) error {
+	cons, err := d.js.CreateConsumer(ctx, d.name, jetstream.ConsumerConfig{
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
 		AckPolicy:         jetstream.AckNonePolicy,
 		FilterSubject:     filter,
@@ -63,7 +63,7 @@ func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool,
 		// drop it after a minute of inactivity anyway.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
-		_ = s.js.DeleteConsumer(dctx, s.name, cons.CachedInfo().Name)
+		_ = d.js.DeleteConsumer(dctx, d.name, cons.CachedInfo().Name)
 	}()
 	pending := cons.CachedInfo().NumPending
 	if limit > 0 && pending > limit {
@@ -76,7 +76,7 @@ func (s *Store[E]) consume(ctx context.Context, filter string, headersOnly bool,
 		}
 		n := int(min(pending, fetchBatch))
 		got, left := 0, uint64(0)
-		err := s.fetch(cons, n, func(m jetstream.Msg) error {
+		err := d.fetch(cons, n, func(m jetstream.Msg) error {
 			md, err := m.Metadata()
 			if err != nil {
 				return err
@@ -119,7 +119,7 @@ var pulled func()
 // second without a message: servers 2.9 leave a pull that found nothing
 // to deliver open while their count says more are pending, and a dead
 // connection cannot hold the pull longer either.
-func (s *Store[E]) fetch(cons jetstream.Consumer, n int, fn func(jetstream.Msg) error) error {
+func (d *driver) fetch(cons jetstream.Consumer, n int, fn func(jetstream.Msg) error) error {
 	batch, err := cons.FetchNoWait(n)
 	if err != nil {
 		return fmt.Errorf("fetch: %w", err)
@@ -138,10 +138,10 @@ func (s *Store[E]) fetch(cons jetstream.Consumer, n int, fn func(jetstream.Msg) 
 // lastMsgs returns the last message of each subject, nil for a subject
 // that has none, with up to getWorkers point reads in flight. It stops at
 // the first error.
-func (s *Store[E]) lastMsgs(ctx context.Context, subjects []string) ([]*jetstream.RawStreamMsg, error) {
+func (d *driver) lastMsgs(ctx context.Context, subjects []string) ([]*jetstream.RawStreamMsg, error) {
 	out := make([]*jetstream.RawStreamMsg, len(subjects))
 	err := inParallel(ctx, len(subjects), func(ctx context.Context, i int) error {
-		m, err := s.stream.GetLastMsgForSubject(ctx, subjects[i])
+		m, err := d.stream.GetLastMsgForSubject(ctx, subjects[i])
 		switch {
 		case err == nil:
 			out[i] = m

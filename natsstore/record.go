@@ -3,10 +3,10 @@ package natsstore
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // The headers of a change's message (see the package documentation).
@@ -22,11 +22,10 @@ const headerAllowance = 256
 
 // record is one change ready to publish.
 type record struct {
-	namespace string
-	subject   string
-	ts        int64
-	header    nats.Header
-	body      []byte
+	subject string
+	ts      int64
+	header  nats.Header
+	body    []byte
 }
 
 // newHeader returns the headers that carry a change's type and timestamp.
@@ -54,22 +53,28 @@ func recordStamp(h nats.Header) (unionstore.ChangeType, int64, error) {
 	return ct, ts, nil
 }
 
-// decodeRecord turns a message of the store, published on subj under
-// prefix, into a change. Every error it returns is a
-// [*unionstore.DecodeError]; for a subject that does not decode, its kind
-// and id are the raw tokens, or the subject.
-func decodeRecord[E unionstore.Entity](codec unionstore.Codec[E], prefix, subj string, h nats.Header, body []byte) (unionstore.Change[E], error) {
+// readRecord returns the record that a message of the store, published
+// on subj under prefix, holds. It never fails: a message whose subject or
+// headers do not decode gives a record whose change type names the fault
+// (see [damaged]); for a subject that does not decode, its id is the
+// subject.
+func readRecord(prefix, subj string, h nats.Header, body []byte) backend.Record {
 	ns, kind, id, err := parseSubject(prefix, subj)
 	if err != nil {
-		return unionstore.Change[E]{}, &unionstore.DecodeError{ID: subj, Err: err}
+		return damaged(backend.Record{ID: subj}, err)
 	}
-	ct, ts, err := recordStamp(h)
-	if err != nil {
-		return unionstore.Change[E]{}, &unionstore.DecodeError{Namespace: ns, Kind: kind, ID: id, Err: err}
+	r := backend.Record{Namespace: ns, Kind: kind, ID: id, Payload: body}
+	if r.Type, r.Timestamp, err = recordStamp(h); err != nil {
+		return damaged(r, err)
 	}
-	e, err := unionstore.DecodeEntity(codec, ns, kind, id, body)
-	if err != nil {
-		return unionstore.Change[E]{}, err
-	}
-	return unionstore.Change[E]{Namespace: ns, ChangeType: ct, Entity: e, Timestamp: time.Unix(0, ts).UTC()}, nil
+	return r
+}
+
+// damaged returns the record of a message that does not decode: its
+// identity, as far as it is known, and a change type that names the
+// fault, which the store reports as a [unionstore.DecodeError] naming the
+// identity while it goes on with the other records.
+func damaged(r backend.Record, err error) backend.Record {
+	return backend.Record{Namespace: r.Namespace, Kind: r.Kind, ID: r.ID,
+		Type: unionstore.ChangeType("undecodable message: " + err.Error())}
 }

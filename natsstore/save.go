@@ -9,7 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // maxSubject is the longest subject the store publishes on: well under the
@@ -27,93 +27,25 @@ const publishWindow = 512
 // not much larger than the batch (see [Store.state]).
 const scanStateAbove = 64
 
-// Check reports whether [Store.Save] would accept the batch, which has
-// passed [unionstore.Changes.Validate], without writing anything: nil, or
-// an error wrapping [unionstore.ErrInvalidChange] naming the first change
-// that the store cannot hold. A change's subject may be at most 2,048
-// bytes (see the package documentation for what that allows), and its
-// encoded entity at most the server's largest message less 256 bytes for
-// headers. Check encodes the latest change of each identity with the codec,
-// as Save does, and a codec error is reported the same way. It does no I/O
-// and is safe for concurrent use.
-func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
-	_, err := s.prepare(changes)
-	return err
-}
-
-// prepare checks every change's subject, compacts the batch and encodes
-// each identity's latest change as a record, in (namespace, kind, id)
-// order.
-func (s *Store[E]) prepare(changes unionstore.Changes[E]) ([]record, error) {
-	for i := range changes {
-		ns, kind, id := changes[i].Key()
-		if n := subjectLen(s.prefix, ns, kind, id); n > maxSubject {
-			return nil, fmt.Errorf("%w: change %d (namespace %.40q kind %.40q id %.40q): its subject would be %d bytes, more than the store's limit of %d", unionstore.ErrInvalidChange, i, ns, kind, id, n, maxSubject)
-		}
-	}
-	changes = unionstore.Compact(changes)
-	recs := make([]record, len(changes))
-	for i := range changes {
-		c := &changes[i]
-		ns, kind, id := c.Key()
-		body, err := s.codec.Encode(c.Entity)
-		if err != nil {
-			return nil, fmt.Errorf("%w: namespace %q kind %q id %q: encode: %w", unionstore.ErrInvalidChange, ns, kind, id, err)
-		}
-		if len(body) > s.maxBody {
-			return nil, fmt.Errorf("%w: namespace %q kind %q id %q: the entity encodes to %d bytes, more than the %d the server takes in a message with the store's headers", unionstore.ErrInvalidChange, ns, kind, id, len(body), s.maxBody)
-		}
-		ts := c.Timestamp.UnixNano()
-		recs[i] = record{namespace: ns, subject: subject(s.prefix, ns, kind, id), ts: ts, header: newHeader(c.ChangeType, ts), body: body}
-	}
-	return recs, nil
-}
-
-// Save writes the latest change of each identity in the batch (the later
-// one on equal timestamps) unless the stream holds a newer one: on equal
-// timestamps the save that publishes later wins.
-//
-// For each namespace of the batch Save reads the current sequence and
-// timestamp of the batch's identities, in one pass over the namespace's
-// headers or by point reads (see the package documentation), then
-// publishes every change that is not older than what the stream holds,
-// asynchronously, each expecting its subject's last sequence to be the one
-// it read. A change that another writer overtook fails that check; Save
-// reads its subject again and retries it, or drops it if the other writer's
-// change is newer. Save does not pay a round trip per change.
-//
-// A batch that fails [unionstore.Changes.Validate] or [Store.Check] is
-// refused whole, with an error wrapping [unionstore.ErrInvalidChange],
-// before anything is written. It returns [unionstore.ErrClosed] after
-// Close and an error wrapping ctx.Err() if ctx ends first.
-//
-// JetStream 2.9 has no atomic batch: each change is written or not on its
-// own. When Save returns an error, any part of the batch may have been
-// written, and a change published before a disconnection may still be
-// written after it; saving the batch again is safe, since an older change
-// never replaces a newer one.
-func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
-	if err := s.life.Check(ctx); err != nil {
-		return fmt.Errorf("natsstore: save to %s: %w", s.name, err)
-	}
-	if err := changes.Validate(); err != nil {
-		return fmt.Errorf("natsstore: save to %s: %w", s.name, err)
-	}
-	if len(changes) == 0 {
-		return nil
-	}
-	recs, err := s.prepare(changes.Stamped())
-	if err != nil {
-		return fmt.Errorf("natsstore: save to %s: %w", s.name, err)
-	}
-	// The records are sorted by namespace: save each namespace's run.
-	for start := 0; start < len(recs); {
+// Put writes the records, which are sorted by namespace, each namespace
+// in turn: see [driver.saveNamespace]. JetStream 2.9 has no atomic batch:
+// each change is written or not on its own. When Put returns an error, any
+// part of the batch may have been written, and a change published before
+// a disconnection may still be written after it; saving the batch again
+// is safe, since an older change never replaces a newer one.
+func (d *driver) Put(ctx context.Context, records []backend.Record) error {
+	for start := 0; start < len(records); {
+		ns := records[start].Namespace
 		end := start + 1
-		for end < len(recs) && recs[end].namespace == recs[start].namespace {
+		for end < len(records) && records[end].Namespace == ns {
 			end++
 		}
-		if err := s.saveNamespace(ctx, recs[start:end]); err != nil {
-			return fmt.Errorf("natsstore: save %d changes to %s: namespace %q: %w", len(recs), s.name, recs[start].namespace, s.life.Wrap(ctx, err))
+		recs := make([]record, end-start)
+		for i, r := range records[start:end] {
+			recs[i] = record{subject: subject(d.prefix, ns, r.Kind, r.ID), ts: r.Timestamp, header: newHeader(r.Type, r.Timestamp), body: r.Payload}
+		}
+		if err := d.saveNamespace(ctx, ns, recs); err != nil {
+			return fmt.Errorf("namespace %q: %w", ns, err)
 		}
 		start = end
 	}
@@ -127,10 +59,20 @@ type current struct {
 	ts  int64
 }
 
-// saveNamespace publishes the records of one namespace, each expecting its
-// subject's current sequence, and retries those that lost a race.
-func (s *Store[E]) saveNamespace(ctx context.Context, recs []record) error {
-	cur, err := s.state(ctx, recs)
+// saveNamespace publishes the records of namespace that are not older than
+// what the stream holds (the later on equal timestamps), each expecting
+// its subject's current sequence, and retries those that lost a race.
+//
+// It reads the current sequence and timestamp of the records' subjects,
+// in one pass over the namespace's headers or by point reads (see
+// [driver.state]), then publishes every record that is not older,
+// asynchronously, each expecting its subject's last sequence to be the
+// one it read. A record that another writer overtook fails that check;
+// saveNamespace reads its subject again and retries it, or drops it if
+// the other writer's change is newer. It does not pay a round trip per
+// record.
+func (d *driver) saveNamespace(ctx context.Context, namespace string, recs []record) error {
+	cur, err := d.state(ctx, namespace, recs)
 	if err != nil {
 		return err
 	}
@@ -151,7 +93,7 @@ func (s *Store[E]) saveNamespace(ctx context.Context, recs []record) error {
 		if len(todo) == 0 {
 			return nil
 		}
-		conflicts, err := s.publish(ctx, recs, cur, todo)
+		conflicts, err := d.publish(ctx, recs, cur, todo)
 		if err != nil {
 			return err
 		}
@@ -163,7 +105,7 @@ func (s *Store[E]) saveNamespace(ctx context.Context, recs []record) error {
 		for j, i := range conflicts {
 			subjects[j] = recs[i].subject
 		}
-		msgs, err := s.lastMsgs(ctx, subjects)
+		msgs, err := d.lastMsgs(ctx, subjects)
 		if err != nil {
 			return err
 		}
@@ -177,7 +119,7 @@ func (s *Store[E]) saveNamespace(ctx context.Context, recs []record) error {
 // publish publishes the records todo asynchronously, at most publishWindow
 // awaiting their acknowledgements at once, and returns those refused
 // because their subject's last sequence was no longer the expected one.
-func (s *Store[E]) publish(ctx context.Context, recs []record, cur []current, todo []int) (conflicts []int, err error) {
+func (d *driver) publish(ctx context.Context, recs []record, cur []current, todo []int) (conflicts []int, err error) {
 	type sent struct {
 		i   int
 		ack jetstream.PubAckFuture
@@ -210,11 +152,11 @@ func (s *Store[E]) publish(ctx context.Context, recs []record, cur []current, to
 		}
 		r := &recs[i]
 		msg := &nats.Msg{Subject: r.subject, Header: cloneHeader(r.header), Data: r.body}
-		opts := []jetstream.PublishOpt{jetstream.WithExpectStream(s.name), jetstream.WithExpectLastSequencePerSubject(cur[i].seq)}
+		opts := []jetstream.PublishOpt{jetstream.WithExpectStream(d.name), jetstream.WithExpectLastSequencePerSubject(cur[i].seq)}
 		if withoutSequenceCheck {
 			opts = opts[:1]
 		}
-		ack, err := s.js.PublishMsgAsync(msg, opts...)
+		ack, err := d.js.PublishMsgAsync(msg, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("publish %s: %w", r.subject, err)
 		}
@@ -274,19 +216,19 @@ func stampOf(h nats.Header) int64 {
 	return ts
 }
 
-// state returns what the stream holds for each record's subject. For a
-// few records it reads each subject's last message, in parallel. For more
-// it reads the headers of the whole namespace in one pass, unless the
-// namespace holds more than four times as many messages as the batch:
-// then the point reads cost less.
-func (s *Store[E]) state(ctx context.Context, recs []record) ([]current, error) {
+// state returns what the stream holds for each record's subject, records
+// of namespace. For a few records it reads each subject's last message,
+// in parallel. For more it reads the headers of the whole namespace in
+// one pass, unless the namespace holds more than four times as many
+// messages as the batch: then the point reads cost less.
+func (d *driver) state(ctx context.Context, namespace string, recs []record) ([]current, error) {
 	cur := make([]current, len(recs))
 	if len(recs) >= scanStateAbove {
 		index := make(map[string]int, len(recs))
 		for i := range recs {
 			index[recs[i].subject] = i
 		}
-		err := s.consume(ctx, namespaceFilter(s.prefix, recs[0].namespace), true, uint64(4*len(recs)), func(m jetstream.Msg) error {
+		err := d.consume(ctx, namespaceFilter(d.prefix, namespace), true, uint64(4*len(recs)), func(m jetstream.Msg) error {
 			if i, ok := index[m.Subject()]; ok {
 				md, err := m.Metadata()
 				if err != nil {
@@ -307,7 +249,7 @@ func (s *Store[E]) state(ctx context.Context, recs []record) ([]current, error) 
 	for i := range recs {
 		subjects[i] = recs[i].subject
 	}
-	msgs, err := s.lastMsgs(ctx, subjects)
+	msgs, err := d.lastMsgs(ctx, subjects)
 	if err != nil {
 		return nil, err
 	}

@@ -11,29 +11,22 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // Store is a [unionstore.Store] that keeps changes in a NATS JetStream
-// stream, one message per identity. It also implements [unionstore.Scanner],
-// [unionstore.NamespaceLister], [unionstore.Getter], [unionstore.Checker]
-// and [unionstore.Watcher].
+// stream, one message per identity. Through the [backend.Store] it embeds
+// it also implements [unionstore.Checker], [unionstore.Getter],
+// [unionstore.Scanner], [unionstore.NamespaceLister], [unionstore.Purger],
+// [unionstore.TombstonePurger] and [unionstore.Watcher]; the package
+// documentation says how each reads and writes the stream.
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a stream: the expected-sequence check of every publish
 // keeps the latest change whatever the number of writers.
 type Store[E unionstore.Entity] struct {
-	nc      *nats.Conn // the connection the store owns, or nil
-	js      jetstream.JetStream
-	stream  jetstream.Stream
-	name    string // the stream's name
-	prefix  string // the subjects' first tokens
-	codec   unionstore.Codec[E]
-	maxBody int // the largest body the server takes with our headers
-	life    unionstore.Lifecycle
-	// closing is cancelled by Close, which so ends every watch, whether
-	// or not the store owns its connection.
-	closing    context.Context
-	endWatches context.CancelFunc
+	*backend.Store[E]
+	name string // the stream's name
 }
 
 var (
@@ -42,6 +35,8 @@ var (
 	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
+	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 )
 
@@ -55,18 +50,20 @@ var (
 // The store publishes asynchronously on js: js's limit on pending
 // publishes, 4,000 by default, is shared with the caller's own.
 func New[E unionstore.Entity](ctx context.Context, js jetstream.JetStream, opts ...Option) (*Store[E], error) {
-	s, err := newStore[E](ctx, js, opts)
+	s, err := newStore[E](ctx, js, nil, opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsstore: %w", err)
 	}
 	return s, nil
 }
 
-func newStore[E unionstore.Entity](ctx context.Context, js jetstream.JetStream, opts []Option) (*Store[E], error) {
+// newStore is New with errors that do not name the package; nc, when not
+// nil, is js's connection, which the store then owns and closes.
+func newStore[E unionstore.Entity](ctx context.Context, js jetstream.JetStream, nc *nats.Conn, opts []Option) (*Store[E], error) {
 	if js == nil {
 		return nil, errors.New("nil JetStream")
 	}
-	c, codec, err := configure[E](opts)
+	c, err := configure[E](opts)
 	if err != nil {
 		return nil, err
 	}
@@ -74,22 +71,11 @@ func newStore[E unionstore.Entity](ctx context.Context, js jetstream.JetStream, 
 	if err != nil {
 		return nil, err
 	}
-	info := st.CachedInfo()
-	maxMsg := int(js.Conn().MaxPayload())
-	if m := int(info.Config.MaxMsgSize); m > 0 && m < maxMsg {
-		maxMsg = m
+	bs, err := backend.NewStore[E]("natsstore", newDriver(js, nc, st, c), c.codec)
+	if err != nil {
+		return nil, err
 	}
-	closing, cancel := context.WithCancel(context.Background())
-	return &Store[E]{
-		closing:    closing,
-		endWatches: cancel,
-		js:         js,
-		stream:     st,
-		name:       c.stream,
-		prefix:     c.prefix,
-		codec:      codec,
-		maxBody:    maxMsg - headerAllowance,
-	}, nil
+	return &Store[E]{Store: bs, name: c.stream}, nil
 }
 
 // OpenURL connects to the NATS server at rawURL and returns a store that
@@ -124,7 +110,7 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 	u.RawQuery = ""
 	opts = append(urlOpts, opts...)
 	// Check the options before connecting.
-	if _, _, err := configure[E](opts); err != nil {
+	if _, err := configure[E](opts); err != nil {
 		return nil, fmt.Errorf("natsstore: open %s: %w", redacted(u), err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -144,8 +130,7 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(8192), jetstream.WithPublishAsyncTimeout(time.Minute))
 	if err == nil {
 		var s *Store[E]
-		if s, err = newStore[E](ctx, js, opts); err == nil {
-			s.nc = nc
+		if s, err = newStore[E](ctx, js, nc, opts); err == nil {
 			return s, nil
 		}
 	}
@@ -189,23 +174,6 @@ func queryOptions(q url.Values) ([]Option, error) {
 // redacted returns u's scheme and host, without user or password.
 func redacted(u *url.URL) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
-}
-
-// Close marks the store closed; Save, Load, Scan, Get, Namespaces and
-// Snapshot then return [unionstore.ErrClosed], and every [Store.Watch]
-// under way ends with it. A store made by [OpenURL] also closes its
-// connection, which ends the operations under way with an error; a store
-// made by [New] leaves the caller's connection open. Close is safe to call
-// more than once and always returns nil.
-func (s *Store[E]) Close() error {
-	if !s.life.Close() {
-		return nil
-	}
-	s.endWatches()
-	if s.nc != nil {
-		s.nc.Close()
-	}
-	return nil
 }
 
 // Stream returns the name of the store's stream.

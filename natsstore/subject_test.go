@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 var tokenCases = []string{"", "a", "ab", "abc", "abcd", "\x01", "\xff", "\xff\xff\xff", "with space", "dot.s", "star*", "gt>", "日本語", "emoji 🙂", "tab\tand\nnewline", strings.Repeat("x", 500)}
@@ -78,7 +79,8 @@ func TestParseSubject(t *testing.T) {
 }
 
 // FuzzDecodeRecord feeds hostile subjects, headers and bodies to the
-// record decoder: it must return an error or a valid change, never panic.
+// record reader and the store's decoding of its record: they must return
+// an error or a valid change, never panic.
 func FuzzDecodeRecord(f *testing.F) {
 	f.Add(subject("S", "ns", "k", "a"), "1700000000000000000", "set", []byte(`{"kind":"k","id":"a","value":"v"}`))
 	f.Add(subject("S", "ns", "", "a"), "-5", "unset", []byte(`{"kind":"","id":"a"}`))
@@ -88,15 +90,15 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Fuzz(func(t *testing.T, subj, ts, ct string, body []byte) {
 		h := newHeader(changeType(ct), 0)
 		h.Set(timeHeader, ts)
-		c, err := decodeRecord(jsonItemCodec{}, "S", subj, h, body)
+		c, err := backend.Decode[*item](jsonItemCodec{}, readRecord("S", subj, h, body))
 		if err != nil {
 			return
 		}
 		if err := (unionstore.Changes[*item]{c}).Validate(); err != nil {
-			t.Fatalf("decodeRecord returned an invalid change %+v: %v", c, err)
+			t.Fatalf("the record of %q decodes to an invalid change %+v: %v", subj, c, err)
 		}
 		if got := subject("S", c.Namespace, c.Entity.Kind, c.Entity.ID); got != subj {
-			t.Fatalf("decodeRecord(%q) = identity whose subject is %q", subj, got)
+			t.Fatalf("the record of %q decodes to an identity whose subject is %q", subj, got)
 		}
 	})
 }

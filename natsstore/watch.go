@@ -11,48 +11,44 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // stopWait bounds how long a watch that ends waits for the server to
 // delete its consumer.
 const stopWait = 2 * time.Second
 
-// Snapshot returns what [Store.Load] returns for namespace and the cursor
-// of that state: the stream's last sequence, read before the load starts.
+// Snapshot returns what Load returns for namespace and the position of
+// that state: the stream's last sequence, read before the load starts.
 // The load sees every message up to that sequence that the stream still
-// holds, and maybe some after it; a watch from the cursor delivers those
+// holds, and maybe some after it; a watch from the position delivers those
 // again, which is harmless, since the changes of an identity come in the
 // order of their timestamps and repeats apply as no-ops with
 // last-write-wins. A message removed before the load was either replaced
 // by a newer one of its identity, which the load or the watch reads, or
-// removed by a purge, whose floor marker comes after the cursor and
+// removed by a purge, whose floor marker comes after the position and
 // expires it.
 //
 // It costs a direct get of the stream's floor marker, which it publishes
 // first if it is missing, and a request for the stream's state, then what
-// Load costs, and
-// returns what Load returns on error; with messages that do not decode,
-// the changes that do, the cursor and the error.
-func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.Changes[E], unionstore.Cursor, error) {
-	if err := s.life.Check(ctx); err != nil {
-		return nil, "", fmt.Errorf("natsstore: snapshot %q of %s: %w", namespace, s.name, err)
-	}
-	epoch, _, err := s.epoch(ctx, true)
+// Load costs.
+func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Record, string, error) {
+	epoch, _, err := d.epoch(ctx, true)
 	if err != nil {
-		return nil, "", fmt.Errorf("natsstore: snapshot %q of %s: %w", namespace, s.name, s.life.Wrap(ctx, err))
+		return nil, "", err
 	}
-	info, err := s.stream.Info(ctx)
+	info, err := d.stream.Info(ctx)
 	if err != nil {
-		return nil, "", fmt.Errorf("natsstore: snapshot %q of %s: stream info: %w", namespace, s.name, s.life.Wrap(ctx, err))
+		return nil, "", fmt.Errorf("stream info: %w", err)
 	}
 	if snapshotBetween != nil {
 		snapshotBetween()
 	}
-	changes, err := s.Load(ctx, namespace)
-	if err != nil && changes == nil {
+	recs, err := d.Load(ctx, namespace)
+	if err != nil {
 		return nil, "", err
 	}
-	return changes, s.cursor(epoch, info.State.LastSeq), err
+	return recs, d.position(epoch, info.State.LastSeq), nil
 }
 
 // snapshotBetween, when set, is called by Snapshot between its reads of
@@ -60,60 +56,51 @@ func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.C
 // then.
 var snapshotBetween func()
 
-// Watch yields the changes committed to namespace after the cursor, in
-// the order of the stream, each with the cursor that resumes right after
-// it; "" starts from now. It reads through one ordered consumer of the
-// stream, filtered to the namespace's subjects, from the cursor's
-// sequence on, which the client recreates from the last message it
-// delivered when the server or the connection fails it. The server
-// pushes each message as it stores it, with no poll interval: an event
-// usually arrives before the Save that wrote it returns. Watch first
-// publishes the stream's floor marker if it is missing (see the package
-// documentation).
+// Watch yields the records committed to namespace after the position,
+// in the order of the stream, each with the position right after it; ""
+// starts from now. It reads through one ordered consumer of the stream,
+// filtered to the namespace's subjects, from the position's sequence on,
+// which the client recreates from the last message it delivered when the
+// server or the connection fails it. The server pushes each message as
+// it stores it, with no poll interval: an event usually arrives before
+// the Save that wrote it returns. Watch first publishes the stream's
+// floor marker if it is missing (see the package documentation).
 //
-// A cursor of another stream, one that is not a cursor, one of an earlier
-// history of the stream (purged by an operator, or made again), or one
-// after the stream's last sequence gives an error wrapping
-// [unionstore.ErrCursorExpired] as the only pair.
-// So does, as the last pair, a floor marker after the cursor: a
-// [Store.Purge] or [Store.PurgeTombstones] of the namespace since.
+// A position of another stream, one that is not a position, one of an
+// earlier history of the stream (purged by an operator, or made again),
+// or one after the stream's last sequence gives an error wrapping
+// [unionstore.ErrCursorExpired] as the only pair. So does, as the last
+// pair, a floor marker after the position: a Purge or PurgeTombstones of
+// the namespace since.
 //
-// The watch ends with ctx's error when ctx ends, and with an error
-// wrapping [unionstore.ErrClosed] when the store is closed, as its last
-// pair. A message that does not decode ends it with an error wrapping
-// [unionstore.ErrDecode]; the cursor of the event before it resumes
-// there. Any other failure ends it with the server's or the client's
-// error. Breaking out of the loop ends the watch; its consumer is deleted
-// and no goroutine outlives it. The sequence may be walked more than
-// once; each walk is a watch of its own.
-func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore.Cursor) iter.Seq2[unionstore.WatchEvent[E], error] {
-	return func(yield func(unionstore.WatchEvent[E], error) bool) {
-		fail := func(err error) {
-			yield(unionstore.WatchEvent[E]{}, fmt.Errorf("natsstore: watch %q of %s: %w", namespace, s.name, s.life.Wrap(ctx, err)))
-		}
-		if err := s.life.Check(ctx); err != nil {
-			fail(err)
-			return
-		}
+// The watch ends with ctx's error when ctx ends, and with
+// [unionstore.ErrClosed] when the driver is closed, as its last pair. Any
+// other failure ends it with the server's or the client's error. Breaking
+// out of the loop ends the watch; its consumer is deleted and no
+// goroutine outlives it. The sequence may be walked more than once; each
+// walk is a watch of its own.
+func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
+	return func(yield func(backend.Event, error) bool) {
+		fail := func(err error) { yield(backend.Event{}, err) }
 		// The watch ends when ctx ends or the store is closed.
 		wctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		defer context.AfterFunc(s.closing, cancel)()
+		defer context.AfterFunc(d.closing, cancel)()
 		cfg := jetstream.OrderedConsumerConfig{
-			FilterSubjects:    []string{namespaceFilter(s.prefix, namespace)},
+			FilterSubjects:    []string{namespaceFilter(d.prefix, namespace)},
 			DeliverPolicy:     jetstream.DeliverNewPolicy,
 			InactiveThreshold: time.Minute,
 		}
 		var epoch int64
 		if after == "" {
-			e, _, err := s.epoch(wctx, true)
+			e, _, err := d.epoch(wctx, true)
 			if err != nil {
 				fail(err)
 				return
 			}
 			epoch = e
 		} else {
-			e, seq, err := s.resume(wctx, after)
+			e, seq, err := d.resume(wctx, after)
 			if err != nil {
 				fail(err)
 				return
@@ -121,26 +108,26 @@ func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore
 			epoch = e
 			cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, seq+1
 		}
-		cons, err := s.js.OrderedConsumer(wctx, s.name, cfg)
+		cons, err := d.js.OrderedConsumer(wctx, d.name, cfg)
 		if err != nil {
 			fail(fmt.Errorf("create the ordered consumer: %w", err))
 			return
 		}
 		msgs, err := cons.Messages()
 		if err != nil {
-			s.deleteConsumer(cons)
+			d.deleteConsumer(cons)
 			fail(fmt.Errorf("read the ordered consumer: %w", err))
 			return
 		}
-		defer s.stopMessages(cons, msgs)
+		defer d.stopMessages(cons, msgs)
 		// A consumer being recreated does not watch the context: stop
 		// it too when the watch ends.
 		defer context.AfterFunc(wctx, msgs.Stop)()
-		marker := markerSubject(s.prefix, namespace)
+		marker := markerSubject(d.prefix, namespace)
 		for {
 			m, err := msgs.Next(jetstream.NextContext(wctx))
 			if err != nil {
-				if ctx.Err() == nil && s.life.Closed() {
+				if ctx.Err() == nil && d.closed() != nil {
 					// Ended by Close, not by the caller's context.
 					err = unionstore.ErrClosed
 				}
@@ -157,12 +144,8 @@ func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore
 				fail(fmt.Errorf("%w: the namespace was purged at position %d, after the cursor", unionstore.ErrCursorExpired, seq))
 				return
 			}
-			c, err := decodeRecord(s.codec, s.prefix, m.Subject(), m.Headers(), m.Data())
-			if err != nil {
-				fail(err)
-				return
-			}
-			if !yield(unionstore.WatchEvent[E]{Change: c, Cursor: s.cursor(epoch, seq)}, nil) {
+			ev := backend.Event{Record: readRecord(d.prefix, m.Subject(), m.Headers(), m.Data()), Position: d.position(epoch, seq)}
+			if !yield(ev, nil) {
 				return
 			}
 		}
@@ -171,19 +154,19 @@ func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore
 
 // stopMessages stops msgs and deletes cons's consumer on the server, which would otherwise linger
 // until its inactivity threshold.
-func (s *Store[E]) stopMessages(cons jetstream.Consumer, msgs jetstream.MessagesContext) {
+func (d *driver) stopMessages(cons jetstream.Consumer, msgs jetstream.MessagesContext) {
 	// The client's goroutines of msgs end shortly after Stop. (Its
 	// Closed, which would wait for them, leaves a goroutine waiting when
 	// the subscription has already ended.)
 	msgs.Stop()
-	s.deleteConsumer(cons)
+	d.deleteConsumer(cons)
 }
 
 // deleteConsumer deletes cons's current consumer, unless the connection
 // is closed, and ignores the outcome: the server drops it after a minute
 // of inactivity anyway.
-func (s *Store[E]) deleteConsumer(cons jetstream.Consumer) {
-	if s.js.Conn().IsClosed() {
+func (d *driver) deleteConsumer(cons jetstream.Consumer) {
+	if d.js.Conn().IsClosed() {
 		return
 	}
 	info := cons.CachedInfo()
@@ -192,24 +175,25 @@ func (s *Store[E]) deleteConsumer(cons jetstream.Consumer) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), stopWait)
 	defer cancel()
-	_ = s.js.DeleteConsumer(ctx, s.name, info.Name)
+	_ = d.js.DeleteConsumer(ctx, d.name, info.Name)
 }
 
-// cursor returns the cursor of the stream's sequence seq in the history
-// named by epoch: the stream's name, the epoch and the sequence, in
-// decimal, separated by colons.
-func (s *Store[E]) cursor(epoch int64, seq uint64) unionstore.Cursor {
-	return unionstore.Cursor(s.name + ":" + strconv.FormatInt(epoch, 10) + ":" + strconv.FormatUint(seq, 10))
+// position returns the position of the stream's sequence seq in the
+// history named by epoch, which users see as a [unionstore.Cursor]: the
+// stream's name, the epoch and the sequence, in decimal, separated by
+// colons.
+func (d *driver) position(epoch int64, seq uint64) string {
+	return d.name + ":" + strconv.FormatInt(epoch, 10) + ":" + strconv.FormatUint(seq, 10)
 }
 
-// errForeignCursor is wrapped by the error of a cursor the store did not
-// make.
+// errForeignCursor is wrapped by the error of a position the store did
+// not make.
 var errForeignCursor = errors.New("not a cursor of this stream")
 
-// parseCursor returns the epoch and the sequence of a cursor of the
+// parsePosition returns the epoch and the sequence of a position of the
 // store's stream.
-func (s *Store[E]) parseCursor(c unionstore.Cursor) (epoch int64, seq uint64, err error) {
-	rest, ok := strings.CutPrefix(string(c), s.name+":")
+func (d *driver) parsePosition(c string) (epoch int64, seq uint64, err error) {
+	rest, ok := strings.CutPrefix(c, d.name+":")
 	e, q, ok2 := strings.Cut(rest, ":")
 	if ok && ok2 {
 		if epoch, err = strconv.ParseInt(e, 10, 64); err == nil {
@@ -221,16 +205,16 @@ func (s *Store[E]) parseCursor(c unionstore.Cursor) (epoch int64, seq uint64, er
 	return 0, 0, fmt.Errorf("%w: cursor %.80q: %w", unionstore.ErrCursorExpired, c, errForeignCursor)
 }
 
-// resume returns the epoch and the sequence of the cursor after, or an
-// error wrapping [unionstore.ErrCursorExpired] for a cursor of another
+// resume returns the epoch and the sequence of the position after, or an
+// error wrapping [unionstore.ErrCursorExpired] for a position of another
 // stream, of an earlier history of the stream (its floor marker is gone
 // or newer), or after the stream's last sequence.
-func (s *Store[E]) resume(ctx context.Context, after unionstore.Cursor) (int64, uint64, error) {
-	epoch, seq, err := s.parseCursor(after)
+func (d *driver) resume(ctx context.Context, after string) (int64, uint64, error) {
+	epoch, seq, err := d.parsePosition(after)
 	if err != nil {
 		return 0, 0, err
 	}
-	now, ok, err := s.epoch(ctx, false)
+	now, ok, err := d.epoch(ctx, false)
 	switch {
 	case err != nil:
 		return 0, 0, err
@@ -238,7 +222,7 @@ func (s *Store[E]) resume(ctx context.Context, after unionstore.Cursor) (int64, 
 		// Gone, or stored again: the stream was purged, or made again.
 		return 0, 0, fmt.Errorf("%w: cursor %q is of an earlier history of the stream, which was purged or made again since", unionstore.ErrCursorExpired, after)
 	}
-	info, err := s.stream.Info(ctx)
+	info, err := d.stream.Info(ctx)
 	if err != nil {
 		return 0, 0, fmt.Errorf("stream info: %w", err)
 	}
