@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,127 +14,22 @@ import (
 )
 
 // TestWatchMissesNoCommit has writers on several pools, standing for
-// several processes, save batches of new identities (some with a change
-// of a second namespace, so that a batch takes two namespaces'
-// revisions) while a watcher on a pool of its own polls every
-// millisecond. Every identity saved is new, so no change supersedes
-// another: the watcher must see them all. Revisions that committed out of
-// their order (taken outside the batch's transaction, or from an
-// AUTO_INCREMENT) would let the watcher read past a revision that
-// commits later, and miss it for good.
+// several processes, save while a watcher on a pool of its own polls
+// every millisecond: see [storetest.WatchUnderWriters]. Revisions that
+// committed out of their order (taken outside the batch's transaction, or
+// from an AUTO_INCREMENT) would make it miss changes.
 func TestWatchMissesNoCommit(t *testing.T) {
 	table := newTable(t)
-	const pools, writers, saves = 3, 12, 30
-	stores := make([]*mysqlstore.Store[storetest.Item], pools)
+	stores := make([]unionstore.Store[storetest.Item], 3)
 	for p := range stores {
 		stores[p] = newStoreOn(t, newDB(t), table)
 	}
 	w := newStoreOn(t, newDB(t), table, mysqlstore.WithPollInterval(time.Millisecond))
-	_, cursor, err := w.Snapshot(context.Background(), "ns")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		for ev, err := range w.Watch(ctx, "ns", cursor) {
-			if err != nil {
-				done <- err
-				return
-			}
-			mu.Lock()
-			seen[ev.Change.Entity.ID] = true
-			mu.Unlock()
-		}
-		done <- errors.New("the watch ended without an error")
-	}()
-
-	var wg sync.WaitGroup
-	for wr := range writers {
-		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(wr), 3))
-			s := stores[wr%pools]
-			for i := range saves {
-				c := unionstore.Changes[storetest.Item]{set("ns", "k", fmt.Sprintf("w%d-%d", wr, i), "v", at(i))}
-				if r.IntN(3) == 0 {
-					c = append(c, set("other", "k", fmt.Sprintf("w%d-%d", wr, i), "v", at(i)))
-				}
-				if err := s.Save(context.Background(), c); err != nil {
-					t.Errorf("writer %d: %v", wr, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-
-	missing := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		var out []string
-		for wr := range writers {
-			for i := range saves {
-				if id := fmt.Sprintf("w%d-%d", wr, i); !seen[id] {
-					out = append(out, id)
-				}
-			}
-		}
-		return out
-	}
-	// The watcher may still be reading: give it time to reach the end,
-	// which it cannot pass over a change it missed.
-	deadline := time.Now().Add(5 * time.Second)
-	for len(missing()) > 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("Watch ended with %v, want context.Canceled", err)
-	}
-	if m := missing(); len(m) > 0 {
-		t.Fatalf("the watcher missed %d of %d saved identities, such as %v", len(m), writers*saves, m[:min(len(m), 5)])
-	}
+	storetest.WatchUnderWriters(t, stores, w, 12, 30)
 }
 
-// TestPurgeTombstonesExpiresOlderCursors purges a tombstone and requires
-// that a cursor from before it expire, since its watcher could not learn
-// of the deletion, while cursors from after it go on.
 func TestPurgeTombstonesExpiresOlderCursors(t *testing.T) {
-	s := newStore(t)
-	ctx := context.Background()
-	cursor := func() unionstore.Cursor {
-		t.Helper()
-		_, c, err := s.Snapshot(ctx, "ns")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	save(t, s, set("ns", "k", "a", "1", at(1)))
-	beforeTombstone := cursor()
-	save(t, s, unset("ns", "k", "a", at(2)))
-	atTombstone := cursor()
-	save(t, s, set("ns", "k", "b", "1", at(3)))
-	if n, err := s.PurgeTombstones(ctx, "ns", at(10)); err != nil || n != 1 {
-		t.Fatalf("PurgeTombstones = %d, %v, want 1, nil", n, err)
-	}
-	if err := firstError(s, beforeTombstone); !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Errorf("Watch from before a purged tombstone = %v, want ErrCursorExpired", err)
-	}
-	ev, err := firstEvent(s, atTombstone)
-	if err != nil || ev.Change.Entity.ID != "b" {
-		t.Errorf("Watch from the tombstone's cursor = %v, %v, want the set of b", ev.Change, err)
-	}
-	// A purge of nothing expires nothing.
-	if n, err := s.PurgeTombstones(ctx, "ns", at(10)); err != nil || n != 0 {
-		t.Fatalf("PurgeTombstones again = %d, %v, want 0, nil", n, err)
-	}
-	if _, err := firstEvent(s, atTombstone); err != nil {
-		t.Errorf("Watch after a purge of no tombstone = %v, want the set of b", err)
-	}
+	storetest.PurgeExpiresOlderCursors(t, newStore(t))
 }
 
 // firstEvent returns the first event of a watch from c, or its error.

@@ -140,27 +140,8 @@ func TestPurgeExpiresUpToDateWatchers(t *testing.T) {
 	wantEvent(t, "from the cursor after the purge", next, "b")
 }
 
-// TestPurgeTombstonesExpiresOlderCursors checks that PurgeTombstones
-// expires the cursors from before a tombstone it removed, keeps the
-// up-to-date one, and keeps every cursor when it removed nothing.
 func TestPurgeTombstonesExpiresOlderCursors(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t)
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
-	beforeTombstone := cursorOf(t, s, "ns")
-	mustSave(t, s, unset("ns", "k", "a", at(2)))
-	upToDate := cursorOf(t, s, "ns")
-	if n, err := s.PurgeTombstones(ctx, "ns", at(2)); err != nil || n != 0 {
-		t.Fatalf("PurgeTombstones(before the tombstone) = %d, %v, want 0", n, err)
-	}
-	wantEvent(t, "after a purge that removed nothing", watchFrom(t, s, "ns", beforeTombstone), "a")
-	if n, err := s.PurgeTombstones(ctx, "ns", at(3)); err != nil || n != 1 {
-		t.Fatalf("PurgeTombstones = %d, %v, want 1", n, err)
-	}
-	wantExpired(t, "from a cursor before the removed tombstone", watchFrom(t, s, "ns", beforeTombstone))
-	next := watchFrom(t, s, "ns", upToDate)
-	mustSave(t, s, set("ns", "k", "b", "1", at(4)))
-	wantEvent(t, "from the up-to-date cursor", next, "b")
+	storetest.PurgeExpiresOlderCursors(t, newStore(t))
 }
 
 // TestWatchRefusesForeignCursors checks that a cursor of another prefix,

@@ -4,135 +4,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/sqlitestore"
+	"github.com/unionstore/unionstore/storetest"
 )
 
 // TestWatchMissesNoCommit has writers on several stores of one file,
 // standing for several processes (each its own connections and write
-// slot, so only SQLite's lock orders them), save batches of new
-// identities, some with a change of a second namespace, while a watcher
-// on a store of its own polls every millisecond. No change supersedes
-// another, so the watcher must see them all: revisions taken out of the
-// order of the commits would let it read past one that commits later.
+// slot, so only SQLite's lock orders them), save while a watcher on a
+// store of its own polls every millisecond: see
+// [storetest.WatchUnderWriters].
 func TestWatchMissesNoCommit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "shared.db")
-	const stores, writers, saves = 8, 8, 250
-	writeTo := make([]*sqlitestore.Store[item], stores)
-	for i := range writeTo {
-		writeTo[i] = openAt(t, path, sqlitestore.WithNoSync())
+	stores := make([]unionstore.Store[item], 8)
+	for i := range stores {
+		stores[i] = openAt(t, path, sqlitestore.WithNoSync())
 	}
 	w := openAt(t, path, sqlitestore.WithPollInterval(time.Millisecond))
-	_, cursor, err := w.Snapshot(context.Background(), "ns")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		for ev, err := range w.Watch(ctx, "ns", cursor) {
-			if err != nil {
-				done <- err
-				return
-			}
-			mu.Lock()
-			seen[ev.Change.Entity.ID] = true
-			mu.Unlock()
-		}
-		done <- errors.New("the watch ended without an error")
-	}()
-
-	var wg sync.WaitGroup
-	for wr := range writers {
-		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(wr), 3))
-			s := writeTo[wr%stores]
-			for i := range saves {
-				id := fmt.Sprintf("w%d-%d", wr, i)
-				c := unionstore.Changes[item]{set("ns", id, "v", at(i))}
-				if r.IntN(3) == 0 {
-					c = append(c, set("other", id, "v", at(i)))
-				}
-				if err := s.Save(context.Background(), c); err != nil {
-					t.Errorf("writer %d: %v", wr, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-
-	missing := func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		var out []string
-		for wr := range writers {
-			for i := range saves {
-				if id := fmt.Sprintf("w%d-%d", wr, i); !seen[id] {
-					out = append(out, id)
-				}
-			}
-		}
-		return out
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(missing()) > 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
-		t.Errorf("Watch ended with %v, want context.Canceled", err)
-	}
-	if m := missing(); len(m) > 0 {
-		t.Fatalf("the watcher missed %d of %d saved identities, such as %v", len(m), writers*saves, m[:min(len(m), 5)])
-	}
+	storetest.WatchUnderWriters(t, stores, w, 8, 250)
 }
 
-// TestPurgeTombstonesExpiresOlderCursors purges a tombstone and requires
-// that a cursor from before it expire, since its watcher could not learn
-// of the deletion, while cursors from after it go on.
 func TestPurgeTombstonesExpiresOlderCursors(t *testing.T) {
-	s := open(t)
-	ctx := context.Background()
-	cursor := func() unionstore.Cursor {
-		t.Helper()
-		_, c, err := s.Snapshot(ctx, "ns")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	save(t, s, set("ns", "a", "1", at(1)))
-	beforeTombstone := cursor()
-	save(t, s, unset("ns", "a", "1", at(2)))
-	atTombstone := cursor()
-	save(t, s, set("ns", "b", "1", at(3)))
-	if n, err := s.PurgeTombstones(ctx, "ns", at(10)); err != nil || n != 1 {
-		t.Fatalf("PurgeTombstones = %d, %v, want 1, nil", n, err)
-	}
-	if err := firstError(s, beforeTombstone); !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Errorf("Watch from before a purged tombstone = %v, want ErrCursorExpired", err)
-	}
-	ev, err := firstEvent(s, atTombstone)
-	if err != nil || ev.Change.Entity.ID != "b" {
-		t.Errorf("Watch from the tombstone's cursor = %v, %v, want the set of b", ev.Change, err)
-	}
-	if n, err := s.PurgeTombstones(ctx, "ns", at(10)); err != nil || n != 0 {
-		t.Fatalf("PurgeTombstones again = %d, %v, want 0, nil", n, err)
-	}
-	if _, err := firstEvent(s, atTombstone); err != nil {
-		t.Errorf("Watch after a purge of no tombstone = %v, want the set of b", err)
-	}
+	storetest.PurgeExpiresOlderCursors(t, open(t))
 }
 
 // TestOpenUpgradesVersion1 makes a file of layout version 1, as the

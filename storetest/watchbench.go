@@ -37,14 +37,7 @@ func BenchmarkWatch(b *testing.B, s WatchStore, raw RawFeed) {
 		b.Fatal(err)
 	}
 	n := b.N
-	batches := make([]unionstore.Changes[Item], n)
-	for i := range batches {
-		batches[i] = unionstore.Changes[Item]{{
-			Namespace: "bench", ChangeType: unionstore.ChangeTypeSet,
-			Entity:    Item{Kind: "customer", ID: fmt.Sprintf("c-%09d", i), Value: "a customer record of moderate size", N: i},
-			Timestamp: time.Unix(1_700_000_000, int64(i)),
-		}}
-	}
+	batches := benchBatches("bench", n)
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	arrived := make([]time.Time, n)
@@ -84,6 +77,19 @@ func BenchmarkWatch(b *testing.B, s WatchStore, raw RawFeed) {
 	}
 }
 
+// benchBatches returns n batches of one new customer each in namespace.
+func benchBatches(namespace string, n int) []unionstore.Changes[Item] {
+	batches := make([]unionstore.Changes[Item], n)
+	for i := range batches {
+		batches[i] = unionstore.Changes[Item]{{
+			Namespace: namespace, ChangeType: unionstore.ChangeTypeSet,
+			Entity:    Item{Kind: "customer", ID: fmt.Sprintf("c-%09d", i), Value: "a customer record of moderate size", N: i},
+			Timestamp: time.Unix(1_700_000_000, int64(i)),
+		}}
+	}
+	return batches
+}
+
 // ReportLatency reports the median and 99th percentile of arrived minus
 // returned in microseconds (prefix+"p50-µs", prefix+"p99-µs"; a negative
 // latency counts as 0), and the events per second over elapsed
@@ -97,4 +103,63 @@ func ReportLatency(b *testing.B, prefix string, returned, arrived []time.Time, e
 	b.ReportMetric(lat[len(lat)/2], prefix+"p50-µs")
 	b.ReportMetric(lat[min(len(lat)-1, len(lat)*99/100)], prefix+"p99-µs")
 	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), prefix+"events/s")
+}
+
+// RawWatch reads an engine's feed of namespace after a cursor as the
+// store's Watch does (the same query, the same wake-ups) but hands over
+// only each change's id, without records or decoding, until ctx ends.
+type RawWatch func(ctx context.Context, namespace string, after unionstore.Cursor, arrive func(id string)) error
+
+// PollFeed makes the [RawFeed] of an engine whose raw feed is read through
+// the store: s saves n single-change batches of a namespace of its own
+// while watch reads them.
+func PollFeed(s WatchStore, watch RawWatch) RawFeed {
+	return func(b *testing.B, n int) (returned, arrived []time.Time, elapsed time.Duration) {
+		const ns = "bench-raw"
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		_, cursor, err := s.Snapshot(ctx, ns)
+		if err != nil {
+			b.Fatal(err)
+		}
+		batches := benchBatches(ns, n)
+		index := make(map[string]int, n)
+		for i, c := range batches {
+			index[c[0].Entity.ID] = i
+		}
+		returned, arrived = make([]time.Time, n), make([]time.Time, n)
+		done := make(chan error, 1)
+		go func() {
+			got := 0
+			err := watch(ctx, ns, cursor, func(id string) {
+				if i, ok := index[id]; ok && arrived[i].IsZero() {
+					arrived[i] = time.Now()
+					if got++; got == n {
+						cancel()
+					}
+				}
+			})
+			if got == n {
+				err = nil
+			}
+			done <- err
+		}()
+		start := time.Now()
+		for i := range n {
+			if err := s.Save(ctx, batches[i]); err != nil {
+				b.Fatal(err)
+			}
+			returned[i] = time.Now()
+		}
+		if err := <-done; err != nil {
+			b.Fatalf("the raw feed: %v", err)
+		}
+		var last time.Time
+		for _, t := range arrived {
+			if t.After(last) {
+				last = t
+			}
+		}
+		return returned, arrived, last.Sub(start)
+	}
 }
