@@ -28,26 +28,12 @@ var growthReads = []struct {
 		return len(got), err
 	}},
 	{"scan", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
-		n := 0
-		for _, err := range s.Scan(ctx, "bench") {
-			if err != nil {
-				return n, err
-			}
-			n++
-		}
-		return n, nil
+		return countScan(ctx, s, "bench")
 	}},
 	// Scan beyond its one-pass budget, by point reads in key order.
 	{"scan-point-reads", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
 		defer natsstore.SetScanBudget(0)()
-		n := 0
-		for _, err := range s.Scan(ctx, "bench") {
-			if err != nil {
-				return n, err
-			}
-			n++
-		}
-		return n, nil
+		return countScan(ctx, s, "bench")
 	}},
 	{"namespaces", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
 		stats, err := s.Namespaces(ctx)
@@ -68,6 +54,19 @@ var growthReads = []struct {
 		}
 		return nss[0].Entities, nil
 	}},
+}
+
+// countScan returns the number of changes Scan of namespace yields, up to
+// its error.
+func countScan(ctx context.Context, s *natsstore.Store[storetest.Item], namespace string) (int, error) {
+	n := 0
+	for _, err := range s.Scan(ctx, namespace) {
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // fillNamespace saves n new identities to namespace "bench" of s, in

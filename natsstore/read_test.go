@@ -13,6 +13,19 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
+// saveFirstValues saves identities "00000" on of kind "k" to namespace
+// "r", n of them, each with value "v0".
+func saveFirstValues(t *testing.T, s *natsstore.Store[storetest.Item], n int) {
+	t.Helper()
+	batch := make(unionstore.Changes[storetest.Item], n)
+	for i := range batch {
+		batch[i] = set("r", "k", fmt.Sprintf("%05d", i), "v0", at(i))
+	}
+	if err := s.Save(context.Background(), batch); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+}
+
 // TestReadEndsWhileSubjectsAreRepublished reads a namespace while another
 // writer keeps replacing its messages. Each replaced message leaves the
 // server's count of the read's pending messages too high (servers 2.9 do
@@ -23,13 +36,7 @@ func TestReadEndsWhileSubjectsAreRepublished(t *testing.T) {
 	const n = 4000
 	ctx := context.Background()
 	s := newStore(t)
-	batch := make(unionstore.Changes[storetest.Item], n)
-	for i := range batch {
-		batch[i] = set("r", "k", fmt.Sprintf("%05d", i), "v0", at(i))
-	}
-	if err := s.Save(ctx, batch); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	saveFirstValues(t, s, n)
 
 	// The writer replaces the messages of identities spread over the
 	// namespace, newest timestamps first, until the reads are done.
@@ -63,16 +70,7 @@ func TestReadEndsWhileSubjectsAreRepublished(t *testing.T) {
 			got, err := s.Load(ctx, "r")
 			return len(got), err
 		}},
-		{"Scan", func(ctx context.Context) (int, error) {
-			count := 0
-			for _, err := range s.Scan(ctx, "r") {
-				if err != nil {
-					return count, err
-				}
-				count++
-			}
-			return count, nil
-		}},
+		{"Scan", func(ctx context.Context) (int, error) { return countScan(ctx, s, "r") }},
 	}
 	for _, r := range reads {
 		for round := range 3 {
@@ -144,13 +142,7 @@ func TestReadEndsWhenCountedMessagesAreReplaced(t *testing.T) {
 	const n, kept = 4 * 1024, 1024
 	ctx := context.Background()
 	s := newStore(t)
-	batch := make(unionstore.Changes[storetest.Item], n)
-	for i := range batch {
-		batch[i] = set("r", "k", fmt.Sprintf("%05d", i), "v0", at(i))
-	}
-	if err := s.Save(ctx, batch); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	saveFirstValues(t, s, n)
 	round := 0
 	replaced := false
 	defer natsstore.SetPulled(func() {

@@ -24,6 +24,11 @@ import (
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a stream: the expected-sequence check of every publish
 // keeps the latest change whatever the number of writers.
+//
+// Close ends every Watch under way with [unionstore.ErrClosed]. A store
+// made by [OpenURL] also closes its connection, which ends the other
+// calls under way with an error; a store made by [New] leaves the
+// caller's connection open.
 type Store[E unionstore.Entity] struct {
 	*backend.Store[E]
 	name string // the stream's name
