@@ -1,6 +1,9 @@
 package pgstore
 
-import "github.com/unionstore/unionstore"
+import (
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
+)
 
 // SetCopyThreshold sets the batch size from which Save copies the batch
 // into a temporary table, and returns a function that restores the old
@@ -23,5 +26,6 @@ func SetMaxPayload(n int) (restore func()) {
 // DecodeRow turns the columns of a row read from namespace into a change,
 // as Load does.
 func DecodeRow[E unionstore.Entity](s *Store[E], namespace, kind, id, changeType string, ts int64, payload []byte) (unionstore.Change[E], error) {
-	return s.decode(namespace, key{kind, id}, changeType, ts, payload)
+	return backend.Decode(s.codec, backend.Record{Namespace: namespace, Kind: kind, ID: id,
+		Type: unionstore.ChangeType(changeType), Timestamp: ts, Payload: payload})
 }

@@ -41,6 +41,9 @@ func TestSaveRefusesTextPostgresCannotHold(t *testing.T) {
 			if !strings.Contains(err.Error(), "change 1: "+tt.field) {
 				t.Errorf("Save = %q, want it to name change 1 and its %s", err, tt.field)
 			}
+			if err := s.Check(unionstore.Changes[storetest.Item]{good, tt.bad}); !errors.Is(err, unionstore.ErrInvalidChange) || !strings.Contains(err.Error(), "change 1: "+tt.field) {
+				t.Errorf("Check = %v, want ErrInvalidChange naming change 1 and its %s", err, tt.field)
+			}
 			if n := rowCount(t, strings.Trim(s.Table(), `"`)); n != 0 {
 				t.Errorf("table holds %d rows after a refused batch, want 0", n)
 			}

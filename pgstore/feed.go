@@ -13,9 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
-
-var _ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 
 // PollInterval is how often a watch reads its namespace when no
 // notification woke it: a notification lost with a connection, or a
@@ -41,64 +40,63 @@ const recheckFeed = 10 * time.Second
 
 // fed reports whether the table has the change feed's columns, looking it
 // up once, or again every recheckFeed while it has not.
-func (s *Store[E]) fed(ctx context.Context) (bool, error) {
-	switch s.feed.Load() {
+func (d *driver) fed(ctx context.Context) (bool, error) {
+	switch d.feed.Load() {
 	case feedOn:
 		return true, nil
 	case feedOff:
-		if time.Since(time.Unix(0, s.feedChecked.Load())) < recheckFeed {
+		if time.Since(time.Unix(0, d.feedChecked.Load())) < recheckFeed {
 			return false, nil
 		}
 	}
 	var exists, fed bool
-	if err := s.pool.QueryRow(ctx, schemaStateSQL, s.name, s.feedIndex, s.purges).Scan(&exists, &fed); err != nil {
-		return false, fmt.Errorf("look up the table's columns: %w", s.wrapCtx(ctx, err))
+	if err := d.pool.QueryRow(ctx, schemaStateSQL, d.name, d.feedIndex, d.purges).Scan(&exists, &fed); err != nil {
+		return false, fmt.Errorf("look up the table's columns: %w", err)
 	}
 	if !exists {
 		return true, nil // the statements report the missing table; look again next time
 	}
 	if fed {
-		s.feed.Store(feedOn)
+		d.feed.Store(feedOn)
 	} else {
-		s.feedChecked.Store(time.Now().UnixNano())
-		s.feed.Store(feedOff)
+		d.feedChecked.Store(time.Now().UnixNano())
+		d.feed.Store(feedOff)
 	}
 	return fed, nil
 }
 
 // feedStatements sets the change feed's statements of the store.
-func (s *Store[E]) feedStatements() {
-	table := literal(s.name)
-	s.notifySQL = notifySQL(s.name, "$1")
+func (d *driver) feedStatements() {
+	table := literal(d.name)
+	d.notifySQL = notifySQL(d.name, "$1")
 	// The horizon, the table's oid and the namespace's purges, read in one
 	// snapshot.
 	head := fmt.Sprintf(`SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon, h.oid, coalesce(m.gen, 0) AS gen,
 	coalesce(m.purge_gen, 0) AS purge_gen, coalesce(m.tomb_xid, '0') AS tomb_xid, coalesce(m.tomb_rev, 0) AS tomb_rev
 FROM (SELECT %s::regclass::oid AS oid) h
-LEFT JOIN %s m ON m.tbl = h.oid AND m.namespace = $1`, table, s.purges)
-	s.headSQL = head
+LEFT JOIN %s m ON m.tbl = h.oid AND m.namespace = $1`, table, d.purges)
+	d.headSQL = head
 	// One page of the feed, in the snapshot of the head: the rows after
 	// the cursor ($2, $3) written by transactions below the horizon, in
 	// the order of (xid, rev), which the index holds.
-	s.feedSQL = fmt.Sprintf(`SELECT h.horizon, h.oid, h.gen, h.purge_gen, h.tomb_xid, h.tomb_rev,
+	d.feedSQL = fmt.Sprintf(`SELECT h.horizon, h.oid, h.gen, h.purge_gen, h.tomb_xid, h.tomb_rev,
 	t.kind, t.id, t.change_type, t.ts, t.payload, t.xid, t.rev
 FROM (%s) h
 LEFT JOIN LATERAL (
 	SELECT kind, id, change_type, ts, payload, xid, rev FROM %s
 	WHERE namespace = $1 AND (xid, rev) > ($2::xid8, $3::bigint) AND xid < h.horizon
 	ORDER BY xid, rev LIMIT $4
-) t ON true`, head, s.name)
+) t ON true`, head, d.name)
 	// A purge counts as a generation of its own, in the transaction of
 	// the delete.
-	s.purgeSQL = fmt.Sprintf(`WITH d AS (DELETE FROM %s WHERE namespace = $1)
+	d.purgeSQL = fmt.Sprintf(`WITH d AS (DELETE FROM %s WHERE namespace = $1)
 INSERT INTO %s AS m (tbl, namespace, gen, purge_gen, tomb_xid, tomb_rev)
 VALUES (%s::regclass::oid, $1, 1, 1, '0', 0)
-ON CONFLICT (tbl, namespace) DO UPDATE SET gen = m.gen + 1, purge_gen = m.gen + 1`, s.name, s.purges, table)
+ON CONFLICT (tbl, namespace) DO UPDATE SET gen = m.gen + 1, purge_gen = m.gen + 1`, d.name, d.purges, table)
 	// A purge of tombstones counts as a generation too, when it removes
 	// any, and keeps the greatest position of the tombstones removed.
-	for i, cond := range [...]string{"ts < $2", "ts <= $2"} {
-		s.purgeTombstonesSQL[i] = fmt.Sprintf(`WITH d AS (
-	DELETE FROM %s WHERE namespace = $1 AND change_type = 'unset' AND %s RETURNING xid, rev
+	d.purgeTombstonesSQL = fmt.Sprintf(`WITH d AS (
+	DELETE FROM %s WHERE namespace = $1 AND change_type = 'unset' AND ts <= $2 RETURNING xid, rev
 ), top AS (
 	SELECT xid, rev FROM d ORDER BY xid DESC, rev DESC LIMIT 1
 ), m AS (
@@ -108,8 +106,7 @@ ON CONFLICT (tbl, namespace) DO UPDATE SET gen = m.gen + 1, purge_gen = m.gen + 
 		tomb_xid = CASE WHEN (excluded.tomb_xid, excluded.tomb_rev) > (m.tomb_xid, m.tomb_rev) THEN excluded.tomb_xid ELSE m.tomb_xid END,
 		tomb_rev = CASE WHEN (excluded.tomb_xid, excluded.tomb_rev) > (m.tomb_xid, m.tomb_rev) THEN excluded.tomb_rev ELSE m.tomb_rev END
 )
-SELECT count(*) FROM d`, s.name, cond, s.purges, table)
-	}
+SELECT count(*) FROM d`, d.name, d.purges, table)
 }
 
 // position is a point in a namespace's feed: every row version whose
@@ -126,8 +123,11 @@ type position struct {
 	rev   int64
 }
 
-func (p position) cursor() unionstore.Cursor {
-	return unionstore.Cursor(fmt.Sprintf("pg1.%d.%x.%d.%d.%d", p.table, p.space, p.gen, p.xid, p.rev))
+// String returns the position's text, which users hold as a
+// [unionstore.Cursor]: "pg1", then the table, the namespace's hash in
+// hexadecimal, the generation, the xid and the rev, separated by dots.
+func (p position) String() string {
+	return fmt.Sprintf("pg1.%d.%x.%d.%d.%d", p.table, p.space, p.gen, p.xid, p.rev)
 }
 
 func (p position) after(xid uint64, rev int64) bool {
@@ -141,11 +141,11 @@ func spaceHash(namespace string) uint32 {
 	return h.Sum32()
 }
 
-// parseCursor returns the position c names in namespace, or an error
+// parsePosition returns the position c names in namespace, or an error
 // wrapping unionstore.ErrCursorExpired when it is not one of a pgstore
 // for that namespace.
-func parseCursor(c unionstore.Cursor, namespace string) (position, error) {
-	f := strings.Split(string(c), ".")
+func parsePosition(c, namespace string) (position, error) {
+	f := strings.Split(c, ".")
 	bad := fmt.Errorf("%w: %q is not a cursor of a pgstore", unionstore.ErrCursorExpired, c)
 	if len(f) != 6 || f[0] != "pg1" {
 		return position{}, bad
@@ -197,31 +197,26 @@ func (h head) check(p position) (position, error) {
 	return p, nil
 }
 
-// Snapshot returns what [Store.Load] returns and the cursor of that
-// state, for [Store.Watch]. It reads the horizon and the purges of the
-// namespace first, then loads it: the changes committed between the two
-// come again from Watch, which is harmless. Its errors are Load's, and an
-// error wrapping [errors.ErrUnsupported] for a table made before the
-// change feed that was not migrated.
-func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.Changes[E], unionstore.Cursor, error) {
-	p, err := s.now(ctx, namespace)
-	if err != nil {
-		return nil, "", fmt.Errorf("pgstore: snapshot %q of %s: %w", namespace, s.name, err)
-	}
-	changes, err := s.Load(ctx, namespace)
+// Snapshot reads the horizon and the purges of the namespace first, then
+// loads it: the changes committed between the two come again from Watch,
+// which is harmless. A table made before the change feed that was not
+// migrated gives an error wrapping [errors.ErrUnsupported].
+func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Record, string, error) {
+	p, err := d.now(ctx, namespace)
 	if err != nil {
 		return nil, "", err
 	}
-	return changes, p.cursor(), nil
+	recs, err := d.Load(ctx, namespace)
+	if err != nil {
+		return nil, "", err
+	}
+	return recs, p.String(), nil
 }
 
 // now returns the position of the namespace's present: the horizon, and
 // the purges so far.
-func (s *Store[E]) now(ctx context.Context, namespace string) (position, error) {
-	if err := s.life.Check(ctx); err != nil {
-		return position{}, err
-	}
-	fed, err := s.fed(ctx)
+func (d *driver) now(ctx context.Context, namespace string) (position, error) {
+	fed, err := d.fed(ctx)
 	if err != nil {
 		return position{}, err
 	}
@@ -229,38 +224,36 @@ func (s *Store[E]) now(ctx context.Context, namespace string) (position, error) 
 		return position{}, errNoFeed
 	}
 	var h head
-	err = s.pool.QueryRow(ctx, s.headSQL, namespace).Scan(&h.horizon, &h.table, &h.gen, &h.purgeGen, &h.tombXID, &h.tombRev)
+	err = d.pool.QueryRow(ctx, d.headSQL, namespace).Scan(&h.horizon, &h.table, &h.gen, &h.purgeGen, &h.tombXID, &h.tombRev)
 	if err != nil {
-		return position{}, s.wrapFeed(ctx, err)
+		return position{}, d.explainFeed(err)
 	}
 	return position{table: h.table, space: spaceHash(namespace), gen: h.gen, xid: h.horizon}, nil
 }
 
-// wrapFeed is wrapCtx for the feed's statements, which say how to migrate
-// a table made before the feed.
-func (s *Store[E]) wrapFeed(ctx context.Context, err error) error {
+// explainFeed is explain for the feed's statements, which say how to
+// migrate a table made before the feed.
+func (d *driver) explainFeed(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && (pgErr.Code == "42703" || pgErr.Code == "42P01" && strings.Contains(pgErr.Message, PurgesTable)) {
 		return fmt.Errorf("%w (%w)", errNoFeed, err)
 	}
-	return s.wrapCtx(ctx, err)
+	return d.explain(err)
 }
 
-// Watch yields the changes committed to namespace after the cursor, in
-// the order of their transactions' ids, until ctx ends (the last pair
-// holds ctx's error) or the store is closed ([unionstore.ErrClosed]).
-// Cursor "" means now; a cursor of another table, or from before a purge
-// that could hide a removal, gives an error wrapping
-// [unionstore.ErrCursorExpired]. Each event's cursor resumes right after
-// it. See the package documentation, Change feed, for how it works and
-// what it costs.
+// Watch yields the records committed to namespace after the position, in
+// the order of their transactions' ids, until ctx ends or the store is
+// closed. Position "" means now; a position of another table, or from
+// before a purge that could hide a removal, gives an error wrapping
+// [unionstore.ErrCursorExpired]. Each event's position resumes right
+// after it. See the package documentation, Change feed, for how it works
+// and what it costs.
 //
-// Watch holds no connection between its reads. It is safe for concurrent
-// use; the sequence may be walked once.
-func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore.Cursor) iter.Seq2[unionstore.WatchEvent[E], error] {
-	return func(yield func(unionstore.WatchEvent[E], error) bool) {
-		if err := s.watch(ctx, namespace, after, yield); err != nil && !errors.Is(err, errStopped) {
-			yield(unionstore.WatchEvent[E]{}, fmt.Errorf("pgstore: watch %q of %s: %w", namespace, s.name, err))
+// Watch holds no connection between its reads.
+func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
+	return func(yield func(backend.Event, error) bool) {
+		if err := d.watch(ctx, namespace, after, yield); err != nil && !errors.Is(err, errStopped) {
+			yield(backend.Event{}, err)
 		}
 	}
 }
@@ -268,26 +261,23 @@ func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore
 // errStopped says that the caller stopped the walk.
 var errStopped = errors.New("stopped")
 
-func (s *Store[E]) watch(ctx context.Context, namespace string, after unionstore.Cursor, yield func(unionstore.WatchEvent[E], error) bool) error {
+func (d *driver) watch(ctx context.Context, namespace, after string, yield func(backend.Event, error) bool) error {
 	var p position
 	var err error
 	if after == "" {
-		p, err = s.now(ctx, namespace)
+		p, err = d.now(ctx, namespace)
 	} else {
-		p, err = parseCursor(after, namespace)
-		if err == nil {
-			err = s.life.Check(ctx)
-		}
+		p, err = parsePosition(after, namespace)
 	}
 	if err != nil {
 		return err
 	}
-	wake, unsubscribe := s.listen.subscribe(s, namespace)
+	wake, unsubscribe := d.listen.subscribe(d, namespace)
 	defer unsubscribe()
 	poll := time.NewTimer(PollInterval)
 	defer poll.Stop()
 	for {
-		events, next, full, err := s.feedPage(ctx, namespace, p)
+		events, next, full, err := d.feedPage(ctx, namespace, p)
 		if err != nil {
 			return err
 		}
@@ -303,7 +293,7 @@ func (s *Store[E]) watch(ctx context.Context, namespace string, after unionstore
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-s.done:
+		case <-d.life.Done():
 			return unionstore.ErrClosed
 		case <-wake:
 		case <-poll.C:
@@ -328,15 +318,15 @@ func (s *Store[E]) watch(ctx context.Context, namespace string, after unionstore
 // transactions can write (rev is 1 or more). The rows of transactions that
 // committed at or above the horizon wait for the horizon to pass them:
 // for every transaction older than theirs to end.
-func (s *Store[E]) feedPage(ctx context.Context, namespace string, p position) ([]unionstore.WatchEvent[E], position, bool, error) {
-	rows, err := s.pool.Query(ctx, s.feedSQL, namespace, p.xid, p.rev, s.pageSize)
+func (d *driver) feedPage(ctx context.Context, namespace string, p position) ([]backend.Event, position, bool, error) {
+	rows, err := d.pool.Query(ctx, d.feedSQL, namespace, p.xid, p.rev, d.pageSize)
 	if err != nil {
-		return nil, p, false, s.wrapFeed(ctx, err)
+		return nil, p, false, d.explainFeed(err)
 	}
 	defer rows.Close()
 	var (
 		h      head
-		events []unionstore.WatchEvent[E]
+		events []backend.Event
 		first  = true
 	)
 	for rows.Next() {
@@ -348,7 +338,7 @@ func (s *Store[E]) feedPage(ctx context.Context, namespace string, p position) (
 		)
 		if err := rows.Scan(&h.horizon, &h.table, &h.gen, &h.purgeGen, &h.tombXID, &h.tombRev,
 			&kind, &id, &changeType, &ts, &payload, &xid, &rev); err != nil {
-			return nil, p, false, s.wrapFeed(ctx, err)
+			return nil, p, false, d.explainFeed(err)
 		}
 		if first {
 			first = false
@@ -359,17 +349,14 @@ func (s *Store[E]) feedPage(ctx context.Context, namespace string, p position) (
 		if kind == nil {
 			break // the namespace has no row after p
 		}
-		c, err := s.decode(namespace, key{*kind, *id}, *changeType, *ts, payload)
-		if err != nil {
-			return nil, p, false, err
-		}
 		p.xid, p.rev = *xid, *rev
-		events = append(events, unionstore.WatchEvent[E]{Change: c, Cursor: p.cursor()})
+		r := backend.Record{Namespace: namespace, Kind: *kind, ID: *id, Type: unionstore.ChangeType(*changeType), Timestamp: *ts, Payload: payload}
+		events = append(events, backend.Event{Record: r, Position: p.String()})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, p, false, s.wrapFeed(ctx, err)
+		return nil, p, false, d.explainFeed(err)
 	}
-	if len(events) == s.pageSize {
+	if len(events) == d.pageSize {
 		return events, p, true, nil
 	}
 	if p.after(h.horizon, 0) {
@@ -379,4 +366,4 @@ func (s *Store[E]) feedPage(ctx context.Context, namespace string, p position) (
 }
 
 // listenOn returns what the listener needs: the pool and the table.
-func (s *Store[E]) listenOn() (*pgxpool.Pool, string) { return s.pool, s.name }
+func (d *driver) listenOn() (*pgxpool.Pool, string) { return d.pool, d.name }

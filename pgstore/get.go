@@ -7,53 +7,12 @@ import (
 	"slices"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // Key names an entity within a namespace, for [Store.GetMany].
 type Key struct {
 	Kind, ID string
-}
-
-// Get returns the latest change of the identity (namespace, kind, id), a
-// tombstone included, and true; or a zero change and false when the table
-// holds no row for it. It reads one row by primary key, in one query: it
-// costs one round trip whatever the size of the namespace.
-//
-// A row that cannot be decoded is reported as [Store.Load] reports it: Get
-// returns false and an error that wraps a [*unionstore.DecodeError] naming
-// the identity, and [unionstore.ErrDecode]. Get returns
-// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if ctx
-// is done. An identity that is not valid UTF-8 or holds a NUL byte cannot
-// be in the table: Get returns false for it without querying. Get is safe
-// for concurrent use.
-func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionstore.Change[E], bool, error) {
-	fail := func(err error) (unionstore.Change[E], bool, error) {
-		return unionstore.Change[E]{}, false, fmt.Errorf("pgstore: get namespace %s kind %s id %s from %s: %w",
-			quoteShort(namespace), quoteShort(kind), quoteShort(id), s.name, err)
-	}
-	if err := s.life.Check(ctx); err != nil {
-		return fail(err)
-	}
-	if !storable(namespace) || !storable(kind) || !storable(id) {
-		return unionstore.Change[E]{}, false, nil
-	}
-	rows, err := s.pool.Query(ctx, s.getSQL, namespace, kind, id)
-	if err != nil {
-		return fail(s.wrapCtx(ctx, err))
-	}
-	var (
-		bad   unionstore.DecodeErrors
-		got   unionstore.Change[E]
-		found bool
-	)
-	_, _, err = s.readRows(namespace, rows, &bad, func(c unionstore.Change[E]) { got, found = c, true })
-	if err != nil {
-		return fail(s.wrapCtx(ctx, err))
-	}
-	if err := bad.Err(); err != nil {
-		return fail(err)
-	}
-	return got, found, nil
 }
 
 // GetMany returns the latest change of each identity of namespace named
@@ -70,8 +29,14 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 // reported together with the rest; any other error comes with no changes.
 // GetMany does not modify keys and is safe for concurrent use.
 func (s *Store[E]) GetMany(ctx context.Context, namespace string, keys []Key) (unionstore.Changes[E], error) {
-	if err := s.life.Check(ctx); err != nil {
-		return nil, fmt.Errorf("pgstore: get %d keys of %s from %s: %w", len(keys), quoteShort(namespace), s.name, err)
+	fail := func(n int, err error) error {
+		return fmt.Errorf("pgstore: get %d keys of %s from %s: %w", n, quoteShort(namespace), s.d, s.d.life.Wrap(ctx, err))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fail(len(keys), err)
+	}
+	if s.Closed() {
+		return nil, fail(len(keys), unionstore.ErrClosed)
 	}
 	out := unionstore.Changes[E]{}
 	if !storable(namespace) {
@@ -86,19 +51,35 @@ func (s *Store[E]) GetMany(ctx context.Context, namespace string, keys []Key) (u
 	if len(ids) == 0 {
 		return out, nil
 	}
-	fail := func(err error) error {
-		return fmt.Errorf("pgstore: get %d keys of %s from %s: %w", len(ids), quoteShort(namespace), s.name, err)
-	}
-	rows, err := s.pool.Query(ctx, s.getManySQL, namespace, kinds, ids)
+	recs, err := s.d.getMany(ctx, namespace, kinds, ids)
 	if err != nil {
-		return nil, fail(s.wrapCtx(ctx, err))
+		return nil, fail(len(ids), err)
 	}
 	var bad unionstore.DecodeErrors
-	if _, _, err := s.readRows(namespace, rows, &bad, func(c unionstore.Change[E]) { out = append(out, c) }); err != nil {
-		return nil, fail(s.wrapCtx(ctx, err))
+	for _, r := range recs {
+		c, err := backend.Decode(s.codec, r)
+		if err != nil {
+			bad.Add(err)
+			continue
+		}
+		out = append(out, c)
 	}
 	if err := bad.Err(); err != nil {
-		return out, fail(err)
+		return out, fail(len(ids), err)
+	}
+	return out, nil
+}
+
+// getMany reads the rows of namespace with the keys (kinds[i], ids[i]),
+// sorted and distinct, in one query.
+func (d *driver) getMany(ctx context.Context, namespace string, kinds, ids []string) ([]backend.Record, error) {
+	rows, err := d.pool.Query(ctx, d.getManySQL, namespace, kinds, ids)
+	if err != nil {
+		return nil, d.explain(err)
+	}
+	out := make([]backend.Record, 0, len(ids))
+	if _, err := readRows(namespace, rows, &out); err != nil {
+		return nil, d.explain(err)
 	}
 	return out, nil
 }

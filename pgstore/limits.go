@@ -6,7 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // The limits of PostgreSQL on one row of the table that a batch can reach,
@@ -63,22 +63,29 @@ func alignUp(n, to int) int { return (n + to - 1) &^ (to - 1) }
 // refusal without gigabytes of memory.
 var maxPayload = MaxPayload
 
-// checkKeys returns an error wrapping [unionstore.ErrInvalidChange] for the
-// first change of a validated batch whose key the table's index cannot
-// hold, naming the change by its position and its identity.
-func checkKeys[E unionstore.Entity](changes unionstore.Changes[E]) error {
-	for i := range changes {
-		ns, kind, id := changes[i].Key()
-		if n := KeySize(ns, kind, id); n > MaxKeySize {
-			return fmt.Errorf("%w: change %d (namespace %s kind %s id %s): its primary-key index entry takes %d bytes, more than PostgreSQL's btree limit of %d",
-				unionstore.ErrInvalidChange, i, quoteShort(ns), quoteShort(kind), quoteShort(id), n, MaxKeySize)
-		}
-		if n := feedKeySize(ns); n > MaxKeySize {
-			return fmt.Errorf("%w: change %d (namespace %s kind %s id %s): the change feed's index entry for its namespace takes %d bytes, more than PostgreSQL's btree limit of %d",
-				unionstore.ErrInvalidChange, i, quoteShort(ns), quoteShort(kind), quoteShort(id), n, MaxKeySize)
-		}
+// CheckRecord returns why the table cannot hold r, or nil: a primary-key
+// index entry ([KeySize]) or a change feed's index entry larger than
+// [MaxKeySize], or a payload larger than [MaxPayload]. The store refuses
+// the batch of such a record whole, before anything is sent to the server.
+func (d *driver) CheckRecord(r backend.Record) error {
+	if n := KeySize(r.Namespace, r.Kind, r.ID); n > MaxKeySize {
+		return fmt.Errorf("%w: %s: its primary-key index entry takes %d bytes, more than PostgreSQL's btree limit of %d",
+			backend.ErrKeyTooLong, identity(r), n, MaxKeySize)
+	}
+	if n := feedKeySize(r.Namespace); n > MaxKeySize {
+		return fmt.Errorf("%w: %s: the change feed's index entry for its namespace takes %d bytes, more than PostgreSQL's btree limit of %d",
+			backend.ErrKeyTooLong, identity(r), n, MaxKeySize)
+	}
+	if len(r.Payload) > maxPayload {
+		return fmt.Errorf("%w: %s: its payload takes %d bytes, more than the %d PostgreSQL can hold",
+			backend.ErrPayloadTooLarge, identity(r), len(r.Payload), maxPayload)
 	}
 	return nil
+}
+
+// identity names r's identity in an error, each part shortened when long.
+func identity(r backend.Record) string {
+	return fmt.Sprintf("namespace %s kind %s id %s", quoteShort(r.Namespace), quoteShort(r.Kind), quoteShort(r.ID))
 }
 
 // feedKeySize returns the size in bytes of the entry of the change feed's

@@ -2,17 +2,8 @@ package pgstore
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/unionstore/unionstore"
-)
-
-var (
-	_ unionstore.Purger          = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger = (*Store[unionstore.Entity])(nil)
 )
 
 // Purge deletes every row of namespace in one statement, so that it loads
@@ -21,27 +12,20 @@ var (
 // [PurgesTable], which expires every cursor of the namespace taken
 // before, that of a watcher up to date included: its watch ends with an
 // error wrapping [unionstore.ErrCursorExpired], and [unionstore.Follow]
-// takes a new snapshot. PostgreSQL reclaims the rows' space at its next vacuum. It
-// returns [unionstore.ErrClosed] after Close and an error wrapping
-// ctx.Err() if ctx is done; it is safe for concurrent use.
-func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
-	if err := s.life.Check(ctx); err != nil {
-		return fmt.Errorf("pgstore: purge %q from %s: %w", namespace, s.name, err)
-	}
-	fed, err := s.fed(ctx)
+// takes a new snapshot. PostgreSQL reclaims the rows' space at its next
+// vacuum.
+func (d *driver) Purge(ctx context.Context, namespace string) error {
+	fed, err := d.fed(ctx)
 	if err == nil && fed {
-		_, err = s.pool.Exec(ctx, s.purgeSQL, namespace)
+		_, err = d.pool.Exec(ctx, d.purgeSQL, namespace)
 	} else if err == nil {
-		_, err = s.pool.Exec(ctx, fmt.Sprintf(`DELETE FROM %s WHERE namespace = $1`, s.name), namespace)
+		_, err = d.pool.Exec(ctx, d.legacyPurgeSQL, namespace)
 	}
-	if err != nil {
-		return fmt.Errorf("pgstore: purge %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
-	}
-	return nil
+	return d.explain(err)
 }
 
 // PurgeTombstones deletes, in one statement, the rows of namespace that
-// are unsets with a timestamp before before, and returns how many it
+// are unsets with a timestamp at most through, and returns how many it
 // deleted. It uses the primary key's index to find the namespace. A
 // concurrent Save of a newer change to such a row is kept: PostgreSQL
 // orders the two, and the row is either deleted before the save writes
@@ -49,33 +33,19 @@ func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
 // deletes any, it records in the same transaction, in [PurgesTable], the
 // position of the newest tombstone it deleted: a cursor before that
 // position expires, since its watcher may not have been given the
-// tombstone, and a later cursor stays good. See
-// [unionstore.TombstonePurger] for when purging is safe. It returns
-// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
-// ctx is done.
-func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
-	if err := s.life.Check(ctx); err != nil {
-		return 0, fmt.Errorf("pgstore: purge tombstones of %q from %s: %w", namespace, s.name, err)
-	}
-	if !before.After(unionstore.MinTimestamp) {
-		return 0, nil // no timestamp is before it
-	}
-	cut := int64(1<<63 - 1) // every timestamp up to the largest, included
-	cond, which := "ts <= $2", 1
-	if !before.After(unionstore.MaxTimestamp) {
-		cut, cond, which = before.UnixNano(), "ts < $2", 0
-	}
-	fed, err := s.fed(ctx)
+// tombstone, and a later cursor stays good.
+func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error) {
+	fed, err := d.fed(ctx)
 	var n int64
 	if err == nil && fed {
-		err = s.pool.QueryRow(ctx, s.purgeTombstonesSQL[which], namespace, cut).Scan(&n)
+		err = d.pool.QueryRow(ctx, d.purgeTombstonesSQL, namespace, through).Scan(&n)
 	} else if err == nil {
 		var tag pgconn.CommandTag
-		tag, err = s.pool.Exec(ctx, fmt.Sprintf(`DELETE FROM %s WHERE namespace = $1 AND change_type = 'unset' AND %s`, s.name, cond), namespace, cut)
+		tag, err = d.pool.Exec(ctx, d.legacyPurgeTombstonesSQL, namespace, through)
 		n = tag.RowsAffected()
 	}
 	if err != nil {
-		return 0, fmt.Errorf("pgstore: purge tombstones of %q from %s: %w", namespace, s.name, s.wrapCtx(ctx, err))
+		return 0, d.explain(err)
 	}
 	return int(n), nil
 }

@@ -2,10 +2,9 @@ package pgstore
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // columns holds a batch as one array per column, the shape the save
@@ -18,18 +17,17 @@ type columns struct {
 	namespaces                      []string // distinct, for the watchers
 }
 
-// Save writes the batch in one transaction, whatever its size: the batch is
-// compacted first (the latest change per identity, the later one on equal
-// timestamps), then written so that no row is replaced by an older change.
-// On equal timestamps the save that commits later wins.
+// Put writes the records, sorted by key and each identity once, in one
+// transaction, whatever their number, so that no row is replaced by an
+// older change. On equal timestamps the save that commits later wins.
 //
-// Save first inserts the batch as it is, by one statement that fails,
+// Put first inserts the records as they are, by one statement that fails,
 // writing nothing, on the first identity the table holds; it then upserts
-// the batch, by one statement that replaces a row only with a change at
-// least as new. The insert costs about half the upsert when the batch adds
+// them, by one statement that replaces a row only with a change at least
+// as new. The insert costs about half the upsert when the batch adds
 // identities; when it fails it costs a round trip and the rows inserted
 // before the conflict, and leaves a duplicate key error in the server's
-// log, so after a failure Save upserts the next 1, then 2, 4 up to 64
+// log, so after a failure Put upserts the next 1, then 2, 4 up to 64
 // batches directly (see the package documentation, Writing).
 //
 // A batch of fewer than 5,000 identities whose payloads take less than
@@ -39,61 +37,40 @@ type columns struct {
 // there is no limit on the size of a batch then, but the upsert needs the
 // TEMPORARY privilege, which PostgreSQL grants to every role by default.
 //
-// Nothing is sent to the server when the batch fails
-// [unionstore.Changes.Validate] (its timestamp range,
-// [unionstore.MinTimestamp] to [unionstore.MaxTimestamp], is what the ts
-// column holds) or what [Store.Check] checks: a key too large for the
-// table's index ([MaxKeySize]), a payload larger than [MaxPayload], or an
-// entity the codec cannot encode. The error wraps
-// [unionstore.ErrInvalidChange] and names the change. Save returns
-// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() if
-// ctx is done. If the connection fails or ctx ends during the save, the
-// transaction is not committed, unless the commit itself was under way:
-// either way the batch is wholly present or wholly absent.
-func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
-	if err := s.life.Check(ctx); err != nil {
-		return fmt.Errorf("pgstore: save to %s: %w", s.name, err)
-	}
-	cols, err := s.prepare(changes)
+// If the connection fails or ctx ends during the save, the transaction is
+// not committed, unless the commit itself was under way: either way the
+// batch is wholly present or wholly absent.
+func (d *driver) Put(ctx context.Context, records []backend.Record) error {
+	cols := newColumns(records)
+	fed, err := d.fed(ctx)
 	if err != nil {
-		return fmt.Errorf("pgstore: save to %s: %w", s.name, err)
+		return err
 	}
-	n := len(cols.id)
-	if n == 0 {
-		return nil
-	}
-	fed, err := s.fed(ctx)
-	if err != nil {
-		return fmt.Errorf("pgstore: save %d changes to %s: %w", n, s.name, err)
-	}
-	arrays := n < copyThreshold && cols.bytes < copyBytes
-	if s.inserts.try() {
-		err = s.insert(ctx, &cols, arrays, fed)
+	arrays := len(records) < copyThreshold && cols.bytes < copyBytes
+	if d.inserts.try() {
+		err = d.insert(ctx, &cols, arrays, fed)
 		if !isUniqueViolation(err) {
 			if err != nil {
-				return fmt.Errorf("pgstore: save %d changes to %s: %w", n, s.name, s.wrapCtx(ctx, err))
+				return d.explain(err)
 			}
-			s.inserts.succeeded()
+			d.inserts.succeeded()
 			return nil
 		}
 		// The table holds one of the identities: nothing of the insert is
 		// left, and the upsert writes the batch.
-		s.inserts.failed()
+		d.inserts.failed()
 	}
 	switch {
 	case arrays && fed:
 		// One statement is a transaction of its own: no BEGIN and COMMIT,
 		// two more round trips.
-		_, err = s.pool.Exec(ctx, s.saveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload, cols.namespaces)
+		_, err = d.pool.Exec(ctx, d.saveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload, cols.namespaces)
 	case arrays:
-		_, err = s.pool.Exec(ctx, s.legacySaveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+		_, err = d.pool.Exec(ctx, d.legacySaveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
 	default:
-		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return s.copyAndMerge(ctx, tx, &cols, fed) })
+		err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return d.copyAndMerge(ctx, tx, &cols, fed) })
 	}
-	if err != nil {
-		return fmt.Errorf("pgstore: save %d changes to %s: %w", n, s.name, s.wrapCtx(ctx, err))
-	}
-	return nil
+	return d.explain(err)
 }
 
 // insert writes cols into the table by a plain insert, one statement and
@@ -104,30 +81,30 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 //
 // With the change feed (fed), the watchers are notified in the same
 // transaction; the copy then takes a transaction of its own.
-func (s *Store[E]) insert(ctx context.Context, cols *columns, arrays, fed bool) error {
+func (d *driver) insert(ctx context.Context, cols *columns, arrays, fed bool) error {
 	switch {
 	case arrays && fed:
-		_, err := s.pool.Exec(ctx, s.insertSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload, cols.namespaces)
+		_, err := d.pool.Exec(ctx, d.insertSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload, cols.namespaces)
 		return err
 	case arrays:
-		_, err := s.pool.Exec(ctx, s.legacyInsertSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+		_, err := d.pool.Exec(ctx, d.legacyInsertSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
 		return err
 	case fed:
-		return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-			if _, err := tx.CopyFrom(ctx, s.ident, batchColumns, &copySource{cols: cols}); err != nil {
+		return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+			if _, err := tx.CopyFrom(ctx, d.ident, batchColumns, &copySource{cols: cols}); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, s.notifySQL, cols.namespaces)
+			_, err := tx.Exec(ctx, d.notifySQL, cols.namespaces)
 			return err
 		})
 	}
-	_, err := s.pool.CopyFrom(ctx, s.ident, batchColumns, &copySource{cols: cols})
+	_, err := d.pool.CopyFrom(ctx, d.ident, batchColumns, &copySource{cols: cols})
 	return err
 }
 
 // copyAndMerge copies cols into the temporary table and merges it into the
 // store's table, in tx.
-func (s *Store[E]) copyAndMerge(ctx context.Context, tx pgx.Tx, cols *columns, fed bool) error {
+func (d *driver) copyAndMerge(ctx context.Context, tx pgx.Tx, cols *columns, fed bool) error {
 	if _, err := tx.Exec(ctx, createBatchSQL); err != nil {
 		return err
 	}
@@ -135,49 +112,11 @@ func (s *Store[E]) copyAndMerge(ctx context.Context, tx pgx.Tx, cols *columns, f
 		return err
 	}
 	if fed {
-		_, err := tx.Exec(ctx, s.mergeSQL, cols.namespaces)
+		_, err := tx.Exec(ctx, d.mergeSQL, cols.namespaces)
 		return err
 	}
-	_, err := tx.Exec(ctx, s.legacyMergeSQL)
+	_, err := tx.Exec(ctx, d.legacyMergeSQL)
 	return err
-}
-
-// Check reports, without writing or reaching the server, whether Save
-// would accept the batch: nil, or the error Save would return for it, which
-// wraps [unionstore.ErrInvalidChange] and names the first change at fault
-// and the limit it exceeds. It refuses what Validate refuses; a change
-// whose primary-key index entry ([KeySize]) is larger than [MaxKeySize]
-// bytes; a payload larger than [MaxPayload]; and an entity the codec
-// cannot encode. It does not check that the table exists or that the
-// connection works.
-//
-// Check does what Save does before it sends the batch: it compacts the
-// batch and encodes every change that would be stored, so it costs about
-// what the codec does, a fraction of Save's cost. It does not modify or
-// keep the batch, and is safe for concurrent use.
-func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
-	if _, err := s.prepare(changes); err != nil {
-		return fmt.Errorf("pgstore: check for %s: %w", s.name, err)
-	}
-	return nil
-}
-
-// prepare turns a batch into the columns Save sends: it validates the
-// batch, checks its keys against the index's limit, stamps and compacts it,
-// and encodes it, checking each payload's size. PostgreSQL refuses to
-// update one row twice in one statement, hence the compaction; sorted by
-// key, concurrent saves also lock rows in the same order.
-func (s *Store[E]) prepare(changes unionstore.Changes[E]) (columns, error) {
-	if err := changes.Validate(); err != nil {
-		return columns{}, err
-	}
-	if err := checkKeys(changes); err != nil {
-		return columns{}, err
-	}
-	if len(changes) == 0 {
-		return columns{}, nil
-	}
-	return s.encode(unionstore.Compact(changes.Stamped()))
 }
 
 // copyThreshold is the size of a compacted batch from which Save copies it
@@ -232,9 +171,9 @@ func (r *copySource) Values() ([]any, error) {
 
 func (r *copySource) Err() error { return nil }
 
-// encode turns a compacted batch into columns.
-func (s *Store[E]) encode(changes unionstore.Changes[E]) (columns, error) {
-	n := len(changes)
+// newColumns turns records, sorted by key, into columns.
+func newColumns(records []backend.Record) columns {
+	n := len(records)
 	cols := columns{
 		namespace:  make([]string, n),
 		kind:       make([]string, n),
@@ -243,29 +182,21 @@ func (s *Store[E]) encode(changes unionstore.Changes[E]) (columns, error) {
 		ts:         make([]int64, n),
 		payload:    make([][]byte, n),
 	}
-	for i := range changes {
-		c := &changes[i]
-		cols.namespace[i], cols.kind[i], cols.id[i] = c.Key()
-		// The batch is sorted by key, so a namespace's changes are together.
-		if i == 0 || cols.namespace[i] != cols.namespace[i-1] {
-			cols.namespaces = append(cols.namespaces, cols.namespace[i])
+	for i := range records {
+		r := &records[i]
+		cols.namespace[i], cols.kind[i], cols.id[i] = r.Namespace, r.Kind, r.ID
+		// The records are sorted by key, so a namespace's are together.
+		if i == 0 || r.Namespace != records[i-1].Namespace {
+			cols.namespaces = append(cols.namespaces, r.Namespace)
 		}
-		cols.changeType[i] = string(c.ChangeType)
-		cols.ts[i] = c.Timestamp.UnixNano()
-		p, err := s.codec.Encode(c.Entity)
-		if err != nil {
-			return columns{}, fmt.Errorf("%w: namespace %s kind %s id %s: the codec cannot encode it: %w",
-				unionstore.ErrInvalidChange, quoteShort(cols.namespace[i]), quoteShort(cols.kind[i]), quoteShort(cols.id[i]), err)
-		}
-		if len(p) > maxPayload {
-			return columns{}, fmt.Errorf("%w: namespace %s kind %s id %s: its payload takes %d bytes, more than the %d PostgreSQL can hold",
-				unionstore.ErrInvalidChange, quoteShort(cols.namespace[i]), quoteShort(cols.kind[i]), quoteShort(cols.id[i]), len(p), maxPayload)
-		}
+		cols.changeType[i] = string(r.Type)
+		cols.ts[i] = r.Timestamp
+		p := r.Payload
 		if p == nil {
 			p = []byte{} // the column is NOT NULL
 		}
 		cols.payload[i] = p
 		cols.bytes += len(p)
 	}
-	return cols, nil
+	return cols
 }

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/unionstore/unionstore"
 )
 
 // schemaSQL is the table definition; %[1]s is the quoted table name, %[2]s
@@ -123,47 +124,51 @@ func (c *config) identifier() pgx.Identifier {
 // [unionstore.ErrClosed] after Close, or one wrapping ctx.Err() if ctx is
 // done.
 func (s *Store[E]) CreateSchema(ctx context.Context) error {
-	if err := s.createSchema(ctx); err != nil {
-		return fmt.Errorf("pgstore: %w", err)
+	err := ctx.Err()
+	if err == nil && s.Closed() {
+		err = unionstore.ErrClosed
+	}
+	if err != nil {
+		return fmt.Errorf("pgstore: create table %s: %w", s.d.name, err)
+	}
+	if err := s.d.createSchema(ctx); err != nil {
+		return fmt.Errorf("pgstore: %w", s.d.life.Wrap(ctx, err))
 	}
 	return nil
 }
 
 // createSchema is [Store.CreateSchema] with errors that do not name the
 // package.
-func (s *Store[E]) createSchema(ctx context.Context) error {
-	if err := s.life.Check(ctx); err != nil {
-		return fmt.Errorf("create table %s: %w", s.name, err)
-	}
+func (d *driver) createSchema(ctx context.Context) error {
 	var exists, fed bool
 	// to_regclass resolves the names as the store's statements do, through
 	// the search_path when they have no schema.
-	err := s.pool.QueryRow(ctx, schemaStateSQL, s.name, s.feedIndex, s.purges).Scan(&exists, &fed)
+	err := d.pool.QueryRow(ctx, schemaStateSQL, d.name, d.feedIndex, d.purges).Scan(&exists, &fed)
 	if err != nil {
-		return fmt.Errorf("create table %s: look it up: %w", s.name, s.wrapCtx(ctx, err))
+		return fmt.Errorf("create table %s: look it up: %w", d.name, err)
 	}
 	if exists && fed {
-		s.feed.Store(feedOn)
+		d.feed.Store(feedOn)
 		return nil
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		// Two concurrent CREATE TABLE IF NOT EXISTS can both miss the table
 		// and one then fails on the catalog's unique index.
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", s.name); err != nil {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", d.name); err != nil {
 			return err
 		}
 		if exists {
-			if _, err := tx.Exec(ctx, fmt.Sprintf(migrateSQL, s.name)); err != nil {
+			if _, err := tx.Exec(ctx, fmt.Sprintf(migrateSQL, d.name)); err != nil {
 				return fmt.Errorf("add the change feed's columns: %w", err)
 			}
 		}
-		_, err := tx.Exec(ctx, s.schemaSQL)
+		_, err := tx.Exec(ctx, d.schemaSQL)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("create table %s: %w", s.name, s.wrapCtx(ctx, err))
+		return fmt.Errorf("create table %s: %w", d.name, err)
 	}
-	s.feed.Store(feedOn)
+	d.feed.Store(feedOn)
 	return nil
 }
 

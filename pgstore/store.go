@@ -7,52 +7,25 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
 )
 
 // Store is a [unionstore.Store] that keeps changes in a PostgreSQL table, one
-// row per identity. It also implements [unionstore.Scanner],
-// [unionstore.NamespaceLister], [unionstore.Getter],
-// [unionstore.Checker] and [unionstore.Watcher] (see the package
+// row per identity. Through the [backend.Store] it embeds it also
+// implements [unionstore.Checker], [unionstore.Getter],
+// [unionstore.Scanner], [unionstore.NamespaceLister], [unionstore.Purger],
+// [unionstore.TombstonePurger] and [unionstore.Watcher] (see the package
 // documentation, Change feed).
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a table: the database itself keeps the latest change.
 type Store[E unionstore.Entity] struct {
-	pool     *pgxpool.Pool
-	ownsPool bool
-	codec    unionstore.Codec[E]
-	name     string // quoted, qualified table name
-	ident    pgx.Identifier
-	pageSize int
-	life     unionstore.Lifecycle
-	inserts  insertFirst
-
-	// The change feed: whether the table has its columns (feedUnknown,
-	// feedOff or feedOn), the listener that wakes watchers, and done,
-	// closed by Close, which ends the watches.
-	feed        atomic.Int32
-	feedChecked atomic.Int64 // when feedOff was found, in Unix nanoseconds
-	listen      listener
-	done        chan struct{}
-
-	// Quoted names of the feed's index (qualified) and the purges table,
-	// and the statements that create the schema.
-	feedIndex, purges, schemaSQL string
-
-	insertSQL, saveSQL, mergeSQL, loadSQL, pageSQL, getSQL, getManySQL, namespacesSQL string
-	// The statements of a table without the change feed's columns.
-	legacyInsertSQL, legacySaveSQL, legacyMergeSQL string
-	// The change feed's statements.
-	notifySQL, headSQL, feedSQL, purgeSQL string
-	// Purges of tombstones before a time, and up to the largest.
-	purgeTombstonesSQL [2]string
+	*backend.Store[E]
+	d     *driver
+	codec unionstore.Codec[E] // for GetMany
 }
 
 var (
@@ -61,6 +34,9 @@ var (
 	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
+	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 )
 
 // New returns a store on pool, which stays the caller's: [Store.Close] marks
@@ -87,86 +63,37 @@ func newStore[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts
 	if err != nil {
 		return nil, err
 	}
-	name := c.qualifiedName()
-	s := &Store[E]{
-		pool:     pool,
-		codec:    codec,
-		name:     name,
-		ident:    c.identifier(),
-		pageSize: c.pageSize,
-		done:     make(chan struct{}),
-
-		feedIndex: c.feedIndexQualified().Sanitize(),
-		purges:    c.purgesTable().Sanitize(),
-		schemaSQL: c.schemaSQL(),
-
-		// A plain insert of a batch none of whose identities the table
-		// holds; see insertFirst. Each statement that writes also
-		// notifies the watchers of the batch's namespaces ($7), at commit.
-		insertSQL: fmt.Sprintf(`WITH w AS (INSERT INTO %s (namespace, kind, id, change_type, ts, payload)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[]))
-%s`, name, notifySQL(name, "$7")),
-		// The batch is sorted by (namespace, kind, id), and unnest keeps the
-		// arrays' order, so concurrent saves lock rows in one order and do
-		// not deadlock. The WHERE clause is the last-write-wins rule: a row
-		// is replaced by a change at least as new, so on equal timestamps
-		// the save that commits later wins.
-		saveSQL: fmt.Sprintf(`WITH w AS (INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
-%s)
-%s`, name, feedUpsertSQL, notifySQL(name, "$7")),
-		// The same for a large batch copied into the temporary table, whose
-		// rows are sorted here rather than trusted to come back in the
-		// order they were copied in.
-		mergeSQL: fmt.Sprintf(`WITH w AS (INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
-SELECT namespace, kind, id, change_type, ts, payload FROM %s ORDER BY namespace, kind, id
-%s)
-%s`, name, batchTable.Sanitize(), feedUpsertSQL, notifySQL(name, "$1")),
-		legacyInsertSQL: fmt.Sprintf(`INSERT INTO %s (namespace, kind, id, change_type, ts, payload)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])`, name),
-		legacySaveSQL: fmt.Sprintf(`INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
-%s`, name, upsertSQL),
-		legacyMergeSQL: fmt.Sprintf(`INSERT INTO %s AS t (namespace, kind, id, change_type, ts, payload)
-SELECT namespace, kind, id, change_type, ts, payload FROM %s ORDER BY namespace, kind, id
-%s`, name, batchTable.Sanitize(), upsertSQL),
-		loadSQL: fmt.Sprintf(`SELECT kind, id, change_type, ts, payload FROM %s
-WHERE namespace = $1 ORDER BY kind, id`, name),
-		pageSQL: fmt.Sprintf(`SELECT kind, id, change_type, ts, payload FROM %s
-WHERE namespace = $1 AND (kind, id) > ($2, $3) ORDER BY kind, id LIMIT $4`, name),
-		getSQL: fmt.Sprintf(`SELECT kind, id, change_type, ts, payload FROM %s
-WHERE namespace = $1 AND kind = $2 AND id = $3`, name),
-		// The keys are distinct, so the join yields each row once.
-		getManySQL: fmt.Sprintf(`SELECT t.kind, t.id, t.change_type, t.ts, t.payload
-FROM unnest($2::text[], $3::text[]) AS k(kind, id)
-JOIN %s AS t ON t.namespace = $1 AND t.kind = k.kind COLLATE "C" AND t.id = k.id COLLATE "C"
-ORDER BY t.kind, t.id`, name),
-		namespacesSQL: fmt.Sprintf(`SELECT namespace,
-	count(*) FILTER (WHERE change_type = 'set'),
-	count(*) FILTER (WHERE change_type = 'unset')
-FROM %s GROUP BY namespace ORDER BY namespace`, name),
-	}
-	s.feedStatements()
+	d := newDriver(pool, c)
 	if c.create == createAlways || c.create == createDefault && byDefault == createAlways {
-		if err := s.createSchema(ctx); err != nil {
-			return nil, err
+		if err := d.createSchema(ctx); err != nil {
+			return nil, d.life.Wrap(ctx, err)
 		}
 	}
-	return s, nil
+	bs, err := backend.NewStore[E]("pgstore", d, c.codec)
+	if err != nil {
+		return nil, err
+	}
+	return &Store[E]{Store: bs, d: d, codec: codec}, nil
 }
 
-// upsertSQL ends the statements that save a batch.
-const upsertSQL = `ON CONFLICT (namespace, kind, id) DO UPDATE
-SET change_type = excluded.change_type, ts = excluded.ts, payload = excluded.payload
-WHERE t.ts <= excluded.ts`
-
-// feedUpsertSQL is upsertSQL for a table with the change feed: a replaced
-// row takes the transaction and number of its new version, so that
-// watchers see it.
-const feedUpsertSQL = `ON CONFLICT (namespace, kind, id) DO UPDATE
-SET change_type = excluded.change_type, ts = excluded.ts, payload = excluded.payload,
-	xid = excluded.xid, rev = excluded.rev
-WHERE t.ts <= excluded.ts`
+// Check reports, without writing or reaching the server, whether Save
+// would accept the batch: nil, or an error wrapping
+// [unionstore.ErrInvalidChange] that names the first change at fault and
+// the limit it exceeds. It refuses what [unionstore.Changes.Validate]
+// refuses; a change whose primary-key index entry ([KeySize]) is larger
+// than [MaxKeySize] bytes; a payload larger than [MaxPayload]; and an
+// entity the codec cannot encode. It does not check that the table exists
+// or that the connection works.
+//
+// Check encodes every change, as Save does, so it costs about what the
+// codec does, a fraction of Save's cost. It does not modify or keep the
+// batch, and is safe for concurrent use.
+func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
+	if err := changes.Validate(); err != nil {
+		return fmt.Errorf("pgstore: check for %s: %w", s.d, err)
+	}
+	return s.Store.Check(changes)
+}
 
 // notifySQL returns the statement that follows a write, in the same
 // statement, to notify the watchers of the namespaces in the array param.
@@ -263,7 +190,7 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		pool.Close()
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
-	s.ownsPool = true
+	s.d.ownsPool = true
 	return s, nil
 }
 
@@ -272,35 +199,6 @@ func redacted(u *url.URL) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
-// Close marks the store closed; Save, Load, Scan, Namespaces and
-// CreateSchema then return [unionstore.ErrClosed]. A store made by
-// [OpenURL] also closes its pool, waiting for connections in use to be
-// returned; a store made by [New] leaves the caller's pool open. Close is
-// safe to call more than once and always returns nil.
-func (s *Store[E]) Close() error {
-	if s.life.Close() {
-		close(s.done)
-		if s.ownsPool {
-			s.pool.Close()
-		}
-	}
-	return nil
-}
-
 // Table returns the quoted, qualified name of the store's table, as it
 // appears in the store's SQL.
-func (s *Store[E]) Table() string { return s.name }
-
-// wrapCtx makes sure that an error caused by ctx being done wraps ctx.Err(),
-// whatever the driver returned, and that an error after Close wraps
-// [unionstore.ErrClosed]. It says how to create a missing table.
-func (s *Store[E]) wrapCtx(ctx context.Context, err error) error {
-	if w := s.life.Wrap(ctx, err); w != err {
-		return w
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
-		return fmt.Errorf("table %s does not exist; create it with Store.CreateSchema or by opening the store with WithCreateSchema: %w", s.name, err)
-	}
-	return err
-}
+func (s *Store[E]) Table() string { return s.d.name }
