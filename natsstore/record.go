@@ -20,14 +20,6 @@ const (
 // expected last sequence, about 150 bytes with the stream name's 64.
 const headerAllowance = 256
 
-// record is one change ready to publish.
-type record struct {
-	subject string
-	ts      int64
-	header  nats.Header
-	body    []byte
-}
-
 // newHeader returns the headers that carry a change's type and timestamp.
 func newHeader(t unionstore.ChangeType, ts int64) nats.Header {
 	return nats.Header{

@@ -24,7 +24,7 @@ const publishWindow = 512
 // scanStateAbove is the number of identities of a namespace in one batch
 // from which Save reads their current state through one pass over the
 // namespace instead of one point read per identity, when the namespace is
-// not much larger than the batch (see [Store.state]).
+// not much larger than the batch (see [driver.state]).
 const scanStateAbove = 64
 
 // Put writes the records, which are sorted by namespace, each namespace
@@ -40,11 +40,7 @@ func (d *driver) Put(ctx context.Context, records []backend.Record) error {
 		for end < len(records) && records[end].Namespace == ns {
 			end++
 		}
-		recs := make([]record, end-start)
-		for i, r := range records[start:end] {
-			recs[i] = record{subject: subject(d.prefix, ns, r.Kind, r.ID), ts: r.Timestamp, header: newHeader(r.Type, r.Timestamp), body: r.Payload}
-		}
-		if err := d.saveNamespace(ctx, ns, recs); err != nil {
+		if err := d.saveNamespace(ctx, ns, records[start:end]); err != nil {
 			return fmt.Errorf("namespace %q: %w", ns, err)
 		}
 		start = end
@@ -71,8 +67,12 @@ type current struct {
 // saveNamespace reads its subject again and retries it, or drops it if
 // the other writer's change is newer. It does not pay a round trip per
 // record.
-func (d *driver) saveNamespace(ctx context.Context, namespace string, recs []record) error {
-	cur, err := d.state(ctx, namespace, recs)
+func (d *driver) saveNamespace(ctx context.Context, namespace string, recs []backend.Record) error {
+	subjects := make([]string, len(recs))
+	for i, r := range recs {
+		subjects[i] = subject(d.prefix, namespace, r.Kind, r.ID)
+	}
+	cur, err := d.state(ctx, namespace, subjects)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (d *driver) saveNamespace(ctx context.Context, namespace string, recs []rec
 		// Keep what is not older than the stream's change.
 		n := 0
 		for _, i := range todo {
-			if cur[i].seq == 0 || recs[i].ts >= cur[i].ts {
+			if cur[i].seq == 0 || recs[i].Timestamp >= cur[i].ts {
 				todo[n] = i
 				n++
 			}
@@ -93,7 +93,7 @@ func (d *driver) saveNamespace(ctx context.Context, namespace string, recs []rec
 		if len(todo) == 0 {
 			return nil
 		}
-		conflicts, err := d.publish(ctx, recs, cur, todo)
+		conflicts, err := d.publish(ctx, recs, subjects, cur, todo)
 		if err != nil {
 			return err
 		}
@@ -101,11 +101,11 @@ func (d *driver) saveNamespace(ctx context.Context, namespace string, recs []rec
 			return nil
 		}
 		// Another writer changed these subjects since they were read.
-		subjects := make([]string, len(conflicts))
+		changed := make([]string, len(conflicts))
 		for j, i := range conflicts {
-			subjects[j] = recs[i].subject
+			changed[j] = subjects[i]
 		}
-		msgs, err := d.lastMsgs(ctx, subjects)
+		msgs, err := d.lastMsgs(ctx, changed)
 		if err != nil {
 			return err
 		}
@@ -116,10 +116,11 @@ func (d *driver) saveNamespace(ctx context.Context, namespace string, recs []rec
 	}
 }
 
-// publish publishes the records todo asynchronously, at most publishWindow
-// awaiting their acknowledgements at once, and returns those refused
-// because their subject's last sequence was no longer the expected one.
-func (d *driver) publish(ctx context.Context, recs []record, cur []current, todo []int) (conflicts []int, err error) {
+// publish publishes the records todo, on their subjects, asynchronously,
+// at most publishWindow awaiting their acknowledgements at once, and
+// returns those refused because their subject's last sequence was no
+// longer the expected one.
+func (d *driver) publish(ctx context.Context, recs []backend.Record, subjects []string, cur []current, todo []int) (conflicts []int, err error) {
 	type sent struct {
 		i   int
 		ack jetstream.PubAckFuture
@@ -131,14 +132,14 @@ func (d *driver) publish(ctx context.Context, recs []record, cur []current, todo
 	wait := func(p sent) error {
 		select {
 		case ack := <-p.ack.Ok():
-			cur[p.i] = current{seq: ack.Sequence, ts: recs[p.i].ts}
+			cur[p.i] = current{seq: ack.Sequence, ts: recs[p.i].Timestamp}
 			return nil
 		case err := <-p.ack.Err():
 			if isWrongLastSequence(err) {
 				conflicts = append(conflicts, p.i)
 				return nil
 			}
-			return fmt.Errorf("publish %s: %w", recs[p.i].subject, err)
+			return fmt.Errorf("publish %s: %w", subjects[p.i], err)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -151,14 +152,16 @@ func (d *driver) publish(ctx context.Context, recs []record, cur []current, todo
 			head, n = (head+1)%len(window), n-1
 		}
 		r := &recs[i]
-		msg := &nats.Msg{Subject: r.subject, Header: cloneHeader(r.header), Data: r.body}
+		// A header of its own, to which the client adds: a record may be
+		// published again after a conflict.
+		msg := &nats.Msg{Subject: subjects[i], Header: newHeader(r.Type, r.Timestamp), Data: r.Payload}
 		opts := []jetstream.PublishOpt{jetstream.WithExpectStream(d.name), jetstream.WithExpectLastSequencePerSubject(cur[i].seq)}
 		if withoutSequenceCheck {
 			opts = opts[:1]
 		}
 		ack, err := d.js.PublishMsgAsync(msg, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("publish %s: %w", r.subject, err)
+			return nil, fmt.Errorf("publish %s: %w", subjects[i], err)
 		}
 		window[(head+n)%len(window)] = sent{i, ack}
 		n++
@@ -174,16 +177,6 @@ func (d *driver) publish(ctx context.Context, recs []record, cur []current, todo
 // withoutSequenceCheck removes the expected-sequence check from publishes,
 // for the test that shows that concurrent writers need it.
 var withoutSequenceCheck = false
-
-// cloneHeader returns a copy of h that the client may add to, so that a
-// record can be published again after a conflict.
-func cloneHeader(h nats.Header) nats.Header {
-	out := make(nats.Header, len(h)+2)
-	for k, v := range h {
-		out[k] = v
-	}
-	return out
-}
 
 // isWrongLastSequence reports whether err is the server's refusal of a
 // publish whose expected last sequence was not the subject's.
@@ -216,19 +209,19 @@ func stampOf(h nats.Header) int64 {
 	return ts
 }
 
-// state returns what the stream holds for each record's subject, records
-// of namespace. For a few records it reads each subject's last message,
-// in parallel. For more it reads the headers of the whole namespace in
-// one pass, unless the namespace holds more than four times as many
-// messages as the batch: then the point reads cost less.
-func (d *driver) state(ctx context.Context, namespace string, recs []record) ([]current, error) {
-	cur := make([]current, len(recs))
-	if len(recs) >= scanStateAbove {
-		index := make(map[string]int, len(recs))
-		for i := range recs {
-			index[recs[i].subject] = i
+// state returns what the stream holds for each of subjects, subjects of
+// namespace. For a few subjects it reads each one's last message, in
+// parallel. For more it reads the headers of the whole namespace in one
+// pass, unless the namespace holds more than four times as many messages
+// as the batch: then the point reads cost less.
+func (d *driver) state(ctx context.Context, namespace string, subjects []string) ([]current, error) {
+	cur := make([]current, len(subjects))
+	if len(subjects) >= scanStateAbove {
+		index := make(map[string]int, len(subjects))
+		for i, subj := range subjects {
+			index[subj] = i
 		}
-		err := d.consume(ctx, namespaceFilter(d.prefix, namespace), true, uint64(4*len(recs)), func(m jetstream.Msg) error {
+		err := d.consume(ctx, namespaceFilter(d.prefix, namespace), true, uint64(4*len(subjects)), func(m jetstream.Msg) error {
 			if i, ok := index[m.Subject()]; ok {
 				md, err := m.Metadata()
 				if err != nil {
@@ -244,10 +237,6 @@ func (d *driver) state(ctx context.Context, namespace string, recs []record) ([]
 		if !errors.Is(err, errTooMany) {
 			return nil, fmt.Errorf("read the namespace's state: %w", err)
 		}
-	}
-	subjects := make([]string, len(recs))
-	for i := range recs {
-		subjects[i] = recs[i].subject
 	}
 	msgs, err := d.lastMsgs(ctx, subjects)
 	if err != nil {
