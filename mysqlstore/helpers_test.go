@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,24 +24,14 @@ var server = storetest.Server{Name: "MySQL", EnvVar: "UNIONSTORE_MYSQL_URL", Def
 
 func serverURL() string { return server.URL() }
 
-var admin struct {
-	once sync.Once
-	db   *sql.DB
-	err  error
-}
+// admin is a pool shared by the tests for setting up and checking tables.
+var admin = storetest.Shared[*sql.DB]{Server: server, Open: func(ctx context.Context, _ string) (*sql.DB, error) { return openDB(ctx) }}
 
-// adminDB returns a pool shared by the tests for setting up and checking
-// tables. It skips the test when no server is reachable, or fails it when
-// the CI variable is set.
+// adminDB returns the shared pool. It skips the test when no server is
+// reachable, or fails it when the CI variable is set.
 func adminDB(tb testing.TB) *sql.DB {
 	tb.Helper()
-	admin.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		admin.db, admin.err = openDB(ctx)
-	})
-	server.Unreachable(tb, admin.err)
-	return admin.db
+	return admin.Get(tb)
 }
 
 // openDB returns a pool of its own on the server once a connection answers
@@ -90,9 +79,7 @@ func (c closingAdmin) Run() int {
 	skipServerExamples()
 	code := c.m.Run()
 	dropExampleTables()
-	if admin.db != nil {
-		_ = admin.db.Close()
-	}
+	_ = admin.Close((*sql.DB).Close)
 	return code
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"flag"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,24 +21,14 @@ var server = storetest.Server{Name: "Redis", EnvVar: "UNIONSTORE_REDIS_URL", Def
 
 func serverURL() string { return server.URL() }
 
-var admin struct {
-	once   sync.Once
-	client *redis.Client
-	err    error
-}
+// admin is a client shared by the tests for setting up and checking keys.
+var admin = storetest.Shared[*redis.Client]{Server: server, Open: func(ctx context.Context, _ string) (*redis.Client, error) { return openClient(ctx) }}
 
-// adminClient returns a client shared by the tests for setting up and
-// checking keys. It skips the test when no server answers, or fails it
-// when the CI variable is set.
+// adminClient returns the shared client. It skips the test when no server
+// answers, or fails it when the CI variable is set.
 func adminClient(tb testing.TB) *redis.Client {
 	tb.Helper()
-	admin.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		admin.client, admin.err = openClient(ctx)
-	})
-	server.Unreachable(tb, admin.err)
-	return admin.client
+	return admin.Get(tb)
 }
 
 // openClient returns a client on the tests' server once it answers a ping,
@@ -84,9 +73,7 @@ func (c closingAdmin) Run() int {
 	skipServerExamples()
 	code := c.m.Run()
 	deleteExampleKeys()
-	if admin.client != nil {
-		_ = admin.client.Close()
-	}
+	_ = admin.Close((*redis.Client).Close)
 	return code
 }
 

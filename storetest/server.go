@@ -1,10 +1,13 @@
 package storetest
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
+	"time"
 )
 
 // Server is a server that a backend's tests talk to: the environment
@@ -59,4 +62,41 @@ func (s Server) SkipExamples(pattern string, err error) {
 		skip = old.Value.String() + "|" + skip
 	}
 	_ = flag.Set("test.skip", skip)
+}
+
+// Shared is one value made from a server that the tests of a package
+// share, such as a connection pool for setting up and checking: Open runs
+// once, at the first Get, with the server's URL and a context that ends
+// after 5 seconds.
+type Shared[T any] struct {
+	Server Server
+	Open   func(ctx context.Context, url string) (T, error)
+
+	once sync.Once
+	v    T
+	err  error
+	made bool
+}
+
+// Get returns the value. A test that asks for it when Open failed is
+// skipped, or failed under CI: see [Server.Unreachable].
+func (s *Shared[T]) Get(tb testing.TB) T {
+	tb.Helper()
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.v, s.err = s.Open(ctx, s.Server.URL())
+		s.made = s.err == nil
+	})
+	s.Server.Unreachable(tb, s.err)
+	return s.v
+}
+
+// Close calls close on the value if Get made it, for a TestMain to run
+// after the tests.
+func (s *Shared[T]) Close(close func(T) error) error {
+	if !s.made {
+		return nil
+	}
+	return close(s.v)
 }
