@@ -37,14 +37,16 @@ func benchEntities(r *rand.Rand, ns string, ids []string, ts time.Time) unionsto
 // nothing validated and no counts, so that an older change may overwrite
 // a newer one.
 func blindSave(s *Store[storetest.Item], changes unionstore.Changes[storetest.Item]) error {
-	batch, _, err := s.encode(changes)
-	if err != nil {
-		return err
-	}
-	b := s.db.NewBatch()
+	codec := unionstore.JSONCodec[storetest.Item]()
+	b := s.d.db.NewBatch()
 	defer b.Close()
-	for _, e := range batch {
-		if err := b.Set(e.key, e.value, nil); err != nil {
+	for _, c := range changes {
+		ns, kind, id := c.Key()
+		payload, err := codec.Encode(c.Entity)
+		if err != nil {
+			return err
+		}
+		if err := b.Set(recordKey(nil, ns, kind, id), encodeValue(headerOf(c.ChangeType, c.Timestamp), payload), nil); err != nil {
 			return err
 		}
 	}

@@ -62,31 +62,26 @@ func (st *stamper) next() []byte {
 	return v
 }
 
-// Namespaces returns every namespace of the store with its counts of
-// entities and tombstones, sorted by name. It reads one small record per
-// namespace, and in one snapshot, the records of each namespace saved to
-// or purged since the last call, to count them: the first call after a
-// save to a namespace of n records costs a read of those n. On a store
-// opened for writing it keeps what it counted, so that the next call reads
-// only the counts again (an unsynced write, which a crash may lose, to be
-// counted again). It is safe for concurrent use; calls count one at a
-// time. It returns [unionstore.ErrClosed] after Close and an error
-// wrapping [ErrCorrupt] on damage.
-func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
-	unlock, err := s.use(ctx)
+// Namespaces returns every namespace with its counts of entities and
+// tombstones, sorted by name. It reads one small record per namespace,
+// and in one snapshot, the records of each namespace saved to or purged
+// since the last call, to count them: the first call after a save to a
+// namespace of n records costs a read of those n. On a store opened for
+// writing it keeps what it counted, so that the next call reads only the
+// counts again (an unsynced write, which a crash may lose, to be counted
+// again). Calls count one at a time.
+func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
+	unlock, err := d.use(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("pebblestore: namespaces: %w", err)
+		return nil, err
 	}
 	defer unlock()
 	var out []unionstore.NamespaceStat
-	err = s.guard("namespaces", func() (err error) {
-		out, err = s.namespaces(ctx)
+	err = d.guard("namespaces", func() (err error) {
+		out, err = d.namespaces(ctx)
 		return err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("pebblestore: namespaces of %q: %w", s.dir, err)
-	}
-	return out, nil
+	return out, err
 }
 
 // nsState is what a snapshot holds of one namespace: its stored counts,
@@ -97,16 +92,16 @@ type nsState struct {
 	stamp  []byte
 }
 
-func (s *Store[E]) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
-	if !s.readOnly {
-		s.countMu.Lock()
-		defer s.countMu.Unlock()
+func (d *driver) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
+	if !d.readOnly {
+		d.countMu.Lock()
+		defer d.countMu.Unlock()
 	}
-	marks := s.marks.Load()
-	snap := s.db.NewSnapshot()
+	marks := d.marks.Load()
+	snap := d.db.NewSnapshot()
 	defer snap.Close()
-	skip := s.unmarkedAt.Load() == marks+1
-	states, err := s.readStates(ctx, snap, skip)
+	skip := d.unmarkedAt.Load() == marks+1
+	states, err := d.readStates(ctx, snap, skip)
 	if err != nil {
 		return nil, err
 	}
@@ -120,13 +115,13 @@ func (s *Store[E]) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 		if err := recount(ctx, snap, stale); err != nil {
 			return nil, err
 		}
-		if !s.readOnly {
-			if err := s.settle(stale, marks); err != nil {
+		if !d.readOnly {
+			if err := d.settle(stale, marks); err != nil {
 				return nil, err
 			}
 		}
 	} else if !skip {
-		s.noteUnmarked(marks)
+		d.noteUnmarked(marks)
 	}
 	out := make([]unionstore.NamespaceStat, 0, len(states))
 	for _, st := range states {
@@ -141,8 +136,8 @@ func (s *Store[E]) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, 
 // readStates reads the counts and markers of every namespace from snap,
 // sorted by name, and skips the markers if noMarkers. The previous call's
 // number of namespaces sizes the list.
-func (s *Store[E]) readStates(ctx context.Context, snap *pebble.Snapshot, noMarkers bool) ([]nsState, error) {
-	states := make([]nsState, 0, s.nsHint.Load())
+func (d *driver) readStates(ctx context.Context, snap *pebble.Snapshot, noMarkers bool) ([]nsState, error) {
+	states := make([]nsState, 0, d.nsHint.Load())
 	err := eachKey(ctx, snap, prefixCount, func(k, v []byte) {
 		states = append(states, nsState{name: string(k), counts: decodeCounts(v)})
 	})
@@ -150,7 +145,7 @@ func (s *Store[E]) readStates(ctx context.Context, snap *pebble.Snapshot, noMark
 		return nil, fmt.Errorf("read the counts: %w", err)
 	}
 	if noMarkers {
-		s.nsHint.Store(int64(len(states)))
+		d.nsHint.Store(int64(len(states)))
 		return states, nil
 	}
 	// Markers are few next to counts: merge them in, in name order.
@@ -164,7 +159,7 @@ func (s *Store[E]) readStates(ctx context.Context, snap *pebble.Snapshot, noMark
 	if len(marked) > 0 {
 		states = mergeStates(states, marked)
 	}
-	s.nsHint.Store(int64(len(states)))
+	d.nsHint.Store(int64(len(states)))
 	return states, nil
 }
 
@@ -263,15 +258,15 @@ func recount(ctx context.Context, snap *pebble.Snapshot, stale []*nsState) error
 // still holds the stamp that the snapshot saw, and deletes those markers.
 // It holds the gate, so that no save applies between its reading of a
 // marker and its write.
-func (s *Store[E]) settle(stale []*nsState, marks uint64) error {
-	s.gate.Lock()
-	defer s.gate.Unlock()
+func (d *driver) settle(stale []*nsState, marks uint64) error {
+	d.gate.Lock()
+	defer d.gate.Unlock()
 	cleared := 0
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixMarker}, UpperBound: []byte{prefixMarker + 1}})
+	it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixMarker}, UpperBound: []byte{prefixMarker + 1}})
 	if err != nil {
 		return err
 	}
-	b := s.db.NewBatch()
+	b := d.db.NewBatch()
 	defer b.Close()
 	ok := it.SeekGE(markerKey(stale[0].name))
 	for _, st := range stale {
@@ -307,12 +302,12 @@ func (s *Store[E]) settle(stale []*nsState, marks uint64) error {
 	if b.Empty() {
 		return nil
 	}
-	s.wrote.Store(true)
-	if err := s.db.Apply(b, pebble.NoSync); err != nil {
+	d.wrote.Store(true)
+	if err := d.db.Apply(b, pebble.NoSync); err != nil {
 		return fmt.Errorf("write the recounted counts: %w", err)
 	}
 	if cleared == len(stale) && marks != partial {
-		s.noteUnmarked(marks)
+		d.noteUnmarked(marks)
 	}
 	return nil
 }
@@ -328,4 +323,4 @@ const partial = ^uint64(0)
 // write that sets a marker bumps marks past it for good. A write that
 // applied after the snapshot but has not yet bumped marks is missed by
 // the listings in between, which, like its Save, have not returned.
-func (s *Store[E]) noteUnmarked(marks uint64) { s.unmarkedAt.Store(marks + 1) }
+func (d *driver) noteUnmarked(marks uint64) { d.unmarkedAt.Store(marks + 1) }

@@ -33,12 +33,12 @@ var Merger = latestMerger
 
 // Flush writes the store's memory table to a table of its own, so that
 // the merge operands saved after it sit apart from those before.
-func Flush[E unionstore.Entity](s *Store[E]) error { return s.db.Flush() }
+func Flush[E unionstore.Entity](s *Store[E]) error { return s.d.db.Flush() }
 
 // CompactAll compacts every key of the store into the bottom level, which
 // merges all the operands of each key.
 func CompactAll[E unionstore.Entity](s *Store[E]) error {
-	return s.db.Compact(context.Background(), []byte{0}, []byte{0xff}, false)
+	return s.d.db.Compact(context.Background(), []byte{0}, []byte{0xff}, false)
 }
 
 // RecordValue is the stored value of a change with this payload.

@@ -85,18 +85,18 @@ func eventListener(f *fault) *pebble.EventListener {
 // wins over fn's result. It wins over success too: pebble calls Fatalf
 // where it cannot go on, such as a failed commit, and carries on as if it
 // had succeeded when Fatalf returns.
-func (s *Store[E]) guard(op string, fn func() error) (err error) {
+func (d *driver) guard(op string, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.fault.set(fmt.Errorf("%s: pebble panicked: %v", op, r))
-			err = s.fault.get()
+			d.fault.set(fmt.Errorf("%s: pebble panicked: %v", op, r))
+			err = d.fault.get()
 		}
 	}()
 	err = fn()
 	if err != nil && pebble.IsCorruptionError(err) {
-		s.fault.set(fmt.Errorf("%s: %w", op, err))
+		d.fault.set(fmt.Errorf("%s: %w", op, err))
 	}
-	if ferr := s.fault.get(); ferr != nil {
+	if ferr := d.fault.get(); ferr != nil {
 		return ferr
 	}
 	return err

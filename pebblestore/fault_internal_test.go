@@ -23,23 +23,23 @@ func TestFaultStopsTheStore(t *testing.T) {
 		raise func(t *testing.T, s *Store[fuzzItem])
 	}{
 		{"a fatal error of pebble", func(t *testing.T, s *Store[fuzzItem]) {
-			logger{s.fault}.Fatalf("pebble: %s", "MANIFEST sync failed")
+			logger{s.d.fault}.Fatalf("pebble: %s", "MANIFEST sync failed")
 		}},
 		{"a data corruption event", func(t *testing.T, s *Store[fuzzItem]) {
-			eventListener(s.fault).DataCorruption(pebble.DataCorruptionInfo{Path: filepath.Join(s.dir, "000007.sst"), Details: errors.New("checksum mismatch")})
+			eventListener(s.d.fault).DataCorruption(pebble.DataCorruptionInfo{Path: filepath.Join(s.d.dir, "000007.sst"), Details: errors.New("checksum mismatch")})
 		}},
 		{"a background error of damage", func(t *testing.T, s *Store[fuzzItem]) {
-			eventListener(s.fault).BackgroundError(pebble.ErrCorruption)
+			eventListener(s.d.fault).BackgroundError(pebble.ErrCorruption)
 		}},
 		{"a panic of pebble inside an operation", func(t *testing.T, s *Store[fuzzItem]) {
-			_ = s.guard("load", func() error { panic("index out of range") })
+			_ = s.d.guard("load", func() error { panic("index out of range") })
 		}},
 		{"a corruption error of pebble", func(t *testing.T, s *Store[fuzzItem]) {
-			_ = s.guard("get", func() error { return pebble.ErrCorruption })
+			_ = s.d.guard("get", func() error { return pebble.ErrCorruption })
 		}},
 		{"a fatal error inside an operation that then succeeds", func(t *testing.T, s *Store[fuzzItem]) {
-			err := s.guard("save", func() error {
-				logger{s.fault}.Fatalf("pebble: fatal commit error: %v", "write failed")
+			err := s.d.guard("save", func() error {
+				logger{s.d.fault}.Fatalf("pebble: fatal commit error: %v", "write failed")
 				return nil
 			})
 			if !errors.Is(err, ErrCorrupt) {

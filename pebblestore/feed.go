@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/unionstore/unionstore/backend"
 )
 
 // The change feed. Each namespace has a revision counter. Save writes
@@ -142,29 +144,29 @@ type assigned struct {
 	value []byte
 }
 
-// addEntries gives each change of batch the next revision of its
+// addEntries gives each record of recs the next revision of its
 // namespace and adds to b one feed entry per namespace of the batch, for
-// all its changes (see the layout in the package doc); f.mu must be held until b is applied.
-// It returns what it assigned in each namespace.
-func (f *feed) addEntries(db *pebble.DB, b *pebble.Batch, batch []encoded) ([]assigned, error) {
+// all its records (see the layout in the package doc); f.mu must be held
+// until b is applied. It returns what it assigned in each namespace.
+func (f *feed) addEntries(db *pebble.DB, b *pebble.Batch, recs []backend.Record) ([]assigned, error) {
 	var out []assigned
 	j := 0
-	for i := range batch {
-		e := &batch[i]
-		if len(out) == 0 || out[j].ns != e.ns {
+	for i := range recs {
+		r := &recs[i]
+		if len(out) == 0 || out[j].ns != r.Namespace {
 			// Batches hold few namespaces, mostly one after the other.
-			j = slices.IndexFunc(out, func(a assigned) bool { return a.ns == e.ns })
+			j = slices.IndexFunc(out, func(a assigned) bool { return a.ns == r.Namespace })
 			if j < 0 {
-				sp, err := f.spaceOf(db, e.ns)
+				sp, err := f.spaceOf(db, r.Namespace)
 				if err != nil {
 					return nil, err
 				}
-				out = append(out, assigned{ns: e.ns, sp: sp, value: make([]byte, revisionSize, revisionSize+len(batch)*16)})
+				out = append(out, assigned{ns: r.Namespace, sp: sp, value: make([]byte, revisionSize, revisionSize+len(recs)*16)})
 				j = len(out) - 1
 			}
 		}
 		a := &out[j]
-		a.value = append(append(a.value, e.key[len(e.ns)+2:]...), 0) // kind 0x00 id 0x00
+		a.value = append(append(append(append(a.value, r.Kind...), 0), r.ID...), 0) // kind 0x00 id 0x00
 		a.n++
 	}
 	for i := range out {

@@ -78,7 +78,7 @@ func watchFrom(t *testing.T, s *Store[storetest.Item], cursor unionstore.Cursor,
 func feedEntries(t *testing.T, s *Store[storetest.Item], ns string) int {
 	t.Helper()
 	lower, upper := feedBounds(ns, 0)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it, err := s.d.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestPurgeTombstonesExpiresCursors(t *testing.T) {
 func entryKeys(t *testing.T, s *Store[storetest.Item], ns string) int {
 	t.Helper()
 	lower, upper := feedBounds(ns, 0)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	it, err := s.d.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 type fuzzItem struct {
@@ -32,9 +33,10 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add("ns", recordKey(nil, "ns", "k", "a"), append([]byte{1, 2, 0x80, 0, 0, 0, 0, 0, 0, 0}, "null"...))
 	f.Add("ns", recordKey(nil, "ns", "\xff", "a"), append([]byte{1, 1, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, `{"kind":"\xff","id":"a"}`...))
 	f.Add("", []byte{}, []byte{})
-	s := &Store[fuzzItem]{codec: unionstore.JSONCodec[fuzzItem]()}
+	codec := unionstore.JSONCodec[fuzzItem]()
 	f.Fuzz(func(t *testing.T, ns string, key, value []byte) {
-		ch, err := s.decode(ns, key, value)
+		var a arena
+		ch, err := backend.Decode(codec, recordOf(ns, key, value, &a))
 		if err != nil {
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // The on-disk layout, version 3. It is described for readers in doc.go;
@@ -186,14 +187,27 @@ func (h header) time() time.Time { return time.Unix(0, h.nanos).UTC() }
 
 // encodeValue returns the record value of a change.
 func encodeValue(h header, payload []byte) []byte {
-	v := make([]byte, headerSize, headerSize+len(payload))
+	v := make([]byte, headerSize+len(payload))
+	putHeader(v, h)
+	copy(v[headerSize:], payload)
+	return v
+}
+
+// putValue writes the record value of r into v, of headerSize plus its
+// payload's length.
+func putValue(v []byte, r *backend.Record) {
+	putHeader(v, header{changeType: r.Type, nanos: r.Timestamp})
+	copy(v[headerSize:], r.Payload)
+}
+
+// putHeader writes h into the first headerSize bytes of v.
+func putHeader(v []byte, h header) {
 	v[0] = recordVersion
 	v[1] = typeSet
 	if h.changeType == unionstore.ChangeTypeUnset {
 		v[1] = typeUnset
 	}
 	binary.BigEndian.PutUint64(v[2:], uint64(h.nanos))
-	return append(v, payload...)
 }
 
 // decodeValue splits a record value. The payload aliases v.

@@ -10,33 +10,26 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
-// Load returns the latest change of each identity in namespace, tombstones
-// included, sorted by kind then id, read from one snapshot of the database.
-// It takes time and memory linear in the size of the namespace. If saves
-// have left the namespace's counts stale (see [Store.Namespaces]), Load,
+// Load returns the latest record of each identity in namespace, tombstones
+// included, sorted by kind then id, read from one snapshot of the
+// database. It takes time and memory linear in the size of the namespace.
+// If saves have left the namespace's counts stale (see counts.go), Load,
 // which reads every record anyway, writes back the counts of its snapshot
-// on a store opened for writing, an unsynced write under the lock that
-// saves wait for.
-//
-// A stored record that cannot be decoded does not stop Load: Load returns
-// every record that decodes together with a non-nil error that joins a
-// [unionstore.DecodeError] (naming namespace, kind and id) for each bad one,
-// up to ten, and counts the rest. Other errors (ctx done, wrapping
-// ctx.Err(); Close, [unionstore.ErrClosed]; damage in the directory,
-// wrapping [ErrCorrupt]; another read error of pebble) come with no
-// changes.
-func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Changes[E], error) {
-	unlock, err := s.use(ctx)
+// on a store opened for writing, an unsynced write under the gate. A
+// record whose key or value does not follow the layout comes as a
+// damaged record (see damaged), for the store to report.
+func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, error) {
+	unlock, err := d.use(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("pebblestore: load %q: %w", namespace, err)
+		return nil, err
 	}
 	defer unlock()
-	var out unionstore.Changes[E]
-	var bad unionstore.DecodeErrors
-	err = s.guard("load", func() error {
-		snap := s.db.NewSnapshot()
+	var out []backend.Record
+	err = d.guard("load", func() error {
+		snap := d.db.NewSnapshot()
 		defer snap.Close()
 		st, err := readState(snap, namespace)
 		if err != nil {
@@ -44,29 +37,25 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		}
 		// The counts size the result; a damaged counts record must not
 		// make Load reserve unbounded memory, so the hint is capped.
-		out = make(unionstore.Changes[E], 0, min(st.counts.sets+st.counts.unsets, maxPrealloc))
+		out = make([]backend.Record, 0, min(st.counts.sets+st.counts.unsets, maxPrealloc))
 		var c counts
-		err = s.each(ctx, snap, namespace, nil, func(k, v []byte) bool {
-			ch, err := s.decode(namespace, k, v)
-			if err != nil {
-				bad.Add(err)
-				return true
+		var a arena
+		err = d.each(ctx, snap, namespace, nil, func(k, v []byte) bool {
+			r := recordOf(namespace, k, v, &a)
+			if r.Type == unionstore.ChangeTypeSet || r.Type == unionstore.ChangeTypeUnset {
+				c.add(r.Type, 1)
 			}
-			c.add(ch.ChangeType, 1)
-			out = append(out, ch)
+			out = append(out, r)
 			return true
 		})
-		if err != nil || st.stamp == nil || s.readOnly {
+		if err != nil || st.stamp == nil || d.readOnly {
 			return err
 		}
 		st.counts = c
-		return s.settle([]*nsState{&st}, partial)
+		return d.settle([]*nsState{&st}, partial)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("pebblestore: load %q from %q: %w", namespace, s.dir, err)
-	}
-	if err := bad.Err(); err != nil {
-		return out, fmt.Errorf("pebblestore: load %q from %q: %w", namespace, s.dir, err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -99,7 +88,7 @@ const maxPrealloc = 1 << 20
 // each calls f with the key and value of every record in r of namespace after
 // the key after (from the start if after is nil), in key order, until f
 // returns false. k and v are valid only during the call.
-func (s *Store[E]) each(ctx context.Context, r pebble.Reader, namespace string, after []byte, f func(k, v []byte) bool) error {
+func (d *driver) each(ctx context.Context, r pebble.Reader, namespace string, after []byte, f func(k, v []byte) bool) error {
 	lower, upper := namespaceBounds(namespace)
 	it, err := r.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
@@ -134,130 +123,109 @@ func (s *Store[E]) each(ctx context.Context, r pebble.Reader, namespace string, 
 // scanPage is how many records Scan reads with one iterator.
 const scanPage = 512
 
-// Scan yields what Load returns, in the same order, reading the namespace in
-// pages of a few hundred records. It holds an iterator only while it reads
-// a page, never while the loop body runs, so the body may Save to the same
-// store or Close it; the price is that the walk is not one snapshot: a
-// change saved during the walk is seen if its key is still ahead of the
-// walk. Each identity is yielded at most once.
-//
-// Undecodable records are skipped and reported, as by Load, in one error
-// yielded last. The sequence may be walked more than once; each walk reads
-// the database afresh. Memory stays bounded by the page size.
-func (s *Store[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[E], error] {
-	return func(yield func(unionstore.Change[E], error) bool) {
+// Scan yields what Load returns, in the same order, reading the namespace
+// in pages of a few hundred records. It holds an iterator only while it
+// reads a page, never while the caller's loop body runs, so the body may
+// save to the same store or close it; the price is that the walk is not
+// one snapshot: a change saved during the walk is seen if its key is
+// still ahead of the walk. Each identity is yielded at most once. A
+// yielded record's payload is reused from the next page on; memory stays
+// bounded by the page size.
+func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.Record, error] {
+	return func(yield func(backend.Record, error) bool) {
 		var after []byte
-		var bad unionstore.DecodeErrors
+		var a arena
+		page := make([]backend.Record, 0, scanPage)
 		for {
-			page, err := s.readPage(ctx, namespace, after)
+			var err error
+			page, after, err = d.readPage(ctx, namespace, after, page[:0], &a)
 			if err != nil {
-				yield(unionstore.Change[E]{}, err)
+				yield(backend.Record{}, err)
 				return
 			}
 			for _, r := range page {
-				ch, err := s.decode(namespace, r.key, r.value)
-				if err != nil {
-					bad.Add(err)
-					continue
-				}
-				if !yield(ch, nil) {
+				if !yield(r, nil) {
 					return
 				}
 			}
 			if len(page) < scanPage {
-				break
+				return
 			}
-			after = page[len(page)-1].key
-		}
-		if err := bad.Err(); err != nil {
-			yield(unionstore.Change[E]{}, fmt.Errorf("pebblestore: scan %q of %q: %w", namespace, s.dir, err))
 		}
 	}
 }
 
-type rawRecord struct{ key, value []byte }
-
-// readPage copies up to scanPage records that follow the key after (from
-// the start if after is nil).
-func (s *Store[E]) readPage(ctx context.Context, namespace string, after []byte) ([]rawRecord, error) {
-	unlock, err := s.use(ctx)
+// readPage appends to page up to scanPage records that follow the key
+// after (from the start if after is nil), their payloads copied into a,
+// which it empties first, and returns it with the key of its last record.
+func (d *driver) readPage(ctx context.Context, namespace string, after []byte, page []backend.Record, a *arena) ([]backend.Record, []byte, error) {
+	unlock, err := d.use(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("pebblestore: scan %q: %w", namespace, err)
+		return nil, nil, err
 	}
 	defer unlock()
-	page := make([]rawRecord, 0, scanPage)
-	err = s.guard("scan", func() error {
-		return s.each(ctx, s.db, namespace, after, func(k, v []byte) bool {
-			page = append(page, rawRecord{bytes.Clone(k), bytes.Clone(v)})
-			return len(page) < scanPage
+	a.reset()
+	var last []byte
+	err = d.guard("scan", func() error {
+		return d.each(ctx, d.db, namespace, after, func(k, v []byte) bool {
+			page = append(page, recordOf(namespace, k, v, a))
+			if len(page) < scanPage {
+				return true
+			}
+			last = bytes.Clone(k)
+			return false
 		})
 	})
-	if err != nil {
-		return nil, fmt.Errorf("pebblestore: scan %q from %q: %w", namespace, s.dir, err)
-	}
-	return page, nil
+	return page, last, err
 }
 
-// Get returns the latest change of the identity (namespace, kind, id), a
-// tombstone included, and true; or a zero change and false when the store
-// holds nothing for it. It is one pebble point lookup. A record that does
-// not decode gives a [unionstore.DecodeError]; ctx done, an error wrapping
-// ctx.Err(); after Close, [unionstore.ErrClosed]; damage in the directory,
-// an error wrapping [ErrCorrupt].
-func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionstore.Change[E], bool, error) {
-	var zero unionstore.Change[E]
-	unlock, err := s.use(ctx)
+// Get returns the latest record of the identity (namespace, kind, id), a
+// tombstone included, and true; or false when the store holds nothing for
+// it. It is one pebble point lookup. A record whose value does not follow
+// the layout gives a [unionstore.DecodeError] wrapping [ErrCorrupt].
+func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.Record, bool, error) {
+	unlock, err := d.use(ctx)
 	if err != nil {
-		return zero, false, fmt.Errorf("pebblestore: get %q %q %q: %w", namespace, kind, id, err)
+		return backend.Record{}, false, err
 	}
 	defer unlock()
 	if namespace == "" || id == "" {
-		return zero, false, nil // Save never stores these
+		return backend.Record{}, false, nil // Save never stores these
 	}
-	key := recordKey(nil, namespace, kind, id)
-	var ch unionstore.Change[E]
-	found := true
+	var r backend.Record
+	var found bool
 	var derr error
-	err = s.guard("get", func() error {
-		v, closer, err := s.db.Get(key)
-		if errors.Is(err, pebble.ErrNotFound) {
-			found = false
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		defer closer.Close()
-		ch, derr = s.decode(namespace, key, v)
-		return nil
+	err = d.guard("get", func() (err error) {
+		r, found, derr, err = d.getRecord(namespace, kind, id, nil)
+		return err
 	})
-	switch {
-	case err != nil:
-		return zero, false, fmt.Errorf("pebblestore: get %q %q %q from %q: %w", namespace, kind, id, s.dir, err)
-	case !found:
-		return zero, false, nil
-	case derr != nil:
-		return zero, false, fmt.Errorf("pebblestore: get from %q: %w", s.dir, derr)
+	if err == nil {
+		err = derr
 	}
-	return ch, true, nil
+	return r, found && err == nil, err
 }
 
-// decode turns a stored record into a change. v may belong to pebble: the
-// codec does not keep the payload (see unionstore.Codec), and splitKey
-// copies kind and id into strings.
-func (s *Store[E]) decode(namespace string, k, v []byte) (unionstore.Change[E], error) {
-	var ch unionstore.Change[E]
-	kind, id, err := splitKey(k, namespace)
-	if err != nil {
-		return ch, &unionstore.DecodeError{Namespace: namespace, Kind: kind, ID: fmt.Sprintf("%q", k), Err: err}
+// getRecord reads the record of an identity, its payload copied into a
+// (a fresh slice if a is nil), and reports whether there is one. A record
+// whose value does not follow the layout gives derr, a
+// [unionstore.DecodeError] wrapping [ErrCorrupt]; err is pebble's.
+func (d *driver) getRecord(namespace, kind, id string, a *arena) (r backend.Record, found bool, derr, err error) {
+	v, closer, err := d.db.Get(recordKey(nil, namespace, kind, id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return r, false, nil, nil
 	}
+	if err != nil {
+		return r, false, nil, err
+	}
+	defer closer.Close()
 	h, payload, err := decodeValue(v)
 	if err != nil {
-		return ch, &unionstore.DecodeError{Namespace: namespace, Kind: kind, ID: id, Err: err}
+		return r, false, &unionstore.DecodeError{Namespace: namespace, Kind: kind, ID: id, Err: err}, nil
 	}
-	e, err := unionstore.DecodeEntity(s.codec, namespace, kind, id, payload)
-	if err != nil {
-		return ch, err
+	if a == nil {
+		payload = bytes.Clone(payload)
+	} else {
+		payload = a.copy(payload)
 	}
-	return unionstore.Change[E]{Namespace: namespace, ChangeType: h.changeType, Entity: e, Timestamp: h.time()}, nil
+	return backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: h.changeType, Timestamp: h.nanos, Payload: payload}, true, nil, nil
 }

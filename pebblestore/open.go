@@ -212,3 +212,45 @@ func syncDir(dir string) error {
 	}
 	return err
 }
+
+// checkDir refuses what Open must not hand to pebble: a file, a directory
+// of other files (pebble would write its own among them), and for a
+// read-only open, a place without a store.
+func checkDir(dir string, readOnly bool) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && readOnly:
+		return fmt.Errorf("no store there: %w", err)
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%w: it is a file, not a directory", ErrNotStore)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	exists, data := false, ""
+	for _, e := range entries {
+		if !isStoreFile(e.Name()) {
+			return fmt.Errorf("%w: the directory holds %q, which pebble did not write", ErrNotStore, e.Name())
+		}
+		if isManifest(e.Name()) {
+			exists = true
+		}
+		if holdsData(e.Name()) {
+			data = e.Name()
+		}
+	}
+	if !exists && data != "" {
+		// Pebble would take the directory for a new database, and drop
+		// the files of the old one as obsolete.
+		return fmt.Errorf("%w: %w: the directory holds %q but no manifest marker; %s", ErrNotStore, ErrCorrupt, data, repairAdvice)
+	}
+	if readOnly && !exists {
+		return fmt.Errorf("no store there: %w", os.ErrNotExist)
+	}
+	return nil
+}

@@ -68,7 +68,3 @@ func WithReadOnly() Option {
 func WithNoSync() Option {
 	return func(c *config) error { c.noSync = true; return nil }
 }
-
-func codecFor[E unionstore.Entity](c config) (unionstore.Codec[E], error) {
-	return backend.CodecOf[E](c.codec)
-}

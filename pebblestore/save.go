@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // maxBatchBytes is pebble's limit on the encoding of one batch (it panics
@@ -34,162 +35,151 @@ func uvarintLen(n int) int {
 	return binary.PutUvarint(b[:], uint64(n))
 }
 
-// encoded is a change ready to be written.
-type encoded struct {
-	ns         string
-	key, value []byte
+// recordBatchSize returns what r adds to a batch: its merge operand and
+// its identity in the namespace's feed entry.
+func recordBatchSize(r *backend.Record) int64 {
+	return batchEntrySize(keySize(r.Namespace, r.Kind, r.ID), headerSize+len(r.Payload)) + int64(len(r.Kind)+len(r.ID)+2)
 }
 
-// Check reports whether Save would accept the batch, without writing: nil,
-// or an error wrapping [unionstore.ErrInvalidChange] and [ErrTooLarge] that
-// names the first change over [MaxKeySize], or says that the batch encodes
-// to more than pebble's limit on one batch (4 GiB). Check encodes every
-// payload to measure it, so it costs about what the encoding part of Save
-// costs; an entity the codec cannot encode is reported too. It is safe for
-// concurrent use and works on a closed store.
-func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
-	if _, _, err := s.encode(changes); err != nil {
-		return fmt.Errorf("pebblestore: check: %w", err)
+// namespaceBatchSize returns what a namespace adds to a batch beside its
+// records: its stale-counts marker and its feed entry.
+func namespaceBatchSize(ns string) int64 {
+	return batchEntrySize(1+len(ns), stampSize) + feedEntryOverhead(ns)
+}
+
+// Limits is empty: the key limit is on the namespace, kind and id
+// together, which CheckRecord checks.
+func (d *driver) Limits() backend.Limits { return backend.Limits{} }
+
+// CheckRecord refuses, with an error wrapping [ErrTooLarge], a record
+// whose key exceeds [MaxKeySize], or that alone makes a batch of pebble's
+// limit or more; Put refuses a batch that the records reach the limit
+// together.
+func (d *driver) CheckRecord(r backend.Record) error {
+	if n := keySize(r.Namespace, r.Kind, r.ID); n > MaxKeySize {
+		return fmt.Errorf("%w: namespace %.20q, kind %.20q and id %.20q make a key of %d bytes, limit %d", ErrTooLarge, r.Namespace, r.Kind, r.ID, n, MaxKeySize)
+	}
+	if size := batchHeaderSize + recordBatchSize(&r) + namespaceBatchSize(r.Namespace); size >= maxBatchBytes {
+		return fmt.Errorf("%w: the batch encodes to %d bytes or more by this change, pebble's limit is %d", ErrTooLarge, size, maxBatchBytes-1)
 	}
 	return nil
 }
 
-// Save writes the batch in one pebble batch: all of it or none. A change
-// replaces the stored version of its identity unless that one has a later
-// timestamp; on equal timestamps the change saved later wins, within a
-// batch too. Changes with a zero timestamp are stamped first.
-//
-// Nothing is written, and the error says which change failed, when the
-// batch is invalid ([unionstore.ErrInvalidChange], also with [ErrTooLarge]
-// for what [Store.Check] refuses), when the codec cannot encode an entity,
-// when ctx is done before the batch is applied (the error wraps ctx.Err()),
-// after Close ([unionstore.ErrClosed]), on a store opened with
-// [WithReadOnly] ([unionstore.ErrReadOnly]), or on a store in which pebble
-// met damage ([ErrCorrupt]; see the package doc).
-//
-// Save reads nothing: it writes each change as a merge operand, and pebble
-// keeps the latest of a key's changes when it reads or compacts them (see
-// the package doc), so its cost does not grow with the store. Concurrent
-// saves apply to pebble one at a time, a short step in which their
-// changes take their revisions of the change feed (see the package doc);
-// Save returns once the write-ahead log holding the batch is synced to
-// disk (unless [WithNoSync]), a sync that pebble shares among the saves
-// waiting for it. A change is visible to readers from the moment it is
-// applied, a moment before Save returns, and to watchers once it is synced.
-func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) error {
-	unlock, err := s.use(ctx)
-	if err != nil {
-		return fmt.Errorf("pebblestore: save: %w", err)
-	}
-	defer unlock()
-	if err := changes.Validate(); err != nil {
-		return fmt.Errorf("pebblestore: save: %w", err)
-	}
-	if len(changes) == 0 {
-		return nil
-	}
-	if s.readOnly {
-		return fmt.Errorf("pebblestore: save to %q: %w: opened read-only", s.dir, unionstore.ErrReadOnly)
-	}
-	batch, namespaces, err := s.encode(changes.Stamped())
-	if err != nil {
-		return fmt.Errorf("pebblestore: save: %w", err)
-	}
-	if err := s.guard("save", func() error { return s.write(ctx, batch, namespaces) }); err != nil {
-		return fmt.Errorf("pebblestore: save to %q: %w", s.dir, err)
-	}
-	return nil
-}
-
-// encode checks sizes and encodes every change before anything is written,
-// so that a bad change rejects the batch without touching the database. It
-// returns the changes and their namespaces.
-func (s *Store[E]) encode(changes unionstore.Changes[E]) ([]encoded, map[string]bool, error) {
-	out := make([]encoded, len(changes))
+// batchSize returns the size of the pebble batch of recs, sorted by
+// namespace, or an error wrapping [unionstore.ErrInvalidChange] and
+// [ErrTooLarge] that names the record that makes it reach pebble's limit.
+func batchSize(recs []backend.Record) (int64, error) {
 	size := int64(batchHeaderSize)
-	namespaces := make(map[string]bool)
-	for i, c := range changes {
-		ns, kind, id := c.Key()
-		if n := keySize(ns, kind, id); n > MaxKeySize {
-			return nil, nil, fmt.Errorf("%w: change %d: %w: namespace %.20q, kind %.20q and id %.20q make a key of %d bytes, limit %d", unionstore.ErrInvalidChange, i, ErrTooLarge, ns, kind, id, n, MaxKeySize)
-		}
-		payload, err := s.codec.Encode(c.Entity)
-		if err != nil {
-			return nil, nil, fmt.Errorf("change %d: encode kind %q id %q: %w", i, kind, id, err)
-		}
-		e := encoded{ns: ns, key: recordKey(nil, ns, kind, id), value: encodeValue(headerOf(c.ChangeType, c.Timestamp), payload)}
-		size += batchEntrySize(len(e.key), len(e.value)) + int64(len(kind)+len(id)+2)
-		if !namespaces[ns] {
-			namespaces[ns] = true
-			size += batchEntrySize(1+len(ns), stampSize) + feedEntryOverhead(ns)
+	for i := range recs {
+		r := &recs[i]
+		size += recordBatchSize(r)
+		if i == 0 || r.Namespace != recs[i-1].Namespace {
+			size += namespaceBatchSize(r.Namespace)
 		}
 		if size >= maxBatchBytes {
-			return nil, nil, fmt.Errorf("%w: change %d: %w: the batch encodes to %d bytes or more by this change, pebble's limit is %d", unionstore.ErrInvalidChange, i, ErrTooLarge, size, maxBatchBytes-1)
+			return 0, fmt.Errorf("%w: change (%q %q %q): %w: the batch encodes to %d bytes or more by this change, pebble's limit is %d",
+				unionstore.ErrInvalidChange, r.Namespace, r.Kind, r.ID, ErrTooLarge, size, maxBatchBytes-1)
 		}
-		out[i] = e
 	}
-	return out, namespaces, nil
+	return size, nil
 }
 
-// ctxCheckEvery is how many changes write and the reads handle between
+// Put writes the records in one pebble batch: all of them or none. It
+// reads nothing: it writes each record as a merge operand, and pebble
+// keeps the latest of a key's records when it reads or compacts them (see
+// merge.go), so its cost does not grow with the store. Concurrent puts
+// apply to pebble one at a time, a short step in which their records take
+// their revisions of the change feed (see feed.go); Put returns once the
+// write-ahead log holding the batch is synced to disk (unless
+// [WithNoSync]), a sync that pebble shares among the puts waiting for it.
+// A record is visible to readers from the moment it is applied, a moment
+// before Put returns, and to watchers once it is synced.
+//
+// A batch that encodes to pebble's limit or more is refused before
+// anything is written, with an error wrapping [unionstore.ErrInvalidChange]
+// and [ErrTooLarge]; so are puts to a store opened with [WithReadOnly],
+// with [unionstore.ErrReadOnly].
+func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
+	unlock, err := d.use(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := d.writable(); err != nil {
+		return err
+	}
+	size, err := batchSize(recs)
+	if err != nil {
+		return err
+	}
+	return d.guard("save", func() error { return d.write(ctx, recs, size) })
+}
+
+// ctxCheckEvery is how many records write and the reads handle between
 // looks at ctx.
 const ctxCheckEvery = 1024
 
-// write merges the changes into the store, in batch order, so that of two
-// changes to one key with one timestamp the later wins, and marks the
-// counts of their namespaces stale (see counts.go).
-func (s *Store[E]) write(ctx context.Context, batch []encoded, namespaces map[string]bool) error {
-	b := s.db.NewBatch()
+// write merges the records into the store, in their order, and marks the
+// counts of their namespaces stale (see counts.go). size is the size of
+// their batch.
+func (d *driver) write(ctx context.Context, recs []backend.Record, size int64) error {
+	b := d.db.NewBatchWithSize(int(size))
 	defer b.Close()
-	for i, e := range batch {
+	for i := range recs {
 		if i%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		if err := b.Merge(e.key, e.value, nil); err != nil {
+		r := &recs[i]
+		op := b.MergeDeferred(keySize(r.Namespace, r.Kind, r.ID), headerSize+len(r.Payload))
+		recordKey(op.Key[:0], r.Namespace, r.Kind, r.ID)
+		putValue(op.Value, r)
+		if err := op.Finish(); err != nil {
 			return err
 		}
 	}
-	stamp := s.stamps.next()
-	for ns := range namespaces {
-		if err := b.Set(markerKey(ns), stamp, nil); err != nil {
-			return err
+	stamp := d.stamps.next()
+	for i := range recs {
+		if i == 0 || recs[i].Namespace != recs[i-1].Namespace {
+			if err := b.Set(markerKey(recs[i].Namespace), stamp, nil); err != nil {
+				return err
+			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	revs, err := s.apply(b, batch)
+	revs, err := d.apply(b, recs)
 	if err != nil {
 		return err
 	}
-	if !s.noSync {
+	if !d.noSync {
 		if err := b.SyncWait(); err != nil {
 			return err
 		}
 	}
-	s.feed.synced(revs)
+	d.feed.synced(revs)
 	return nil
 }
 
-// apply adds the feed entries of batch to b and applies b, under the gate,
+// apply adds the feed entries of recs to b and applies b, under the gate,
 // read-locked, so that no save applies between a recount's or a purge's
 // check and its write, and under the feed's lock, so that revisions reach
 // the log in order (see feed.go). It returns the revisions it assigned.
-func (s *Store[E]) apply(b *pebble.Batch, batch []encoded) ([]assigned, error) {
-	s.gate.RLock()
-	defer s.gate.RUnlock()
-	s.feed.mu.Lock()
-	defer s.feed.mu.Unlock()
-	revs, err := s.feed.addEntries(s.db, b, batch)
+func (d *driver) apply(b *pebble.Batch, recs []backend.Record) ([]assigned, error) {
+	d.gate.RLock()
+	defer d.gate.RUnlock()
+	d.feed.mu.Lock()
+	defer d.feed.mu.Unlock()
+	revs, err := d.feed.addEntries(d.db, b, recs)
 	if err != nil {
 		return nil, err
 	}
-	s.wrote.Store(true)
-	defer s.marks.Add(1)
-	if s.noSync {
-		return revs, s.db.Apply(b, pebble.NoSync)
+	d.wrote.Store(true)
+	defer d.marks.Add(1)
+	if d.noSync {
+		return revs, d.db.Apply(b, pebble.NoSync)
 	}
-	return revs, s.db.ApplyNoSyncWait(b, pebble.Sync)
+	return revs, d.db.ApplyNoSyncWait(b, pebble.Sync)
 }

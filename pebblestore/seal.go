@@ -197,23 +197,23 @@ func (ss *session) end(n uint64) error {
 // closeSession runs in Close, after the last write. On a store that was
 // written to, it bumps the counter in the database and flushes every write
 // to tables; then it writes the counter to the seal file, with no log.
-func (s *Store[E]) closeSession() error {
-	n := s.sealed
-	if s.wrote.Load() {
+func (d *driver) closeSession() error {
+	n := d.sealed
+	if d.wrote.Load() {
 		n++
 		var v [8]byte
 		binary.BigEndian.PutUint64(v[:], n)
-		if err := s.db.Set(sealKey, v[:], pebble.Sync); err != nil {
+		if err := d.db.Set(sealKey, v[:], pebble.Sync); err != nil {
 			return fmt.Errorf("write the seal: %w", err)
 		}
-		if err := s.db.Flush(); err != nil {
+		if err := d.db.Flush(); err != nil {
 			return fmt.Errorf("flush: %w", err)
 		}
 	}
-	if err := s.session.end(n); err != nil {
+	if err := d.session.end(n); err != nil {
 		return fmt.Errorf("write %s: %w", sealFile, err)
 	}
-	s.sealed = n
+	d.sealed = n
 	return nil
 }
 

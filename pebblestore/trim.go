@@ -70,29 +70,29 @@ func (f *feed) queueTrim(namespace string, sp *space) {
 }
 
 // startTrimmer starts the trimmer of a writable store.
-func (s *Store[E]) startTrimmer() {
-	s.feed.trim = &trimmer{queue: make(chan string, 64), stopped: make(chan struct{})}
-	go s.runTrimmer()
+func (d *driver) startTrimmer() {
+	d.feed.trim = &trimmer{queue: make(chan string, 64), stopped: make(chan struct{})}
+	go d.runTrimmer()
 }
 
 // runTrimmer trims the namespaces queued until the store closes.
-func (s *Store[E]) runTrimmer() {
-	defer close(s.feed.trim.stopped)
+func (d *driver) runTrimmer() {
+	defer close(d.feed.trim.stopped)
 	for {
 		select {
-		case <-s.feed.done:
+		case <-d.feed.done:
 			return
-		case ns := <-s.feed.trim.queue:
-			if err := s.trimFeed(ns); err != nil && !s.isClosing() {
-				fmt.Fprintf(os.Stderr, "pebblestore: trim the feed of %q in %q: %v\n", ns, s.dir, err)
+		case ns := <-d.feed.trim.queue:
+			if err := d.trimFeed(ns); err != nil && !d.isClosing() {
+				fmt.Fprintf(os.Stderr, "pebblestore: trim the feed of %q in %q: %v\n", ns, d.dir, err)
 			}
 		}
 	}
 }
 
-func (s *Store[E]) isClosing() bool {
+func (d *driver) isClosing() bool {
 	select {
-	case <-s.feed.done:
+	case <-d.feed.done:
 		return true
 	default:
 		return false
@@ -101,15 +101,15 @@ func (s *Store[E]) isClosing() bool {
 
 // trimFeed deletes the feed entries of namespace that a later entry of the
 // same identity supersedes, up to the namespace's synced revision.
-func (s *Store[E]) trimFeed(namespace string) error {
-	s.feed.mu.Lock()
-	sp := s.feed.spaces[namespace]
+func (d *driver) trimFeed(namespace string) error {
+	d.feed.mu.Lock()
+	sp := d.feed.spaces[namespace]
 	synced, written := sp.synced, sp.written
 	slots := sp.kept + written
-	s.feed.mu.Unlock()
-	kept, err := s.trimUpTo(namespace, synced, slots)
-	s.feed.mu.Lock()
-	defer s.feed.mu.Unlock()
+	d.feed.mu.Unlock()
+	kept, err := d.trimUpTo(namespace, synced, slots)
+	d.feed.mu.Lock()
+	defer d.feed.mu.Unlock()
 	sp.trimming = false
 	if err == nil {
 		sp.kept = kept
@@ -124,10 +124,10 @@ func (s *Store[E]) trimFeed(namespace string) error {
 // entries twice: once for the latest revision of each identity, and, if
 // that found a superseded slot, once to rewrite them. slots, an estimate
 // of the slots it will read, sizes its memory.
-func (s *Store[E]) trimUpTo(namespace string, upTo uint64, slots uint64) (uint64, error) {
+func (d *driver) trimUpTo(namespace string, upTo uint64, slots uint64) (uint64, error) {
 	latest := make(map[string]uint64, min(slots, 1<<20))
 	superseded := false
-	err := s.eachEntry(namespace, upTo, func(_ []byte, last uint64, v []byte) error {
+	err := d.eachEntry(namespace, upTo, func(_ []byte, last uint64, v []byte) error {
 		return eachSlot(v, last, func(rev uint64, identity []byte) bool {
 			if identity == nil {
 				return true
@@ -144,7 +144,7 @@ func (s *Store[E]) trimUpTo(namespace string, upTo uint64, slots uint64) (uint64
 	}
 	type rewrite struct{ key, value []byte } // value nil: delete
 	var rewrites []rewrite
-	err = s.eachEntry(namespace, upTo, func(k []byte, last uint64, v []byte) error {
+	err = d.eachEntry(namespace, upTo, func(k []byte, last uint64, v []byte) error {
 		var out []byte
 		changed, live := false, false
 		err := eachSlot(v, last, func(rev uint64, identity []byte) bool {
@@ -172,8 +172,8 @@ func (s *Store[E]) trimUpTo(namespace string, upTo uint64, slots uint64) (uint64
 	}
 	for len(rewrites) > 0 {
 		n := min(len(rewrites), trimBatch)
-		err := s.trimStep(func() error {
-			b := s.db.NewBatch()
+		err := d.trimStep(func() error {
+			b := d.db.NewBatch()
 			defer b.Close()
 			for _, r := range rewrites[:n] {
 				var err error
@@ -198,11 +198,11 @@ func (s *Store[E]) trimUpTo(namespace string, upTo uint64, slots uint64) (uint64
 
 // eachEntry calls f with the key, revision and value of each feed entry of
 // namespace up to revision upTo, with the store held for reading.
-func (s *Store[E]) eachEntry(namespace string, upTo uint64, f func(k []byte, last uint64, v []byte) error) error {
-	return s.trimStep(func() error {
+func (d *driver) eachEntry(namespace string, upTo uint64, f func(k []byte, last uint64, v []byte) error) error {
+	return d.trimStep(func() error {
 		lower, _ := feedBounds(namespace, 0)
 		upper := append(feedKey(nil, namespace, upTo), 0)
-		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		it, err := d.db.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 		if err != nil {
 			return err
 		}
@@ -225,14 +225,14 @@ func (s *Store[E]) eachEntry(namespace string, upTo uint64, f func(k []byte, las
 }
 
 // trimStep runs fn with the store held for reading, unless it is closed.
-func (s *Store[E]) trimStep(fn func() error) error {
-	unlock, err := s.use(context.Background())
+func (d *driver) trimStep(fn func() error) error {
+	unlock, err := d.use(context.Background())
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if s.isClosing() {
+	if d.isClosing() {
 		return unionstore.ErrClosed
 	}
-	return s.guard("trim the feed", fn)
+	return d.guard("trim the feed", fn)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"iter"
 	"strconv"
@@ -13,35 +12,37 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
-// cursor returns the cursor of revision rev of s.
-func (s *Store[E]) cursor(rev uint64) unionstore.Cursor {
-	return unionstore.Cursor(s.feed.id + "." + strconv.FormatUint(rev, 10))
+// position returns the position of revision rev: the store's id, a dot
+// and the revision.
+func (d *driver) position(rev uint64) string {
+	return d.feed.id + "." + strconv.FormatUint(rev, 10)
 }
 
-// revision returns the revision that c names, or an error wrapping
-// ErrCursorExpired when s did not make it.
-func (s *Store[E]) revision(c unionstore.Cursor) (uint64, error) {
-	id, rev, ok := strings.Cut(string(c), ".")
+// revision returns the revision that pos names, or an error wrapping
+// ErrCursorExpired when this store did not make it.
+func (d *driver) revision(pos string) (uint64, error) {
+	id, rev, ok := strings.Cut(pos, ".")
 	n, err := strconv.ParseUint(rev, 10, 64)
-	if !ok || id != s.feed.id || err != nil {
-		return 0, fmt.Errorf("%w: %q is not a cursor of %q", unionstore.ErrCursorExpired, c, s.dir)
+	if !ok || id != d.feed.id || err != nil {
+		return 0, fmt.Errorf("%w: %q is not a cursor of %q", unionstore.ErrCursorExpired, pos, d.dir)
 	}
 	return n, nil
 }
 
-// position returns the synced revision and the floor of namespace.
-func (s *Store[E]) position(ctx context.Context, namespace string) (synced, floor uint64, err error) {
-	unlock, err := s.use(ctx)
+// head returns the synced revision and the floor of namespace.
+func (d *driver) head(ctx context.Context, namespace string) (synced, floor uint64, err error) {
+	unlock, err := d.use(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer unlock()
-	err = s.guard("watch", func() error {
-		s.feed.mu.Lock()
-		defer s.feed.mu.Unlock()
-		sp, err := s.feed.spaceOf(s.db, namespace)
+	err = d.guard("watch", func() error {
+		d.feed.mu.Lock()
+		defer d.feed.mu.Unlock()
+		sp, err := d.feed.spaceOf(d.db, namespace)
 		if err == nil {
 			synced, floor = sp.synced, sp.floor
 		}
@@ -50,54 +51,53 @@ func (s *Store[E]) position(ctx context.Context, namespace string) (synced, floo
 	return synced, floor, err
 }
 
-// Snapshot returns what [Store.Load] returns and the cursor of that
-// state: it takes the namespace's synced revision, then loads from a
-// pebble snapshot, which holds every change up to that revision and
-// perhaps a few after it, which the watch from the cursor delivers again.
-// Errors are those of Load; records that do not decode are reported as by
-// Load, with the others and the cursor. It is safe for concurrent use.
-func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.Changes[E], unionstore.Cursor, error) {
-	rev, _, err := s.position(ctx, namespace)
+// Snapshot returns what Load returns and its position: it takes the
+// namespace's synced revision, then loads from a pebble snapshot, which
+// holds every change up to that revision and perhaps a few after it,
+// which the watch from the position delivers again.
+func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Record, string, error) {
+	rev, _, err := d.head(ctx, namespace)
 	if err != nil {
-		return nil, "", fmt.Errorf("pebblestore: snapshot %q of %q: %w", namespace, s.dir, err)
-	}
-	out, err := s.Load(ctx, namespace)
-	if err != nil && out == nil {
 		return nil, "", err
 	}
-	return out, s.cursor(rev), err
+	recs, err := d.Load(ctx, namespace)
+	if err != nil {
+		return nil, "", err
+	}
+	return recs, d.position(rev), nil
 }
 
-// Watch yields the changes saved to namespace after the cursor, in
-// revision order, each with the cursor of its revision; "" starts from
-// now. Each event holds what [Store.Get] returns for the identity of the
-// change at the moment the watch reads it: the change, or the one that
-// won over it, so that an identity may be delivered more than once (a
-// repeat, harmless under last-write-wins), and a change that lost is
-// delivered as its winner. A change is delivered once its batch is synced
-// (applied, [WithNoSync]): watchers are woken in the process when it is, with
+// Watch yields the records saved to namespace after the position, in
+// revision order, each with the position of its revision; "" starts from
+// now. Each event holds what Get returns for the identity of the change
+// at the moment the watch reads it: the change, or the one that won over
+// it, so that an identity may be delivered more than once (a repeat,
+// harmless under last-write-wins), and a change that lost is delivered as
+// its winner. A change is delivered once its batch is synced (applied,
+// with [WithNoSync]): watchers are woken in the process when it is, with
 // no polling.
 //
-// A cursor does not expire with age: the feed keeps an entry for every
+// A position does not expire with age: the feed keeps an entry for every
 // change since the namespace's last purge. It expires, and Watch yields an
 // error wrapping [unionstore.ErrCursorExpired], when it was taken before a
-// [Store.Purge] of the namespace or before a [Store.PurgeTombstones] that
-// removed a tombstone from it, or when it is not a cursor of this store; a
-// running watch ends the same way when such a purge passes it. A record
-// that does not decode ends the watch with a [unionstore.DecodeError]. The
-// watch ends with ctx's error when ctx ends and with
-// [unionstore.ErrClosed] when the store is closed. It is safe for
-// concurrent use; the sequence may be walked more than once.
-func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore.Cursor) iter.Seq2[unionstore.WatchEvent[E], error] {
-	return func(yield func(unionstore.WatchEvent[E], error) bool) {
-		pos, err := s.watchStart(ctx, namespace, after)
+// Purge of the namespace or before a PurgeTombstones that removed a
+// tombstone from it, or when it is not a position of this store; a running
+// watch ends the same way when such a purge passes it. A record whose value
+// does not follow the layout ends the watch with a
+// [unionstore.DecodeError] wrapping [ErrCorrupt]. The watch ends with
+// ctx's error when ctx ends and with [unionstore.ErrClosed] when the store
+// is closed.
+func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
+	return func(yield func(backend.Event, error) bool) {
+		pos, err := d.watchStart(ctx, namespace, after)
+		var a arena
 		for err == nil {
-			s.feed.mu.Lock()
-			wake := s.feed.wake // before the read, so that no wake is missed
-			s.feed.mu.Unlock()
-			var events []unionstore.WatchEvent[E]
+			d.feed.mu.Lock()
+			wake := d.feed.wake // before the read, so that no wake is missed
+			d.feed.mu.Unlock()
+			var events []backend.Event
 			var read bool
-			events, pos, read, err = s.watchPage(ctx, namespace, pos)
+			events, pos, read, err = d.watchPage(ctx, namespace, pos, &a)
 			for _, ev := range events {
 				if !yield(ev, nil) {
 					return
@@ -109,68 +109,60 @@ func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore
 			select {
 			case <-ctx.Done():
 				err = ctx.Err()
-			case <-s.feed.done:
-				err = fmt.Errorf("pebblestore: watch %q: %w", namespace, unionstore.ErrClosed)
+			case <-d.feed.done:
+				err = unionstore.ErrClosed
 			case <-wake:
 			}
 		}
-		yield(unionstore.WatchEvent[E]{}, err)
+		yield(backend.Event{}, err)
 	}
 }
 
 // watchStart returns the revision a watch from after starts after.
-func (s *Store[E]) watchStart(ctx context.Context, namespace string, after unionstore.Cursor) (uint64, error) {
-	var rev uint64
-	var err error
+func (d *driver) watchStart(ctx context.Context, namespace, after string) (uint64, error) {
 	if after != "" {
-		rev, err = s.revision(after)
-	} else {
-		rev, _, err = s.position(ctx, namespace)
+		return d.revision(after)
 	}
-	if err != nil {
-		return 0, fmt.Errorf("pebblestore: watch %q of %q: %w", namespace, s.dir, err)
-	}
-	return rev, nil
+	rev, _, err := d.head(ctx, namespace)
+	return rev, err
 }
 
 // watchPage reads up to watchPage feed entries of namespace after
 // revision pos and up to its synced revision, and returns the events of
-// those whose identity holds a record, the revision of the last entry
-// read, and whether it read any. It returns an error wrapping
-// ErrCursorExpired when pos is beyond the synced revision or below the
-// floor.
-func (s *Store[E]) watchPage(ctx context.Context, namespace string, pos uint64) (events []unionstore.WatchEvent[E], last uint64, read bool, err error) {
-	fail := func(err error) ([]unionstore.WatchEvent[E], uint64, bool, error) {
-		return nil, pos, false, fmt.Errorf("pebblestore: watch %q of %q: %w", namespace, s.dir, err)
-	}
-	synced, floor, err := s.position(ctx, namespace)
+// those whose identity holds a record, their payloads in a, which it
+// empties first; the revision of the last entry read; and whether it
+// read any. It returns an error wrapping ErrCursorExpired when pos is
+// beyond the synced revision or below the floor.
+func (d *driver) watchPage(ctx context.Context, namespace string, pos uint64, a *arena) (events []backend.Event, last uint64, read bool, err error) {
+	synced, floor, err := d.head(ctx, namespace)
 	switch {
 	case err != nil:
-		return fail(err)
+		return nil, pos, false, err
 	case pos > synced:
-		return fail(fmt.Errorf("%w: revision %d is beyond the namespace's %d", unionstore.ErrCursorExpired, pos, synced))
+		return nil, pos, false, fmt.Errorf("%w: revision %d is beyond the namespace's %d", unionstore.ErrCursorExpired, pos, synced)
 	case pos < floor:
-		return fail(fmt.Errorf("%w: the namespace was purged at revision %d, after revision %d", unionstore.ErrCursorExpired, floor, pos))
+		return nil, pos, false, fmt.Errorf("%w: the namespace was purged at revision %d, after revision %d", unionstore.ErrCursorExpired, floor, pos)
 	case pos == synced:
 		return nil, pos, false, nil
 	}
-	unlock, err := s.use(ctx)
+	unlock, err := d.use(ctx)
 	if err != nil {
-		return fail(err)
+		return nil, pos, false, err
 	}
 	defer unlock()
+	a.reset()
 	last = pos
-	err = s.guard("watch", func() error {
+	err = d.guard("watch", func() error {
 		lower, _ := feedBounds(namespace, pos)
 		upper := append(feedKey(nil, namespace, synced), 0) // synced included
-		it, err := s.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+		it, err := d.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 		if err != nil {
 			return err
 		}
-		err = s.readEntries(it, namespace, pos, func(rev uint64, ev unionstore.WatchEvent[E], ok bool) {
+		err = d.readEntries(it, namespace, pos, a, func(rev uint64, r backend.Record, ok bool) {
 			last, read = rev, true
 			if ok {
-				events = append(events, ev)
+				events = append(events, backend.Event{Record: r, Position: d.position(rev)})
 			}
 		})
 		if cerr := it.Close(); err == nil {
@@ -179,15 +171,15 @@ func (s *Store[E]) watchPage(ctx context.Context, namespace string, pos uint64) 
 		return err
 	})
 	if err != nil {
-		return fail(err)
+		return nil, pos, false, err
 	}
 	return events, last, read, nil
 }
 
 // readEntries calls f with each of up to watchPage changes after
 // revision pos in the feed entries of it, of namespace: its revision and
-// its event, if its identity holds a record.
-func (s *Store[E]) readEntries(it *pebble.Iterator, namespace string, pos uint64, f func(rev uint64, ev unionstore.WatchEvent[E], ok bool)) error {
+// the record of its identity, if it holds one, its payload in a.
+func (d *driver) readEntries(it *pebble.Iterator, namespace string, pos uint64, a *arena, f func(rev uint64, r backend.Record, ok bool)) error {
 	n := 0
 	for ok := it.First(); ok && n < watchPage; ok = it.Next() {
 		k := it.Key()
@@ -207,15 +199,15 @@ func (s *Store[E]) readEntries(it *pebble.Iterator, namespace string, pos uint64
 			if n++; n > watchPage {
 				return false
 			}
-			var ev unionstore.WatchEvent[E]
+			var r backend.Record
 			found := false
 			if identity != nil {
-				ev, found, ferr = s.feedEvent(namespace, rev, identity)
+				r, found, ferr = d.feedRecord(namespace, rev, identity, a)
 			}
 			if ferr != nil {
 				return false
 			}
-			f(rev, ev, found)
+			f(rev, r, found)
 			return true
 		})
 		if err == nil {
@@ -228,26 +220,17 @@ func (s *Store[E]) readEntries(it *pebble.Iterator, namespace string, pos uint64
 	return nil
 }
 
-// feedEvent returns the event of the change of revision rev for the
-// identity (kind 0x00 id), holding what the store holds for it now; false
-// if it holds nothing (a tombstone purged since).
-func (s *Store[E]) feedEvent(namespace string, rev uint64, identity []byte) (unionstore.WatchEvent[E], bool, error) {
+// feedRecord returns the record that the store holds now for the
+// identity (kind 0x00 id) of the change of revision rev, its payload in
+// a; false if it holds nothing (a tombstone purged since).
+func (d *driver) feedRecord(namespace string, rev uint64, identity []byte, a *arena) (backend.Record, bool, error) {
 	i := bytes.IndexByte(identity, 0)
 	if i < 0 {
-		return unionstore.WatchEvent[E]{}, false, fmt.Errorf("%w: feed entry %d of namespace %q names %q", ErrCorrupt, rev, namespace, identity)
+		return backend.Record{}, false, fmt.Errorf("%w: feed entry %d of namespace %q names %q", ErrCorrupt, rev, namespace, identity)
 	}
-	key := recordKey(nil, namespace, string(identity[:i]), string(identity[i+1:]))
-	v, closer, err := s.db.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return unionstore.WatchEvent[E]{}, false, nil
+	r, found, derr, err := d.getRecord(namespace, string(identity[:i]), string(identity[i+1:]), a)
+	if err == nil {
+		err = derr
 	}
-	if err != nil {
-		return unionstore.WatchEvent[E]{}, false, err
-	}
-	defer closer.Close()
-	ch, err := s.decode(namespace, key, v)
-	if err != nil {
-		return unionstore.WatchEvent[E]{}, false, err
-	}
-	return unionstore.WatchEvent[E]{Change: ch, Cursor: s.cursor(rev)}, true, nil
+	return r, found, err
 }
