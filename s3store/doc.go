@@ -126,7 +126,14 @@
 //     hold one segment in memory.
 //
 // [Store.Check] refuses what exceeds the first two, as Save does before
-// writing anything.
+// writing anything, with an error wrapping [unionstore.ErrInvalidChange]
+// and [backend.ErrKeyTooLong] or [backend.ErrPayloadTooLarge].
+//
+// # Errors
+//
+// Errors name the package, the operation and the store, such as
+// `s3store: load "ns" from s3://BUCKET/PREFIX/: cause`, and wrap
+// [unionstore.ErrClosed] after Close and ctx.Err() when ctx is done.
 //
 // # S3-compatible servers
 //

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 	"github.com/unionstore/unionstore/s3store"
 	"github.com/unionstore/unionstore/storetest"
 )
@@ -168,13 +169,14 @@ func TestCheckLimitsAtTheEdge(t *testing.T) {
 		name string
 		c    unionstore.Change[storetest.Item]
 		ok   bool
+		is   error // what a refusal wraps beside ErrInvalidChange
 	}{
-		{"namespace at the key limit", item(strings.Repeat("n", room), "a", 1), true},
-		{"namespace one byte over", item(strings.Repeat("n", room+1), "a", 1), false},
-		{"escaped namespace at the key limit", item(strings.Repeat("/", room/3)+strings.Repeat("n", room%3), "a", 1), true},
-		{"escaped namespace one byte over", item(strings.Repeat("/", room/3)+strings.Repeat("n", room%3+1), "a", 1), false},
-		{"record at the limit", withValue(item("ns", "a", 0), s3store.MaxRecordBytes-len("k")-len("a")-emptyJSON), true},
-		{"record one byte over", withValue(item("ns", "a", 0), s3store.MaxRecordBytes-len("k")-len("a")-emptyJSON+1), false},
+		{"namespace at the key limit", item(strings.Repeat("n", room), "a", 1), true, nil},
+		{"namespace one byte over", item(strings.Repeat("n", room+1), "a", 1), false, backend.ErrKeyTooLong},
+		{"escaped namespace at the key limit", item(strings.Repeat("/", room/3)+strings.Repeat("n", room%3), "a", 1), true, nil},
+		{"escaped namespace one byte over", item(strings.Repeat("/", room/3)+strings.Repeat("n", room%3+1), "a", 1), false, backend.ErrKeyTooLong},
+		{"record at the limit", withValue(item("ns", "a", 0), s3store.MaxRecordBytes-len("k")-len("a")-emptyJSON), true, nil},
+		{"record one byte over", withValue(item("ns", "a", 0), s3store.MaxRecordBytes-len("k")-len("a")-emptyJSON+1), false, backend.ErrPayloadTooLarge},
 	} {
 		in := unionstore.Changes[storetest.Item]{item("ns", "first", 1), tc.c}
 		checkErr := s.Check(in)
@@ -186,8 +188,8 @@ func TestCheckLimitsAtTheEdge(t *testing.T) {
 			continue
 		}
 		for op, err := range map[string]error{"Check": checkErr, "Save": saveErr} {
-			if !errors.Is(err, unionstore.ErrInvalidChange) || !strings.Contains(err.Error(), "change 1") {
-				t.Errorf("%s: %s = %v, want ErrInvalidChange naming change 1", tc.name, op, err)
+			if !errors.Is(err, unionstore.ErrInvalidChange) || !errors.Is(err, tc.is) || !strings.Contains(err.Error(), "change 1") {
+				t.Errorf("%s: %s = %v, want ErrInvalidChange and %v naming change 1", tc.name, op, err, tc.is)
 			}
 		}
 	}

@@ -31,24 +31,15 @@ type config struct {
 	watchWindow    time.Duration
 }
 
-func newConfig(opts []Option) (config, error) {
+// configure applies opts to the defaults, and checks that the codec they
+// set is for E, so that a constructor refuses either before any I/O.
+func configure[E unionstore.Entity](opts []Option) (config, error) {
 	c := config{maxSegments: DefaultMaxSegments, concurrency: DefaultConcurrency, pollInterval: DefaultPollInterval, watchWindow: DefaultWatchWindow}
 	if err := backend.Apply(&c, opts); err != nil {
 		return config{}, err
 	}
-	return c, nil
-}
-
-// configure applies opts and checks the codec they set against E.
-func configure[E unionstore.Entity](opts []Option) (config, error) {
-	c, err := newConfig(opts)
-	if err != nil {
-		return config{}, err
-	}
-	if _, err := backend.CodecOf[E](c.codec); err != nil {
-		return config{}, err
-	}
-	return c, nil
+	_, err := backend.CodecOf[E](c.codec)
+	return c, err
 }
 
 // WithCodec sets the codec that turns entities into the payloads of

@@ -190,6 +190,9 @@ func TestNamespaceEscaping(t *testing.T) {
 		if strings.ContainsAny(esc, "/.") {
 			t.Errorf("escapeNamespace(%q) = %q, holds a slash or dot", ns, esc)
 		}
+		if n := escapedLen(ns); n != len(esc) {
+			t.Errorf("escapedLen(%q) = %d, want len(%q) = %d", ns, n, esc, len(esc))
+		}
 		back, err := unescapeNamespace(esc)
 		if err != nil || back != ns {
 			t.Errorf("unescapeNamespace(%q) = %q, %v, want %q", esc, back, err, ns)

@@ -1,7 +1,6 @@
 package s3store
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -244,9 +243,9 @@ func (w *watch) read(ctx context.Context, key string, position string, yield fun
 		if err != nil || !ok {
 			return true, err
 		}
-		rec := r.record(w.namespace)
-		rec.Payload = bytes.Clone(rec.Payload)
-		if !yield(backend.Event{Record: rec, Position: position}, nil) {
+		// The store decodes the record before it asks for the next: the
+		// payload may stay in the segment's block, as Scan's does.
+		if !yield(backend.Event{Record: r.record(w.namespace), Position: position}, nil) {
 			return false, nil
 		}
 	}
