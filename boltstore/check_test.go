@@ -63,7 +63,7 @@ func TestCheckRefusesWhatSaveRefuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			s.maxValue = maxValue
+			driverOf(s).maxValue = maxValue
 			batch := unionstore.Changes[storetest.Item]{change("ns", "k", "first", "v"), tt.c}
 			checkErr := s.Check(batch)
 			saveErr := s.Save(ctx, batch)

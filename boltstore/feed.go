@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // The change feed. Each namespace has a revision counter, kept in the
@@ -37,32 +38,32 @@ func newID() string {
 }
 
 // notify wakes the watchers after a commit.
-func (s *Store[E]) notify() {
-	s.wakeMu.Lock()
-	close(s.wake)
-	s.wake = make(chan struct{})
-	s.wakeMu.Unlock()
+func (d *driver) notify() {
+	d.wakeMu.Lock()
+	close(d.wake)
+	d.wake = make(chan struct{})
+	d.wakeMu.Unlock()
 }
 
 // woken returns the channel that the next commit closes.
-func (s *Store[E]) woken() <-chan struct{} {
-	s.wakeMu.Lock()
-	defer s.wakeMu.Unlock()
-	return s.wake
+func (d *driver) woken() <-chan struct{} {
+	d.wakeMu.Lock()
+	defer d.wakeMu.Unlock()
+	return d.wake
 }
 
-// cursor returns the cursor of revision rev of s.
-func (s *Store[E]) cursor(rev uint64) unionstore.Cursor {
-	return unionstore.Cursor(s.id + "." + strconv.FormatUint(rev, 10))
+// position returns the cursor text of revision rev of the file.
+func (d *driver) position(rev uint64) string {
+	return d.id + "." + strconv.FormatUint(rev, 10)
 }
 
-// revision returns the revision that c names, or an error wrapping
-// ErrCursorExpired when s did not make it.
-func (s *Store[E]) revision(c unionstore.Cursor) (uint64, error) {
-	id, rev, ok := strings.Cut(string(c), ".")
+// revision returns the revision that pos names, or an error wrapping
+// ErrCursorExpired when the file did not make it.
+func (d *driver) revision(pos string) (uint64, error) {
+	id, rev, ok := strings.Cut(pos, ".")
 	n, err := strconv.ParseUint(rev, 10, 64)
-	if !ok || id != s.id || err != nil {
-		return 0, fmt.Errorf("%w: %q is not a cursor of %q", unionstore.ErrCursorExpired, c, s.path)
+	if !ok || id != d.id || err != nil {
+		return 0, fmt.Errorf("%w: %q is not a cursor of %q", unionstore.ErrCursorExpired, pos, d.path)
 	}
 	return n, nil
 }
@@ -76,38 +77,24 @@ func revisionsOf(tx *bolt.Tx, namespace string) revisions {
 	return decodeRevisions(b.Get([]byte(namespace)))
 }
 
-// Snapshot returns what [Store.Load] returns and the cursor of that state,
-// read in one read transaction. Records that do not decode are reported
-// as by Load, with the others and the cursor. It returns
-// [unionstore.ErrClosed] after Close and an error wrapping ctx.Err() when
-// ctx ends first. It is safe for concurrent use.
-func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.Changes[E], unionstore.Cursor, error) {
-	unlock, err := s.use(ctx)
-	if err != nil {
-		return nil, "", fmt.Errorf("boltstore: snapshot %q: %w", namespace, err)
-	}
-	defer unlock()
-	var out unionstore.Changes[E]
-	var bad unionstore.DecodeErrors
+// Snapshot reads the namespace's records and its revision in one read
+// transaction.
+func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Record, string, error) {
+	var out []backend.Record
 	var rev uint64
-	err = contain(s.path, "snapshot", func() error {
-		return s.db.View(func(tx *bolt.Tx) (err error) {
-			rev = revisionsOf(tx, namespace).rev
-			out, err = s.loadTx(ctx, tx, namespace, &bad)
-			return err
-		})
+	err := d.view("snapshot", func(tx *bolt.Tx) (err error) {
+		rev = revisionsOf(tx, namespace).rev
+		out, err = loadTx(ctx, tx, namespace)
+		return err
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("boltstore: snapshot %q of %q: %w", namespace, s.path, err)
+		return nil, "", err
 	}
-	if err := bad.Err(); err != nil {
-		return out, s.cursor(rev), fmt.Errorf("boltstore: snapshot %q of %q: %w", namespace, s.path, err)
-	}
-	return out, s.cursor(rev), nil
+	return out, d.position(rev), nil
 }
 
-// Watch yields each change applied to namespace after the cursor, in
-// revision order, each with the cursor of its revision; "" starts from
+// Watch yields each change applied to namespace after the position, in
+// revision order, each with the position of its revision; "" starts from
 // now. It reads the feed in read transactions of a few hundred entries,
 // never held while the loop body runs, and when it has caught up waits for
 // the next commit of the store (no polling): a change is yielded a moment
@@ -115,24 +102,23 @@ func (s *Store[E]) Snapshot(ctx context.Context, namespace string) (unionstore.C
 //
 // The feed keeps the latest change of each identity: a change replaced
 // before the watch reached it is not yielded, the change that replaced it
-// is, later. A cursor therefore does not expire with age; it expires,
-// and Watch yields an error wrapping [unionstore.ErrCursorExpired], when
-// it was taken before a [Store.Purge] of the namespace, or before the
-// newest tombstone that [Store.PurgeTombstones] removed, or when it is not
-// a cursor of this file. A running watch ends the same way when such a
-// purge passes it. A record that does not decode ends the watch with a
-// [unionstore.DecodeError]. The watch ends with ctx's error when ctx ends
-// and with [unionstore.ErrClosed] when the store is closed. It is safe for
-// concurrent use; the sequence may be walked more than once, each walk
-// starting after the cursor again.
-func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore.Cursor) iter.Seq2[unionstore.WatchEvent[E], error] {
-	return func(yield func(unionstore.WatchEvent[E], error) bool) {
-		pos, err := s.watchStart(ctx, namespace, after)
+// is, later. A position therefore does not expire with age; it expires
+// when it was taken before a Purge of the namespace, or before the newest
+// tombstone that PurgeTombstones removed, or when it is not one of this
+// file, and a running watch ends the same way when such a purge passes
+// it. The watch ends with ctx's error when ctx ends and with
+// [unionstore.ErrClosed] when the store is closed.
+func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
+	return func(yield func(backend.Event, error) bool) {
+		pos, err := d.watchStart(namespace, after)
 		for err == nil {
-			wake := s.woken() // before the read, so that no commit is missed
-			var events []unionstore.WatchEvent[E]
+			if err = ctx.Err(); err != nil {
+				break
+			}
+			wake := d.woken() // before the read, so that no commit is missed
+			var events []backend.Event
 			var read bool
-			events, pos, read, err = s.watchPage(ctx, namespace, pos)
+			events, pos, read, err = d.watchPage(namespace, pos)
 			for _, ev := range events {
 				if !yield(ev, nil) {
 					return
@@ -144,126 +130,96 @@ func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore
 			select {
 			case <-ctx.Done():
 				err = ctx.Err()
-			case <-s.done:
-				err = fmt.Errorf("boltstore: watch %q: %w", namespace, unionstore.ErrClosed)
+			case <-d.done:
+				err = unionstore.ErrClosed
 			case <-wake:
 			}
 		}
-		yield(unionstore.WatchEvent[E]{}, err)
+		yield(backend.Event{}, err)
 	}
 }
 
 // watchStart returns the revision a watch from after starts after.
-func (s *Store[E]) watchStart(ctx context.Context, namespace string, after unionstore.Cursor) (uint64, error) {
+func (d *driver) watchStart(namespace, after string) (uint64, error) {
 	if after != "" {
-		rev, err := s.revision(after)
-		if err != nil {
-			return 0, fmt.Errorf("boltstore: watch %q: %w", namespace, err)
-		}
-		return rev, nil
+		return d.revision(after)
 	}
-	unlock, err := s.use(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("boltstore: watch %q: %w", namespace, err)
-	}
-	defer unlock()
 	var rev uint64
-	err = contain(s.path, "watch", func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
-			rev = revisionsOf(tx, namespace).rev
-			return nil
-		})
+	err := d.view("watch", func(tx *bolt.Tx) error {
+		rev = revisionsOf(tx, namespace).rev
+		return nil
 	})
-	if err != nil {
-		return 0, fmt.Errorf("boltstore: watch %q of %q: %w", namespace, s.path, err)
-	}
-	return rev, nil
+	return rev, err
 }
 
 // watchPage reads up to watchPage feed entries of namespace after
-// revision pos, and returns the changes of those whose record still has
+// revision pos, and returns the events of those whose record still has
 // their revision, the revision of the last entry read, and whether it
 // read any. It returns an error wrapping ErrCursorExpired when pos is
 // beyond the namespace's revision or below its floor.
-func (s *Store[E]) watchPage(ctx context.Context, namespace string, pos uint64) (events []unionstore.WatchEvent[E], last uint64, read bool, err error) {
-	unlock, err := s.use(ctx)
-	if err != nil {
-		return nil, pos, false, fmt.Errorf("boltstore: watch %q: %w", namespace, err)
-	}
-	defer unlock()
+func (d *driver) watchPage(namespace string, pos uint64) (events []backend.Event, last uint64, read bool, err error) {
 	last = pos
-	err = contain(s.path, "watch", func() error {
-		return s.db.View(func(tx *bolt.Tx) error {
-			r := revisionsOf(tx, namespace)
-			switch {
-			case pos > r.rev:
-				return fmt.Errorf("%w: revision %d is beyond the namespace's %d", unionstore.ErrCursorExpired, pos, r.rev)
-			case pos < r.floor:
-				return fmt.Errorf("%w: the namespace was purged at revision %d, after revision %d", unionstore.ErrCursorExpired, r.floor, pos)
-			}
-			feed, records := feedOf(tx, namespace), namespaceBucket(tx, namespace)
-			if feed == nil || records == nil {
-				return nil
-			}
-			var buf []byte
-			c := feed.Cursor()
-			n := 0
-			// The first chunk may hold revisions up to pos, a page's end
-			// the middle of a chunk.
-			for k, v := c.Seek(revisionKey(pos + 1)); k != nil && n < watchPage; k, v = c.Next() {
-				if len(k) != revisionSize {
-					return fmt.Errorf("%w: feed chunk key %x of namespace %q", ErrCorrupt, k, namespace)
-				}
-				var ferr error
-				err := eachSlot(v, binary.BigEndian.Uint64(k), func(rev uint64, key []byte) bool {
-					if rev <= pos {
-						return true
-					}
-					if n++; n > watchPage {
-						return false
-					}
-					last, read = rev, true
-					if len(key) == 0 {
-						return true // moved on
-					}
-					var ev unionstore.WatchEvent[E]
-					var ok bool
-					ev, ok, ferr = s.feedEvent(namespace, records, rev, key, &buf)
-					if ok {
-						events = append(events, ev)
-					}
-					return ferr == nil
-				})
-				if err == nil {
-					err = ferr
-				}
-				if err != nil {
-					return err
-				}
-			}
+	err = d.view("watch", func(tx *bolt.Tx) error {
+		r := revisionsOf(tx, namespace)
+		switch {
+		case pos > r.rev:
+			return fmt.Errorf("%w: revision %d is beyond the namespace's %d", unionstore.ErrCursorExpired, pos, r.rev)
+		case pos < r.floor:
+			return fmt.Errorf("%w: the namespace was purged at revision %d, after revision %d", unionstore.ErrCursorExpired, r.floor, pos)
+		}
+		feed, records := feedOf(tx, namespace), namespaceBucket(tx, namespace)
+		if feed == nil || records == nil {
 			return nil
-		})
+		}
+		var rd reader
+		var a arena
+		c := feed.Cursor()
+		n := 0
+		// The first chunk may hold revisions up to pos, a page's end
+		// the middle of a chunk.
+		for k, v := c.Seek(revisionKey(pos + 1)); k != nil && n < watchPage; k, v = c.Next() {
+			if len(k) != revisionSize {
+				return fmt.Errorf("%w: feed chunk key %x of namespace %q", ErrCorrupt, k, namespace)
+			}
+			err := eachSlot(v, binary.BigEndian.Uint64(k), func(rev uint64, key []byte) bool {
+				if rev <= pos {
+					return true
+				}
+				if n++; n > watchPage {
+					return false
+				}
+				last, read = rev, true
+				if len(key) == 0 {
+					return true // moved on
+				}
+				if r, ok := feedRecord(&rd, namespace, records, rev, key); ok {
+					r.Payload = a.copy(r.Payload)
+					events = append(events, backend.Event{Record: r, Position: d.position(rev)})
+				}
+				return true
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, pos, false, fmt.Errorf("boltstore: watch %q of %q: %w", namespace, s.path, err)
+		return nil, pos, false, err
 	}
 	return events, last, read, nil
 }
 
-// feedEvent returns the event of the feed entry rev -> key, and false if
-// its record is gone or holds another revision: an entry left behind by a
+// feedRecord returns the record of the feed entry rev -> key, and false if
+// it is gone or holds another revision: an entry left behind by a
 // damaged record that a save replaced without reading its revision.
-func (s *Store[E]) feedEvent(namespace string, records *bolt.Bucket, rev uint64, key []byte, buf *[]byte) (unionstore.WatchEvent[E], bool, error) {
+func feedRecord(rd *reader, namespace string, records *bolt.Bucket, rev uint64, key []byte) (backend.Record, bool) {
 	v := records.Get(key)
 	if v == nil {
-		return unionstore.WatchEvent[E]{}, false, nil
+		return backend.Record{}, false
 	}
 	if h, err := decodeHeader(v); err == nil && h.rev != rev {
-		return unionstore.WatchEvent[E]{}, false, nil
+		return backend.Record{}, false
 	}
-	ch, err := s.decode(namespace, key, v, buf)
-	if err != nil {
-		return unionstore.WatchEvent[E]{}, false, err
-	}
-	return unionstore.WatchEvent[E]{Change: ch, Cursor: s.cursor(rev)}, true, nil
+	return rd.record(namespace, key, v), true
 }

@@ -44,7 +44,7 @@ func feedChange(id, value string, sec int, unset bool) unionstore.Change[storete
 // namespace's revision.
 func checkFeed(t *testing.T, s *Store[storetest.Item], ns string) {
 	t.Helper()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := driverOf(s).db.View(func(tx *bolt.Tx) error {
 		records, feed := namespaceBucket(tx, ns), feedOf(tx, ns)
 		revs := revisionsOf(tx, ns)
 		nRecords, nEntries := 0, 0

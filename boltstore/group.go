@@ -12,10 +12,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Group commit. Every Save of a writable store hands its encoded batch to
+// Group commit. Every Put of a writable store hands its encoded batch to
 // one committer goroutine and waits. The committer takes all the batches
 // that are waiting, applies them in one bbolt transaction and syncs it
-// once, then answers each Save. While a transaction syncs, new batches
+// once, then answers each Put. While a transaction syncs, new batches
 // queue up and go together into the next one, so that many concurrent
 // Saves share each fsync while a lone Save waits for nothing but its own.
 //
@@ -24,7 +24,7 @@ import (
 // batch is then tried alone, so that its error is its own. A batch whose
 // ctx ended before the committer took it is never applied.
 
-// request is one Save waiting for the committer.
+// request is one Put waiting for the committer.
 type request struct {
 	ctx   context.Context
 	batch []encoded
@@ -54,8 +54,8 @@ func newCommitter() *committer {
 // batch is still queued, the batch is withdrawn and commit returns
 // ctx.Err(); once the committer has taken it, commit waits for the commit,
 // whose outcome is final: the batch was applied, or it was not.
-func (s *Store[E]) commit(ctx context.Context, batch []encoded) error {
-	g := s.group
+func (d *driver) commit(ctx context.Context, batch []encoded) error {
+	g := d.group
 	r := &request{ctx: ctx, batch: batch, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, r)
@@ -82,9 +82,9 @@ func (s *Store[E]) commit(ctx context.Context, batch []encoded) error {
 }
 
 // run is the committer goroutine. It returns when Close stops it, which
-// happens only after every Save has returned.
-func (s *Store[E]) run() {
-	g := s.group
+// happens only after every Put has returned.
+func (d *driver) run() {
+	g := d.group
 	defer close(g.stopped)
 	for {
 		select {
@@ -97,7 +97,7 @@ func (s *Store[E]) run() {
 			if len(group) == 0 {
 				break
 			}
-			s.commitGroup(group)
+			d.commitGroup(group)
 		}
 	}
 }
@@ -120,7 +120,7 @@ func (g *committer) take() []*request {
 
 // commitGroup commits the batches of group in one transaction and answers
 // each request.
-func (s *Store[E]) commitGroup(group []*request) {
+func (d *driver) commitGroup(group []*request) {
 	live := group[:0:0]
 	for _, r := range group {
 		if err := r.ctx.Err(); err != nil {
@@ -132,13 +132,11 @@ func (s *Store[E]) commitGroup(group []*request) {
 	if len(live) == 0 {
 		return
 	}
-	err := contain(s.path, "save", func() error {
-		return s.db.Update(func(tx *bolt.Tx) error { return writeGroup(tx, live) })
-	})
+	err := d.update("save", func(tx *bolt.Tx) error { return writeGroup(tx, live) })
 	var be *batchError
 	switch {
 	case err == nil:
-		s.notify()
+		d.notify()
 		for _, r := range live {
 			r.done <- nil
 		}
@@ -150,13 +148,13 @@ func (s *Store[E]) commitGroup(group []*request) {
 	case errors.As(err, &be):
 		// One batch failed: commit the others without it, then try it alone.
 		failed := live[be.index]
-		s.commitGroup(slices.Delete(slices.Clone(live), be.index, be.index+1))
-		s.commitGroup([]*request{failed})
+		d.commitGroup(slices.Delete(slices.Clone(live), be.index, be.index+1))
+		d.commitGroup([]*request{failed})
 	default:
 		// The commit itself failed (a sync, a damaged page): nothing was
 		// applied, and it cannot be told which batch caused it.
 		for _, r := range live {
-			s.commitGroup([]*request{r})
+			d.commitGroup([]*request{r})
 		}
 	}
 }

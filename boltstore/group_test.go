@@ -13,8 +13,12 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 	"github.com/unionstore/unionstore/storetest"
 )
+
+// driverOf returns the driver of s.
+func driverOf[E unionstore.Entity](s *Store[E]) *driver { return s.Driver().(*driver) }
 
 func openTest(t *testing.T) *Store[storetest.Item] {
 	t.Helper()
@@ -28,15 +32,16 @@ func openTest(t *testing.T) *Store[storetest.Item] {
 
 func requestOf(t *testing.T, s *Store[storetest.Item], ctx context.Context, ids ...string) *request {
 	t.Helper()
-	var batch unionstore.Changes[storetest.Item]
+	var batch []backend.Record
 	for _, id := range ids {
-		batch = append(batch, change("ns", "k", id, "v"))
+		payload, err := unionstore.JSONCodec[storetest.Item]().Encode(storetest.Item{Kind: "k", ID: id, Value: "v"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, backend.Record{Namespace: "ns", Kind: "k", ID: id, Type: unionstore.ChangeTypeSet,
+			Timestamp: time.Unix(1700000000, 0).UnixNano(), Payload: payload})
 	}
-	enc, err := s.encode(batch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &request{ctx: ctx, batch: enc, done: make(chan error, 1)}
+	return &request{ctx: ctx, batch: driverOf(s).encode(batch), done: make(chan error, 1)}
 }
 
 // ids returns the ids stored in namespace "ns". The nested bucket that
@@ -84,7 +89,7 @@ func TestGroupFailureIsolated(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openTest(t)
-			err := s.db.Update(func(tx *bolt.Tx) error {
+			err := driverOf(s).db.Update(func(tx *bolt.Tx) error {
 				b, err := tx.Bucket(recordsBucket).CreateBucket([]byte("ns"))
 				if err != nil {
 					return err
@@ -103,7 +108,7 @@ func TestGroupFailureIsolated(t *testing.T) {
 				}
 				group = append(group, requestOf(t, s, c, b...))
 			}
-			s.commitGroup(group)
+			driverOf(s).commitGroup(group)
 			for i, r := range group {
 				err := <-r.done
 				if want := tt.wantErrs[i]; (want == nil) != (err == nil) || !errors.Is(err, want) {
@@ -127,7 +132,7 @@ func TestGroupFailureIsolated(t *testing.T) {
 // applied, while the first is.
 func TestSaveWithdrawnWhenCtxEndsWhileQueued(t *testing.T) {
 	s := openTest(t)
-	tx, err := s.db.Begin(true) // the committer's next Update waits for it
+	tx, err := driverOf(s).db.Begin(true) // the committer's next Update waits for it
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,9 +142,10 @@ func TestSaveWithdrawnWhenCtxEndsWhileQueued(t *testing.T) {
 	}()
 	// Wait until the committer has taken the first batch.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		s.group.mu.Lock()
-		n := s.group.taken
-		s.group.mu.Unlock()
+		g := driverOf(s).group
+		g.mu.Lock()
+		n := g.taken
+		g.mu.Unlock()
 		if n == 1 {
 			break
 		}

@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -82,6 +83,21 @@ func keySize(kind, id string) int {
 
 // decodeKey splits a key made by encodeKey.
 func decodeKey(k []byte) (kind, id string, err error) {
+	kb, ib, err := splitKey(k)
+	if err != nil {
+		return "", "", err
+	}
+	return string(kb), string(ib), nil
+}
+
+// splitKey splits a key made by encodeKey into the kind and the id. The
+// id aliases k, and so does the kind unless it holds a zero byte.
+func splitKey(k []byte) (kind, id []byte, err error) {
+	// Up to its first zero byte, the key is the kind as it is: when that
+	// byte begins the terminator, nothing was escaped.
+	if i := bytes.IndexByte(k, 0); i >= 0 && i+1 < len(k) && k[i+1] == 1 {
+		return k[:i], k[i+2:], nil
+	}
 	var b []byte
 	for i := 0; i < len(k); i++ {
 		if k[i] != 0 {
@@ -96,12 +112,12 @@ func decodeKey(k []byte) (kind, id string, err error) {
 			b = append(b, 0)
 			i++
 		case 1:
-			return string(b), string(k[i+2:]), nil
+			return b, k[i+2:], nil
 		default:
-			return "", "", fmt.Errorf("%w: key %q: bad escape byte %#x", ErrCorrupt, k, k[i+1])
+			return nil, nil, fmt.Errorf("%w: key %q: bad escape byte %#x", ErrCorrupt, k, k[i+1])
 		}
 	}
-	return "", "", fmt.Errorf("%w: key %q: no end of kind", ErrCorrupt, k)
+	return nil, nil, fmt.Errorf("%w: key %q: no end of kind", ErrCorrupt, k)
 }
 
 // header is the fixed part of a record value.
@@ -113,6 +129,19 @@ type header struct {
 }
 
 func (h header) time() time.Time { return time.Unix(h.sec, int64(h.nsec)).UTC() }
+
+// nanos returns the header's time in nanoseconds since the Unix epoch.
+func (h header) nanos() int64 { return h.sec*1e9 + int64(h.nsec) }
+
+// headerAt returns the header of a change of type t at ts nanoseconds
+// since the Unix epoch.
+func headerAt(t unionstore.ChangeType, ts int64) header {
+	sec, nsec := ts/1e9, ts%1e9
+	if nsec < 0 {
+		sec, nsec = sec-1, nsec+1e9
+	}
+	return header{changeType: t, sec: sec, nsec: uint32(nsec)}
+}
 
 // newer reports whether h is strictly later than o.
 func (h header) newer(o header) bool {

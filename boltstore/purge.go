@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -13,121 +12,90 @@ import (
 	"github.com/unionstore/unionstore"
 )
 
-var (
-	_ unionstore.Purger          = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger = (*Store[unionstore.Entity])(nil)
-)
-
 // purgeBatch is the number of tombstones PurgeTombstones removes per
 // transaction, so that a namespace of many tombstones neither holds one
 // huge transaction nor keeps every key in memory.
 const purgeBatch = 10_000
 
-// Purge removes namespace from the file: its bucket of records and its
-// counts, in one transaction, so that it loads empty and is no longer
-// listed. A namespace that does not exist is not an error. bbolt reuses
-// the freed pages for later writes; the file itself does not shrink
-// (`bbolt compact` copies it into a smaller one). It returns
-// [unionstore.ErrReadOnly] on a store opened with [WithReadOnly] and
-// [unionstore.ErrClosed] after Close. It is safe for concurrent use, and
-// is serialized with saves by bbolt's single writer.
-func (s *Store[E]) Purge(ctx context.Context, namespace string) error {
-	unlock, err := s.use(ctx)
-	if err != nil {
-		return fmt.Errorf("boltstore: purge %q: %w", namespace, err)
+// Purge removes namespace from the file: its bucket of records, its feed
+// and its counts, in one transaction, so that it loads empty and is no
+// longer listed. bbolt reuses the freed pages for later writes; the file
+// itself does not shrink (`bbolt compact` copies it into a smaller one).
+// It is serialized with saves by bbolt's single writer.
+func (d *driver) Purge(ctx context.Context, namespace string) error {
+	if d.db.IsReadOnly() {
+		return fmt.Errorf("%w: opened read-only", unionstore.ErrReadOnly)
 	}
-	defer unlock()
-	if s.db.IsReadOnly() {
-		return fmt.Errorf("boltstore: purge %q from %q: %w: opened read-only", namespace, s.path, unionstore.ErrReadOnly)
-	}
-	if namespace == "" {
-		return nil // Save refuses an empty namespace: there is none
-	}
-	err = contain(s.path, "purge", func() error {
-		return s.db.Update(func(tx *bolt.Tx) error {
-			records, countsB := tx.Bucket(recordsBucket), tx.Bucket(countsBucket)
-			revsB := tx.Bucket(revisionsBucket)
-			if records == nil || countsB == nil || revsB == nil {
-				return fmt.Errorf("%w: records, counts or revisions bucket missing", ErrNotStore)
-			}
-			name := []byte(namespace)
-			for _, b := range [][]byte{name, feedName(namespace)} {
-				if err := records.DeleteBucket(b); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-					return err
-				}
-			}
-			if err := countsB.Delete(name); err != nil {
+	err := d.update("purge", func(tx *bolt.Tx) error {
+		records, countsB := tx.Bucket(recordsBucket), tx.Bucket(countsBucket)
+		revsB := tx.Bucket(revisionsBucket)
+		if records == nil || countsB == nil || revsB == nil {
+			return fmt.Errorf("%w: records, counts or revisions bucket missing", ErrNotStore)
+		}
+		name := []byte(namespace)
+		for _, b := range [][]byte{name, feedName(namespace)} {
+			if err := records.DeleteBucket(b); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return err
 			}
-			// The purge takes a revision of its own and makes it the
-			// floor: every cursor taken before, that of a watcher up to
-			// date included, expires.
-			r := decodeRevisions(revsB.Get(name))
-			r.rev++
-			r.floor = r.rev
-			return revsB.Put(name, r.encode())
-		})
+		}
+		if err := countsB.Delete(name); err != nil {
+			return err
+		}
+		// The purge takes a revision of its own and makes it the
+		// floor: every cursor taken before, that of a watcher up to
+		// date included, expires.
+		r := decodeRevisions(revsB.Get(name))
+		r.rev++
+		r.floor = r.rev
+		return revsB.Put(name, r.encode())
 	})
 	if err != nil {
-		return fmt.Errorf("boltstore: purge %q from %q: %w", namespace, s.path, err)
+		return err
 	}
-	s.notify()
+	d.notify()
 	return nil
 }
 
-// PurgeTombstones removes the records of namespace that are unsets with a
-// timestamp before before, and returns how many it removed; a namespace
-// left empty is removed as Purge removes it. It works in transactions of
-// up to 10,000 tombstones, reading the namespace once: when it fails
-// midway, the tombstones removed so far stay removed, and the count says
-// how many. A damaged record is left alone. See
-// [unionstore.TombstonePurger] for when purging is safe. It returns
-// [unionstore.ErrReadOnly] on a store opened with [WithReadOnly] and
-// [unionstore.ErrClosed] after Close.
-func (s *Store[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
-	unlock, err := s.use(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("boltstore: purge tombstones of %q: %w", namespace, err)
+// PurgeTombstones removes the unsets of namespace with a timestamp of at
+// most through nanoseconds; a namespace left empty is removed as Purge
+// removes it. It works in transactions of up to purgeBatch tombstones,
+// reading the namespace once: when it fails midway, the tombstones
+// removed so far stay removed, and the count says how many. A damaged
+// record is left alone.
+func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error) {
+	if d.db.IsReadOnly() {
+		return 0, fmt.Errorf("%w: opened read-only", unionstore.ErrReadOnly)
 	}
-	defer unlock()
-	if s.db.IsReadOnly() {
-		return 0, fmt.Errorf("boltstore: purge tombstones of %q from %q: %w: opened read-only", namespace, s.path, unionstore.ErrReadOnly)
-	}
-	cut := headerOf(unionstore.ChangeTypeUnset, before)
+	last := headerAt(unionstore.ChangeTypeUnset, through)
 	total := 0
 	var after []byte // the last key looked at, nil at the start
 	for {
 		if err := ctx.Err(); err != nil {
-			return total, fmt.Errorf("boltstore: purge tombstones of %q from %q: %w", namespace, s.path, err)
+			return total, err
 		}
 		var n int
 		var done bool
-		err := contain(s.path, "purge tombstones", func() error {
-			return s.db.Update(func(tx *bolt.Tx) (err error) {
-				n, after, done, err = purgeTombstonePage(tx, namespace, after, cut)
-				return err
-			})
+		err := d.update("purge tombstones", func(tx *bolt.Tx) (err error) {
+			n, after, done, err = purgeTombstonePage(tx, namespace, after, last)
+			return err
 		})
 		total += n
 		if n > 0 {
-			s.notify() // watchers behind the new floor learn that they expired
+			d.notify() // watchers behind the new floor learn that they expired
 		}
-		if err != nil {
-			return total, fmt.Errorf("boltstore: purge tombstones of %q from %q: %w", namespace, s.path, err)
-		}
-		if done {
-			return total, nil
+		if err != nil || done {
+			return total, err
 		}
 	}
 }
 
-// purgeTombstonePage removes up to purgeBatch tombstones older than cut
-// from the records of namespace that follow the key after, with their feed
+// purgeTombstonePage removes up to purgeBatch tombstones no later than
+// last from the records of namespace that follow the key after, with their feed
 // entries, and updates the counts. The newest revision it removes becomes
 // the namespace's floor: a cursor before it could miss the tombstone. It
 // returns the number removed, the last key it looked at, and whether it
 // reached the end of the namespace.
-func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header) (int, []byte, bool, error) {
+func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, last header) (int, []byte, bool, error) {
 	b := namespaceBucket(tx, namespace)
 	countsB := tx.Bucket(countsBucket)
 	if b == nil || countsB == nil {
@@ -145,17 +113,17 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header)
 			k, v = c.Next()
 		}
 	}
-	last := after
+	seen := after
 	for ; k != nil && len(doomed) < purgeBatch; k, v = c.Next() {
-		last = bytes.Clone(k)
+		seen = bytes.Clone(k)
 		if v == nil {
 			continue // a bucket where a record should be: damaged, left alone
 		}
 		h, err := decodeHeader(v)
-		if err != nil || h.changeType != unionstore.ChangeTypeUnset || !cut.newer(h) {
+		if err != nil || h.changeType != unionstore.ChangeTypeUnset || h.newer(last) {
 			continue
 		}
-		doomed = append(doomed, last)
+		doomed = append(doomed, seen)
 		if h.rev != 0 {
 			moved = append(moved, h.rev)
 			newest = max(newest, h.rev)
@@ -188,13 +156,13 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, cut header)
 					return 0, nil, false, err
 				}
 			}
-			return len(doomed), last, true, countsB.Delete([]byte(namespace))
+			return len(doomed), seen, true, countsB.Delete([]byte(namespace))
 		}
 	}
 	if len(doomed) == 0 {
-		return 0, last, done, nil
+		return 0, seen, done, nil
 	}
-	return len(doomed), last, done, countsB.Put([]byte(namespace), cnt.encode())
+	return len(doomed), seen, done, countsB.Put([]byte(namespace), cnt.encode())
 }
 
 // feedOf returns the feed bucket of namespace, or nil if it has none.

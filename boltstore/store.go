@@ -1,46 +1,47 @@
 package boltstore
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
 	"strconv"
-	"sync"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
-// Store is a durable [unionstore.Store] in one bbolt file.
+// Store is a durable [unionstore.Store] in one bbolt file. Through the
+// [backend.Store] it embeds it also implements [unionstore.Checker],
+// [unionstore.Getter], [unionstore.Scanner], [unionstore.NamespaceLister],
+// [unionstore.Purger], [unionstore.TombstonePurger] and
+// [unionstore.Watcher] (see the package doc's Change feed).
 //
-// Store is safe for concurrent use. Saves are committed by one goroutine of
-// the store, several at a time (see [Store.Save]); loads, scans and gets
-// run beside them and beside each other.
+// Save applies each batch in one bbolt transaction, all of it or none,
+// synced to disk before it returns; Saves that run at the same time share
+// a transaction and its sync (see the package doc's Group commit). When
+// ctx ends while a batch waits for its turn, the batch is withdrawn and
+// Save returns an error wrapping ctx.Err(); once its transaction has
+// begun, Save waits for the commit, so an error always means the batch
+// was not applied. A store opened with [WithReadOnly] refuses Save, Purge
+// and PurgeTombstones with an error wrapping [unionstore.ErrReadOnly].
+//
+// Load reads a namespace in one read transaction, a consistent snapshot;
+// Scan reads it in pages of a few hundred records, each page in a read
+// transaction that is never held while the loop body runs, so the body
+// may Save to the same store; a change saved during the walk is seen if
+// its key is still ahead of it. Get is one key lookup. Namespaces reads
+// counts that Save keeps. PurgeTombstones works in transactions of up to
+// 10,000 tombstones: when it fails midway, those removed stay removed.
+//
+// Store is safe for concurrent use. Close waits for running saves and
+// reads, and afterwards every method returns [unionstore.ErrClosed].
 type Store[E unionstore.Entity] struct {
-	db       *bolt.DB
-	path     string
-	codec    unionstore.Codec[E]
-	compress compression
-	maxValue int        // MaxRecordSize; smaller in tests of the limit
-	group    *committer // nil when read-only
-
-	// id names the file in its cursors (see feed.go); "" for a file
-	// opened read-only from before the change feed.
-	id string
-	// wake is closed, and replaced, after each commit, for the watchers;
-	// wakeMu guards it. done is closed by Close.
-	wakeMu sync.Mutex
-	wake   chan struct{}
-	done   chan struct{}
-
-	// mu guards closed. Operations hold it for reading while they use db,
-	// so that Close waits for them instead of pulling the file away.
-	mu     sync.RWMutex
-	closed bool
+	*backend.Store[E]
+	path string
 }
 
 var (
@@ -50,6 +51,8 @@ var (
 	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
+	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
 )
 
 // Open opens the store in the bolt file at path, creating the file if it
@@ -64,9 +67,9 @@ var (
 // file is touched.
 func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 	c, err := newConfig(opts)
-	var codec unionstore.Codec[E]
+	var slot backend.Codec
 	if err == nil {
-		codec, err = codecFor[E](c)
+		slot, err = layoutCodecOf[E](c.codec)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
@@ -87,14 +90,17 @@ func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
-	s := &Store[E]{db: db, path: path, codec: codec, compress: c.compression, maxValue: MaxRecordSize,
-		id: id, wake: make(chan struct{}), done: make(chan struct{})}
-	if !c.readOnly {
-		s.group = newCommitter()
-		go s.run()
+	d := newDriver(db, path, id, c)
+	s, err := backend.NewStore[E]("boltstore", d, slot)
+	if err != nil {
+		_ = d.Close()
+		return nil, err
 	}
-	return s, nil
+	return &Store[E]{Store: s, path: path}, nil
 }
+
+// Path returns the file the store was opened on.
+func (s *Store[E]) Path() string { return s.path }
 
 // openBolt opens the bbolt file and turns its errors, and any panic on a
 // damaged file, into errors that say what to do.
@@ -193,41 +199,3 @@ func upgradeLayout(db *bolt.DB) (id string, err error) {
 }
 
 var errNoMeta = errors.New("no meta bucket")
-
-// Path returns the file the store was opened on.
-func (s *Store[E]) Path() string { return s.path }
-
-// Close closes the file. It waits for running loads and saves, is safe to
-// call more than once, and afterwards every method returns
-// [unionstore.ErrClosed].
-func (s *Store[E]) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	s.closed = true
-	close(s.done)
-	if s.group != nil {
-		// No Save is running (they hold mu), so the queue is empty.
-		close(s.group.stop)
-		<-s.group.stopped
-	}
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("boltstore: close %q: %w", s.path, err)
-	}
-	return nil
-}
-
-// use locks the store for one operation, or returns why it cannot run.
-func (s *Store[E]) use(ctx context.Context) (unlock func(), err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return nil, unionstore.ErrClosed
-	}
-	return s.mu.RUnlock, nil
-}
