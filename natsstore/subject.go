@@ -71,13 +71,7 @@ func decodeToken(tok string) (string, error) {
 	case len(tok)%4 == 1 || tok == "":
 		return "", fmt.Errorf("token %q: %w", tok, errBadToken)
 	}
-	// Most keys are short: decode them on the stack, so that the string
-	// is the only allocation.
-	var buf [64]byte
-	out := buf[:0]
-	if n := len(tok) * 6 / 8; n > len(buf) {
-		out = make([]byte, 0, n)
-	}
+	out := make([]byte, 0, len(tok)*6/8)
 	var acc uint32
 	bits := 0
 	for i := 0; i < len(tok); i++ {
