@@ -85,7 +85,9 @@
 // MiB; beyond, it keeps reading the subjects only, sorts their tokens and
 // reads each subject's message in order by direct gets: it holds the
 // keys, not the changes. [Store.Get] is one direct get.
-// [Store.Namespaces] reads the headers of the whole stream.
+// [Store.Namespaces] reads the headers of the whole stream; a message
+// whose subject or headers do not decode makes it return an error
+// wrapping [unionstore.ErrDecode] that names the message, without counts.
 // Reads through a consumer detect a lost message and fail rather than
 // return an incomplete result. Their time is linear in the messages they
 // read: they pull without waiting, take the count of pending messages
@@ -161,8 +163,8 @@
 // change type or a timestamp, or a body the codec cannot decode into an
 // entity of the subject's kind and id, give an error wrapping
 // [unionstore.ErrDecode] that names the identity, returned with the
-// changes that could be read ([Store.Load] says how), never a message
-// skipped in silence. What to do: a stream replicated on three servers
+// changes that could be read ([backend.Store.Load] says how), never a
+// message skipped in silence. What to do: a stream replicated on three servers
 // ([WithReplicas]), so that one server's damaged copy is not the only one, and a
 // second store in a [unionstore.Union] to repair from.
 //
