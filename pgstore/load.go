@@ -23,11 +23,47 @@ func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, 
 	if err != nil {
 		return nil, d.explain(err)
 	}
-	var out []backend.Record
-	if _, err := readRows(namespace, rows, &out); err != nil {
+	var out chunks
+	if _, err := readRows(namespace, rows, out.add); err != nil {
 		return nil, d.explain(err)
 	}
-	return out, nil
+	return out.all(), nil
+}
+
+// chunks collects the records of a query whose size is not known in
+// advance: in chunks that double up to maxChunk records, then joined. It
+// allocates about twice the records' size, where growing one slice by
+// append would allocate several times it.
+type chunks struct {
+	full [][]backend.Record
+	last []backend.Record
+	n    int
+}
+
+// maxChunk is the largest chunk, in records.
+const maxChunk = 1024
+
+func (c *chunks) add(r backend.Record) {
+	if len(c.last) == cap(c.last) {
+		if c.last != nil {
+			c.full = append(c.full, c.last)
+		}
+		c.last = make([]backend.Record, 0, min(max(2*cap(c.last), 16), maxChunk))
+	}
+	c.last = append(c.last, r)
+	c.n++
+}
+
+// all returns the records in the order they were added.
+func (c *chunks) all() []backend.Record {
+	if len(c.full) == 0 {
+		return c.last
+	}
+	out := make([]backend.Record, 0, c.n)
+	for _, f := range c.full {
+		out = append(out, f...)
+	}
+	return append(out, c.last...)
 }
 
 // Scan yields what Load returns, in the same order, reading pages of at
@@ -55,7 +91,7 @@ func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.R
 			page = page[:0]
 			rows, err := d.pool.Query(ctx, d.pageSQL, namespace, after.kind, after.id, d.pageSize)
 			if err == nil {
-				after, err = readRows(namespace, rows, &page)
+				after, err = readRows(namespace, rows, func(r backend.Record) { page = append(page, r) })
 			}
 			if err != nil {
 				yield(backend.Record{}, d.explain(err))
@@ -76,19 +112,22 @@ func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.R
 // key is the kind and id of a row.
 type key struct{ kind, id string }
 
-// readRows appends the records of the rows of a load or page query to out,
+// readRows passes the records of the rows of a load or page query to add,
 // and closes the rows. It returns the key of the last row.
-func readRows(namespace string, rows pgx.Rows, out *[]backend.Record) (last key, err error) {
+func readRows(namespace string, rows pgx.Rows, add func(backend.Record)) (last key, err error) {
 	defer rows.Close()
-	var changeType string
+	var (
+		k          key
+		changeType string
+		ts         int64
+		payload    []byte
+	)
 	for rows.Next() {
-		r := backend.Record{Namespace: namespace}
-		if err := rows.Scan(&r.Kind, &r.ID, &changeType, &r.Timestamp, &r.Payload); err != nil {
+		if err := rows.Scan(&k.kind, &k.id, &changeType, &ts, &payload); err != nil {
 			return last, err
 		}
-		r.Type = unionstore.ChangeType(changeType)
-		*out = append(*out, r)
-		last = key{r.Kind, r.ID}
+		add(backend.Record{Namespace: namespace, Kind: k.kind, ID: k.id, Type: unionstore.ChangeType(changeType), Timestamp: ts, Payload: payload})
+		last = k
 	}
 	return last, rows.Err()
 }
@@ -105,11 +144,14 @@ func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.R
 	if err != nil {
 		return backend.Record{}, false, d.explain(err)
 	}
-	var out []backend.Record
-	if _, err := readRows(namespace, rows, &out); err != nil || len(out) == 0 {
+	var (
+		r     backend.Record
+		found bool
+	)
+	if _, err := readRows(namespace, rows, func(got backend.Record) { r, found = got, true }); err != nil || !found {
 		return backend.Record{}, false, d.explain(err)
 	}
-	return out[0], true, nil
+	return r, true, nil
 }
 
 // Namespaces counts the rows of each namespace by change type, in one

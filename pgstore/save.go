@@ -4,18 +4,9 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/unionstore/unionstore/backend"
 )
-
-// columns holds a batch as one array per column, the shape the save
-// statement unnests and the rows the copy sends.
-type columns struct {
-	namespace, kind, id, changeType []string
-	ts                              []int64
-	payload                         [][]byte
-	bytes                           int      // of all payloads
-	namespaces                      []string // distinct, for the watchers
-}
 
 // Put writes the records, sorted by key and each identity once, in one
 // transaction, whatever their number, so that no row is replaced by an
@@ -42,13 +33,14 @@ type columns struct {
 // batch is wholly present or wholly absent.
 func (d *driver) Put(ctx context.Context, records []backend.Record) error {
 	cols := newColumns(records)
+	args := cols.args()
 	fed, err := d.fed(ctx)
 	if err != nil {
 		return err
 	}
 	arrays := len(records) < copyThreshold && cols.bytes < copyBytes
 	if d.inserts.try() {
-		err = d.insert(ctx, &cols, arrays, fed)
+		err = d.insert(ctx, &cols, args, arrays, fed)
 		if !isUniqueViolation(err) {
 			if err != nil {
 				return d.explain(err)
@@ -64,9 +56,9 @@ func (d *driver) Put(ctx context.Context, records []backend.Record) error {
 	case arrays && fed:
 		// One statement is a transaction of its own: no BEGIN and COMMIT,
 		// two more round trips.
-		_, err = d.pool.Exec(ctx, d.saveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload, cols.namespaces)
+		_, err = d.pool.Exec(ctx, d.saveSQL, args[:]...)
 	case arrays:
-		_, err = d.pool.Exec(ctx, d.legacySaveSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+		_, err = d.pool.Exec(ctx, d.legacySaveSQL, args[:6]...)
 	default:
 		err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error { return d.copyAndMerge(ctx, tx, &cols, fed) })
 	}
@@ -81,13 +73,13 @@ func (d *driver) Put(ctx context.Context, records []backend.Record) error {
 //
 // With the change feed (fed), the watchers are notified in the same
 // transaction; the copy then takes a transaction of its own.
-func (d *driver) insert(ctx context.Context, cols *columns, arrays, fed bool) error {
+func (d *driver) insert(ctx context.Context, cols *columns, args [7]any, arrays, fed bool) error {
 	switch {
 	case arrays && fed:
-		_, err := d.pool.Exec(ctx, d.insertSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload, cols.namespaces)
+		_, err := d.pool.Exec(ctx, d.insertSQL, args[:]...)
 		return err
 	case arrays:
-		_, err := d.pool.Exec(ctx, d.legacyInsertSQL, cols.namespace, cols.kind, cols.id, cols.changeType, cols.ts, cols.payload)
+		_, err := d.pool.Exec(ctx, d.legacyInsertSQL, args[:6]...)
 		return err
 	case fed:
 		return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
@@ -160,43 +152,100 @@ type copySource struct {
 
 func (r *copySource) Next() bool {
 	r.next++
-	return r.next <= len(r.cols.id)
+	return r.next <= len(r.cols.records)
 }
 
 func (r *copySource) Values() ([]any, error) {
-	i, c := r.next-1, r.cols
-	r.row = [6]any{c.namespace[i], c.kind[i], c.id[i], c.changeType[i], c.ts[i], c.payload[i]}
+	rec := &r.cols.records[r.next-1]
+	r.row = [6]any{rec.Namespace, rec.Kind, rec.ID, string(rec.Type), rec.Timestamp, payload(rec)}
 	return r.row[:], nil
 }
 
 func (r *copySource) Err() error { return nil }
 
-// newColumns turns records, sorted by key, into columns.
+// columns is a batch of records, sorted by key, and what Put needs to know
+// of it. Its column method gives the arrays of the save statements
+// straight from the records, without a copy.
+type columns struct {
+	records    []backend.Record
+	bytes      int      // of all payloads
+	namespaces []string // distinct, for the watchers
+}
+
+// newColumns returns the columns of records, sorted by key.
 func newColumns(records []backend.Record) columns {
-	n := len(records)
-	cols := columns{
-		namespace:  make([]string, n),
-		kind:       make([]string, n),
-		id:         make([]string, n),
-		changeType: make([]string, n),
-		ts:         make([]int64, n),
-		payload:    make([][]byte, n),
-	}
+	cols := columns{records: records}
 	for i := range records {
 		r := &records[i]
-		cols.namespace[i], cols.kind[i], cols.id[i] = r.Namespace, r.Kind, r.ID
 		// The records are sorted by key, so a namespace's are together.
 		if i == 0 || r.Namespace != records[i-1].Namespace {
 			cols.namespaces = append(cols.namespaces, r.Namespace)
 		}
-		cols.changeType[i] = string(r.Type)
-		cols.ts[i] = r.Timestamp
-		p := r.Payload
-		if p == nil {
-			p = []byte{} // the column is NOT NULL
-		}
-		cols.payload[i] = p
-		cols.bytes += len(p)
+		cols.bytes += len(r.Payload)
 	}
 	return cols
+}
+
+// args returns the parameters of the save statements: the arrays of the
+// namespace, kind, id, change_type, ts and payload columns, and the
+// namespaces to notify.
+func (c *columns) args() [7]any {
+	var a [7]any
+	for i := range 6 {
+		a[i] = column{records: c.records, col: i}
+	}
+	a[6] = c.namespaces
+	return a
+}
+
+// column is one column of a batch as a PostgreSQL array: the i-th value
+// of the column, in the order of the table's columns (namespace, kind,
+// id, change_type, ts, payload), read from the records as pgx encodes it.
+type column struct {
+	records []backend.Record
+	col     int
+}
+
+var _ pgtype.ArrayGetter = column{}
+
+// Dimensions returns the array's one dimension.
+func (c column) Dimensions() []pgtype.ArrayDimension {
+	return []pgtype.ArrayDimension{{Length: int32(len(c.records)), LowerBound: 1}}
+}
+
+// Index returns the value of record i.
+func (c column) Index(i int) any {
+	r := &c.records[i]
+	switch c.col {
+	case 0:
+		return r.Namespace
+	case 1:
+		return r.Kind
+	case 2:
+		return r.ID
+	case 3:
+		return string(r.Type)
+	case 4:
+		return r.Timestamp
+	}
+	return payload(r)
+}
+
+// IndexType returns a value of the type of the column's values.
+func (c column) IndexType() any {
+	switch c.col {
+	case 4:
+		return int64(0)
+	case 5:
+		return []byte(nil)
+	}
+	return ""
+}
+
+// payload returns r's payload, never nil: the column is NOT NULL.
+func payload(r *backend.Record) []byte {
+	if r.Payload == nil {
+		return []byte{}
+	}
+	return r.Payload
 }
