@@ -12,9 +12,10 @@
 // The store follows the rules of [unionstore.Store]: per identity
 // (namespace, kind, id) the change with the latest timestamp is kept, on
 // equal timestamps the later save wins, and tombstones are kept. Each Save
-// is one pebble batch, applied whole or not at all, and synced to the
-// write-ahead log before Save returns. Re-running a copy into the store is
-// idempotent.
+// keeps the latest change of each identity of its batch (the later one on
+// a tie) and writes them in one pebble batch, applied whole or not at
+// all, and synced to the write-ahead log before Save returns. Re-running
+// a copy into the store is idempotent.
 //
 // Save reads nothing: it writes each change as a pebble merge operand,
 // and a merge operator of the store keeps, of a key's operands and of the
@@ -110,8 +111,10 @@
 // exceed [MaxKeySize], 32 KiB, bbolt's key limit, so that whatever one
 // embedded store holds the other can hold too. A batch may not encode to
 // 4 GiB or more, pebble's limit on one batch. [Store.Check] and Save refuse
-// either with an error wrapping [unionstore.ErrInvalidChange] and
-// [ErrTooLarge], before writing anything.
+// a change over the key limit, or one that alone makes a batch of 4 GiB,
+// and Save a batch whose changes reach 4 GiB together, with an error
+// wrapping [unionstore.ErrInvalidChange] and [ErrTooLarge], before writing
+// anything.
 //
 // # Errors
 //
@@ -121,7 +124,12 @@
 // layout version of a newer release gives [ErrFormat]. A stored record that
 // does not decode is reported as a [unionstore.DecodeError] naming its
 // namespace, kind and id, while the other records still load (see
-// [Store.Load]). Errors name the directory.
+// [Store.Load]); Get and Watch report a record whose value does not follow
+// the layout with one that wraps [ErrCorrupt], Load and Scan with one that
+// says what is damaged. Save, Purge and PurgeTombstones on a store opened
+// with [WithReadOnly] return an error wrapping [unionstore.ErrReadOnly].
+// Errors name the operation and the directory, as in
+// `pebblestore: save 3 changes to pebble directory "shop.pebble": cause`.
 //
 // # Damaged directories
 //

@@ -206,6 +206,12 @@ func TestReadOnly(t *testing.T) {
 	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "b", "v", 2)}); !errors.Is(err, unionstore.ErrReadOnly) {
 		t.Fatalf("Save on a read-only store = %v, want ErrReadOnly", err)
 	}
+	if err := s.Purge(ctx, "ns"); !errors.Is(err, unionstore.ErrReadOnly) {
+		t.Fatalf("Purge on a read-only store = %v, want ErrReadOnly", err)
+	}
+	if _, err := s.PurgeTombstones(ctx, "ns", t0.Add(time.Hour)); !errors.Is(err, unionstore.ErrReadOnly) {
+		t.Fatalf("PurgeTombstones on a read-only store = %v, want ErrReadOnly", err)
+	}
 	got, err := s.Load(ctx, "ns")
 	if err != nil || len(got) != 1 || got[0].Entity.ID != "a" {
 		t.Fatalf("Load = %v, %v; want the one saved change", describe(got), err)

@@ -91,3 +91,24 @@ func TestCheckRefusesWhatSaveRefuses(t *testing.T) {
 		t.Fatalf("Namespaces after a refused batch = %v, %v; want none", stats, err)
 	}
 }
+
+// TestSaveRefusesABatchOverTheLimitTogether saves two changes that each
+// fit in a batch alone but not together: Check accepts each, and Save
+// refuses the two whole, writing nothing.
+func TestSaveRefusesABatchOverTheLimitTogether(t *testing.T) {
+	a, b := item("ns", "k", "a", "v", 1), item("ns", "k", "b", "v", 1)
+	t.Cleanup(pebblestore.SetMaxBatchBytes(batchSizeOf("ns", "k", "a", "v", 1) + 1))
+	s := open(t, pebblestore.WithNoSync())
+	for _, c := range []unionstore.Change[storetest.Item]{a, b} {
+		if err := s.Check(unionstore.Changes[storetest.Item]{c}); err != nil {
+			t.Fatalf("Check(%s) = %v, want nil", c.Entity.ID, err)
+		}
+	}
+	err := s.Save(context.Background(), unionstore.Changes[storetest.Item]{a, b})
+	if !errors.Is(err, unionstore.ErrInvalidChange) || !errors.Is(err, pebblestore.ErrTooLarge) {
+		t.Fatalf("Save of both = %v, want ErrInvalidChange and ErrTooLarge", err)
+	}
+	if got, err := s.Load(context.Background(), "ns"); err != nil || len(got) != 0 {
+		t.Fatalf("Load after the refused batch = %v, %v; want nothing", describe(got), err)
+	}
+}
