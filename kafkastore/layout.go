@@ -67,20 +67,59 @@ func decodeKey(b []byte) (namespace, kind, id string, err error) {
 
 // readString reads a uvarint length and that many bytes.
 func readString(b []byte) (string, []byte, error) {
-	n, w := binary.Uvarint(b)
+	w, n, err := readLength(b)
+	if err != nil {
+		return "", nil, err
+	}
+	return string(b[w : w+n]), b[w+n:], nil
+}
+
+// readLength reads the uvarint length that starts b, and returns its width
+// and value, checking that that many bytes follow it.
+func readLength(b []byte) (w, n int, err error) {
+	v, w := binary.Uvarint(b)
 	if w <= 0 {
-		return "", nil, errors.New("bad length")
+		return 0, 0, errors.New("bad length")
 	}
 	// Only the shortest encoding is accepted, so that one identity has one
 	// key.
-	if w != len(binary.AppendUvarint(nil, n)) {
-		return "", nil, errors.New("length not in its shortest encoding")
+	if w != uvarintLen(int(v)) || int(v) < 0 {
+		return 0, 0, errors.New("length not in its shortest encoding")
 	}
-	b = b[w:]
-	if n > uint64(len(b)) {
-		return "", nil, fmt.Errorf("length %d past the end (%d bytes left)", n, len(b))
+	if v > uint64(len(b)-w) {
+		return 0, 0, fmt.Errorf("length %d past the end (%d bytes left)", v, len(b)-w)
 	}
-	return string(b[:n]), b[n:], nil
+	return w, int(v), nil
+}
+
+// checkIdentity returns nil when rest, a key after its namespace's prefix,
+// holds a kind and a non-empty id, and otherwise the error decodeKey
+// gives. Unlike decodeKey, it allocates nothing.
+func checkIdentity(rest []byte) error {
+	w, n, err := readLength(rest)
+	if err != nil {
+		return fmt.Errorf("key kind: %w", err)
+	}
+	if w+n == len(rest) {
+		return errors.New("key has an empty id")
+	}
+	return nil
+}
+
+// identityOf returns the kind and id of rest, a key after its namespace's
+// prefix that checkIdentity accepted, as parts of rest.
+func identityOf(rest string) (kind, id string) {
+	var n, shift, w int
+	for ; ; w++ {
+		c := rest[w]
+		n |= int(c&0x7f) << shift
+		shift += 7
+		if c < 0x80 {
+			break
+		}
+	}
+	w++
+	return rest[w : w+n], rest[w+n:]
 }
 
 // appendValue appends the record value of a change to b.

@@ -104,9 +104,14 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add(appendKey(nil, "ns", "k", "a"), appendValue(nil, unionstore.ChangeTypeSet, 1, []byte(`null`)))
 	f.Add([]byte{1, 0x80}, []byte{1, 1})
 	f.Add([]byte{}, []byte(nil))
+	f.Add([]byte{1, 2, 'n', 's', 1, 'k'}, []byte(nil))
+	f.Add([]byte{1, 2, 'n', 's', 0x81, 1}, []byte(nil))
+	f.Add([]byte{1, 2, 'n', 's', 0x81, 0}, []byte(nil))
+	f.Add(append([]byte{1, 0, 0x80, 1}, make([]byte, 130)...), []byte(nil))
 	codec := unionstore.JSONCodec[storetest.Item]()
 	f.Fuzz(func(t *testing.T, key, value []byte) {
 		ns, kind, id, kerr := decodeKey(key)
+		checkSplit(t, key, ns, kind, id, kerr)
 		ct, ts, payload, verr := decodeValue(value)
 		if kerr == nil && !bytes.Equal(appendKey(nil, ns, kind, id), key) {
 			t.Fatalf("key %q decodes to %q %q %q, which encode otherwise", key, ns, kind, id)
@@ -122,4 +127,29 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatalf("DecodeEntity returned %+v for kind %q id %q", e, kind, id)
 		}
 	})
+}
+
+// checkSplit checks that checkIdentity and identityOf, which read the part
+// of a key after its namespace's prefix without allocating, agree with
+// decodeKey, which gave ns, kind, id and err for key.
+func checkSplit(t *testing.T, key []byte, ns, kind, id string, err error) {
+	t.Helper()
+	if len(key) == 0 || key[0] != keyVersion {
+		return
+	}
+	w, n, lerr := readLength(key[1:])
+	if lerr != nil {
+		return // no namespace: no prefix to cut
+	}
+	rest := key[1+w+n:]
+	cerr := checkIdentity(rest)
+	if (cerr == nil) != (err == nil) {
+		t.Fatalf("key %q: checkIdentity = %v, decodeKey = %v", key, cerr, err)
+	}
+	if cerr != nil {
+		return
+	}
+	if k, i := identityOf(string(rest)); k != kind || i != id || string(key[1+w:1+w+n]) != ns {
+		t.Fatalf("key %q: identityOf = %q %q, decodeKey = %q %q %q", key, k, i, ns, kind, id)
+	}
 }

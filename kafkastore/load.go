@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
@@ -23,6 +24,14 @@ type entry struct {
 // which a read meets later.
 func (e *entry) newer(ts int64) bool { return ts >= e.ts }
 
+// name sets e's kind and id from key, the key of its record after the
+// namespace's prefix, which they share.
+func (e *entry) name(key string) { e.kind, e.id = identityOf(key) }
+
+// replace makes e, read earlier, the newer record n of the same identity,
+// keeping e's name.
+func (e *entry) replace(n entry) { e.t, e.ts, e.payload = n.t, n.ts, n.payload }
+
 func compareEntries(a, b *entry) int {
 	if c := cmp.Compare(a.kind, b.kind); c != 0 {
 		return c
@@ -31,8 +40,9 @@ func compareEntries(a, b *entry) int {
 }
 
 // namespaceVisitor returns a visitFunc for reads of namespace: it passes
-// each record of the namespace to keep as an entry whose payload aliases
-// the fetched bytes, each purge of the namespace to drop (see purge.go),
+// each record of the namespace to keep, with its key after the namespace's
+// prefix, as an entry without its kind and id (see entry.name) whose
+// payload aliases the fetched bytes, each purge of the namespace to drop (see purge.go),
 // and reports to bad the records it cannot read; an error from keep or
 // drop ends the read. A record whose key has another format version may
 // belong to any namespace, so it is reported by every read of its
@@ -53,17 +63,18 @@ func namespaceVisitor(namespace string, part int32, bad *damage, keep func(key [
 			}
 			return drop(p)
 		}
-		_, kind, id, err := decodeKey(key)
-		if err != nil {
+		rest := key[len(prefix):]
+		if err := checkIdentity(rest); err != nil {
 			bad.add("", "", fmt.Errorf("partition %d offset %d: %w", part, offset, err))
 			return nil
 		}
 		t, ts, payload, err := decodeValue(value)
 		if err != nil {
+			kind, id := identityOf(string(rest))
 			bad.add(kind, id, fmt.Errorf("partition %d offset %d: %w", part, offset, err))
 			return nil
 		}
-		return keep(key[len(prefix):], entry{kind: kind, id: id, t: t, ts: ts, payload: payload})
+		return keep(rest, entry{t: t, ts: ts, payload: payload})
 	}
 }
 
@@ -88,11 +99,16 @@ func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, 
 	return d.loadTo(ctx, namespace, end)
 }
 
+// maxLoadHint is the most identities loadTo sizes its map for at first.
+const maxLoadHint = 1 << 16
+
 // loadTo is Load of the records below offset end of the namespace's
 // partition.
 func (d *driver) loadTo(ctx context.Context, namespace string, end int64) ([]backend.Record, error) {
 	bad := damage{namespace: namespace}
-	latest := map[string]*entry{}
+	// The partition's records up to end bound the namespace's identities:
+	// sizing the map for them, within reason, spares its growth.
+	latest := make(map[string]*entry, min(end, maxLoadHint))
 	part := partitionFor(namespace, d.info.partitions)
 	_, err := d.readRange(ctx, part, 0, end, namespaceVisitor(namespace, part, &bad, func(key []byte, e entry) error {
 		cur, ok := latest[string(key)]
@@ -101,10 +117,12 @@ func (d *driver) loadTo(ctx context.Context, namespace string, end int64) ([]bac
 		}
 		e.payload = bytes.Clone(e.payload)
 		if ok {
-			*cur = e
+			cur.replace(e)
 			return nil
 		}
-		latest[string(key)] = &e
+		k := string(key)
+		e.name(k)
+		latest[k] = &e
 		return nil
 	}, func(p purge) error {
 		applyPurge(latest, p, func(e *entry) (unionstore.ChangeType, int64) { return e.t, e.ts })
@@ -113,15 +131,21 @@ func (d *driver) loadTo(ctx context.Context, namespace string, end int64) ([]bac
 	if err != nil {
 		return nil, err
 	}
-	entries := sortedEntries(latest)
-	clear(latest)
-	out := make([]backend.Record, 0, len(bad.first)+bad.more+len(entries))
+	out := make([]backend.Record, 0, len(bad.first)+bad.more+len(latest))
 	for r := range bad.records() {
 		out = append(out, r)
 	}
-	for _, e := range entries {
+	damaged := len(out)
+	for _, e := range latest {
 		out = append(out, e.record(namespace))
 	}
+	clear(latest)
+	slices.SortFunc(out[damaged:], func(a, b backend.Record) int {
+		if c := cmp.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 	return out, nil
 }
 

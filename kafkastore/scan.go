@@ -81,10 +81,10 @@ func newScan(tempDir string, threshold int) *scan {
 	return &scan{tempDir: tempDir, threshold: threshold, latest: map[string]*entry{}, gone: map[string]bool{}}
 }
 
-// keep records e, read under key, as the latest record of its identity
-// unless a newer one was read before, and writes a run once the records
-// held exceed the threshold. e's payload aliases the fetched bytes: keep
-// copies it.
+// keep records e, read under key (after the namespace's prefix), as the
+// latest record of its identity unless a newer one was read before, and
+// writes a run once the records held exceed the threshold. e's payload
+// aliases the fetched bytes: keep copies it.
 func (sc *scan) keep(key []byte, e entry) error {
 	cur, ok := sc.latest[string(key)]
 	if ok && !cur.newer(e.ts) {
@@ -93,10 +93,12 @@ func (sc *scan) keep(key []byte, e entry) error {
 	e.payload = bytes.Clone(e.payload)
 	if ok {
 		sc.held += len(e.payload) - len(cur.payload)
-		*cur = e
+		cur.replace(e)
 	} else {
-		sc.latest[string(key)] = &e
-		sc.held += entryOverhead + 2*len(key) + len(e.payload)
+		k := string(key)
+		e.name(k)
+		sc.latest[k] = &e
+		sc.held += entryOverhead + len(key) + len(e.payload)
 	}
 	if sc.held > sc.threshold {
 		return sc.flush()
