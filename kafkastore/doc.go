@@ -55,15 +55,29 @@
 // offset, which was saved later. Several writers are therefore safe for
 // Load, [Store.Scan] and [Store.Get], whatever order their records arrive
 // in. Scan sorts in bounded memory, spilling sorted runs to a temporary
-// file past a threshold ([WithSpillThreshold]); Get reads the same
-// partition in constant memory; [Store.Namespaces] reads every partition.
+// file past a threshold ([WithSpillThreshold]) and merging them: its
+// memory is about the threshold plus 32 KiB per run, and the file (in
+// [WithTempDir]) is removed when the walk ends, broken off or not; each
+// walk reads the topic afresh. Get reads the same partition in constant
+// memory; [Store.Namespaces] reads every partition.
 //
 // # Writing
 //
 // [Store.Save] compacts the batch and produces one record per identity,
 // then waits until every record is acknowledged by all in-sync replicas
 // through the idempotent producer. Records of one namespace keep their
-// order within the partition.
+// order within the partition. When the cluster refuses a record, Save
+// waits for the others and returns an error that counts the refused
+// records and wraps the first cause, such as
+// [github.com/twmb/franz-go/pkg/kerr.MessageTooLarge]. Kafka has no atomic
+// write across batches and partitions without transactions, so the other
+// records of a failed Save may have been written: saving the same batch
+// again is harmless, since readers keep the latest change.
+//
+// The store is a [backend.Store] over the package's engine: the checks,
+// validation, encoding and decoding, and the form of errors, such as
+// `kafkastore: save 3 changes to topic "orders": cause`, are those of
+// every backend built on it.
 //
 // # Limits
 //
@@ -172,8 +186,12 @@
 // value against the layout and decodes the latest payload of each
 // identity: a record that fails is reported, never silently dropped, as an
 // error wrapping [unionstore.ErrDecode] that names its identity or its
-// partition and offset, returned with the changes that could be read
-// ([Store.Load] says how). Not detected: records a broker lost with a disk when the
+// partition and offset. [Store.Load], [Store.Scan], [Store.Snapshot],
+// [Store.Get] and [Store.Namespaces] return it with what they could read:
+// a record whose key or value breaks the layout takes no part in the
+// merge, so its identity comes with its latest readable change, and one
+// whose payload the codec refuses leaves its identity out. [Store.Watch]
+// ends at it. Not detected: records a broker lost with a disk when the
 // topic had no other replica, and a record rewritten with a valid CRC.
 // What to do: a replication factor of 3 with min.insync.replicas 2, and a
 // second store in a [unionstore.Union] to repair from.
