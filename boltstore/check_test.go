@@ -108,3 +108,28 @@ func TestCheckDoesNotWrite(t *testing.T) {
 		t.Fatalf("Load after Check = %d changes, %v; want none", len(got), err)
 	}
 }
+
+// TestCheckCountsTheRecordAsStored sets a record limit that a payload
+// exceeds as encoded and fits once compressed: the limit is of the record
+// as the file stores it, so the change is accepted, and loads back.
+func TestCheckCountsTheRecordAsStored(t *testing.T) {
+	for _, opt := range []Option{WithCompression(), WithFastCompression()} {
+		s, err := Open[storetest.Item](filepath.Join(t.TempDir(), "check.db"), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		driverOf(s).maxValue = 1 << 12
+		batch := unionstore.Changes[storetest.Item]{change("ns", "k", "a", strings.Repeat("compressible ", 1000))}
+		if err := s.Check(batch); err != nil {
+			t.Errorf("Check of a record that fits compressed = %v, want nil", err)
+		}
+		ctx := context.Background()
+		if err := s.Save(ctx, batch); err != nil {
+			t.Errorf("Save of a record that fits compressed = %v, want nil", err)
+		}
+		if got, err := s.Load(ctx, "ns"); err != nil || len(got) != 1 || got[0].Entity.Value != batch[0].Entity.Value {
+			t.Errorf("Load = %d changes, %v; want the one saved", len(got), err)
+		}
+	}
+}

@@ -35,25 +35,11 @@ func TestOpenErrors(t *testing.T) {
 		return p
 	}
 	foreign := filepath.Join(dir, "foreign.db")
-	db, err := bolt.Open(foreign, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("theirs")); return err }); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	updateFile(t, foreign, func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("theirs")); return err })
 	future := filepath.Join(dir, "future.db")
 	s := openAt(t, future)
 	s.Close()
-	db, err = bolt.Open(future, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte("99")) }); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	updateFile(t, future, func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte("99")) })
 
 	tests := []struct {
 		name string
@@ -111,9 +97,21 @@ func TestReadOnly(t *testing.T) {
 			t.Fatalf("Load = %v, %v; want one change", got, err)
 		}
 	}
-	err := r1.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "b", "v", 1)})
-	if !errors.Is(err, unionstore.ErrReadOnly) {
-		t.Fatalf("Save on a read-only store = %v, want ErrReadOnly", err)
+	_, purged := r1.PurgeTombstones(ctx, "ns", time.Now())
+	for _, w := range []struct {
+		op  string
+		err error
+	}{
+		{"Save", r1.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "b", "v", 1)})},
+		{"Purge", r1.Purge(ctx, "ns")},
+		{"PurgeTombstones", purged},
+	} {
+		if !errors.Is(w.err, unionstore.ErrReadOnly) {
+			t.Errorf("%s on a read-only store = %v, want ErrReadOnly", w.op, w.err)
+		}
+	}
+	if got, err := r2.Load(ctx, "ns"); err != nil || len(got) != 1 {
+		t.Fatalf("Load after the refused writes = %v, %v; want the one change", got, err)
 	}
 }
 
@@ -158,14 +156,9 @@ func TestKeyTooLong(t *testing.T) {
 // store file, keeping the record header.
 func breakRecord(t *testing.T, path, ns, kind, id, payload string) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	key := append([]byte(kind), 0, 1)
 	key = append(key, id...)
-	err = db.Update(func(tx *bolt.Tx) error {
+	updateFile(t, path, func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("records")).Bucket([]byte(ns))
 		v := b.Get(key)
 		if v == nil {
@@ -173,9 +166,6 @@ func breakRecord(t *testing.T, path, ns, kind, id, payload string) {
 		}
 		return b.Put(key, append(append([]byte(nil), v[:14]...), payload...))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestDecodeErrorsNameTheRecordAndOthersLoad(t *testing.T) {
@@ -204,9 +194,20 @@ func TestDecodeErrorsNameTheRecordAndOthersLoad(t *testing.T) {
 	}
 	checkDecodeErr(t, "Load", err)
 
-	ids = nil
+	ids, last := scanIDs(t, s, "ns")
+	if strings.Join(ids, ",") != "a,c" {
+		t.Errorf("Scan yielded ids %q, want a,c", ids)
+	}
+	checkDecodeErr(t, "Scan", last)
+}
+
+// scanIDs returns the ids of the changes that Scan of namespace yields,
+// and the error it yields last, which must come after every change.
+func scanIDs(t *testing.T, s *boltstore.Store[storetest.Item], namespace string) ([]string, error) {
+	t.Helper()
+	var ids []string
 	var last error
-	for c, err := range s.Scan(ctx, "ns") {
+	for c, err := range s.Scan(context.Background(), namespace) {
 		if err != nil {
 			last = err
 			continue
@@ -216,10 +217,7 @@ func TestDecodeErrorsNameTheRecordAndOthersLoad(t *testing.T) {
 		}
 		ids = append(ids, c.Entity.ID)
 	}
-	if strings.Join(ids, ",") != "a,c" {
-		t.Errorf("Scan yielded ids %q, want a,c", ids)
-	}
-	checkDecodeErr(t, "Scan", last)
+	return ids, last
 }
 
 func checkDecodeErr(t *testing.T, op string, err error) {
@@ -272,18 +270,10 @@ func TestDamagedCountsDoNotBreakLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	updateFile(t, path, func(tx *bolt.Tx) error {
 		huge := bytes.Repeat([]byte{0xFF}, 16)
 		return tx.Bucket([]byte("counts")).Put([]byte("ns"), huge)
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	s = openAt(t, path)
 	got, err := s.Load(ctx, "ns")
 	if err != nil || len(got) != 1 || got[0].Entity.ID != "a" {

@@ -162,7 +162,7 @@ type compression = byte
 // minCompressed to maxCompressed bytes is stored compressed that way when
 // that is smaller.
 func encodeValue(h header, payload []byte, c compression) []byte {
-	if (c == recordCompressed || c == recordS2) && len(payload) >= minCompressed && len(payload) <= maxCompressed {
+	if compresses(c, len(payload)) {
 		var v []byte
 		if c == recordS2 {
 			v = make([]byte, fullHeaderSize+s2.MaxEncodedLen(len(payload)))
@@ -178,6 +178,12 @@ func encodeValue(h header, payload []byte, c compression) []byte {
 	v := make([]byte, fullHeaderSize, fullHeaderSize+len(payload))
 	putHeader(v, recordPlain, h)
 	return append(v, payload...)
+}
+
+// compresses reports whether a payload of n bytes is tried compressed
+// with c.
+func compresses(c compression, n int) bool {
+	return (c == recordCompressed || c == recordS2) && n >= minCompressed && n <= maxCompressed
 }
 
 // putHeader writes the header of a record with a revision.

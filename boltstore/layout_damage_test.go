@@ -58,18 +58,10 @@ func TestLayoutDamageWrapsErrCorrupt(t *testing.T) {
 			if len(got) != 2 {
 				t.Errorf("Load = %d changes, want the 2 good ones", len(got))
 			}
-			var last error
-			n := 0
-			for _, err := range s.Scan(ctx, "ns") {
-				if err != nil {
-					last = err
-					continue
-				}
-				n++
-			}
+			ids, last := scanIDs(t, s, "ns")
 			check("Scan", last)
-			if n != 2 {
-				t.Errorf("Scan yielded %d changes, want the 2 good ones", n)
+			if len(ids) != 2 {
+				t.Errorf("Scan yielded %q, want the 2 good ones", ids)
 			}
 			snap, _, err := s.Snapshot(ctx, "ns")
 			check("Snapshot", err)
@@ -94,12 +86,7 @@ func TestLayoutDamageWrapsErrCorrupt(t *testing.T) {
 // nested bucket when value is nil, as a damaged file might hold.
 func plantRecord(t *testing.T, path, ns, key string, value []byte) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
+	updateFile(t, path, func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("records")).Bucket([]byte(ns))
 		if value == nil {
 			_, err := b.CreateBucket([]byte(key))
@@ -107,7 +94,4 @@ func plantRecord(t *testing.T, path, ns, key string, value []byte) {
 		}
 		return b.Put([]byte(key), value)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

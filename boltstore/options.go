@@ -127,7 +127,3 @@ func checkPageSize(n int) error {
 	}
 	return nil
 }
-
-func codecFor[E unionstore.Entity](c config) (unionstore.Codec[E], error) {
-	return backend.CodecOf[E](c.codec)
-}

@@ -44,19 +44,24 @@ func (rd *reader) record(namespace string, k, v []byte) backend.Record {
 	return r
 }
 
-// arena copies payloads out of a read transaction into blocks of
-// arenaBlock bytes, so that a Load allocates a few blocks rather than a
-// slice per record. A payload larger than a quarter block gets its own.
+// arena copies payloads out of a read transaction into blocks, so that
+// a Load allocates a few blocks rather than a slice per record. Blocks
+// double from minBlock to maxBlock bytes, so that a read of a few records
+// allocates little; a payload larger than a quarter of maxBlock gets a
+// slice of its own.
 type arena struct{ block []byte }
 
-const arenaBlock = 64 << 10
+const (
+	minBlock = 1 << 10
+	maxBlock = 64 << 10
+)
 
 func (a *arena) copy(p []byte) []byte {
-	if len(p) > arenaBlock/4 {
+	if len(p) > maxBlock/4 {
 		return bytes.Clone(p)
 	}
 	if cap(a.block)-len(a.block) < len(p) {
-		a.block = make([]byte, 0, arenaBlock)
+		a.block = make([]byte, 0, max(min(2*cap(a.block), maxBlock), minBlock, len(p)))
 	}
 	n := len(a.block)
 	a.block = append(a.block, p...)

@@ -35,8 +35,17 @@ func (d *driver) encode(records []backend.Record) []encoded {
 	out := make([]encoded, len(records))
 	for i, r := range records {
 		h := headerAt(r.Type, r.Timestamp)
-		out[i] = encoded{namespace: r.Namespace, key: encodeKey(nil, r.Kind, r.ID), header: h,
-			value: encodeValue(h, r.Payload, d.compress)}
+		out[i] = encoded{namespace: r.Namespace, header: h}
+		if compresses(d.compress, len(r.Payload)) {
+			out[i].key, out[i].value = encodeKey(nil, r.Kind, r.ID), encodeValue(h, r.Payload, d.compress)
+			continue
+		}
+		// A plain record and its key share one allocation.
+		n := keySize(r.Kind, r.ID)
+		buf := encodeKey(make([]byte, 0, n+fullHeaderSize+len(r.Payload)), r.Kind, r.ID)
+		v := buf[n : n+fullHeaderSize]
+		putHeader(v, recordPlain, h)
+		out[i].key, out[i].value = buf[:n:n], append(v, r.Payload...)
 	}
 	return out
 }

@@ -56,12 +56,7 @@ func TestConformanceCompressed(t *testing.T) {
 // records without a revision.
 func writeOldFormat(t *testing.T, path, version string, changes ...unionstore.Change[storetest.Item]) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
+	updateFile(t, path, func(tx *bolt.Tx) error {
 		meta, _ := tx.CreateBucket([]byte("meta"))
 		records, _ := tx.CreateBucket([]byte("records"))
 		counts, _ := tx.CreateBucket([]byte("counts"))
@@ -82,7 +77,18 @@ func writeOldFormat(t *testing.T, path, version string, changes ...unionstore.Ch
 		}
 		return counts.Put([]byte("ns"), binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, uint64(len(changes))), 0))
 	})
+}
+
+// updateFile runs fn in a write transaction of the bolt file at path,
+// creating it if needed, as another program than the store would.
+func updateFile(t testing.TB, path string, fn func(tx *bolt.Tx) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(fn); err != nil {
 		t.Fatal(err)
 	}
 }
