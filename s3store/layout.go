@@ -12,7 +12,7 @@ import (
 
 // MaxKeyBytes is the longest object key S3 accepts. A segment's key holds
 // the store's prefix and the escaped namespace, so it bounds the namespace's
-// length: see [Store.Check].
+// length: see [driver.CheckRecord].
 const MaxKeyBytes = 1024
 
 // segmentSuffix ends the key of every segment object.

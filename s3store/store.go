@@ -16,8 +16,9 @@ import (
 // the [backend.Store] it embeds it also implements [unionstore.Scanner],
 // [unionstore.NamespaceLister], [unionstore.Getter], [unionstore.Checker],
 // [unionstore.Purger], [unionstore.TombstonePurger] and
-// [unionstore.Watcher]. The package doc says what each costs in requests
-// (Writing, Reading, Change feed) and what [Store.Check] refuses (Limits).
+// [unionstore.Watcher]. The package doc says what each method costs in
+// requests (Writing, Reading, Change feed) and what Check and Save refuse
+// (Limits).
 //
 // Store is safe for concurrent use, and several stores, in one process or
 // many, may share a bucket and prefix: segments are never overwritten, and
