@@ -44,14 +44,22 @@ func (d *driver) kafkaRecords(records []backend.Record) []*kgo.Record {
 	buf := make([]byte, 0, size)
 	slab := make([]kgo.Record, len(records))
 	recs := make([]*kgo.Record, len(records))
+	var (
+		part int32
+		ns   string
+	)
 	for i, r := range records {
+		if i == 0 || r.Namespace != ns {
+			// The records come sorted by namespace.
+			part, ns = partitionFor(r.Namespace, d.info.partitions), r.Namespace
+		}
 		start := len(buf)
 		buf = appendKey(buf, r.Namespace, r.Kind, r.ID)
 		keyEnd := len(buf)
 		buf = appendValue(buf, r.Type, r.Timestamp, r.Payload)
 		slab[i] = kgo.Record{
 			Topic:     d.topic,
-			Partition: partitionFor(r.Namespace, d.info.partitions),
+			Partition: part,
 			Key:       buf[start:keyEnd:keyEnd],
 			Value:     buf[keyEnd:len(buf):len(buf)],
 			Context:   recordContext,
