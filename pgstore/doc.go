@@ -86,8 +86,9 @@
 //     the server's memory.
 //
 // A change beyond a limit is refused with an error that wraps
-// [unionstore.ErrInvalidChange] and names the change, its namespace, kind
-// and id (shortened when long), and the limit. A [unionstore.Union] asks
+// [unionstore.ErrInvalidChange] and names the change by its index in the
+// batch and its identity, then the limit, with the namespace, kind and id
+// shortened when long. A [unionstore.Union] asks
 // Check before writing any member, so a batch PostgreSQL cannot hold is
 // written to none. An entity the codec cannot encode is refused the same
 // way. A batch has no limit of its own.

@@ -450,30 +450,46 @@ func TestLongestNamespaceFitsTheFeedIndex(t *testing.T) {
 // TestSaveWakesAWatchAtOnce checks that a watch learns of a Save from its
 // notification, well before the poll that would otherwise find it.
 func TestSaveWakesAWatchAtOnce(t *testing.T) {
-	ctx := context.Background()
 	s := newStore(t)
-	_, c, err := s.Snapshot(ctx, "ns")
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := watchNext(t, s, "ns", c)
+	next := watchFromNow(t, s)
 	time.Sleep(100 * time.Millisecond) // for the listener to listen
 	// A watch woken only by its poll would take half the interval on
 	// average: five in a row under the bound are most unlikely then.
 	const bound = 2 * pgstore.PollInterval / 5
 	for i := range 5 {
-		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", fmt.Sprint(i), "v", at(i))}); err != nil {
-			t.Fatal(err)
-		}
-		saved := time.Now()
-		ev, err := next(2 * pgstore.PollInterval)
-		if err != nil {
-			t.Fatalf("event of save %d: %v", i, err)
-		}
-		if took := time.Since(saved); took > bound {
-			t.Fatalf("the event of save %d (%s) came %v after it, want under %v", i, ev.Change.Entity.ID, took, bound)
+		if took := timedSave(t, s, next, i, 2*pgstore.PollInterval); took > bound {
+			t.Fatalf("the event of save %d came %v after it, want under %v", i, took, bound)
 		}
 	}
+}
+
+// watchFromNow returns the events, one per call, of a watch of namespace
+// "ns" from a snapshot taken now.
+func watchFromNow(t *testing.T, s *pgstore.Store[storetest.Item]) func(wait time.Duration) (unionstore.WatchEvent[storetest.Item], error) {
+	t.Helper()
+	_, c, err := s.Snapshot(context.Background(), "ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return watchNext(t, s, "ns", c)
+}
+
+// timedSave saves change i to namespace "ns", waits up to wait for its
+// event from next, and returns how long the event took to come.
+func timedSave(t *testing.T, s *pgstore.Store[storetest.Item], next func(time.Duration) (unionstore.WatchEvent[storetest.Item], error), i int, wait time.Duration) time.Duration {
+	t.Helper()
+	if err := s.Save(context.Background(), unionstore.Changes[storetest.Item]{set("ns", "k", fmt.Sprint(i), "v", at(i))}); err != nil {
+		t.Fatal(err)
+	}
+	saved := time.Now()
+	ev, err := next(wait)
+	if err != nil {
+		t.Fatalf("event of save %d: %v", i, err)
+	}
+	if ev.Change.Entity.ID != fmt.Sprint(i) {
+		t.Fatalf("event of save %d is of id %q", i, ev.Change.Entity.ID)
+	}
+	return time.Since(saved)
 }
 
 // TestListenerReconnects ends the connection a store listens on: the
@@ -482,11 +498,7 @@ func TestSaveWakesAWatchAtOnce(t *testing.T) {
 func TestListenerReconnects(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	_, c, err := s.Snapshot(ctx, "ns")
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := watchNext(t, s, "ns", c)
+	next := watchFromNow(t, s)
 	var oid uint32
 	if err := adminPool(t).QueryRow(ctx, "SELECT $1::regclass::oid", s.Table()).Scan(&oid); err != nil {
 		t.Fatal(err)
@@ -507,22 +519,11 @@ func TestListenerReconnects(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	save := func(i int) time.Duration {
-		t.Helper()
-		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", fmt.Sprint(i), "v", at(i))}); err != nil {
-			t.Fatal(err)
-		}
-		saved := time.Now()
-		if _, err := next(3 * pgstore.PollInterval); err != nil {
-			t.Fatalf("event of save %d: %v", i, err)
-		}
-		return time.Since(saved)
-	}
-	save(0) // by the poll, or once the store listens again
+	timedSave(t, s, next, 0, 3*pgstore.PollInterval) // by the poll, or once the store listens again
 	time.Sleep(2 * pgstore.PollInterval)
 	const bound = 2 * pgstore.PollInterval / 5
 	for i := 1; i <= 5; i++ {
-		if took := save(i); took > bound {
+		if took := timedSave(t, s, next, i, 3*pgstore.PollInterval); took > bound {
 			t.Fatalf("after the store listened again, the event of save %d came %v after it, want under %v", i, took, bound)
 		}
 	}
