@@ -29,6 +29,8 @@ type Feeder interface {
 	// position, in commit order, each with the position right after it,
 	// until ctx ends or the driver is closed. It yields an error at most
 	// once, as its last pair, and stops when the caller stops.
+	// The store is done with an event's Payload before it asks for the
+	// next pair, as with Scan.
 	Watch(ctx context.Context, namespace, after string) iter.Seq2[Event, error]
 }
 
@@ -38,8 +40,6 @@ type Event struct {
 	Record   Record
 	Position string
 }
-
-var _ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 
 // feeder returns the driver's feed, or an error for a driver without one.
 func (s *Store[E]) feeder() (Feeder, error) {

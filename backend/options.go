@@ -26,6 +26,21 @@ func Apply[C any, O ~func(*C) error](c *C, opts []O) error {
 	return nil
 }
 
+// Configure applies opts to c as [Apply] does, then checks that the codec
+// in slot, a field of c, is for entities of type E: what a generic
+// constructor does first, so that an invalid option or a codec of another
+// entity type is refused before anything connects.
+//
+//	c := config{table: DefaultTable}
+//	if err := backend.Configure[E](&c, opts, &c.codec); err != nil { ... }
+func Configure[E unionstore.Entity, C any, O ~func(*C) error](c *C, opts []O, slot *Codec) error {
+	if err := Apply(c, opts); err != nil {
+		return err
+	}
+	_, err := CodecOf[E](*slot)
+	return err
+}
+
 // Codec holds the codec a backend's WithCodec option sets. A backend's
 // options are not generic (its constructor is), so the option keeps the
 // codec here and the constructor takes it back with [CodecOf], which

@@ -34,15 +34,22 @@ type Store[E unionstore.Entity] struct {
 	life   unionstore.Lifecycle
 }
 
-var (
-	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
-)
+// Complete is every interface of unionstore that a [Store] implements.
+// A backend's store type, which embeds one, asserts that it still does:
+//
+//	var _ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+type Complete[E unionstore.Entity] interface {
+	unionstore.Store[E]
+	unionstore.Checker[E]
+	unionstore.Getter[E]
+	unionstore.Scanner[E]
+	unionstore.NamespaceLister
+	unionstore.Purger
+	unionstore.TombstonePurger
+	unionstore.Watcher[E]
+}
+
+var _ Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 
 // NewStore returns a store over d that encodes entities with the codec in
 // slot (see [CodecOf]). pkg begins every error, such as "mysqlstore". The
@@ -61,6 +68,23 @@ func NewStore[E unionstore.Entity](pkg string, d Driver, slot Codec) (*Store[E],
 
 // Driver returns the driver the store runs on.
 func (s *Store[E]) Driver() Driver { return s.driver }
+
+// Do runs fn, an operation of the backend's own beyond the interfaces
+// Store implements (a compaction, a schema change, a read of many keys),
+// as Store runs its methods: it checks first that ctx is not done and the
+// store not closed, and names op and the driver in fn's error, which
+// wraps ctx.Err() or [unionstore.ErrClosed] when either explains it. op
+// reads as a verb phrase before the driver's name, such as
+// `compact "ns" of`.
+func (s *Store[E]) Do(ctx context.Context, op string, fn func() error) error {
+	if err := s.life.Check(ctx); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	if err := fn(); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	return nil
+}
 
 // Closed reports whether Close was called.
 func (s *Store[E]) Closed() bool { return s.life.Closed() }

@@ -229,3 +229,53 @@ func TestClosed(t *testing.T) {
 		t.Fatalf("second Close = %v", err)
 	}
 }
+
+func TestConfigure(t *testing.T) {
+	type config struct {
+		codec backend.Codec
+		n     int
+	}
+	type option func(*config) error
+	withCodec := func(codec unionstore.Codec[*item]) option {
+		return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
+	}
+	tests := []struct {
+		name string
+		opts []option
+		ok   bool
+	}{
+		{"no options", nil, true},
+		{"an option", []option{func(c *config) error { c.n = 2; return nil }}, true},
+		{"a refused option", []option{func(*config) error { return errors.New("n must be positive") }}, false},
+		{"a codec of another entity type", []option{withCodec(unionstore.JSONCodec[*item]())}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var c config
+			err := backend.Configure[item](&c, tc.opts, &c.codec)
+			if (err == nil) != tc.ok {
+				t.Fatalf("Configure = %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+}
+
+// Do runs a backend's own operation with the store's checks and names.
+func TestDo(t *testing.T) {
+	s := open(t, newMapDriver())
+	ran := 0
+	fn := func() error { ran++; return errors.New("the engine said no") }
+	err := s.Do(context.Background(), `compact "ns" of`, fn)
+	if ran != 1 || err == nil || !strings.Contains(err.Error(), `mapstore: compact "ns" of map: the engine said no`) {
+		t.Fatalf("Do = %v after %d runs, want the engine's error named, after one run", err, ran)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Do(ctx, "compact", fn); !errors.Is(err, context.Canceled) || ran != 1 {
+		t.Fatalf("Do with a done context = %v after %d runs, want context.Canceled without running", err, ran)
+	}
+	s.Close()
+	if err := s.Do(context.Background(), "compact", fn); !errors.Is(err, unionstore.ErrClosed) || ran != 1 {
+		t.Fatalf("Do after Close = %v after %d runs, want ErrClosed without running", err, ran)
+	}
+}

@@ -38,12 +38,11 @@ type config struct {
 	poll     time.Duration
 }
 
-func newConfig(opts []Option) (config, error) {
+// configure applies opts to the defaults and checks the codec they set
+// against E.
+func configure[E unionstore.Entity](opts []Option) (config, error) {
 	c := config{table: DefaultTable, pageSize: DefaultPageSize, poll: DefaultPollInterval}
-	if err := backend.Apply(&c, opts); err != nil {
-		return config{}, err
-	}
-	return c, nil
+	return c, backend.Configure[E](&c, opts, &c.codec)
 }
 
 // WithTable names the table that holds the changes; the table NAME_feed

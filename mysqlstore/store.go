@@ -25,16 +25,7 @@ type Store[E unionstore.Entity] struct {
 	table string
 }
 
-var (
-	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-)
+var _ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 
 // New returns a store on db, a pool of connections to a MySQL or MariaDB
 // database that stays the caller's: Close leaves it open. It creates the
@@ -106,18 +97,6 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		return nil, fmt.Errorf("mysqlstore: open %s: %w", where, err)
 	}
 	return s, nil
-}
-
-// configure applies opts and checks the codec they set against E.
-func configure[E unionstore.Entity](opts []Option) (config, error) {
-	c, err := newConfig(opts)
-	if err != nil {
-		return config{}, err
-	}
-	if _, err := backend.CodecOf[E](c.codec); err != nil {
-		return config{}, err
-	}
-	return c, nil
 }
 
 // newStore reads the server's settings, creates and checks the table, and

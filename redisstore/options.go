@@ -41,12 +41,11 @@ type config struct {
 	codec    backend.Codec
 }
 
-func newConfig(opts []Option) (config, error) {
+// configure applies opts to the defaults and checks the codec they set
+// against E.
+func configure[E unionstore.Entity](opts []Option) (config, error) {
 	c := config{prefix: DefaultPrefix, pageSize: DefaultPageSize, history: DefaultHistory}
-	if err := backend.Apply(&c, opts); err != nil {
-		return config{}, err
-	}
-	return c, nil
+	return c, backend.Configure[E](&c, opts, &c.codec)
 }
 
 // WithPrefix sets the prefix of the store's keys; the default is

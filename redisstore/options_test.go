@@ -30,6 +30,7 @@ func TestOpenURLRefuses(t *testing.T) {
 		{"page size", "redis://u:secret@127.0.0.1:1/0", []redisstore.Option{redisstore.WithPageSize(0)}, "page size 0"},
 		{"history", "redis://u:secret@127.0.0.1:1/0", []redisstore.Option{redisstore.WithHistory(0)}, "history 0"},
 		{"nil codec", "redis://u:secret@127.0.0.1:1/0", []redisstore.Option{redisstore.WithCodec[storetest.Item](nil)}, "nil codec"},
+		{"codec of another entity type", "redis://u:secret@127.0.0.1:1/0", []redisstore.Option{redisstore.WithCodec(unionstore.JSONCodec[*storetest.Item]())}, "cannot encode entities of type storetest.Item"},
 		{"no server", "redis://u:secret@127.0.0.1:1/0?dial_timeout=1s", nil, "open redis 127.0.0.1:1/0"},
 	}
 	for _, c := range cases {

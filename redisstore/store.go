@@ -26,17 +26,9 @@ type Store[E unionstore.Entity] struct {
 	prefix string
 }
 
-var (
-	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ backend.Feeder                        = (*driver)(nil)
-)
+var _ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+
+var _ backend.Feeder = (*driver)(nil)
 
 // Prefix returns the prefix of the store's keys.
 func (s *Store[E]) Prefix() string { return s.prefix }
@@ -62,7 +54,7 @@ func New[E unionstore.Entity](ctx context.Context, client redis.UniversalClient,
 // newStore is New with errors that do not name the package. owns says
 // whether Close closes client.
 func newStore[E unionstore.Entity](ctx context.Context, client redis.UniversalClient, owns bool, opts []Option) (*Store[E], error) {
-	c, err := newConfig(opts)
+	c, err := configure[E](opts)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +99,7 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		u.RawQuery = q.Encode()
 	}
 	// Refuse a bad option before connecting.
-	if _, err := newConfig(opts); err != nil {
+	if _, err := configure[E](opts); err != nil {
 		return nil, fmt.Errorf("redisstore: open: %w", err)
 	}
 	ropts, err := redis.ParseURL(u.String())

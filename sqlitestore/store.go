@@ -24,17 +24,9 @@ type Store[E unionstore.Entity] struct {
 	path string
 }
 
-var (
-	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ backend.Feeder                        = (*driver)(nil)
-)
+var _ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+
+var _ backend.Feeder = (*driver)(nil)
 
 // Open opens the store in the SQLite file at path, creating the file and
 // its table if it does not exist (unless [WithReadOnly] is given), and
@@ -49,10 +41,7 @@ var (
 // the file is touched. Errors name the file.
 func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 	c := config{busyTimeout: DefaultBusyTimeout, pollInterval: DefaultPollInterval}
-	if err := backend.Apply(&c, opts); err != nil {
-		return nil, fmt.Errorf("sqlitestore: open %q: %w", path, err)
-	}
-	if _, err := backend.CodecOf[E](c.codec); err != nil {
+	if err := backend.Configure[E](&c, opts, &c.codec); err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %q: %w", path, err)
 	}
 	d, err := openDriver(path, c)
