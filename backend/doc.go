@@ -18,7 +18,10 @@
 // read followed by a write. [Record.Newer] is the rule. Scan yields one
 // record per identity, sorted by kind then id in byte order, and pages so
 // that its memory does not grow with the namespace. A driver that can
-// read a namespace at once faster implements [Loader] as well, and one
+// read a namespace at once faster implements [Loader] as well (or
+// [LoadVisitor], to hand over records whose payloads point into the
+// engine's memory), one whose engine bounds what a batch or a record may
+// hold beyond [Limits] implements [BatchChecker] or [RecordChecker], and one
 // with a change feed implements [Feeder], which makes the store a
 // [unionstore.Watcher]. A driver whose engine can number each namespace's
 // changes in commit order (a counter row taken in the write transaction,
@@ -29,8 +32,9 @@
 // docs say what a failure midway leaves. Put may retry what the engine
 // reports as retryable (a deadlock, a lost race), since a record applied
 // twice is applied once. A record whose stored form the driver cannot
-// read (an unknown type) is best returned as it is, with its Type, for
-// [Store] to report as undecodable, or as an error that names it. Close
+// read (a damaged value, an unknown type) is returned as [Damaged], for
+// [Store] to report as undecodable beside the records that read well,
+// rather than as an error that ends the read. Close
 // may come while other calls run: it must leave the driver's handles in
 // a state where those calls fail, not crash.
 //

@@ -49,7 +49,9 @@ type Driver interface {
 	Get(ctx context.Context, namespace, kind, id string) (Record, bool, error)
 
 	// Namespaces returns every namespace that holds a record, sorted by
-	// name, with the number of sets and of tombstones.
+	// name, with the number of sets and of tombstones. Records it cannot
+	// read are reported in an error wrapping [unionstore.ErrDecode],
+	// returned with the counts of the rest.
 	Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error)
 
 	// Purge removes every record of namespace; an unknown namespace is not
@@ -63,6 +65,15 @@ type Driver interface {
 
 	// Close releases what the driver holds. [Store] calls it once.
 	Close() error
+}
+
+// LoadVisitor is implemented by drivers that read a whole namespace at
+// once, as [Loader] does, but hand each record to visit, in Scan's order,
+// instead of returning them: a record's Payload may then point into the
+// engine's memory (a snapshot's values) until visit returns, since the
+// store decodes it there. [Store.Load] prefers it to Loader.
+type LoadVisitor interface {
+	LoadVisit(ctx context.Context, namespace string, visit func(Record)) error
 }
 
 // Loader is implemented by drivers that read a whole namespace faster
@@ -79,6 +90,15 @@ type Loader interface {
 // batch whole, before Put, when it returns an error.
 type RecordChecker interface {
 	CheckRecord(r Record) error
+}
+
+// BatchChecker is implemented by drivers whose engine bounds a batch as a
+// whole, such as the size of one atomic write. [Store] calls CheckBatch
+// with the encoded records of a batch, after each record passed the
+// limits and [RecordChecker], in Save and Check, and refuses the batch
+// whole, before Put, when it returns an error.
+type BatchChecker interface {
+	CheckBatch(records []Record) error
 }
 
 // Limits are the sizes an engine cannot store. Zero means no limit.

@@ -18,6 +18,19 @@ type Record struct {
 	// [unionstore.MaxTimestamp] fits in an int64.
 	Timestamp int64
 	Payload   []byte
+	// Err, when not nil, says why the driver could not read the record it
+	// stored for this identity (a damaged value, a checksum that does not
+	// match): [Store] reports the record as undecodable, in a
+	// [*unionstore.DecodeError] wrapping Err, with the other records of
+	// the read. Such a record may stand beside a readable one of its
+	// identity, such as an older version the engine still holds.
+	Err error
+}
+
+// Damaged returns the record a driver yields for the identity whose
+// stored form it could not read, for the reason err: see [Record.Err].
+func Damaged(namespace, kind, id string, err error) Record {
+	return Record{Namespace: namespace, Kind: kind, ID: id, Err: err}
 }
 
 // Newer reports whether r replaces old under last-write-wins: a later
@@ -43,6 +56,9 @@ func encode[E unionstore.Entity](codec unionstore.Codec[E], c unionstore.Change[
 // [*unionstore.DecodeError]. [Store] calls it for every record; a driver's
 // tests may call it to fuzz its own decoding without a server.
 func Decode[E unionstore.Entity](codec unionstore.Codec[E], r Record) (unionstore.Change[E], error) {
+	if r.Err != nil {
+		return unionstore.Change[E]{}, &unionstore.DecodeError{Namespace: r.Namespace, Kind: r.Kind, ID: r.ID, Err: r.Err}
+	}
 	if r.Type != unionstore.ChangeTypeSet && r.Type != unionstore.ChangeTypeUnset {
 		return unionstore.Change[E]{}, &unionstore.DecodeError{Namespace: r.Namespace, Kind: r.Kind, ID: r.ID,
 			Err: fmt.Errorf("unknown change type %q", r.Type)}

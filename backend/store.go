@@ -2,10 +2,13 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"math"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/unionstore/unionstore"
 )
@@ -27,11 +30,14 @@ import (
 type Store[E unionstore.Entity] struct {
 	pkg    string
 	driver Driver
-	loader Loader        // the driver, when it implements Loader
-	check  RecordChecker // the driver, when it implements RecordChecker
-	codec  unionstore.Codec[E]
-	limits Limits
-	life   unionstore.Lifecycle
+	// The driver's optional interfaces, nil when it lacks them.
+	visitor    LoadVisitor
+	loader     Loader
+	check      RecordChecker
+	checkBatch BatchChecker
+	codec      unionstore.Codec[E]
+	limits     Limits
+	life       unionstore.Lifecycle
 }
 
 // Complete is every interface of unionstore that a [Store] implements.
@@ -61,7 +67,9 @@ func NewStore[E unionstore.Entity](pkg string, d Driver, slot Codec) (*Store[E],
 		return nil, fmt.Errorf("%s: %w", pkg, err)
 	}
 	s := &Store[E]{pkg: pkg, driver: d, codec: codec, limits: d.Limits()}
+	s.visitor, _ = d.(LoadVisitor)
 	s.loader, _ = d.(Loader)
+	s.checkBatch, _ = d.(BatchChecker)
 	s.check, _ = d.(RecordChecker)
 	return s, nil
 }
@@ -116,6 +124,9 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 	if err != nil {
 		return s.fail(ctx, "save to", refused(origin(stamped, compacted[bad]), compacted[bad], err))
 	}
+	if err := s.batchFits(recs); err != nil {
+		return s.fail(ctx, "save to", err)
+	}
 	if err := s.driver.Put(ctx, recs); err != nil {
 		return s.fail(ctx, fmt.Sprintf("save %d changes to", len(recs)), err)
 	}
@@ -128,8 +139,26 @@ func (s *Store[E]) Save(ctx context.Context, changes unionstore.Changes[E]) erro
 // encodes every entity, as Save does, and does not repeat
 // [unionstore.Changes.Validate].
 func (s *Store[E]) Check(changes unionstore.Changes[E]) error {
-	if _, bad, err := s.records(changes); err != nil {
-		return fmt.Errorf("%s: check for %s: %w", s.pkg, s.driver, refused(bad, changes[bad], err))
+	recs, bad, err := s.records(changes)
+	if err == nil {
+		err = s.batchFits(recs)
+	} else {
+		err = refused(bad, changes[bad], err)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: check for %s: %w", s.pkg, s.driver, err)
+	}
+	return nil
+}
+
+// batchFits returns why the driver refuses the batch as a whole, wrapping
+// [unionstore.ErrInvalidChange], or nil.
+func (s *Store[E]) batchFits(recs []Record) error {
+	if s.checkBatch == nil {
+		return nil
+	}
+	if err := s.checkBatch.CheckBatch(recs); err != nil {
+		return fmt.Errorf("%w: the batch of %d changes: %w", unionstore.ErrInvalidChange, len(recs), err)
 	}
 	return nil
 }
@@ -157,7 +186,21 @@ func (s *Store[E]) records(changes unionstore.Changes[E]) ([]Record, int, error)
 // refused names change i of a batch, c, as the one refused because of err.
 func refused[E unionstore.Entity](i int, c unionstore.Change[E], err error) error {
 	ns, kind, id := c.Key()
-	return fmt.Errorf("%w: change %d (%q %q %q): %w", unionstore.ErrInvalidChange, i, ns, kind, id, err)
+	return fmt.Errorf("%w: change %d (%s %s %s): %w", unionstore.ErrInvalidChange, i, short(ns), short(kind), short(id), err)
+}
+
+// short quotes s, cut to its first 64 bytes and its length when longer,
+// so that an error about a huge key stays readable.
+func short(s string) string {
+	const most = 64
+	if len(s) <= most {
+		return strconv.Quote(s)
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }
 
 // origin returns the index in the batch of the change that compaction
@@ -206,7 +249,12 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		}
 		out = append(out, c)
 	}
-	if s.loader != nil {
+	switch {
+	case s.visitor != nil:
+		if err := s.visitor.LoadVisit(ctx, namespace, add); err != nil {
+			return nil, s.fail(ctx, fmt.Sprintf("load %q from", namespace), err)
+		}
+	case s.loader != nil:
 		recs, err := s.loader.Load(ctx, namespace)
 		if err != nil {
 			return nil, s.fail(ctx, fmt.Sprintf("load %q from", namespace), err)
@@ -215,7 +263,7 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 		for _, r := range recs {
 			add(r)
 		}
-	} else {
+	default:
 		for r, err := range s.driver.Scan(ctx, namespace) {
 			if err != nil {
 				return nil, s.fail(ctx, fmt.Sprintf("load %q from", namespace), err)
@@ -281,16 +329,21 @@ func (s *Store[E]) Get(ctx context.Context, namespace, kind, id string) (unionst
 }
 
 // Namespaces lists the namespaces that hold a change, sorted by name,
-// with their counts: see [unionstore.NamespaceLister].
+// with their counts: see [unionstore.NamespaceLister]. When the driver
+// reports records it could not read (an error wrapping
+// [unionstore.ErrDecode]), the counts it made are returned with the error.
 func (s *Store[E]) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
 	if err := s.life.Check(ctx); err != nil {
 		return nil, s.fail(ctx, "list namespaces of", err)
 	}
 	stats, err := s.driver.Namespaces(ctx)
-	if err != nil {
-		return nil, s.fail(ctx, "list namespaces of", err)
+	switch {
+	case err == nil:
+		return stats, nil
+	case errors.Is(err, unionstore.ErrDecode):
+		return stats, s.fail(ctx, "list namespaces of", err)
 	}
-	return stats, nil
+	return nil, s.fail(ctx, "list namespaces of", err)
 }
 
 // Purge removes namespace: see [unionstore.Purger].

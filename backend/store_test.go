@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
@@ -277,5 +278,21 @@ func TestDo(t *testing.T) {
 	s.Close()
 	if err := s.Do(context.Background(), "compact", fn); !errors.Is(err, unionstore.ErrClosed) || ran != 1 {
 		t.Fatalf("Do after Close = %v after %d runs, want ErrClosed without running", err, ran)
+	}
+}
+
+// A refused change with a huge key is named by its key's beginning and
+// length, not the whole key.
+func TestRefusedChangeNamesALongKeyShortly(t *testing.T) {
+	d := newMapDriver()
+	d.limits = backend.Limits{MaxKey: 100}
+	s := open(t, d)
+	id := strings.Repeat("é", 1500)
+	err := s.Check(unionstore.Changes[item]{set("n", id, "", time.Time{})})
+	if !errors.Is(err, backend.ErrKeyTooLong) || len(err.Error()) > 400 || !strings.Contains(err.Error(), "(3000 bytes)") {
+		t.Fatalf("Check = %v (%d bytes), want ErrKeyTooLong naming the id by its beginning and length", err, len(err.Error()))
+	}
+	if !utf8.ValidString(err.Error()) {
+		t.Fatalf("Check's error cuts a character in two: %q", err)
 	}
 }

@@ -123,10 +123,8 @@ func decodeValue(namespace, member, value string) (backend.Record, error) {
 }
 
 // damaged returns the record the driver yields for a value that does not
-// decode: its identity and a change type that names the fault, which
-// the store reports as a [unionstore.DecodeError] naming the identity while
-// it goes on with the other records.
+// decode, which the store reports as a [unionstore.DecodeError] naming
+// the identity while it goes on with the other records.
 func damaged(r backend.Record, err error) backend.Record {
-	return backend.Record{Namespace: r.Namespace, Kind: r.Kind, ID: r.ID,
-		Type: unionstore.ChangeType("damaged value: " + err.Error())}
+	return backend.Damaged(r.Namespace, r.Kind, r.ID, fmt.Errorf("damaged value: %w", err))
 }
