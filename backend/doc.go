@@ -4,7 +4,7 @@
 // optional interface, and the helpers of a backend's options ([Apply],
 // [Codec]). Users of unionstore do not import it; authors of backends do.
 //
-// A backend is a module of its own (mysqlstore, redisstore) holding
+// A backend is a module of its own (boltstore, mysqlstore) holding
 // engine code only: a driver, its options, an exported store type and
 // its tests.
 //
@@ -40,11 +40,10 @@
 //
 // # Options
 //
-// Options have one shape and are applied with [Apply], which refuses an
-// invalid value before anything connects. The codec, whose type the
-// options cannot know, is kept in a [Codec] and taken back, checked, by
-// [NewStore]; a constructor that connects first calls [CodecOf] before it
-// does, so that a codec of another entity type is refused before any I/O:
+// Options have one shape and are applied with [Configure], which refuses
+// an invalid value, or a codec of another entity type, before anything
+// connects. The codec, whose type the options cannot know, is kept in a
+// [Codec] and taken back, checked, by [NewStore]:
 //
 //	type Option func(*config) error
 //
@@ -68,9 +67,11 @@
 //		table string
 //	}
 //
+//	var _ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+//
 //	func New[E unionstore.Entity](ctx context.Context, db *sql.DB, opts ...Option) (*Store[E], error) {
 //		c := config{table: DefaultTable}
-//		if err := backend.Apply(&c, opts); err != nil {
+//		if err := backend.Configure[E](&c, opts, &c.codec); err != nil {
 //			return nil, fmt.Errorf("mysqlstore: %w", err)
 //		}
 //		s, err := backend.NewStore[E]("mysqlstore", &driver{db: db, table: c.table}, c.codec)
@@ -89,7 +90,9 @@
 // records with an error wrapping [unionstore.ErrDecode], the cut of
 // [unionstore.TombstonePurger], and errors of the form
 // `mysqlstore: load "ns" from table "t": cause` that wrap ctx.Err() or
-// [unionstore.ErrClosed] when either explains them.
+// [unionstore.ErrClosed] when either explains them. A method of the
+// backend's own (a compaction, a read of many keys) runs through
+// [Store.Do] to get the same checks and names.
 //
 // # Tests
 //
@@ -97,5 +100,9 @@
 // durable engine), storetest.ConcurrentWriters with several clients on
 // one database, and a test that fails when the engine's timestamp
 // condition is removed. An embedded engine also runs storetest.Crash and
-// damage rounds: a damaged file gives an error, never a panic.
+// damage rounds: a damaged file gives an error, never a panic. A driver
+// with a change feed runs storetest.WatchUnderWriters with several clients
+// and storetest.BenchmarkWatch beside its engine's own feed; storetest.Server
+// and storetest.Shared hold a test server's address, skip rules and shared
+// connection.
 package backend
