@@ -13,7 +13,8 @@ import (
 
 // FuzzDecodeRecord feeds hostile keys and values to the decoding of stored
 // records: each must give a change that would be stored under the same key,
-// or an error wrapping unionstore.ErrDecode, and never a panic.
+// or an error wrapping unionstore.ErrDecode (and ErrCorrupt when the key
+// or value does not follow the layout), and never a panic.
 func FuzzDecodeRecord(f *testing.F) {
 	ts := time.Unix(1700000000, 5)
 	item := storetest.Item{Kind: "k", ID: "a", Value: strings.Repeat("value ", 30), N: 3}
@@ -30,21 +31,21 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add([]byte("k\x00\x01a"), []byte{3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0})
 	f.Add([]byte("k\x00\x01a"), []byte(nil))
 	f.Add([]byte("k\x00\x02"), []byte{1, 1})
-	slot, err := layoutCodecOf[storetest.Item](backend.Codec{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	codec, err := backend.CodecOf[storetest.Item](slot)
+	codec, err := backend.CodecOf[storetest.Item](backend.Codec{})
 	if err != nil {
 		f.Fatal(err)
 	}
 	d := &driver{compress: recordCompressed, maxValue: MaxRecordSize}
 	f.Fuzz(func(t *testing.T, key, value []byte) {
 		var rd reader
-		ch, err := backend.Decode(codec, rd.record("ns", key, value))
+		r := rd.record("ns", key, value)
+		ch, err := backend.Decode(codec, r)
 		if err != nil {
 			if !errors.Is(err, unionstore.ErrDecode) {
 				t.Fatalf("decode(%q, %x) = %v, want an error wrapping ErrDecode", key, value, err)
+			}
+			if r.Err != nil && !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("decode(%q, %x) = %v, want a damaged record's error wrapping ErrCorrupt", key, value, err)
 			}
 			return
 		}

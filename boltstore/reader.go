@@ -21,24 +21,25 @@ type reader struct {
 // record returns the record stored in namespace under key k with value
 // v. Its Payload aliases v, or the reader's buffer when it was
 // compressed, until the next call: the caller copies it out of the
-// transaction. A key or value that does not follow the layout gives the
-// record that [damaged] returns, so that a read goes on with the others.
+// transaction. A key or value that does not follow the layout gives a
+// [backend.Damaged] record whose error wraps [ErrCorrupt], so that a read
+// goes on with the others and reports it as a [unionstore.DecodeError].
 func (rd *reader) record(namespace string, k, v []byte) backend.Record {
 	kind, id, err := splitKey(k)
 	if err != nil {
-		return damaged(namespace, "", fmt.Sprintf("%q", k), err)
+		return backend.Damaged(namespace, "", fmt.Sprintf("%q", k), err)
 	}
 	if string(kind) != rd.kind {
 		rd.kind = string(kind)
 	}
 	r := backend.Record{Namespace: namespace, Kind: rd.kind, ID: string(id)}
 	if v == nil {
-		return damaged(namespace, r.Kind, r.ID, fmt.Errorf("%w: a bucket where a record should be", ErrCorrupt))
+		return backend.Damaged(namespace, r.Kind, r.ID, fmt.Errorf("%w: a bucket where a record should be", ErrCorrupt))
 	}
 	h, payload, buf, err := decodeValue(v, rd.buf)
 	rd.buf = buf
 	if err != nil {
-		return damaged(namespace, r.Kind, r.ID, err)
+		return backend.Damaged(namespace, r.Kind, r.ID, err)
 	}
 	r.Type, r.Timestamp, r.Payload = h.changeType, h.nanos(), payload
 	return r

@@ -44,16 +44,7 @@ type Store[E unionstore.Entity] struct {
 	path string
 }
 
-var (
-	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
-)
+var _ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 
 // Open opens the store in the bolt file at path, creating the file if it
 // does not exist (unless [WithReadOnly] is given).
@@ -66,12 +57,8 @@ var (
 // page size that [WithPageSize] does not allow gives an error before the
 // file is touched.
 func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
-	c, err := newConfig(opts)
-	var slot backend.Codec
-	if err == nil {
-		slot, err = layoutCodecOf[E](c.codec)
-	}
-	if err != nil {
+	c := config{lockTimeout: DefaultLockTimeout}
+	if err := backend.Configure[E](&c, opts, &c.codec); err != nil {
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
@@ -91,7 +78,7 @@ func Open[E unionstore.Entity](path string, opts ...Option) (*Store[E], error) {
 		return nil, fmt.Errorf("boltstore: open %q: %w", path, err)
 	}
 	d := newDriver(db, path, id, c)
-	s, err := backend.NewStore[E]("boltstore", d, slot)
+	s, err := backend.NewStore[E]("boltstore", d, c.codec)
 	if err != nil {
 		_ = d.Close()
 		return nil, err
