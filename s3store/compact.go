@@ -36,19 +36,11 @@ const maxDeleteKeys = 1000
 // wrapping ctx.Err() if ctx is done. When some deletions fail, the merged
 // segment is in place and the error lists the keys left behind.
 func (s *Store[E]) Compact(ctx context.Context, namespace string) error {
-	return s.d.Compact(ctx, namespace)
+	return s.Do(ctx, fmt.Sprintf("compact %q of", namespace), func() error { return s.d.compact(ctx, namespace) })
 }
 
-// Compact is [Store.Compact], which Put also runs past [WithMaxSegments].
-func (d *driver) Compact(ctx context.Context, namespace string) error {
-	if err := d.compact(ctx, namespace); err != nil {
-		return fmt.Errorf("s3store: compact %q of %s: %w", namespace, d, d.life.Wrap(ctx, err))
-	}
-	return nil
-}
-
-// compact is Compact with errors that name neither the store nor the
-// namespace.
+// compact is [Store.Compact], which Put also runs past [WithMaxSegments],
+// with errors that name neither the store nor the namespace.
 func (d *driver) compact(ctx context.Context, namespace string) error {
 	if err := d.life.Check(ctx); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // OpenURL returns a store for rawURL, s3://BUCKET/PREFIX, on a client of
@@ -35,7 +36,8 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		return nil, fmt.Errorf("s3store: open: %w", err)
 	}
 	// Check the options before any I/O.
-	if _, err := configure[E](opts); err != nil {
+	c := defaults()
+	if err := backend.Configure[E](&c, opts, &c.codec); err != nil {
 		return nil, fmt.Errorf("s3store: open: %w", err)
 	}
 	cfg, err := loadConfig(ctx, p.endpoint, p.region)

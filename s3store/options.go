@@ -1,9 +1,8 @@
 package s3store
 
 import (
-	"time"
-
 	"fmt"
+	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
@@ -31,15 +30,9 @@ type config struct {
 	watchWindow    time.Duration
 }
 
-// configure applies opts to the defaults, and checks that the codec they
-// set is for E, so that a constructor refuses either before any I/O.
-func configure[E unionstore.Entity](opts []Option) (config, error) {
-	c := config{maxSegments: DefaultMaxSegments, concurrency: DefaultConcurrency, pollInterval: DefaultPollInterval, watchWindow: DefaultWatchWindow}
-	if err := backend.Apply(&c, opts); err != nil {
-		return config{}, err
-	}
-	_, err := backend.CodecOf[E](c.codec)
-	return c, err
+// defaults returns the configuration of a store given no option.
+func defaults() config {
+	return config{maxSegments: DefaultMaxSegments, concurrency: DefaultConcurrency, pollInterval: DefaultPollInterval, watchWindow: DefaultWatchWindow}
 }
 
 // WithCodec sets the codec that turns entities into the payloads of

@@ -37,8 +37,8 @@ func (d *driver) Put(ctx context.Context, records []backend.Record) error {
 	}
 	for _, sg := range segs {
 		if n := d.noteSegments(sg.namespace, 1, false); d.maxSegments > 0 && n > d.maxSegments {
-			if err := d.Compact(ctx, sg.namespace); err != nil && d.onCompactError != nil {
-				d.onCompactError(sg.namespace, err)
+			if err := d.compact(ctx, sg.namespace); err != nil && d.onCompactError != nil {
+				d.onCompactError(sg.namespace, fmt.Errorf("s3store: compact %q of %s: %w", sg.namespace, d, d.life.Wrap(ctx, err)))
 			}
 		}
 	}

@@ -28,16 +28,7 @@ type Store[E unionstore.Entity] struct {
 	d *driver
 }
 
-var (
-	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-)
+var _ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 
 // New returns a store on client, which stays the caller's, in bucket under
 // prefix (leading and trailing slashes are ignored; "" is the bucket's
@@ -65,8 +56,8 @@ func newStore[E unionstore.Entity](ctx context.Context, client *s3.Client, bucke
 	if bucket == "" {
 		return nil, errors.New("empty bucket name")
 	}
-	c, err := configure[E](opts)
-	if err != nil {
+	c := defaults()
+	if err := backend.Configure[E](&c, opts, &c.codec); err != nil {
 		return nil, err
 	}
 	d := &driver{
