@@ -61,19 +61,28 @@ func Compact[E Entity](changes Changes[E]) Changes[E] {
 	if compacted(changes) {
 		return slices.Clone(changes)
 	}
+	// Sort the positions of the changes by identity, then by position,
+	// and keep from each run of one identity the latest, the later on a
+	// tie: one sort and no map.
 	keys := make([]identity, len(changes))
+	order := make([]int, len(changes))
 	for i := range changes {
 		keys[i].namespace, keys[i].kind, keys[i].id = changes[i].Key()
+		order[i] = i
 	}
-	idx := make([]int, len(changes))
-	for i := range idx {
-		idx[i] = i
-	}
-	idx = CompactFunc(idx, func(i int) identity { return keys[i] }, func(i int) time.Time { return changes[i].Timestamp })
-	slices.SortFunc(idx, func(a, b int) int { return compareIdentity(keys[a], keys[b]) })
-	out := make(Changes[E], len(idx))
-	for i, j := range idx {
-		out[i] = changes[j]
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(compareIdentity(keys[a], keys[b]), cmp.Compare(a, b))
+	})
+	out := make(Changes[E], 0, len(order))
+	for j := 0; j < len(order); {
+		best, k := order[j], j+1
+		for ; k < len(order) && keys[order[k]] == keys[order[j]]; k++ {
+			if !changes[order[k]].Timestamp.Before(changes[best].Timestamp) {
+				best = order[k]
+			}
+		}
+		out = append(out, changes[best])
+		j = k
 	}
 	return out
 }
