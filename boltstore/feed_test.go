@@ -3,7 +3,6 @@ package boltstore
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -175,40 +174,17 @@ func TestWatchReadsPastAPage(t *testing.T) {
 	}
 }
 
-// TestPurgeTombstonesExpiresCursorsBehindIt removes a tombstone: a cursor
-// taken before the tombstone was saved would miss it and expires; a
-// cursor taken after it was saved goes on, and sees the next change.
+// TestPurgeTombstonesExpiresCursorsBehindIt: see
+// [storetest.PurgeExpiresOlderCursors].
 func TestPurgeTombstonesExpiresCursorsBehindIt(t *testing.T) {
-	ctx := context.Background()
+	storetest.PurgeExpiresOlderCursors(t, openFeedStore(t))
+}
+
+// TestWatchMissesNoCommit has writers save through one store, whose
+// group commit puts batches of several of them in one transaction, while
+// a watcher of the same store reads the feed: see
+// [storetest.WatchUnderWriters].
+func TestWatchMissesNoCommit(t *testing.T) {
 	s := openFeedStore(t)
-	save := func(c unionstore.Change[storetest.Item]) {
-		t.Helper()
-		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{c}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cursor := func() unionstore.Cursor {
-		t.Helper()
-		_, c, err := s.Snapshot(ctx, "ns")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	save(feedChange("a", "1", 1, false))
-	before := cursor()
-	save(feedChange("a", "1", 2, true)) // the tombstone
-	save(feedChange("b", "2", 3, false))
-	after := cursor()
-	if n, err := s.PurgeTombstones(ctx, "ns", time.Unix(1_700_000_010, 0)); err != nil || n != 1 {
-		t.Fatalf("PurgeTombstones = %d, %v; want 1", n, err)
-	}
-	save(feedChange("c", "3", 4, false))
-	if _, err := watchFrom(t, s, before, 1); !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Fatalf("Watch from before the removed tombstone = %v, want ErrCursorExpired", err)
-	}
-	evs, err := watchFrom(t, s, after, 1)
-	if err != nil || evs[0].Change.Entity.ID != "c" {
-		t.Fatalf("Watch from after the removed tombstone = %v, %v; want c", evs, err)
-	}
+	storetest.WatchUnderWriters(t, []unionstore.Store[storetest.Item]{s}, s, 8, 100)
 }
