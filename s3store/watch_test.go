@@ -246,3 +246,18 @@ func TestWatchPurgeMarkers(t *testing.T) {
 	}
 	waitFor(t, next, "b")
 }
+
+// TestWatchMissesNoSave has writers on several stores of one prefix,
+// standing for several processes, save while a watcher on a store of its
+// own polls often: see [storetest.WatchUnderWriters]. The writers compact
+// past a few segments, so that the watcher also reads merged segments of
+// changes it has not read yet.
+func TestWatchMissesNoSave(t *testing.T) {
+	f := newServer(t)
+	w, _ := f.newStore(t, fastPoll)
+	stores := make([]unionstore.Store[storetest.Item], 3)
+	for i := range stores {
+		stores[i] = f.reopen(t, w, s3store.WithMaxSegments(4))
+	}
+	storetest.WatchUnderWriters(t, stores, w, 6, 20)
+}
