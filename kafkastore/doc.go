@@ -186,12 +186,14 @@
 // value against the layout and decodes the latest payload of each
 // identity: a record that fails is reported, never silently dropped, as an
 // error wrapping [unionstore.ErrDecode] that names its identity or its
-// partition and offset. [Store.Load], [Store.Scan], [Store.Snapshot],
-// [Store.Get] and [Store.Namespaces] return it with what they could read:
-// a record whose key or value breaks the layout takes no part in the
-// merge, so its identity comes with its latest readable change, and one
-// whose payload the codec refuses leaves its identity out. [Store.Watch]
-// ends at it. Not detected: records a broker lost with a disk when the
+// partition and offset. [Store.Load], [Store.Scan], [Store.Snapshot] and
+// [Store.Namespaces] return it with what they could read: a record whose
+// key or value breaks the layout takes no part in the merge, so its
+// identity comes with its latest readable change, and one whose payload
+// the codec refuses leaves its identity out. [Store.Get] of an identity
+// with a record whose value breaks the layout returns the error alone,
+// since the identity's latest change is then unknown. [Store.Watch] ends
+// at it. Not detected: records a broker lost with a disk when the
 // topic had no other replica, and a record rewritten with a valid CRC.
 // What to do: a replication factor of 3 with min.insync.replicas 2, and a
 // second store in a [unionstore.Union] to repair from.

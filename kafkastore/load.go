@@ -90,6 +90,11 @@ func errKeyVersionOrEmpty(key []byte) error {
 // the whole partition, which other namespaces may share, and memory for
 // one record per identity of the namespace; Scan bounds the memory.
 // Damaged records come first (see damage.go).
+//
+// The driver is a [backend.Loader], not a [backend.LoadVisitor]: the
+// latest record of an identity is known only once the partition is read,
+// so each payload is copied out of its fetch either way, and a slice of
+// known length costs less than the changes gathered one by one.
 func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, error) {
 	part := partitionFor(namespace, d.info.partitions)
 	end, err := d.listOffset(ctx, part, -1)
@@ -155,15 +160,16 @@ func (e *entry) record(namespace string) backend.Record {
 }
 
 // Get reads the namespace's partition to its high watermark, keeping only
-// the records of one key: its memory is constant. A record of the key that
-// cannot be read is reported to the [unionstore.DecodeErrors] of ctx (see
-// damage.go), and Get returns the latest readable one.
+// the records of one key: its memory is constant. It returns the latest
+// readable record of the key, or, when a record of the key cannot be read,
+// that record as [backend.Damaged]: the identity's latest change is then
+// unknown, and Load reports the same record.
 func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.Record, bool, error) {
 	var (
-		bad   = damageOf(ctx)
-		found *entry
-		want  = appendKey(nil, namespace, kind, id)
-		part  = partitionFor(namespace, d.info.partitions)
+		damaged error
+		found   *entry
+		want    = appendKey(nil, namespace, kind, id)
+		part    = partitionFor(namespace, d.info.partitions)
 	)
 	purgeKey := appendPurgeKey(nil, namespace)
 	_, err := d.readPartition(ctx, part, 0, func(offset int64, key, value []byte) error {
@@ -182,7 +188,7 @@ func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.R
 		}
 		t, ts, payload, err := decodeValue(value)
 		if err != nil {
-			bad.Add(&unionstore.DecodeError{Namespace: namespace, Kind: kind, ID: id, Err: fmt.Errorf("partition %d offset %d: %w", part, offset, err)})
+			damaged = fmt.Errorf("partition %d offset %d: %w", part, offset, err)
 			return nil
 		}
 		if found == nil || found.newer(ts) {
@@ -190,8 +196,13 @@ func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.R
 		}
 		return nil
 	})
-	if err != nil || found == nil {
+	switch {
+	case err != nil:
 		return backend.Record{}, false, err
+	case damaged != nil:
+		return backend.Damaged(namespace, kind, id, damaged), true, nil
+	case found == nil:
+		return backend.Record{}, false, nil
 	}
 	return found.record(namespace), true, nil
 }

@@ -10,11 +10,12 @@ import (
 )
 
 // Namespaces reads every partition to its high watermark, keeping the
-// latest change type of every identity of the topic. Records whose key
-// cannot be read are reported to the [unionstore.DecodeErrors] of ctx (see
-// damage.go).
+// latest change type of every identity of the topic in memory. Records
+// whose key cannot be read are left out and reported, after the counts of
+// the others, in an error wrapping [unionstore.ErrDecode], which
+// [backend.Store] returns with the counts.
 func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
-	c := namespaceCount{byNS: map[string]map[string]idState{}, bad: damageOf(ctx)}
+	c := namespaceCount{byNS: map[string]map[string]idState{}}
 	for part := int32(0); part < d.info.partitions; part++ {
 		_, err := d.readPartition(ctx, part, 0, func(offset int64, key, value []byte) error {
 			c.record(part, offset, key, value)
@@ -24,7 +25,7 @@ func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, er
 			return nil, err
 		}
 	}
-	return c.stats(), nil
+	return c.stats(), c.bad.Err()
 }
 
 // idState is the latest change of one identity as [driver.Namespaces]
@@ -39,7 +40,7 @@ type idState struct {
 // records whose key it could not read.
 type namespaceCount struct {
 	byNS map[string]map[string]idState
-	bad  *unionstore.DecodeErrors
+	bad  unionstore.DecodeErrors
 }
 
 // record takes in the record at offset of partition part: a purge record

@@ -32,22 +32,11 @@ type config struct {
 	tempDir        string
 }
 
-func newConfig(opts []Option) (config, error) {
-	c := config{partitions: DefaultPartitions, replication: -1, create: true, spillThreshold: DefaultSpillThreshold}
-	if err := backend.Apply(&c, opts); err != nil {
-		return config{}, err
-	}
-	return c, nil
-}
-
-// configure applies opts and checks the codec they set against E, so that
-// a constructor refuses it before connecting.
+// configure applies opts to the defaults and checks the codec they set
+// against E, so that a constructor refuses either before connecting.
 func configure[E unionstore.Entity](opts []Option) (config, error) {
-	c, err := newConfig(opts)
-	if err != nil {
-		return config{}, err
-	}
-	if _, err := backend.CodecOf[E](c.codec); err != nil {
+	c := config{partitions: DefaultPartitions, replication: -1, create: true, spillThreshold: DefaultSpillThreshold}
+	if err := backend.Configure[E](&c, opts, &c.codec); err != nil {
 		return config{}, err
 	}
 	return c, nil

@@ -29,16 +29,7 @@ type Store[E unionstore.Entity] struct {
 	d *driver
 }
 
-var (
-	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-)
+var _ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 
 // recordFraming is what Kafka and the client add around a record's key and
 // value, at most: the record batch header, the record's own fields and the

@@ -54,8 +54,8 @@ func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Reco
 // reads a purge record of the namespace (a Purge or PurgeTombstones after
 // the position) or a Kafka tombstone of it. A record of the namespace
 // whose key cannot be read ends it with an error wrapping
-// [unionstore.ErrDecode]; one whose value cannot be read is yielded as a
-// damaged record (see damage.go), which ends it too. It ends with
+// [unionstore.ErrDecode]; one whose value cannot be read is yielded as
+// [backend.Damaged] (see damage.go), which ends it too. It ends with
 // [unionstore.ErrClosed] at the first fetch after Close.
 func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
 	return func(yield func(backend.Event, error) bool) {
@@ -126,7 +126,7 @@ type watchReader struct {
 // record returns the record of the namespace r holds and true, false for
 // a record of another namespace, or an error that ends the watch: a purge
 // record or a Kafka tombstone of the namespace, or a key that cannot be
-// read. A value that cannot be read gives a damaged record. The payload
+// read. A value that cannot be read gives a [backend.Damaged] record. The payload
 // aliases r's value.
 func (w *watchReader) record(r *kgo.Record) (backend.Record, bool, error) {
 	if !bytes.HasPrefix(r.Key, w.prefix) {
@@ -144,7 +144,7 @@ func (w *watchReader) record(r *kgo.Record) (backend.Record, bool, error) {
 	}
 	t, ts, payload, err := decodeValue(r.Value)
 	if err != nil {
-		return damaged(w.namespace, kind, id, fmt.Sprintf("partition %d offset %d: %v", w.part, r.Offset, err)), true, nil
+		return backend.Damaged(w.namespace, kind, id, fmt.Errorf("partition %d offset %d: %w", w.part, r.Offset, err)), true, nil
 	}
 	return backend.Record{Namespace: w.namespace, Kind: kind, ID: id, Type: t, Timestamp: ts, Payload: payload}, true, nil
 }
