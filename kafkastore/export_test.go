@@ -31,3 +31,9 @@ func CursorAt[E unionstore.Entity](s *Store[E], namespace string, next int64) un
 func PartitionOf[E unionstore.Entity](s *Store[E], namespace string) int32 {
 	return partitionFor(namespace, s.d.info.partitions)
 }
+
+// KeyIdentity returns the namespace, kind and id of a record key.
+func KeyIdentity(key []byte) (namespace, kind, id string, err error) { return decodeKey(key) }
+
+// WatchWait is how long a watch's fetch waits at the broker for a record.
+const WatchWait = watchWait

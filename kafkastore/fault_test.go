@@ -24,7 +24,7 @@ func TestRecordSizeLimit(t *testing.T) {
 	const maxMessage = 20000
 	topic := newTopic(t)
 	v := "20000"
-	resp, err := kadm.NewClient(cluster.admin).CreateTopic(context.Background(), 1, -1, map[string]*string{"max.message.bytes": &v}, topic)
+	resp, err := kadm.NewClient(admin(t)).CreateTopic(context.Background(), 1, -1, map[string]*string{"max.message.bytes": &v}, topic)
 	if err == nil {
 		err = resp.Err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,81 +19,90 @@ import (
 	"go.uber.org/goleak"
 )
 
-// brokersVar names the environment variable that points the tests at a
-// real cluster, as host:port[,host:port]. Without it they run against
-// kfake, an in-process cluster that speaks the Kafka protocol over
-// loopback.
-const brokersVar = "UNIONSTORE_KAFKA_BROKERS"
+// server is the cluster the tests use: the brokers in
+// UNIONSTORE_KAFKA_BROKERS, as host:port[,host:port], or by default kfake,
+// an in-process cluster that speaks the Kafka protocol over loopback.
+var server = storetest.Server{Name: "Kafka", EnvVar: "UNIONSTORE_KAFKA_BROKERS", Default: inProcess}
 
-var cluster struct {
-	once    sync.Once
+// inProcess is the default address of server: the in-process cluster.
+const inProcess = "in-process"
+
+// testCluster is the cluster the tests share, and a client to set it up.
+type testCluster struct {
 	fake    *kfake.Cluster // nil against a real cluster
 	brokers []string
 	admin   *kgo.Client
-	err     error
 }
 
-// setup returns the brokers the tests use, starting the in-process cluster
-// on first use. When UNIONSTORE_KAFKA_BROKERS names a cluster that cannot
-// be reached, it skips the test, or fails it when CI is set.
+// cluster is made on first use; a cluster that cannot be reached skips
+// the tests, or fails them when CI is set.
+var cluster = storetest.Shared[*testCluster]{Server: server, Open: openCluster}
+
+// openCluster starts the in-process cluster for inProcess, or connects to
+// the brokers of addr, and checks that they answer.
+func openCluster(ctx context.Context, addr string) (*testCluster, error) {
+	c := &testCluster{}
+	if addr == inProcess {
+		fc, err := kfake.NewCluster(kfake.NumBrokers(3))
+		if err != nil {
+			return nil, err
+		}
+		c.fake, c.brokers = fc, fc.ListenAddrs()
+	} else {
+		c.brokers = strings.Split(addr, ",")
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.brokers...))
+	if err == nil {
+		if err = cl.Ping(ctx); err != nil {
+			cl.Close()
+		}
+	}
+	if err != nil {
+		if c.fake != nil {
+			c.fake.Close()
+		}
+		return nil, err
+	}
+	c.admin = cl
+	return c, nil
+}
+
+// close closes the client and the in-process cluster.
+func (c *testCluster) close() error {
+	c.admin.Close()
+	if c.fake != nil {
+		c.fake.Close()
+	}
+	return nil
+}
+
+// setup returns the brokers the tests use.
 func setup(tb testing.TB) []string {
 	tb.Helper()
-	cluster.once.Do(func() {
-		if v := os.Getenv(brokersVar); v != "" {
-			cluster.brokers = strings.Split(v, ",")
-		} else {
-			c, err := kfake.NewCluster(kfake.NumBrokers(3))
-			if err != nil {
-				cluster.err = err
-				return
-			}
-			cluster.fake, cluster.brokers = c, c.ListenAddrs()
-		}
-		cl, err := kgo.NewClient(kgo.SeedBrokers(cluster.brokers...))
-		if err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			err = cl.Ping(ctx)
-			cancel()
-			if err != nil {
-				cl.Close()
-			}
-		}
-		if err != nil {
-			cluster.err = err
-			return
-		}
-		cluster.admin = cl
-	})
-	if cluster.err != nil {
-		msg := fmt.Sprintf("no Kafka cluster reachable at the brokers in %s (%v): %v", brokersVar, cluster.brokers, cluster.err)
-		if os.Getenv("CI") != "" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	return cluster.brokers
+	return cluster.Get(tb).brokers
+}
+
+// admin returns the client the tests set the cluster up with.
+func admin(tb testing.TB) *kgo.Client {
+	tb.Helper()
+	return cluster.Get(tb).admin
 }
 
 // fake returns the in-process cluster, or skips a test that needs one.
 func fake(tb testing.TB) *kfake.Cluster {
 	tb.Helper()
-	setup(tb)
-	if cluster.fake == nil {
-		tb.Skipf("the test needs the in-process cluster, not the one in %s", brokersVar)
+	c := cluster.Get(tb)
+	if c.fake == nil {
+		tb.Skipf("the test needs the in-process cluster, not the one in %s", server.EnvVar)
 	}
-	return cluster.fake
+	return c.fake
 }
 
 // TestMain closes the shared client and cluster once the tests are done,
 // then fails the run if any goroutine is left behind.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if cluster.admin != nil {
-		cluster.admin.Close()
-	}
-	if cluster.fake != nil {
-		cluster.fake.Close()
-	}
+	_ = cluster.Close((*testCluster).close)
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
@@ -108,14 +116,14 @@ func TestMain(m *testing.M) {
 // test ends if it was created.
 func newTopic(tb testing.TB) string {
 	tb.Helper()
-	setup(tb)
+	adm := admin(tb)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	topic := "unionstore-test-" + hex.EncodeToString(b)
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_, _ = kadm.NewClient(cluster.admin).DeleteTopics(ctx, topic)
+		_, _ = kadm.NewClient(adm).DeleteTopics(ctx, topic)
 	})
 	return topic
 }

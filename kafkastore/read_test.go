@@ -35,7 +35,7 @@ func fourChanges(t *testing.T) (*kafkastore.Store[storetest.Item], string) {
 // hw, and lets the cluster answer the others. It stops when the test ends.
 func controlFetches(t *testing.T, c *kfake.Cluster, topic string, answer func() bool, errCode int16, hw int64) {
 	t.Helper()
-	details, err := kadm.NewClient(cluster.admin).ListTopics(context.Background(), topic)
+	details, err := kadm.NewClient(admin(t)).ListTopics(context.Background(), topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestReadsResumeAtTheNewLogStart(t *testing.T) {
 	s, topic := fourChanges(t)
 	var cut kadm.Offsets
 	cut.Add(kadm.Offset{Topic: topic, Partition: 0, At: 2})
-	resps, err := kadm.NewClient(cluster.admin).DeleteRecords(context.Background(), cut)
+	resps, err := kadm.NewClient(admin(t)).DeleteRecords(context.Background(), cut)
 	if err == nil {
 		err = resps.Error()
 	}

@@ -3,12 +3,9 @@ package kafkastore_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/unionstore/unionstore"
@@ -16,125 +13,52 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
-// BenchmarkWatch saves b.N single-change batches, one after the other,
-// while a Watch of the namespace and, as the ceiling, a plain franz-go
-// consumer of the same partition run, and reports for each the delivery
-// latency from Save returning to the event arriving (median and 99th
-// percentile; an event that arrives before its Save returns counts as 0)
-// and the events per second from the first Save to the last event.
+// BenchmarkWatch is [storetest.BenchmarkWatch]: it saves b.N single-change
+// batches while a Watch of their namespace runs, and reports the delivery
+// latency from Save returning to the event arriving (p50-µs, p99-µs) and
+// the events per second, from the first save to the last event. Beside
+// it, the same for the ceiling, a plain franz-go consumer of the
+// namespace's partition whose fetches wait at the broker as long as the
+// store's do, saves going through the store as well (raw-p50-µs,
+// raw-p99-µs, raw-events/s).
 func BenchmarkWatch(b *testing.B) {
-	ctx := context.Background()
-	topic := newTopic(b)
-	s := open(b, topic)
-	const ns = "bench"
-	n := b.N
-	change := func(i int) unionstore.Change[storetest.Item] {
-		return set(ns, "k", fmt.Sprintf("%07d", i), "v", at(i+1))
-	}
-	_, cursor, err := s.Snapshot(ctx, ns)
-	if err != nil {
-		b.Fatal(err)
-	}
-	part := kafkastore.PartitionOf(s, ns)
-	// The snapshot's cursor ends in the partition's high watermark.
-	hw, err := strconv.ParseInt(string(cursor[strings.LastIndexByte(string(cursor), ':')+1:]), 10, 64)
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := kgo.NewClient(
-		kgo.SeedBrokers(setup(b)...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {part: kgo.NewOffset().At(hw)}}),
-		kgo.FetchMaxWait(500*time.Millisecond),
-	)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer raw.Close()
-
-	var (
-		saved   = make([]time.Time, n)
-		watched = make([]time.Time, n)
-		rawSeen = make([]time.Time, n)
-		warm    sync.WaitGroup // both readers saw the warm-up change
-		readers sync.WaitGroup
-	)
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	warm.Add(2)
-	readers.Go(func() {
-		got := 0
-		for ev, err := range s.Watch(wctx, ns, cursor) {
-			if err != nil {
-				b.Errorf("Watch after %d events: %v", got, err)
-				break
-			}
-			if i, _ := strconv.Atoi(ev.Change.Entity.ID); i < 0 {
-				warm.Done()
-			} else {
-				watched[i] = time.Now()
-			}
-			if got++; got == n+1 {
-				break
-			}
-		}
-	})
-	readers.Go(func() {
-		for got := 0; got < n+1; {
-			fetches := raw.PollFetches(wctx)
-			if err := fetches.Err0(); err != nil {
-				b.Errorf("raw feed after %d records: %v", got, err)
-				return
-			}
-			now := time.Now()
-			fetches.EachRecord(func(r *kgo.Record) {
-				// The key ends in the id, seven characters.
-				i, _ := strconv.Atoi(string(r.Key[len(r.Key)-7:]))
-				if i < 0 {
-					warm.Done()
-				} else {
-					rawSeen[i] = now
-				}
-				got++
-			})
-		}
-	})
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{change(-1)}); err != nil {
-		b.Fatal(err)
-	}
-	warm.Wait()
-
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for i := range n {
-		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{change(i)}); err != nil {
-			b.Fatalf("Save %d: %v", i, err)
-		}
-		saved[i] = time.Now()
-	}
-	readers.Wait()
-	b.StopTimer()
-	if b.Failed() {
-		return
-	}
-	reportFeed(b, "", start, saved, watched)
-	reportFeed(b, "raw-", start, saved, rawSeen)
+	s := open(b, newTopic(b))
+	storetest.BenchmarkWatch(b, s, storetest.PollFeed(s, rawWatch(setup(b), s)))
 }
 
-// reportFeed reports the latencies from saved to seen, median and 99th
-// percentile, and the events per second from start to the last event.
-func reportFeed(b *testing.B, prefix string, start time.Time, saved, seen []time.Time) {
-	n := len(saved)
-	lat := make([]time.Duration, n)
-	last := start
-	for i := range n {
-		lat[i] = max(seen[i].Sub(saved[i]), 0)
-		if seen[i].After(last) {
-			last = seen[i]
+// rawWatch returns a feed that consumes the partition of a namespace of s
+// from the offset of a cursor of s, through a client of its own on
+// brokers, and hands over the id of each record of the namespace.
+func rawWatch(brokers []string, s *kafkastore.Store[storetest.Item]) storetest.RawWatch {
+	return func(ctx context.Context, namespace string, after unionstore.Cursor, arrive func(string)) error {
+		// A cursor ends in the offset it resumes at.
+		c := string(after)
+		from, err := strconv.ParseInt(c[strings.LastIndexByte(c, ':')+1:], 10, 64)
+		if err != nil {
+			return fmt.Errorf("cursor %q: %w", c, err)
+		}
+		cl, err := kgo.NewClient(
+			kgo.SeedBrokers(brokers...),
+			kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{s.Topic(): {kafkastore.PartitionOf(s, namespace): kgo.NewOffset().At(from)}}),
+			kgo.FetchMaxWait(kafkastore.WatchWait),
+		)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		for {
+			fetches := cl.PollFetches(ctx)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fetches.Err0(); err != nil {
+				return err
+			}
+			fetches.EachRecord(func(r *kgo.Record) {
+				if ns, _, id, err := kafkastore.KeyIdentity(r.Key); err == nil && ns == namespace {
+					arrive(id)
+				}
+			})
 		}
 	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[n/2].Microseconds()), prefix+"p50-µs")
-	b.ReportMetric(float64(lat[min(n-1, n*99/100)].Microseconds()), prefix+"p99-µs")
-	b.ReportMetric(float64(n)/last.Sub(start).Seconds(), prefix+"events/s")
 }

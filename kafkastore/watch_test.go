@@ -54,7 +54,7 @@ func TestWatchExpiresPastDeletedRecords(t *testing.T) {
 			s, topic := fourChanges(t)
 			var cut kadm.Offsets
 			cut.Add(kadm.Offset{Topic: topic, Partition: 0, At: 2})
-			resps, err := kadm.NewClient(cluster.admin).DeleteRecords(context.Background(), cut)
+			resps, err := kadm.NewClient(admin(t)).DeleteRecords(context.Background(), cut)
 			if err == nil {
 				err = resps.Error()
 			}
@@ -187,7 +187,7 @@ func TestWatchOnACompactedTopic(t *testing.T) {
 			t.Fatal(err)
 		}
 		save(t, s, set("ns", "k", "z", "after", at(2)))
-		resps, err := kadm.NewClient(cluster.admin).AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "delete.retention.ms", Value: kadm.StringPtr("0")}}, topic)
+		resps, err := kadm.NewClient(admin(t)).AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "delete.retention.ms", Value: kadm.StringPtr("0")}}, topic)
 		if err == nil {
 			_, err = resps.On(topic, nil)
 		}
