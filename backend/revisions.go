@@ -117,6 +117,24 @@ func (r *Revisions) Parse(pos string) (int64, error) {
 	return 0, fmt.Errorf("%w: %q is not a position of this %s", unionstore.ErrCursorExpired, pos, r.what)
 }
 
+// Snapshot reads the namespace's last revision with head, then its
+// records with load, and returns them with the position of that revision.
+// Every change committed after the revision comes from Watch of the
+// position, though the records may hold some of them already: applied
+// again, they are harmless.
+func (r *Revisions) Snapshot(ctx context.Context, head func(context.Context) (int64, error),
+	load func(context.Context) ([]Record, error)) ([]Record, string, error) {
+	rev, err := head(ctx)
+	if err != nil {
+		return nil, "", r.ClosedOr(err)
+	}
+	recs, err := load(ctx)
+	if err != nil {
+		return nil, "", r.ClosedOr(err)
+	}
+	return recs, r.Position(rev), nil
+}
+
 // Watch yields the records after the position after ("" for the
 // namespace's last revision, which head returns), a page of up to
 // pageSize at a time read by page. When a page is not full, it waits for

@@ -43,23 +43,24 @@ func (d *driver) head(ctx context.Context, namespace string) (rev, floor int64, 
 	return rev, floor, classify(err)
 }
 
-// Snapshot reads the namespace's revision, then its records. Every change
-// committed after that revision comes from Watch of its position, though
-// the records may hold some of them already: applied again, they are
-// harmless.
+// Snapshot reads the namespace's revision, then its records: see
+// [backend.Revisions.Snapshot].
 func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Record, string, error) {
 	if err := d.feedAvailable(); err != nil {
 		return nil, "", err
 	}
-	rev, _, err := d.head(ctx, namespace)
-	if err != nil {
-		return nil, "", d.feed.ClosedOr(err)
+	return d.feed.Snapshot(ctx, d.lastRevision(namespace), func(ctx context.Context) ([]backend.Record, error) {
+		return d.Load(ctx, namespace)
+	})
+}
+
+// lastRevision returns a function that reads the namespace's last
+// revision.
+func (d *driver) lastRevision(namespace string) func(context.Context) (int64, error) {
+	return func(ctx context.Context) (int64, error) {
+		rev, _, err := d.head(ctx, namespace)
+		return rev, err
 	}
-	recs, err := d.Load(ctx, namespace)
-	if err != nil {
-		return nil, "", d.feed.ClosedOr(err)
-	}
-	return recs, d.feed.Position(rev), nil
 }
 
 // Watch yields the records of namespace whose revision is after the
@@ -77,14 +78,10 @@ func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[b
 	if err := d.feedAvailable(); err != nil {
 		return func(yield func(backend.Event, error) bool) { yield(backend.Event{}, err) }
 	}
-	head := func(ctx context.Context) (int64, error) {
-		rev, _, err := d.head(ctx, namespace)
-		return rev, err
-	}
 	page := func(ctx context.Context, pos int64) (backend.RevisionPage, error) {
 		return d.changesAfter(ctx, namespace, pos)
 	}
-	return d.feed.Watch(ctx, after, head, page, scanPage)
+	return d.feed.Watch(ctx, after, d.lastRevision(namespace), page, scanPage)
 }
 
 // changesAfter reads up to scanPage records of namespace whose revision
