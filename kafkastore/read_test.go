@@ -127,14 +127,12 @@ func TestReadsRetryRetriableFetchErrors(t *testing.T) {
 	}
 }
 
-// TestReadsResumeAtTheNewLogStart deletes the first two records and makes
-// the cluster report the old log start once: the fetch below the new one
-// fails as out of range, and the read resumes at the new log start.
-func TestReadsResumeAtTheNewLogStart(t *testing.T) {
-	c := fake(t)
-	s, topic := fourChanges(t)
+// deleteRecords deletes the records below offset at of partition 0 of
+// topic, as retention or DeleteRecords does.
+func deleteRecords(t *testing.T, topic string, at int64) {
+	t.Helper()
 	var cut kadm.Offsets
-	cut.Add(kadm.Offset{Topic: topic, Partition: 0, At: 2})
+	cut.Add(kadm.Offset{Topic: topic, Partition: 0, At: at})
 	resps, err := kadm.NewClient(admin(t)).DeleteRecords(context.Background(), cut)
 	if err == nil {
 		err = resps.Error()
@@ -142,6 +140,15 @@ func TestReadsResumeAtTheNewLogStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestReadsResumeAtTheNewLogStart deletes the first two records and makes
+// the cluster report the old log start once: the fetch below the new one
+// fails as out of range, and the read resumes at the new log start.
+func TestReadsResumeAtTheNewLogStart(t *testing.T) {
+	c := fake(t)
+	s, topic := fourChanges(t)
+	deleteRecords(t, topic, 2)
 	controlListOffsets(t, c, topic, -2, 0)
 	got, err := s.Load(context.Background(), "ns")
 	if err != nil || !slices.Equal(ids(got), []string{"c", "d"}) {

@@ -52,15 +52,7 @@ func TestWatchExpiresPastDeletedRecords(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := fake(t)
 			s, topic := fourChanges(t)
-			var cut kadm.Offsets
-			cut.Add(kadm.Offset{Topic: topic, Partition: 0, At: 2})
-			resps, err := kadm.NewClient(admin(t)).DeleteRecords(context.Background(), cut)
-			if err == nil {
-				err = resps.Error()
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			deleteRecords(t, topic, 2)
 			if tc.staleList {
 				controlListOffsets(t, c, topic, -2, 0)
 			}
