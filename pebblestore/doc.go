@@ -32,7 +32,8 @@
 // for all the saves that are waiting, so that many goroutines saving one
 // change each reach many times the rate of one.
 //
-// Load reads a namespace from one snapshot; [Store.Scan] streams it in
+// Load reads a namespace from one snapshot, decoding each record where
+// pebble holds it, with no copy; [Store.Scan] streams it in
 // (kind, id) order, page by page, so that a [unionstore.Union] of stores
 // merges in bounded memory. [Store.Get] is one point lookup; since a merge
 // operand does not end it, it looks in every level of pebble's tree that
@@ -111,10 +112,9 @@
 // exceed [MaxKeySize], 32 KiB, bbolt's key limit, so that whatever one
 // embedded store holds the other can hold too. A batch may not encode to
 // 4 GiB or more, pebble's limit on one batch. [Store.Check] and Save refuse
-// a change over the key limit, or one that alone makes a batch of 4 GiB,
-// and Save a batch whose changes reach 4 GiB together, with an error
-// wrapping [unionstore.ErrInvalidChange] and [ErrTooLarge], before writing
-// anything.
+// a change over the key limit, and a batch whose changes reach 4 GiB,
+// alone or together, with an error wrapping [unionstore.ErrInvalidChange]
+// and [ErrTooLarge], before writing anything.
 //
 // # Errors
 //
@@ -124,9 +124,8 @@
 // layout version of a newer release gives [ErrFormat]. A stored record that
 // does not decode is reported as a [unionstore.DecodeError] naming its
 // namespace, kind and id, while the other records still load (see
-// [Store.Load]); Get and Watch report a record whose value does not follow
-// the layout with one that wraps [ErrCorrupt], Load and Scan with one that
-// says what is damaged. Save, Purge and PurgeTombstones on a store opened
+// [Store.Load]); a record whose key or value does not follow the layout
+// is reported, by every read, with one that wraps [ErrCorrupt]. Save, Purge and PurgeTombstones on a store opened
 // with [WithReadOnly] return an error wrapping [unionstore.ErrReadOnly].
 // Errors name the operation and the directory, as in
 // `pebblestore: save 3 changes to pebble directory "shop.pebble": cause`.

@@ -34,9 +34,7 @@ var (
 	// in which pebble met damage (a table block that fails its checksum,
 	// a fatal error or a panic of pebble), from then until Close; by the
 	// error of Open for a directory damaged beyond use; and by the
-	// [unionstore.DecodeError] of Get and Watch for a stored record whose
-	// value does not follow the layout (Load and Scan report such a
-	// record, and one whose key does not, by a DecodeError whose reason
-	// says what is damaged).
+	// [unionstore.DecodeError] of every read for a stored record whose key
+	// or value does not follow the layout.
 	ErrCorrupt = errors.New("pebblestore: damaged directory or record")
 )

@@ -259,8 +259,8 @@ func TestDamagedRecord(t *testing.T) {
 	ctx := context.Background()
 	got, err := s.Load(ctx, "ns")
 	var de *unionstore.DecodeError
-	if !errors.Is(err, unionstore.ErrDecode) || !errors.As(err, &de) {
-		t.Fatalf("Load error = %v, want DecodeErrors", err)
+	if !errors.Is(err, unionstore.ErrDecode) || !errors.As(err, &de) || !errors.Is(err, pebblestore.ErrCorrupt) {
+		t.Fatalf("Load error = %v, want DecodeErrors wrapping ErrCorrupt", err)
 	}
 	if len(got) != 1 || got[0].Entity.ID != "a" {
 		t.Fatalf("Load = %v, want the one good record", describe(got))
@@ -268,6 +268,13 @@ func TestDamagedRecord(t *testing.T) {
 	for _, id := range []string{`"b"`, `"c"`, `no end of kind`} {
 		if !strings.Contains(err.Error(), id) {
 			t.Errorf("Load error %q does not name %s", err, id)
+		}
+	}
+	// The records that do not follow the layout, b's value and the key,
+	// wrap ErrCorrupt; c, whose payload names another id, does not.
+	for _, de := range decodeErrors(err) {
+		if want := de.ID != "c"; errors.Is(de, pebblestore.ErrCorrupt) != want {
+			t.Errorf("Load's error for %q = %v, want ErrCorrupt %v", de.ID, de, want)
 		}
 	}
 	var last error
@@ -279,8 +286,8 @@ func TestDamagedRecord(t *testing.T) {
 		}
 		n++
 	}
-	if n != 1 || !errors.Is(last, unionstore.ErrDecode) {
-		t.Fatalf("Scan yielded %d changes and %v, want 1 and a decode error", n, last)
+	if n != 1 || !errors.Is(last, unionstore.ErrDecode) || !errors.Is(last, pebblestore.ErrCorrupt) {
+		t.Fatalf("Scan yielded %d changes and %v, want 1 and a decode error wrapping ErrCorrupt", n, last)
 	}
 	if _, _, err := s.Get(ctx, "ns", "k", "b"); !errors.Is(err, pebblestore.ErrCorrupt) {
 		t.Fatalf("Get of a damaged record = %v, want ErrCorrupt", err)
@@ -299,4 +306,21 @@ func TestWrongCodec(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cannot encode entities") {
 		t.Fatalf("Open with a codec of another type = %v", err)
 	}
+}
+
+// decodeErrors returns every [unionstore.DecodeError] in err's tree.
+func decodeErrors(err error) []*unionstore.DecodeError {
+	if de, ok := err.(*unionstore.DecodeError); ok {
+		return []*unionstore.DecodeError{de}
+	}
+	var out []*unionstore.DecodeError
+	switch u := err.(type) {
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			out = append(out, decodeErrors(e)...)
+		}
+	case interface{ Unwrap() error }:
+		out = decodeErrors(u.Unwrap())
+	}
+	return out
 }

@@ -93,8 +93,8 @@ func TestCheckRefusesWhatSaveRefuses(t *testing.T) {
 }
 
 // TestSaveRefusesABatchOverTheLimitTogether saves two changes that each
-// fit in a batch alone but not together: Check accepts each, and Save
-// refuses the two whole, writing nothing.
+// fit in a batch alone but not together: Check accepts each and refuses
+// the two, and Save refuses the two whole, writing nothing.
 func TestSaveRefusesABatchOverTheLimitTogether(t *testing.T) {
 	a, b := item("ns", "k", "a", "v", 1), item("ns", "k", "b", "v", 1)
 	t.Cleanup(pebblestore.SetMaxBatchBytes(batchSizeOf("ns", "k", "a", "v", 1) + 1))
@@ -103,6 +103,9 @@ func TestSaveRefusesABatchOverTheLimitTogether(t *testing.T) {
 		if err := s.Check(unionstore.Changes[storetest.Item]{c}); err != nil {
 			t.Fatalf("Check(%s) = %v, want nil", c.Entity.ID, err)
 		}
+	}
+	if err := s.Check(unionstore.Changes[storetest.Item]{a, b}); !errors.Is(err, unionstore.ErrInvalidChange) || !errors.Is(err, pebblestore.ErrTooLarge) {
+		t.Fatalf("Check of both = %v, want ErrInvalidChange and ErrTooLarge", err)
 	}
 	err := s.Save(context.Background(), unionstore.Changes[storetest.Item]{a, b})
 	if !errors.Is(err, unionstore.ErrInvalidChange) || !errors.Is(err, pebblestore.ErrTooLarge) {

@@ -9,43 +9,72 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
-	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
 )
 
-// Load returns the latest record of each identity in namespace, tombstones
-// included, sorted by kind then id, read from one snapshot of the
-// database. It takes time and memory linear in the size of the namespace.
-// If saves have left the namespace's counts stale (see counts.go), Load,
-// which reads every record anyway, writes back the counts of its snapshot
-// on a store opened for writing, an unsynced write under the gate. A
-// record whose key or value does not follow the layout comes as a
-// damaged record (see damaged), for the store to report.
-func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, error) {
-	unlock, err := d.use(ctx)
+// LoadVisit calls visit with the latest record of each identity in
+// namespace, tombstones included, sorted by kind then id, read from one
+// snapshot of the database. A record's payload points into pebble's
+// memory until visit returns: nothing is copied. It takes time linear in
+// the size of the namespace. If saves have left the namespace's counts
+// stale (see counts.go), LoadVisit, which reads every record anyway,
+// writes back the counts of its snapshot on a store opened for writing,
+// an unsynced write under the gate. A record whose key or value does not
+// follow the layout comes as a damaged record (see recordOf), for the
+// store to report.
+func (d *driver) LoadVisit(ctx context.Context, namespace string, visit func(backend.Record)) error {
+	return d.load(ctx, namespace, nil, func(k, v []byte) backend.Record {
+		r := recordOf(namespace, k, v, nil)
+		visit(r)
+		return r
+	})
+}
+
+// loadRecords returns what LoadVisit visits, their payloads copied out of
+// pebble, for Snapshot.
+func (d *driver) loadRecords(ctx context.Context, namespace string) ([]backend.Record, error) {
+	var out []backend.Record
+	var a arena
+	err := d.load(ctx, namespace, func(n int) { out = make([]backend.Record, 0, n) }, func(k, v []byte) backend.Record {
+		r := recordOf(namespace, k, v, &a)
+		out = append(out, r)
+		return r
+	})
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// load reads the records of namespace from one snapshot, calling f with
+// the key and value of each in key order (f returns the record it made of
+// them), after size with the namespace's stored count of records, capped,
+// if size is not nil; then it settles the namespace's counts if they are
+// stale (see LoadVisit).
+func (d *driver) load(ctx context.Context, namespace string, size func(int), f func(k, v []byte) backend.Record) error {
+	unlock, err := d.use(ctx)
+	if err != nil {
+		return err
+	}
 	defer unlock()
-	var out []backend.Record
-	err = d.guard("load", func() error {
+	return d.guard("load", func() error {
 		snap := d.db.NewSnapshot()
 		defer snap.Close()
 		st, err := readState(snap, namespace)
 		if err != nil {
 			return err
 		}
-		// The counts size the result; a damaged counts record must not
-		// make Load reserve unbounded memory, so the hint is capped.
-		out = make([]backend.Record, 0, min(st.counts.sets+st.counts.unsets, maxPrealloc))
+		if size != nil {
+			// A damaged counts record must not make Load reserve
+			// unbounded memory, so the hint is capped.
+			size(int(min(st.counts.sets+st.counts.unsets, maxPrealloc)))
+		}
 		var c counts
-		var a arena
 		err = d.each(ctx, snap, namespace, nil, func(k, v []byte) bool {
-			r := recordOf(namespace, k, v, &a)
-			if r.Type == unionstore.ChangeTypeSet || r.Type == unionstore.ChangeTypeUnset {
+			r := f(k, v)
+			if r.Err == nil {
 				c.add(r.Type, 1)
 			}
-			out = append(out, r)
 			return true
 		})
 		if err != nil || st.stamp == nil || d.readOnly {
@@ -54,10 +83,6 @@ func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, 
 		st.counts = c
 		return d.settle([]*nsState{&st}, partial)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // readState reads the counts and the stale-counts marker of namespace from
@@ -182,7 +207,7 @@ func (d *driver) readPage(ctx context.Context, namespace string, after []byte, p
 // Get returns the latest record of the identity (namespace, kind, id), a
 // tombstone included, and true; or false when the store holds nothing for
 // it. It is one pebble point lookup. A record whose value does not follow
-// the layout gives a [unionstore.DecodeError] wrapping [ErrCorrupt].
+// the layout comes as a damaged record whose error wraps [ErrCorrupt].
 func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.Record, bool, error) {
 	unlock, err := d.use(ctx)
 	if err != nil {
@@ -194,38 +219,34 @@ func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.R
 	}
 	var r backend.Record
 	var found bool
-	var derr error
 	err = d.guard("get", func() (err error) {
-		r, found, derr, err = d.getRecord(namespace, kind, id, nil)
+		r, found, err = d.getRecord(namespace, kind, id, nil)
 		return err
 	})
-	if err == nil {
-		err = derr
-	}
 	return r, found && err == nil, err
 }
 
 // getRecord reads the record of an identity, its payload copied into a
 // (a fresh slice if a is nil), and reports whether there is one. A record
-// whose value does not follow the layout gives derr, a
-// [unionstore.DecodeError] wrapping [ErrCorrupt]; err is pebble's.
-func (d *driver) getRecord(namespace, kind, id string, a *arena) (r backend.Record, found bool, derr, err error) {
+// whose value does not follow the layout comes as a damaged record
+// ([backend.Damaged]) whose error wraps [ErrCorrupt]; err is pebble's.
+func (d *driver) getRecord(namespace, kind, id string, a *arena) (r backend.Record, found bool, err error) {
 	v, closer, err := d.db.Get(recordKey(nil, namespace, kind, id))
 	if errors.Is(err, pebble.ErrNotFound) {
-		return r, false, nil, nil
+		return r, false, nil
 	}
 	if err != nil {
-		return r, false, nil, err
+		return r, false, err
 	}
 	defer closer.Close()
 	h, payload, err := decodeValue(v)
 	if err != nil {
-		return r, false, &unionstore.DecodeError{Namespace: namespace, Kind: kind, ID: id, Err: err}, nil
+		return backend.Damaged(namespace, kind, id, err), true, nil
 	}
 	if a == nil {
 		payload = bytes.Clone(payload)
 	} else {
 		payload = a.copy(payload)
 	}
-	return backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: h.changeType, Timestamp: h.nanos, Payload: payload}, true, nil, nil
+	return backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: h.changeType, Timestamp: h.nanos, Payload: payload}, true, nil
 }

@@ -23,12 +23,6 @@ type config struct {
 // release the directory before it returns [ErrLocked].
 const DefaultLockTimeout = time.Second
 
-func newConfig(opts []Option) (config, error) {
-	c := config{lockTimeout: DefaultLockTimeout}
-	err := backend.Apply(&c, opts)
-	return c, err
-}
-
 // WithCodec sets the codec of entity payloads. The default is
 // [unionstore.JSONCodec]; an interface entity type needs a
 // [unionstore.KindCodec]. Open returns an error if the codec is for another

@@ -3,31 +3,26 @@ package pebblestore
 import (
 	"fmt"
 
-	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
 )
 
 // recordOf turns a stored record of namespace into a backend record, its
-// payload copied into a; k and v may belong to pebble. A key or value that
-// does not follow the layout gives a damaged record.
+// payload copied into a, or pointing into v if a is nil; k and v may
+// belong to pebble. A key or value that does not follow the layout gives
+// a damaged record ([backend.Damaged]) whose error wraps [ErrCorrupt].
 func recordOf(namespace string, k, v []byte, a *arena) backend.Record {
 	kind, id, err := splitKey(k, namespace)
 	if err != nil {
-		return damaged(namespace, kind, fmt.Sprintf("%q", k), err)
+		return backend.Damaged(namespace, kind, fmt.Sprintf("%q", k), err)
 	}
 	h, payload, err := decodeValue(v)
 	if err != nil {
-		return damaged(namespace, kind, id, err)
+		return backend.Damaged(namespace, kind, id, err)
 	}
-	return backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: h.changeType, Timestamp: h.nanos, Payload: a.copy(payload)}
-}
-
-// damaged returns the record of an identity whose stored form does not
-// follow the layout: its change type, which no change has, is the reason,
-// so that the store reports the record as undecodable, saying why, and
-// goes on with the others.
-func damaged(namespace, kind, id string, err error) backend.Record {
-	return backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: unionstore.ChangeType(err.Error())}
+	if a != nil {
+		payload = a.copy(payload)
+	}
+	return backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: h.changeType, Timestamp: h.nanos, Payload: payload}
 }
 
 // arena holds the payloads of records read together, in chunks of

@@ -53,7 +53,7 @@ func (d *driver) Limits() backend.Limits { return backend.Limits{} }
 
 // CheckRecord refuses, with an error wrapping [ErrTooLarge], a record
 // whose key exceeds [MaxKeySize], or that alone makes a batch of pebble's
-// limit or more; Put refuses a batch that the records reach the limit
+// limit or more; CheckBatch refuses a batch whose records reach the limit
 // together.
 func (d *driver) CheckRecord(r backend.Record) error {
 	if n := keySize(r.Namespace, r.Kind, r.ID); n > MaxKeySize {
@@ -65,20 +65,35 @@ func (d *driver) CheckRecord(r backend.Record) error {
 	return nil
 }
 
-// batchSize returns the size of the pebble batch of recs, sorted by
-// namespace, or an error wrapping [unionstore.ErrInvalidChange] and
-// [ErrTooLarge] that names the record that makes it reach pebble's limit.
+// CheckBatch refuses, with an error wrapping [ErrTooLarge], a batch whose
+// pebble batch reaches pebble's limit, naming the record by which it
+// does. The records may come in any order, as Check passes them.
+func (d *driver) CheckBatch(recs []backend.Record) error {
+	_, err := batchSize(recs)
+	return err
+}
+
+// batchSize returns the size of the pebble batch of recs, or an error
+// wrapping [ErrTooLarge] that names the record that makes it reach
+// pebble's limit. Each namespace counts once, whatever the order.
 func batchSize(recs []backend.Record) (int64, error) {
 	size := int64(batchHeaderSize)
+	var seen map[string]bool // the namespaces before the last, if any
 	for i := range recs {
 		r := &recs[i]
 		size += recordBatchSize(r)
-		if i == 0 || r.Namespace != recs[i-1].Namespace {
+		if i == 0 || r.Namespace != recs[i-1].Namespace && !seen[r.Namespace] {
 			size += namespaceBatchSize(r.Namespace)
 		}
+		if i > 0 && r.Namespace != recs[i-1].Namespace {
+			if seen == nil {
+				seen = make(map[string]bool)
+			}
+			seen[recs[i-1].Namespace] = true
+		}
 		if size >= maxBatchBytes {
-			return 0, fmt.Errorf("%w: change (%q %q %q): %w: the batch encodes to %d bytes or more by this change, pebble's limit is %d",
-				unionstore.ErrInvalidChange, r.Namespace, r.Kind, r.ID, ErrTooLarge, size, maxBatchBytes-1)
+			return 0, fmt.Errorf("%w: the batch encodes to %d bytes or more by change (%.20q %.20q %.20q), pebble's limit is %d",
+				ErrTooLarge, size, r.Namespace, r.Kind, r.ID, maxBatchBytes-1)
 		}
 	}
 	return size, nil
@@ -110,7 +125,8 @@ func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
 	}
 	size, err := batchSize(recs)
 	if err != nil {
-		return err
+		// Store's CheckBatch refused it already; kept for a direct call.
+		return fmt.Errorf("%w: %w", unionstore.ErrInvalidChange, err)
 	}
 	return d.guard("save", func() error { return d.write(ctx, recs, size) })
 }

@@ -24,17 +24,11 @@ type Store[E unionstore.Entity] struct {
 }
 
 var (
-	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ backend.Loader                        = (*driver)(nil)
-	_ backend.Feeder                        = (*driver)(nil)
-	_ backend.RecordChecker                 = (*driver)(nil)
+	_ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
+	_ backend.LoadVisitor                 = (*driver)(nil)
+	_ backend.Feeder                      = (*driver)(nil)
+	_ backend.RecordChecker               = (*driver)(nil)
+	_ backend.BatchChecker                = (*driver)(nil)
 )
 
 // Open opens the store in the pebble directory dir, creating the directory
@@ -49,11 +43,8 @@ var (
 // with WithReadOnly, an error wrapping [os.ErrNotExist] if there is no
 // store at dir. The error names the directory.
 func Open[E unionstore.Entity](dir string, opts ...Option) (*Store[E], error) {
-	c, err := newConfig(opts)
-	if err == nil {
-		_, err = backend.CodecOf[E](c.codec)
-	}
-	if err != nil {
+	c := config{lockTimeout: DefaultLockTimeout}
+	if err := backend.Configure[E](&c, opts, &c.codec); err != nil {
 		return nil, fmt.Errorf("pebblestore: open %q: %w", dir, err)
 	}
 	if dir == "" {

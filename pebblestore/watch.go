@@ -60,7 +60,7 @@ func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Reco
 	if err != nil {
 		return nil, "", err
 	}
-	recs, err := d.Load(ctx, namespace)
+	recs, err := d.loadRecords(ctx, namespace)
 	if err != nil {
 		return nil, "", err
 	}
@@ -228,9 +228,5 @@ func (d *driver) feedRecord(namespace string, rev uint64, identity []byte, a *ar
 	if i < 0 {
 		return backend.Record{}, false, fmt.Errorf("%w: feed entry %d of namespace %q names %q", ErrCorrupt, rev, namespace, identity)
 	}
-	r, found, derr, err := d.getRecord(namespace, string(identity[:i]), string(identity[i+1:]), a)
-	if err == nil {
-		err = derr
-	}
-	return r, found, err
+	return d.getRecord(namespace, string(identity[:i]), string(identity[i+1:]), a)
 }
