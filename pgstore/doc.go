@@ -136,8 +136,10 @@
 //
 // # Reading
 //
-// [Store.Load] reads a namespace with one query; [Store.Scan] streams it in
-// pages. [Store.Get] reads one entity by primary key and [Store.GetMany]
+// [Store.Load] reads a namespace with one query, decoding each payload
+// where the connection received it, without a copy (a pool in the simple
+// protocol receives payloads as text, which are unquoted into copies);
+// [Store.Scan] streams it in pages. [Store.Get] reads one entity by primary key and [Store.GetMany]
 // several with one query, each at the cost of one round trip whatever the
 // size of the namespace.
 //

@@ -42,7 +42,7 @@ type driver struct {
 
 var (
 	_ backend.Driver        = (*driver)(nil)
-	_ backend.Loader        = (*driver)(nil)
+	_ backend.LoadVisitor   = (*driver)(nil)
 	_ backend.Feeder        = (*driver)(nil)
 	_ backend.RecordChecker = (*driver)(nil)
 )

@@ -206,7 +206,7 @@ func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Reco
 	if err != nil {
 		return nil, "", err
 	}
-	recs, err := d.Load(ctx, namespace)
+	recs, err := d.load(ctx, namespace)
 	if err != nil {
 		return nil, "", err
 	}

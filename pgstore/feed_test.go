@@ -275,51 +275,19 @@ func TestWatchFollowsWritersThatCommitOutOfOrder(t *testing.T) {
 // removed, whose watcher may not have been given it, and not a cursor
 // from after.
 func TestPurgeTombstonesExpiresOnlyTheCursorsBeforeThem(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t)
-	save := func(c unionstore.Change[storetest.Item]) {
-		t.Helper()
-		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{c}); err != nil {
-			t.Fatal(err)
-		}
+	storetest.PurgeExpiresOlderCursors(t, newStore(t))
+}
+
+// TestWatchUnderWritersOfSeveralPools has writers save through stores on
+// pools of their own, as processes apart would, while a watch of a store
+// on yet another pool must see every change.
+func TestWatchUnderWritersOfSeveralPools(t *testing.T) {
+	table := newTable(t)
+	stores := make([]unionstore.Store[storetest.Item], 3)
+	for i := range stores {
+		stores[i] = newStoreOn(t, newPool(t, ""), table)
 	}
-	save(set("ns", "k", "a", "1", at(1)))
-	_, before, err := s.Snapshot(ctx, "ns")
-	if err != nil {
-		t.Fatal(err)
-	}
-	save(unionstore.Change[storetest.Item]{Namespace: "ns", ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{Kind: "k", ID: "a"}, Timestamp: at(2)})
-	save(set("ns", "k", "b", "1", at(3)))
-	// A cursor after the tombstone: that of the event of the last save.
-	ev, err := watchNext(t, s, "ns", before)(5 * time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	afterTomb := ev.Cursor
-	if ev.Change.ChangeType != unionstore.ChangeTypeUnset {
-		t.Fatalf("first event %v, want the unset of a", ev.Change)
-	}
-	ev, err = watchNext(t, s, "ns", afterTomb)(5 * time.Second)
-	if err != nil || ev.Change.Entity.ID != "b" {
-		t.Fatalf("event after the tombstone = %v, %v; want b", ev.Change, err)
-	}
-	afterAll := ev.Cursor
-	if n, err := s.PurgeTombstones(ctx, "ns", at(10)); err != nil || n != 1 {
-		t.Fatalf("PurgeTombstones = %d, %v; want 1, nil", n, err)
-	}
-	save(set("ns", "k", "c", "1", at(4)))
-	if _, err := watchNext(t, s, "ns", before)(5 * time.Second); !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Errorf("Watch from before the purged tombstone = %v, want ErrCursorExpired", err)
-	}
-	for _, c := range []unionstore.Cursor{afterTomb, afterAll} {
-		ev, err := watchNext(t, s, "ns", c)(5 * time.Second)
-		if err != nil {
-			t.Fatalf("Watch from after the purged tombstone: %v", err)
-		}
-		if id := ev.Change.Entity.ID; id != "b" && id != "c" {
-			t.Errorf("Watch from after the purged tombstone gave %v, want b or c", ev.Change)
-		}
-	}
+	storetest.WatchUnderWriters(t, stores, newStoreOn(t, newPool(t, ""), table), 6, 30)
 }
 
 // TestWatchOfATableMadeBeforeTheFeed opens a store without creating

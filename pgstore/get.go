@@ -29,45 +29,38 @@ type Key struct {
 // reported together with the rest; any other error comes with no changes.
 // GetMany does not modify keys and is safe for concurrent use.
 func (s *Store[E]) GetMany(ctx context.Context, namespace string, keys []Key) (unionstore.Changes[E], error) {
-	fail := func(n int, err error) error {
-		return fmt.Errorf("pgstore: get %d keys of %s from %s: %w", n, quoteShort(namespace), s.d, s.d.life.Wrap(ctx, err))
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fail(len(keys), err)
-	}
-	if s.Closed() {
-		return nil, fail(len(keys), unionstore.ErrClosed)
-	}
-	out := unionstore.Changes[E]{}
-	if !storable(namespace) {
-		return out, nil
-	}
-	kinds, ids := make([]string, 0, len(keys)), make([]string, 0, len(keys))
-	for _, k := range sortedKeys(keys) {
-		if storable(k.Kind) && storable(k.ID) {
-			kinds, ids = append(kinds, k.Kind), append(ids, k.ID)
+	var out unionstore.Changes[E]
+	err := s.Do(ctx, fmt.Sprintf("get %d keys of %s from", len(keys), quoteShort(namespace)), func() error {
+		out = unionstore.Changes[E]{}
+		if !storable(namespace) {
+			return nil
 		}
-	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	recs, err := s.d.getMany(ctx, namespace, kinds, ids)
-	if err != nil {
-		return nil, fail(len(ids), err)
-	}
-	var bad unionstore.DecodeErrors
-	for _, r := range recs {
-		c, err := backend.Decode(s.codec, r)
+		kinds, ids := make([]string, 0, len(keys)), make([]string, 0, len(keys))
+		for _, k := range sortedKeys(keys) {
+			if storable(k.Kind) && storable(k.ID) {
+				kinds, ids = append(kinds, k.Kind), append(ids, k.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		recs, err := s.d.getMany(ctx, namespace, kinds, ids)
 		if err != nil {
-			bad.Add(err)
-			continue
+			out = nil
+			return err
 		}
-		out = append(out, c)
-	}
-	if err := bad.Err(); err != nil {
-		return out, fail(len(ids), err)
-	}
-	return out, nil
+		var bad unionstore.DecodeErrors
+		for _, r := range recs {
+			c, err := backend.Decode(s.codec, r)
+			if err != nil {
+				bad.Add(err)
+				continue
+			}
+			out = append(out, c)
+		}
+		return bad.Err()
+	})
+	return out, err
 }
 
 // getMany reads the rows of namespace with the keys (kinds[i], ids[i]),

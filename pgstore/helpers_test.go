@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"flag"
 	"math"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,24 +22,14 @@ var server = storetest.Server{Name: "PostgreSQL", EnvVar: "UNIONSTORE_POSTGRES_U
 
 func serverURL() string { return server.URL() }
 
-var admin struct {
-	once sync.Once
-	pool *pgxpool.Pool
-	err  error
-}
+// admin is a pool shared by the tests for setting up and checking tables.
+var admin = storetest.Shared[*pgxpool.Pool]{Server: server, Open: openPool}
 
-// adminPool returns a pool shared by the tests for setting up and checking
-// tables. It skips the test when no server is reachable, or fails it when
-// the CI variable is set.
+// adminPool returns the shared pool. It skips the test when no server is
+// reachable, or fails it when the CI variable is set.
 func adminPool(tb testing.TB) *pgxpool.Pool {
 	tb.Helper()
-	admin.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		admin.pool, admin.err = openPool(ctx, serverURL())
-	})
-	server.Unreachable(tb, admin.err)
-	return admin.pool
+	return admin.Get(tb)
 }
 
 // openPool returns a pool on url once a connection answers a ping. When
@@ -71,9 +60,10 @@ func (c closingAdmin) Run() int {
 	skipServerExamples()
 	code := c.m.Run()
 	dropExampleTables()
-	if admin.pool != nil {
-		admin.pool.Close()
-	}
+	_ = admin.Close(func(p *pgxpool.Pool) error {
+		p.Close()
+		return nil
+	})
 	return code
 }
 

@@ -9,13 +9,66 @@ import (
 	"github.com/unionstore/unionstore/backend"
 )
 
-// Load reads namespace with one query, so that the result is a consistent
-// snapshot, sorted by kind then id bytewise.
+// LoadVisit reads namespace with one query, so that the result is a
+// consistent snapshot, and hands each row to visit sorted by kind then id
+// bytewise. A row's payload points into the connection's read buffer,
+// which the next row overwrites: visit decodes it there, and Load copies
+// no payload.
 //
 // A namespace that is not valid UTF-8 or holds a NUL byte, which Save
-// refuses and PostgreSQL text cannot hold, cannot be in the table: Load
-// returns no records for it without querying.
-func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, error) {
+// refuses and PostgreSQL text cannot hold, cannot be in the table:
+// LoadVisit visits nothing for it without querying.
+func (d *driver) LoadVisit(ctx context.Context, namespace string, visit func(backend.Record)) error {
+	if !storable(namespace) {
+		return nil
+	}
+	rows, err := d.pool.Query(ctx, d.loadSQL, namespace)
+	if err != nil {
+		return d.explain(err)
+	}
+	defer rows.Close()
+	// A pool in the simple protocol receives bytea as text, which Scan
+	// decodes into a copy; in binary, the raw value is the payload.
+	raw := rows.FieldDescriptions()[4].Format == pgx.BinaryFormatCode
+	var (
+		kind, id   string
+		changeType []byte
+		ts         int64
+		payload    []byte
+	)
+	dest := []any{&kind, &id, nil, &ts, nil}
+	if !raw {
+		dest[4] = &payload
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return d.explain(err)
+		}
+		// A text's binary and text forms are the same bytes.
+		changeType = rows.RawValues()[2]
+		if raw {
+			payload = rows.RawValues()[4]
+		}
+		visit(backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: changeTypeOf(changeType), Timestamp: ts, Payload: payload})
+	}
+	return d.explain(rows.Err())
+}
+
+// changeTypeOf returns the change type a row holds, without allocating
+// for the two known ones.
+func changeTypeOf(b []byte) unionstore.ChangeType {
+	switch string(b) {
+	case string(unionstore.ChangeTypeSet):
+		return unionstore.ChangeTypeSet
+	case string(unionstore.ChangeTypeUnset):
+		return unionstore.ChangeTypeUnset
+	}
+	return unionstore.ChangeType(b)
+}
+
+// load reads namespace as LoadVisit does, and returns its records, whose
+// payloads are copies the caller may keep, for Snapshot.
+func (d *driver) load(ctx context.Context, namespace string) ([]backend.Record, error) {
 	if !storable(namespace) {
 		return nil, nil
 	}

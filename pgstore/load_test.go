@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/pgstore"
 	"github.com/unionstore/unionstore/storetest"
@@ -248,5 +250,47 @@ func TestNamespacesPostgresCannotHold(t *testing.T) {
 	}
 	if _, err := scanAll(t, s, "n\x00s"); !errors.Is(err, unionstore.ErrClosed) {
 		t.Errorf("Scan of such a namespace after Close = %v, want ErrClosed", err)
+	}
+}
+
+// TestLoadInEveryProtocolMode loads the same rows through pools in each
+// of pgx's query modes: the extended protocol receives payloads in binary,
+// which Load decodes where they arrive, and the simple protocol as text,
+// which it must unquote first.
+func TestLoadInEveryProtocolMode(t *testing.T) {
+	ctx := context.Background()
+	table := newTable(t)
+	writer := newStoreOn(t, adminPool(t), table)
+	want := unionstore.Changes[storetest.Item]{
+		set("ns", "k", "a", `\x00 "quoted" \\ é`, at(1)),
+		{Namespace: "ns", ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{Kind: "k", ID: "b"}, Timestamp: at(2)},
+		set("ns", "l", "a", strings.Repeat("v", 300), at(3)),
+	}
+	if err := writer.Save(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol} {
+		t.Run(mode.String(), func(t *testing.T) {
+			cfg, err := pgxpool.ParseConfig(serverURL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.ConnConfig.DefaultQueryExecMode = mode
+			pool, err := pgxpool.NewWithConfig(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pool.Close()
+			s := newStoreOn(t, pool, table)
+			got, err := s.Load(ctx, "ns")
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if !slices.EqualFunc(got, want, func(a, b unionstore.Change[storetest.Item]) bool {
+				return a.Entity == b.Entity && a.ChangeType == b.ChangeType && a.Timestamp.Equal(b.Timestamp)
+			}) {
+				t.Errorf("Load = %v, want %v", got, want)
+			}
+		})
 	}
 }

@@ -32,6 +32,9 @@ type config struct {
 	pageSize      int
 }
 
+// defaults returns the configuration that options change.
+func defaults() config { return config{table: DefaultTable, pageSize: DefaultPageSize} }
+
 // create says whether a constructor creates the table.
 type create int
 
@@ -40,14 +43,6 @@ const (
 	createAlways
 	createNever
 )
-
-func newConfig(opts []Option) (config, error) {
-	c := config{table: DefaultTable, pageSize: DefaultPageSize}
-	if err := backend.Apply(&c, opts); err != nil {
-		return config{}, err
-	}
-	return c, nil
-}
 
 // WithTable names the table that holds the changes. The default is
 // [DefaultTable]. The name is used as it is, case included, and always

@@ -6,7 +6,7 @@ import (
 	"hash/fnv"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // schemaSQL is the table definition; %[1]s is the quoted table name, %[2]s
@@ -62,8 +62,8 @@ const PurgesTable = "unionstore_purges"
 // same options uses, as [Store.CreateSchema] runs it. Only [WithTable] and
 // [WithSchema] affect it. It returns an error for an invalid option.
 func SchemaSQL(opts ...Option) (string, error) {
-	c, err := newConfig(opts)
-	if err != nil {
+	c := defaults()
+	if err := backend.Apply(&c, opts); err != nil {
 		return "", fmt.Errorf("pgstore: %w", err)
 	}
 	return c.schemaSQL(), nil
@@ -124,17 +124,7 @@ func (c *config) identifier() pgx.Identifier {
 // [unionstore.ErrClosed] after Close, or one wrapping ctx.Err() if ctx is
 // done.
 func (s *Store[E]) CreateSchema(ctx context.Context) error {
-	err := ctx.Err()
-	if err == nil && s.Closed() {
-		err = unionstore.ErrClosed
-	}
-	if err != nil {
-		return fmt.Errorf("pgstore: create table %s: %w", s.d.name, err)
-	}
-	if err := s.d.createSchema(ctx); err != nil {
-		return fmt.Errorf("pgstore: %w", s.d.life.Wrap(ctx, err))
-	}
-	return nil
+	return s.Do(ctx, "create", func() error { return s.d.createSchema(ctx) })
 }
 
 // createSchema is [Store.CreateSchema] with errors that do not name the

@@ -28,16 +28,7 @@ type Store[E unionstore.Entity] struct {
 	codec unionstore.Codec[E] // for GetMany
 }
 
-var (
-	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-)
+var _ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 
 // New returns a store on pool, which stays the caller's: [Store.Close] marks
 // the store closed but leaves the pool open. With [WithCreateSchema] it
@@ -59,7 +50,11 @@ func newStore[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts
 	if pool == nil {
 		return nil, errors.New("nil pool")
 	}
-	c, codec, err := configure[E](opts)
+	c, err := configure[E](opts)
+	if err != nil {
+		return nil, err
+	}
+	codec, err := backend.CodecOf[E](c.codec)
 	if err != nil {
 		return nil, err
 	}
@@ -104,17 +99,14 @@ func notifySQL(table, param string) string {
 // literal quotes s as an SQL string.
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// configure applies opts and returns the codec they set, or the default.
-func configure[E unionstore.Entity](opts []Option) (config, unionstore.Codec[E], error) {
-	c, err := newConfig(opts)
-	if err != nil {
-		return config{}, nil, err
+// configure applies opts to the defaults, and checks the codec's entity
+// type.
+func configure[E unionstore.Entity](opts []Option) (config, error) {
+	c := defaults()
+	if err := backend.Configure[E](&c, opts, &c.codec); err != nil {
+		return config{}, err
 	}
-	codec, err := backend.CodecOf[E](c.codec)
-	if err != nil {
-		return config{}, nil, err
-	}
-	return c, codec, nil
+	return c, nil
 }
 
 // OpenURL connects to the PostgreSQL server at rawURL, a postgres:// or
@@ -170,7 +162,7 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 	u.RawQuery = q.Encode()
 	opts = append(urlOpts, opts...)
 	// Check the options before connecting.
-	if _, _, err := configure[E](opts); err != nil {
+	if _, err := configure[E](opts); err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
 	pcfg, err := pgxpool.ParseConfig(u.String())
