@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,8 +83,18 @@ func TestUndecodableMessagesAreReported(t *testing.T) {
 				restore()
 				check(fmt.Sprint("Scan with budget ", budget), got, err)
 			}
-			if _, err := s.Namespaces(ctx); tc.listed != errors.Is(err, unionstore.ErrDecode) {
+			// The damaged message counts when Namespaces cannot see its
+			// fault, and the others count either way.
+			wantStats := []unionstore.NamespaceStat{{Namespace: "ns", Entities: 2}}
+			if !tc.listed {
+				wantStats[0].Entities = 3
+			}
+			stats, err := s.Namespaces(ctx)
+			if tc.listed != errors.Is(err, unionstore.ErrDecode) {
 				t.Errorf("Namespaces error = %v, want one wrapping ErrDecode: %v", err, tc.listed)
+			}
+			if !slices.Equal(stats, wantStats) {
+				t.Errorf("Namespaces = %v, want %v with the error", stats, wantStats)
 			}
 			if tc.raw == "" {
 				if c, ok, err := s.Get(ctx, "ns", tc.kind, tc.id); !errors.Is(err, unionstore.ErrDecode) || ok {

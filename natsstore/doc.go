@@ -87,7 +87,8 @@
 // keys, not the changes. [Store.Get] is one direct get.
 // [Store.Namespaces] reads the headers of the whole stream; a message
 // whose subject or headers do not decode makes it return an error
-// wrapping [unionstore.ErrDecode] that names the message, without counts.
+// wrapping [unionstore.ErrDecode] that names the message, with the counts
+// of the others.
 // Reads through a consumer detect a lost message and fail rather than
 // return an incomplete result. Their time is linear in the messages they
 // read: they pull without waiting, take the count of pending messages

@@ -48,3 +48,11 @@ func SetSnapshotBetween(fn func()) (restore func()) {
 // NamespaceFilter returns the subject filter of namespace's changes under
 // prefix.
 func NamespaceFilter(prefix, namespace string) string { return namespaceFilter(prefix, namespace) }
+
+// SetPointReadScan sets a function that Scan calls when it turns to point
+// reads, and returns a function that removes it.
+func SetPointReadScan(fn func()) (restore func()) {
+	old := pointReadScan
+	pointReadScan = fn
+	return func() { pointReadScan = old }
+}

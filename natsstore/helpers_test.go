@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,46 +25,41 @@ var natsServer = storetest.Server{Name: "NATS JetStream", EnvVar: "UNIONSTORE_NA
 
 func serverURL() string { return natsServer.URL() }
 
-var shared struct {
-	once sync.Once
-	nc   *nats.Conn
-	js   jetstream.JetStream
-	err  error
-}
-
-// sharedJS returns a JetStream context on the machine's server, shared by
-// the tests. It skips the test when no server is reachable, or fails it
-// when the CI variable is set.
-func sharedJS(tb testing.TB) jetstream.JetStream {
-	tb.Helper()
-	shared.once.Do(func() {
-		nc, err := nats.Connect(serverURL(), nats.Timeout(2*time.Second))
+// shared is the JetStream context on the machine's server that the tests
+// share.
+var shared = storetest.Shared[jetstream.JetStream]{
+	Server: natsServer,
+	Open: func(ctx context.Context, url string) (jetstream.JetStream, error) {
+		nc, err := nats.Connect(url, nats.Timeout(2*time.Second))
 		if err != nil {
-			shared.err = err
-			return
+			return nil, err
 		}
 		js, err := jetstream.New(nc)
 		if err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			_, err = js.AccountInfo(ctx)
-			cancel()
 		}
 		if err != nil {
 			nc.Close()
-			shared.err = fmt.Errorf("JetStream: %w", err)
-			return
+			return nil, fmt.Errorf("JetStream: %w", err)
 		}
-		shared.nc, shared.js = nc, js
-	})
-	natsServer.Unreachable(tb, shared.err)
-	return shared.js
+		return js, nil
+	},
+}
+
+// sharedJS returns the JetStream context the tests share. It skips the
+// test when no server is reachable, or fails it when the CI variable is
+// set.
+func sharedJS(tb testing.TB) jetstream.JetStream {
+	tb.Helper()
+	return shared.Get(tb)
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared.nc != nil {
-		shared.nc.Close()
-	}
+	_ = shared.Close(func(js jetstream.JetStream) error {
+		js.Conn().Close()
+		return nil
+	})
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)

@@ -174,6 +174,9 @@ func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.R
 // scanByPointReads yields the latest record of each of keys, sorted, by
 // point reads; a read error ends it, yielded as the last pair.
 func (d *driver) scanByPointReads(ctx context.Context, namespace string, keys []scanKey, yield func(backend.Record, error) bool) {
+	if pointReadScan != nil {
+		pointReadScan()
+	}
 	// Tokens compare as the keys they encode.
 	slices.SortFunc(keys, func(a, b scanKey) int {
 		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.id, b.id), strings.Compare(a.raw, b.raw))
@@ -211,6 +214,10 @@ func (d *driver) scanByPointReads(ctx context.Context, namespace string, keys []
 	}
 }
 
+// pointReadScan, when set, is called when a Scan turns to point reads,
+// for the test that each way is taken.
+var pointReadScan func()
+
 // scanKey is a subject that Scan reads: its kind and id tokens, or the
 // whole subject when it does not split into tokens.
 type scanKey struct{ kind, id, raw string }
@@ -219,8 +226,9 @@ type scanKey struct{ kind, id, raw string }
 // change, sorted by name bytewise, with its counts of sets and tombstones.
 // It reads the headers of every message of the stream in one pass, so its
 // time grows with the stream, and holds each subject once, so its memory
-// does too. A message whose subject or headers do not decode gives an
-// error that names it.
+// does too. A message whose subject or headers do not decode is left out
+// of the counts and named in an error wrapping [unionstore.ErrDecode],
+// returned with the counts of the others.
 func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
 	// The latest change type of each subject: a subject republished
 	// during the pass comes twice, the newer last.

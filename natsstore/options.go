@@ -37,26 +37,16 @@ type config struct {
 	createStream bool
 }
 
-func newConfig(opts []Option) (config, error) {
+// configure applies opts to the defaults and checks that the codec they
+// set, if any, is for entities of type E, so that a constructor refuses it
+// before any I/O.
+func configure[E unionstore.Entity](opts []Option) (config, error) {
 	c := config{stream: DefaultStream, createStream: true}
-	if err := backend.Apply(&c, opts); err != nil {
+	if err := backend.Configure[E](&c, opts, &c.codec); err != nil {
 		return config{}, err
 	}
 	if c.prefix == "" {
 		c.prefix = c.stream
-	}
-	return c, nil
-}
-
-// configure applies opts and checks that the codec they set, if any, is
-// for entities of type E, so that a constructor refuses it before any I/O.
-func configure[E unionstore.Entity](opts []Option) (config, error) {
-	c, err := newConfig(opts)
-	if err != nil {
-		return config{}, err
-	}
-	if _, err := backend.CodecOf[E](c.codec); err != nil {
-		return config{}, err
 	}
 	return c, nil
 }

@@ -88,7 +88,7 @@ func TestReadEndsWhileSubjectsAreRepublished(t *testing.T) {
 
 // TestScanWaysAgree checks that Scan yields what Load returns both when
 // the namespace fits its one-pass budget and when it reads each change
-// by a point read.
+// by a point read, and that it takes the way its budget says.
 func TestScanWaysAgree(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -108,9 +108,20 @@ func TestScanWaysAgree(t *testing.T) {
 	if err != nil || len(want) != 600 {
 		t.Fatalf("Load = %d changes, %v; want 600", len(want), err)
 	}
-	for _, budget := range []int64{1 << 30, 0} {
+	for _, way := range []struct {
+		budget     int64
+		pointReads int // the Scans that turn to point reads
+	}{{budget: 1 << 30}, {budget: 0, pointReads: 1}} {
+		budget := way.budget
 		t.Run(fmt.Sprint("budget=", budget), func(t *testing.T) {
 			defer natsstore.SetScanBudget(budget)()
+			pointReads := 0
+			defer natsstore.SetPointReadScan(func() { pointReads++ })()
+			defer func() {
+				if pointReads != way.pointReads {
+					t.Errorf("Scan turned to point reads %d times, want %d", pointReads, way.pointReads)
+				}
+			}()
 			var got unionstore.Changes[storetest.Item]
 			for c, err := range s.Scan(ctx, "w") {
 				if err != nil {

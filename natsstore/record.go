@@ -47,26 +47,17 @@ func recordStamp(h nats.Header) (unionstore.ChangeType, int64, error) {
 
 // readRecord returns the record that a message of the store, published
 // on subj under prefix, holds. It never fails: a message whose subject or
-// headers do not decode gives a record whose change type names the fault
-// (see [damaged]); for a subject that does not decode, its id is the
-// subject.
+// headers do not decode gives a [backend.Damaged] record with the
+// identity, as far as it is known; for a subject that does not decode,
+// its id is the subject.
 func readRecord(prefix, subj string, h nats.Header, body []byte) backend.Record {
 	ns, kind, id, err := parseSubject(prefix, subj)
 	if err != nil {
-		return damaged(backend.Record{ID: subj}, err)
+		return backend.Damaged("", "", subj, err)
 	}
 	r := backend.Record{Namespace: ns, Kind: kind, ID: id, Payload: body}
 	if r.Type, r.Timestamp, err = recordStamp(h); err != nil {
-		return damaged(r, err)
+		return backend.Damaged(ns, kind, id, err)
 	}
 	return r
-}
-
-// damaged returns the record of a message that does not decode: its
-// identity, as far as it is known, and a change type that names the
-// fault, which the store reports as a [unionstore.DecodeError] naming the
-// identity while it goes on with the other records.
-func damaged(r backend.Record, err error) backend.Record {
-	return backend.Record{Namespace: r.Namespace, Kind: r.Kind, ID: r.ID,
-		Type: unionstore.ChangeType("undecodable message: " + err.Error())}
 }

@@ -34,16 +34,7 @@ type Store[E unionstore.Entity] struct {
 	name string // the stream's name
 }
 
-var (
-	_ unionstore.Store[unionstore.Entity]   = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Scanner[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Getter[unionstore.Entity]  = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Checker[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-	_ unionstore.NamespaceLister            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Purger                     = (*Store[unionstore.Entity])(nil)
-	_ unionstore.TombstonePurger            = (*Store[unionstore.Entity])(nil)
-	_ unionstore.Watcher[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
-)
+var _ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 
 // New returns a store on js, whose connection stays the caller's:
 // [Store.Close] leaves it open. It looks the stream up and creates it when
