@@ -315,5 +315,13 @@ func TestErrorsNamePgstoreOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	check("CreateSchema in a missing schema", s.CreateSchema(ctx))
+	err = s.CreateSchema(ctx)
+	check("CreateSchema in a missing schema", err)
+	if err != nil && strings.Count(err.Error(), s.Table()) != 1 {
+		t.Errorf("CreateSchema in a missing schema = %q, want it to name the table %s once", err, s.Table())
+	}
+	_, err = pgstore.New[storetest.Item](ctx, adminPool(t), missing, pgstore.WithCreateSchema())
+	if err == nil || strings.Count(err.Error(), s.Table()) != 1 {
+		t.Errorf("New creating a table in a missing schema = %v, want it to name the table %s once", err, s.Table())
+	}
 }

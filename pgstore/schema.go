@@ -127,15 +127,15 @@ func (s *Store[E]) CreateSchema(ctx context.Context) error {
 	return s.Do(ctx, "create", func() error { return s.d.createSchema(ctx) })
 }
 
-// createSchema is [Store.CreateSchema] with errors that do not name the
-// package.
+// createSchema is [Store.CreateSchema] with errors that name neither the
+// package nor the table.
 func (d *driver) createSchema(ctx context.Context) error {
 	var exists, fed bool
 	// to_regclass resolves the names as the store's statements do, through
 	// the search_path when they have no schema.
 	err := d.pool.QueryRow(ctx, schemaStateSQL, d.name, d.feedIndex, d.purges).Scan(&exists, &fed)
 	if err != nil {
-		return fmt.Errorf("create table %s: look it up: %w", d.name, err)
+		return fmt.Errorf("look it up: %w", err)
 	}
 	if exists && fed {
 		d.feed.Store(feedOn)
@@ -156,7 +156,7 @@ func (d *driver) createSchema(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("create table %s: %w", d.name, err)
+		return err
 	}
 	d.feed.Store(feedOn)
 	return nil

@@ -61,7 +61,7 @@ func newStore[E unionstore.Entity](ctx context.Context, pool *pgxpool.Pool, opts
 	d := newDriver(pool, c)
 	if c.create == createAlways || c.create == createDefault && byDefault == createAlways {
 		if err := d.createSchema(ctx); err != nil {
-			return nil, d.life.Wrap(ctx, err)
+			return nil, fmt.Errorf("create %s: %w", d, d.life.Wrap(ctx, err))
 		}
 	}
 	bs, err := backend.NewStore[E]("pgstore", d, c.codec)
