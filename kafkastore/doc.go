@@ -56,9 +56,10 @@
 // Load, [Store.Scan] and [Store.Get], whatever order their records arrive
 // in. Scan sorts in bounded memory, spilling sorted runs to a temporary
 // file past a threshold ([WithSpillThreshold]) and merging them: its
-// memory is about the threshold plus 32 KiB per run, and the file (in
-// [WithTempDir]) is removed when the walk ends, broken off or not; each
-// walk reads the topic afresh. Get reads the same partition in constant
+// memory is about the threshold plus 32 KiB per run and one fetch (at
+// most 4 MiB, and the decoded records of one record batch of it), and the
+// file (in [WithTempDir]) is removed when the walk ends, broken off or
+// not; each walk reads the topic afresh. Get reads the same partition in constant
 // memory; [Store.Namespaces] reads every partition.
 //
 // # Writing

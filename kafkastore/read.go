@@ -2,6 +2,7 @@ package kafkastore
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -11,9 +12,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// fetchMaxBytes bounds the records one fetch returns, and so the memory a
-// read holds beside what it keeps. Kafka still returns a first batch larger
-// than this whole.
+// fetchMaxBytes bounds the records one fetch returns, and so, with the
+// decoded records of one batch of them (see visitBatches), the memory a
+// read holds beside what it keeps. Kafka still returns a first batch
+// larger than this whole.
 const fetchMaxBytes = 4 << 20
 
 // fetchRetries is how many times in a row a read retries a fetch that fails
@@ -53,9 +55,14 @@ func (d *driver) readRange(ctx context.Context, part int32, from, end int64, vis
 		if err := d.life.Check(ctx); err != nil {
 			return 0, err
 		}
-		fp, next, err := d.fetch(ctx, part, from, tries > 0, 0)
+		rp, err := d.fetch(ctx, part, from, tries > 0, 0)
+		at, reached, seen := from, false, 0
 		if err == nil {
-			err = fp.Err
+			var visitErr error
+			reached, seen, err, visitErr = visitBatches(rp, part, &from, end, visit)
+			if visitErr != nil {
+				return 0, visitErr
+			}
 		}
 		if err != nil {
 			if from, tries, err = d.recoverFetch(ctx, part, from, tries, err); err != nil {
@@ -64,19 +71,15 @@ func (d *driver) readRange(ctx context.Context, part int32, from, end int64, vis
 			continue
 		}
 		tries = 0
-		reached, err := visitBelow(fp.Records, end, visit)
 		switch {
-		case err != nil:
-			return 0, err
 		case reached:
 			return end, nil
-		case next <= from:
-			if err := stalled(fp, part, from, end); err != nil {
+		case from <= at:
+			if err := stalled(seen, rp.HighWatermark, part, at, end); err != nil {
 				return 0, err
 			}
 			return end, nil
 		}
-		from = next
 	}
 	return end, nil
 }
@@ -112,26 +115,66 @@ func (d *driver) recoverFetch(ctx context.Context, part int32, from int64, tries
 	}
 }
 
-// visitBelow passes to visit, in order, the records below offset end, and
-// reports whether it reached end. An error from visit stops it and is
-// returned as it is.
-func visitBelow(records []*kgo.Record, end int64, visit visitFunc) (bool, error) {
-	for _, r := range records {
-		if r.Offset >= end {
-			return true, nil
-		}
-		if err := visit(r.Offset, r.Key, r.Value); err != nil {
-			return false, err
-		}
+// decompressor decompresses the record batches of every fetch; it is
+// safe for concurrent use.
+var decompressor = kgo.DefaultDecompressor()
+
+// visitBatches passes to visit, in order, the records of rp below offset
+// end, the response to a fetch of partition part at offset *from. It
+// decodes one record batch at a time, so that a fetch holds the decoded
+// records of one batch beside the response's raw bytes rather than those
+// of the whole response (compressed batches several times their size),
+// and moves *from past each batch it read. It reports whether it reached
+// end and how many records it passed to visit, and returns the error of
+// a batch that cannot be decoded, or the partition's error, as fetchErr,
+// and an error from visit, which stops it, as visitErr.
+func visitBatches(rp *kmsg.FetchResponseTopicPartition, part int32, from *int64, end int64, visit visitFunc) (reached bool, seen int, fetchErr, visitErr error) {
+	if err := kerr.ErrorForCode(rp.ErrorCode); err != nil {
+		return false, 0, err, nil
 	}
-	return false, nil
+	one := *rp
+	for in := rp.RecordBatches; len(in) > 0; {
+		n := batchLen(in)
+		one.RecordBatches, in = in[:n], in[n:]
+		fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{Offset: *from, Partition: part}, &one, decompressor, nil)
+		if fp.Err != nil {
+			return false, seen, fp.Err, nil
+		}
+		for _, r := range fp.Records {
+			if r.Offset >= end {
+				return true, seen, nil, nil
+			}
+			seen++
+			if err := visit(r.Offset, r.Key, r.Value); err != nil {
+				return false, seen, nil, err
+			}
+		}
+		*from = max(*from, next)
+	}
+	return false, seen, nil, nil
+}
+
+// batchLen returns the length of the first record batch (or message set
+// entry) of in: its offset, its length field and the length it gives. It
+// returns len(in) for a batch cut short, which the fetch's decoding skips.
+func batchLen(in []byte) int {
+	if len(in) < 12 {
+		return len(in)
+	}
+	n := int64(int32(binary.BigEndian.Uint32(in[8:]))) + 12
+	if n < 12 || n > int64(len(in)) {
+		return len(in)
+	}
+	return int(n)
 }
 
 // stalled explains a fetch at offset from that returned nothing to resume
 // after: nil when there is nothing left below end to read, as happens past
-// aborted or compacted-away batches, and an error otherwise.
-func stalled(fp kgo.FetchPartition, part int32, from, end int64) error {
-	if len(fp.Records) == 0 && fp.HighWatermark >= end {
+// aborted or compacted-away batches (seen, the records the fetch passed
+// on, is 0, and the high watermark hw is at least end), and an error
+// otherwise.
+func stalled(seen int, hw int64, part int32, from, end int64) error {
+	if seen == 0 && hw >= end {
 		return nil
 	}
 	return fmt.Errorf("partition %d: fetch at offset %d made no progress", part, from)
@@ -168,14 +211,15 @@ func (d *driver) listOffset(ctx context.Context, part int32, at int64) (int64, e
 	return 0, errors.New("the response does not hold the partition")
 }
 
-// fetch reads the records of partition part from offset from its leader,
-// and returns them with the offset to fetch next. refresh asks for fresh
-// metadata first, after the leader moved. wait is how long the broker may
-// hold the request when it has no record at from yet.
-func (d *driver) fetch(ctx context.Context, part int32, from int64, refresh bool, wait time.Duration) (kgo.FetchPartition, int64, error) {
+// fetch asks the leader of partition part for its records from offset
+// from, and returns the partition's part of the response, its record
+// batches still encoded. refresh asks for fresh metadata first, after
+// the leader moved. wait is how long the broker may hold the request when
+// it has no record at from yet.
+func (d *driver) fetch(ctx context.Context, part int32, from int64, refresh bool, wait time.Duration) (*kmsg.FetchResponseTopicPartition, error) {
 	leader, err := d.leader(ctx, part, refresh)
 	if err != nil {
-		return kgo.FetchPartition{}, 0, err
+		return nil, err
 	}
 	req := kmsg.NewPtrFetchRequest()
 	req.MaxWaitMillis = int32(wait / time.Millisecond)
@@ -195,11 +239,11 @@ func (d *driver) fetch(ctx context.Context, part int32, from int64, refresh bool
 	req.Topics = append(req.Topics, t)
 	kresp, err := d.cl.Broker(int(leader)).Request(ctx, req)
 	if err != nil {
-		return kgo.FetchPartition{}, 0, err
+		return nil, err
 	}
 	resp := kresp.(*kmsg.FetchResponse)
 	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
-		return kgo.FetchPartition{}, 0, err
+		return nil, err
 	}
 	for i := range resp.Topics {
 		rt := &resp.Topics[i]
@@ -207,18 +251,12 @@ func (d *driver) fetch(ctx context.Context, part int32, from int64, refresh bool
 			continue
 		}
 		for j := range rt.Partitions {
-			if rt.Partitions[j].Partition != part {
-				continue
+			if rt.Partitions[j].Partition == part {
+				return &rt.Partitions[j], nil
 			}
-			fp, next := kgo.ProcessFetchPartition(kgo.ProcessFetchPartitionOpts{
-				Offset:    from,
-				Topic:     d.topic,
-				Partition: part,
-			}, &rt.Partitions[j], kgo.DefaultDecompressor(), nil)
-			return fp, next, nil
 		}
 	}
-	return kgo.FetchPartition{}, 0, errors.New("the fetch response does not hold the partition")
+	return nil, errors.New("the fetch response does not hold the partition")
 }
 
 // leader returns the broker that leads partition part.

@@ -127,6 +127,23 @@ func TestReadsRetryRetriableFetchErrors(t *testing.T) {
 	}
 }
 
+// TestReadsDecodeEveryBatchOfAFetch reads four changes saved one Save
+// each, four record batches that one fetch returns: the read decodes them
+// one at a time, and all of them, in one fetch.
+func TestReadsDecodeEveryBatchOfAFetch(t *testing.T) {
+	c := fake(t)
+	s, topic := fourChanges(t)
+	var fetches atomic.Int32
+	controlFetches(t, c, topic, func() bool { fetches.Add(1); return false }, 0, 0)
+	got, err := s.Load(context.Background(), "ns")
+	if err != nil || !slices.Equal(ids(got), []string{"a", "b", "c", "d"}) {
+		t.Errorf("Load = %q, %v, want a to d", ids(got), err)
+	}
+	if n := fetches.Load(); n != 1 {
+		t.Errorf("Load fetched %d times, want 1", n)
+	}
+}
+
 // deleteRecords deletes the records below offset at of partition 0 of
 // topic, as retention or DeleteRecords does.
 func deleteRecords(t *testing.T, topic string, at int64) {

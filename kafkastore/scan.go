@@ -28,8 +28,8 @@ const entryOverhead = 128
 // then either the records it holds, sorted, or a merge of the runs, which
 // reads each run once in order through a 32 KiB buffer and keeps, for an
 // identity found in several runs, the latest record. Memory is thus about
-// the threshold plus 32 KiB per run; disk is at most the namespace's share
-// of the partition. Breaking out of the loop removes the temporary file.
+// the threshold plus 32 KiB per run and one fetch (see visitBatches); disk
+// is at most the namespace's share of the partition. Breaking out of the loop removes the temporary file.
 func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.Record, error] {
 	return func(yield func(backend.Record, error) bool) {
 		sc := newScan(d.tempDir, d.spillThreshold)

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
 )
@@ -73,9 +73,26 @@ func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[b
 				fail(err)
 				return
 			}
-			fp, next, err := d.fetch(ctx, part, from, tries > 0, watchWait)
+			rp, err := d.fetch(ctx, part, from, tries > 0, watchWait)
 			if err == nil {
-				err = fp.Err
+				var visitErr error
+				_, _, err, visitErr = visitBatches(rp, part, &from, math.MaxInt64, func(offset int64, key, value []byte) error {
+					rec, ok, err := w.record(offset, key, value)
+					if err != nil {
+						return err
+					}
+					if ok && !yield(backend.Event{Record: rec, Position: d.cursor(part, offset+1)}, nil) {
+						return errStopped
+					}
+					return nil
+				})
+				switch {
+				case errors.Is(visitErr, errStopped):
+					return
+				case visitErr != nil:
+					fail(visitErr)
+					return
+				}
 			}
 			if err != nil {
 				if from, tries, err = d.recoverWatch(ctx, part, from, tries, err); err != nil {
@@ -85,25 +102,12 @@ func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[b
 				continue
 			}
 			tries = 0
-			for _, r := range fp.Records {
-				if r.Offset < from {
-					continue
-				}
-				rec, ok, err := w.record(r)
-				if err != nil {
-					fail(err)
-					return
-				}
-				if ok && !yield(backend.Event{Record: rec, Position: d.cursor(part, r.Offset+1)}, nil) {
-					return
-				}
-			}
-			if next > from {
-				from = next
-			}
 		}
 	}
 }
+
+// errStopped ends the read of a watch whose caller stopped.
+var errStopped = errors.New("the watch's caller stopped")
 
 // recoverWatch decides what a watch does after its fetch at offset from
 // failed with err, on its tries-th retry in a row: unlike a read, a
@@ -123,28 +127,29 @@ type watchReader struct {
 	prefix    []byte
 }
 
-// record returns the record of the namespace r holds and true, false for
-// a record of another namespace, or an error that ends the watch: a purge
-// record or a Kafka tombstone of the namespace, or a key that cannot be
-// read. A value that cannot be read gives a [backend.Damaged] record. The payload
-// aliases r's value.
-func (w *watchReader) record(r *kgo.Record) (backend.Record, bool, error) {
-	if !bytes.HasPrefix(r.Key, w.prefix) {
-		if len(r.Key) == 0 || r.Key[0] != keyVersion {
-			return backend.Record{}, false, fmt.Errorf("%w: partition %d offset %d: %w", unionstore.ErrDecode, w.part, r.Offset, errKeyVersionOrEmpty(r.Key))
+// record returns the record of the namespace that the Kafka record at
+// offset, of key and value, holds and true; false for a record of another
+// namespace; or an error that ends the watch: a purge record or a Kafka
+// tombstone of the namespace, or a key that cannot be read. A value that
+// cannot be read gives a [backend.Damaged] record. The payload aliases
+// value.
+func (w *watchReader) record(offset int64, key, value []byte) (backend.Record, bool, error) {
+	if !bytes.HasPrefix(key, w.prefix) {
+		if len(key) == 0 || key[0] != keyVersion {
+			return backend.Record{}, false, fmt.Errorf("%w: partition %d offset %d: %w", unionstore.ErrDecode, w.part, offset, errKeyVersionOrEmpty(key))
 		}
 		return backend.Record{}, false, nil
 	}
-	if err := w.purged(r.Offset, r.Key, r.Value); err != nil {
+	if err := w.purged(offset, key, value); err != nil {
 		return backend.Record{}, false, err
 	}
-	_, kind, id, err := decodeKey(r.Key)
+	_, kind, id, err := decodeKey(key)
 	if err != nil {
-		return backend.Record{}, false, fmt.Errorf("%w: partition %d offset %d: %w", unionstore.ErrDecode, w.part, r.Offset, err)
+		return backend.Record{}, false, fmt.Errorf("%w: partition %d offset %d: %w", unionstore.ErrDecode, w.part, offset, err)
 	}
-	t, ts, payload, err := decodeValue(r.Value)
+	t, ts, payload, err := decodeValue(value)
 	if err != nil {
-		return backend.Damaged(w.namespace, kind, id, fmt.Errorf("partition %d offset %d: %w", w.part, r.Offset, err)), true, nil
+		return backend.Damaged(w.namespace, kind, id, fmt.Errorf("partition %d offset %d: %w", w.part, offset, err)), true, nil
 	}
 	return backend.Record{Namespace: w.namespace, Kind: kind, ID: id, Type: t, Timestamp: ts, Payload: payload}, true, nil
 }
