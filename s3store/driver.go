@@ -43,6 +43,7 @@ var (
 	_ backend.Driver        = (*driver)(nil)
 	_ backend.Feeder        = (*driver)(nil)
 	_ backend.RecordChecker = (*driver)(nil)
+	_ backend.LoadVisitor   = (*driver)(nil)
 )
 
 // String names the bucket and prefix, as s3://BUCKET/PREFIX.

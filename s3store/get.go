@@ -38,7 +38,7 @@ func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.R
 	if best == nil {
 		return backend.Record{}, false, nil
 	}
-	return best.record(namespace), true, nil
+	return best.record(namespace, ""), true, nil
 }
 
 // seek moves to the first record whose key is not before target's and

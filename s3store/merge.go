@@ -12,6 +12,10 @@ import "container/heap"
 // segments, not of records. Cost: O(log k) per record for k segments.
 type merger struct {
 	h readerHeap
+	// same and stack are sameKey's, kept from one record to the next so
+	// that a merge allocates nothing per record.
+	same  []*segmentReader
+	stack []int
 }
 
 // newMerger positions every reader on its first record; it closes them all
@@ -68,20 +72,23 @@ func (m *merger) next(fn func(winner *segmentReader) error) (bool, error) {
 }
 
 // sameKey returns the readers whose current record has the key of the
-// heap's root, the root first.
+// heap's root, the root first; the slice is valid until the next call.
+// Since a parent's key is never after its children's, they form a
+// subtree at the root, which sameKey walks from the root down.
 func (m *merger) sameKey(root *segmentReader) []*segmentReader {
-	same := []*segmentReader{root}
-	var walk func(i int)
-	walk = func(i int) {
+	m.same = append(m.same[:0], root)
+	m.stack = append(m.stack[:0], 0)
+	for len(m.stack) > 0 {
+		i := m.stack[len(m.stack)-1]
+		m.stack = m.stack[:len(m.stack)-1]
 		for _, c := range [2]int{2*i + 1, 2*i + 2} {
 			if c < len(m.h) && compareRecordKeys(&m.h[c].rec, &root.rec) == 0 {
-				same = append(same, m.h[c])
-				walk(c)
+				m.same = append(m.same, m.h[c])
+				m.stack = append(m.stack, c)
 			}
 		}
 	}
-	walk(0)
-	return same
+	return m.same
 }
 
 // advance moves r to its next record and restores the heap.

@@ -25,6 +25,17 @@ func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.R
 	}
 }
 
+// LoadVisit hands visit the records Scan yields, in the same order, as
+// the merge of the segments picks them; a record's Payload is the
+// segment's block, valid until visit returns. It sends the requests of a
+// Scan.
+func (d *driver) LoadVisit(ctx context.Context, namespace string, visit func(backend.Record)) error {
+	return d.walk(ctx, namespace, func(r backend.Record, _ error) bool {
+		visit(r)
+		return true
+	})
+}
+
 // walk merges namespace's segments and passes the winning record of each
 // identity to fn, in order, until fn returns false; it returns the error
 // that ends the walk early, ctx's or [unionstore.ErrClosed] included.
@@ -34,6 +45,9 @@ func (d *driver) walk(ctx context.Context, namespace string, fn func(backend.Rec
 		return err
 	}
 	defer m.close()
+	// Records of a kind come in a run: the run's records share its
+	// kind's string.
+	kind := ""
 	more := true
 	for more {
 		if err := d.life.Check(ctx); err != nil {
@@ -41,7 +55,9 @@ func (d *driver) walk(ctx context.Context, namespace string, fn func(backend.Rec
 		}
 		var ok bool
 		ok, err = m.next(func(w *segmentReader) error {
-			more = fn(w.record(namespace), nil)
+			r := w.record(namespace, kind)
+			kind = r.Kind
+			more = fn(r, nil)
 			return nil
 		})
 		if err != nil {
@@ -53,14 +69,19 @@ func (d *driver) walk(ctx context.Context, namespace string, fn func(backend.Rec
 }
 
 // record returns the reader's current record as the store's, in
-// namespace; its Payload is the reader's until its next call.
-func (sr *segmentReader) record(namespace string) backend.Record {
+// namespace; its Payload is the reader's until its next call. Its Kind is
+// kind when the record's kind is the same, so that a run of records of
+// one kind allocates it once.
+func (sr *segmentReader) record(namespace, kind string) backend.Record {
 	r := &sr.rec
 	t := unionstore.ChangeTypeSet
 	if r.changeType == changeUnset {
 		t = unionstore.ChangeTypeUnset
 	}
-	return backend.Record{Namespace: namespace, Kind: string(r.kind), ID: string(r.id), Type: t, Timestamp: r.ts, Payload: r.payload}
+	if string(r.kind) != kind {
+		kind = string(r.kind)
+	}
+	return backend.Record{Namespace: namespace, Kind: kind, ID: string(r.id), Type: t, Timestamp: r.ts, Payload: r.payload}
 }
 
 // payloadChunk is the size of the chunks that payloads copies into.

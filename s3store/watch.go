@@ -235,6 +235,7 @@ func (w *watch) read(ctx context.Context, key string, position string, yield fun
 	}
 	r := readers[0]
 	defer r.close()
+	kind := "" // shared by a run of records of one kind, as in Scan
 	for {
 		if err := w.d.life.Check(ctx); err != nil {
 			return false, err
@@ -245,7 +246,9 @@ func (w *watch) read(ctx context.Context, key string, position string, yield fun
 		}
 		// The store decodes the record before it asks for the next: the
 		// payload may stay in the segment's block, as Scan's does.
-		if !yield(backend.Event{Record: r.record(w.namespace), Position: position}, nil) {
+		rec := r.record(w.namespace, kind)
+		kind = rec.Kind
+		if !yield(backend.Event{Record: rec, Position: position}, nil) {
 			return false, nil
 		}
 	}
