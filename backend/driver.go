@@ -76,6 +76,14 @@ type LoadVisitor interface {
 	LoadVisit(ctx context.Context, namespace string, visit func(Record)) error
 }
 
+// LoadSizer is implemented by LoadVisitors that know cheaply (from a
+// count they keep, without reading the records) about how many records a
+// load of namespace will visit, so that [Store.Load] sizes its result
+// once instead of growing it. The size is a hint: 0 when unknown.
+type LoadSizer interface {
+	LoadSize(namespace string) int
+}
+
 // Loader is implemented by drivers that read a whole namespace faster
 // than by walking Scan, such as with one query. Load returns what Scan
 // would yield, in the same order; [Store.Load] uses it when present.

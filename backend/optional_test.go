@@ -162,3 +162,37 @@ func TestBatchCheckerRefusesTheBatchWhole(t *testing.T) {
 		t.Fatalf("Save of two records after compaction: %v", err)
 	}
 }
+
+// sizedDriver says how many records a load will visit.
+type sizedDriver struct {
+	visitingDriver
+	size int
+}
+
+func (d sizedDriver) LoadSize(string) int { return d.size }
+
+func TestLoadSizesItsResultFromTheHint(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		size    int
+		wantCap func(int) bool
+	}{
+		{"a hint", 100, func(c int) bool { return c == 100 }},
+		{"no hint", 0, func(c int) bool { return c >= 2 }},
+		{"a negative hint", -5, func(c int) bool { return c >= 2 }},
+		{"a huge hint", 1 << 40, func(c int) bool { return c <= 1<<16 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			visits := 0
+			s := open(t, sizedDriver{visitingDriver{newMapDriver(), &visits}, tc.size})
+			ctx := context.Background()
+			if err := s.Save(ctx, unionstore.Changes[item]{set("n", "a", "", time.Time{}), set("n", "b", "", time.Time{})}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Load(ctx, "n")
+			if err != nil || len(got) != 2 || !tc.wantCap(cap(got)) {
+				t.Fatalf("Load = %d changes of capacity %d, %v", len(got), cap(got), err)
+			}
+		})
+	}
+}

@@ -32,6 +32,7 @@ type Store[E unionstore.Entity] struct {
 	driver Driver
 	// The driver's optional interfaces, nil when it lacks them.
 	visitor    LoadVisitor
+	sizer      LoadSizer
 	loader     Loader
 	check      RecordChecker
 	checkBatch BatchChecker
@@ -68,6 +69,7 @@ func NewStore[E unionstore.Entity](pkg string, d Driver, slot Codec) (*Store[E],
 	}
 	s := &Store[E]{pkg: pkg, driver: d, codec: codec, limits: d.Limits()}
 	s.visitor, _ = d.(LoadVisitor)
+	s.sizer, _ = d.(LoadSizer)
 	s.loader, _ = d.(Loader)
 	s.checkBatch, _ = d.(BatchChecker)
 	s.check, _ = d.(RecordChecker)
@@ -231,6 +233,10 @@ func (l Limits) check(r Record) error {
 	return nil
 }
 
+// maxLoadHint caps the capacity Load reserves from a [LoadSizer]'s hint,
+// so that a damaged count cannot make it allocate without bound.
+const maxLoadHint = 1 << 16
+
 // Load returns the latest change of each identity of namespace: see
 // [unionstore.Store]. Records that do not decode are left out and
 // reported in an error wrapping [unionstore.ErrDecode], returned with the
@@ -251,6 +257,9 @@ func (s *Store[E]) Load(ctx context.Context, namespace string) (unionstore.Chang
 	}
 	switch {
 	case s.visitor != nil:
+		if s.sizer != nil {
+			out = make(unionstore.Changes[E], 0, min(max(s.sizer.LoadSize(namespace), 0), maxLoadHint))
+		}
 		if err := s.visitor.LoadVisit(ctx, namespace, add); err != nil {
 			return nil, s.fail(ctx, fmt.Sprintf("load %q from", namespace), err)
 		}

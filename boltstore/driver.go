@@ -39,7 +39,8 @@ type driver struct {
 
 var (
 	_ backend.Driver        = (*driver)(nil)
-	_ backend.Loader        = (*driver)(nil)
+	_ backend.LoadVisitor   = (*driver)(nil)
+	_ backend.LoadSizer     = (*driver)(nil)
 	_ backend.Feeder        = (*driver)(nil)
 	_ backend.RecordChecker = (*driver)(nil)
 )

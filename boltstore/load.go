@@ -10,53 +10,67 @@ import (
 	"github.com/unionstore/unionstore/backend"
 )
 
-// ctxCheckEvery is how many records Load reads between looks at ctx.
+// ctxCheckEvery is how many records Load and Snapshot read between looks
+// at ctx.
 const ctxCheckEvery = 1024
 
-// maxPrealloc caps the capacity Load reserves from each stored count.
+// maxPrealloc caps the capacity Snapshot reserves from each stored count.
 const maxPrealloc = 1 << 20
 
 // scanPage is how many records Scan reads per read transaction.
 const scanPage = 256
 
-// Load reads every record of namespace in one read transaction, one
-// consistent snapshot, copying the payloads out of it into a few large
-// blocks.
-func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, error) {
-	var out []backend.Record
-	err := d.view("load", func(tx *bolt.Tx) (err error) {
-		out, err = loadTx(ctx, tx, namespace)
-		return err
+// LoadVisit reads every record of namespace in one read transaction, one
+// consistent snapshot, and hands each to visit inside it: a payload points
+// into the file's memory map, or into the buffer a compressed one was
+// decompressed into, until visit returns, so that Load copies nothing out
+// of the transaction.
+func (d *driver) LoadVisit(ctx context.Context, namespace string, visit func(backend.Record)) error {
+	return d.view("load", func(tx *bolt.Tx) error {
+		b := namespaceBucket(tx, namespace)
+		if b == nil {
+			return nil
+		}
+		return visitTx(ctx, b, namespace, visit)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
-// loadTx reads every record of namespace in tx.
+// visitTx hands every record of b, the bucket of namespace, to visit,
+// checking ctx every ctxCheckEvery records. A record's payload is valid
+// until visit returns.
+func visitTx(ctx context.Context, b *bolt.Bucket, namespace string, visit func(backend.Record)) error {
+	var rd reader
+	c := b.Cursor()
+	i := 0
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if i++; i%ctxCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		visit(rd.record(namespace, k, v))
+	}
+	return nil
+}
+
+// loadTx reads every record of namespace in tx, copying the payloads out
+// of it into a few large blocks.
 func loadTx(ctx context.Context, tx *bolt.Tx, namespace string) ([]backend.Record, error) {
 	b := namespaceBucket(tx, namespace)
 	if b == nil {
 		return nil, nil
 	}
 	// The counts size the result; a damaged counts record must not make
-	// Load allocate without bound, so the hint is capped.
+	// the read allocate without bound, so the hint is capped.
 	n := decodeCounts(tx.Bucket(countsBucket).Get([]byte(namespace)))
 	out := make([]backend.Record, 0, min(n.sets, maxPrealloc)+min(n.unsets, maxPrealloc))
-	var rd reader
 	var a arena
-	c := b.Cursor()
-	i := 0
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if i++; i%ctxCheckEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		r := rd.record(namespace, k, v)
+	err := visitTx(ctx, b, namespace, func(r backend.Record) {
 		r.Payload = a.copy(r.Payload)
 		out = append(out, r)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -141,4 +155,19 @@ func (d *driver) readPage(namespace string, p *page) (bool, error) {
 		start = end
 	}
 	return len(p.records) == scanPage, nil
+}
+
+// LoadSize returns the number of records of namespace that the file's
+// counts hold, for Load to size its result: a hint, 0 when unknown.
+func (d *driver) LoadSize(namespace string) (n int) {
+	_ = d.view("load", func(tx *bolt.Tx) error {
+		b := tx.Bucket(countsBucket)
+		if b == nil {
+			return nil // a file of a format before the counts
+		}
+		c := decodeCounts(b.Get([]byte(namespace)))
+		n = int(min(c.sets, maxPrealloc) + min(c.unsets, maxPrealloc))
+		return nil
+	})
+	return n
 }
