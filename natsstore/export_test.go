@@ -56,3 +56,7 @@ func SetPointReadScan(fn func()) (restore func()) {
 	pointReadScan = fn
 	return func() { pointReadScan = old }
 }
+
+// NotFound reports whether err, that of a deletion, says that the message
+// is not in the stream.
+func NotFound(err error) bool { return notFound(err) }

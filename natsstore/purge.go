@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -55,12 +56,12 @@ var purgeBegun func()
 
 // PurgeTombstones removes the messages of namespace that are unsets with
 // a timestamp at most through, and returns how many it removed. It reads
-// the namespace's headers in one pass, then deletes each such message by
-// its sequence, 32 deletions in flight: a subject saved again meanwhile
-// holds a newer message, which the deletion of the old sequence cannot
-// touch. A message whose headers do not decode is left alone. When it
-// fails midway, the tombstones deleted so far stay deleted, and the count
-// says how many.
+// the namespace's headers in one pass, in pulls of up to 65,536 messages,
+// then deletes each such message by its sequence, up to 256 deletions in
+// flight: a subject saved again meanwhile holds a newer message, which
+// the deletion of the old sequence cannot touch. A message whose headers
+// do not decode is left alone. When it fails midway, the tombstones
+// deleted so far stay deleted, and the count says how many.
 //
 // Before it deletes anything, PurgeTombstones publishes the namespace's
 // floor marker: every cursor of the namespace taken before it expires,
@@ -100,16 +101,17 @@ func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through 
 	for subj := range doomed {
 		subjects = append(subjects, subj)
 	}
-	// The deletions are independent, and under load each takes a while:
-	// they go in parallel.
+	// The deletions are independent, and under load each waits a while
+	// for the server: they go in parallel, so that most of them are done
+	// before a writer saves their subjects again.
 	var n atomic.Int64
-	err = inParallel(ctx, len(subjects), func(ctx context.Context, i int) error {
+	err = inParallel(ctx, deleteWorkers, len(subjects), func(ctx context.Context, i int) error {
 		seq := doomed[subjects[i]]
 		err := d.stream.DeleteMsg(ctx, seq)
 		switch {
 		case err == nil:
 			n.Add(1)
-		case d.gone(ctx, seq):
+		case notFound(err) || d.gone(ctx, seq):
 			// Replaced by a newer change since the read: not ours to
 			// delete.
 		default:
@@ -120,10 +122,21 @@ func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through 
 	return int(n.Load()), err
 }
 
+// notFound reports whether err, that of a deletion, is the server's
+// answer that the message is not in the stream. The client flattens the
+// server's error into text, which ends with the server's description:
+// a text that does not match leaves the question to gone.
+func notFound(err error) bool {
+	return errors.Is(err, jetstream.ErrMsgDeleteUnsuccessful) && strings.HasSuffix(err.Error(), notFoundDescription)
+}
+
+// notFoundDescription ends the text of a deletion's error when the
+// message is not in the stream.
+const notFoundDescription = "description=no message found"
+
 // gone reports whether the message at seq is no longer in the stream,
-// after its deletion failed. The deletion's own error does not say so in
-// a form to test (the client flattens the server's error into text), so
-// gone asks for the message.
+// after its deletion failed for another reason than [notFound] says: it
+// asks for the message.
 func (d *driver) gone(ctx context.Context, seq uint64) bool {
 	_, err := d.stream.GetMsg(ctx, seq)
 	return errors.Is(err, jetstream.ErrMsgNotFound)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/natsstore"
 	"github.com/unionstore/unionstore/storetest"
@@ -61,4 +62,40 @@ func TestPurgeTombstonesKeepsAConcurrentSet(t *testing.T) {
 		}
 	}
 	t.Logf("the purge removed %d tombstones before their entities came back", purged)
+}
+
+// TestRefusedDeletionsAreTold checks that the deletion of a message no
+// longer in the stream, which PurgeTombstones takes for a tombstone saved
+// again, is told apart from a deletion the server refuses for another
+// reason, which PurgeTombstones must check by reading the message.
+func TestRefusedDeletionsAreTold(t *testing.T) {
+	ctx := context.Background()
+	js := sharedJS(t)
+	for _, tc := range []struct {
+		name       string
+		denyDelete bool
+		want       bool
+	}{
+		{name: "message replaced", want: true},
+		{name: "deletion denied", denyDelete: true, want: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := newStreamName(t, js)
+			st, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: name, Subjects: []string{name + ".>"}, MaxMsgsPerSubject: 1, DenyDelete: tc.denyDelete})
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, err := js.Publish(ctx, name+".a", []byte("1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := js.Publish(ctx, name+".a", []byte("2")); err != nil {
+				t.Fatal(err)
+			}
+			err = st.DeleteMsg(ctx, first.Sequence)
+			if got := natsstore.NotFound(err); err == nil || got != tc.want {
+				t.Errorf("NotFound(%v) = %v, want %v", err, got, tc.want)
+			}
+		})
+	}
 }

@@ -14,11 +14,21 @@ import (
 // limit allows.
 var errTooMany = errors.New("more messages than the limit")
 
-// fetchBatch is the most messages one pull request of a read asks for.
-const fetchBatch = 1024
+// fetchBatch is the most messages one pull request of a read asks for,
+// and headersBatch that of a read of headers only, whose messages are
+// small: a pull is one wait for the server, which a busy server makes
+// long, so a read of headers pulls few times.
+const (
+	fetchBatch   = 1024
+	headersBatch = 64 * 1024
+)
 
-// getWorkers is the most point reads a store has in flight for one call.
-const getWorkers = 32
+// getWorkers is the most point reads a store has in flight for one call,
+// and deleteWorkers the most deletions.
+const (
+	getWorkers    = 32
+	deleteWorkers = 256
+)
 
 // consume calls fn for every message on the subjects that filter matches,
 // in stream order, through one ephemeral consumer that it deletes at the
@@ -31,8 +41,9 @@ const getWorkers = 32
 // returns it. With a limit above zero, it returns errTooMany without
 // reading anything when more messages than limit match.
 //
-// Each pull asks for at most the messages pending, and asks the server
-// not to wait: a pull ends when the consumer has no more to deliver, so a
+// Each pull asks for at most the messages pending, and at most
+// fetchBatch of them, or headersBatch with headersOnly, and asks the
+// server not to wait: a pull ends when the consumer has no more to deliver, so a
 // count that is too high cannot hold the read. The count comes free with
 // each message, but servers 2.9 do not lower it when a message it counted
 // is deleted, as the stream's one-message-per-subject limit does when a
@@ -70,11 +81,15 @@ func (d *driver) consume(ctx context.Context, filter string, headersOnly bool, l
 		return errTooMany
 	}
 	var delivered uint64
+	batch := uint64(fetchBatch)
+	if headersOnly {
+		batch = headersBatch
+	}
 	for pending > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := int(min(pending, fetchBatch))
+		n := int(min(pending, batch))
 		got, left := 0, uint64(0)
 		err := d.fetch(cons, n, func(m jetstream.Msg) error {
 			md, err := m.Metadata()
@@ -94,7 +109,7 @@ func (d *driver) consume(ctx context.Context, filter string, headersOnly bool, l
 		if pulled != nil {
 			pulled()
 		}
-		if got == n && left > fetchBatch {
+		if got == n && left > batch {
 			// Too high at worst: the next pull then comes back short,
 			// or empty after a second when nothing at all is left.
 			pending = left
@@ -140,7 +155,7 @@ func (d *driver) fetch(cons jetstream.Consumer, n int, fn func(jetstream.Msg) er
 // the first error.
 func (d *driver) lastMsgs(ctx context.Context, subjects []string) ([]*jetstream.RawStreamMsg, error) {
 	out := make([]*jetstream.RawStreamMsg, len(subjects))
-	err := inParallel(ctx, len(subjects), func(ctx context.Context, i int) error {
+	err := inParallel(ctx, getWorkers, len(subjects), func(ctx context.Context, i int) error {
 		m, err := d.stream.GetLastMsgForSubject(ctx, subjects[i])
 		switch {
 		case err == nil:
@@ -157,10 +172,10 @@ func (d *driver) lastMsgs(ctx context.Context, subjects []string) ([]*jetstream.
 	return out, nil
 }
 
-// inParallel calls fn for each of 0 to n-1, with up to getWorkers calls in
+// inParallel calls fn for each of 0 to n-1, with up to width calls in
 // flight, and returns the first error, after which it starts no more
 // calls and cancels the context of those in flight.
-func inParallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+func inParallel(ctx context.Context, width, n int, fn func(ctx context.Context, i int) error) error {
 	if n == 0 {
 		return nil
 	}
@@ -168,7 +183,7 @@ func inParallel(ctx context.Context, n int, fn func(ctx context.Context, i int) 
 	defer cancel(nil)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(getWorkers, n) {
+	for range min(width, n) {
 		wg.Go(func() {
 			for i := range next {
 				if err := fn(ctx, i); err != nil {
