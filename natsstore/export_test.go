@@ -1,5 +1,7 @@
 package natsstore
 
+import "github.com/nats-io/nats.go/jetstream"
+
 // SetWithoutSequenceCheck removes the expected-sequence check from Save's
 // publishes, or restores it, and returns a function that restores the
 // previous setting.
@@ -60,3 +62,9 @@ func SetPointReadScan(fn func()) (restore func()) {
 // NotFound reports whether err, that of a deletion, says that the message
 // is not in the stream.
 func NotFound(err error) bool { return notFound(err) }
+
+// StreamConfig returns the settings of a stream that the store creates
+// under name.
+func StreamConfig(name string) jetstream.StreamConfig {
+	return streamConfig(config{stream: name, prefix: name})
+}

@@ -12,24 +12,6 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
-// storeStreamConfig returns the settings of a stream that the store
-// itself would create under name.
-func storeStreamConfig(name string) jetstream.StreamConfig {
-	return jetstream.StreamConfig{
-		Name:              name,
-		Description:       "unionstore changes, layout 1",
-		Subjects:          []string{name + ".>"},
-		Retention:         jetstream.LimitsPolicy,
-		MaxMsgsPerSubject: 1,
-		MaxMsgs:           -1,
-		MaxBytes:          -1,
-		Discard:           jetstream.DiscardOld,
-		Storage:           jetstream.FileStorage,
-		Replicas:          1,
-		AllowDirect:       true,
-	}
-}
-
 // TestNewChecksTheStreamsSettings creates streams that differ from the
 // store's own in one setting each and opens a store on them: New must
 // refuse every setting that would drop changes silently or fail saves,
@@ -74,7 +56,7 @@ func TestNewChecksTheStreamsSettings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			name := newStreamName(t, js)
-			cfg := storeStreamConfig(name)
+			cfg := natsstore.StreamConfig(name)
 			if tc.change != nil {
 				tc.change(&cfg)
 			}
