@@ -32,6 +32,7 @@ type driver struct {
 
 	mu       sync.Mutex
 	segments map[string]int // namespace: segments listed, plus those saved since
+	loaded   map[string]int // namespace: records its last whole load visited
 
 	// afterCompactWrite, when set by a test, runs between the write of a
 	// compacted segment and the deletion of its inputs; an error stops the
@@ -44,6 +45,7 @@ var (
 	_ backend.Feeder        = (*driver)(nil)
 	_ backend.RecordChecker = (*driver)(nil)
 	_ backend.LoadVisitor   = (*driver)(nil)
+	_ backend.LoadSizer     = (*driver)(nil)
 )
 
 // String names the bucket and prefix, as s3://BUCKET/PREFIX.

@@ -73,6 +73,48 @@ func TestSnapshotOfManyBlocksMatchesLoad(t *testing.T) {
 	}
 }
 
+// TestLoadIsSizedByTheLastLoad checks the hint a Load takes from the one
+// before of its namespace: none at first, then the number of changes
+// that Load returned, so that a Load of an unchanged namespace sizes its
+// result exactly.
+func TestLoadIsSizedByTheLastLoad(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newServer(t).newStore(t)
+	for _, step := range []struct {
+		name  string
+		ns    string
+		save  unionstore.Changes[storetest.Item]
+		hint  int  // before the Load
+		exact bool // the Load's result sized exactly
+	}{
+		{"first load", "ns", batch("ns", 0, 5), 0, false},
+		{"unchanged", "ns", nil, 5, true},
+		{"after a save", "ns", batch("ns", 5, 3), 5, false},
+		{"unchanged again", "ns", nil, 8, true},
+		{"another namespace", "other", batch("other", 0, 2), 0, false},
+		{"the first namespace kept its own", "ns", nil, 8, true},
+	} {
+		if len(step.save) > 0 {
+			if err := s.Save(ctx, step.save); err != nil {
+				t.Fatalf("%s: %v", step.name, err)
+			}
+		}
+		if got := s3store.LoadSize(s, step.ns); got != step.hint {
+			t.Errorf("%s: LoadSize(%q) = %d, want %d", step.name, step.ns, got, step.hint)
+		}
+		got, err := s.Load(ctx, step.ns)
+		if err != nil {
+			t.Fatalf("%s: Load: %v", step.name, err)
+		}
+		if step.exact && cap(got) != len(got) {
+			t.Errorf("%s: Load = %d changes in a capacity of %d, want it sized exactly", step.name, len(got), cap(got))
+		}
+		if n := s3store.LoadSize(s, step.ns); n != len(got) {
+			t.Errorf("%s: after a Load of %d changes LoadSize = %d", step.name, len(got), n)
+		}
+	}
+}
+
 // other is an entity type of its own, for a codec that is not the store's.
 type other struct{ storetest.Item }
 

@@ -22,3 +22,8 @@ func CrashAfterCompactWrite[E unionstore.Entity](s *Store[E], err error) {
 func CursorAt[E unionstore.Entity](s *Store[E], namespace string, at time.Time) unionstore.Cursor {
 	return unionstore.Cursor(s.d.cursor(namespace, at.UnixNano(), 0))
 }
+
+// LoadSize returns the hint the driver of s gives a Load of namespace.
+func LoadSize[E unionstore.Entity](s *Store[E], namespace string) int {
+	return s.d.LoadSize(namespace)
+}

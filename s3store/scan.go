@@ -28,12 +28,30 @@ func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.R
 // LoadVisit hands visit the records Scan yields, in the same order, as
 // the merge of the segments picks them; a record's Payload is the
 // segment's block, valid until visit returns. It sends the requests of a
-// Scan.
+// Scan, and keeps the number of records it visited for LoadSize.
 func (d *driver) LoadVisit(ctx context.Context, namespace string, visit func(backend.Record)) error {
-	return d.walk(ctx, namespace, func(r backend.Record, _ error) bool {
+	n := 0
+	err := d.walk(ctx, namespace, func(r backend.Record, _ error) bool {
 		visit(r)
+		n++
 		return true
 	})
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.loaded[namespace] = n
+	d.mu.Unlock()
+	return nil
+}
+
+// LoadSize returns the number of records the last LoadVisit of namespace
+// visited, by this store, or 0 before the first: a hint of the next one's,
+// which saves, compactions and purges since may have changed.
+func (d *driver) LoadSize(namespace string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.loaded[namespace]
 }
 
 // walk merges namespace's segments and passes the winning record of each
