@@ -62,6 +62,8 @@
 // origin: the Save that began later, by its writer's clock. Because the
 // winner depends only on the records themselves, not on which segment
 // holds them, copies made by compaction never change a read.
+// Load sizes its result from the number of changes the store's last Load
+// of the namespace returned, a hint that saves since may prove short.
 // [Store.Get] reads each segment up to the identity. [Store.Namespaces]
 // lists the prefix and merges every namespace, without decoding entities.
 //
