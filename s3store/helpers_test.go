@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -31,6 +30,10 @@ import (
 // urlVar names the environment variable that points the tests at a real
 // S3 or S3-compatible endpoint, as an s3:// URL that OpenURL accepts.
 const urlVar = "UNIONSTORE_S3_URL"
+
+// realEndpoint is the endpoint urlVar names, for the skip or failure of a
+// test that cannot reach it.
+var realEndpoint = storetest.Server{Name: "S3", EnvVar: urlVar, Default: "none: an in-process server"}
 
 const testBucket = "unionstore-test"
 
@@ -181,13 +184,8 @@ func realServer(tb testing.TB) *server {
 		e.region = "us-east-1"
 	}
 	c, _ := e.client(tb)
-	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(e.bucket)}); err != nil {
-		msg := fmt.Sprintf("the S3 endpoint in %s is unreachable: %v", urlVar, err)
-		if os.Getenv("CI") != "" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
+	_, err = c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(e.bucket)})
+	realEndpoint.Unreachable(tb, err)
 	// Registered before any store of the test, so that it runs after they
 	// are closed, on a client of its own.
 	tb.Cleanup(func() {
