@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -57,11 +58,12 @@ var purgeBegun func()
 // PurgeTombstones removes the messages of namespace that are unsets with
 // a timestamp at most through, and returns how many it removed. It reads
 // the namespace's headers in one pass, in pulls of up to 65,536 messages,
-// then deletes each such message by its sequence, up to 256 deletions in
-// flight: a subject saved again meanwhile holds a newer message, which
-// the deletion of the old sequence cannot touch. A message whose headers
-// do not decode is left alone. When it fails midway, the tombstones
-// deleted so far stay deleted, and the count says how many.
+// and deletes each such message by its sequence as the pass finds it, up
+// to 256 deletions in flight: a subject saved again meanwhile holds a
+// newer message, which the deletion of the old sequence cannot touch. A
+// message whose headers do not decode is left alone. When it fails
+// midway, the tombstones deleted so far stay deleted, and the count says
+// how many.
 //
 // Before it deletes anything, PurgeTombstones publishes the namespace's
 // floor marker: every cursor of the namespace taken before it expires,
@@ -71,55 +73,73 @@ var purgeBegun func()
 // marker may keep a tombstone that the store no longer holds. Nothing is
 // published when no tombstone is old enough.
 func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error) {
-	// The latest sequence of each subject that is an old tombstone; a
-	// subject republished during the pass comes again, newer, and
-	// replaces or clears its entry.
-	doomed := map[string]uint64{}
+	// A deletion that fails ends the pass with its error.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		n        atomic.Int64
+		deleting sync.WaitGroup
+		inFlight = make(chan struct{}, deleteWorkers)
+		marked   bool
+	)
 	err := d.consume(ctx, namespaceFilter(d.prefix, namespace), true, 0, func(m jetstream.Msg) error {
-		md, err := m.Metadata()
-		if err != nil {
+		if err := context.Cause(ctx); err != nil {
 			return err
 		}
 		ct, ts, err := recordStamp(m.Headers())
 		if err != nil || ct != unionstore.ChangeTypeUnset || ts > through {
-			delete(doomed, m.Subject())
 			return nil
 		}
-		doomed[m.Subject()] = md.Sequence.Stream
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	if len(doomed) == 0 {
-		return 0, nil
-	}
-	if _, err := d.publishMarker(ctx, namespace, "purge tombstones"); err != nil {
-		return 0, err
-	}
-	subjects := make([]string, 0, len(doomed))
-	for subj := range doomed {
-		subjects = append(subjects, subj)
-	}
-	// The deletions are independent, and under load each waits a while
-	// for the server: they go in parallel, so that most of them are done
-	// before a writer saves their subjects again.
-	var n atomic.Int64
-	err = inParallel(ctx, deleteWorkers, len(subjects), func(ctx context.Context, i int) error {
-		seq := doomed[subjects[i]]
-		err := d.stream.DeleteMsg(ctx, seq)
-		switch {
-		case err == nil:
-			n.Add(1)
-		case notFound(err) || d.gone(ctx, seq):
-			// Replaced by a newer change since the read: not ours to
-			// delete.
-		default:
-			return fmt.Errorf("delete %s: %w", subjects[i], err)
+		md, err := m.Metadata()
+		if err != nil {
+			return err
 		}
+		if !marked {
+			if _, err := d.publishMarker(ctx, namespace, "purge tombstones"); err != nil {
+				return err
+			}
+			marked = true
+		}
+		// A subject republished during the pass comes again, newer: the
+		// deletion of its old sequence is then refused, and that of the
+		// new one, when it is an old tombstone too, comes later.
+		subj, seq := m.Subject(), md.Sequence.Stream
+		select {
+		case inFlight <- struct{}{}:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		deleting.Go(func() {
+			defer func() { <-inFlight }()
+			deleted, err := d.deleteTombstone(ctx, seq)
+			switch {
+			case err != nil:
+				cancel(fmt.Errorf("delete %s: %w", subj, err))
+			case deleted:
+				n.Add(1)
+			}
+		})
 		return nil
 	})
+	deleting.Wait()
+	if cause := context.Cause(ctx); cause != nil {
+		err = cause
+	}
 	return int(n.Load()), err
+}
+
+// deleteTombstone deletes the message at seq and reports whether it did:
+// a message no longer in the stream was replaced by a newer change of its
+// subject since it was read, which is not the purge's to delete.
+func (d *driver) deleteTombstone(ctx context.Context, seq uint64) (bool, error) {
+	err := d.stream.DeleteMsg(ctx, seq)
+	switch {
+	case err == nil:
+		return true, nil
+	case notFound(err) || d.gone(ctx, seq):
+		return false, nil
+	}
+	return false, err
 }
 
 // notFound reports whether err, that of a deletion, is the server's

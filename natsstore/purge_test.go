@@ -3,6 +3,7 @@ package natsstore_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -97,5 +98,31 @@ func TestRefusedDeletionsAreTold(t *testing.T) {
 				t.Errorf("NotFound(%v) = %v, want %v", err, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPurgeTombstonesReportsARefusal purges tombstones from a stream that
+// denies deletions: the server's refusal must end the purge as its error,
+// with nothing counted, rather than pass for tombstones saved again.
+func TestPurgeTombstonesReportsARefusal(t *testing.T) {
+	ctx := context.Background()
+	js := sharedJS(t)
+	name := newStreamName(t, js)
+	cfg := natsstore.StreamConfig(name)
+	cfg.DenyDelete = true
+	if _, err := js.CreateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	s, err := natsstore.New[storetest.Item](ctx, js, natsstore.WithStream(name), natsstore.WithCreateStream(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 5 {
+		mustSave(t, s, unset("ns", "k", fmt.Sprint(i), at(1)))
+	}
+	n, err := s.PurgeTombstones(ctx, "ns", at(2))
+	if err == nil || !strings.Contains(err.Error(), "not permitted") || n != 0 {
+		t.Fatalf("PurgeTombstones on a stream that denies deletions = %d, %v; want 0 and the server's refusal", n, err)
 	}
 }

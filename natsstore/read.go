@@ -155,7 +155,7 @@ func (d *driver) fetch(cons jetstream.Consumer, n int, fn func(jetstream.Msg) er
 // the first error.
 func (d *driver) lastMsgs(ctx context.Context, subjects []string) ([]*jetstream.RawStreamMsg, error) {
 	out := make([]*jetstream.RawStreamMsg, len(subjects))
-	err := inParallel(ctx, getWorkers, len(subjects), func(ctx context.Context, i int) error {
+	err := inParallel(ctx, len(subjects), func(ctx context.Context, i int) error {
 		m, err := d.stream.GetLastMsgForSubject(ctx, subjects[i])
 		switch {
 		case err == nil:
@@ -172,10 +172,10 @@ func (d *driver) lastMsgs(ctx context.Context, subjects []string) ([]*jetstream.
 	return out, nil
 }
 
-// inParallel calls fn for each of 0 to n-1, with up to width calls in
+// inParallel calls fn for each of 0 to n-1, with up to getWorkers calls in
 // flight, and returns the first error, after which it starts no more
 // calls and cancels the context of those in flight.
-func inParallel(ctx context.Context, width, n int, fn func(ctx context.Context, i int) error) error {
+func inParallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	if n == 0 {
 		return nil
 	}
@@ -183,7 +183,7 @@ func inParallel(ctx context.Context, width, n int, fn func(ctx context.Context, 
 	defer cancel(nil)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(width, n) {
+	for range min(getWorkers, n) {
 		wg.Go(func() {
 			for i := range next {
 				if err := fn(ctx, i); err != nil {
