@@ -250,3 +250,22 @@ func (d *driver) getRecord(namespace, kind, id string, a *arena) (r backend.Reco
 	}
 	return backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: h.changeType, Timestamp: h.nanos, Payload: payload}, true, nil
 }
+
+// LoadSize returns the namespace's stored count of records, capped, for
+// Load to size its result: a hint, 0 when unknown or unreadable.
+func (d *driver) LoadSize(namespace string) int {
+	unlock, err := d.use(context.Background())
+	if err != nil {
+		return 0
+	}
+	defer unlock()
+	n := 0
+	_ = d.guard("load", func() error {
+		st, err := readState(d.db, namespace)
+		if err == nil {
+			n = int(min(st.counts.sets+st.counts.unsets, maxPrealloc))
+		}
+		return err
+	})
+	return n
+}

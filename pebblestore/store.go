@@ -26,6 +26,7 @@ type Store[E unionstore.Entity] struct {
 var (
 	_ backend.Complete[unionstore.Entity] = (*Store[unionstore.Entity])(nil)
 	_ backend.LoadVisitor                 = (*driver)(nil)
+	_ backend.LoadSizer                   = (*driver)(nil)
 	_ backend.Feeder                      = (*driver)(nil)
 	_ backend.RecordChecker               = (*driver)(nil)
 	_ backend.BatchChecker                = (*driver)(nil)
