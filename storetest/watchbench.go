@@ -57,14 +57,8 @@ func BenchmarkWatch(b *testing.B, s WatchStore, raw RawFeed) {
 		done <- nil
 	}()
 	b.ResetTimer()
-	returned := make([]time.Time, n)
 	start := time.Now()
-	for i := range n {
-		if err := s.Save(ctx, batches[i]); err != nil {
-			b.Fatal(err)
-		}
-		returned[i] = time.Now()
-	}
+	returned := saveEach(ctx, b, s, batches)
 	if err := <-done; err != nil {
 		b.Fatal(err)
 	}
@@ -75,6 +69,19 @@ func BenchmarkWatch(b *testing.B, s WatchStore, raw RawFeed) {
 		rawReturned, rawArrived, rawElapsed := raw(b, n)
 		ReportLatency(b, "raw-", rawReturned, rawArrived, rawElapsed)
 	}
+}
+
+// saveEach saves the batches to s one after the other and returns when
+// each Save returned.
+func saveEach(ctx context.Context, b *testing.B, s unionstore.Store[Item], batches []unionstore.Changes[Item]) []time.Time {
+	returned := make([]time.Time, len(batches))
+	for i := range batches {
+		if err := s.Save(ctx, batches[i]); err != nil {
+			b.Fatal(err)
+		}
+		returned[i] = time.Now()
+	}
+	return returned
 }
 
 // benchBatches returns n batches of one new customer each in namespace.
@@ -127,7 +134,7 @@ func PollFeed(s WatchStore, watch RawWatch) RawFeed {
 		for i, c := range batches {
 			index[c[0].Entity.ID] = i
 		}
-		returned, arrived = make([]time.Time, n), make([]time.Time, n)
+		arrived = make([]time.Time, n)
 		done := make(chan error, 1)
 		go func() {
 			got := 0
@@ -145,12 +152,7 @@ func PollFeed(s WatchStore, watch RawWatch) RawFeed {
 			done <- err
 		}()
 		start := time.Now()
-		for i := range n {
-			if err := s.Save(ctx, batches[i]); err != nil {
-				b.Fatal(err)
-			}
-			returned[i] = time.Now()
-		}
+		returned = saveEach(ctx, b, s, batches)
 		if err := <-done; err != nil {
 			b.Fatalf("the raw feed: %v", err)
 		}
