@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"slices"
 	"testing"
 	"time"
@@ -21,19 +20,7 @@ var _ unionstore.Watcher[storetest.Item] = (*kafkastore.Store[storetest.Item])(n
 // after a few seconds.
 func pullWatch(t *testing.T, s *kafkastore.Store[storetest.Item], ns string, after unionstore.Cursor) func() (unionstore.WatchEvent[storetest.Item], error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	next, stop := iter.Pull2(s.Watch(ctx, ns, after))
-	t.Cleanup(func() {
-		stop()
-		cancel()
-	})
-	return func() (unionstore.WatchEvent[storetest.Item], error) {
-		ev, err, ok := next()
-		if !ok {
-			return ev, errors.New("the watch ended without an error")
-		}
-		return ev, err
-	}
+	return storetest.PullWatch(t, s, ns, after, 5*time.Second)
 }
 
 // TestWatchExpiresPastDeletedRecords deletes the first two of four records

@@ -22,19 +22,7 @@ const watchWait = 5 * time.Second
 // end or after watchWait.
 func pullWatch(t *testing.T, s *natsstore.Store[storetest.Item], namespace string, after unionstore.Cursor) func() (unionstore.WatchEvent[storetest.Item], error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), watchWait)
-	next, stop := iter.Pull2(s.Watch(ctx, namespace, after))
-	t.Cleanup(func() {
-		stop()
-		cancel()
-	})
-	return func() (unionstore.WatchEvent[storetest.Item], error) {
-		ev, err, ok := next()
-		if !ok {
-			return ev, errors.New("the watch ended without an error")
-		}
-		return ev, err
-	}
+	return storetest.PullWatch(t, s, namespace, after, watchWait)
 }
 
 func unset(ns, kind, id string, ts time.Time) unionstore.Change[storetest.Item] {

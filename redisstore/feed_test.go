@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"testing"
 	"time"
 
@@ -21,19 +20,7 @@ const feedWait = 10 * time.Second
 // ends, and returns its next pair.
 func watchFrom(t *testing.T, s *redisstore.Store[storetest.Item], ns string, after unionstore.Cursor) func() (unionstore.WatchEvent[storetest.Item], error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), feedWait)
-	next, stop := iter.Pull2(s.Watch(ctx, ns, after))
-	t.Cleanup(func() {
-		stop()
-		cancel()
-	})
-	return func() (unionstore.WatchEvent[storetest.Item], error) {
-		ev, err, ok := next()
-		if !ok {
-			return ev, errors.New("the watch ended without an error")
-		}
-		return ev, err
-	}
+	return storetest.PullWatch(t, s, ns, after, feedWait)
 }
 
 func mustSave(t *testing.T, s *redisstore.Store[storetest.Item], changes ...unionstore.Change[storetest.Item]) {

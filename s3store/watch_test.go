@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"iter"
 	"slices"
 	"strings"
 	"testing"
@@ -51,19 +50,7 @@ var fastPoll = s3store.WithPollInterval(10 * time.Millisecond)
 // after a few seconds.
 func pullWatch(t *testing.T, s *s3store.Store[storetest.Item], ns string, after unionstore.Cursor) func() (unionstore.WatchEvent[storetest.Item], error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	next, stop := iter.Pull2(s.Watch(ctx, ns, after))
-	t.Cleanup(func() {
-		stop()
-		cancel()
-	})
-	return func() (unionstore.WatchEvent[storetest.Item], error) {
-		ev, err, ok := next()
-		if !ok {
-			return ev, errors.New("the watch ended without an error")
-		}
-		return ev, err
-	}
+	return storetest.PullWatch(t, s, ns, after, 3*time.Second)
 }
 
 // waitFor reads events until one of identity id, failing t when the watch

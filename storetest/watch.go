@@ -45,8 +45,17 @@ func watcher(t *testing.T, s unionstore.Store[Item]) unionstore.Watcher[Item] {
 // pull starts a watch of ns after cursor, ended by the test's end.
 func pull(t *testing.T, w unionstore.Watcher[Item], ns string, after unionstore.Cursor) func() (unionstore.WatchEvent[Item], error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), watchWait)
-	next, stop := iter.Pull2(w.Watch(ctx, ns, after))
+	return PullWatch(t, w, ns, after, watchWait)
+}
+
+// PullWatch starts a watch of namespace after a cursor, ended when the
+// test ends or after wait, and returns a function that gives its next
+// event, or its error: one that says so when the watch ended without an
+// error.
+func PullWatch(t testing.TB, w unionstore.Watcher[Item], namespace string, after unionstore.Cursor, wait time.Duration) func() (unionstore.WatchEvent[Item], error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	next, stop := iter.Pull2(w.Watch(ctx, namespace, after))
 	t.Cleanup(func() {
 		stop()
 		cancel()
