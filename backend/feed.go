@@ -114,3 +114,43 @@ func (s *Store[E]) Watch(ctx context.Context, namespace string, after unionstore
 		}
 	}
 }
+
+// Paged is the loop of a Feeder's Watch over an engine read a page at a
+// time: it yields the events of each page that page reads, in order, and
+// after a page that read all there was (more false) waits for the channel
+// wake returned before that page was read, so that no commit in between
+// is missed; for ctx; or for done, the driver's Close, after which the
+// error wraps [unionstore.ErrClosed]. page keeps its own position. Paged
+// yields an error at most once, as its last pair, and stops when the
+// caller stops.
+func Paged(ctx context.Context, done <-chan struct{}, wake func() <-chan struct{},
+	page func(context.Context) (events []Event, more bool, err error)) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		var err error
+		for err == nil {
+			if err = ctx.Err(); err != nil {
+				break
+			}
+			woken := wake()
+			var events []Event
+			var more bool
+			events, more, err = page(ctx)
+			for _, ev := range events {
+				if !yield(ev, nil) {
+					return
+				}
+			}
+			if err != nil || more {
+				continue
+			}
+			select {
+			case <-ctx.Done():
+				err = ctx.Err()
+			case <-done:
+				err = unionstore.ErrClosed
+			case <-woken:
+			}
+		}
+		yield(Event{}, err)
+	}
+}

@@ -3,6 +3,8 @@ package backend_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +103,60 @@ func TestRevisionsSnapshot(t *testing.T) {
 	failing := func(context.Context) (int64, error) { return 0, errors.New("connection closed") }
 	if _, _, err := r.Snapshot(ctx, failing, load); !errors.Is(err, unionstore.ErrClosed) {
 		t.Fatalf("Snapshot after Close = %v, want ErrClosed", err)
+	}
+}
+
+// Paged reads pages until one reads all there is, then waits for the
+// wake-up taken before that page, and ends with ErrClosed at done.
+func TestPaged(t *testing.T) {
+	ctx := context.Background()
+	wake, done := make(chan struct{}), make(chan struct{})
+	pages := [][]string{{"a", "b"}, {"c"}, nil, {"d"}}
+	reads, closed := 0, false
+	page := func(context.Context) ([]backend.Event, bool, error) {
+		if reads == len(pages) {
+			if !closed {
+				close(done) // the driver closes once all pages were read
+				closed = true
+			}
+			return nil, false, nil
+		}
+		var evs []backend.Event
+		for _, id := range pages[reads] {
+			evs = append(evs, backend.Event{Record: backend.Record{ID: id}, Position: id})
+		}
+		reads++
+		return evs, reads == 1, nil // only the first page says there is more
+	}
+	var got []string
+	woken := 0
+	wakeFn := func() <-chan struct{} {
+		woken++
+		if woken > 2 {
+			// From the third page on, a commit has already come.
+			c := make(chan struct{})
+			close(c)
+			return c
+		}
+		return wake
+	}
+	go func() { wake <- struct{}{} }() // the commit after the second page
+	var end error
+	for ev, err := range backend.Paged(ctx, done, wakeFn, page) {
+		if err != nil {
+			end = err
+			break
+		}
+		got = append(got, ev.Position)
+	}
+	if want := "a b c d"; fmt.Sprint(strings.Join(got, " ")) != want || !errors.Is(end, unionstore.ErrClosed) {
+		t.Fatalf("Paged yielded %q then %v, want %q then ErrClosed", got, end, want)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	for _, err := range backend.Paged(cctx, make(chan struct{}), wakeFn, page) {
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Paged with a done context = %v, want context.Canceled", err)
+		}
 	}
 }

@@ -111,31 +111,19 @@ func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Reco
 func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
 	return func(yield func(backend.Event, error) bool) {
 		pos, err := d.watchStart(namespace, after)
-		for err == nil {
-			if err = ctx.Err(); err != nil {
-				break
-			}
-			wake := d.woken() // before the read, so that no commit is missed
-			var events []backend.Event
-			var read bool
+		if err != nil {
+			yield(backend.Event{}, err)
+			return
+		}
+		page := func(context.Context) (events []backend.Event, read bool, err error) {
 			events, pos, read, err = d.watchPage(namespace, pos)
-			for _, ev := range events {
-				if !yield(ev, nil) {
-					return
-				}
-			}
-			if err != nil || read {
-				continue
-			}
-			select {
-			case <-ctx.Done():
-				err = ctx.Err()
-			case <-d.done:
-				err = unionstore.ErrClosed
-			case <-wake:
+			return events, read, err
+		}
+		for ev, err := range backend.Paged(ctx, d.done, d.woken, page) {
+			if !yield(ev, err) {
+				return
 			}
 		}
-		yield(backend.Event{}, err)
 	}
 }
 

@@ -90,32 +90,28 @@ func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Reco
 func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
 	return func(yield func(backend.Event, error) bool) {
 		pos, err := d.watchStart(ctx, namespace, after)
+		if err != nil {
+			yield(backend.Event{}, err)
+			return
+		}
 		var a arena
-		for err == nil {
-			d.feed.mu.Lock()
-			wake := d.feed.wake // before the read, so that no wake is missed
-			d.feed.mu.Unlock()
-			var events []backend.Event
-			var read bool
+		page := func(ctx context.Context) (events []backend.Event, read bool, err error) {
 			events, pos, read, err = d.watchPage(ctx, namespace, pos, &a)
-			for _, ev := range events {
-				if !yield(ev, nil) {
-					return
-				}
-			}
-			if err != nil || read {
-				continue
-			}
-			select {
-			case <-ctx.Done():
-				err = ctx.Err()
-			case <-d.feed.done:
-				err = unionstore.ErrClosed
-			case <-wake:
+			return events, read, err
+		}
+		for ev, err := range backend.Paged(ctx, d.feed.done, d.woken, page) {
+			if !yield(ev, err) {
+				return
 			}
 		}
-		yield(backend.Event{}, err)
 	}
+}
+
+// woken returns the channel that the next commit closes.
+func (d *driver) woken() <-chan struct{} {
+	d.feed.mu.Lock()
+	defer d.feed.mu.Unlock()
+	return d.feed.wake
 }
 
 // watchStart returns the revision a watch from after starts after.
