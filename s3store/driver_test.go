@@ -170,3 +170,24 @@ func TestErrorsNameTheStore(t *testing.T) {
 		t.Errorf("Compact after Close = %v, want ErrClosed naming the namespace and %s", err, where)
 	}
 }
+
+// The sizes kept for LoadSize are bounded: loads of many namespaces start
+// them over rather than grow the store's memory without end.
+func TestLoadSizesAreBounded(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newServer(t).newStore(t)
+	if err := s.Save(ctx, batch("ns", 0, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Load(ctx, "ns"); err != nil || s3store.LoadSize(s, "ns") != 5 {
+		t.Fatalf("Load = %v, LoadSize = %d; want 5", err, s3store.LoadSize(s, "ns"))
+	}
+	for i := range s3store.MaxLoadSizes {
+		if _, err := s.Load(ctx, fmt.Sprint("empty-", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s3store.LoadSize(s, "ns"); got != 0 {
+		t.Fatalf("LoadSize after loads of %d other namespaces = %d, want the sizes started over", s3store.MaxLoadSizes, got)
+	}
+}

@@ -27,3 +27,6 @@ func CursorAt[E unionstore.Entity](s *Store[E], namespace string, at time.Time) 
 func LoadSize[E unionstore.Entity](s *Store[E], namespace string) int {
 	return s.d.LoadSize(namespace)
 }
+
+// MaxLoadSizes is how many namespaces' load sizes a store keeps.
+const MaxLoadSizes = maxLoadSizes

@@ -25,6 +25,11 @@ func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.R
 	}
 }
 
+// maxLoadSizes bounds the namespaces whose last load's size the driver
+// keeps for LoadSize, so that a store loading many namespaces does not
+// grow without end.
+const maxLoadSizes = 4096
+
 // LoadVisit hands visit the records Scan yields, in the same order, as
 // the merge of the segments picks them; a record's Payload is the
 // segment's block, valid until visit returns. It sends the requests of a
@@ -40,6 +45,9 @@ func (d *driver) LoadVisit(ctx context.Context, namespace string, visit func(bac
 		return err
 	}
 	d.mu.Lock()
+	if len(d.loaded) >= maxLoadSizes {
+		clear(d.loaded) // the hints of a store loading many namespaces start over
+	}
 	d.loaded[namespace] = n
 	d.mu.Unlock()
 	return nil
