@@ -38,6 +38,19 @@ func Damaged(namespace, kind, id string, err error) Record {
 // driver whose engine cannot compare on its own uses it under a lock.
 func (r Record) Newer(old Record) bool { return r.Timestamp >= old.Timestamp }
 
+// TypeOf returns the change type that b, an engine's stored bytes,
+// spells, without allocating for the two valid ones; any other value is
+// kept as it is, for [Decode] to report.
+func TypeOf(b []byte) unionstore.ChangeType {
+	switch string(b) {
+	case string(unionstore.ChangeTypeSet):
+		return unionstore.ChangeTypeSet
+	case string(unionstore.ChangeTypeUnset):
+		return unionstore.ChangeTypeUnset
+	}
+	return unionstore.ChangeType(b)
+}
+
 // Unset reports whether r is a tombstone.
 func (r Record) Unset() bool { return r.Type == unionstore.ChangeTypeUnset }
 

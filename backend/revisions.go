@@ -117,18 +117,18 @@ func (r *Revisions) Parse(pos string) (int64, error) {
 	return 0, fmt.Errorf("%w: %q is not a position of this %s", unionstore.ErrCursorExpired, pos, r.what)
 }
 
-// Snapshot reads the namespace's last revision with head, then its
+// Snapshot reads the last revision of namespace with head, then its
 // records with load, and returns them with the position of that revision.
 // Every change committed after the revision comes from Watch of the
 // position, though the records may hold some of them already: applied
 // again, they are harmless.
-func (r *Revisions) Snapshot(ctx context.Context, head func(context.Context) (int64, error),
-	load func(context.Context) ([]Record, error)) ([]Record, string, error) {
-	rev, err := head(ctx)
+func (r *Revisions) Snapshot(ctx context.Context, namespace string, head func(context.Context, string) (int64, error),
+	load func(context.Context, string) ([]Record, error)) ([]Record, string, error) {
+	rev, err := head(ctx, namespace)
 	if err != nil {
 		return nil, "", r.ClosedOr(err)
 	}
-	recs, err := load(ctx)
+	recs, err := load(ctx, namespace)
 	if err != nil {
 		return nil, "", r.ClosedOr(err)
 	}

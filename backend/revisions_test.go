@@ -87,12 +87,12 @@ func TestRevisionsSnapshot(t *testing.T) {
 	r := backend.NewRevisions(0xabc, time.Second, "table")
 	ctx := context.Background()
 	var order []string
-	head := func(context.Context) (int64, error) { order = append(order, "head"); return 7, nil }
-	load := func(context.Context) ([]backend.Record, error) {
+	head := func(context.Context, string) (int64, error) { order = append(order, "head"); return 7, nil }
+	load := func(context.Context, string) ([]backend.Record, error) {
 		order = append(order, "load")
 		return []backend.Record{{ID: "a"}}, nil
 	}
-	recs, pos, err := r.Snapshot(ctx, head, load)
+	recs, pos, err := r.Snapshot(ctx, "ns", head, load)
 	if err != nil || len(recs) != 1 || pos != r.Position(7) {
 		t.Fatalf("Snapshot = %v, %q, %v; want the records at revision 7", recs, pos, err)
 	}
@@ -100,8 +100,8 @@ func TestRevisionsSnapshot(t *testing.T) {
 		t.Fatalf("Snapshot read %v, want the head before the records", order)
 	}
 	r.Close()
-	failing := func(context.Context) (int64, error) { return 0, errors.New("connection closed") }
-	if _, _, err := r.Snapshot(ctx, failing, load); !errors.Is(err, unionstore.ErrClosed) {
+	failing := func(context.Context, string) (int64, error) { return 0, errors.New("connection closed") }
+	if _, _, err := r.Snapshot(ctx, "ns", failing, load); !errors.Is(err, unionstore.ErrClosed) {
 		t.Fatalf("Snapshot after Close = %v, want ErrClosed", err)
 	}
 }

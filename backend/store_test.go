@@ -296,3 +296,17 @@ func TestRefusedChangeNamesALongKeyShortly(t *testing.T) {
 		t.Fatalf("Check's error cuts a character in two: %q", err)
 	}
 }
+
+func TestTypeOf(t *testing.T) {
+	for in, want := range map[string]unionstore.ChangeType{
+		"set": unionstore.ChangeTypeSet, "unset": unionstore.ChangeTypeUnset, "gone": "gone", "": "",
+	} {
+		if got := backend.TypeOf([]byte(in)); got != want {
+			t.Errorf("TypeOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+	set := []byte("set")
+	if n := testing.AllocsPerRun(100, func() { _ = backend.TypeOf(set) }); n != 0 {
+		t.Errorf("TypeOf of a valid type allocates %v times", n)
+	}
+}

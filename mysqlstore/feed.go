@@ -35,18 +35,13 @@ func (d *driver) head(ctx context.Context, namespace string) (rev, floor int64, 
 // Snapshot reads the namespace's revision, then its records: see
 // [backend.Revisions.Snapshot].
 func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Record, string, error) {
-	return d.feed.Snapshot(ctx, d.lastRevision(namespace), func(ctx context.Context) ([]backend.Record, error) {
-		return d.Load(ctx, namespace)
-	})
+	return d.feed.Snapshot(ctx, namespace, d.lastRevision, d.Load)
 }
 
-// lastRevision returns a function that reads the namespace's last
-// revision.
-func (d *driver) lastRevision(namespace string) func(context.Context) (int64, error) {
-	return func(ctx context.Context) (int64, error) {
-		rev, _, err := d.head(ctx, namespace)
-		return rev, err
-	}
+// lastRevision returns the namespace's last revision.
+func (d *driver) lastRevision(ctx context.Context, namespace string) (int64, error) {
+	rev, _, err := d.head(ctx, namespace)
+	return rev, err
 }
 
 // Watch yields the records of namespace whose revision is after the
@@ -64,7 +59,7 @@ func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[b
 	page := func(ctx context.Context, pos int64) (backend.RevisionPage, error) {
 		return d.changesAfter(ctx, namespace, pos)
 	}
-	return d.feed.Watch(ctx, after, d.lastRevision(namespace), page, d.pageSize)
+	return d.feed.Watch(ctx, after, func(ctx context.Context) (int64, error) { return d.lastRevision(ctx, namespace) }, page, d.pageSize)
 }
 
 // changesAfter reads up to pageSize records of namespace whose revision

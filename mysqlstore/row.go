@@ -3,7 +3,6 @@ package mysqlstore
 import (
 	"database/sql"
 
-	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
 )
 
@@ -30,20 +29,8 @@ func (r *row) record(namespace string) backend.Record {
 		Namespace: namespace,
 		Kind:      r.kind,
 		ID:        r.id,
-		Type:      changeType(r.changeType),
+		Type:      backend.TypeOf(r.changeType),
 		Timestamp: r.ts,
 		Payload:   r.payload,
 	}
-}
-
-// changeType returns the change type b spells, without allocating for the
-// two valid ones.
-func changeType(b []byte) unionstore.ChangeType {
-	switch string(b) {
-	case string(unionstore.ChangeTypeSet):
-		return unionstore.ChangeTypeSet
-	case string(unionstore.ChangeTypeUnset):
-		return unionstore.ChangeTypeUnset
-	}
-	return unionstore.ChangeType(b)
 }

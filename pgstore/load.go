@@ -49,21 +49,9 @@ func (d *driver) LoadVisit(ctx context.Context, namespace string, visit func(bac
 		if raw {
 			payload = rows.RawValues()[4]
 		}
-		visit(backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: changeTypeOf(changeType), Timestamp: ts, Payload: payload})
+		visit(backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: backend.TypeOf(changeType), Timestamp: ts, Payload: payload})
 	}
 	return d.explain(rows.Err())
-}
-
-// changeTypeOf returns the change type a row holds, without allocating
-// for the two known ones.
-func changeTypeOf(b []byte) unionstore.ChangeType {
-	switch string(b) {
-	case string(unionstore.ChangeTypeSet):
-		return unionstore.ChangeTypeSet
-	case string(unionstore.ChangeTypeUnset):
-		return unionstore.ChangeTypeUnset
-	}
-	return unionstore.ChangeType(b)
 }
 
 // load reads namespace as LoadVisit does, and returns its records, whose

@@ -49,18 +49,13 @@ func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Reco
 	if err := d.feedAvailable(); err != nil {
 		return nil, "", err
 	}
-	return d.feed.Snapshot(ctx, d.lastRevision(namespace), func(ctx context.Context) ([]backend.Record, error) {
-		return d.Load(ctx, namespace)
-	})
+	return d.feed.Snapshot(ctx, namespace, d.lastRevision, d.Load)
 }
 
-// lastRevision returns a function that reads the namespace's last
-// revision.
-func (d *driver) lastRevision(namespace string) func(context.Context) (int64, error) {
-	return func(ctx context.Context) (int64, error) {
-		rev, _, err := d.head(ctx, namespace)
-		return rev, err
-	}
+// lastRevision returns the namespace's last revision.
+func (d *driver) lastRevision(ctx context.Context, namespace string) (int64, error) {
+	rev, _, err := d.head(ctx, namespace)
+	return rev, err
 }
 
 // Watch yields the records of namespace whose revision is after the
@@ -81,7 +76,7 @@ func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[b
 	page := func(ctx context.Context, pos int64) (backend.RevisionPage, error) {
 		return d.changesAfter(ctx, namespace, pos)
 	}
-	return d.feed.Watch(ctx, after, d.lastRevision(namespace), page, scanPage)
+	return d.feed.Watch(ctx, after, func(ctx context.Context) (int64, error) { return d.lastRevision(ctx, namespace) }, page, scanPage)
 }
 
 // changesAfter reads up to scanPage records of namespace whose revision
