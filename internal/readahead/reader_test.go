@@ -136,8 +136,13 @@ func TestReaderStall(t *testing.T) {
 	for _, canDrop := range []bool{true, false} {
 		t.Run(fmt.Sprintf("canDrop=%v", canDrop), func(t *testing.T) {
 			release := make(chan struct{})
-			r := Start(context.Background(), stallsAfter(release), func(bool) {}, contain)
+			answered := make(chan struct{})
+			r := Start(context.Background(), stallsAfter(release), func(bool) { close(answered) }, contain)
 			defer r.Stop()
+			// The rule applies once the sequence has answered, as the
+			// union sets it: a first chunk slower than StallAfter on a
+			// busy machine is not a stall.
+			<-answered
 			r.StallAfter, r.Stalled = time.Millisecond, errStalled
 			asked := make(chan struct{}, 1)
 			r.CanDrop = func() bool {
