@@ -28,9 +28,9 @@ var scanBudget int64 = 16 << 20
 // stream as it is when the pass starts, and maybe changes saved during
 // it; each identity is returned once, with the last message read for it.
 func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, error) {
-	var p pass
-	err := d.consume(ctx, namespaceFilter(d.prefix, namespace), false, 0, func(m jetstream.Msg) error {
-		return p.add(d.prefix, m)
+	p := pass{presize: loadPresize}
+	err := d.consume(ctx, namespaceFilter(d.prefix, namespace), false, 0, func(m jetstream.Msg, md *jetstream.MsgMetadata) error {
+		return p.add(d.prefix, m, md)
 	})
 	if err != nil {
 		return nil, err
@@ -42,18 +42,30 @@ func (d *driver) Load(ctx context.Context, namespace string) ([]backend.Record, 
 // messages in stream order, with their sequences, which sort.Sort keeps
 // together.
 type pass struct {
-	recs []backend.Record
-	seqs []uint64
+	recs    []backend.Record
+	seqs    []uint64
+	presize int // the most records the first message makes room for
 }
 
-// add collects the record of m, unless m is a floor marker.
-func (p *pass) add(prefix string, m jetstream.Msg) error {
+// loadPresize and scanPresize are the most records a pass of Load and
+// of Scan make room for at once, from the count of messages the pass's
+// first message says are left: Scan's pass may have to drop what it
+// holds, and holds at most its budget.
+const (
+	loadPresize = 1 << 20
+	scanPresize = 1 << 14
+)
+
+// add collects the record of m, whose metadata is md, unless m is a floor
+// marker. The first message sizes the pass for the messages left after
+// it, so that a large namespace is not copied as the pass grows.
+func (p *pass) add(prefix string, m jetstream.Msg, md *jetstream.MsgMetadata) error {
+	if p.recs == nil {
+		n := int(min(md.NumPending+1, uint64(max(p.presize, 1))))
+		p.recs, p.seqs = make([]backend.Record, 0, n), make([]uint64, 0, n)
+	}
 	if isMarker(prefix, m.Subject()) {
 		return nil
-	}
-	md, err := m.Metadata()
-	if err != nil {
-		return err
 	}
 	p.recs = append(p.recs, readRecord(prefix, m.Subject(), m.Headers(), m.Data()))
 	p.seqs = append(p.seqs, md.Sequence.Stream)
@@ -132,11 +144,11 @@ func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.R
 			// split into tokens is kept whole, and reported when it is
 			// read.
 			keys  []scanKey
-			p     pass
+			p     = pass{presize: scanPresize}
 			bytes int64
 		)
 		budget := scanBudget
-		err := d.consume(ctx, namespaceFilter(d.prefix, namespace), false, 0, func(m jetstream.Msg) error {
+		err := d.consume(ctx, namespaceFilter(d.prefix, namespace), false, 0, func(m jetstream.Msg, md *jetstream.MsgMetadata) error {
 			if isMarker(d.prefix, m.Subject()) {
 				return nil
 			}
@@ -153,7 +165,7 @@ func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.R
 				p = pass{}
 				return nil
 			}
-			return p.add(d.prefix, m)
+			return p.add(d.prefix, m, md)
 		})
 		if err != nil {
 			yield(backend.Record{}, err)
@@ -233,7 +245,7 @@ func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, er
 	// The latest change type of each subject: a subject republished
 	// during the pass comes twice, the newer last.
 	types := map[string]unionstore.ChangeType{}
-	err := d.consume(ctx, d.prefix+".>", true, 0, func(m jetstream.Msg) error {
+	err := d.consume(ctx, d.prefix+".>", true, 0, func(m jetstream.Msg, _ *jetstream.MsgMetadata) error {
 		if isMarker(d.prefix, m.Subject()) {
 			return nil
 		}

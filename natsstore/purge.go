@@ -82,17 +82,13 @@ func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through 
 		inFlight = make(chan struct{}, deleteWorkers)
 		marked   bool
 	)
-	err := d.consume(ctx, namespaceFilter(d.prefix, namespace), true, 0, func(m jetstream.Msg) error {
+	err := d.consume(ctx, namespaceFilter(d.prefix, namespace), true, 0, func(m jetstream.Msg, md *jetstream.MsgMetadata) error {
 		if err := context.Cause(ctx); err != nil {
 			return err
 		}
 		ct, ts, err := recordStamp(m.Headers())
 		if err != nil || ct != unionstore.ChangeTypeUnset || ts > through {
 			return nil
-		}
-		md, err := m.Metadata()
-		if err != nil {
-			return err
 		}
 		if !marked {
 			if _, err := d.publishMarker(ctx, namespace, "purge tombstones"); err != nil {

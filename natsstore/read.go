@@ -31,7 +31,7 @@ const (
 )
 
 // consume calls fn for every message on the subjects that filter matches,
-// in stream order, through one ephemeral consumer that it deletes at the
+// with its metadata, in stream order, through one ephemeral consumer that it deletes at the
 // end. With headersOnly the messages come without their bodies. It reads
 // what the stream holds when it starts and the messages published while
 // it runs, until it has caught up with the stream; a subject republished
@@ -56,7 +56,7 @@ const (
 // be fixed at the start as the filter's last sequence: a subject
 // republished during the read has its new message further on, and the
 // read must reach it. ctx is checked between pulls.
-func (d *driver) consume(ctx context.Context, filter string, headersOnly bool, limit uint64, fn func(jetstream.Msg) error) error {
+func (d *driver) consume(ctx context.Context, filter string, headersOnly bool, limit uint64, fn func(jetstream.Msg, *jetstream.MsgMetadata) error) error {
 	cons, err := d.js.CreateConsumer(ctx, d.name, jetstream.ConsumerConfig{
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
 		AckPolicy:         jetstream.AckNonePolicy,
@@ -101,7 +101,7 @@ func (d *driver) consume(ctx context.Context, filter string, headersOnly bool, l
 			}
 			delivered = md.Sequence.Consumer
 			got, left = got+1, md.NumPending
-			return fn(m)
+			return fn(m, md)
 		})
 		if err != nil {
 			return err

@@ -221,12 +221,8 @@ func (d *driver) state(ctx context.Context, namespace string, subjects []string)
 		for i, subj := range subjects {
 			index[subj] = i
 		}
-		err := d.consume(ctx, namespaceFilter(d.prefix, namespace), true, uint64(4*len(subjects)), func(m jetstream.Msg) error {
+		err := d.consume(ctx, namespaceFilter(d.prefix, namespace), true, uint64(4*len(subjects)), func(m jetstream.Msg, md *jetstream.MsgMetadata) error {
 			if i, ok := index[m.Subject()]; ok {
-				md, err := m.Metadata()
-				if err != nil {
-					return err
-				}
 				cur[i] = current{seq: md.Sequence.Stream, ts: stampOf(m.Headers())}
 			}
 			return nil
