@@ -86,6 +86,14 @@ func WriteQuorum(w int) Option {
 // [Union.LoadWithReport] and in observer events. A r below 1, or above the
 // number of members, means all: the default, which never serves a result
 // that might be stale without saying so.
+//
+// A degraded read trades completeness for availability: a member that is
+// healthy but slower than the [QuorumGrace] once r members have answered
+// is left out too, and its changes with it. If the members that answered
+// missed a write that only the slow one took (a Save under [WriteQuorum]
+// that failed on them), the read serves their older version; the Report
+// names the member left out, with an error wrapping [ErrStalled]. Where
+// that matters, raise the grace, or read strictly.
 func DegradedReads(r int) Option {
 	return func(o *options) {
 		if r < 1 {
