@@ -17,7 +17,9 @@
 // stored timestamp (an upsert's WHERE, a script that compares), not a
 // read followed by a write. [Record.Newer] is the rule. Scan yields one
 // record per identity, sorted by kind then id in byte order, and pages so
-// that its memory does not grow with the namespace. A driver that can
+// that its memory does not grow with the namespace: [ScanPages] is the
+// loop of a Scan whose each page starts after the last key of the one
+// before. A driver that can
 // read a namespace at once faster implements [Loader] as well (or
 // [LoadVisitor], to hand over records whose payloads point into the
 // engine's memory), one whose engine bounds what a batch or a record may
