@@ -13,31 +13,14 @@ import (
 // whole before it is yielded, so that no connection stays busy while the
 // caller works.
 func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.Record, error] {
-	return func(yield func(backend.Record, error) bool) {
-		var page []backend.Record
-		for {
-			var err error
-			if len(page) == 0 {
-				page, err = d.query(ctx, namespace, page, d.firstPageSQL, []byte(namespace), d.pageSize)
-			} else {
-				last := page[len(page)-1]
-				kind := []byte(last.Kind)
-				page, err = d.query(ctx, namespace, page[:0], d.pageSQL, []byte(namespace), kind, kind, []byte(last.ID), d.pageSize)
-			}
-			if err != nil {
-				yield(backend.Record{}, err)
-				return
-			}
-			for _, r := range page {
-				if !yield(r, nil) {
-					return
-				}
-			}
-			if len(page) < d.pageSize {
-				return
-			}
+	return backend.ScanPages(d.pageSize, func(prev []backend.Record) ([]backend.Record, error) {
+		if prev == nil {
+			return d.query(ctx, namespace, nil, d.firstPageSQL, []byte(namespace), d.pageSize)
 		}
-	}
+		last := prev[len(prev)-1]
+		kind := []byte(last.Kind)
+		return d.query(ctx, namespace, prev[:0], d.pageSQL, []byte(namespace), kind, kind, []byte(last.ID), d.pageSize)
+	})
 }
 
 // Load reads namespace with one query.
