@@ -18,30 +18,13 @@ import (
 // one page. Each page starts after the last identity yielded, so a walk
 // sees each identity once, in its state when its page was read.
 func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.Record, error] {
-	return func(yield func(backend.Record, error) bool) {
-		var page []backend.Record
-		var err error
-		for {
-			if len(page) == 0 {
-				page, err = d.queryRecords(ctx, namespace, d.stmts.firstPage, namespace, scanPage)
-			} else {
-				last := page[len(page)-1]
-				page, err = d.queryRecords(ctx, namespace, d.stmts.nextPage, namespace, last.Kind, last.ID, scanPage)
-			}
-			if err != nil {
-				yield(backend.Record{}, err)
-				return
-			}
-			for _, r := range page {
-				if !yield(r, nil) {
-					return
-				}
-			}
-			if len(page) < scanPage {
-				return
-			}
+	return backend.ScanPages(scanPage, func(prev []backend.Record) ([]backend.Record, error) {
+		if prev == nil {
+			return d.queryRecords(ctx, namespace, d.stmts.firstPage, namespace, scanPage)
 		}
-	}
+		last := prev[len(prev)-1]
+		return d.queryRecords(ctx, namespace, d.stmts.nextPage, namespace, last.Kind, last.ID, scanPage)
+	})
 }
 
 // Load reads the whole namespace with one statement.
