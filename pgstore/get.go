@@ -71,7 +71,7 @@ func (d *driver) getMany(ctx context.Context, namespace string, kinds, ids []str
 		return nil, d.explain(err)
 	}
 	out := make([]backend.Record, 0, len(ids))
-	if _, err := readRows(namespace, rows, func(r backend.Record) { out = append(out, r) }); err != nil {
+	if err := readRows(namespace, rows, func(r backend.Record) { out = append(out, r) }); err != nil {
 		return nil, d.explain(err)
 	}
 	return out, nil

@@ -65,7 +65,7 @@ func (d *driver) load(ctx context.Context, namespace string) ([]backend.Record, 
 		return nil, d.explain(err)
 	}
 	var out chunks
-	if _, err := readRows(namespace, rows, out.add); err != nil {
+	if err := readRows(namespace, rows, out.add); err != nil {
 		return nil, d.explain(err)
 	}
 	return out.all(), nil
@@ -117,60 +117,48 @@ func (c *chunks) all() []backend.Record {
 // the scan may or may not be seen, but each identity is yielded at most
 // once and in order.
 func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.Record, error] {
-	return func(yield func(backend.Record, error) bool) {
-		if !storable(namespace) {
-			return
-		}
-		page := make([]backend.Record, 0, d.pageSize)
-		// ("", "") precedes every row: ids are never empty.
-		var after key
-		for {
-			if err := d.life.Check(ctx); err != nil {
-				yield(backend.Record{}, err)
-				return
-			}
-			page = page[:0]
-			rows, err := d.pool.Query(ctx, d.pageSQL, namespace, after.kind, after.id, d.pageSize)
-			if err == nil {
-				after, err = readRows(namespace, rows, func(r backend.Record) { page = append(page, r) })
-			}
-			if err != nil {
-				yield(backend.Record{}, d.explain(err))
-				return
-			}
-			for _, r := range page {
-				if !yield(r, nil) {
-					return
-				}
-			}
-			if len(page) < d.pageSize {
-				return
-			}
-		}
+	if !storable(namespace) {
+		return func(func(backend.Record, error) bool) {}
 	}
+	return backend.ScanPages(d.pageSize, func(prev []backend.Record) ([]backend.Record, error) {
+		if err := d.life.Check(ctx); err != nil {
+			return nil, err
+		}
+		// ("", "") precedes every row: ids are never empty.
+		var kind, id string
+		page := prev[:0]
+		if prev == nil {
+			page = make([]backend.Record, 0, d.pageSize)
+		} else {
+			kind, id = prev[len(prev)-1].Kind, prev[len(prev)-1].ID
+		}
+		rows, err := d.pool.Query(ctx, d.pageSQL, namespace, kind, id, d.pageSize)
+		if err == nil {
+			err = readRows(namespace, rows, func(r backend.Record) { page = append(page, r) })
+		}
+		if err != nil {
+			return nil, d.explain(err)
+		}
+		return page, nil
+	})
 }
 
-// key is the kind and id of a row.
-type key struct{ kind, id string }
-
 // readRows passes the records of the rows of a load or page query to add,
-// and closes the rows. It returns the key of the last row.
-func readRows(namespace string, rows pgx.Rows, add func(backend.Record)) (last key, err error) {
+// and closes the rows.
+func readRows(namespace string, rows pgx.Rows, add func(backend.Record)) error {
 	defer rows.Close()
 	var (
-		k          key
-		changeType string
-		ts         int64
-		payload    []byte
+		kind, id, changeType string
+		ts                   int64
+		payload              []byte
 	)
 	for rows.Next() {
-		if err := rows.Scan(&k.kind, &k.id, &changeType, &ts, &payload); err != nil {
-			return last, err
+		if err := rows.Scan(&kind, &id, &changeType, &ts, &payload); err != nil {
+			return err
 		}
-		add(backend.Record{Namespace: namespace, Kind: k.kind, ID: k.id, Type: unionstore.ChangeType(changeType), Timestamp: ts, Payload: payload})
-		last = k
+		add(backend.Record{Namespace: namespace, Kind: kind, ID: id, Type: unionstore.ChangeType(changeType), Timestamp: ts, Payload: payload})
 	}
-	return last, rows.Err()
+	return rows.Err()
 }
 
 // Get reads one row by primary key, in one query: it costs one round trip
@@ -189,7 +177,7 @@ func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.R
 		r     backend.Record
 		found bool
 	)
-	if _, err := readRows(namespace, rows, func(got backend.Record) { r, found = got, true }); err != nil || !found {
+	if err := readRows(namespace, rows, func(got backend.Record) { r, found = got, true }); err != nil || !found {
 		return backend.Record{}, false, d.explain(err)
 	}
 	return r, true, nil
