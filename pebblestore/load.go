@@ -158,25 +158,17 @@ const scanPage = 512
 // bounded by the page size.
 func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.Record, error] {
 	return func(yield func(backend.Record, error) bool) {
+		// The walk's own: the key to read after, and the arena that
+		// holds the payloads of the page being yielded.
 		var after []byte
 		var a arena
-		page := make([]backend.Record, 0, scanPage)
-		for {
-			var err error
-			page, after, err = d.readPage(ctx, namespace, after, page[:0], &a)
-			if err != nil {
-				yield(backend.Record{}, err)
-				return
+		backend.ScanPages(scanPage, func(prev []backend.Record) (page []backend.Record, err error) {
+			if prev == nil {
+				prev = make([]backend.Record, 0, scanPage)
 			}
-			for _, r := range page {
-				if !yield(r, nil) {
-					return
-				}
-			}
-			if len(page) < scanPage {
-				return
-			}
-		}
+			page, after, err = d.readPage(ctx, namespace, after, prev[:0], &a)
+			return page, err
+		})(yield)
 	}
 }
 
