@@ -183,6 +183,17 @@ func (d *driver) use(ctx context.Context) (unlock func(), err error) {
 	return d.mu.RUnlock, nil
 }
 
+// useForWrite locks the store for one write, or returns why it cannot
+// run: the reasons of use, or the store's being read-only.
+func (d *driver) useForWrite(ctx context.Context) (unlock func(), err error) {
+	unlock, err = d.use(ctx)
+	if err == nil && d.readOnly {
+		unlock()
+		return nil, d.writable()
+	}
+	return unlock, err
+}
+
 // writable returns the error of a write to a store opened read-only, or
 // nil.
 func (d *driver) writable() error {

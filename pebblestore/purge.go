@@ -21,14 +21,11 @@ const purgeBatch = 10_000
 // saves by the gate. It expires every cursor of the namespace taken
 // before it (see Change feed in the package doc).
 func (d *driver) Purge(ctx context.Context, namespace string) error {
-	unlock, err := d.use(ctx)
+	unlock, err := d.useForWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := d.writable(); err != nil {
-		return err
-	}
 	return d.guard("purge", func() error { return d.purge(namespace) })
 }
 
@@ -84,14 +81,11 @@ func (d *driver) commitPurge(b *pebble.Batch, namespace string) error {
 // that removes a tombstone expires every cursor of the namespace taken
 // before it (see Change feed in the package doc).
 func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error) {
-	unlock, err := d.use(ctx)
+	unlock, err := d.useForWrite(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer unlock()
-	if err := d.writable(); err != nil {
-		return 0, err
-	}
 	total := 0
 	var after []byte
 	for {
