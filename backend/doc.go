@@ -19,7 +19,8 @@
 // record per identity, sorted by kind then id in byte order, and pages so
 // that its memory does not grow with the namespace: [ScanPages] is the
 // loop of a Scan whose each page starts after the last key of the one
-// before. A driver that can
+// before. A driver whose layout stores a change's type as a byte uses
+// [TypeCode] and [TypeOfCode]. A driver that can
 // read a namespace at once faster implements [Loader] as well (or
 // [LoadVisitor], to hand over records whose payloads point into the
 // engine's memory), one whose engine bounds what a batch or a record may

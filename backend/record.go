@@ -51,6 +51,37 @@ func TypeOf(b []byte) unionstore.ChangeType {
 	return unionstore.ChangeType(b)
 }
 
+// The bytes that stand for a change's type in the binary layouts of the
+// backends (bolt, pebble, Redis, Kafka and SQLite store them): part of
+// their stored formats, so they never change.
+const (
+	CodeSet   byte = 1
+	CodeUnset byte = 2
+)
+
+// TypeCode returns the byte that stands for t in a binary layout:
+// [CodeUnset] for an unset, [CodeSet] for a set (a stored change is
+// validated, so it is one of the two).
+func TypeCode(t unionstore.ChangeType) byte {
+	if t == unionstore.ChangeTypeUnset {
+		return CodeUnset
+	}
+	return CodeSet
+}
+
+// TypeOfCode returns the change type that b stands for in a binary
+// layout, and false for a byte that is neither [CodeSet] nor [CodeUnset],
+// which a driver reports as damage.
+func TypeOfCode(b byte) (unionstore.ChangeType, bool) {
+	switch b {
+	case CodeSet:
+		return unionstore.ChangeTypeSet, true
+	case CodeUnset:
+		return unionstore.ChangeTypeUnset, true
+	}
+	return "", false
+}
+
 // Unset reports whether r is a tombstone.
 func (r Record) Unset() bool { return r.Type == unionstore.ChangeTypeUnset }
 

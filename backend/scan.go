@@ -14,7 +14,9 @@ import "iter"
 // the caller is done with those records when next is called. A page is
 // read whole before any of its records is yielded, so that the engine's
 // cursor, connection or transaction is not held while the caller's loop
-// body runs.
+// body runs. A next that keeps more state than prev (a position, a
+// buffer) belongs to one walk: make it inside the driver's own iterator
+// and run ScanPages(size, next)(yield) there.
 func ScanPages(size int, next func(prev []Record) ([]Record, error)) iter.Seq2[Record, error] {
 	return func(yield func(Record, error) bool) {
 		var page []Record

@@ -310,3 +310,28 @@ func TestTypeOf(t *testing.T) {
 		t.Errorf("TypeOf of a valid type allocates %v times", n)
 	}
 }
+
+// The codes are part of five backends' stored formats: this table pins
+// them, and checks that TypeOfCode reads back what TypeCode writes.
+func TestTypeCode(t *testing.T) {
+	for _, tc := range []struct {
+		code byte
+		t    unionstore.ChangeType
+		ok   bool
+	}{
+		{1, unionstore.ChangeTypeSet, true},
+		{2, unionstore.ChangeTypeUnset, true},
+		{0, "", false},
+		{3, "", false},
+		{'s', "", false},
+	} {
+		if got, ok := backend.TypeOfCode(tc.code); got != tc.t || ok != tc.ok {
+			t.Errorf("TypeOfCode(%d) = %q, %v, want %q, %v", tc.code, got, ok, tc.t, tc.ok)
+		}
+		if tc.ok {
+			if got := backend.TypeCode(tc.t); got != tc.code {
+				t.Errorf("TypeCode(%q) = %d, want %d", tc.t, got, tc.code)
+			}
+		}
+	}
+}
