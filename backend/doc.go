@@ -20,16 +20,17 @@
 // that its memory does not grow with the namespace: [ScanPages] is the
 // loop of a Scan whose each page starts after the last key of the one
 // before. A driver whose layout stores a change's type as a byte uses
-// [TypeCode] and [TypeOfCode]. A driver that can
-// read a namespace at once faster implements [Loader] as well (or
-// [LoadVisitor], to hand over records whose payloads point into the
-// engine's memory), one whose engine bounds what a batch or a record may
-// hold beyond [Limits] implements [BatchChecker] or [RecordChecker], and one
-// with a change feed implements [Feeder], which makes the store a
-// [unionstore.Watcher]. A driver whose engine can number each namespace's
-// changes in commit order (a counter row taken in the write transaction,
-// a single writer) writes the reading of a page only, and leaves the rest
-// of its feed to [Revisions].
+// [TypeCode] and [TypeOfCode]. A driver that can read a namespace at once
+// faster implements [Loader] as well (or [LoadVisitor], to hand over
+// records whose payloads point into the engine's memory), one whose
+// engine bounds what a batch or a record may hold beyond [Limits]
+// implements [BatchChecker] or [RecordChecker], and one with a change
+// feed implements [Feeder], which makes the store a [unionstore.Watcher].
+// A driver whose engine can number each namespace's changes in commit
+// order (a counter row taken in the write transaction, a single writer)
+// writes the reading of a namespace's last revision and of a page only,
+// and leaves the rest of its feed to [Revisions] ([Revisions.Snapshot],
+// [Revisions.WatchNamespace]).
 //
 // Purge and PurgeTombstones may work in steps that each commit, if their
 // docs say what a failure midway leaves. Put may retry what the engine

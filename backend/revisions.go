@@ -171,6 +171,18 @@ func (r *Revisions) Watch(ctx context.Context, after string, head func(context.C
 	}
 }
 
+// WatchNamespace is [Revisions.Watch] of namespace over reads that take
+// the namespace, as those of [Revisions.Snapshot] do, so that a driver
+// passes its own methods: head returns the namespace's last revision, and
+// page reads its changes after a revision.
+func (r *Revisions) WatchNamespace(ctx context.Context, namespace, after string, head func(context.Context, string) (int64, error),
+	page func(ctx context.Context, namespace string, after int64) (RevisionPage, error), pageSize int) iter.Seq2[Event, error] {
+	return r.Watch(ctx, after,
+		func(ctx context.Context) (int64, error) { return head(ctx, namespace) },
+		func(ctx context.Context, after int64) (RevisionPage, error) { return page(ctx, namespace, after) },
+		pageSize)
+}
+
 // start returns the revision a watch begins after.
 func (r *Revisions) start(ctx context.Context, after string, head func(context.Context) (int64, error)) (int64, error) {
 	if after != "" {

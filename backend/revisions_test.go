@@ -83,6 +83,43 @@ func TestRevisionsWatch(t *testing.T) {
 	}
 }
 
+// WatchNamespace hands the namespace to both reads, and watches as Watch
+// does: from the last revision for "", from the position otherwise.
+func TestRevisionsWatchNamespace(t *testing.T) {
+	r := backend.NewRevisions(1, time.Millisecond, "file")
+	var asked []string
+	head := func(_ context.Context, ns string) (int64, error) {
+		asked = append(asked, "head "+ns)
+		return 3, nil
+	}
+	page := func(ctx context.Context, ns string, after int64) (backend.RevisionPage, error) {
+		asked = append(asked, fmt.Sprintf("page %s after %d", ns, after))
+		return pages(4, 0, 1, 2, 3, 4)(ctx, after)
+	}
+	for _, tc := range []struct {
+		after string
+		want  string // the reads, then the positions yielded
+	}{
+		{"", "head ns; page ns after 3; 1-4"},
+		{r.Position(1), "page ns after 1; 1-2 1-3 1-4"},
+	} {
+		asked = nil
+		var got []string
+		for ev, err := range r.WatchNamespace(context.Background(), "ns", tc.after, head, page, 10) {
+			if err != nil {
+				t.Fatalf("WatchNamespace(%q) = %v", tc.after, err)
+			}
+			got = append(got, ev.Position)
+			if ev.Position == r.Position(4) {
+				break
+			}
+		}
+		if s := strings.Join(asked, "; ") + "; " + strings.Join(got, " "); s != tc.want {
+			t.Errorf("WatchNamespace(%q) read and yielded %q, want %q", tc.after, s, tc.want)
+		}
+	}
+}
+
 func TestRevisionsSnapshot(t *testing.T) {
 	r := backend.NewRevisions(0xabc, time.Second, "table")
 	ctx := context.Background()
