@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // The on-disk layout, version 4. It is described for readers in doc.go;
@@ -43,15 +44,13 @@ var (
 // maxKeySize is bbolt's limit for keys and bucket names.
 const maxKeySize = 32768
 
-// Record values: version, change type, seconds, nanoseconds, the
-// revision if the version has revisionFlag, payload.
+// Record values: version, change type (backend.TypeCode), seconds,
+// nanoseconds, the revision if the version has revisionFlag, payload.
 const (
 	recordPlain      = 1 // the payload as the codec encoded it
 	recordCompressed = 2 // the payload as one zstd frame
 	recordS2         = 3 // the payload as one S2 block
 	revisionFlag     = 0x80
-	typeSet          = 1
-	typeUnset        = 2
 	headerSize       = 1 + 1 + 8 + 4
 	revisionSize     = 8
 	// fullHeaderSize is the header of a record that Save writes: with the
@@ -189,10 +188,7 @@ func compresses(c compression, n int) bool {
 // putHeader writes the header of a record with a revision.
 func putHeader(v []byte, version byte, h header) {
 	v[0] = version | revisionFlag
-	v[1] = typeSet
-	if h.changeType == unionstore.ChangeTypeUnset {
-		v[1] = typeUnset
-	}
+	v[1] = backend.TypeCode(h.changeType)
 	binary.BigEndian.PutUint64(v[2:], uint64(h.sec))
 	binary.BigEndian.PutUint32(v[10:], h.nsec)
 	binary.BigEndian.PutUint64(v[headerSize:], h.rev)
@@ -242,12 +238,8 @@ func decodeHeader(v []byte) (header, error) {
 		}
 		h.rev = binary.BigEndian.Uint64(v[headerSize:])
 	}
-	switch v[1] {
-	case typeSet:
-		h.changeType = unionstore.ChangeTypeSet
-	case typeUnset:
-		h.changeType = unionstore.ChangeTypeUnset
-	default:
+	var ok bool
+	if h.changeType, ok = backend.TypeOfCode(v[1]); !ok {
 		return h, fmt.Errorf("%w: change type byte %d", ErrCorrupt, v[1])
 	}
 	h.sec = int64(binary.BigEndian.Uint64(v[2:]))
