@@ -5,19 +5,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
 )
 
 // The layout's version, the first byte of every stored value. A value of
 // another version is reported as damaged, never guessed at.
 const valueVersion = 1
-
-// The change type, the second byte of a stored value.
-const (
-	typeSet   = 1
-	typeUnset = 2
-)
 
 // valueHeader is the size of a value's header: version, type and the
 // timestamp as a big-endian int64.
@@ -89,11 +82,7 @@ func splitMember(m string) (kind, id string) {
 // appendValue appends the stored value of r to dst: version, type,
 // timestamp, payload.
 func appendValue(dst []byte, r backend.Record) []byte {
-	t := byte(typeSet)
-	if r.Unset() {
-		t = typeUnset
-	}
-	dst = append(dst, valueVersion, t)
+	dst = append(dst, valueVersion, backend.TypeCode(r.Type))
 	dst = binary.BigEndian.AppendUint64(dst, uint64(r.Timestamp))
 	return append(dst, r.Payload...)
 }
@@ -109,13 +98,9 @@ func decodeValue(namespace, member, value string) (backend.Record, error) {
 	case value[0] != valueVersion:
 		return r, fmt.Errorf("value of layout version %d, want %d", value[0], valueVersion)
 	}
-	switch value[1] {
-	case typeSet:
-		r.Type = unionstore.ChangeTypeSet
-	case typeUnset:
-		r.Type = unionstore.ChangeTypeUnset
-	default:
-		return r, fmt.Errorf("value of change type %d, want %d (set) or %d (unset)", value[1], typeSet, typeUnset)
+	var ok bool
+	if r.Type, ok = backend.TypeOfCode(value[1]); !ok {
+		return r, fmt.Errorf("value of change type %d, want %d (set) or %d (unset)", value[1], backend.CodeSet, backend.CodeUnset)
 	}
 	r.Timestamp = int64(binary.BigEndian.Uint64([]byte(value[2:valueHeader])))
 	r.Payload = []byte(value[valueHeader:])
