@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // The record layout, format version 1 (see the package doc).
@@ -14,11 +15,8 @@ const (
 	keyVersion   byte = 1
 	valueVersion byte = 1
 
-	typeSet   byte = 1
-	typeUnset byte = 2
-
 	// valueHeader is the size of a value before the payload: version,
-	// change type, timestamp.
+	// change type (backend.TypeCode), timestamp.
 	valueHeader = 1 + 1 + 8
 )
 
@@ -124,11 +122,7 @@ func identityOf(rest string) (kind, id string) {
 
 // appendValue appends the record value of a change to b.
 func appendValue(b []byte, t unionstore.ChangeType, ts int64, payload []byte) []byte {
-	ct := typeSet
-	if t == unionstore.ChangeTypeUnset {
-		ct = typeUnset
-	}
-	b = append(b, valueVersion, ct)
+	b = append(b, valueVersion, backend.TypeCode(t))
 	b = binary.BigEndian.AppendUint64(b, uint64(ts))
 	return append(b, payload...)
 }
@@ -145,12 +139,8 @@ func decodeValue(b []byte) (t unionstore.ChangeType, ts int64, payload []byte, e
 	case b[0] != valueVersion:
 		return "", 0, nil, fmt.Errorf("unknown value format version %d", b[0])
 	}
-	switch b[1] {
-	case typeSet:
-		t = unionstore.ChangeTypeSet
-	case typeUnset:
-		t = unionstore.ChangeTypeUnset
-	default:
+	var ok bool
+	if t, ok = backend.TypeOfCode(b[1]); !ok {
 		return "", 0, nil, fmt.Errorf("unknown change type %d", b[1])
 	}
 	return t, int64(binary.BigEndian.Uint64(b[2:10])), b[valueHeader:], nil

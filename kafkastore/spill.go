@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // runBuffer is the read buffer of each run during a merge.
@@ -72,11 +73,7 @@ func (sp *spill) writeEntry(buf []byte, e *entry) ([]byte, error) {
 	buf = binary.AppendUvarint(buf, uint64(len(e.id)))
 	buf = append(buf, e.id...)
 	buf = binary.BigEndian.AppendUint64(buf, uint64(e.ts))
-	ct := typeSet
-	if e.t == unionstore.ChangeTypeUnset {
-		ct = typeUnset
-	}
-	buf = append(buf, ct)
+	buf = append(buf, backend.TypeCode(e.t))
 	buf = binary.AppendUvarint(buf, uint64(len(e.payload)))
 	n1, err := sp.w.Write(buf)
 	if err != nil {
@@ -163,7 +160,7 @@ func (rr *runReader) next() (bool, error) {
 		return false, noEOF(err)
 	}
 	t := unionstore.ChangeTypeSet
-	if fixed[8] == typeUnset {
+	if fixed[8] == backend.CodeUnset {
 		t = unionstore.ChangeTypeUnset
 	}
 	rr.cur = &entry{kind: string(kind), id: string(id), ts: int64(binary.BigEndian.Uint64(fixed[:8])), t: t, payload: payload}
