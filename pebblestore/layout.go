@@ -168,11 +168,10 @@ func markerKey(ns string) []byte {
 	return append(k, ns...)
 }
 
-// Record values: version, change type, Unix nanoseconds, payload.
+// Record values: version, change type (backend.TypeCode), Unix
+// nanoseconds, payload.
 const (
 	recordVersion = 1
-	typeSet       = 1
-	typeUnset     = 2
 	headerSize    = 1 + 1 + 8
 )
 
@@ -206,10 +205,7 @@ func putValue(v []byte, r *backend.Record) {
 // putHeader writes h into the first headerSize bytes of v.
 func putHeader(v []byte, h header) {
 	v[0] = recordVersion
-	v[1] = typeSet
-	if h.changeType == unionstore.ChangeTypeUnset {
-		v[1] = typeUnset
-	}
+	v[1] = backend.TypeCode(h.changeType)
 	binary.BigEndian.PutUint64(v[2:], uint64(h.nanos))
 }
 
@@ -222,12 +218,8 @@ func decodeValue(v []byte) (header, []byte, error) {
 	if v[0] != recordVersion {
 		return h, nil, fmt.Errorf("%w: record version %d", ErrCorrupt, v[0])
 	}
-	switch v[1] {
-	case typeSet:
-		h.changeType = unionstore.ChangeTypeSet
-	case typeUnset:
-		h.changeType = unionstore.ChangeTypeUnset
-	default:
+	var ok bool
+	if h.changeType, ok = backend.TypeOfCode(v[1]); !ok {
 		return h, nil, fmt.Errorf("%w: change type byte %d", ErrCorrupt, v[1])
 	}
 	h.nanos = int64(binary.BigEndian.Uint64(v[2:]))
