@@ -20,7 +20,8 @@
 // that its memory does not grow with the namespace: [ScanPages] is the
 // loop of a Scan whose each page starts after the last key of the one
 // before. A driver whose layout stores a change's type as a byte uses
-// [TypeCode] and [TypeOfCode]. A driver that can read a namespace at once
+// [TypeCode] and [TypeOfCode], and one that keeps each namespace's counts
+// beside its records, [Counts]. A driver that can read a namespace at once
 // faster implements [Loader] as well (or [LoadVisitor], to hand over
 // records whose payloads point into the engine's memory), one whose
 // engine bounds what a batch or a record may hold beyond [Limits]
