@@ -73,7 +73,7 @@ func newDriver(db *sql.DB, table, where string, packet, pageSize int) *driver {
 		// after rev, sees its new value.
 		markSQL: "INSERT INTO " + f + " (namespace, rev, floor) VALUES (?, 1, 1) ON DUPLICATE KEY UPDATE rev = rev + 1, floor = rev",
 		lockSQL: "SELECT rev FROM " + f + " WHERE namespace = ? FOR UPDATE",
-		headSQL: "SELECT rev, floor FROM " + f + " WHERE namespace = ?",
+		headSQL: "SELECT rev FROM " + f + " WHERE namespace = ?",
 		newestTombstoneSQL: "SELECT COALESCE(MAX(rev), 0) FROM (SELECT rev FROM " + q +
 			" WHERE namespace = ? AND change_type = 'unset' AND ts <= ? ORDER BY kind, id LIMIT ?) AS chunk",
 		raiseFloorSQL: "UPDATE " + f + " SET floor = GREATEST(floor, ?) WHERE namespace = ?",

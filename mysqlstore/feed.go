@@ -22,25 +22,19 @@ func newFeed(ctx context.Context, db *sql.DB, table string, poll time.Duration) 
 	return backend.NewRevisions(id, poll, "table"), nil
 }
 
-// head returns the namespace's last revision and its floor: 0 and 0 for a
-// namespace never written.
-func (d *driver) head(ctx context.Context, namespace string) (rev, floor int64, err error) {
-	err = d.db.QueryRowContext(ctx, d.headSQL, []byte(namespace)).Scan(&rev, &floor)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, nil
-	}
-	return rev, floor, err
-}
-
 // Snapshot reads the namespace's revision, then its records: see
 // [backend.Revisions.Snapshot].
 func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Record, string, error) {
 	return d.feed.Snapshot(ctx, namespace, d.lastRevision, d.Load)
 }
 
-// lastRevision returns the namespace's last revision.
-func (d *driver) lastRevision(ctx context.Context, namespace string) (int64, error) {
-	rev, _, err := d.head(ctx, namespace)
+// lastRevision returns the namespace's last revision: 0 for a namespace
+// never written.
+func (d *driver) lastRevision(ctx context.Context, namespace string) (rev int64, err error) {
+	err = d.db.QueryRowContext(ctx, d.headSQL, []byte(namespace)).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
 	return rev, err
 }
 
@@ -56,10 +50,7 @@ func (d *driver) lastRevision(ctx context.Context, namespace string) (int64, err
 // and the round ends the watch with ErrCursorExpired whether or not the
 // changes read met the purge.
 func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[backend.Event, error] {
-	page := func(ctx context.Context, pos int64) (backend.RevisionPage, error) {
-		return d.changesAfter(ctx, namespace, pos)
-	}
-	return d.feed.Watch(ctx, after, func(ctx context.Context) (int64, error) { return d.lastRevision(ctx, namespace) }, page, d.pageSize)
+	return d.feed.WatchNamespace(ctx, namespace, after, d.lastRevision, d.changesAfter, d.pageSize)
 }
 
 // changesAfter reads up to pageSize records of namespace whose revision
