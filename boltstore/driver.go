@@ -144,11 +144,11 @@ func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, er
 		}
 		out = make([]unionstore.NamespaceStat, 0, b.Stats().KeyN)
 		return b.ForEach(func(k, v []byte) error {
-			c := decodeCounts(v)
-			if c.sets+c.unsets == 0 {
+			c := backend.DecodeCounts(v)
+			if c.Sets+c.Unsets == 0 {
 				return nil
 			}
-			out = append(out, unionstore.NamespaceStat{Namespace: string(k), Entities: int(c.sets), Tombstones: int(c.unsets)})
+			out = append(out, unionstore.NamespaceStat{Namespace: string(k), Entities: int(c.Sets), Tombstones: int(c.Unsets)})
 			return nil
 		})
 	})

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/unionstore/unionstore/backend"
 )
 
 // Group commit. Every Put of a writable store hands its encoded batch to
@@ -219,7 +221,7 @@ func write(tx *bolt.Tx, entries []entry) error {
 		name   string
 		bucket *bolt.Bucket
 		feed   *chunkWriter
-		counts counts
+		counts backend.Counts
 		revs   revisions
 	}
 	var spaces []*space
@@ -243,7 +245,7 @@ func write(tx *bolt.Tx, entries []entry) error {
 			}
 			f.FillPercent = appendFill // revisions only grow
 			sp = &space{name: e.namespace, bucket: b, feed: &chunkWriter{bucket: f},
-				counts: decodeCounts(countsB.Get(name)), revs: decodeRevisions(revsB.Get(name))}
+				counts: backend.DecodeCounts(countsB.Get(name)), revs: decodeRevisions(revsB.Get(name))}
 			spaces = append(spaces, sp)
 		}
 		if old := sp.bucket.Get(e.key); old != nil {
@@ -253,7 +255,7 @@ func write(tx *bolt.Tx, entries []entry) error {
 				if oh.newer(e.header) {
 					continue
 				}
-				sp.counts.add(oh.changeType, -1)
+				sp.counts.Add(oh.changeType, -1)
 				if oh.rev != 0 {
 					sp.feed.moved = append(sp.feed.moved, oh.rev)
 				}
@@ -267,13 +269,13 @@ func write(tx *bolt.Tx, entries []entry) error {
 		if err := sp.feed.add(sp.revs.rev, e.key); err != nil {
 			return &batchError{e.batch, fmt.Errorf("feed of namespace %q: %w", e.namespace, err)}
 		}
-		sp.counts.add(e.header.changeType, 1)
+		sp.counts.Add(e.header.changeType, 1)
 	}
 	for _, sp := range spaces {
 		if err := sp.feed.finish(); err != nil {
 			return fmt.Errorf("feed of namespace %q: %w", sp.name, err)
 		}
-		if err := countsB.Put([]byte(sp.name), sp.counts.encode()); err != nil {
+		if err := countsB.Put([]byte(sp.name), sp.counts.Encode()); err != nil {
 			return fmt.Errorf("counts of namespace %q: %w", sp.name, err)
 		}
 		if err := revsB.Put([]byte(sp.name), sp.revs.encode()); err != nil {

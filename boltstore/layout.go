@@ -287,37 +287,6 @@ func revisionKey(rev uint64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, revisionSize), rev)
 }
 
-// counts is the value of a namespace in the counts bucket.
-type counts struct{ sets, unsets uint64 }
-
-func decodeCounts(v []byte) counts {
-	if len(v) != 16 {
-		return counts{}
-	}
-	return counts{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
-}
-
-func (c counts) encode() []byte {
-	v := make([]byte, 16)
-	binary.BigEndian.PutUint64(v, c.sets)
-	binary.BigEndian.PutUint64(v[8:], c.unsets)
-	return v
-}
-
-// add adds n (1 or -1) to the count of t. A count never goes below zero,
-// even when a damaged file held a wrong one.
-func (c *counts) add(t unionstore.ChangeType, n int64) {
-	p := &c.unsets
-	if t == unionstore.ChangeTypeSet {
-		p = &c.sets
-	}
-	if n < 0 && *p < uint64(-n) {
-		*p = 0
-		return
-	}
-	*p = uint64(int64(*p) + n)
-}
-
 // MaxRecordSize is the largest stored record: the 14-byte header and the
 // payload as encoded (and possibly compressed) together. It is bbolt's
 // limit for a value.

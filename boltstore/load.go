@@ -62,8 +62,8 @@ func loadTx(ctx context.Context, tx *bolt.Tx, namespace string) ([]backend.Recor
 	}
 	// The counts size the result; a damaged counts record must not make
 	// the read allocate without bound, so the hint is capped.
-	n := decodeCounts(tx.Bucket(countsBucket).Get([]byte(namespace)))
-	out := make([]backend.Record, 0, min(n.sets, maxPrealloc)+min(n.unsets, maxPrealloc))
+	n := backend.DecodeCounts(tx.Bucket(countsBucket).Get([]byte(namespace)))
+	out := make([]backend.Record, 0, min(n.Sets, maxPrealloc)+min(n.Unsets, maxPrealloc))
 	var a arena
 	err := visitTx(ctx, b, namespace, func(r backend.Record) {
 		r.Payload = a.copy(r.Payload)
@@ -165,8 +165,8 @@ func (d *driver) LoadSize(namespace string) (n int) {
 		if b == nil {
 			return nil // a file of a format before the counts
 		}
-		c := decodeCounts(b.Get([]byte(namespace)))
-		n = int(min(c.sets, maxPrealloc) + min(c.unsets, maxPrealloc))
+		c := backend.DecodeCounts(b.Get([]byte(namespace)))
+		n = int(min(c.Sets, maxPrealloc) + min(c.Unsets, maxPrealloc))
 		return nil
 	})
 	return n

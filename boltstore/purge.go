@@ -10,6 +10,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // purgeBatch is the number of tombstones PurgeTombstones removes per
@@ -144,8 +145,8 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, last header
 	if err := raiseFloor(tx, namespace, newest); err != nil {
 		return 0, nil, false, err
 	}
-	cnt := decodeCounts(countsB.Get([]byte(namespace)))
-	cnt.add(unionstore.ChangeTypeUnset, -int64(len(doomed)))
+	cnt := backend.DecodeCounts(countsB.Get([]byte(namespace)))
+	cnt.Add(unionstore.ChangeTypeUnset, -int64(len(doomed)))
 	if done {
 		if first, _ := b.Cursor().First(); first == nil {
 			if err := tx.Bucket(recordsBucket).DeleteBucket([]byte(namespace)); err != nil {
@@ -162,7 +163,7 @@ func purgeTombstonePage(tx *bolt.Tx, namespace string, after []byte, last header
 	if len(doomed) == 0 {
 		return 0, seen, done, nil
 	}
-	return len(doomed), seen, done, countsB.Put([]byte(namespace), cnt.encode())
+	return len(doomed), seen, done, countsB.Put([]byte(namespace), cnt.Encode())
 }
 
 // feedOf returns the feed bucket of namespace, or nil if it has none.
