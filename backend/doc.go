@@ -61,6 +61,10 @@
 //		return func(c *config) error { return backend.SetCodec(&c.codec, codec) }
 //	}
 //
+// A count or a duration that must be above zero, or not below it, is set
+// with [SetPositive] or [SetNotNegative], which refuse it in the words
+// every backend uses.
+//
 // # The store type
 //
 // The exported store type embeds *[Store] and adds only what is its own,

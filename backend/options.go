@@ -2,6 +2,7 @@ package backend
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/unionstore/unionstore"
 )
@@ -69,4 +70,29 @@ func SetCodec[E unionstore.Entity](slot *Codec, codec unionstore.Codec[E]) error
 // than E.
 func CodecOf[E unionstore.Entity](slot Codec) (unionstore.Codec[E], error) {
 	return unionstore.CodecFor[E](slot.codec)
+}
+
+// SetPositive is the body of an option whose value, a count or a
+// duration, must be above zero: it sets *field to v, or refuses v with
+// the error "what v: must be positive".
+//
+//	func WithPageSize(n int) Option {
+//		return func(c *config) error { return backend.SetPositive(&c.pageSize, "page size", n) }
+//	}
+func SetPositive[T ~int | ~int64](field *T, what string, v T) error {
+	if v <= 0 {
+		return fmt.Errorf("%s %v: must be positive", what, v)
+	}
+	*field = v
+	return nil
+}
+
+// SetNotNegative is [SetPositive] for a value that may be zero: it
+// refuses v with the error "what v: must not be negative".
+func SetNotNegative[T ~int | ~int64](field *T, what string, v T) error {
+	if v < 0 {
+		return fmt.Errorf("%s %v: must not be negative", what, v)
+	}
+	*field = v
+	return nil
 }
