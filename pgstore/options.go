@@ -107,13 +107,7 @@ func WithoutCreateSchema() Option {
 // WithPageSize sets how many rows [Store.Scan] reads per query, which bounds
 // its memory. The default is [DefaultPageSize]; n must be positive.
 func WithPageSize(n int) Option {
-	return func(c *config) error {
-		if n <= 0 {
-			return fmt.Errorf("page size %d: must be positive", n)
-		}
-		c.pageSize = n
-		return nil
-	}
+	return func(c *config) error { return backend.SetPositive(&c.pageSize, "page size", n) }
 }
 
 func checkIdentifier(name string) error {
