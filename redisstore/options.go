@@ -45,7 +45,8 @@ type config struct {
 // against E.
 func configure[E unionstore.Entity](opts []Option) (config, error) {
 	c := config{prefix: DefaultPrefix, pageSize: DefaultPageSize, history: DefaultHistory}
-	return c, backend.Configure[E](&c, opts, &c.codec)
+	err := backend.Configure[E](&c, opts, &c.codec)
+	return c, err
 }
 
 // WithPrefix sets the prefix of the store's keys; the default is
