@@ -42,7 +42,8 @@ type config struct {
 // against E.
 func configure[E unionstore.Entity](opts []Option) (config, error) {
 	c := config{table: DefaultTable, pageSize: DefaultPageSize, poll: DefaultPollInterval}
-	return c, backend.Configure[E](&c, opts, &c.codec)
+	err := backend.Configure[E](&c, opts, &c.codec)
+	return c, err
 }
 
 // WithTable names the table that holds the changes; the table NAME_feed
@@ -83,13 +84,7 @@ func WithoutCreate() Option {
 // WithPageSize sets how many rows [Store.Scan] reads per query, which
 // bounds its memory. The default is [DefaultPageSize]; n must be positive.
 func WithPageSize(n int) Option {
-	return func(c *config) error {
-		if n <= 0 {
-			return fmt.Errorf("page size %d: must be positive", n)
-		}
-		c.pageSize = n
-		return nil
-	}
+	return func(c *config) error { return backend.SetPositive(&c.pageSize, "page size", n) }
 }
 
 // WithPollInterval sets how often [Store.Watch] asks the server for new
