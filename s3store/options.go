@@ -1,7 +1,6 @@
 package s3store
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/unionstore/unionstore"
@@ -51,26 +50,14 @@ func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
 // namespace (at a Load, Scan, Get or compaction) plus those it has saved
 // since: segments that other stores save are seen at the next listing.
 func WithMaxSegments(n int) Option {
-	return func(c *config) error {
-		if n < 0 {
-			return fmt.Errorf("max segments %d: must not be negative", n)
-		}
-		c.maxSegments = n
-		return nil
-	}
+	return func(c *config) error { return backend.SetNotNegative(&c.maxSegments, "max segments", n) }
 }
 
 // WithConcurrency sets how many requests one call sends at once: the GETs
 // of a Load, Scan or Get, the PUTs of a Save that spans namespaces. The
 // default is [DefaultConcurrency]; n must be positive.
 func WithConcurrency(n int) Option {
-	return func(c *config) error {
-		if n <= 0 {
-			return fmt.Errorf("concurrency %d: must be positive", n)
-		}
-		c.concurrency = n
-		return nil
-	}
+	return func(c *config) error { return backend.SetPositive(&c.concurrency, "concurrency", n) }
 }
 
 // WithCompactErrors sets fn to receive the errors of the compactions that
@@ -100,13 +87,7 @@ const DefaultWatchWindow = 10 * time.Second
 // LIST request, plus one GET per new segment. The default is
 // [DefaultPollInterval]; d must be positive.
 func WithPollInterval(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("poll interval %v: must be positive", d)
-		}
-		c.pollInterval = d
-		return nil
-	}
+	return func(c *config) error { return backend.SetPositive(&c.pollInterval, "poll interval", d) }
 }
 
 // WithWatchWindow sets how long after the time in its name a segment may
@@ -119,11 +100,5 @@ func WithPollInterval(d time.Duration) Option {
 // and more repeated events when a watch resumes. The default is
 // [DefaultWatchWindow]; d must be positive.
 func WithWatchWindow(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("watch window %v: must be positive", d)
-		}
-		c.watchWindow = d
-		return nil
-	}
+	return func(c *config) error { return backend.SetPositive(&c.watchWindow, "watch window", d) }
 }
