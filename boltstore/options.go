@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -38,14 +39,7 @@ func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
 // negative duration is refused.
 func WithLockTimeout(d time.Duration) Option {
 	return func(c *config) error {
-		switch {
-		case d < 0:
-			return fmt.Errorf("lock timeout %v: must not be negative", d)
-		case d == 0:
-			d = DefaultLockTimeout
-		}
-		c.lockTimeout = d
-		return nil
+		return backend.SetNotNegative(&c.lockTimeout, "lock timeout", cmp.Or(d, DefaultLockTimeout))
 	}
 }
 
