@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // How the per-namespace counts stay right without a read in Save.
@@ -88,7 +89,7 @@ func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, er
 // and its marker's stamp if the counts are stale (nil if not).
 type nsState struct {
 	name   string
-	counts counts
+	counts backend.Counts
 	stamp  []byte
 }
 
@@ -125,10 +126,10 @@ func (d *driver) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, er
 	}
 	out := make([]unionstore.NamespaceStat, 0, len(states))
 	for _, st := range states {
-		if st.counts.sets+st.counts.unsets == 0 {
+		if st.counts.Sets+st.counts.Unsets == 0 {
 			continue
 		}
-		out = append(out, unionstore.NamespaceStat{Namespace: st.name, Entities: clampInt(st.counts.sets), Tombstones: clampInt(st.counts.unsets)})
+		out = append(out, unionstore.NamespaceStat{Namespace: st.name, Entities: clampInt(st.counts.Sets), Tombstones: clampInt(st.counts.Unsets)})
 	}
 	return out, nil
 }
@@ -139,7 +140,7 @@ func (d *driver) namespaces(ctx context.Context) ([]unionstore.NamespaceStat, er
 func (d *driver) readStates(ctx context.Context, snap *pebble.Snapshot, noMarkers bool) ([]nsState, error) {
 	states := make([]nsState, 0, d.nsHint.Load())
 	err := eachKey(ctx, snap, prefixCount, func(k, v []byte) {
-		states = append(states, nsState{name: string(k), counts: decodeCounts(v)})
+		states = append(states, nsState{name: string(k), counts: backend.DecodeCounts(v)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read the counts: %w", err)
@@ -229,21 +230,15 @@ func recount(ctx context.Context, snap *pebble.Snapshot, stale []*nsState) error
 	ok := it.SeekGE(lower)
 	for _, st := range stale {
 		lower, upper := namespaceBounds(st.name)
-		var c counts
+		var c backend.Counts
 		for ok = skipTo(it, ok, lower); ok && bytes.Compare(it.Key(), upper) < 0; ok = it.Next() {
-			if n++; n%ctxCheckEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					_ = it.Close()
-					return err
-				}
-			}
-			v, err := it.ValueAndErr()
+			n++
+			v, err := value(ctx, it, n)
 			if err != nil {
-				_ = it.Close()
-				return fmt.Errorf("count namespace %q: read record %q: %w", st.name, it.Key(), err)
+				return fmt.Errorf("count namespace %q: %w", st.name, err)
 			}
 			if h, _, err := decodeValue(v); err == nil {
-				c.add(h.changeType, 1)
+				c.Add(h.changeType, 1)
 			}
 		}
 		st.counts = c
@@ -285,10 +280,10 @@ func (d *driver) settle(stale []*nsState, marks uint64) error {
 			_ = it.Close()
 			return err
 		}
-		if st.counts.sets+st.counts.unsets == 0 {
+		if st.counts.Sets+st.counts.Unsets == 0 {
 			err = b.Delete(countKey(st.name), nil)
 		} else {
-			err = b.Set(countKey(st.name), st.counts.encode(), nil)
+			err = b.Set(countKey(st.name), st.counts.Encode(), nil)
 		}
 		if err != nil {
 			_ = it.Close()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // SetMaxBatchBytes lowers pebble's batch limit for a test and returns a
@@ -47,7 +48,9 @@ func RecordValue(t unionstore.ChangeType, ts time.Time, payload []byte) []byte {
 }
 
 // CountsValue is the stored value of a namespace's counts.
-func CountsValue(sets, unsets uint64) []byte { return counts{sets, unsets}.encode() }
+func CountsValue(sets, unsets uint64) []byte {
+	return backend.Counts{Sets: sets, Unsets: unsets}.Encode()
+}
 
 // FormatFile is the file that keeps releases of layout version 1 out.
 const FormatFile = formatFile

@@ -226,43 +226,6 @@ func decodeValue(v []byte) (header, []byte, error) {
 	return h, v[headerSize:], nil
 }
 
-// counts is the value of a namespace's count key.
-type counts struct{ sets, unsets uint64 }
-
-const countsSize = 16
-
-// decodeCounts reads a counts value; a missing or damaged one reads as
-// zero, and Save rewrites it.
-func decodeCounts(v []byte) counts {
-	if len(v) != countsSize {
-		return counts{}
-	}
-	return counts{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:])}
-}
-
-func (c counts) encode() []byte {
-	v := make([]byte, countsSize)
-	binary.BigEndian.PutUint64(v, c.sets)
-	binary.BigEndian.PutUint64(v[8:], c.unsets)
-	return v
-}
-
-// add adds n (1 or -1) to the count of t. A count never goes below zero
-// nor wraps, even when a damaged directory held a wrong one.
-func (c *counts) add(t unionstore.ChangeType, n int) {
-	p := &c.unsets
-	if t == unionstore.ChangeTypeSet {
-		p = &c.sets
-	}
-	switch {
-	case n < 0 && *p == 0:
-	case n < 0:
-		*p--
-	case *p < math.MaxUint64:
-		*p++
-	}
-}
-
 // clampInt returns n as an int, capped at math.MaxInt.
 func clampInt(n uint64) int {
 	if n > math.MaxInt {

@@ -67,13 +67,13 @@ func (d *driver) load(ctx context.Context, namespace string, size func(int), f f
 		if size != nil {
 			// A damaged counts record must not make Load reserve
 			// unbounded memory, so the hint is capped.
-			size(int(min(st.counts.sets+st.counts.unsets, maxPrealloc)))
+			size(int(min(st.counts.Sets+st.counts.Unsets, maxPrealloc)))
 		}
-		var c counts
+		var c backend.Counts
 		err = d.each(ctx, snap, namespace, nil, func(k, v []byte) bool {
 			r := f(k, v)
 			if r.Err == nil {
-				c.add(r.Type, 1)
+				c.Add(r.Type, 1)
 			}
 			return true
 		})
@@ -98,7 +98,7 @@ func readState(r pebble.Reader, namespace string) (nsState, error) {
 			return st, fmt.Errorf("read the counts of namespace %q: %w", namespace, err)
 		}
 		if k[0] == prefixCount {
-			st.counts = decodeCounts(v)
+			st.counts = backend.DecodeCounts(v)
 		} else {
 			st.stamp = bytes.Clone(v)
 		}
@@ -126,16 +126,9 @@ func (d *driver) each(ctx context.Context, r pebble.Reader, namespace string, af
 		}
 	}
 	for i := 1; ok; i++ {
-		if i%ctxCheckEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				_ = it.Close()
-				return err
-			}
-		}
-		v, err := it.ValueAndErr()
+		v, err := value(ctx, it, i)
 		if err != nil {
-			_ = it.Close()
-			return fmt.Errorf("read record %q: %w", it.Key(), err)
+			return err
 		}
 		if !f(it.Key(), v) {
 			break
@@ -143,6 +136,24 @@ func (d *driver) each(ctx context.Context, r pebble.Reader, namespace string, af
 		ok = it.Next()
 	}
 	return it.Close() // Close returns the iterator's error, if any
+}
+
+// value returns the value of the record it is at, the n-th that its loop
+// reads, after checking ctx every ctxCheckEvery records. On error it
+// closes it; the error of a read names the record's key.
+func value(ctx context.Context, it *pebble.Iterator, n int) ([]byte, error) {
+	if n%ctxCheckEvery == 0 {
+		if err := ctx.Err(); err != nil {
+			_ = it.Close()
+			return nil, err
+		}
+	}
+	v, err := it.ValueAndErr()
+	if err != nil {
+		_ = it.Close()
+		return nil, fmt.Errorf("read record %q: %w", it.Key(), err)
+	}
+	return v, nil
 }
 
 // scanPage is how many records Scan reads with one iterator.
@@ -255,7 +266,7 @@ func (d *driver) LoadSize(namespace string) int {
 	_ = d.guard("load", func() error {
 		st, err := readState(d.db, namespace)
 		if err == nil {
-			n = int(min(st.counts.sets+st.counts.unsets, maxPrealloc))
+			n = int(min(st.counts.Sets+st.counts.Unsets, maxPrealloc))
 		}
 		return err
 	})
