@@ -1,7 +1,7 @@
 package pebblestore
 
 import (
-	"fmt"
+	"cmp"
 	"time"
 
 	"github.com/unionstore/unionstore"
@@ -36,14 +36,7 @@ func WithCodec[E unionstore.Entity](codec unionstore.Codec[E]) Option {
 // negative duration is refused.
 func WithLockTimeout(d time.Duration) Option {
 	return func(c *config) error {
-		switch {
-		case d < 0:
-			return fmt.Errorf("lock timeout %v: must not be negative", d)
-		case d == 0:
-			d = DefaultLockTimeout
-		}
-		c.lockTimeout = d
-		return nil
+		return backend.SetNotNegative(&c.lockTimeout, "lock timeout", cmp.Or(d, DefaultLockTimeout))
 	}
 }
 
