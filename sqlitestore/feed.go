@@ -33,16 +33,6 @@ func (d *driver) feedAvailable() error {
 	return nil
 }
 
-// head returns the namespace's last revision and its floor: 0 and 0 for a
-// namespace never written.
-func (d *driver) head(ctx context.Context, namespace string) (rev, floor int64, err error) {
-	err = d.stmts.head.QueryRowContext(ctx, namespace).Scan(&rev, &floor)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, nil
-	}
-	return rev, floor, classify(err)
-}
-
 // Snapshot reads the namespace's revision, then its records: see
 // [backend.Revisions.Snapshot].
 func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Record, string, error) {
@@ -52,10 +42,14 @@ func (d *driver) Snapshot(ctx context.Context, namespace string) ([]backend.Reco
 	return d.feed.Snapshot(ctx, namespace, d.lastRevision, d.Load)
 }
 
-// lastRevision returns the namespace's last revision.
-func (d *driver) lastRevision(ctx context.Context, namespace string) (int64, error) {
-	rev, _, err := d.head(ctx, namespace)
-	return rev, err
+// lastRevision returns the namespace's last revision: 0 for a namespace
+// never written.
+func (d *driver) lastRevision(ctx context.Context, namespace string) (rev int64, err error) {
+	err = d.stmts.head.QueryRowContext(ctx, namespace).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return rev, classify(err)
 }
 
 // Watch yields the records of namespace whose revision is after the
@@ -73,10 +67,7 @@ func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[b
 	if err := d.feedAvailable(); err != nil {
 		return func(yield func(backend.Event, error) bool) { yield(backend.Event{}, err) }
 	}
-	page := func(ctx context.Context, pos int64) (backend.RevisionPage, error) {
-		return d.changesAfter(ctx, namespace, pos)
-	}
-	return d.feed.Watch(ctx, after, func(ctx context.Context) (int64, error) { return d.lastRevision(ctx, namespace) }, page, scanPage)
+	return d.feed.WatchNamespace(ctx, namespace, after, d.lastRevision, d.changesAfter, scanPage)
 }
 
 // changesAfter reads up to scanPage records of namespace whose revision

@@ -79,7 +79,7 @@ func (s *statements) texts() []struct {
 		{&s.firstPage, "SELECT " + columns + " FROM records WHERE namespace = ? ORDER BY kind, id LIMIT ?", useRead},
 		{&s.nextPage, "SELECT " + columns + " FROM records WHERE namespace = ? AND (kind, id) > (?, ?) ORDER BY kind, id LIMIT ?", useRead},
 		{&s.namespaces, "SELECT namespace, sum(type = 1), sum(type = 2) FROM records GROUP BY namespace ORDER BY namespace", useRead},
-		{&s.head, "SELECT rev, floor FROM feed WHERE namespace = ?", useFeed},
+		{&s.head, "SELECT rev FROM feed WHERE namespace = ?", useFeed},
 		// The namespace's last revision and floor, and the page of changes
 		// after a revision, in one statement and so from one snapshot; the
 		// page is read on the rev index.
