@@ -10,14 +10,7 @@ import (
 // before it expire, that of a watcher that was up to date included, for
 // the deletion is no event a watcher could see.
 func (d *driver) Purge(ctx context.Context, namespace string) error {
-	if err := d.writable(); err != nil {
-		return err
-	}
-	if err := d.lock(ctx); err != nil {
-		return err
-	}
-	defer d.unlock()
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.writeTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.StmtContext(ctx, d.stmts.purge).ExecContext(ctx, namespace); err != nil {
 			return err
 		}
@@ -25,7 +18,7 @@ func (d *driver) Purge(ctx context.Context, namespace string) error {
 		return err
 	})
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	d.feed.Notify()
 	return nil
@@ -38,15 +31,8 @@ func (d *driver) Purge(ctx context.Context, namespace string) error {
 // above it: a watcher before it could miss a tombstone, and expires; one
 // at or after it has seen them all.
 func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error) {
-	if err := d.writable(); err != nil {
-		return 0, err
-	}
-	if err := d.lock(ctx); err != nil {
-		return 0, err
-	}
-	defer d.unlock()
 	var n int64
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.writeTx(ctx, func(tx *sql.Tx) error {
 		var newest int64
 		if err := tx.StmtContext(ctx, d.stmts.newestTombstone).QueryRowContext(ctx, namespace, through).Scan(&newest); err != nil {
 			return err
@@ -62,7 +48,7 @@ func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through 
 		return err
 	})
 	if err != nil {
-		return 0, classify(err)
+		return 0, err
 	}
 	return int(n), nil
 }

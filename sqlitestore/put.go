@@ -21,14 +21,7 @@ import (
 // commits: a watcher that has read up to revision r never meets a
 // revision below r committed later.
 func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
-	if err := d.writable(); err != nil {
-		return err
-	}
-	if err := d.lock(ctx); err != nil {
-		return err
-	}
-	defer d.unlock()
-	err := d.inTx(ctx, func(tx *sql.Tx) error {
+	err := d.writeTx(ctx, func(tx *sql.Tx) error {
 		revs, err := d.takeRevisions(ctx, tx, recs)
 		if err != nil {
 			return err
@@ -49,7 +42,7 @@ func (d *driver) Put(ctx context.Context, recs []backend.Record) error {
 		return nil
 	})
 	if err != nil {
-		return classify(err)
+		return err
 	}
 	d.feed.Notify()
 	return nil
@@ -84,6 +77,20 @@ func appendArgs(args []any, recs []backend.Record, revs []int64) []any {
 		args = append(args, r.Namespace, r.Kind, r.ID, typeCode(r.Type), r.Timestamp, r.Payload, revs[i])
 	}
 	return args
+}
+
+// writeTx runs f in a transaction under the store's write lock, as inTx
+// does, or returns why it cannot: the store is read-only, ctx ended while
+// it waited for the lock, or the transaction failed.
+func (d *driver) writeTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	if err := d.writable(); err != nil {
+		return err
+	}
+	if err := d.lock(ctx); err != nil {
+		return err
+	}
+	defer d.unlock()
+	return classify(d.inTx(ctx, f))
 }
 
 // inTx runs f in a transaction that takes the write lock at once, and
