@@ -79,14 +79,10 @@ func (m *Memory[E]) Save(ctx context.Context, changes Changes[E]) error {
 // saveValid saves a batch that is valid and stamped: what Save does after
 // checking, and what a union, which checked the batch already, calls.
 func (m *Memory[E]) saveValid(ctx context.Context, changes Changes[E]) error {
-	if err := ctx.Err(); err != nil {
+	if err := m.lock(ctx, &m.mu); err != nil {
 		return err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
 	// A batch is mostly one namespace: its space and feed are looked up
 	// once a run of it, not once a change.
 	var sp *space[E]
@@ -175,14 +171,10 @@ func (m *Memory[E]) fastFor(s Store[E]) bool { return s == Store[E](m) }
 // unchanged namespace copy nothing, at the cost of holding the namespace's
 // changes twice until then.
 func (m *Memory[E]) sortedView(ctx context.Context, namespace string) (Changes[E], error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.lock(ctx, &m.mu); err != nil { // building the view writes to the space
 		return nil, err
 	}
-	m.mu.Lock() // building the view writes to the space
 	defer m.mu.Unlock()
-	if m.closed {
-		return nil, ErrClosed
-	}
 	sp := m.spaces[namespace]
 	if sp == nil {
 		return nil, nil
@@ -194,14 +186,10 @@ func (m *Memory[E]) sortedView(ctx context.Context, namespace string) (Changes[E
 // whether the store holds one. It returns [ErrClosed] after Close. It takes
 // O(1) time.
 func (m *Memory[E]) Get(ctx context.Context, namespace, kind, id string) (Change[E], bool, error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.lock(ctx, m.mu.RLocker()); err != nil {
 		return Change[E]{}, false, err
 	}
-	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if m.closed {
-		return Change[E]{}, false, ErrClosed
-	}
 	sp := m.spaces[namespace]
 	if sp == nil {
 		return Change[E]{}, false, nil
@@ -216,29 +204,17 @@ func (m *Memory[E]) Get(ctx context.Context, namespace, kind, id string) (Change
 func (m *Memory[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change[E], error] {
 	return func(yield func(Change[E], error) bool) {
 		changes, err := m.Load(ctx, namespace)
-		if err != nil {
-			yield(Change[E]{}, err)
-			return
-		}
-		for _, c := range changes {
-			if !yield(c, nil) {
-				return
-			}
-		}
+		yieldChanges(yield, changes, err)
 	}
 }
 
 // Namespaces returns the namespaces that hold at least one change, sorted by
 // name, with their counts. It returns [ErrClosed] after Close.
 func (m *Memory[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.lock(ctx, m.mu.RLocker()); err != nil {
 		return nil, err
 	}
-	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if m.closed {
-		return nil, ErrClosed
-	}
 	out := make([]NamespaceStat, 0, len(m.spaces))
 	for ns, sp := range m.spaces {
 		st := NamespaceStat{Namespace: ns}
@@ -258,14 +234,10 @@ func (m *Memory[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
 // Purge removes every change of namespace, tombstones included. It returns
 // [ErrClosed] after Close.
 func (m *Memory[E]) Purge(ctx context.Context, namespace string) error {
-	if err := ctx.Err(); err != nil {
+	if err := m.lock(ctx, &m.mu); err != nil {
 		return err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
-		return ErrClosed
-	}
 	delete(m.spaces, namespace)
 	if f := m.feeds[namespace]; f != nil {
 		f.purge()
@@ -306,6 +278,21 @@ func (m *Memory[E]) EntityCount(namespace string) int {
 		}
 	}
 	return n
+}
+
+// lock takes l, m's lock or its read lock (m.mu.RLocker()), for an
+// operation under ctx. It returns, holding no lock, ctx's error once ctx
+// has ended, or [ErrClosed] after Close.
+func (m *Memory[E]) lock(ctx context.Context, l sync.Locker) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	l.Lock()
+	if m.closed {
+		l.Unlock()
+		return ErrClosed
+	}
+	return nil
 }
 
 // Close marks the store closed and drops its contents. It is safe to call

@@ -158,14 +158,10 @@ func (m *Memory[E]) revision(c Cursor) (uint64, error) {
 // Snapshot returns what Load returns and the cursor of that state, read
 // under one lock.
 func (m *Memory[E]) Snapshot(ctx context.Context, namespace string) (Changes[E], Cursor, error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.lock(ctx, &m.mu); err != nil {
 		return nil, "", err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
-		return nil, "", ErrClosed
-	}
 	rev := m.feedFor(namespace).rev
 	var out Changes[E]
 	if sp := m.spaces[namespace]; sp != nil {

@@ -13,14 +13,10 @@ var _ TombstonePurger = (*Memory[Entity])(nil)
 // takes O(n) time for n entities in the namespace. See [TombstonePurger]
 // for when purging is safe.
 func (m *Memory[E]) PurgeTombstones(ctx context.Context, namespace string, before time.Time) (int, error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.lock(ctx, &m.mu); err != nil {
 		return 0, err
 	}
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
-		return 0, ErrClosed
-	}
 	sp := m.spaces[namespace]
 	if sp == nil {
 		return 0, nil

@@ -216,14 +216,20 @@ func loadSeq[E Entity](ctx context.Context, s Store[E], namespace string) iter.S
 		if err == nil {
 			changes, err = sortedForMerge(changes)
 		}
-		if err != nil {
-			yield(Change[E]{}, err)
+		yieldChanges(yield, changes, err)
+	}
+}
+
+// yieldChanges yields err alone if it is not nil, else each of changes in
+// order until yield returns false.
+func yieldChanges[E Entity](yield func(Change[E], error) bool, changes Changes[E], err error) {
+	if err != nil {
+		yield(Change[E]{}, err)
+		return
+	}
+	for _, c := range changes {
+		if !yield(c, nil) {
 			return
-		}
-		for _, c := range changes {
-			if !yield(c, nil) {
-				return
-			}
 		}
 	}
 }
