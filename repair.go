@@ -95,11 +95,7 @@ type RepairReport struct {
 
 // Written returns the number of changes written to all members.
 func (r RepairReport) Written() int {
-	n := 0
-	for _, s := range r.Stores {
-		n += s.Written
-	}
-	return n
+	return sum(r.Stores, func(s StoreRepair) int { return s.Written })
 }
 
 // StoreRepair is what [Union.Repair] found and wrote in one member.
@@ -272,9 +268,14 @@ func (r *repairRun[E]) finish() error {
 
 // Skipped returns the number of changes set aside in all members.
 func (r RepairReport) Skipped() int {
+	return sum(r.Stores, func(s StoreRepair) int { return len(s.Skipped) })
+}
+
+// sum returns the sum of count over xs, for the totals of a report.
+func sum[T any](xs []T, count func(T) int) int {
 	n := 0
-	for _, s := range r.Stores {
-		n += len(s.Skipped)
+	for _, x := range xs {
+		n += count(x)
 	}
 	return n
 }

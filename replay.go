@@ -44,11 +44,7 @@ type ReplayReport struct {
 
 // Replayed returns the number of changes replayed to all members.
 func (r ReplayReport) Replayed() int {
-	n := 0
-	for _, m := range r.Members {
-		n += m.Replayed
-	}
-	return n
+	return sum(r.Members, func(m MemberReplay) int { return m.Replayed })
 }
 
 // MemberReplay is what [Union.Replay] did for one member.
