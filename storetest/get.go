@@ -14,11 +14,7 @@ import (
 // getter returns s as a Getter, or skips the test.
 func getter(t *testing.T, s unionstore.Store[Item]) unionstore.Getter[Item] {
 	t.Helper()
-	g, ok := s.(unionstore.Getter[Item])
-	if !ok {
-		t.Skip("the store does not implement unionstore.Getter")
-	}
-	return g
+	return implements[unionstore.Getter[Item]](t, s, "unionstore.Getter")
 }
 
 // expectGet checks that g returns want for want's identity, or nothing when
@@ -117,10 +113,7 @@ var getCases = []testCase{
 
 var checkCases = []testCase{
 	{"check accepts a valid batch and writes nothing", func(t *testing.T, s unionstore.Store[Item]) {
-		c, ok := s.(unionstore.Checker[Item])
-		if !ok {
-			t.Skip("the store does not implement unionstore.Checker")
-		}
+		c := implements[unionstore.Checker[Item]](t, s, "unionstore.Checker")
 		in := unionstore.Changes[Item]{set("ns", "k", "a", "v", at(1)), unset("ns", "k", "b", at(2)), set("ns", "k", strings.Repeat("x", 200), "v", at(1))}
 		if err := c.Check(in); err != nil {
 			t.Fatalf("Check(valid batch) = %v, want nil", err)

@@ -14,21 +14,13 @@ import (
 // purger returns s as a Purger, or skips the test.
 func purger(t *testing.T, s unionstore.Store[Item]) unionstore.Purger {
 	t.Helper()
-	p, ok := s.(unionstore.Purger)
-	if !ok {
-		t.Skip("the store does not implement unionstore.Purger")
-	}
-	return p
+	return implements[unionstore.Purger](t, s, "unionstore.Purger")
 }
 
 // tombstonePurger returns s as a TombstonePurger, or skips the test.
 func tombstonePurger(t *testing.T, s unionstore.Store[Item]) unionstore.TombstonePurger {
 	t.Helper()
-	p, ok := s.(unionstore.TombstonePurger)
-	if !ok {
-		t.Skip("the store does not implement unionstore.TombstonePurger")
-	}
-	return p
+	return implements[unionstore.TombstonePurger](t, s, "unionstore.TombstonePurger")
 }
 
 // listed returns the namespaces s lists with their counts, or nil and

@@ -531,10 +531,7 @@ var cases = []testCase{
 		}
 	}},
 	{"namespaces are listed with counts", func(t *testing.T, s unionstore.Store[Item]) {
-		nl, ok := s.(unionstore.NamespaceLister)
-		if !ok {
-			t.Skip("the store does not implement unionstore.NamespaceLister")
-		}
+		nl := implements[unionstore.NamespaceLister](t, s, "unionstore.NamespaceLister")
 		save(t, s,
 			set("b", "k", "1", "v", at(1)), set("b", "k", "2", "v", at(1)), unset("b", "k", "3", at(1)),
 			set("a", "k", "1", "v", at(1)),
@@ -561,14 +558,21 @@ var cases = []testCase{
 	}},
 }
 
+// implements returns s as a C, the optional interface named name, or skips
+// the test when s does not implement it.
+func implements[C any](t *testing.T, s unionstore.Store[Item], name string) C {
+	t.Helper()
+	c, ok := s.(C)
+	if !ok {
+		t.Skip("the store does not implement " + name)
+	}
+	return c
+}
+
 // scanner returns s as a Scanner, or skips the test.
 func scanner(t *testing.T, s unionstore.Store[Item]) unionstore.Scanner[Item] {
 	t.Helper()
-	sc, ok := s.(unionstore.Scanner[Item])
-	if !ok {
-		t.Skip("the store does not implement unionstore.Scanner")
-	}
-	return sc
+	return implements[unionstore.Scanner[Item]](t, s, "unionstore.Scanner")
 }
 
 // fill saves n sets of kind "k" in namespace "ns" and returns them.
