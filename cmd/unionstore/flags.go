@@ -29,6 +29,33 @@ func (c *common) register(fs *flag.FlagSet, jsonUsage string) {
 	}
 }
 
+// storeFlags are the common flags and the repeatable --store of a command
+// that needs at least one store.
+type storeFlags struct {
+	common
+	addrs addrList
+}
+
+// register adds the common flags (see [common.register]) and --store, with
+// storeUsage, to fs.
+func (s *storeFlags) register(fs *flag.FlagSet, jsonUsage, storeUsage string) {
+	s.common.register(fs, jsonUsage)
+	fs.Var(&s.addrs, "store", storeUsage)
+}
+
+// parse parses args with fs, as [parse] does, and returns the positional
+// arguments. That no --store is given is a usage error.
+func (s *storeFlags) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.addrs) == 0 {
+		return nil, usageErrorf("no --store given")
+	}
+	return pos, nil
+}
+
 // apply returns e as the flags change it: no progress bar when quiet.
 // --quiet does not silence the logs: --log-level says what they show.
 func (c *common) apply(e *env) *env {

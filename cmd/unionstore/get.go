@@ -17,22 +17,17 @@ asked for that record alone; others are read whole.
 The exit status is 0 when a store holds the record, tombstone included, 1
 when none does, 2 on error.`, `  unionstore get --store shop.db shop customer c1
   unionstore get --store old.db --store new.db --json shop customer c1 | jq .body`)
-	var c common
-	c.register(fs, "print the change as one JSON record, the line format of load --json")
-	var addrs addrList
-	fs.Var(&addrs, "store", "store `address` to read (repeatable)")
-	pos, err := parse(fs, args)
+	var c storeFlags
+	c.register(fs, "print the change as one JSON record, the line format of load --json", "store `address` to read (repeatable)")
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	e = c.apply(e)
-	if len(addrs) == 0 {
-		return usageErrorf("no --store given")
-	}
 	if len(pos) != 3 {
 		return usageErrorf("want NAMESPACE KIND ID, got %d arguments", len(pos))
 	}
-	opened, err := e.openAll(ctx, addrs, c.open(readOnly))
+	opened, err := e.openAll(ctx, c.addrs, c.open(readOnly))
 	if err != nil {
 		return err
 	}

@@ -24,20 +24,16 @@ line, the input format of put; on a terminal, characters that could drive
 it are escaped there too. A summary of the counts goes to standard error.`, `  unionstore load --store shop.db shop
   unionstore load --store shop.db --kind customer shop audit
   unionstore load --store old.db --store new.db --json shop > shop.jsonl`)
-	var c common
-	c.register(fs, "print JSON lines instead of a table")
-	var addrs, kinds addrList
-	fs.Var(&addrs, "store", "store `address` to read (repeatable)")
+	var c storeFlags
+	c.register(fs, "print JSON lines instead of a table", "store `address` to read (repeatable)")
+	var kinds addrList
 	fs.Var(&kinds, "kind", "only records of `KIND` (repeatable)")
-	namespaces, err := parse(fs, args)
+	namespaces, err := c.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	e = c.apply(e)
-	if len(addrs) == 0 {
-		return usageErrorf("no --store given")
-	}
-	opened, err := e.openAll(ctx, addrs, c.open(readOnly))
+	opened, err := e.openAll(ctx, c.addrs, c.open(readOnly))
 	if err != nil {
 		return err
 	}
@@ -121,22 +117,17 @@ func runNamespaces(ctx context.Context, e *env, args []string) error {
 Namespaces lists the namespaces each store holds, with the number of live
 entities and of tombstones in each.`, `  unionstore namespaces --store shop.db
   unionstore namespaces --store old.db --store new.db --json`)
-	var c common
-	c.register(fs, "print JSON lines instead of a table")
-	var addrs addrList
-	fs.Var(&addrs, "store", "store `address` to list (repeatable)")
-	pos, err := parse(fs, args)
+	var c storeFlags
+	c.register(fs, "print JSON lines instead of a table", "store `address` to list (repeatable)")
+	pos, err := c.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	e = c.apply(e)
-	if len(addrs) == 0 {
-		return usageErrorf("no --store given")
-	}
 	if len(pos) != 0 {
 		return usageErrorf("unexpected arguments %q", pos)
 	}
-	opened, err := e.openAll(ctx, addrs, c.open(readOnly))
+	opened, err := e.openAll(ctx, c.addrs, c.open(readOnly))
 	if err != nil {
 		return err
 	}

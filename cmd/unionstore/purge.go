@@ -40,8 +40,7 @@ const purgeExamples = `  unionstore purge --store a.db --store b.db --tombstones
 
 // purgeOptions are the flags and arguments of purge.
 type purgeOptions struct {
-	common
-	addrs      addrList
+	storeFlags
 	confirmed  bool // --yes
 	plan       purgePlan
 	namespaces []string
@@ -60,8 +59,7 @@ func runPurge(ctx context.Context, e *env, args []string) error {
 func parsePurge(e *env, args []string) (purgeOptions, error) {
 	var o purgeOptions
 	fs := newFlags(e, "purge", purgeSynopsis, purgeHelp, purgeExamples)
-	o.register(fs, "print the summary as one JSON object")
-	fs.Var(&o.addrs, "store", "store `address` to purge (repeatable)")
+	o.register(fs, "print the summary as one JSON object", "store `address` to purge (repeatable)")
 	var yes, all switchFlag
 	fs.Var(&yes, "yes", "confirm: really remove")
 	fs.Var(&all, "all", "remove every record of each namespace, live ones included")
@@ -70,13 +68,10 @@ func parsePurge(e *env, args []string) (purgeOptions, error) {
 	var olderThan ageFlag
 	fs.Var(&olderThan, "tombstones-older-than", "remove only the tombstones older than `AGE`, such as 30d or 720h")
 	var err error
-	if o.namespaces, err = parse(fs, args); err != nil {
+	if o.namespaces, err = o.parse(fs, args); err != nil {
 		return o, err
 	}
 	o.confirmed = yes.on
-	if len(o.addrs) == 0 {
-		return o, usageErrorf("no --store given")
-	}
 	if len(o.namespaces) == 0 {
 		return o, usageErrorf("name the namespaces to purge")
 	}

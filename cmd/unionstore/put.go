@@ -81,8 +81,7 @@ const maxBatchBytes = 32 << 20
 
 // writeFlags are the flags of put and unset.
 type writeFlags struct {
-	common
-	addrs       addrList
+	storeFlags
 	at          timeFlag
 	ignoreOlder bool
 	batch       int
@@ -91,19 +90,15 @@ type writeFlags struct {
 // write writes the changes of type ct that args or standard input give.
 func write(ctx context.Context, e *env, fs *flag.FlagSet, args []string, ct unionstore.ChangeType) error {
 	var f writeFlags
-	f.register(fs, "print the summary as one JSON object")
-	fs.Var(&f.addrs, "store", "store `address` to write to (repeatable)")
+	f.register(fs, "print the summary as one JSON object", "store `address` to write to (repeatable)")
 	fs.Var(&f.at, "at", "timestamp `TIME` of the change, RFC 3339 (default now)")
 	fs.BoolVar(&f.ignoreOlder, "ignore-older", false, "exit 0 when a store keeps a newer change than one given (it is still reported)")
 	fs.IntVar(&f.batch, "batch", defaultBatch, "write standard input `N` lines at a time")
-	pos, err := parse(fs, args)
+	pos, err := f.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	e = f.apply(e)
-	if len(f.addrs) == 0 {
-		return usageErrorf("no --store given")
-	}
 	if f.batch < 1 {
 		return usageErrorf("--batch %d: want 1 or more", f.batch)
 	}

@@ -13,8 +13,7 @@ import (
 
 // watchOptions are the parsed arguments of watch.
 type watchOptions struct {
-	common
-	addrs     addrList
+	storeFlags
 	from      string
 	namespace string
 }
@@ -34,17 +33,13 @@ is an error: load the namespace again, and watch from now.`, `  unionstore watch
   unionstore watch --store postgres://db/app --store shop.db --json shop
   unionstore watch --store shop.db --from u1.WyIuLi4iXQ shop`)
 	o := &watchOptions{}
-	o.register(fs, "print JSON lines instead of text")
-	fs.Var(&o.addrs, "store", "store `address` to watch (repeatable)")
+	o.register(fs, "print JSON lines instead of text", "store `address` to watch (repeatable)")
 	fs.StringVar(&o.from, "from", "", "resume after `CURSOR`, printed by an earlier watch")
-	pos, err := parse(fs, args)
+	pos, err := o.parse(fs, args)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case len(o.addrs) == 0:
-		return nil, usageErrorf("no --store given")
-	case len(pos) != 1:
+	if len(pos) != 1 {
 		return nil, usageErrorf("want one NAMESPACE, got %d arguments", len(pos))
 	}
 	o.namespace = pos[0]
