@@ -40,14 +40,6 @@ type checkOptions struct {
 	namespaces []string
 }
 
-func runCheck(ctx context.Context, e *env, args []string) error {
-	o, err := parseCheck(e, args)
-	if err != nil {
-		return err
-	}
-	return o.run(ctx, o.apply(e))
-}
-
 // parseCheck returns the options that args give check. Its errors are
 // usage errors, or flag.ErrHelp once --help has printed the usage; that
 // fewer than two stores are given is found as they are opened.

@@ -49,6 +49,26 @@ type command struct {
 
 var commands []command
 
+// options are the parsed flags and arguments of a command that run acts on.
+type options[O any] interface {
+	*O
+	apply(e *env) *env
+	run(ctx context.Context, e *env) error
+}
+
+// parsed returns the run function of a command whose arguments parse turns
+// into options: it runs them in the environment their flags make.
+func parsed[O any, P options[O]](parse func(*env, []string) (O, error)) func(context.Context, *env, []string) error {
+	return func(ctx context.Context, e *env, args []string) error {
+		o, err := parse(e, args)
+		if err != nil {
+			return err
+		}
+		p := P(&o)
+		return p.run(ctx, p.apply(e))
+	}
+}
+
 func init() {
 	commands = []command{
 		{"put", "write records, one from the arguments or many as JSON lines", runPut},
@@ -56,12 +76,12 @@ func init() {
 		{"get", "show the latest change of one record across stores", runGet},
 		{"load", "show the merged state of namespaces across stores", runLoad},
 		{"namespaces", "list the namespaces of each store, with counts", runNamespaces},
-		{"check", "compare stores and list what is missing or older in each", runCheck},
-		{"sync", "copy what the destination lacks or holds older, from a source", runSync},
-		{"repair", "bring every given store to the merged state", runRepair},
-		{"shards", "show which shard owns each namespace, and where it lives", runShards},
+		{"check", "compare stores and list what is missing or older in each", parsed(parseCheck)},
+		{"sync", "copy what the destination lacks or holds older, from a source", parsed(parseSync)},
+		{"repair", "bring every given store to the merged state", parsed(parseRepair)},
+		{"shards", "show which shard owns each namespace, and where it lives", parsed(parseShards)},
 		{"rebalance", "move namespaces from an old list of shards to a new one", runRebalance},
-		{"purge", "remove namespaces, or their old tombstones, from stores", runPurge},
+		{"purge", "remove namespaces, or their old tombstones, from stores", parsed(parsePurge)},
 		{"watch", "print each change committed to a namespace, as it commits", runWatch},
 		{"demo", "run a small migration from an old store to a new one", runDemo},
 		{"version", "print the version of the command", runVersion},

@@ -46,14 +46,6 @@ type purgeOptions struct {
 	namespaces []string
 }
 
-func runPurge(ctx context.Context, e *env, args []string) error {
-	o, err := parsePurge(e, args)
-	if err != nil {
-		return err
-	}
-	return o.run(ctx, o.apply(e))
-}
-
 // parsePurge returns the options that args give purge. Its errors are
 // usage errors, or flag.ErrHelp once --help has printed the usage.
 func parsePurge(e *env, args []string) (purgeOptions, error) {

@@ -34,14 +34,6 @@ type repairOptions struct {
 	namespaces []string
 }
 
-func runRepair(ctx context.Context, e *env, args []string) error {
-	o, err := parseRepair(e, args)
-	if err != nil {
-		return err
-	}
-	return o.run(ctx, o.apply(e))
-}
-
 // parseRepair returns the options that args give repair. Its errors are
 // usage errors, or flag.ErrHelp once --help has printed the usage; that
 // fewer than two stores are given is found as they are opened.

@@ -34,14 +34,6 @@ type shardsOptions struct {
 	namespaces []string
 }
 
-func runShards(ctx context.Context, e *env, args []string) error {
-	o, err := parseShards(e, args)
-	if err != nil {
-		return err
-	}
-	return o.run(ctx, o.apply(e))
-}
-
 // parseShards returns the options that args give shards. Its errors are
 // usage errors, or flag.ErrHelp once --help has printed the usage.
 func parseShards(e *env, args []string) (shardsOptions, error) {

@@ -41,14 +41,6 @@ type syncOptions struct {
 	namespaces []string
 }
 
-func runSync(ctx context.Context, e *env, args []string) error {
-	o, err := parseSync(e, args)
-	if err != nil {
-		return err
-	}
-	return o.run(ctx, o.apply(e))
-}
-
 // parseSync returns the options that args give sync: the source and
 // destination as flags or as the first two arguments, never the same
 // store. Its errors are usage errors, or flag.ErrHelp once --help has
