@@ -18,51 +18,49 @@ type Run struct {
 	Count     int
 }
 
-// reportBenches are the benchmarks every module has in report_bench_test.go.
-const reportBenches = "^(BenchmarkReportBatchSize|BenchmarkReportLoad)$"
+// reportRuns are the runs of the benchmarks every module has in
+// report_bench_test.go, which feed allocFigures and the batch chart.
+func reportRuns() []Run {
+	var out []Run
+	for _, m := range modules {
+		out = append(out, Run{m.dir, "^(BenchmarkReportBatchSize|BenchmarkReportLoad)$", "0.2s", 6})
+	}
+	return out
+}
+
+// watchRuns are the runs of BenchmarkWatch in feedBackends, which feed
+// feedFigures.
+func watchRuns() []Run {
+	var out []Run
+	for _, b := range feedBackends {
+		out = append(out, Run{b.dir, "^BenchmarkWatch$", b.benchtime, 3})
+	}
+	return out
+}
 
 // runs feed the figures and charts below; a full report takes about twenty
 // minutes on a shared 2-core machine. Heavy benchmarks run 3 times, whose
 // spread is then their range; the others 6, enough for a 95% confidence
 // interval of the median.
-var runs = []Run{
+var runs = slices.Concat([]Run{
 	{".", "^(BenchmarkLoadMergeOldDesign|BenchmarkSaveLatency|BenchmarkReportMergeFloor|BenchmarkReportUnionOverhead|BenchmarkReportMemorySave)$", "5x", 6},
-	{".", reportBenches, "0.2s", 6},
 	{".", "^BenchmarkScanPeakHeap$", "1x", 3},
 	{".", "^BenchmarkReportUnionInstructions$", "1x", 3},
 	{"boltstore", "^BenchmarkGroupCommit$", "3x", 6},
-	{"boltstore", reportBenches, "0.2s", 6},
 	{"internal/integration", "^BenchmarkReportFill$", "1x", 3},
 	{"internal/integration", "^BenchmarkReportSaveConcurrency$", "3x", 3},
-	{"pebblestore", reportBenches, "0.2s", 6},
 	{"pebblestore", "^(BenchmarkUpdatesVersusBlind|BenchmarkSaveGrowth)$", "1x", 3},
 	{"pgstore", "^BenchmarkSaveVersusCopy$", "3x", 6},
 	{"pgstore", "^BenchmarkSaveVersusChangelog$", "2s", 6},
 	{"pgstore", "^BenchmarkSaveDesignsOnServer$", "3x", 3},
 	{"pgstore", "^BenchmarkSaveVersusRowByRow$", "2x", 3},
-	{"pgstore", reportBenches, "0.2s", 6},
 	{"natsstore", "^BenchmarkSaveVersusNaive$", "1x", 3},
 	{"natsstore", "^BenchmarkReportReadGrowth$", "1x", 3},
 	{"natsstore", "^BenchmarkPurgeTombstonesChurn$", "3x", 3},
-	{"natsstore", reportBenches, "0.2s", 6},
-	{"kafkastore", reportBenches, "0.2s", 6},
-	{"s3store", reportBenches, "0.2s", 6},
-	{"mysqlstore", reportBenches, "0.2s", 6},
 	{"mysqlstore", "^BenchmarkSaveVersusRaw$", "10x", 3},
-	{"redisstore", reportBenches, "0.2s", 6},
 	{"redisstore", "^BenchmarkSaveVersusRaw$", "10x", 3},
-	{"sqlitestore", reportBenches, "0.2s", 6},
 	{"sqlitestore", "^BenchmarkSaveVersusRaw$", "10x", 3},
-	{"boltstore", "^BenchmarkWatch$", "2000x", 3},
-	{"pebblestore", "^BenchmarkWatch$", "2000x", 3},
-	{"pgstore", "^BenchmarkWatch$", "2000x", 3},
-	{"natsstore", "^BenchmarkWatch$", "2000x", 3},
-	{"mysqlstore", "^BenchmarkWatch$", "2000x", 3},
-	{"redisstore", "^BenchmarkWatch$", "2000x", 3},
-	{"sqlitestore", "^BenchmarkWatch$", "2000x", 3},
-	{"kafkastore", "^BenchmarkWatch$", "2000x", 3},
-	{"s3store", "^BenchmarkWatch$", "200x", 3},
-}
+}, reportRuns(), watchRuns())
 
 // Op is how a figure is held against its target.
 type Op string
@@ -113,7 +111,7 @@ const (
 	sectionFeed   = "Change feed: from Save returning to the watcher's event, against the engine's own feed"
 )
 
-var figures = append([]Figure{
+var figures = slices.Concat([]Figure{
 	{Section: sectionCore, ID: "union-load-old-design", Name: "Union Load of 3 × 100k (200k merged)",
 		Value: Ref{".", "BenchmarkLoadMergeOldDesign", "union-ms/load", 0}, Ratio: Ref{".", "BenchmarkLoadMergeOldDesign", "union/old", 0},
 		Against: "the old design's union over its own memory stores (map merge of unsorted map values)", Target: Target{AtMost, 1.0},
@@ -203,48 +201,7 @@ var figures = append([]Figure{
 	{Section: sectionPg, ID: "pg-save-copy-existing", Name: "Save of 10k existing identities, changes/s",
 		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/existing/10000", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/existing/10000", "x-of-copy", 0},
 		Against: "COPY of the same rows into an emptied unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-design-copy-first", Name: "Design, 10k new identities: COPY into the table, the upsert after a conflict (Save from 5,000 changes), changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "copy-first-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "copy-first-x-of-copy", 0},
-		Against: "COPY of the same rows into an unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-design-insert-first", Name: "Design, 10k new identities: INSERT from arrays, the upsert after a conflict (Save below 5,000), changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "insert-first-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "insert-first-x-of-copy", 0},
-		Against: "COPY of the same rows into an unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-design-upsert", Name: "Design, 10k new identities: INSERT … ON CONFLICT DO UPDATE … WHERE from arrays, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "upsert-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "upsert-x-of-copy", 0},
-		Against: "COPY of the same rows into an unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-design-copy-upsert", Name: "Design, 10k new identities: COPY into a temporary table, then INSERT … ON CONFLICT DO UPDATE … WHERE, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "copy-upsert-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "copy-upsert-x-of-copy", 0},
-		Against: "COPY of the same rows into an unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-design-merge", Name: "Design, 10k new identities: MERGE from arrays, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "merge-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "merge-x-of-copy", 0},
-		Against: "COPY of the same rows into an unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-design-copy-merge", Name: "Design, 10k new identities: COPY into a temporary table, then MERGE, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "copy-merge-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "copy-merge-x-of-copy", 0},
-		Against: "COPY of the same rows into an unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-design-upsert-floor", Name: "Design, 10k new identities: floor: INSERT … ON CONFLICT DO UPDATE from arrays, no timestamp condition, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "upsert-floor-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "upsert-floor-x-of-copy", 0},
-		Against: "COPY of the same rows into an unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-design-copy-upsert-floor", Name: "Design, 10k new identities: floor: COPY into a temporary table, then INSERT … ON CONFLICT DO UPDATE, no timestamp condition, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "copy-upsert-floor-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "copy-upsert-floor-x-of-copy", 0},
-		Against: "COPY of the same rows into an unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-design-merge-floor", Name: "Design, 10k new identities: floor: MERGE from arrays, no timestamp condition, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "merge-floor-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "merge-floor-x-of-copy", 0},
-		Against: "COPY of the same rows into an unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-design-copy-merge-floor", Name: "Design, 10k new identities: floor: COPY into a temporary table, then MERGE, no timestamp condition, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "copy-merge-floor-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusCopy/new/10000", "copy-merge-floor-x-of-copy", 0},
-		Against: "COPY of the same rows into an unlogged table, same iterations"},
-	{Section: sectionPg, ID: "pg-save-changelog-100", Name: "Save of 100 existing identities, a quarter unset, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusChangelog/100", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusChangelog/100", "x-vs-changelog", 0},
-		Against: "the old design's changelog writer, same rows, same iterations: a pgx batch of one INSERT … ON CONFLICT DO UPDATE SET entity_data (arrival order wins) per set and one DELETE per unset", Target: Target{AtLeast, 1},
-		Why: pgFeedCost},
-	{Section: sectionPg, ID: "pg-save-changelog-1000", Name: "Save of 1,000 existing identities, a quarter unset, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusChangelog/1000", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusChangelog/1000", "x-vs-changelog", 0},
-		Against: "the old design's changelog writer, same rows, same iterations: a pgx batch of one INSERT … ON CONFLICT DO UPDATE SET entity_data (arrival order wins) per set and one DELETE per unset", Target: Target{AtLeast, 1},
-		Why: pgFeedCost},
-	{Section: sectionPg, ID: "pg-save-changelog-10000", Name: "Save of 10k existing identities, a quarter unset, changes/s",
-		Value: Ref{"pgstore", "BenchmarkSaveVersusChangelog/10000", "save-changes/s", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveVersusChangelog/10000", "x-vs-changelog", 0},
-		Against: "the old design's changelog writer, same rows, same iterations: a pgx batch of one INSERT … ON CONFLICT DO UPDATE SET entity_data (arrival order wins) per set and one DELETE per unset", Target: Target{AtLeast, 1},
-		Why: pgFeedCost},
+}, pgDesignFigures(), pgChangelogFigures(), []Figure{
 	{Section: sectionPg, ID: "pg-server-upsert", Name: "Server time of the upsert of 10k new identities, ms",
 		Value: Ref{"pgstore", "BenchmarkSaveDesignsOnServer/new", "upsert-server-ms", 0}, Ratio: Ref{"pgstore", "BenchmarkSaveDesignsOnServer/new", "upsert/insert-unlogged", 0},
 		Against: "time of a plain INSERT of the same rows into an unlogged table (EXPLAIN ANALYZE, same iterations)"},
@@ -272,7 +229,7 @@ var figures = append([]Figure{
 	{Section: sectionNats, ID: "nats-load-churn", Name: "Load of 20k under the same churn, ratio of times",
 		Value:   Ref{"natsstore", "BenchmarkPurgeTombstonesChurn", "load-churn/quiet", 0},
 		Against: "the same Load in quiet: the share of the machine the churn leaves a read"},
-}, slices.Concat(natsReadGrowthFigures(), rawPathFigures(), feedFigures(), allocFigures())...)
+}, natsReadGrowthFigures(), rawPathFigures(), feedFigures(), allocFigures())
 
 // rawPathFigures returns the Save of each new engine against its own raw
 // bulk path for the same rows: a plain multi-row INSERT (MariaDB, SQLite)
@@ -294,15 +251,58 @@ func rawPathFigures() []Figure {
 	return out
 }
 
+// pgDesignFigures returns the designs of a pgstore Save of 10k new
+// identities that BenchmarkSaveVersusCopy weighs against COPY into an
+// unlogged table, each with its rate and its ratio to COPY's, in the same
+// iterations; the floors leave out the timestamp condition that keeps the
+// later change.
+func pgDesignFigures() []Figure {
+	const bench = "BenchmarkSaveVersusCopy/new/10000"
+	var out []Figure
+	for _, d := range []struct{ key, design string }{
+		{"copy-first", "COPY into the table, the upsert after a conflict (Save from 5,000 changes)"},
+		{"insert-first", "INSERT from arrays, the upsert after a conflict (Save below 5,000)"},
+		{"upsert", "INSERT … ON CONFLICT DO UPDATE … WHERE from arrays"},
+		{"copy-upsert", "COPY into a temporary table, then INSERT … ON CONFLICT DO UPDATE … WHERE"},
+		{"merge", "MERGE from arrays"},
+		{"copy-merge", "COPY into a temporary table, then MERGE"},
+		{"upsert-floor", "floor: INSERT … ON CONFLICT DO UPDATE from arrays, no timestamp condition"},
+		{"copy-upsert-floor", "floor: COPY into a temporary table, then INSERT … ON CONFLICT DO UPDATE, no timestamp condition"},
+		{"merge-floor", "floor: MERGE from arrays, no timestamp condition"},
+		{"copy-merge-floor", "floor: COPY into a temporary table, then MERGE, no timestamp condition"},
+	} {
+		out = append(out, Figure{Section: sectionPg, ID: "pg-design-" + d.key, Name: "Design, 10k new identities: " + d.design + ", changes/s",
+			Value: Ref{"pgstore", bench, d.key + "-changes/s", 0}, Ratio: Ref{"pgstore", bench, d.key + "-x-of-copy", 0},
+			Against: "COPY of the same rows into an unlogged table, same iterations"})
+	}
+	return out
+}
+
+// pgChangelogFigures returns pgstore's Save of existing identities, a
+// quarter of them unset, against the old design's changelog writer, for
+// each batch size.
+func pgChangelogFigures() []Figure {
+	var out []Figure
+	for _, n := range []struct{ size, words string }{{"100", "100"}, {"1000", "1,000"}, {"10000", "10k"}} {
+		bench := "BenchmarkSaveVersusChangelog/" + n.size
+		out = append(out, Figure{Section: sectionPg, ID: "pg-save-changelog-" + n.size, Name: "Save of " + n.words + " existing identities, a quarter unset, changes/s",
+			Value: Ref{"pgstore", bench, "save-changes/s", 0}, Ratio: Ref{"pgstore", bench, "x-vs-changelog", 0},
+			Against: "the old design's changelog writer, same rows, same iterations: a pgx batch of one INSERT … ON CONFLICT DO UPDATE SET entity_data (arrival order wins) per set and one DELETE per unset", Target: Target{AtLeast, 1},
+			Why: pgFeedCost})
+	}
+	return out
+}
+
 // pgFeedCost explains the changelog rows' misses since the change feed.
 const pgFeedCost = "each write of Save also sets the row's transaction id and revision, which the feed's index (namespace, xid, rev) holds, so that no update is made in place (HOT) and each adds entries to both the primary key and the feed's index: EXPLAIN (ANALYZE, BUFFERS, WAL) of 1,000 upserts of existing rows touches 35% more buffers and writes 36% more WAL records than the same table without the feed's columns. Three other layouts were measured on scratch tables and kept out: without the feed's index (-35 to -40% buffers) every idle watcher's wake-up reads its whole namespace (958 buffers against 2 at 10k rows); an append-only feed log beside a table updated in place writes more WAL once the log is trimmed; an update of the existing rows before an insert of the rest (-27% buffers, no faster) deadlocks concurrent writers, whose single sorted lock order it breaks (pgstore doc, Change feed)."
 
-// feedBackends are the stores whose change feed the report measures, and
-// the benchmark that measures it: s3store's at its default poll interval.
-var feedBackends = []struct{ dir, bench string }{
-	{"boltstore", "BenchmarkWatch"}, {"pebblestore", "BenchmarkWatch"}, {"pgstore", "BenchmarkWatch"},
-	{"natsstore", "BenchmarkWatch"}, {"kafkastore", "BenchmarkWatch"}, {"s3store", "BenchmarkWatch/poll=1s"},
-	{"mysqlstore", "BenchmarkWatch"}, {"redisstore", "BenchmarkWatch"}, {"sqlitestore", "BenchmarkWatch"},
+// feedBackends are the stores whose change feed the report measures, the
+// benchmark that measures it and its -benchtime: s3store's at its default
+// poll interval, which allows fewer iterations.
+var feedBackends = []struct{ dir, bench, benchtime string }{
+	{"boltstore", "BenchmarkWatch", "2000x"}, {"pebblestore", "BenchmarkWatch", "2000x"}, {"pgstore", "BenchmarkWatch", "2000x"},
+	{"natsstore", "BenchmarkWatch", "2000x"}, {"kafkastore", "BenchmarkWatch", "2000x"}, {"s3store", "BenchmarkWatch/poll=1s", "200x"},
+	{"mysqlstore", "BenchmarkWatch", "2000x"}, {"redisstore", "BenchmarkWatch", "2000x"}, {"sqlitestore", "BenchmarkWatch", "2000x"},
 }
 
 // feedFigures returns, for each store, its feed's delivery latency and
