@@ -40,16 +40,13 @@ func (u *Union[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
 		return nil, fmt.Errorf("unionstore: namespaces: %w", errors.Join(unsupported...))
 	}
 	lists := make([][]NamespaceStat, len(u.members)) // written by member i's goroutine only
-	results, err := u.run(ctx, fanout.Call{Op: fanout.Op(OpNamespaces)}, all, func(ctx context.Context, i int) (Changes[E], int, error) {
+	err := allDone(u.run(ctx, fanout.Call{Op: fanout.Op(OpNamespaces)}, all, func(ctx context.Context, i int) (Changes[E], int, error) {
 		stats, err := u.members[i].store.(NamespaceLister).Namespaces(ctx)
 		lists[i] = stats
 		return nil, len(stats), err
-	})
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("unionstore: namespaces: %w", err)
-	}
-	if f := failures(results); len(f) > 0 {
-		return nil, fmt.Errorf("unionstore: namespaces: %w", joinFailures(f))
 	}
 	found := map[string][]NamespaceStat{}
 	for _, stats := range lists {
@@ -57,15 +54,24 @@ func (u *Union[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
 			found[st.Namespace] = append(found[st.Namespace], st)
 		}
 	}
+	return mergeStats(ctx, u, found, "unionstore: namespaces: count")
+}
+
+// mergeStats returns the namespaces of found, sorted by name, each with the
+// counts its stores listed. A namespace that one store lists keeps that
+// store's counts; one that several list is counted again over s's merged
+// stream, and left out when that holds nothing. A count's error is wrapped
+// as "counting namespace: error".
+func mergeStats[E Entity](ctx context.Context, s Scanner[E], found map[string][]NamespaceStat, counting string) ([]NamespaceStat, error) {
 	out := make([]NamespaceStat, 0, len(found))
 	for ns, stats := range found {
 		if len(stats) == 1 {
 			out = append(out, stats[0])
 			continue
 		}
-		st, err := countMerged(ctx, u, ns)
+		st, err := countMerged(ctx, s, ns)
 		if err != nil {
-			return nil, fmt.Errorf("unionstore: namespaces: count %q: %w", ns, err)
+			return nil, fmt.Errorf("%s %q: %w", counting, ns, err)
 		}
 		if st.Entities+st.Tombstones > 0 {
 			out = append(out, st)

@@ -64,14 +64,11 @@ func (u *Union[E]) Purge(ctx context.Context, namespace string) error {
 	if err := u.purgeHints(ctx, namespace); err != nil {
 		return fmt.Errorf("unionstore: purge %q: %w", namespace, err)
 	}
-	results, err := u.run(ctx, fanout.Call{Op: fanout.Op(OpPurge), Namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
+	err = allDone(u.run(ctx, fanout.Call{Op: fanout.Op(OpPurge), Namespace: namespace}, writable, func(ctx context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, u.members[i].store.(Purger).Purge(ctx, namespace)
-	})
+	}))
 	if err != nil {
 		return fmt.Errorf("unionstore: purge %q: %w", namespace, err)
-	}
-	if f := failures(results); len(f) > 0 {
-		return fmt.Errorf("unionstore: purge %q: %w", namespace, joinFailures(f))
 	}
 	return nil
 }

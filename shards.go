@@ -7,7 +7,6 @@ import (
 	"iter"
 	"maps"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -352,22 +351,7 @@ func (s *Shards[E]) Namespaces(ctx context.Context) ([]NamespaceStat, error) {
 			}
 		}
 	}
-	out := make([]NamespaceStat, 0, len(found))
-	for ns, stats := range found {
-		if len(stats) == 1 {
-			out = append(out, stats[0])
-			continue
-		}
-		st, err := countMerged(ctx, s, ns)
-		if err != nil {
-			return nil, fmt.Errorf("unionstore: shards: namespaces: count moving namespace %q: %w", ns, err)
-		}
-		if st.Entities+st.Tombstones > 0 {
-			out = append(out, st)
-		}
-	}
-	slices.SortFunc(out, func(a, b NamespaceStat) int { return strings.Compare(a.Namespace, b.Namespace) })
-	return out, nil
+	return mergeStats(ctx, s, found, "unionstore: shards: namespaces: count moving namespace")
 }
 
 // allShards returns the index of every shard.
@@ -392,16 +376,13 @@ func (s *Shards[E]) listShards(ctx context.Context, indexes []int) ([][]Namespac
 		return nil, errors.Join(unsupported...)
 	}
 	lists := make([][]NamespaceStat, len(s.names)) // written by shard i's goroutine only
-	results, err := s.run(ctx, fanout.Call{Op: fanout.Op(OpNamespaces)}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
+	err := allDone(s.run(ctx, fanout.Call{Op: fanout.Op(OpNamespaces)}, indexes, func(ctx context.Context, i int) (Changes[E], int, error) {
 		stats, err := s.shards[i].(NamespaceLister).Namespaces(ctx)
 		lists[i] = stats
 		return nil, len(stats), err
-	})
+	}))
 	if err != nil {
 		return nil, err
-	}
-	if f := failures(results); len(f) > 0 {
-		return nil, joinFailures(f)
 	}
 	return lists, nil
 }
@@ -428,14 +409,11 @@ func (s *Shards[E]) Purge(ctx context.Context, namespace string) error {
 	if len(unsupported) > 0 {
 		return fmt.Errorf("unionstore: shards: purge %q: nothing was purged: %w", namespace, errors.Join(unsupported...))
 	}
-	results, err := s.run(ctx, fanout.Call{Op: fanout.Op(OpPurge), Namespace: namespace}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
+	err := allDone(s.run(ctx, fanout.Call{Op: fanout.Op(OpPurge), Namespace: namespace}, targets, func(ctx context.Context, i int) (Changes[E], int, error) {
 		return nil, 0, s.shards[i].(Purger).Purge(ctx, namespace)
-	})
+	}))
 	if err != nil {
 		return fmt.Errorf("unionstore: shards: purge %q: %w", namespace, err)
-	}
-	if f := failures(results); len(f) > 0 {
-		return fmt.Errorf("unionstore: shards: purge %q: %w", namespace, joinFailures(f))
 	}
 	return nil
 }

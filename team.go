@@ -67,6 +67,18 @@ func failures[E Entity](results []result[E]) []*StoreError {
 	return out
 }
 
+// allDone returns the error of a fan-out that every member must complete:
+// err, the engine's own, or else the failures in results joined, or nil.
+func allDone[E Entity](results []result[E], err error) error {
+	if err != nil {
+		return err
+	}
+	if f := failures(results); len(f) > 0 {
+		return joinFailures(f)
+	}
+	return nil
+}
+
 func joinFailures(failed []*StoreError) error {
 	errs := make([]error, len(failed))
 	for i, f := range failed {
