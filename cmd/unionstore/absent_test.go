@@ -9,12 +9,6 @@ import (
 	"testing"
 )
 
-// absentLines are the changes of the source in the tests of stores that
-// do not exist yet: a live record and a tombstone, in namespace shop.
-const absentLines = `{"kind":"customer","id":"c1","body":{"id":"c1","name":"Ada"}}
-{"kind":"customer","id":"c2","body":{"id":"c2","name":"Grace"}}
-`
-
 // testAbsentReadsAsEmpty runs, in dir, the commands that read a store
 // that does not exist yet at addr as empty, and requires of each that it
 // report what the store lacks, exit with the documented status, and leave
@@ -24,7 +18,7 @@ const absentLines = `{"kind":"customer","id":"c1","body":{"id":"c1","name":"Ada"
 // is an empty one, such as an S3 prefix.
 func testAbsentReadsAsEmpty(t *testing.T, dir, addr string, noted bool, exists func() bool) {
 	t.Helper()
-	must(t, dir, exitOK, absentLines, "put", "--store", "old.db", "shop")
+	must(t, dir, exitOK, schemeLines, "put", "--store", "old.db", "shop")
 	must(t, dir, exitOK, "", "unset", "--store", "old.db", "shop", "customer", "c2")
 	shown := redactAddr(addr)
 	note := shown + " does not exist yet: read as empty, and not created"
@@ -119,7 +113,7 @@ func TestEmptyPebbleDirectoryReadsAsEmpty(t *testing.T) {
 // mistyped address.
 func TestAbsentStoreHidesNoError(t *testing.T) {
 	dir := t.TempDir()
-	must(t, dir, exitOK, absentLines, "put", "--store", "old.db", "shop")
+	must(t, dir, exitOK, schemeLines, "put", "--store", "old.db", "shop")
 	if err := os.WriteFile(filepath.Join(dir, "empty.db"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}

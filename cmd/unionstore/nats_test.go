@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,17 +17,9 @@ import (
 // test where none is reachable (and fails it in CI, where one must be).
 func natsURL(t *testing.T) string {
 	t.Helper()
-	url := os.Getenv("UNIONSTORE_NATS_URL")
-	if url == "" {
-		url = "nats://127.0.0.1:4222"
-	}
+	url := envOr("UNIONSTORE_NATS_URL", "nats://127.0.0.1:4222")
 	nc, err := nats.Connect(url, nats.Timeout(2*time.Second))
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("NATS at UNIONSTORE_NATS_URL is unreachable in CI: %v", err)
-		}
-		t.Skipf("no NATS server reachable (set UNIONSTORE_NATS_URL): %v", err)
-	}
+	serverOrSkip(t, "NATS server", "UNIONSTORE_NATS_URL", err)
 	nc.Close()
 	return url
 }
@@ -62,21 +53,10 @@ func TestNATSAddresses(t *testing.T) {
 	base := natsURL(t)
 	js := natsStream(t, base)
 	dir := t.TempDir()
-	lines := `{"kind":"customer","id":"c1","body":{"id":"c1","name":"Ada"}}
-{"kind":"customer","id":"c2","body":{"id":"c2","name":"Grace"}}
-`
-	must(t, dir, exitOK, lines, "put", "--store", "old.db", "shop")
-	r := must(t, dir, exitOK, "", "sync", "old.db", js)
-	contains(t, "sync", r.stdout, "copied 2 changes")
-	r = must(t, dir, exitOK, "", "check", "--store", "old.db", "--store", js, "shop")
-	contains(t, "check after sync", r.stdout, "shop: equal")
-	r = must(t, dir, exitOK, "", "get", "--store", js, "shop", "customer", "c2")
-	contains(t, "get from nats", r.stdout, "Grace")
-	r = must(t, dir, exitOK, "", "namespaces", "--store", js)
-	contains(t, "namespaces", r.stdout, "shop")
+	roundTrip(t, dir, js)
 
 	// A read-only command never creates a stream.
-	r = must(t, dir, exitFailure, "", "load", "--store", natsStream(t, base), "shop")
+	r := must(t, dir, exitFailure, "", "load", "--store", natsStream(t, base), "shop")
 	contains(t, "load of a missing stream", r.stderr, "hint: the stream does not exist")
 }
 

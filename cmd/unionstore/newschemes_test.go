@@ -15,7 +15,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// schemeLines are the records the scheme tests put.
+// schemeLines are the records that the scheme tests and the tests of
+// stores that do not exist yet put in old.db.
 const schemeLines = `{"kind":"customer","id":"c1","body":{"id":"c1","name":"Ada"}}
 {"kind":"customer","id":"c2","body":{"id":"c2","name":"Grace"}}
 `
@@ -47,6 +48,15 @@ func TestSQLiteAddresses(t *testing.T) {
 	contains(t, "check against a missing file", r.stdout, "does not exist yet: read as empty, and not created")
 }
 
+// envOr returns the value of the environment variable name, or def when
+// it is empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
 // serverOrSkip skips the test when err says the server is not there, or
 // fails it in CI, where it must be.
 func serverOrSkip(t *testing.T, what, envVar string, err error) {
@@ -61,10 +71,7 @@ func serverOrSkip(t *testing.T, what, envVar string, err error) {
 }
 
 func TestMySQLAddresses(t *testing.T) {
-	base := os.Getenv("UNIONSTORE_MYSQL_URL")
-	if base == "" {
-		base = "mysql://root@127.0.0.1:3306/test"
-	}
+	base := envOr("UNIONSTORE_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("UNIONSTORE_MYSQL_URL: %v", err)
@@ -98,10 +105,7 @@ func TestMySQLAddresses(t *testing.T) {
 }
 
 func TestRedisAddresses(t *testing.T) {
-	base := os.Getenv("UNIONSTORE_REDIS_URL")
-	if base == "" {
-		base = "redis://127.0.0.1:6379/0"
-	}
+	base := envOr("UNIONSTORE_REDIS_URL", "redis://127.0.0.1:6379/0")
 	opts, err := redis.ParseURL(base)
 	var client *redis.Client
 	if err == nil {

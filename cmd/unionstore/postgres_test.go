@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,19 +16,11 @@ import (
 // where none is reachable (and fails it in CI, where one must be).
 func postgresURL(t *testing.T) string {
 	t.Helper()
-	url := os.Getenv("UNIONSTORE_POSTGRES_URL")
-	if url == "" {
-		url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
+	url := envOr("UNIONSTORE_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("PostgreSQL at UNIONSTORE_POSTGRES_URL is unreachable in CI: %v", err)
-		}
-		t.Skipf("no PostgreSQL reachable (set UNIONSTORE_POSTGRES_URL): %v", err)
-	}
+	serverOrSkip(t, "PostgreSQL", "UNIONSTORE_POSTGRES_URL", err)
 	conn.Close(context.Background())
 	return url
 }
