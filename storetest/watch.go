@@ -197,9 +197,25 @@ func testCursorExpires(t *testing.T, s unionstore.Store[Item]) {
 }
 
 func testWatchCancel(t *testing.T, s unionstore.Store[Item]) {
+	ctx, cancel := context.WithCancel(context.Background())
+	watchEnds(t, ctx, s, cancel, context.Canceled, "its context was cancelled")
+}
+
+func testWatchClose(t *testing.T, s unionstore.Store[Item]) {
+	watchEnds(t, context.Background(), s, func() {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}, unionstore.ErrClosed, "Close")
+}
+
+// watchEnds watches "ns" of s under ctx from now, calls stop once the watch
+// has had time to start, and requires that the watch then end, within
+// watchWait, with an error wrapping want. stopped says what stop did.
+func watchEnds(t *testing.T, ctx context.Context, s unionstore.Store[Item], stop func(), want error, stopped string) {
+	t.Helper()
 	w := watcher(t, s)
 	_, c := snapshot(t, w, "ns")
-	ctx, cancel := context.WithCancel(context.Background())
 	errs := make(chan error, 1)
 	go func() {
 		for _, err := range w.Watch(ctx, "ns", c) {
@@ -211,41 +227,14 @@ func testWatchCancel(t *testing.T, s unionstore.Store[Item]) {
 		errs <- errors.New("the watch ended without an error")
 	}()
 	time.Sleep(20 * time.Millisecond)
-	cancel()
+	stop()
 	select {
 	case err := <-errs:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Watch after cancel = %v, want context.Canceled", err)
+		if !errors.Is(err, want) {
+			t.Fatalf("Watch after %s = %v, want %v", stopped, err, want)
 		}
 	case <-time.After(watchWait):
-		t.Fatal("the watch did not end after its context was cancelled")
-	}
-}
-
-func testWatchClose(t *testing.T, s unionstore.Store[Item]) {
-	w := watcher(t, s)
-	_, c := snapshot(t, w, "ns")
-	errs := make(chan error, 1)
-	go func() {
-		for _, err := range w.Watch(context.Background(), "ns", c) {
-			if err != nil {
-				errs <- err
-				return
-			}
-		}
-		errs <- errors.New("the watch ended without an error")
-	}()
-	time.Sleep(20 * time.Millisecond)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-errs:
-		if !errors.Is(err, unionstore.ErrClosed) {
-			t.Fatalf("Watch after Close = %v, want ErrClosed", err)
-		}
-	case <-time.After(watchWait):
-		t.Fatal("the watch did not end after Close")
+		t.Fatalf("the watch did not end after %s", stopped)
 	}
 }
 
