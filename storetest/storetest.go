@@ -564,7 +564,7 @@ func implements[C any](t *testing.T, s unionstore.Store[Item], name string) C {
 	t.Helper()
 	c, ok := s.(C)
 	if !ok {
-		t.Skip("the store does not implement " + name)
+		t.Skipf("%T does not implement %s", s, name)
 	}
 	return c
 }

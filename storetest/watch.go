@@ -32,10 +32,7 @@ var watchCases = []testCase{
 
 func watcher(t *testing.T, s unionstore.Store[Item]) unionstore.Watcher[Item] {
 	t.Helper()
-	w, ok := s.(unionstore.Watcher[Item])
-	if !ok {
-		t.Skipf("%T does not implement unionstore.Watcher", s)
-	}
+	w := implements[unionstore.Watcher[Item]](t, s, "unionstore.Watcher")
 	if _, _, err := w.Snapshot(context.Background(), "storetest-probe"); errors.Is(err, errors.ErrUnsupported) {
 		t.Skipf("%T has no change feed: %v", s, err)
 	}
@@ -174,10 +171,7 @@ func testResumeNoGap(t *testing.T, s unionstore.Store[Item]) {
 
 func testCursorExpires(t *testing.T, s unionstore.Store[Item]) {
 	w := watcher(t, s)
-	p, ok := s.(unionstore.Purger)
-	if !ok {
-		t.Skipf("%T does not implement unionstore.Purger", s)
-	}
+	p := purger(t, s)
 	save(t, s, set("ns", "k", "a", "1", at(1)))
 	_, c := snapshot(t, w, "ns")
 	save(t, s, set("ns", "k", "b", "2", at(2)))
@@ -274,10 +268,7 @@ func testWatchAcrossReopen(t *testing.T, s unionstore.Store[Item], reopen func(*
 
 func testRunningWatchPurged(t *testing.T, s unionstore.Store[Item]) {
 	w := watcher(t, s)
-	p, ok := s.(unionstore.Purger)
-	if !ok {
-		t.Skipf("%T does not implement unionstore.Purger", s)
-	}
+	p := purger(t, s)
 	save(t, s, set("ns", "k", "a", "1", at(1)))
 	base, c := snapshot(t, w, "ns")
 	next := pull(t, w, "ns", c)
@@ -307,10 +298,7 @@ func testRunningWatchPurged(t *testing.T, s unionstore.Store[Item]) {
 
 func testTombstonePurgeNoGap(t *testing.T, s unionstore.Store[Item]) {
 	w := watcher(t, s)
-	tp, ok := s.(unionstore.TombstonePurger)
-	if !ok {
-		t.Skipf("%T does not implement unionstore.TombstonePurger", s)
-	}
+	tp := tombstonePurger(t, s)
 	save(t, s, set("ns", "k", "a", "1", at(1)), set("ns", "k", "keep", "1", at(1)))
 	base, c := snapshot(t, w, "ns")
 	save(t, s, unset("ns", "k", "a", at(2)))
