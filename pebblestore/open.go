@@ -46,8 +46,10 @@ func openPebble(dir string, lock *dirLock, c config, f *fault, ss *session) (db 
 	// table spare a Get the levels that do not hold its key. A merge
 	// operand, unlike a set, does not end a Get's descent: pebble looks
 	// for older operands in every level below, which without filters
-	// reads an index and a data block in each.
+	// reads an index and a data block in each. Set on level 0, the policy
+	// holds for every level: pebble gives a level without one its parent's.
 	opts.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	tuneWrites(opts)
 	db, err = pebble.Open(dir, opts)
 	switch {
 	case err == nil:
@@ -58,6 +60,42 @@ func openPebble(dir string, lock *dirLock, c config, f *fault, ss *session) (db 
 		return nil, fmt.Errorf("%w: %w: a damaged pebble database: %w; %s", ErrNotStore, ErrCorrupt, err, repairAdvice)
 	}
 	return nil, fmt.Errorf("%w: pebble cannot open it: %w", ErrNotStore, err)
+}
+
+// Engine settings for saves of large batches (see tuneWrites).
+const (
+	memTableSize          = 32 << 20
+	l0CompactionThreshold = 8
+	l0StopWritesThreshold = 24
+)
+
+// tuneWrites sets pebble's memory tables and level 0 for a store written
+// in batches of thousands of changes.
+//
+// Pebble writes a batch of half a memory table or more (2 MiB under its
+// default of 4 MiB, about 7,000 changes of 270 bytes) as a table of its
+// own, flushed at once with whatever the memory table held: each such
+// Save then adds small tables to level 0, which compactions rewrite into
+// the level below, again and again as the store grows. Memory tables of
+// 32 MiB take batches of up to 16 MiB and flush about ten of them at once.
+// Level 0 is compacted once it is 8 sublevels deep (layers of tables
+// whose keys overlap) instead of 4, and writes stall at 24 instead of 12,
+// so that each compaction into the level below, whose cost is in the
+// tables of that level it rewrites, moves twice as many changes. With
+// both, filling 1M entities in batches of 10,000 costs about a third less
+// CPU time and takes less than half as long.
+//
+// The cost is memory: pebble starts with a memory table of 256 KiB and
+// doubles it at each flush up to memTableSize, so a store written little
+// stays small, but a store under heavy writes holds up to three tables
+// of 32 MiB (the one written, one being flushed, one kept for reuse),
+// where pebble's default holds 12 MiB. A Get may also look in up to 24
+// sublevels of level 0 instead of 12, most of them skipped by their bloom
+// filters.
+func tuneWrites(opts *pebble.Options) {
+	opts.MemTableSize = memTableSize
+	opts.L0CompactionThreshold = l0CompactionThreshold
+	opts.L0StopWritesThreshold = l0StopWritesThreshold
 }
 
 // writeFormatFile writes formatFile into dir, synced, unless it is there.
