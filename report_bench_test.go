@@ -208,5 +208,9 @@ func BenchmarkReportBatchSize(b *testing.B) { storetest.BenchmarkBatchSize(b, re
 // allocs/op divided by 10,000 is the allocations per change.
 func BenchmarkReportLoad(b *testing.B) { storetest.BenchmarkLoad(b, reportMemory) }
 
+// BenchmarkReportGrowth runs [storetest.BenchmarkGrowth] on a Memory at
+// 10k, 100k and 1M entities, for the report's growth charts.
+func BenchmarkReportGrowth(b *testing.B) { storetest.BenchmarkGrowth(b, reportMemory) }
+
 // reportMemory returns a new Memory for the report's benchmarks.
 func reportMemory(*testing.B) unionstore.Store[Item] { return unionstore.NewMemory[Item]() }

@@ -28,6 +28,17 @@ func reportRuns() []Run {
 	return out
 }
 
+// growthRuns are the runs of BenchmarkReportGrowth of every module, which
+// feed the growth charts: once each, the largest sizes taking a minute or
+// more on the servers.
+func growthRuns() []Run {
+	var out []Run
+	for _, m := range modules {
+		out = append(out, Run{m.dir, "^BenchmarkReportGrowth$", "1x", 1})
+	}
+	return out
+}
+
 // watchRuns are the runs of BenchmarkWatch in feedBackends, which feed
 // feedFigures.
 func watchRuns() []Run {
@@ -60,7 +71,7 @@ var runs = slices.Concat([]Run{
 	{"mysqlstore", "^BenchmarkSaveVersusRaw$", "10x", 3},
 	{"redisstore", "^BenchmarkSaveVersusRaw$", "10x", 3},
 	{"sqlitestore", "^BenchmarkSaveVersusRaw$", "10x", 3},
-}, reportRuns(), watchRuns())
+}, reportRuns(), growthRuns(), watchRuns())
 
 // Op is how a figure is held against its target.
 type Op string
@@ -404,7 +415,7 @@ type Chart struct {
 	Series                      []Series
 }
 
-var charts = []Chart{
+var charts = append([]Chart{
 	{File: "merge-heap.svg", Title: "Streaming merge of 3 stores: heap against entities per store",
 		XLabel: "entities per store", YLabel: "MiB", LogX: true,
 		Series: []Series{
@@ -420,6 +431,27 @@ var charts = []Chart{
 			{"pebblestore", "internal/integration", "BenchmarkReportSaveConcurrency/engine=pebble", "goroutines", "changes/s"},
 			{"boltstore (group commit)", "internal/integration", "BenchmarkReportSaveConcurrency/engine=bolt", "goroutines", "changes/s"},
 		}},
+}, growthCharts()...)
+
+// growthCharts are the charts of BenchmarkReportGrowth: for each of Save,
+// Load, Scan and Get, the cost per change of every module against the
+// namespace's size, flat for a cost linear in the namespace.
+func growthCharts() []Chart {
+	var out []Chart
+	for _, c := range []struct{ op, unit, what string }{
+		{"save", "save-µs/change", "Save in batches of 10k new entities, scattered ids: µs per change"},
+		{"load", "load-µs/change", "Load of the whole namespace: µs per change"},
+		{"scan", "scan-µs/change", "Scan of the whole namespace: µs per change"},
+		{"get", "get-µs", "Get of a random entity: µs per Get"},
+	} {
+		var series []Series
+		for _, m := range modules {
+			series = append(series, Series{m.name, m.dir, "BenchmarkReportGrowth", "entities", c.unit})
+		}
+		out = append(out, Chart{File: "growth-" + c.op + ".svg", Title: "Growth: " + c.what,
+			XLabel: "entities in the namespace", YLabel: "µs", LogX: true, LogY: true, Series: series})
+	}
+	return out
 }
 
 func batchSeries() []Series {

@@ -24,6 +24,11 @@ func BenchmarkReportBatchSize(b *testing.B) { storetest.BenchmarkBatchSize(b, be
 // the benchmark report.
 func BenchmarkReportLoad(b *testing.B) { storetest.BenchmarkLoad(b, benchStore) }
 
+// BenchmarkReportGrowth runs [storetest.BenchmarkGrowth] on benchStore at
+// 10k and 100k entities (to 100k, to keep the report's run short), for the
+// report's growth charts.
+func BenchmarkReportGrowth(b *testing.B) { storetest.BenchmarkGrowth(b, benchStore, 10_000, 100_000) }
+
 // BenchmarkSaveVersusRaw measures Save of batches of new changes against
 // the server's own bulk path for the same rows: plain multi-row INSERTs,
 // split as Save splits a batch and run in one transaction as Save runs a

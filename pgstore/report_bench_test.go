@@ -16,3 +16,7 @@ func BenchmarkReportBatchSize(b *testing.B) { storetest.BenchmarkBatchSize(b, re
 
 // BenchmarkReportLoad runs [storetest.BenchmarkLoad] on reportStore.
 func BenchmarkReportLoad(b *testing.B) { storetest.BenchmarkLoad(b, reportStore) }
+
+// BenchmarkReportGrowth runs [storetest.BenchmarkGrowth] on reportStore at
+// 10k, 100k and 1M entities, for the report's growth charts.
+func BenchmarkReportGrowth(b *testing.B) { storetest.BenchmarkGrowth(b, reportStore) }

@@ -20,6 +20,10 @@ func BenchmarkReportBatchSize(b *testing.B) { storetest.BenchmarkBatchSize(b, be
 // BenchmarkReportLoad is the suite's benchmark of Load, in the benchmark report.
 func BenchmarkReportLoad(b *testing.B) { storetest.BenchmarkLoad(b, benchStore) }
 
+// BenchmarkReportGrowth runs [storetest.BenchmarkGrowth] on benchStore at
+// 10k, 100k and 1M entities, for the report's growth charts.
+func BenchmarkReportGrowth(b *testing.B) { storetest.BenchmarkGrowth(b, benchStore) }
+
 // rawValues returns the keys and values that the raw path SETs for
 // changes: one key per identity under prefix, holding the value Save would
 // store, encoded with the JSON codec.

@@ -20,3 +20,8 @@ func BenchmarkReportBatchSize(b *testing.B) { storetest.BenchmarkBatchSize(b, re
 
 // BenchmarkReportLoad runs [storetest.BenchmarkLoad] on reportStore.
 func BenchmarkReportLoad(b *testing.B) { storetest.BenchmarkLoad(b, reportStore) }
+
+// BenchmarkReportGrowth runs [storetest.BenchmarkGrowth] on reportStore at
+// 10k and 100k entities (to 100k: the in-process or shared test server
+// holds the whole namespace in memory), for the report's growth charts.
+func BenchmarkReportGrowth(b *testing.B) { storetest.BenchmarkGrowth(b, reportStore, 10_000, 100_000) }

@@ -163,3 +163,9 @@ func BenchmarkOpenQuickCheck(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkReportGrowth runs [storetest.BenchmarkGrowth] at 10k, 100k and
+// 1M entities, for the report's growth charts.
+func BenchmarkReportGrowth(b *testing.B) {
+	storetest.BenchmarkGrowth(b, func(b *testing.B) unionstore.Store[item] { return open(b) })
+}
