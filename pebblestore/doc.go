@@ -184,8 +184,8 @@
 // damaged (then Open refuses the directory), it takes the rest for a write
 // torn by a crash and drops it without an error. So if a process ends
 // without Close (a crash, a kill, os.Exit), the saves it acknowledged that
-// pebble had not yet flushed to tables (up to 64 MiB, the memory tables
-// not yet written) live only in its newest logs until the next
+// pebble had not yet flushed to tables (up to 8 MiB, the memory tables
+// not yet written, 64 MiB under WithLargeMemTables) live only in its newest logs until the next
 // Open, which flushes them; if the newest log is damaged or cut short
 // before then, the saves in it are lost from the damaged record on, whole
 // batches from the newest, never part of a batch, and Open returns no

@@ -89,7 +89,7 @@ func TestConcurrentWritersMatchModel(t *testing.T) {
 func TestLargeBatch(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
-	const n = 40000 // of about 450 bytes: 18 MB, over the 16 MiB threshold
+	const n = 8000 // of about 450 bytes: 3.6 MB, over the 2 MiB threshold
 	value := strings.Repeat("v", 400)
 	in := make(unionstore.Changes[storetest.Item], n)
 	for i := range in {

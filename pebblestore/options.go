@@ -17,6 +17,7 @@ type config struct {
 	lockTimeout time.Duration
 	readOnly    bool
 	noSync      bool
+	largeTables bool
 }
 
 // DefaultLockTimeout is how long [Open] waits for another process to
@@ -46,6 +47,23 @@ func WithLockTimeout(d time.Duration) Option {
 // a read-only Store cannot share it with a writer or another reader.
 func WithReadOnly() Option {
 	return func(c *config) error { c.readOnly = true; return nil }
+}
+
+// WithLargeMemTables opens pebble with memory tables of 32 MiB instead of
+// its default 4 MiB, and lets level 0 grow to 8 sublevels before it is
+// compacted (default 4), for a store written in batches of thousands of
+// changes that grows to millions of entities: filling 1M entities in
+// batches of 10,000 then takes about half as long, and the fill's time
+// grows about linearly with the store, where the defaults make it grow
+// about twice as fast (the pebblestore README has the figures). The cost
+// is memory, up to three memory tables of 32 MiB under heavy writes
+// instead of 12 MiB, and disk: pebble preallocates each write-ahead log
+// to 110% of a memory table and keeps used logs for reuse: after a fill
+// and an update of 100k entities of 270 bytes the directory took 167 MiB
+// on disk against 28 MiB without; and up to 64 MiB of saves wait in the
+// logs for a flush.
+func WithLargeMemTables() Option {
+	return func(c *config) error { c.largeTables = true; return nil }
 }
 
 // WithNoSync turns off the fsync of the write-ahead log at the end of each
