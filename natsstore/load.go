@@ -61,7 +61,7 @@ const (
 // it, so that a large namespace is not copied as the pass grows.
 func (p *pass) add(prefix string, m jetstream.Msg, md *jetstream.MsgMetadata) error {
 	if p.recs == nil {
-		n := int(min(md.NumPending+1, uint64(max(p.presize, 1))))
+		n := int(min(md.NumPending+1, uint64(p.presize)))
 		p.recs, p.seqs = make([]backend.Record, 0, n), make([]uint64, 0, n)
 	}
 	if isMarker(prefix, m.Subject()) {
