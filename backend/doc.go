@@ -19,7 +19,10 @@
 // record per identity, sorted by kind then id in byte order, and pages so
 // that its memory does not grow with the namespace: [ScanPages] is the
 // loop of a Scan whose each page starts after the last key of the one
-// before. A driver whose layout stores a change's type as a byte uses
+// before; an engine that keeps a namespace in write order (a stream, a
+// log) reads it once into a [Sorter], which sorts in memory up to a
+// threshold and through sorted runs on disk beyond it. A driver whose
+// layout stores a change's type as a byte uses
 // [TypeCode] and [TypeOfCode], and one that keeps each namespace's counts
 // beside its records, [Counts]. A driver that can read a namespace at once
 // faster implements [Loader] as well (or [LoadVisitor], to hand over

@@ -47,3 +47,36 @@ func TestSetPositiveAndNotNegative(t *testing.T) {
 		t.Errorf("SetPositive(page size 7) = %v, n %d; want nil, 7", err, n)
 	}
 }
+
+// TestSpillOptions checks the bodies of a Sorter's options: the threshold
+// is refused below 1 KiB, the directory when empty, and a refusal leaves
+// the field as it was.
+func TestSpillOptions(t *testing.T) {
+	for _, tc := range []struct {
+		n       int
+		want    string
+		applied bool
+	}{
+		{1 << 10, "", true},
+		{16 << 20, "", true},
+		{1<<10 - 1, "spill threshold 1023: must be at least 1024 bytes", false},
+		{0, "spill threshold 0: must be at least 1024 bytes", false},
+		{-1, "spill threshold -1: must be at least 1024 bytes", false},
+	} {
+		field := 5
+		err := backend.SetSpillThreshold(&field, tc.n)
+		if got := fmt.Sprint(err); (err == nil) != (tc.want == "") || err != nil && got != tc.want {
+			t.Errorf("SetSpillThreshold(%d) = %v, want %q", tc.n, err, tc.want)
+		}
+		if (field == tc.n) != tc.applied {
+			t.Errorf("SetSpillThreshold(%d) left the field at %d", tc.n, field)
+		}
+	}
+	dir := "old"
+	if err := backend.SetTempDir(&dir, ""); fmt.Sprint(err) != "empty temporary directory" || dir != "old" {
+		t.Errorf(`SetTempDir("") = %v, dir %q; want a refusal that leaves "old"`, err, dir)
+	}
+	if err := backend.SetTempDir(&dir, "/scratch"); err != nil || dir != "/scratch" {
+		t.Errorf("SetTempDir(/scratch) = %v, dir %q", err, dir)
+	}
+}

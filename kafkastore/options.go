@@ -1,7 +1,6 @@
 package kafkastore
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/unionstore/unionstore"
@@ -15,7 +14,7 @@ const DefaultPartitions = 6
 // DefaultSpillThreshold is how many bytes of records [Store.Scan] holds in
 // memory before it writes them to a temporary file, unless
 // [WithSpillThreshold] sets another.
-const DefaultSpillThreshold = 16 << 20
+const DefaultSpillThreshold = backend.DefaultSpillThreshold
 
 // Option configures a [Store] made by [New] or [OpenURL]. Options are
 // applied in order; an invalid option makes the constructor return an error
@@ -102,23 +101,11 @@ func WithoutCreate() Option {
 // memory before it writes them, sorted, to a temporary file. The default is
 // [DefaultSpillThreshold]; n must be at least 1 KiB.
 func WithSpillThreshold(n int) Option {
-	return func(c *config) error {
-		if n < 1<<10 {
-			return fmt.Errorf("spill threshold %d: must be at least 1024 bytes", n)
-		}
-		c.spillThreshold = n
-		return nil
-	}
+	return func(c *config) error { return backend.SetSpillThreshold(&c.spillThreshold, n) }
 }
 
 // WithTempDir sets the directory of the temporary files of [Store.Scan]. The
 // default is [os.TempDir].
 func WithTempDir(dir string) Option {
-	return func(c *config) error {
-		if dir == "" {
-			return errors.New("empty temporary directory")
-		}
-		c.tempDir = dir
-		return nil
-	}
+	return func(c *config) error { return backend.SetTempDir(&c.tempDir, dir) }
 }

@@ -97,8 +97,9 @@ func BenchmarkSaveVersusNaive(b *testing.B) {
 }
 
 // BenchmarkRead reads a namespace of 100,000 entities with Load and Scan,
-// Scan both in one pass and by point reads, and one of them with Get, in
-// one run.
+// Scan both within its spill threshold and beyond it (a threshold of
+// 1 MiB, which writes about 17 runs), and one of them with Get, in one
+// run.
 func BenchmarkRead(b *testing.B) {
 	const n = 100000
 	ctx := context.Background()
@@ -121,7 +122,7 @@ func BenchmarkRead(b *testing.B) {
 			}
 		}
 	})
-	scan := func(b *testing.B) {
+	scan := func(b *testing.B, s *natsstore.Store[storetest.Item]) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			count := 0
@@ -136,13 +137,9 @@ func BenchmarkRead(b *testing.B) {
 			}
 		}
 	}
-	// Within its budget Scan reads the namespace in one pass; with no
-	// budget it reads each change by a point read, as it does beyond.
-	b.Run("scan/entities=100k", scan)
-	b.Run("scan/point-reads/entities=100k", func(b *testing.B) {
-		defer natsstore.SetScanBudget(0)()
-		scan(b)
-	})
+	b.Run("scan/entities=100k", func(b *testing.B) { scan(b, s) })
+	spilling := newStoreOn(b, sharedJS(b), s.Stream(), natsstore.WithSpillThreshold(1<<20))
+	b.Run("scan/spilled/entities=100k", func(b *testing.B) { scan(b, spilling) })
 	b.Run("get/one-of-100k", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {

@@ -58,10 +58,25 @@ func runConformance(t *testing.T, url string, js jetstream.JetStream) {
 	})
 }
 
-// TestConformance runs the suite against the machine's server.
+// TestConformance runs the suite against the machine's server, and once
+// more with stores whose Scan writes sorted runs to disk every few
+// records.
 func TestConformance(t *testing.T) {
 	js := sharedJS(t)
 	runConformance(t, serverURL(), js)
+	t.Run("scan spilling to disk", func(t *testing.T) {
+		streams := map[unionstore.Store[storetest.Item]]string{}
+		open := func(t *testing.T, stream string) unionstore.Store[storetest.Item] {
+			s := newStoreOn(t, js, stream, natsstore.WithSpillThreshold(1<<10))
+			streams[s] = stream
+			return s
+		}
+		storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
+			return open(t, newStreamName(t, js))
+		}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
+			return open(t, streams[closed])
+		}))
+	})
 }
 
 // TestConformanceInProcess runs the suite against an in-process server of

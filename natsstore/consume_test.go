@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/unionstore/unionstore/natsstore"
 )
 
 // apiCounter counts the JetStream API requests of one kind whose
@@ -54,11 +55,12 @@ func TestReadsAskConsumerInfoOnlyNearTheEnd(t *testing.T) {
 	}
 	s := newStoreOn(t, js, newStreamName(t, js))
 	fillNamespace(t, s, n)
+	g := growthStore{s, newStoreOn(t, js, s.Stream(), natsstore.WithSpillThreshold(1<<10))}
 	passes := map[string]int{"purge-tombstones": 2}
 	for _, r := range growthReads {
 		t.Run(r.name, func(t *testing.T) {
 			counter.take()
-			got, err := r.read(ctx, s)
+			got, err := r.read(ctx, g)
 			if err != nil || got != n {
 				t.Fatalf("%s = %d, %v; want %d", r.name, got, err, n)
 			}

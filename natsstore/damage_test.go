@@ -70,18 +70,19 @@ func TestUndecodableMessagesAreReported(t *testing.T) {
 			check("Load", got, err)
 			got, _, err = s.Snapshot(ctx, "ns")
 			check("Snapshot", got, err)
-			for _, budget := range []int64{1 << 30, 0} {
-				restore := natsstore.SetScanBudget(budget)
+			for way, scanner := range map[string]*natsstore.Store[storetest.Item]{
+				"within its threshold": s,
+				"beyond its threshold": spillingStore(t, s, t.TempDir()),
+			} {
 				got, err = nil, nil
-				for c, e := range s.Scan(ctx, "ns") {
+				for c, e := range scanner.Scan(ctx, "ns") {
 					if e != nil {
 						err = e
 						continue
 					}
 					got = append(got, c)
 				}
-				restore()
-				check(fmt.Sprint("Scan with budget ", budget), got, err)
+				check("Scan "+way, got, err)
 			}
 			// The damaged message counts when Namespaces cannot see its
 			// fault, and the others count either way.

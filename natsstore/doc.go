@@ -81,10 +81,13 @@
 // # Reading
 //
 // [Store.Load] reads a namespace through one ephemeral consumer and
-// sorts. [Store.Scan] reads it in the same way while the bodies fit 16
-// MiB; beyond, it keeps reading the subjects only, sorts their tokens and
-// reads each subject's message in order by direct gets: it holds the
-// keys, not the changes. [Store.Get] is one direct get.
+// sorts. [Store.Scan] reads it in the same way and sorts what it read in
+// memory up to its spill threshold ([WithSpillThreshold], 16 MiB by
+// default); beyond, it writes sorted runs to a temporary file
+// ([WithTempDir]) and merges them, so that its memory does not grow with
+// the namespace. It yields nothing before it has read the namespace: a
+// stream is in publish order, not key order. [Store.Get] is one direct
+// get.
 // [Store.Namespaces] reads the headers of the whole stream; a message
 // whose subject or headers do not decode makes it return an error
 // wrapping [unionstore.ErrDecode] that names the message, with the counts

@@ -19,6 +19,9 @@ type driver struct {
 	name    string // the stream's name
 	prefix  string // the subjects' first tokens
 	maxBody int    // the largest body the server takes with our headers
+	// Scan's sorter: see backend.Sorter.
+	spillThreshold int
+	tempDir        string
 	// closing is cancelled by Close, which so ends every watch, whether
 	// or not the store owns its connection.
 	closing context.Context
@@ -49,6 +52,9 @@ func newDriver(js jetstream.JetStream, nc *nats.Conn, st jetstream.Stream, c con
 		maxBody: maxMsg - headerAllowance,
 		closing: closing,
 		close:   cancel,
+
+		spillThreshold: c.spillThreshold,
+		tempDir:        c.tempDir,
 	}
 }
 

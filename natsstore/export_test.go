@@ -14,14 +14,6 @@ func SetWithoutSequenceCheck(without bool) (restore func()) {
 // Subject returns the subject of (namespace, kind, id) under prefix.
 func Subject(prefix, namespace, kind, id string) string { return subject(prefix, namespace, kind, id) }
 
-// SetScanBudget sets the most payload bytes Scan reads in one pass, and
-// returns a function that restores the previous budget.
-func SetScanBudget(n int64) (restore func()) {
-	old := scanBudget
-	scanBudget = n
-	return func() { scanBudget = old }
-}
-
 // SetPulled sets a function that reads call after each pull, and returns
 // a function that removes it.
 func SetPulled(fn func()) (restore func()) {
@@ -51,12 +43,12 @@ func SetSnapshotBetween(fn func()) (restore func()) {
 // prefix.
 func NamespaceFilter(prefix, namespace string) string { return namespaceFilter(prefix, namespace) }
 
-// SetPointReadScan sets a function that Scan calls when it turns to point
-// reads, and returns a function that removes it.
-func SetPointReadScan(fn func()) (restore func()) {
-	old := pointReadScan
-	pointReadScan = fn
-	return func() { pointReadScan = old }
+// SetSpilledScan sets a function that Scan calls when it has written runs
+// to its temporary file, and returns a function that removes it.
+func SetSpilledScan(fn func()) (restore func()) {
+	old := spilledScan
+	spilledScan = fn
+	return func() { spilledScan = old }
 }
 
 // NotFound reports whether err, that of a deletion, says that the message

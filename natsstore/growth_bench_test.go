@@ -16,39 +16,45 @@ import (
 // each in a stream of its own.
 var growthSizes = []int{10_000, 100_000, 300_000}
 
+// growthStore is a namespace that BenchmarkReportReadGrowth reads: a store
+// and a second one on its stream whose Scan writes a run of its temporary
+// file every MiB.
+type growthStore struct {
+	s, spilling *natsstore.Store[storetest.Item]
+}
+
 // growthReads are the reads whose growth BenchmarkReportReadGrowth
 // measures: each returns the number of changes or namespaces' entities it
 // saw.
 var growthReads = []struct {
 	name string
-	read func(context.Context, *natsstore.Store[storetest.Item]) (int, error)
+	read func(context.Context, growthStore) (int, error)
 }{
-	{"load", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
-		got, err := s.Load(ctx, "bench")
+	{"load", func(ctx context.Context, g growthStore) (int, error) {
+		got, err := g.s.Load(ctx, "bench")
 		return len(got), err
 	}},
-	{"scan", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
-		return countScan(ctx, s, "bench")
+	{"scan", func(ctx context.Context, g growthStore) (int, error) {
+		return countScan(ctx, g.s, "bench")
 	}},
-	// Scan beyond its one-pass budget, by point reads in key order.
-	{"scan-point-reads", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
-		defer natsstore.SetScanBudget(0)()
-		return countScan(ctx, s, "bench")
+	// Scan beyond its spill threshold, through sorted runs on disk.
+	{"scan-spilled", func(ctx context.Context, g growthStore) (int, error) {
+		return countScan(ctx, g.spilling, "bench")
 	}},
-	{"namespaces", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
-		stats, err := s.Namespaces(ctx)
+	{"namespaces", func(ctx context.Context, g growthStore) (int, error) {
+		stats, err := g.s.Namespaces(ctx)
 		if err != nil || len(stats) != 1 {
 			return 0, fmt.Errorf("namespaces %v: %w", stats, err)
 		}
 		return stats[0].Entities, nil
 	}},
 	// A purge of tombstones in a namespace that has none is its read.
-	{"purge-tombstones", func(ctx context.Context, s *natsstore.Store[storetest.Item]) (int, error) {
-		n, err := s.PurgeTombstones(ctx, "bench", t0)
+	{"purge-tombstones", func(ctx context.Context, g growthStore) (int, error) {
+		n, err := g.s.PurgeTombstones(ctx, "bench", t0)
 		if err != nil || n != 0 {
 			return 0, fmt.Errorf("purged %d: %w", n, err)
 		}
-		nss, err := s.Namespaces(ctx)
+		nss, err := g.s.Namespaces(ctx)
 		if err != nil || len(nss) != 1 {
 			return 0, fmt.Errorf("namespaces %v: %w", nss, err)
 		}
@@ -96,10 +102,11 @@ func fillNamespace(tb testing.TB, s *natsstore.Store[storetest.Item], n int) {
 // all sizes spread over the iteration, so that a machine whose load
 // changes from second to second weighs on every size alike.
 func BenchmarkReportReadGrowth(b *testing.B) {
-	stores := make([]*natsstore.Store[storetest.Item], len(growthSizes))
+	stores := make([]growthStore, len(growthSizes))
 	for i, n := range growthSizes {
-		stores[i] = newStore(b)
-		fillNamespace(b, stores[i], n)
+		s := newStore(b)
+		fillNamespace(b, s, n)
+		stores[i] = growthStore{s, newStoreOn(b, sharedJS(b), s.Stream(), natsstore.WithSpillThreshold(1<<20))}
 	}
 	largest := growthSizes[len(growthSizes)-1]
 	rounds := largest / growthSizes[0]

@@ -102,6 +102,14 @@ func newStore(tb testing.TB, opts ...natsstore.Option) *natsstore.Store[storetes
 	return newStoreOn(tb, js, newStreamName(tb, js), opts...)
 }
 
+// spillingStore returns a second store on s's stream whose Scan writes its
+// records as a run of a temporary file in dir every few records: what a
+// Scan of a namespace beyond its threshold does.
+func spillingStore(tb testing.TB, s *natsstore.Store[storetest.Item], dir string) *natsstore.Store[storetest.Item] {
+	tb.Helper()
+	return newStoreOn(tb, sharedJS(tb), s.Stream(), natsstore.WithSpillThreshold(1<<10), natsstore.WithTempDir(dir))
+}
+
 // newStoreOn returns a store on stream through js, closed when the test
 // ends.
 func newStoreOn(tb testing.TB, js jetstream.JetStream, stream string, opts ...natsstore.Option) *natsstore.Store[storetest.Item] {

@@ -14,15 +14,6 @@ import (
 	"github.com/unionstore/unionstore/backend"
 )
 
-// scanPage is the number of records Scan reads ahead of the loop when it
-// reads them by point reads.
-const scanPage = 256
-
-// scanBudget is the most payload bytes of a namespace that Scan reads in
-// one pass and holds, as Load does, rather than reading each record by a
-// point read.
-var scanBudget int64 = 16 << 20
-
 // Load reads namespace's messages in one pass of one consumer, then sorts
 // them: its memory and time grow with the namespace. The pass sees the
 // stream as it is when the pass starts, and maybe changes saved during
@@ -125,114 +116,59 @@ func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.R
 	return readRecord(d.prefix, m.Subject, m.Header, m.Data), true, nil
 }
 
-// Scan holds the namespace's keys but not more than a fixed budget of its
-// records. It reads the namespace in one consumer pass, as Load does, and
-// keeps the records while their bodies add up to at most 16 MiB: then it
-// sorts and yields them, in about Load's time. Beyond, it drops them and
-// keeps the subjects only, sorts the subjects' tokens, which compare as
-// the keys they encode, and reads the latest message of each subject in
-// order, up to 256 ahead of the loop, 32 point reads in flight. No server
-// resource is held while the loop body runs.
+// Scan yields what Load returns, in the same (kind, id) order, in memory
+// bounded by the spill threshold (see [WithSpillThreshold]) rather than by
+// the size of the namespace.
 //
-// Within the budget the pass sees the stream as Load does. Beyond it, an
-// identity saved after the pass began may be missed, and one saved during
-// the point reads is seen at its latest.
+// A stream keeps its messages in the order they were published, not by
+// key: the latest change of the identity that sorts first may be the
+// stream's last message, so nothing can be yielded before the namespace
+// has been read. Scan reads it once, through one consumer, as Load does,
+// and hands the records to a [backend.Sorter]: within the threshold it
+// sorts them in memory and yields them, in about Load's time; beyond it,
+// it writes them as sorted runs to a temporary file (see [WithTempDir]),
+// removed when the scan ends, and yields a merge of the runs. Memory is
+// thus about the threshold plus 32 KiB per run; the consumer is deleted
+// before the first record is yielded, so no server resource is held while
+// the loop body runs. The pass sees the stream as Load does.
 func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.Record, error] {
 	return func(yield func(backend.Record, error) bool) {
-		var (
-			// The subjects' kind and id tokens; a subject that does not
-			// split into tokens is kept whole, and reported when it is
-			// read.
-			keys  []scanKey
-			p     = pass{presize: scanPresize}
-			bytes int64
-		)
-		budget := scanBudget
-		err := d.consume(ctx, namespaceFilter(d.prefix, namespace), false, 0, func(m jetstream.Msg, md *jetstream.MsgMetadata) error {
+		// The stream holds one message per subject: of two read for an
+		// identity, which a republication during the read causes, the
+		// later is the newer.
+		s := backend.NewSorter(d.tempDir, d.spillThreshold, nil)
+		defer s.Close()
+		err := d.consume(ctx, namespaceFilter(d.prefix, namespace), false, 0, func(m jetstream.Msg, _ *jetstream.MsgMetadata) error {
 			if isMarker(d.prefix, m.Subject()) {
 				return nil
 			}
-			if _, kind, id, err := subjectTokens(d.prefix, m.Subject()); err != nil {
-				keys = append(keys, scanKey{raw: m.Subject()})
-			} else {
-				keys = append(keys, scanKey{kind: kind, id: id})
-			}
-			if bytes > budget {
-				return nil
-			}
-			if bytes += int64(len(m.Data())); bytes > budget {
-				// The point reads read every record again.
-				p = pass{}
-				return nil
-			}
-			return p.add(d.prefix, m, md)
+			return s.Add(readRecord(d.prefix, m.Subject(), m.Headers(), m.Data()))
 		})
 		if err != nil {
 			yield(backend.Record{}, err)
 			return
 		}
-		if bytes <= budget {
-			for _, r := range p.latest() {
-				if !yield(r, nil) {
-					return
-				}
+		if s.Spilled() && spilledScan != nil {
+			spilledScan()
+		}
+		for r, err := range s.All() {
+			if err == nil {
+				err = cmp.Or(ctx.Err(), d.closed())
 			}
-			return
-		}
-		d.scanByPointReads(ctx, namespace, keys, yield)
-	}
-}
-
-// scanByPointReads yields the latest record of each of keys, sorted, by
-// point reads; a read error ends it, yielded as the last pair.
-func (d *driver) scanByPointReads(ctx context.Context, namespace string, keys []scanKey, yield func(backend.Record, error) bool) {
-	if pointReadScan != nil {
-		pointReadScan()
-	}
-	// Tokens compare as the keys they encode.
-	slices.SortFunc(keys, func(a, b scanKey) int {
-		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.id, b.id), strings.Compare(a.raw, b.raw))
-	})
-	keys = slices.Compact(keys)
-	base := namespaceFilter(d.prefix, namespace)
-	base = base[:len(base)-1] // without the final ">"
-	subjects := make([]string, 0, scanPage)
-	for start := 0; start < len(keys); start += scanPage {
-		if err := cmp.Or(ctx.Err(), d.closed()); err != nil {
-			yield(backend.Record{}, err)
-			return
-		}
-		subjects = subjects[:0]
-		for _, k := range keys[start:min(start+scanPage, len(keys))] {
-			if k.raw != "" {
-				subjects = append(subjects, k.raw)
-			} else {
-				subjects = append(subjects, base+k.kind+"."+k.id)
+			if err != nil {
+				yield(backend.Record{}, err)
+				return
 			}
-		}
-		msgs, err := d.lastMsgs(ctx, subjects)
-		if err != nil {
-			yield(backend.Record{}, err)
-			return
-		}
-		for _, m := range msgs {
-			if m == nil {
-				continue // removed since the pass
-			}
-			if !yield(readRecord(d.prefix, m.Subject, m.Header, m.Data), nil) {
+			if !yield(r, nil) {
 				return
 			}
 		}
 	}
 }
 
-// pointReadScan, when set, is called when a Scan turns to point reads,
-// for the test that each way is taken.
-var pointReadScan func()
-
-// scanKey is a subject that Scan reads: its kind and id tokens, or the
-// whole subject when it does not split into tokens.
-type scanKey struct{ kind, id, raw string }
+// spilledScan, when set, is called when a Scan has written runs to its
+// temporary file, for the test that each way is taken.
+var spilledScan func()
 
 // Namespaces returns every namespace of the stream that holds at least one
 // change, sorted by name bytewise, with its counts of sets and tombstones.

@@ -35,13 +35,16 @@ type config struct {
 	storageSet   bool
 	codec        backend.Codec
 	createStream bool
+	// Scan's sorter: see backend.Sorter.
+	spillThreshold int
+	tempDir        string
 }
 
 // configure applies opts to the defaults and checks that the codec they
 // set, if any, is for entities of type E, so that a constructor refuses it
 // before any I/O.
 func configure[E unionstore.Entity](opts []Option) (config, error) {
-	c := config{stream: DefaultStream, createStream: true}
+	c := config{stream: DefaultStream, createStream: true, spillThreshold: DefaultSpillThreshold}
 	if err := backend.Configure[E](&c, opts, &c.codec); err != nil {
 		return config{}, err
 	}
@@ -124,6 +127,24 @@ func WithCreateStream(create bool) Option {
 		c.createStream = create
 		return nil
 	}
+}
+
+// DefaultSpillThreshold is how many bytes of records [Store.Scan] holds in
+// memory before it writes them to a temporary file, unless
+// [WithSpillThreshold] sets another.
+const DefaultSpillThreshold = backend.DefaultSpillThreshold
+
+// WithSpillThreshold sets how many bytes of records [Store.Scan] holds in
+// memory before it writes them, sorted, to a temporary file. The default is
+// [DefaultSpillThreshold]; n must be at least 1 KiB.
+func WithSpillThreshold(n int) Option {
+	return func(c *config) error { return backend.SetSpillThreshold(&c.spillThreshold, n) }
+}
+
+// WithTempDir sets the directory of the temporary files of [Store.Scan]. The
+// default is [os.TempDir].
+func WithTempDir(dir string) Option {
+	return func(c *config) error { return backend.SetTempDir(&c.tempDir, dir) }
 }
 
 // checkStreamName returns why name cannot name a stream, or nil.

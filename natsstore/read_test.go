@@ -3,6 +3,7 @@ package natsstore_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"reflect"
 	"sync"
 	"testing"
@@ -87,8 +88,10 @@ func TestReadEndsWhileSubjectsAreRepublished(t *testing.T) {
 }
 
 // TestScanWaysAgree checks that Scan yields what Load returns both when
-// the namespace fits its one-pass budget and when it reads each change
-// by a point read, and that it takes the way its budget says.
+// the namespace fits its spill threshold and when it writes sorted runs to
+// a temporary file, that it takes the way its threshold says, and that
+// the file is gone when the Scan ends, whether or not its loop ran to the
+// end.
 func TestScanWaysAgree(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -108,26 +111,27 @@ func TestScanWaysAgree(t *testing.T) {
 	if err != nil || len(want) != 600 {
 		t.Fatalf("Load = %d changes, %v; want 600", len(want), err)
 	}
+	dir := t.TempDir()
 	for _, way := range []struct {
-		budget     int64
-		pointReads int // the Scans that turn to point reads
-	}{{budget: 1 << 30}, {budget: 0, pointReads: 1}} {
-		budget := way.budget
-		t.Run(fmt.Sprint("budget=", budget), func(t *testing.T) {
-			defer natsstore.SetScanBudget(budget)()
-			pointReads := 0
-			defer natsstore.SetPointReadScan(func() { pointReads++ })()
-			defer func() {
-				if pointReads != way.pointReads {
-					t.Errorf("Scan turned to point reads %d times, want %d", pointReads, way.pointReads)
-				}
-			}()
+		name   string
+		store  *natsstore.Store[storetest.Item]
+		spills int // the Scans that write runs
+	}{
+		{"within the threshold", s, 0},
+		{"beyond the threshold", spillingStore(t, s, dir), 1},
+	} {
+		t.Run(way.name, func(t *testing.T) {
+			spills := 0
+			defer natsstore.SetSpilledScan(func() { spills++ })()
 			var got unionstore.Changes[storetest.Item]
-			for c, err := range s.Scan(ctx, "w") {
+			for c, err := range way.store.Scan(ctx, "w") {
 				if err != nil {
 					t.Fatalf("Scan: %v", err)
 				}
 				got = append(got, c)
+			}
+			if spills != way.spills {
+				t.Errorf("Scan wrote runs %d times, want %d", spills, way.spills)
 			}
 			if len(got) != len(want) {
 				t.Fatalf("Scan yielded %d changes, want %d", len(got), len(want))
@@ -136,6 +140,12 @@ func TestScanWaysAgree(t *testing.T) {
 				if !reflect.DeepEqual(got[i], want[i]) {
 					t.Fatalf("Scan change %d = %v, want %v", i, got[i], want[i])
 				}
+			}
+			for range way.store.Scan(ctx, "w") {
+				break
+			}
+			if left, err := os.ReadDir(dir); err != nil || len(left) != 0 {
+				t.Errorf("the temporary directory holds %d files after the Scans (%v), want none", len(left), err)
 			}
 		})
 	}

@@ -182,19 +182,19 @@ func TestFloorMarkersAreNotChanges(t *testing.T) {
 	if err != nil || !slices.Equal(ids(got), want) {
 		t.Fatalf("Load = %v, %v, want %v, nil", ids(got), err, want)
 	}
-	for _, budget := range []int64{16 << 20, 0} {
-		restore := natsstore.SetScanBudget(budget)
+	for way, scanner := range map[string]*natsstore.Store[storetest.Item]{
+		"within its threshold": s,
+		"beyond its threshold": spillingStore(t, s, t.TempDir()),
+	} {
 		var scanned unionstore.Changes[storetest.Item]
-		for c, err := range s.Scan(ctx, "ns") {
+		for c, err := range scanner.Scan(ctx, "ns") {
 			if err != nil {
-				restore()
-				t.Fatalf("Scan with a budget of %d bytes: %v", budget, err)
+				t.Fatalf("Scan %s: %v", way, err)
 			}
 			scanned = append(scanned, c)
 		}
-		restore()
 		if !slices.Equal(ids(scanned), want) {
-			t.Fatalf("Scan with a budget of %d bytes = %v, want %v", budget, ids(scanned), want)
+			t.Fatalf("Scan %s = %v, want %v", way, ids(scanned), want)
 		}
 	}
 	stats, err := s.Namespaces(ctx)
