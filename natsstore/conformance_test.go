@@ -45,17 +45,21 @@ func runConformance(t *testing.T, url string, js jetstream.JetStream) {
 			return open(t, streams[closed])
 		}))
 	})
-	t.Run("store on a shared connection", func(t *testing.T) {
-		streams := map[unionstore.Store[storetest.Item]]string{}
-		storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-			stream := newStreamName(t, js)
-			s := newStoreOn(t, js, stream)
-			streams[s] = stream
-			return s
-		}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-			return newStoreOn(t, js, streams[closed])
-		}))
-	})
+	t.Run("store on a shared connection", func(t *testing.T) { runConformanceOn(t, js) })
+}
+
+// runConformanceOn runs the suite against stores made by New on js with
+// opts, each sub-test on a fresh stream.
+func runConformanceOn(t *testing.T, js jetstream.JetStream, opts ...natsstore.Option) {
+	streams := map[unionstore.Store[storetest.Item]]string{}
+	storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
+		stream := newStreamName(t, js)
+		s := newStoreOn(t, js, stream, opts...)
+		streams[s] = stream
+		return s
+	}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
+		return newStoreOn(t, js, streams[closed], opts...)
+	}))
 }
 
 // TestConformance runs the suite against the machine's server, and once
@@ -65,17 +69,7 @@ func TestConformance(t *testing.T) {
 	js := sharedJS(t)
 	runConformance(t, serverURL(), js)
 	t.Run("scan spilling to disk", func(t *testing.T) {
-		streams := map[unionstore.Store[storetest.Item]]string{}
-		open := func(t *testing.T, stream string) unionstore.Store[storetest.Item] {
-			s := newStoreOn(t, js, stream, natsstore.WithSpillThreshold(1<<10))
-			streams[s] = stream
-			return s
-		}
-		storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-			return open(t, newStreamName(t, js))
-		}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-			return open(t, streams[closed])
-		}))
+		runConformanceOn(t, js, natsstore.WithSpillThreshold(1<<10))
 	})
 }
 
