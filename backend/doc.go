@@ -21,7 +21,7 @@
 // loop of a Scan whose each page starts after the last key of the one
 // before; an engine that keeps a namespace in write order (a stream, a
 // log) reads it once into a [Sorter], which sorts in memory up to a
-// threshold and through sorted runs on disk beyond it. A driver whose
+// threshold and through sorted runs on disk ([Runs]) beyond it. A driver whose
 // layout stores a change's type as a byte uses
 // [TypeCode] and [TypeOfCode], and one that keeps each namespace's counts
 // beside its records, [Counts]. A driver that can read a namespace at once

@@ -145,8 +145,8 @@ func TestSorterStopsEarly(t *testing.T) {
 // partial record.
 func TestSorterErrors(t *testing.T) {
 	s := backend.NewSorter(filepath.Join(t.TempDir(), "missing"), 1, nil)
-	if err := s.Add(backend.Record{Kind: "k", ID: "1"}); err == nil || !strings.Contains(err.Error(), "sorter") {
-		t.Errorf("Add into a missing directory: %v, want an error naming the sorter", err)
+	if err := s.Add(backend.Record{Kind: "k", ID: "1"}); err == nil || !strings.Contains(err.Error(), "sorted runs") {
+		t.Errorf("Add into a missing directory: %v, want an error naming the sorted runs", err)
 	}
 
 	dir := t.TempDir()
@@ -175,5 +175,63 @@ func TestSorterErrors(t *testing.T) {
 	}
 	if !errors.Is(last, io.ErrUnexpectedEOF) {
 		t.Errorf("All over a truncated run ended with %v, want an unexpected end of file", last)
+	}
+}
+
+// TestRunsRewrite writes three runs in which identities recur, rewrites
+// them without the tombstones older than a time, as a purge does, and
+// checks what a merge yields then, that the rewrite left one run, and
+// that Reset forgets every run.
+func TestRunsRewrite(t *testing.T) {
+	rec := func(id string, t unionstore.ChangeType, ts int64) *backend.Record {
+		return &backend.Record{Kind: "k", ID: id, Type: t, Timestamp: ts, Payload: []byte(id)}
+	}
+	set, unset := unionstore.ChangeTypeSet, unionstore.ChangeTypeUnset
+	dir := t.TempDir()
+	rs := backend.NewRuns(dir)
+	defer rs.Close()
+	for _, run := range [][]*backend.Record{
+		{rec("a", set, 1), rec("b", set, 1), rec("c", unset, 1)},
+		{rec("a", unset, 2), rec("b", set, 5), rec("d", unset, 9)},
+		{rec("b", unset, 4), rec("e", set, 1)}, // b's older timestamp loses
+	} {
+		if err := rs.Write(slices.Values(run)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merged := func() string {
+		var out []string
+		for r, err := range rs.Merge(backend.Record.Newer) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(r.ID, ":", r.Type, "@", r.Timestamp))
+		}
+		return strings.Join(out, " ")
+	}
+	if got, want := merged(), "a:unset@2 b:set@5 c:unset@1 d:unset@9 e:set@1"; got != want {
+		t.Fatalf("Merge = %s, want %s", got, want)
+	}
+	err := rs.Rewrite(backend.Record.Newer, func(r *backend.Record) bool {
+		return r.Type == unionstore.ChangeTypeUnset && r.Timestamp < 5
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.Len() != 1 {
+		t.Errorf("Rewrite left %d runs, want 1", rs.Len())
+	}
+	if got, want := merged(), "b:set@5 d:unset@9 e:set@1"; got != want {
+		t.Errorf("Merge after Rewrite = %s, want %s", got, want)
+	}
+	rs.Reset()
+	if got := merged(); got != "" || rs.Len() != 0 {
+		t.Errorf("Merge after Reset = %q with %d runs, want nothing", got, rs.Len())
+	}
+	if err := rs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("Close left %d files", len(left))
 	}
 }

@@ -3,6 +3,7 @@ package kafkastore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"iter"
 	"slices"
 
@@ -62,13 +63,15 @@ func (d *driver) Scan(ctx context.Context, namespace string) iter.Seq2[backend.R
 // identity read since the last run was written, and the runs written to
 // the temporary file once those records outgrew the spill threshold.
 type scan struct {
-	tempDir   string
 	threshold int
 
 	bad    damage
 	latest map[string]*entry // by key after the namespace's prefix
 	held   int               // the memory latest holds, by entryOverhead's reckoning
-	spill  *spill            // nil until the first run is written
+	runs   *backend.Runs
+	// spilled says that a run was written: from then on, purges apply to
+	// the runs as well.
+	spilled bool
 	// gone holds the keys that Kafka tombstones removed since the last
 	// run was written: they are dropped from the runs before the next
 	// one is written.
@@ -78,7 +81,7 @@ type scan struct {
 // newScan returns the empty state of a scan that writes runs to a file in
 // tempDir once the records it holds exceed threshold bytes.
 func newScan(tempDir string, threshold int) *scan {
-	return &scan{tempDir: tempDir, threshold: threshold, latest: map[string]*entry{}, gone: map[string]bool{}}
+	return &scan{threshold: threshold, latest: map[string]*entry{}, gone: map[string]bool{}, runs: backend.NewRuns(tempDir)}
 }
 
 // keep records e, read under key (after the namespace's prefix), as the
@@ -115,41 +118,51 @@ func (sc *scan) keep(key []byte, e entry) error {
 // identity whose older set was spilled.
 func (sc *scan) drop(p purge) error {
 	switch {
-	case sc.spill == nil:
+	case !sc.spilled:
 		applyPurge(sc.latest, p, func(e *entry) (unionstore.ChangeType, int64) { return e.t, e.ts })
 	case p.key != nil:
 		delete(sc.latest, string(p.key))
 		sc.gone[string(p.key)] = true
 	case p.all:
 		clear(sc.latest)
-		sc.spill.runs = nil
+		sc.runs.Reset()
 		clear(sc.gone)
 	default:
 		if err := sc.flush(); err != nil {
 			return err
 		}
-		return sc.spill.rewrite(func(e *entry) bool { return p.drops(e.t, e.ts) })
+		return sc.runs.Rewrite(backend.Record.Newer, func(r *backend.Record) bool { return p.drops(r.Type, r.Timestamp) })
 	}
 	return nil
 }
 
-// flush writes the records held as a run, sorted by (kind, id), creating
-// the temporary file on first use, after dropping the keys in gone from
-// the runs already written.
+// flush writes the records held as a run, sorted by (kind, id), after
+// dropping the keys in gone from the runs already written.
 func (sc *scan) flush() error {
-	if sc.spill == nil {
-		sp, err := newSpill(sc.tempDir)
+	if len(sc.gone) > 0 {
+		var key []byte
+		err := sc.runs.Rewrite(backend.Record.Newer, func(r *backend.Record) bool {
+			key = binary.AppendUvarint(key[:0], uint64(len(r.Kind)))
+			key = append(append(key, r.Kind...), r.ID...)
+			return sc.gone[string(key)]
+		})
 		if err != nil {
 			return err
 		}
-		sc.spill = sp
+		clear(sc.gone)
 	}
-	if err := sc.spill.dropKeys(sc.gone); err != nil {
+	err := sc.runs.Write(func(yield func(*backend.Record) bool) {
+		var r backend.Record // one for every entry: yield does not keep it
+		for _, e := range sortedEntries(sc.latest) {
+			if r = e.record(""); !yield(&r) {
+				return
+			}
+		}
+	})
+	if err != nil {
 		return err
 	}
-	if err := sc.spill.writeRun(sortedEntries(sc.latest)); err != nil {
-		return err
-	}
+	sc.spilled = true
 	clear(sc.latest)
 	sc.held = 0
 	return nil
@@ -157,10 +170,12 @@ func (sc *scan) flush() error {
 
 // walk passes the latest record of each identity to next in (kind, id)
 // order: the records held, sorted, when nothing was spilled, or else a
-// merge of the runs, once what is held has been written as the last one.
-// It returns false when next did.
+// merge of the runs, once what is held has been written as the last one,
+// in which of two records of an identity the later timestamp wins, and
+// on equal timestamps that of the later run, read later. It returns false
+// when next did.
 func (sc *scan) walk(next func(*entry) bool) (bool, error) {
-	if sc.spill == nil {
+	if !sc.spilled {
 		for _, e := range sortedEntries(sc.latest) {
 			if !next(e) {
 				return false, nil
@@ -173,15 +188,19 @@ func (sc *scan) walk(next func(*entry) bool) (bool, error) {
 			return false, err
 		}
 	}
-	return sc.spill.merge(next)
+	for r, err := range sc.runs.Merge(backend.Record.Newer) {
+		if err != nil {
+			return false, err
+		}
+		if !next(&entry{kind: r.Kind, id: r.ID, t: r.Type, ts: r.Timestamp, payload: r.Payload}) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // remove deletes the temporary file, if any.
-func (sc *scan) remove() {
-	if sc.spill != nil {
-		sc.spill.remove()
-	}
-}
+func (sc *scan) remove() { _ = sc.runs.Close() }
 
 // sortedEntries returns the entries of m sorted by (kind, id).
 func sortedEntries(m map[string]*entry) []*entry {
