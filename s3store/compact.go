@@ -112,9 +112,10 @@ func segmentKeys(readers []*segmentReader) []string {
 	return keys
 }
 
-// deleteKeys deletes keys, 1,000 per request. Deleting a key already gone
-// succeeds, as S3 does.
+// deleteKeys deletes keys, 1,000 per request, and forgets their indexes.
+// Deleting a key already gone succeeds, as S3 does.
 func (d *driver) deleteKeys(ctx context.Context, keys []string) error {
+	d.indexes.remove(keys)
 	var errs []error
 	for len(keys) > 0 {
 		n := min(len(keys), maxDeleteKeys)

@@ -13,7 +13,7 @@
 // ([WithConcurrency]) and the change feed's polling ([WithPollInterval],
 // [WithWatchWindow]).
 //
-// # Layout, version 1
+// # Layout, version 2
 //
 // Every change lives in an immutable segment object:
 //
@@ -23,16 +23,37 @@
 // digits, '-', '_' and '~' written as %XX (so "a/b" is a%2Fb); T is the
 // writer's clock in Unix nanoseconds and R eight random bytes, both in hex,
 // so names never collide. A segment holds one namespace's records sorted by
-// kind then id, one per identity:
+// kind then id, one per identity, then an index of them:
 //
-//	segment = "uss3seg" version(1 byte: 1) block... end-block
+//	segment = "uss3seg" version(1 byte: 2) block... end index trailer
 //	block   = length(uint32 BE) crc32c(uint32 BE, of the payload) payload
 //	header  = 'h' uvarint(len) namespace          (the first block)
 //	records = 'r' uvarint(n) origin×n record...   (blocks of about 64 KiB)
 //	record  = uvarint(len) kind uvarint(len) id type(1 set, 2 unset)
 //	          timestamp(int64 BE, Unix ns) uvarint(origin index)
 //	          uvarint(len) payload
-//	end     = 'e' uvarint(records)
+//	end     = 'e' uvarint(records)                (a block)
+//	index   = 'i' uvarint(n) entry×n uvarint(offset delta of the end block)
+//	          uvarint(k) uvarint(len) filter      (a block)
+//	entry   = uvarint(offset delta) uvarint(len) kind uvarint(len) id
+//	trailer = offset of the index(uint64 BE) crc32c(uint32 BE, of the offset) "usix"
+//
+// The index has an entry per records block, in order: the block's offset
+// in the object, written as its distance from the entry before's (the
+// first's from 0), and the block's first kind and id. The filter is a
+// Bloom filter of the segment's identities, 10 bits each up to 2 MiB: for
+// the FNV-1a hash of kind, a NUL byte and id, mixed by MurmurHash3's 64-bit
+// finalizer, call its low 32 bits a and its high 32 bits, with the lowest
+// bit set, b; the filter holds the identity if the bits (a + i·b) mod
+// (8·len) are set for i from 0 to k-1, bit j being bit j%8 of byte j/8. A
+// segment whose blocks' first keys take more than 8 MiB has an index of no
+// entries and no filter.
+//
+// Version 1, which earlier releases wrote, is version 2 without the index
+// and the trailer. This package reads both and writes version 2. Earlier
+// releases refuse a segment of version 2 with an error wrapping
+// [ErrCorrupt] ("format version 2"): upgrade every process that reads a
+// prefix before any process writes to it, compactions included.
 //
 // A purge leaves an empty purge marker beside the segments, named like
 // one but ending in .purge instead of .seg (see Change feed); reads other
@@ -41,11 +62,14 @@
 // An origin is the 16 bytes of the Save that first wrote a record, its
 // clock then its randomness, as in its segment's name. A segment that fails
 // any check (magic, version, checksum, order, count, stray bytes) is an
-// error wrapping [ErrCorrupt] that names the object, never skipped. What
-// no check can see is a segment object deleted outright, since a read
-// lists only the segments that exist: its changes are gone without an
-// error. Bucket versioning keeps deleted objects recoverable; a second
-// store in a [unionstore.Union] can repair this one.
+// error wrapping [ErrCorrupt] that names the object, never skipped; so is
+// an index or trailer that does not agree with its segment, but for a
+// trailer without its magic, which a Get takes for the end of a version-1
+// segment, reading the segment from its start. What no check can see is a
+// segment object deleted outright, since a read lists only the segments
+// that exist: its changes are gone without an error. Bucket versioning
+// keeps deleted objects recoverable; a second store in a [unionstore.Union]
+// can repair this one.
 //
 // # Writing
 //
@@ -64,7 +88,16 @@
 // holds them, copies made by compaction never change a read.
 // Load sizes its result from the number of changes the store's last Load
 // of the namespace returned, a hint that saves since may prove short.
-// [Store.Get] reads each segment up to the identity. [Store.Namespaces]
+// [Store.Get] lists the namespace, then reads from each segment at once the
+// one block that can hold the identity, by a ranged GET, or nothing when
+// the segment's filter rules it out (about 1% of the segments that do not
+// hold it pass). It keeps the indexes of the segments it has read, up to
+// 32 MiB (about 25 million records' worth), the least recently used
+// dropped first. The first Get of a segment also reads the segment's last
+// 64 KiB, which hold the index of a segment of up to about 50,000 records,
+// with one more GET for a larger index; a segment of up to 64 KiB is thus
+// read whole, by one GET. A segment of version 1, or whose index has no
+// entries, is read from its start up to the identity. [Store.Namespaces]
 // lists the prefix and merges every namespace, without decoding entities.
 //
 // # Compaction

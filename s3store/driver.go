@@ -34,6 +34,8 @@ type driver struct {
 	segments map[string]int // namespace: segments listed, plus those saved since
 	loaded   map[string]int // namespace: records its last whole load visited
 
+	indexes *indexCache // of the segments Get has read
+
 	// afterCompactWrite, when set by a test, runs between the write of a
 	// compacted segment and the deletion of its inputs; an error stops the
 	// compaction there, as a crash would.

@@ -12,26 +12,39 @@ import (
 	"github.com/unionstore/unionstore/backend"
 )
 
-// Get sends the requests of a Scan, one LIST and a GET per segment, and
-// reads each segment only up to the identity's place in it.
+// Get lists namespace (one LIST per 1,000 segments), then looks in every
+// segment at once, at most [WithConcurrency] at a time. In a segment whose
+// index it keeps (see indexCache) it reads the one block of about 64 KiB
+// that can hold the identity, with a ranged GET, or nothing when the
+// index's filter rules the segment out; the first Get of a segment reads
+// its end first, where the index is, and the whole segment when that is no
+// more than 64 KiB. A segment without an index (version 1) is read from
+// its start up to the identity. Of the records found, the newest wins, as
+// in a merge.
 func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.Record, bool, error) {
-	readers, err := d.openReaders(ctx, namespace)
+	target := record{kind: []byte(kind), id: []byte(id)}
+	h := keyHash(target.kind, target.id)
+	var found []*segmentReader
+	defer func() { closeAll(found) }()
+	err := d.listed(ctx, namespace, func(segs []segmentObject) error {
+		closeAll(found)
+		found = make([]*segmentReader, len(segs))
+		errs := make([]error, len(segs))
+		d.forEach(len(segs), func(i int) {
+			if ctx.Err() != nil || d.life.Closed() {
+				errs[i] = d.life.Check(ctx)
+				return
+			}
+			found[i], errs[i] = d.find(ctx, namespace, segs[i], &target, h)
+		})
+		return segmentErrors(errs)
+	})
 	if err != nil {
 		return backend.Record{}, false, err
 	}
-	defer func() {
-		for _, r := range readers {
-			r.close()
-		}
-	}()
-	target := record{kind: []byte(kind), id: []byte(id)}
 	var best *segmentReader
-	for _, r := range readers {
-		found, err := r.seek(&target)
-		if err != nil {
-			return backend.Record{}, false, err
-		}
-		if found && (best == nil || r.rec.newer(&best.rec)) {
+	for _, r := range found {
+		if r != nil && (best == nil || r.rec.newer(&best.rec)) {
 			best = r
 		}
 	}

@@ -18,10 +18,11 @@ import (
 // past [WithMaxSegments], no [Store.Compact]), or purge it again. The
 // error names the keys it could not delete.
 func (d *driver) Purge(ctx context.Context, namespace string) error {
-	keys, err := d.listSegments(ctx, namespace)
+	segs, err := d.listSegments(ctx, namespace)
 	if err != nil {
 		return err
 	}
+	keys := keysOf(segs)
 	if err := d.deleteKeys(ctx, keys); err != nil {
 		return err
 	}

@@ -20,12 +20,18 @@ import (
 // a busy compactor spread out.
 const maxListings = 8
 
-// listSegments returns the keys of namespace's segments, sorted. Objects
-// under the namespace's prefix that are not named like segments are not
-// the store's and are left out.
-func (d *driver) listSegments(ctx context.Context, namespace string) ([]string, error) {
+// segmentObject is a segment as a listing gives it.
+type segmentObject struct {
+	key  string
+	size int64
+}
+
+// listSegments returns namespace's segments, sorted by key. Objects under
+// the namespace's prefix that are not named like segments are not the
+// store's and are left out.
+func (d *driver) listSegments(ctx context.Context, namespace string) ([]segmentObject, error) {
 	prefix := d.namespacePrefix(namespace)
-	var keys []string
+	var segs []segmentObject
 	p := s3.NewListObjectsV2Paginator(d.client, &s3.ListObjectsV2Input{
 		Bucket:    aws.String(d.bucket),
 		Prefix:    aws.String(prefix),
@@ -38,11 +44,20 @@ func (d *driver) listSegments(ctx context.Context, namespace string) ([]string, 
 		}
 		for _, o := range page.Contents {
 			if k := aws.ToString(o.Key); isSegmentName(strings.TrimPrefix(k, prefix)) {
-				keys = append(keys, k)
+				segs = append(segs, segmentObject{key: k, size: aws.ToInt64(o.Size)})
 			}
 		}
 	}
-	return keys, nil
+	return segs, nil
+}
+
+// keysOf returns the keys of segs.
+func keysOf(segs []segmentObject) []string {
+	keys := make([]string, len(segs))
+	for i, s := range segs {
+		keys[i] = s.key
+	}
+	return keys
 }
 
 // isSegmentName reports whether name is what [origin.name] returns.
@@ -74,16 +89,32 @@ func (d *driver) openSegments(ctx context.Context, namespace string, keys []stri
 		}
 		out, err := d.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(d.bucket), Key: aws.String(keys[i])})
 		if err != nil {
-			var nsk *types.NoSuchKey
-			if errors.As(err, &nsk) || isNotFound(err) {
-				errs[i] = fmt.Errorf("get %s: %w", keys[i], errVanished)
-			} else {
-				errs[i] = fmt.Errorf("get %s: %w", keys[i], err)
-			}
+			errs[i] = getError(keys[i], err)
 			return
 		}
 		readers[i], errs[i] = openSegment(keys[i], namespace, out.Body)
 	})
+	if err := segmentErrors(errs); err != nil {
+		closeAll(readers)
+		return nil, err
+	}
+	return readers, nil
+}
+
+// getError names object key in err, the error of its GET, and wraps
+// errVanished if the object is missing.
+func getError(key string, err error) error {
+	var nsk *types.NoSuchKey
+	if errors.As(err, &nsk) || isNotFound(err) {
+		return fmt.Errorf("get %s: %w", key, errVanished)
+	}
+	return fmt.Errorf("get %s: %w", key, err)
+}
+
+// segmentErrors joins the errors of reads of several segments, nil ones
+// left out. The result wraps errVanished only if every error does: a
+// listing again cannot mend the others.
+func segmentErrors(errs []error) error {
 	var vanished, other []error
 	for _, err := range errs {
 		switch {
@@ -94,41 +125,55 @@ func (d *driver) openSegments(ctx context.Context, namespace string, keys []stri
 			other = append(other, err)
 		}
 	}
-	if len(vanished)+len(other) == 0 {
-		return readers, nil
+	if len(other) > 0 {
+		return errors.Join(other...)
 	}
+	return errors.Join(vanished...)
+}
+
+// closeAll closes the readers that are not nil.
+func closeAll(readers []*segmentReader) {
 	for _, r := range readers {
 		if r != nil {
 			r.close()
 		}
 	}
-	if len(other) > 0 {
-		return nil, errors.Join(other...)
-	}
-	return nil, errors.Join(vanished...)
 }
 
-// openReaders lists namespace's segments and opens them all, listing
-// again when a compaction deleted a segment in between.
-func (d *driver) openReaders(ctx context.Context, namespace string) ([]*segmentReader, error) {
+// listed lists namespace's segments and calls fn with them. While fn's
+// error wraps errVanished, as when a compaction deleted a segment between
+// the listing and its GET, it lists again, up to maxListings times.
+func (d *driver) listed(ctx context.Context, namespace string, fn func([]segmentObject) error) error {
 	for listing := 1; ; listing++ {
-		keys, err := d.listSegments(ctx, namespace)
+		segs, err := d.listSegments(ctx, namespace)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		d.noteSegments(namespace, len(keys), true)
-		readers, err := d.openSegments(ctx, namespace, keys)
+		d.noteSegments(namespace, len(segs), true)
+		err = fn(segs)
 		if !errors.Is(err, errVanished) || listing == maxListings {
-			return readers, err
+			return err
 		}
 		wait := time.Duration(5<<(listing-1)) * time.Millisecond
 		wait += time.Duration(rand.Int64N(int64(wait)))
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		case <-time.After(wait):
 		}
 	}
+}
+
+// openReaders lists namespace's segments and opens them all, listing
+// again when a compaction deleted a segment in between.
+func (d *driver) openReaders(ctx context.Context, namespace string) ([]*segmentReader, error) {
+	var readers []*segmentReader
+	err := d.listed(ctx, namespace, func(segs []segmentObject) error {
+		var err error
+		readers, err = d.openSegments(ctx, namespace, keysOf(segs))
+		return err
+	})
+	return readers, err
 }
 
 // openMerge opens a merge of namespace's segments, as openReaders finds

@@ -11,13 +11,15 @@ import (
 	"unicode/utf8"
 )
 
-// The segment format, version 1; doc.go describes it for users.
+// The segment format, version 2; doc.go describes it for users. Version 1
+// is version 2 without the index block and the trailer.
 const (
-	segmentMagic = "uss3seg\x01" // 7 bytes of magic, then the version
+	segmentMagic = "uss3seg\x02" // 7 bytes of magic, then the version
 
 	blockHeader = 'h'
 	blockRecord = 'r'
 	blockEnd    = 'e'
+	blockIndex  = 'i' // version 2
 
 	changeSet   = 1
 	changeUnset = 2
@@ -71,8 +73,9 @@ type segmentWriter struct {
 	out     []byte
 	recs    []byte // records of the open block
 	origins []origin
-	index   map[origin]uint64
+	index   map[origin]uint64 // position of each origin in origins
 	count   uint64
+	blocks  indexWriter
 }
 
 func newSegmentWriter(namespace string) *segmentWriter {
@@ -97,6 +100,11 @@ func (w *segmentWriter) add(r *record) {
 		w.origins = append(w.origins, r.origin)
 		w.index[r.origin] = i
 	}
+	if len(w.recs) == 0 {
+		// The open block is written next, where the output ends now.
+		w.blocks.addBlock(len(w.out), r)
+	}
+	w.blocks.addKey(r)
 	b := w.recs
 	b = binary.AppendUvarint(b, uint64(len(r.kind)))
 	b = append(b, r.kind...)
@@ -133,7 +141,11 @@ func (w *segmentWriter) flush() {
 // finish returns the encoded segment.
 func (w *segmentWriter) finish() []byte {
 	w.flush()
+	end := len(w.out)
 	w.writeBlock(binary.AppendUvarint([]byte{blockEnd}, w.count))
+	at := len(w.out)
+	w.writeBlock(w.blocks.finish(end))
+	w.out = appendTrailer(w.out, at)
 	return w.out
 }
 
@@ -154,6 +166,8 @@ type segmentReader struct {
 	r         *bufio.Reader
 	closer    io.Closer
 
+	version byte
+	off     int64  // bytes read from the object so far
 	block   []byte // payload of the current records block
 	pos     int    // next record in block
 	origins []origin
@@ -181,10 +195,11 @@ func openSegment(key, namespace string, body io.ReadCloser) (*segmentReader, err
 	case string(magic[:7]) != segmentMagic[:7]:
 		sr.close()
 		return nil, sr.corrupt("not a segment: magic %q", magic[:7])
-	case magic[7] != segmentMagic[7]:
+	case magic[7] != 1 && magic[7] != segmentMagic[7]:
 		sr.close()
-		return nil, sr.corrupt("format version %d, this package reads version %d", magic[7], segmentMagic[7])
+		return nil, sr.corrupt("format version %d, this package reads versions 1 to %d", magic[7], segmentMagic[7])
 	}
+	sr.version, sr.off = magic[7], int64(len(magic))
 	p, err := sr.readBlock()
 	if err == nil && p[0] != blockHeader {
 		err = sr.corrupt("first block has type %q, want a header", p[0])
@@ -209,15 +224,27 @@ func openSegment(key, namespace string, body io.ReadCloser) (*segmentReader, err
 }
 
 func (sr *segmentReader) corrupt(format string, args ...any) error {
-	return fmt.Errorf("%w %s: %s", ErrCorrupt, sr.key, fmt.Sprintf(format, args...))
+	return corruptf(sr.key, format, args...)
+}
+
+// corruptf returns an error wrapping [ErrCorrupt] that names the object
+// key and says what is wrong with it.
+func corruptf(key, format string, args ...any) error {
+	return fmt.Errorf("%w %s: %s", ErrCorrupt, key, fmt.Sprintf(format, args...))
 }
 
 // readError names the object in err; a segment that ends early is corrupt.
 func (sr *segmentReader) readError(err error) error {
+	return readError(sr.key, err)
+}
+
+// readError names object key in err; an object that ends early is a
+// corrupt segment.
+func readError(key string, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return sr.corrupt("truncated")
+		return corruptf(key, "truncated")
 	}
-	return fmt.Errorf("read %s: %w", sr.key, err)
+	return fmt.Errorf("read %s: %w", key, err)
 }
 
 // readBlock returns the next block's payload, checked and non-empty. The
@@ -241,6 +268,7 @@ func (sr *segmentReader) readBlock() ([]byte, error) {
 	if crc32.Checksum(p, castagnoli) != binary.BigEndian.Uint32(h[4:]) {
 		return nil, sr.corrupt("checksum mismatch in a block of %d bytes", n)
 	}
+	sr.off += int64(len(h)) + int64(n)
 	return p, nil
 }
 
@@ -282,6 +310,11 @@ func (sr *segmentReader) nextBlock() error {
 		case n != sr.count:
 			return sr.corrupt("end block counts %d records, %d read", n, sr.count)
 		}
+		if sr.version >= 2 {
+			if err := sr.checkIndex(sr.off - 8 - int64(len(p))); err != nil {
+				return err
+			}
+		}
 		if _, err := sr.r.ReadByte(); err != io.EOF {
 			if err != nil {
 				return sr.readError(err)
@@ -294,6 +327,12 @@ func (sr *segmentReader) nextBlock() error {
 	default:
 		return sr.corrupt("block of unknown type %q", p[0])
 	}
+	return sr.useBlock(p)
+}
+
+// useBlock makes p, the payload of a records block, the current block:
+// it reads its origin table and leaves the block at its first record.
+func (sr *segmentReader) useBlock(p []byte) error {
 	n, m := binary.Uvarint(p[1:])
 	if m <= 0 || n == 0 || n > uint64(len(p)-1-m)/uint64(len(origin{})) {
 		return sr.corrupt("bad origin table")
@@ -308,6 +347,41 @@ func (sr *segmentReader) nextBlock() error {
 		return sr.corrupt("records block without records")
 	}
 	sr.block, sr.pos = p, pos
+	return nil
+}
+
+// checkIndex reads what follows the end block of a version-2 segment, at
+// offset end: the index block, which must decode and agree on where the
+// end block is, and the trailer, which must give the index's offset.
+func (sr *segmentReader) checkIndex(end int64) error {
+	at := sr.off
+	p, err := sr.readBlock()
+	if err != nil {
+		return err
+	}
+	if p[0] != blockIndex {
+		return sr.corrupt("block of type %q after the end block, want the index", p[0])
+	}
+	ix, err := decodeIndex(sr.key, p, at)
+	if err != nil {
+		return err
+	}
+	if got := ix.starts[len(ix.starts)-1]; got != end {
+		return sr.corrupt("index puts the end block at %d, not %d", got, end)
+	}
+	var t [trailerLen]byte
+	if _, err := io.ReadFull(sr.r, t[:]); err != nil {
+		return sr.readError(err)
+	}
+	got, ok, err := parseTrailer(sr.key, t[:], sr.off+trailerLen)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return sr.corrupt("no trailer after the index")
+	case got != at:
+		return sr.corrupt("trailer gives the index offset %d, not %d", got, at)
+	}
 	return nil
 }
 

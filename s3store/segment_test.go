@@ -91,7 +91,7 @@ func TestDamagedSegmentsAreErrorsNamingTheObject(t *testing.T) {
 	damage := map[string][]byte{
 		"empty":           nil,
 		"magic":           append([]byte("USS3SEG\x01"), data[8:]...),
-		"future version":  append([]byte("uss3seg\x02"), data[8:]...),
+		"future version":  append([]byte("uss3seg\x03"), data[8:]...),
 		"trailing byte":   append(bytes.Clone(data), 0),
 		"no end block":    data[:len(data)-13],
 		"other namespace": func() []byte { d, _ := segmentFor("other"); return d }(),

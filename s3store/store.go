@@ -71,6 +71,7 @@ func newStore[E unionstore.Entity](ctx context.Context, client *s3.Client, bucke
 		watchWindow:    c.watchWindow,
 		segments:       map[string]int{},
 		loaded:         map[string]int{},
+		indexes:        newIndexCache(indexCacheBytes),
 	}
 	if len(d.prefix)+len("x/")+segmentNameLen > MaxKeyBytes {
 		return nil, fmt.Errorf("prefix of %d bytes leaves no room for keys of at most %d bytes", len(d.prefix), MaxKeyBytes)
