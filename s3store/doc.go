@@ -33,21 +33,23 @@
 //	          timestamp(int64 BE, Unix ns) uvarint(origin index)
 //	          uvarint(len) payload
 //	end     = 'e' uvarint(records)                (a block)
-//	index   = 'i' uvarint(n) entry×n uvarint(offset delta of the end block)
+//	index   = 'i' uvarint(len) namespace uvarint(n) entry×n
+//	          uvarint(offset delta of the end block)
 //	          uvarint(k) uvarint(len) filter      (a block)
 //	entry   = uvarint(offset delta) uvarint(len) kind uvarint(len) id
 //	trailer = offset of the index(uint64 BE) crc32c(uint32 BE, of the offset) "usix"
 //
-// The index has an entry per records block, in order: the block's offset
-// in the object, written as its distance from the entry before's (the
-// first's from 0), and the block's first kind and id. The filter is a
-// Bloom filter of the segment's identities, 10 bits each up to 2 MiB: for
-// the FNV-1a hash of kind, a NUL byte and id, mixed by MurmurHash3's 64-bit
-// finalizer, call its low 32 bits a and its high 32 bits, with the lowest
-// bit set, b; the filter holds the identity if the bits (a + i·b) mod
-// (8·len) are set for i from 0 to k-1, bit j being bit j%8 of byte j/8. A
-// segment whose blocks' first keys take more than 8 MiB has an index of no
-// entries and no filter.
+// The index repeats the header's namespace, then has an entry per records
+// block, in order: the block's offset in the object, written as its
+// distance from the entry before's (the first's from 0), and the block's
+// first kind and id. The filter is a Bloom filter of the segment's
+// identities, 10 bits each up to 2 MiB: for the 64-bit FNV-1a hash of
+// kind, a NUL byte and id, mixed by MurmurHash3's 64-bit finalizer, call
+// its low 32 bits a and its high 32 bits, with the lowest bit set, b; the
+// filter holds the identity if the bits (a + i·b) mod (8·len) are set for
+// i from 0 to k-1, bit j being bit j%8 of byte j/8. A segment whose
+// blocks' first keys take more than 8 MiB has an index of no entries and
+// no filter.
 //
 // Version 1, which earlier releases wrote, is version 2 without the index
 // and the trailer. This package reads both and writes version 2. Earlier

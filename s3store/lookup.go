@@ -46,7 +46,7 @@ func (d *driver) find(ctx context.Context, namespace string, seg segmentObject, 
 	var have span
 	if !known {
 		var err error
-		if ix, have, err = readIndex(seg, fetch); err != nil {
+		if ix, have, err = readIndex(seg, namespace, fetch); err != nil {
 			return nil, err
 		}
 		d.indexes.add(seg.key, ix)
@@ -77,10 +77,10 @@ func findIndexed(key, namespace string, ix *segmentIndex, have span, fetch fetch
 }
 
 // readIndex fetches the end of seg (its last tailBytes, or all of it) and
-// returns the index it finds there, nil for a segment without one, and
-// the bytes it fetched. An index longer than that end takes a second
-// fetch.
-func readIndex(seg segmentObject, fetch fetchFunc) (*segmentIndex, span, error) {
+// returns the index it finds there, which must be of namespace, nil for a
+// segment without one, and the bytes it fetched. An index longer than that
+// end takes a second fetch.
+func readIndex(seg segmentObject, namespace string, fetch fetchFunc) (*segmentIndex, span, error) {
 	if seg.size < int64(len(segmentMagic))+trailerLen {
 		return nil, span{}, nil // too short for an index: the whole read says what is wrong
 	}
@@ -97,6 +97,9 @@ func readIndex(seg segmentObject, fetch fetchFunc) (*segmentIndex, span, error) 
 	if err != nil || !ok {
 		return nil, have, err
 	}
+	if n := seg.size - trailerLen - at; n > maxBlock+8 {
+		return nil, have, corruptf(seg.key, "the trailer gives an index of %d bytes", n)
+	}
 	frame, ok := have.slice(at, seg.size-trailerLen)
 	if !ok {
 		if frame, err = fetch(at, seg.size-trailerLen); err != nil {
@@ -109,8 +112,13 @@ func readIndex(seg segmentObject, fetch fetchFunc) (*segmentIndex, span, error) 
 	}
 	// The index keeps slices of its payload: a copy, not the tail.
 	ix, err := decodeIndex(seg.key, bytes.Clone(p), at)
-	if err != nil || len(ix.first) == 0 {
+	switch {
+	case err != nil:
 		return nil, have, err
+	case string(ix.namespace) != namespace:
+		return nil, have, corruptf(seg.key, "index holds namespace %q, not %q", ix.namespace, namespace)
+	case len(ix.first) == 0:
+		return nil, have, nil
 	}
 	return ix, have, nil
 }

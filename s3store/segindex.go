@@ -10,12 +10,13 @@ import (
 
 // A version-2 segment ends with an index, so that a Get reads one block of
 // a segment, or none, rather than the segment up to the identity: the
-// offset and first key of each records block, and a Bloom filter of the
-// segment's identities. The index follows the end block, framed like every
-// block, and a trailer of fixed size at the object's end gives its offset:
+// segment's namespace, as in its header, the offset and first key of each
+// records block, and a Bloom filter of the segment's identities. The index
+// follows the end block, framed like every block, and a trailer of fixed
+// size at the object's end gives its offset:
 //
-//	index   = 'i' uvarint(blocks) entry×blocks uvarint(end block's offset delta)
-//	          uvarint(hashes) uvarint(len) filter
+//	index   = 'i' uvarint(len) namespace uvarint(blocks) entry×blocks
+//	          uvarint(end block's offset delta) uvarint(hashes) uvarint(len) filter
 //	entry   = uvarint(offset delta) uvarint(len) kind uvarint(len) id
 //	trailer = offset(uint64 BE) crc32c(uint32 BE, of the offset) "usix"
 //
@@ -41,10 +42,11 @@ const (
 
 // indexWriter builds a segment's index as its writer adds records.
 type indexWriter struct {
-	entries []byte
-	blocks  uint64
-	last    int      // offset of the last block added
-	hashes  []uint64 // keyHash of every record
+	namespace string
+	entries   []byte
+	blocks    uint64
+	last      int      // offset of the last block added
+	hashes    []uint64 // keyHash of every record
 }
 
 // addBlock notes a records block that will be written at offset at and
@@ -69,8 +71,10 @@ func (x *indexWriter) finish(end int) []byte {
 		x.entries, x.blocks, x.last, x.hashes = nil, 0, 0, nil
 	}
 	hashes, filter := newBloom(x.hashes)
-	p := make([]byte, 0, 1+3*binary.MaxVarintLen64+len(x.entries)+len(filter)+2)
+	p := make([]byte, 0, 1+5*binary.MaxVarintLen64+len(x.namespace)+len(x.entries)+len(filter))
 	p = append(p, blockIndex)
+	p = binary.AppendUvarint(p, uint64(len(x.namespace)))
+	p = append(p, x.namespace...)
 	p = binary.AppendUvarint(p, x.blocks)
 	p = append(p, x.entries...)
 	p = binary.AppendUvarint(p, uint64(end-x.last))
@@ -111,11 +115,12 @@ func parseTrailer(key string, t []byte, size int64) (at int64, ok bool, err erro
 // segmentIndex is a decoded index. Its keys point into the payload it was
 // decoded from.
 type segmentIndex struct {
-	starts []int64    // the offset of each records block, then the end block's
-	first  []blockKey // the first key of each records block
-	hashes int
-	filter []byte
-	bytes  int // the payload's size
+	namespace []byte
+	starts    []int64    // the offset of each records block, then the end block's
+	first     []blockKey // the first key of each records block
+	hashes    int
+	filter    []byte
+	bytes     int // the payload's size
 }
 
 // blockKey is the first key of a records block.
@@ -158,11 +163,15 @@ func decodeIndex(key string, p []byte, at int64) (*segmentIndex, error) {
 		off += int64(d)
 		return true
 	}
+	namespace, ok := field()
+	if !ok {
+		return nil, bad("namespace")
+	}
 	n, ok := uvarint()
 	if !ok || n > uint64(len(p)) { // an entry takes at least 3 bytes
 		return nil, bad("block count")
 	}
-	ix := &segmentIndex{starts: make([]int64, 0, n+1), first: make([]blockKey, 0, n), bytes: len(p)}
+	ix := &segmentIndex{namespace: namespace, starts: make([]int64, 0, n+1), first: make([]blockKey, 0, n), bytes: len(p)}
 	for i := range n {
 		// The first records block follows the magic and a header block.
 		min := int64(9)

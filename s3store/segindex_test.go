@@ -33,7 +33,7 @@ func (m *memFetch) fetch(from, to int64) ([]byte, error) {
 func lookup(data []byte, target *record) (*record, bool, error) {
 	m := &memFetch{data: data}
 	seg := segmentObject{key: "seg", size: int64(len(data))}
-	ix, have, err := readIndex(seg, m.fetch)
+	ix, have, err := readIndex(seg, "ns", m.fetch)
 	if err != nil {
 		return nil, false, err
 	}
@@ -98,7 +98,7 @@ func TestIndexFindsEveryRecordInOneFetch(t *testing.T) {
 		data, want := sampleSegment(n)
 		seg := segmentObject{key: "seg", size: int64(len(data))}
 		m := &memFetch{data: data}
-		ix, have, err := readIndex(seg, m.fetch)
+		ix, have, err := readIndex(seg, "ns", m.fetch)
 		if err != nil || ix == nil {
 			t.Fatalf("%d records: readIndex = %v, %v", n, ix, err)
 		}
@@ -149,7 +149,7 @@ func TestIndexOfSmallSegmentTakesOneFetch(t *testing.T) {
 		t.Fatalf("sample of %d bytes is not small", len(data))
 	}
 	m := &memFetch{data: data}
-	ix, have, err := readIndex(segmentObject{key: "seg", size: int64(len(data))}, m.fetch)
+	ix, have, err := readIndex(segmentObject{key: "seg", size: int64(len(data))}, "ns", m.fetch)
 	if err != nil || ix == nil {
 		t.Fatalf("readIndex = %v, %v", ix, err)
 	}
@@ -256,6 +256,18 @@ func TestDamagedIndexes(t *testing.T) {
 				t.Errorf("%s: lookup of record %d = %v, want it or ErrCorrupt", name, i, r)
 			}
 		}
+	}
+}
+
+// TestTrailerGivingAHugeIndex checks that a lookup does not fetch an
+// index longer than a block may be, whatever the trailer says.
+func TestTrailerGivingAHugeIndex(t *testing.T) {
+	data := append([]byte(segmentMagic), make([]byte, maxBlock+64)...)
+	data = appendTrailer(data, len(segmentMagic))
+	m := &memFetch{data: data}
+	_, _, err := readIndex(segmentObject{key: "seg", size: int64(len(data))}, "ns", m.fetch)
+	if !errors.Is(err, ErrCorrupt) || m.bytes > tailBytes {
+		t.Errorf("readIndex = %v after fetching %d bytes, want ErrCorrupt after the tail's %d", err, m.bytes, tailBytes)
 	}
 }
 
@@ -370,7 +382,9 @@ func reindexed(tb testing.TB, data []byte, edit func(ix *segmentIndex)) []byte {
 		tb.Fatal(err)
 	}
 	edit(ix)
-	q := binary.AppendUvarint([]byte{blockIndex}, uint64(len(ix.first)))
+	q := binary.AppendUvarint([]byte{blockIndex}, uint64(len(ix.namespace)))
+	q = append(q, ix.namespace...)
+	q = binary.AppendUvarint(q, uint64(len(ix.first)))
 	last := int64(0)
 	for i, k := range ix.first {
 		q = binary.AppendUvarint(q, uint64(ix.starts[i]-last))
@@ -418,6 +432,15 @@ func TestIndexesThatLie(t *testing.T) {
 	}
 	if _, _, err := lookup(unordered, r); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "bad index") {
 		t.Errorf("lookup where the index's keys are out of order = %v, want ErrCorrupt", err)
+	}
+	other := reindexed(t, data, func(ix *segmentIndex) { ix.namespace = []byte("other") })
+	if _, err := readAll(other); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), `index holds namespace "other"`) {
+		t.Errorf("read where the index names another namespace = %v, want ErrCorrupt", err)
+	}
+	for _, d := range [][]byte{other, func() []byte { d, _ := segmentFor("other"); return d }()} {
+		if _, _, err := lookup(d, r); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), `holds namespace "other"`) {
+			t.Errorf("lookup in a segment of another namespace = %v, want ErrCorrupt", err)
+		}
 	}
 	end := reindexed(t, data, func(ix *segmentIndex) { ix.starts[len(ix.starts)-1] -= 3 })
 	if _, err := readAll(end); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "end block at") {

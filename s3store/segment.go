@@ -80,6 +80,7 @@ type segmentWriter struct {
 
 func newSegmentWriter(namespace string) *segmentWriter {
 	w := &segmentWriter{out: append(make([]byte, 0, 4096), segmentMagic...), index: map[origin]uint64{}}
+	w.blocks.namespace = namespace
 	h := append([]byte{blockHeader}, binary.AppendUvarint(nil, uint64(len(namespace)))...)
 	w.writeBlock(append(h, namespace...))
 	return w
@@ -365,6 +366,9 @@ func (sr *segmentReader) checkIndex(end int64) error {
 	ix, err := decodeIndex(sr.key, p, at)
 	if err != nil {
 		return err
+	}
+	if string(ix.namespace) != sr.namespace {
+		return sr.corrupt("index holds namespace %q, not %q", ix.namespace, sr.namespace)
 	}
 	if got := ix.starts[len(ix.starts)-1]; got != end {
 		return sr.corrupt("index puts the end block at %d, not %d", got, end)
