@@ -84,6 +84,9 @@ func readIndex(seg segmentObject, namespace string, fetch fetchFunc) (*segmentIn
 	if seg.size < int64(len(segmentMagic))+trailerLen {
 		return nil, span{}, nil // too short for an index: the whole read says what is wrong
 	}
+	// A range from the listed size rather than a suffix (bytes=-N), which
+	// some S3-compatible servers (gofakes3 among them) refuse when it is
+	// longer than the object, where S3 sends the whole object.
 	from := max(0, seg.size-tailBytes)
 	tail, err := fetch(from, seg.size)
 	if err != nil {
