@@ -224,3 +224,35 @@ func TestVersion1SegmentsStillRead(t *testing.T) {
 	}
 	check("compacted", f.reopen(t, s))
 }
+
+// TestGetFromAServerThatIgnoresRanges gets from a server that answers a
+// ranged GET with the whole object, as HTTP allows: Get skips to the
+// bytes it asked for.
+func TestGetFromAServerThatIgnoresRanges(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeS3(t, false)
+	s, _ := f.server().newStore(t, s3store.WithMaxSegments(0))
+	in := batch("ns", 0, 5000)
+	if err := s.Save(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	ignored := 0
+	f.setBefore(func(r *http.Request) {
+		if r.Header.Get("Range") != "" {
+			r.Header.Del("Range")
+			mu.Lock()
+			ignored++
+			mu.Unlock()
+		}
+	})
+	for _, i := range []int{0, 2500, 4999} {
+		c, ok, err := s.Get(ctx, "ns", "k", in[i].Entity.ID)
+		if err != nil || !ok || describe(c) != describe(in[i]) {
+			t.Fatalf("Get(%s) = %s, %v, %v; want %s", in[i].Entity.ID, describe(c), ok, err, describe(in[i]))
+		}
+	}
+	if ignored < 4 { // the end, then a block per Get
+		t.Errorf("%d ranges ignored, want at least 4", ignored)
+	}
+}
