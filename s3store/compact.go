@@ -56,7 +56,7 @@ func (d *driver) compact(ctx context.Context, namespace string) error {
 		return nil
 	}
 	inputs := segmentKeys(readers)
-	w := newSegmentWriter(namespace)
+	w := newSegmentWriter(namespace, d.segmentVersion)
 	if err := d.mergeSegments(ctx, readers, w.add); err != nil {
 		return err
 	}

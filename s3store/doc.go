@@ -55,7 +55,9 @@
 // and the trailer. This package reads both and writes version 2. Earlier
 // releases refuse a segment of version 2 with an error wrapping
 // [ErrCorrupt] ("format version 2"): upgrade every process that reads a
-// prefix before any process writes to it, compactions included.
+// prefix before any process writes to it, compactions included, or let
+// the upgraded processes write version 1 ([WithSegmentVersion]) until the
+// last reader of an earlier release is gone.
 //
 // A purge leaves an empty purge marker beside the segments, named like
 // one but ending in .purge instead of .seg (see Change feed); reads other

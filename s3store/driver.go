@@ -24,6 +24,7 @@ type driver struct {
 	onCompactError func(namespace string, err error)
 	pollInterval   time.Duration
 	watchWindow    time.Duration
+	segmentVersion byte   // of the segments written
 	release        func() // closes the connections of a client OpenURL made
 
 	// life is closed by Close: scans stop at their next record, watches

@@ -256,3 +256,79 @@ func TestGetFromAServerThatIgnoresRanges(t *testing.T) {
 		t.Errorf("%d ranges ignored, want at least 4", ignored)
 	}
 }
+
+// TestWithSegmentVersion1 writes with a store that WithSegmentVersion(1)
+// keeps at the format earlier releases read, through Save and Compact,
+// checks that every segment it wrote is of version 1 and ends at its end
+// block, with no trailer, and reads them with a store of the default
+// version, whose own compaction then writes version 2.
+func TestWithSegmentVersion1(t *testing.T) {
+	ctx := context.Background()
+	f := newServer(t)
+	old, _ := f.newStore(t, s3store.WithMaxSegments(0), s3store.WithSegmentVersion(1))
+	var all unionstore.Changes[storetest.Item]
+	for batch := range 3 {
+		var changes unionstore.Changes[storetest.Item]
+		for i := range 200 {
+			changes = append(changes, item("ns", fmt.Sprintf("%04d", i*3+batch), batch*1000+i))
+		}
+		if err := old.Save(ctx, changes); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, changes...)
+	}
+	c := s3store.ClientOf(old)
+	versions := func(stage string, want byte) {
+		t.Helper()
+		for _, key := range f.keys(t, old.Prefix()+"ns/") {
+			out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(old.Bucket()), Key: aws.String(key)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(out.Body)
+			out.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b) < 8 || string(b[:7]) != "uss3seg" || b[7] != want {
+				t.Errorf("%s: %s begins %q, want version %d", stage, key, b[:min(len(b), 8)], want)
+			}
+			if hasTrailer := bytes.HasSuffix(b, []byte("usix")); hasTrailer != (want >= 2) {
+				t.Errorf("%s: %s has a trailer: %v, want %v", stage, key, hasTrailer, want >= 2)
+			}
+		}
+	}
+	versions("saved", 1)
+	if err := old.Compact(ctx, "ns"); err != nil {
+		t.Fatal(err)
+	}
+	versions("compacted", 1)
+	current := f.reopen(t, old)
+	expectLoad(t, current, "ns", all)
+	for _, i := range []int{0, 1, 2, 299, 599} {
+		id := fmt.Sprintf("%04d", i)
+		if got, ok, err := current.Get(ctx, "ns", "k", id); err != nil || !ok || got.Entity.ID != id {
+			t.Errorf("Get(%s) of a version 1 segment = %v, %v, %v", id, got, ok, err)
+		}
+	}
+	if err := current.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "new", 5000)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := current.Compact(ctx, "ns"); err != nil {
+		t.Fatal(err)
+	}
+	versions("compacted by a store of the default version", 2)
+}
+
+// TestWithSegmentVersionRefusesOthers checks that only the two versions
+// this release writes are taken.
+func TestWithSegmentVersionRefusesOthers(t *testing.T) {
+	f := newServer(t)
+	c, _ := f.client(t)
+	for _, v := range []int{0, 3, -1} {
+		_, err := s3store.New[storetest.Item](context.Background(), c, f.bucket, f.newPrefix(), s3store.WithSegmentVersion(v))
+		if want := fmt.Sprintf("segment version %d: must be 1 or 2", v); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("New with WithSegmentVersion(%d) = %v, want an error saying %q", v, err, want)
+		}
+	}
+}

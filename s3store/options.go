@@ -1,6 +1,7 @@
 package s3store
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/unionstore/unionstore"
@@ -27,11 +28,12 @@ type config struct {
 	onCompactError func(namespace string, err error)
 	pollInterval   time.Duration
 	watchWindow    time.Duration
+	segmentVersion byte
 }
 
 // defaults returns the configuration of a store given no option.
 func defaults() config {
-	return config{maxSegments: DefaultMaxSegments, concurrency: DefaultConcurrency, pollInterval: DefaultPollInterval, watchWindow: DefaultWatchWindow}
+	return config{maxSegments: DefaultMaxSegments, concurrency: DefaultConcurrency, pollInterval: DefaultPollInterval, watchWindow: DefaultWatchWindow, segmentVersion: segmentVersion}
 }
 
 // WithCodec sets the codec that turns entities into the payloads of
@@ -101,4 +103,22 @@ func WithPollInterval(d time.Duration) Option {
 // [DefaultWatchWindow]; d must be positive.
 func WithWatchWindow(d time.Duration) Option {
 	return func(c *config) error { return backend.SetPositive(&c.watchWindow, "watch window", d) }
+}
+
+// WithSegmentVersion sets the format version of the segments the store
+// writes, by Save, Compact and PurgeTombstones: 2, the default, whose
+// index lets Get read one block of a segment, or 1, which releases before
+// version 2 read. Version 1 is for the time of an upgrade: while a process
+// of an earlier release still reads the prefix, the upgraded ones write
+// version 1; once every process is upgraded, drop the option, and Compact
+// rewrites old segments as version 2. Either version reads both. Other
+// values are refused.
+func WithSegmentVersion(v int) Option {
+	return func(c *config) error {
+		if v != 1 && v != int(segmentVersion) {
+			return fmt.Errorf("segment version %d: must be 1 or %d", v, segmentVersion)
+		}
+		c.segmentVersion = byte(v)
+		return nil
+	}
 }

@@ -78,7 +78,7 @@ func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through 
 		return 0, nil
 	}
 	inputs := segmentKeys(readers)
-	w := newSegmentWriter(namespace)
+	w := newSegmentWriter(namespace, d.segmentVersion)
 	dropped, kept := 0, 0
 	err = d.mergeSegments(ctx, readers, func(r *record) {
 		if r.changeType == changeUnset && r.ts <= through {

@@ -24,7 +24,7 @@ import (
 // the limit of [WithMaxSegments], before it returns; see
 // [WithCompactErrors] for the errors of that compaction.
 func (d *driver) Put(ctx context.Context, records []backend.Record) error {
-	segs := buildSegments(records, newOrigin())
+	segs := buildSegments(records, newOrigin(), d.segmentVersion)
 	errs := make([]error, len(segs))
 	d.forEach(len(segs), func(i int) {
 		key := d.namespacePrefix(segs[i].namespace) + segs[i].origin.name()
@@ -69,8 +69,9 @@ type pendingSegment struct {
 }
 
 // buildSegments encodes one segment per namespace of records, which are
-// sorted by namespace, kind and id, each identity once, all of origin o.
-func buildSegments(records []backend.Record, o origin) []pendingSegment {
+// sorted by namespace, kind and id, each identity once, all of origin o,
+// in format version.
+func buildSegments(records []backend.Record, o origin, version byte) []pendingSegment {
 	var (
 		out []pendingSegment
 		w   *segmentWriter
@@ -81,7 +82,7 @@ func buildSegments(records []backend.Record, o origin) []pendingSegment {
 			if w != nil {
 				out[len(out)-1].data = w.finish()
 			}
-			w = newSegmentWriter(r.Namespace)
+			w = newSegmentWriter(r.Namespace, version)
 			out = append(out, pendingSegment{namespace: r.Namespace, origin: o})
 		}
 		rec := record{kind: []byte(r.Kind), id: []byte(r.ID), changeType: changeSet, ts: r.Timestamp, origin: o, payload: r.Payload}

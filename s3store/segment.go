@@ -16,6 +16,10 @@ import (
 const (
 	segmentMagic = "uss3seg\x02" // 7 bytes of magic, then the version
 
+	// segmentVersion is the version of segmentMagic, which a store writes
+	// unless WithSegmentVersion says 1.
+	segmentVersion = 2
+
 	blockHeader = 'h'
 	blockRecord = 'r'
 	blockEnd    = 'e'
@@ -75,11 +79,15 @@ type segmentWriter struct {
 	origins []origin
 	index   map[origin]uint64 // position of each origin in origins
 	count   uint64
-	blocks  indexWriter
+	version byte
+	blocks  indexWriter // version 2
 }
 
-func newSegmentWriter(namespace string) *segmentWriter {
-	w := &segmentWriter{out: append(make([]byte, 0, 4096), segmentMagic...), index: map[origin]uint64{}}
+// newSegmentWriter returns the writer of a segment of namespace in format
+// version, 1 or 2: a version-1 segment has no index and no trailer.
+func newSegmentWriter(namespace string, version byte) *segmentWriter {
+	out := append(make([]byte, 0, 4096), segmentMagic[:7]...)
+	w := &segmentWriter{out: append(out, version), index: map[origin]uint64{}, version: version}
 	w.blocks.namespace = namespace
 	h := append([]byte{blockHeader}, binary.AppendUvarint(nil, uint64(len(namespace)))...)
 	w.writeBlock(append(h, namespace...))
@@ -101,11 +109,13 @@ func (w *segmentWriter) add(r *record) {
 		w.origins = append(w.origins, r.origin)
 		w.index[r.origin] = i
 	}
-	if len(w.recs) == 0 {
-		// The open block is written next, where the output ends now.
-		w.blocks.addBlock(len(w.out), r)
+	if w.version >= 2 {
+		if len(w.recs) == 0 {
+			// The open block is written next, where the output ends now.
+			w.blocks.addBlock(len(w.out), r)
+		}
+		w.blocks.addKey(r)
 	}
-	w.blocks.addKey(r)
 	b := w.recs
 	b = binary.AppendUvarint(b, uint64(len(r.kind)))
 	b = append(b, r.kind...)
@@ -144,6 +154,9 @@ func (w *segmentWriter) finish() []byte {
 	w.flush()
 	end := len(w.out)
 	w.writeBlock(binary.AppendUvarint([]byte{blockEnd}, w.count))
+	if w.version < 2 {
+		return w.out
+	}
 	at := len(w.out)
 	w.writeBlock(w.blocks.finish(end))
 	w.out = appendTrailer(w.out, at)

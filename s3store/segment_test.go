@@ -14,7 +14,7 @@ import (
 // tombstone and empty kinds and payloads among them.
 func sampleSegment(n int) ([]byte, []record) {
 	o1, o2 := newOrigin(), newOrigin()
-	w := newSegmentWriter("ns")
+	w := newSegmentWriter("ns", segmentVersion)
 	var recs []record
 	for i := range n {
 		r := record{kind: []byte(fmt.Sprint("k", i%2)), id: []byte(fmt.Sprintf("%06d", i)), changeType: changeSet, ts: int64(i) - 3, origin: o1, payload: bytes.Repeat([]byte{'x'}, i%50)}
@@ -130,7 +130,7 @@ func TestSegmentsBreakingRecordRulesAreCorrupt(t *testing.T) {
 		{"a kind that is not UTF-8", [][2]string{{"\xff", "a"}}, 0, "not UTF-8 without NUL"},
 		{"an unknown change type", [][2]string{{"k", "a"}}, 7, "change type 7"},
 	} {
-		w := newSegmentWriter("ns")
+		w := newSegmentWriter("ns", segmentVersion)
 		o := newOrigin()
 		for _, k := range tc.keys {
 			ct := byte(changeSet)
@@ -147,7 +147,7 @@ func TestSegmentsBreakingRecordRulesAreCorrupt(t *testing.T) {
 }
 
 func segmentFor(ns string) ([]byte, error) {
-	w := newSegmentWriter(ns)
+	w := newSegmentWriter(ns, segmentVersion)
 	w.add(&record{id: []byte("a"), changeType: changeSet, origin: newOrigin()})
 	return w.finish(), nil
 }

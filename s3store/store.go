@@ -69,6 +69,7 @@ func newStore[E unionstore.Entity](ctx context.Context, client *s3.Client, bucke
 		onCompactError: c.onCompactError,
 		pollInterval:   c.pollInterval,
 		watchWindow:    c.watchWindow,
+		segmentVersion: c.segmentVersion,
 		segments:       map[string]int{},
 		loaded:         map[string]int{},
 		indexes:        newIndexCache(indexCacheBytes),
