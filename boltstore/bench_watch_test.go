@@ -1,7 +1,6 @@
 package boltstore_test
 
 import (
-	"encoding/binary"
 	"path/filepath"
 	"testing"
 	"time"
@@ -23,10 +22,8 @@ import (
 func BenchmarkWatch(b *testing.B) { storetest.BenchmarkWatch(b, open(b), rawBoltFeed) }
 
 // rawBoltFeed puts n keys in n synced transactions of a fresh bbolt file
-// while a reader, woken by a channel closed after each commit, reads the
-// keys after the last it read in a View: bbolt's own feed. It returns when
-// each transaction returned, when the reader read its key, and the time
-// from the first put to the last read.
+// while a reader, woken after each commit, reads the keys after the last
+// it read in a View: bbolt's own feed, run by [storetest.KeyFeed].
 func rawBoltFeed(b *testing.B, n int) (returned, arrived []time.Time, elapsed time.Duration) {
 	db, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, nil)
 	if err != nil {
@@ -37,49 +34,17 @@ func rawBoltFeed(b *testing.B, n int) (returned, arrived []time.Time, elapsed ti
 	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket(bucket); return err }); err != nil {
 		b.Fatal(err)
 	}
-	value := []byte(`{"kind":"customer","id":"c-000000000","value":"a customer record of moderate size","n":0}`)
-	wake, wakes := make(chan struct{}), make(chan chan struct{}, 1)
-	wakes <- wake
-	returned, arrived = make([]time.Time, n), make([]time.Time, n)
-	done := make(chan error, 1)
-	go func() {
-		next := uint64(0)
-		for next < uint64(n) {
-			w := <-wakes
-			wakes <- w
-			err := db.View(func(tx *bolt.Tx) error {
-				c := tx.Bucket(bucket).Cursor()
-				for k, _ := c.Seek(binary.BigEndian.AppendUint64(nil, next)); k != nil; k, _ = c.Next() {
-					arrived[binary.BigEndian.Uint64(k)] = time.Now()
-					next = binary.BigEndian.Uint64(k) + 1
-				}
-				return nil
-			})
-			if err != nil {
-				done <- err
-				return
+	put := func(key, value []byte) error {
+		return db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put(key, value) })
+	}
+	read := func(from []byte, arrive func(key []byte)) error {
+		return db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucket).Cursor()
+			for k, _ := c.Seek(from); k != nil; k, _ = c.Next() {
+				arrive(k)
 			}
-			if next < uint64(n) {
-				<-w
-			}
-		}
-		done <- nil
-	}()
-	start := time.Now()
-	for i := range n {
-		err := db.Update(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucket).Put(binary.BigEndian.AppendUint64(nil, uint64(i)), value)
+			return nil
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		w := <-wakes
-		close(w)
-		wakes <- make(chan struct{})
-		returned[i] = time.Now()
 	}
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
-	return returned, arrived, time.Since(start)
+	return storetest.KeyFeed(b, n, put, read)
 }
