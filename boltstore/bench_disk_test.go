@@ -2,10 +2,8 @@ package boltstore_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -15,31 +13,6 @@ import (
 	"github.com/unionstore/unionstore/boltstore"
 	"github.com/unionstore/unionstore/storetest"
 )
-
-// entities returns n changes of entities with random ids whose JSON is
-// about 270 bytes: a kind, a 16-digit id, a value of words, a number.
-func entities(r *rand.Rand, ids []string, ts time.Time) unionstore.Changes[storetest.Item] {
-	words := strings.Fields("the a customer order shipped pending account billing address street city north south east west invoice paid total amount item product quantity price note delivery express standard priority")
-	out := make(unionstore.Changes[storetest.Item], len(ids))
-	for i, id := range ids {
-		var v strings.Builder
-		for v.Len() < 200 {
-			v.WriteString(words[r.IntN(len(words))])
-			v.WriteByte(' ')
-		}
-		out[i] = unionstore.Change[storetest.Item]{Namespace: "bench", ChangeType: unionstore.ChangeTypeSet,
-			Entity: storetest.Item{Kind: "customer", ID: id, Value: v.String(), N: r.IntN(1 << 30)}, Timestamp: ts}
-	}
-	return out
-}
-
-func randomIDs(r *rand.Rand, n int) []string {
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("%016x", r.Uint64())
-	}
-	return ids
-}
 
 var variants = []struct {
 	name string
@@ -68,11 +41,11 @@ func BenchmarkFill(b *testing.B) {
 				s := open(b, v.opts...)
 				ctx := context.Background()
 				r := rand.New(rand.NewPCG(1, 2))
-				ids := randomIDs(r, n)
+				ids := storetest.FillIDs(r, n)
 				for _, phase := range []*time.Duration{&insert, &update} {
 					ts := unionstore.Now()
 					for i := 0; i < n; i += batch {
-						changes := entities(r, ids[i:i+batch], ts)
+						changes := storetest.FillCustomers(r, "bench", ids[i:i+batch], ts)
 						start := time.Now()
 						if err := s.Save(ctx, changes); err != nil {
 							b.Fatal(err)

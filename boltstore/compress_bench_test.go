@@ -18,15 +18,10 @@ import (
 func fillPayloads(tb testing.TB, n int) [][]byte {
 	tb.Helper()
 	r := rand.New(rand.NewPCG(1, 2))
-	words := strings.Fields("the a customer order shipped pending account billing address street city north south east west invoice paid total amount item product quantity price note delivery express standard priority")
 	out := make([][]byte, n)
 	for i := range out {
-		var v strings.Builder
-		for v.Len() < 200 {
-			v.WriteString(words[r.IntN(len(words))])
-			v.WriteByte(' ')
-		}
-		p, err := unionstore.JSONCodec[storetest.Item]().Encode(storetest.Item{Kind: "customer", ID: fmt.Sprintf("%016x", r.Uint64()), Value: v.String(), N: r.IntN(1 << 30)})
+		v := storetest.FillValue(r)
+		p, err := unionstore.JSONCodec[storetest.Item]().Encode(storetest.Item{Kind: "customer", ID: fmt.Sprintf("%016x", r.Uint64()), Value: v, N: r.IntN(1 << 30)})
 		if err != nil {
 			tb.Fatal(err)
 		}

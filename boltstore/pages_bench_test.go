@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/storetest"
 )
 
 // pageFigures is what bbolt's statistics say of a closed store's file.
@@ -96,11 +97,11 @@ func BenchmarkFillPages(b *testing.B) {
 				s := open(b, v.opts...)
 				ctx := context.Background()
 				r := rand.New(rand.NewPCG(1, 2))
-				ids := randomIDs(r, n)
+				ids := storetest.FillIDs(r, n)
 				for round := range 1 + updates {
 					ts := unionstore.Now()
 					for i := 0; i < n; i += batch {
-						if err := s.Save(ctx, entities(r, ids[i:i+batch], ts)); err != nil {
+						if err := s.Save(ctx, storetest.FillCustomers(r, "bench", ids[i:i+batch], ts)); err != nil {
 							b.Fatal(err)
 						}
 					}

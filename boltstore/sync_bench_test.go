@@ -93,11 +93,11 @@ func BenchmarkWriteAmplification(b *testing.B) {
 		s := open(b)
 		ctx := context.Background()
 		r := rand.New(rand.NewPCG(1, 2))
-		ids := randomIDs(r, n)
+		ids := storetest.FillIDs(r, n)
 		for round := range 2 {
 			ts := unionstore.Now()
 			for i := 0; i < n; i += batch {
-				changes := entities(r, ids[i:i+batch], ts)
+				changes := storetest.FillCustomers(r, "bench", ids[i:i+batch], ts)
 				before := writtenBytes(b)
 				if err := s.Save(ctx, changes); err != nil {
 					b.Fatal(err)

@@ -2,10 +2,8 @@ package pebblestore
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,23 +12,6 @@ import (
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/storetest"
 )
-
-// benchEntities returns changes of about 270 bytes for ids, at ts, as the
-// integration module's fill benchmark makes them.
-func benchEntities(r *rand.Rand, ns string, ids []string, ts time.Time) unionstore.Changes[storetest.Item] {
-	words := strings.Fields("the a customer order shipped pending account billing address street city north south east west invoice paid total amount item product quantity price note delivery express standard priority")
-	out := make(unionstore.Changes[storetest.Item], len(ids))
-	for i, id := range ids {
-		var v strings.Builder
-		for v.Len() < 200 {
-			v.WriteString(words[r.IntN(len(words))])
-			v.WriteByte(' ')
-		}
-		out[i] = unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet,
-			Entity: storetest.Item{Kind: "customer", ID: id, Value: v.String(), N: r.IntN(1 << 30)}, Timestamp: ts}
-	}
-	return out
-}
 
 // blindSave is the floor Save is measured against: the same encoding of
 // the same records, set in one synced pebble batch with nothing read,
@@ -77,14 +58,11 @@ func fillAndUpdate(b *testing.B, sv saver, n int, seed uint64) (insert, update t
 	}
 	defer s.Close()
 	r := rand.New(rand.NewPCG(seed, 2))
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("%016x", r.Uint64())
-	}
+	ids := storetest.FillIDs(r, n)
 	for _, phase := range []*time.Duration{&insert, &update} {
 		ts := unionstore.Now()
 		for i := 0; i < n; i += batch {
-			changes := benchEntities(r, "fill", ids[i:i+batch], ts)
+			changes := storetest.FillCustomers(r, "fill", ids[i:i+batch], ts)
 			start := time.Now()
 			if err := sv.save(s, changes); err != nil {
 				b.Fatal(err)

@@ -44,13 +44,10 @@ func BenchmarkSaveGrowth(b *testing.B) {
 					b.Fatal(err)
 				}
 				r := rand.New(rand.NewPCG(uint64(iter), 3))
-				ids := make([]string, size.n)
-				for i := range ids {
-					ids[i] = fmt.Sprintf("%016x", r.Uint64())
-				}
+				ids := storetest.FillIDs(r, size.n)
 				ts := unionstore.Now()
 				for i := 0; i < size.n; i += batch {
-					changes := benchEntities(r, "fill", ids[i:i+batch], ts)
+					changes := storetest.FillCustomers(r, "fill", ids[i:i+batch], ts)
 					start := time.Now()
 					if err := sv.save(s, changes); err != nil {
 						b.Fatal(err)

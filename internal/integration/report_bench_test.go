@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -56,23 +55,6 @@ func BenchmarkReportSaveConcurrency(b *testing.B) {
 	}
 }
 
-// fillEntities returns changes of the entities ids whose JSON is about 270
-// bytes: a kind, a 16-digit id, a value of words, a number.
-func fillEntities(r *rand.Rand, ids []string, ts time.Time) unionstore.Changes[storetest.Item] {
-	words := strings.Fields("the a customer order shipped pending account billing address street city north south east west invoice paid total amount item product quantity price note delivery express standard priority")
-	out := make(unionstore.Changes[storetest.Item], len(ids))
-	for i, id := range ids {
-		var v strings.Builder
-		for v.Len() < 200 {
-			v.WriteString(words[r.IntN(len(words))])
-			v.WriteByte(' ')
-		}
-		out[i] = unionstore.Change[storetest.Item]{Namespace: "fill", ChangeType: unionstore.ChangeTypeSet,
-			Entity: storetest.Item{Kind: "customer", ID: id, Value: v.String(), N: r.IntN(1 << 30)}, Timestamp: ts}
-	}
-	return out
-}
-
 // allocatedBytes returns the bytes allocated on disk to the files under
 // dir.
 func allocatedBytes(tb testing.TB, dir string) int64 {
@@ -109,15 +91,12 @@ func fillOnce(b *testing.B, e engine, seed uint64) fillResult {
 	dir := b.TempDir()
 	s := e.open(b, dir)
 	r := rand.New(rand.NewPCG(seed, 2))
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = fmt.Sprintf("%016x", r.Uint64())
-	}
+	ids := storetest.FillIDs(r, n)
 	var res fillResult
 	for _, phase := range []*time.Duration{&res.insert, &res.update} {
 		ts := unionstore.Now()
 		for i := 0; i < n; i += batch {
-			changes := fillEntities(r, ids[i:i+batch], ts)
+			changes := storetest.FillCustomers(r, "fill", ids[i:i+batch], ts)
 			start := time.Now()
 			if err := s.Save(ctx, changes); err != nil {
 				b.Fatal(err)
