@@ -3,8 +3,6 @@ package mysqlstore_test
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"math"
 	"testing"
 
 	"github.com/unionstore/unionstore"
@@ -22,30 +20,12 @@ import (
 // struct and one that is a pointer, whose CompactionKey panics when the
 // payload decodes to nil.
 func FuzzDecodeRow(f *testing.F) {
-	for _, seed := range []struct {
-		kind, id, changeType string
-		ts                   int64
-		payload              string
-	}{
-		{"k", "a", "set", 1, `{"kind":"k","id":"a","value":"v"}`},
-		{"k", "a", "unset", -1, `{"kind":"k","id":"a"}`},
-		{"k", "a", "set", math.MaxInt64, `{"kind":"k","id":"a"}`},
-		{"k", "a", "set", math.MinInt64, `{"kind":"k","id":"a"}`},
-		{"k", "a", "SET", 0, `{"kind":"k","id":"a"}`},
-		{"k", "a", "", 0, ``},
-		{"k", "a", "set", 0, `null`},
-		{"k", "a", "set", 0, `{"kind":"k","id":"b"}`},
-		{"k", "a", "set", 0, `{"kind":"k","id":"A"}`},
-		{"k", "a", "set", 0, `{"kind":"k","id":"a","n":1e400}`},
-		{"k", "a", "set", 0, `[{"kind":"k"}]`},
-		{"k", "a", "set", 0, `{"kind":"k","id":"a"`},
-		{"", "a", "set", 0, `{"id":"a"}`},
-		{"k", "", "set", 0, `{"kind":"k"}`},
-		{"k\x00", "a\xff", "set\x00", 0, "{\"kind\":\"k\\u0000\",\"id\":\"a\\ufffd\"}"},
-		{"k", "a ", "set", 0, `{"kind":"k","id":"a "}`},
-		{"k", "a", "set", 0, "\xff\xfe\x00"},
-	} {
-		f.Add([]byte(seed.kind), []byte(seed.id), seed.changeType, seed.ts, []byte(seed.payload))
+	seeds := append(storetest.HostileRows(),
+		// Ids that MySQL's collations would take for "a".
+		storetest.Row{Kind: "k", ID: "a", ChangeType: "set", Payload: `{"kind":"k","id":"A"}`},
+		storetest.Row{Kind: "k", ID: "a ", ChangeType: "set", Payload: `{"kind":"k","id":"a "}`})
+	for _, seed := range seeds {
+		f.Add([]byte(seed.Kind), []byte(seed.ID), seed.ChangeType, seed.Timestamp, []byte(seed.Payload))
 	}
 	ctx := context.Background()
 	table := newTable(f)
@@ -134,29 +114,16 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// checkDecoded checks one read of the row want of namespace "ns": a
-// change type other than set or unset must be an error.
+// checkDecoded checks one read of the row want of namespace "ns" (see
+// [storetest.CheckDecoded]): a change type other than set or unset must be
+// an error, and a change must have the row's change type.
 func checkDecoded[E unionstore.Entity](t *testing.T, op string, c unionstore.Change[E], err error, want row) {
 	t.Helper()
-	kind, id, ts := want.kind, want.id, want.ts
 	if err == nil && !want.changeType.Valid() {
 		t.Fatalf("%s: a row of change type %q read as %v", op, want.changeType, c)
 	}
-	if err != nil {
-		var de *unionstore.DecodeError
-		if !errors.Is(err, unionstore.ErrDecode) || !errors.As(err, &de) || de.Namespace != "ns" || de.Kind != kind || de.ID != id {
-			t.Fatalf("%s: error %v does not wrap ErrDecode in a DecodeError naming ns/%q/%q", op, err, kind, id)
-		}
-		return
-	}
-	ns, k, i := c.Key()
-	if ns != "ns" || k != kind || i != id {
-		t.Fatalf("%s: change has identity %q/%q/%q, want ns/%q/%q", op, ns, k, i, kind, id)
-	}
-	if got := c.Timestamp.UnixNano(); got != ts {
-		t.Fatalf("%s: timestamp = %d ns, want %d", op, got, ts)
-	}
-	if c.ChangeType != want.changeType {
+	storetest.CheckDecoded(t, op, c, err, "ns", want.kind, want.id, want.ts)
+	if err == nil && c.ChangeType != want.changeType {
 		t.Fatalf("%s: change type %q, want %q", op, c.ChangeType, want.changeType)
 	}
 }

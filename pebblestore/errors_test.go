@@ -272,7 +272,7 @@ func TestDamagedRecord(t *testing.T) {
 	}
 	// The records that do not follow the layout, b's value and the key,
 	// wrap ErrCorrupt; c, whose payload names another id, does not.
-	for _, de := range decodeErrors(err) {
+	for _, de := range storetest.DecodeErrors(err) {
 		if want := de.ID != "c"; errors.Is(de, pebblestore.ErrCorrupt) != want {
 			t.Errorf("Load's error for %q = %v, want ErrCorrupt %v", de.ID, de, want)
 		}
@@ -306,21 +306,4 @@ func TestWrongCodec(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cannot encode entities") {
 		t.Fatalf("Open with a codec of another type = %v", err)
 	}
-}
-
-// decodeErrors returns every [unionstore.DecodeError] in err's tree.
-func decodeErrors(err error) []*unionstore.DecodeError {
-	if de, ok := err.(*unionstore.DecodeError); ok {
-		return []*unionstore.DecodeError{de}
-	}
-	var out []*unionstore.DecodeError
-	switch u := err.(type) {
-	case interface{ Unwrap() []error }:
-		for _, e := range u.Unwrap() {
-			out = append(out, decodeErrors(e)...)
-		}
-	case interface{ Unwrap() error }:
-		out = decodeErrors(u.Unwrap())
-	}
-	return out
 }

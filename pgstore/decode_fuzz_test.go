@@ -2,8 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"errors"
-	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -38,28 +36,8 @@ func offlineStore[E unionstore.Entity](tb testing.TB) *pgstore.Store[E] {
 // timestamp. It runs for an entity type that is a struct and one that is a
 // pointer, whose CompactionKey panics when the payload decodes to nil.
 func FuzzDecodeRow(f *testing.F) {
-	for _, seed := range []struct {
-		kind, id, changeType string
-		ts                   int64
-		payload              string
-	}{
-		{"k", "a", "set", 1, `{"kind":"k","id":"a","value":"v"}`},
-		{"k", "a", "unset", -1, `{"kind":"k","id":"a"}`},
-		{"k", "a", "set", math.MaxInt64, `{"kind":"k","id":"a"}`},
-		{"k", "a", "set", math.MinInt64, `{"kind":"k","id":"a"}`},
-		{"k", "a", "SET", 0, `{"kind":"k","id":"a"}`},
-		{"k", "a", "", 0, ``},
-		{"k", "a", "set", 0, `null`},
-		{"k", "a", "set", 0, `{"kind":"k","id":"b"}`},
-		{"k", "a", "set", 0, `{"kind":"k","id":"a","n":1e400}`},
-		{"k", "a", "set", 0, `[{"kind":"k"}]`},
-		{"k", "a", "set", 0, `{"kind":"k","id":"a"`},
-		{"", "a", "set", 0, `{"id":"a"}`},
-		{"k", "", "set", 0, `{"kind":"k"}`},
-		{"k\x00", "a\xff", "set\x00", 0, "{\"kind\":\"k\\u0000\",\"id\":\"a\\ufffd\"}"},
-		{"k", "a", "set", 0, "\xff\xfe\x00"},
-	} {
-		f.Add(seed.kind, seed.id, seed.changeType, seed.ts, []byte(seed.payload))
+	for _, seed := range storetest.HostileRows() {
+		f.Add(seed.Kind, seed.ID, seed.ChangeType, seed.Timestamp, []byte(seed.Payload))
 	}
 	items := offlineStore[storetest.Item](f)
 	nodes := offlineStore[*node](f)
@@ -72,25 +50,13 @@ func FuzzDecodeRow(f *testing.F) {
 }
 
 // checkDecoded checks the result of decoding the row (ns, kind, id) whose
-// timestamp is ts.
+// timestamp is ts: see [storetest.CheckDecoded]. A change that Save could
+// have stored must also validate.
 func checkDecoded[E unionstore.Entity](t *testing.T, c unionstore.Change[E], err error, kind, id string, ts int64) {
 	t.Helper()
+	storetest.CheckDecoded(t, "DecodeRow", c, err, "ns", kind, id, ts)
 	if err != nil {
-		var de *unionstore.DecodeError
-		if !errors.Is(err, unionstore.ErrDecode) || !errors.As(err, &de) || de.Namespace != "ns" || de.Kind != kind || de.ID != id {
-			t.Fatalf("decode error %v does not wrap ErrDecode in a DecodeError naming ns/%q/%q", err, kind, id)
-		}
 		return
-	}
-	ns, k, i := c.Key()
-	if ns != "ns" || k != kind || i != id {
-		t.Fatalf("decoded change has identity %q/%q/%q, want ns/%q/%q", ns, k, i, kind, id)
-	}
-	if got := c.Timestamp.UnixNano(); got != ts {
-		t.Fatalf("decoded timestamp = %d ns, want %d", got, ts)
-	}
-	if !c.ChangeType.Valid() {
-		t.Fatalf("decoded change type %q is not valid", c.ChangeType)
 	}
 	// What Save could have stored must validate: a portable identity with
 	// an id.

@@ -32,30 +32,12 @@ func insertRows(tb testing.TB, table, namespace string, rows ...row) {
 	}
 }
 
-// decodeErrors returns the [unionstore.DecodeError]s in err's tree.
-func decodeErrors(err error) []*unionstore.DecodeError {
-	var de *unionstore.DecodeError
-	if errors.As(err, &de) && err == error(de) {
-		return []*unionstore.DecodeError{de}
-	}
-	var out []*unionstore.DecodeError
-	switch u := err.(type) {
-	case interface{ Unwrap() []error }:
-		for _, e := range u.Unwrap() {
-			out = append(out, decodeErrors(e)...)
-		}
-	case interface{ Unwrap() error }:
-		out = decodeErrors(u.Unwrap())
-	}
-	return out
-}
-
 // badIDs returns the ids named by the decode errors in err, for namespace
 // ns and kind k, sorted; it reports a decode error for another record.
 func badIDs(tb testing.TB, err error, ns string) []string {
 	tb.Helper()
 	var ids []string
-	for _, de := range decodeErrors(err) {
+	for _, de := range storetest.DecodeErrors(err) {
 		if de.Namespace != ns {
 			tb.Errorf("DecodeError %v names namespace %q, want %q", de, de.Namespace, ns)
 		}
@@ -209,7 +191,7 @@ func TestManyUndecodableRecords(t *testing.T) {
 		if want := []string{"k/good"}; !slices.Equal(ids, want) {
 			t.Errorf("%s = %v, want %v", op, ids, want)
 		}
-		if n := len(decodeErrors(err)); n != 10 {
+		if n := len(storetest.DecodeErrors(err)); n != 10 {
 			t.Errorf("%s reports %d DecodeErrors, want 10", op, n)
 		}
 		if err == nil || !strings.Contains(err.Error(), "13 records") || !strings.Contains(err.Error(), "3 more") {
