@@ -8,34 +8,25 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
+// ownPool opens a store owning its pool on table, as storetest's factories
+// and reopens want it.
+func ownPool(t *testing.T, table string) unionstore.Store[storetest.Item] {
+	return openStore(t, table)
+}
+
 func TestConformance(t *testing.T) {
 	adminDB(t)
 	t.Run("store owning its pool", func(t *testing.T) {
-		tables := map[unionstore.Store[storetest.Item]]string{}
-		open := func(t *testing.T, table string) unionstore.Store[storetest.Item] {
-			s := openStore(t, table)
-			tables[s] = table
-			return s
-		}
-		storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-			return open(t, newTable(t))
-		}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-			return open(t, tables[closed])
-		}))
+		newStore, reopen := storetest.Named(newTable, ownPool, ownPool)
+		storetest.Run(t, newStore, reopen)
 	})
 	t.Run("store on a shared pool, pages of 7 rows", func(t *testing.T) {
 		db := adminDB(t)
-		tables := map[unionstore.Store[storetest.Item]]string{}
-		open := func(t *testing.T, table string) unionstore.Store[storetest.Item] {
-			s := newStoreOn(t, db, table, mysqlstore.WithPageSize(7))
-			tables[s] = table
-			return s
+		onShared := func(t *testing.T, table string) unionstore.Store[storetest.Item] {
+			return newStoreOn(t, db, table, mysqlstore.WithPageSize(7))
 		}
-		storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-			return open(t, newTable(t))
-		}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-			return open(t, tables[closed])
-		}))
+		newStore, reopen := storetest.Named(newTable, onShared, onShared)
+		storetest.Run(t, newStore, reopen)
 	})
 }
 
@@ -43,15 +34,6 @@ func TestConformance(t *testing.T) {
 // size, and counts what is left after a reopen.
 func TestPurgeDurable(t *testing.T) {
 	adminDB(t)
-	tables := map[unionstore.Store[storetest.Item]]string{}
-	open := func(t *testing.T, table string) unionstore.Store[storetest.Item] {
-		s := openStore(t, table)
-		tables[s] = table
-		return s
-	}
-	storetest.RunPurgeDurable(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		return open(t, newTable(t))
-	}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-		return open(t, tables[closed])
-	}))
+	newStore, reopen := storetest.Named(newTable, ownPool, ownPool)
+	storetest.RunPurgeDurable(t, newStore, reopen)
 }

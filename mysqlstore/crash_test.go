@@ -27,5 +27,5 @@ var crash = storetest.Crash{
 // and any other batch whole or not at all: each batch is one transaction,
 // which the server rolls back when its connection dies.
 func TestCrashKeepsAcknowledgedBatches(t *testing.T) {
-	crash.Run(t, urlWithTable(newTable(t)))
+	crash.Run(t, server.URLWith(t, "table", newTable(t)))
 }

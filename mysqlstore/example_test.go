@@ -71,7 +71,7 @@ func ExampleNew() {
 	}
 	defer db.Close()
 
-	table := tableOf(exampleURL())
+	table := exampleTable()
 	s, err := mysqlstore.New[Customer](ctx, db, mysqlstore.WithTable(table))
 	if err != nil {
 		log.Fatal(err)

@@ -2,12 +2,7 @@ package mysqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"flag"
-	"fmt"
-	"net/url"
 	"testing"
 	"time"
 
@@ -25,7 +20,9 @@ var server = storetest.Server{Name: "MySQL", EnvVar: "UNIONSTORE_MYSQL_URL", Def
 func serverURL() string { return server.URL() }
 
 // admin is a pool shared by the tests for setting up and checking tables.
-var admin = storetest.Shared[*sql.DB]{Server: server, Open: func(ctx context.Context, _ string) (*sql.DB, error) { return openDB(ctx) }}
+// It drops the tables of newTable when their test ends, and those of the
+// examples after the run.
+var admin = storetest.Shared[*sql.DB]{Server: server, Open: openDB, Release: (*sql.DB).Close, Remove: dropTable}
 
 // adminDB returns the shared pool. It skips the test when no server is
 // reachable, or fails it when the CI variable is set.
@@ -34,10 +31,10 @@ func adminDB(tb testing.TB) *sql.DB {
 	return admin.Get(tb)
 }
 
-// openDB returns a pool of its own on the server once a connection answers
-// a ping, or the error.
-func openDB(ctx context.Context) (*sql.DB, error) {
-	dsn, err := mysqlstore.DSN(serverURL())
+// openDB returns a pool of its own on the server of url once a connection
+// answers a ping, or the error.
+func openDB(ctx context.Context, url string) (*sql.DB, error) {
+	dsn, err := mysqlstore.DSN(url)
 	if err != nil {
 		return nil, err
 	}
@@ -52,77 +49,40 @@ func openDB(ctx context.Context) (*sql.DB, error) {
 	return db, nil
 }
 
+// dropTable drops table and its feed table, if they exist.
+func dropTable(ctx context.Context, db *sql.DB, table string) error {
+	_, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS `"+table+"`, `"+table+"_feed`")
+	return err
+}
+
 // newDB returns a pool of its own, standing for another process, closed
 // when the test ends.
 func newDB(tb testing.TB) *sql.DB {
 	tb.Helper()
-	adminDB(tb)
-	db, err := openDB(context.Background())
-	if err != nil {
-		tb.Fatalf("open a pool: %v", err)
-	}
-	tb.Cleanup(func() { _ = db.Close() })
-	return db
+	return admin.Own(tb)
 }
 
+// TestMain serves the crash test's child when it is one. Otherwise it runs
+// the tests, skipping the examples that need a server when none answers,
+// and then drops the examples' tables and closes the shared pool, so that
+// the leak check that follows finds none of its goroutines.
 func TestMain(m *testing.M) {
-	crash.ServeChild() // the child of the crash test, when it is one
-	goleak.VerifyTestMain(closingAdmin{m})
-}
-
-// closingAdmin runs the tests and then closes the shared pool, so that the
-// leak check that follows finds none of its goroutines.
-type closingAdmin struct{ m *testing.M }
-
-func (c closingAdmin) Run() int {
-	flag.Parse() // so that the examples that need a server can be skipped
-	skipServerExamples()
-	code := c.m.Run()
-	dropExampleTables()
-	_ = admin.Close((*sql.DB).Close)
-	return code
+	crash.ServeChild()
+	goleak.VerifyTestMain(admin.Main(m, serverExamples))
 }
 
 // newTable returns the name of a table unique to the test, dropped with
 // its feed table when the test ends.
 func newTable(tb testing.TB) string {
 	tb.Helper()
-	db := adminDB(tb)
-	name := "unionstore_test_" + randomHex(6)
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS `"+name+"`, `"+name+"_feed`"); err != nil {
-			tb.Errorf("drop table %s: %v", name, err)
-		}
-	})
-	return name
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// urlWithTable returns the server's URL naming table. A URL that does not
-// parse has already failed to open the admin pool.
-func urlWithTable(table string) string {
-	u, err := url.Parse(serverURL())
-	if err != nil {
-		panic(fmt.Sprintf("parse %s: %v", server.EnvVar, err))
-	}
-	q := u.Query()
-	q.Set("table", table)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return admin.Scratch(tb, "unionstore_test_")
 }
 
 // openStore returns a store owning its pool on table, closed when the test
 // ends.
 func openStore(tb testing.TB, table string, opts ...mysqlstore.Option) *mysqlstore.Store[storetest.Item] {
 	tb.Helper()
-	s, err := mysqlstore.OpenURL[storetest.Item](context.Background(), urlWithTable(table), opts...)
+	s, err := mysqlstore.OpenURL[storetest.Item](context.Background(), server.URLWith(tb, "table", table), opts...)
 	if err != nil {
 		tb.Fatalf("OpenURL: %v", err)
 	}
@@ -181,15 +141,8 @@ func rowCount(tb testing.TB, table string) int {
 	return n
 }
 
-func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet,
-		Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
-}
-
-func unset(ns, kind, id string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeUnset,
-		Entity: storetest.Item{Kind: kind, ID: id}, Timestamp: ts}
-}
+// set and unset make the tests' changes: see [storetest.Set].
+var set, unset = storetest.Set, storetest.Unset
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
 

@@ -23,10 +23,10 @@ func TestOpenWithoutCreate(t *testing.T) {
 		open func() (*mysqlstore.Store[storetest.Item], error)
 	}{
 		{"WithoutCreate", func() (*mysqlstore.Store[storetest.Item], error) {
-			return mysqlstore.OpenURL[storetest.Item](ctx, urlWithTable(table), mysqlstore.WithoutCreate())
+			return mysqlstore.OpenURL[storetest.Item](ctx, server.URLWith(t, "table", table), mysqlstore.WithoutCreate())
 		}},
 		{"create=false", func() (*mysqlstore.Store[storetest.Item], error) {
-			return mysqlstore.OpenURL[storetest.Item](ctx, urlWithTable(table)+"&create=false")
+			return mysqlstore.OpenURL[storetest.Item](ctx, server.URLWith(t, "table", table)+"&create=false")
 		}},
 		{"New with WithoutCreate", func() (*mysqlstore.Store[storetest.Item], error) {
 			return mysqlstore.New[storetest.Item](ctx, adminDB(t), mysqlstore.WithTable(table), mysqlstore.WithoutCreate())
@@ -61,7 +61,7 @@ func TestOpenRefusesATextKey(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create table: %v", err)
 	}
-	s, err := mysqlstore.OpenURL[storetest.Item](context.Background(), urlWithTable(table))
+	s, err := mysqlstore.OpenURL[storetest.Item](context.Background(), server.URLWith(t, "table", table))
 	if err == nil {
 		_ = s.Close()
 		t.Fatal("OpenURL on a table with a text id succeeded")
@@ -75,7 +75,7 @@ func TestOpenRefusesATextKey(t *testing.T) {
 // requires an error that names the server but not the password.
 func TestOpenURLErrorsHideThePassword(t *testing.T) {
 	adminDB(t)
-	u, err := url.Parse(urlWithTable(newTable(t)))
+	u, err := url.Parse(server.URLWith(t, "table", newTable(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func tableExists(t *testing.T, quoted string) bool {
 func TestOpenURLOnAnEmptyDatabase(t *testing.T) {
 	ctx := context.Background()
 	pool := adminPool(t)
-	db := "unionstore_test_" + randomHex(6)
+	db := storetest.UniqueName("unionstore_test_")
 	if _, err := pool.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{db}.Sanitize()); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
@@ -149,7 +149,7 @@ func TestNewCreatesTheTableOnlyWhenTold(t *testing.T) {
 func TestOpenURLWithoutThePrivilegeToCreate(t *testing.T) {
 	ctx := context.Background()
 	pool := adminPool(t)
-	role := "unionstore_test_" + randomHex(6)
+	role := storetest.UniqueName("unionstore_test_")
 	if _, err := pool.Exec(ctx, "CREATE ROLE "+pgx.Identifier{role}.Sanitize()+" LOGIN"); err != nil {
 		t.Fatalf("create role: %v", err)
 	}
@@ -161,7 +161,7 @@ func TestOpenURLWithoutThePrivilegeToCreate(t *testing.T) {
 	})
 	// A schema of the test's own, where the role may use the table but
 	// create nothing.
-	schema := "unionstore_test_" + randomHex(6)
+	schema := storetest.UniqueName("unionstore_test_")
 	if _, err := pool.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}

@@ -138,11 +138,11 @@ func ExampleNew() {
 	defer pool.Close()
 
 	// Two stores on one pool; closing a store leaves the pool open.
-	primary, err := pgstore.New[Deployment](ctx, pool, pgstore.WithTable(tableName(databaseURL("deployments"))), pgstore.WithCreateSchema())
+	primary, err := pgstore.New[Deployment](ctx, pool, pgstore.WithTable(exampleTable("deployments")), pgstore.WithCreateSchema())
 	if err != nil {
 		log.Fatal(err)
 	}
-	mirror, err := pgstore.New[Deployment](ctx, pool, pgstore.WithTable(tableName(databaseURL("deployments_mirror"))), pgstore.WithCreateSchema())
+	mirror, err := pgstore.New[Deployment](ctx, pool, pgstore.WithTable(exampleTable("deployments_mirror")), pgstore.WithCreateSchema())
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -202,7 +202,7 @@ func TestBackendTerminatedDuringSave(t *testing.T) {
 
 func testBackendTerminatedDuringSave(t *testing.T) {
 	const n = 20000
-	appName := "unionstore_test_" + randomHex(4)
+	appName := storetest.UniqueName("unionstore_test_")
 	s := newStoreOn(t, newPool(t, appName), newTable(t))
 	pid, done, release := blockedSave(t, context.Background(), s, appName, n)
 	if _, err := adminPool(t).Exec(context.Background(), "SELECT pg_terminate_backend($1)", pid); err != nil {
@@ -251,7 +251,7 @@ func TestDeadlineDuringSave(t *testing.T) { forEachSavePath(t, testDeadlineDurin
 
 func testDeadlineDuringSave(t *testing.T) {
 	const n = 20000
-	appName := "unionstore_test_" + randomHex(4)
+	appName := storetest.UniqueName("unionstore_test_")
 	s := newStoreOn(t, newPool(t, appName), newTable(t))
 	ctx := newExpiringContext()
 	defer ctx.expire()

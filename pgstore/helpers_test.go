@@ -2,16 +2,12 @@ package pgstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"flag"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/pgstore"
 	"github.com/unionstore/unionstore/storetest"
 	"go.uber.org/goleak"
@@ -23,7 +19,9 @@ var server = storetest.Server{Name: "PostgreSQL", EnvVar: "UNIONSTORE_POSTGRES_U
 func serverURL() string { return server.URL() }
 
 // admin is a pool shared by the tests for setting up and checking tables.
-var admin = storetest.Shared[*pgxpool.Pool]{Server: server, Open: openPool}
+// It drops the tables of newTable when their test ends, and those of the
+// examples after the run.
+var admin = storetest.Shared[*pgxpool.Pool]{Server: server, Open: openPool, Release: closePool, Remove: dropTable}
 
 // adminPool returns the shared pool. It skips the test when no server is
 // reachable, or fails it when the CI variable is set.
@@ -47,46 +45,30 @@ func openPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(closingAdmin{m})
+// closePool closes pool, whose Close returns no error.
+func closePool(pool *pgxpool.Pool) error {
+	pool.Close()
+	return nil
 }
 
-// closingAdmin runs the tests and then closes the shared pool, so that the
-// leak check that follows finds none of its goroutines.
-type closingAdmin struct{ m *testing.M }
+// dropTable drops table, if it exists.
+func dropTable(ctx context.Context, pool *pgxpool.Pool, table string) error {
+	_, err := pool.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{table}.Sanitize())
+	return err
+}
 
-func (c closingAdmin) Run() int {
-	flag.Parse() // so that the examples that need a server can be skipped
-	skipServerExamples()
-	code := c.m.Run()
-	dropExampleTables()
-	_ = admin.Close(func(p *pgxpool.Pool) error {
-		p.Close()
-		return nil
-	})
-	return code
+// TestMain runs the tests, skipping the examples that need a server when
+// none answers, and then drops the examples' tables and closes the shared
+// pool, so that the leak check that follows finds none of its goroutines.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(admin.Main(m, serverExamples))
 }
 
 // newTable returns the name of a table unique to the test, dropped when the
 // test ends.
 func newTable(tb testing.TB) string {
 	tb.Helper()
-	pool := adminPool(tb)
-	name := "unionstore_test_" + randomHex(6)
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if _, err := pool.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{name}.Sanitize()); err != nil {
-			tb.Errorf("drop table %s: %v", name, err)
-		}
-	})
-	return name
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	return admin.Scratch(tb, "unionstore_test_")
 }
 
 // newPool returns a pool of its own, closed when the test ends, whose
@@ -138,9 +120,8 @@ func rowCount(tb testing.TB, table string) int {
 	return n
 }
 
-func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
-}
+// set makes the tests' changes: see [storetest.Set].
+var set = storetest.Set
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
 

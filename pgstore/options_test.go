@@ -113,7 +113,7 @@ func TestWithSchema(t *testing.T) { forEachSavePath(t, testWithSchema) }
 func testWithSchema(t *testing.T) {
 	ctx := context.Background()
 	pool := adminPool(t)
-	schema := "unionstore_test_" + randomHex(6)
+	schema := storetest.UniqueName("unionstore_test_")
 	if _, err := pool.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
@@ -164,7 +164,7 @@ func TestCreateSchemaIsIdempotentUnderConcurrency(t *testing.T) {
 func TestOpenURL(t *testing.T) {
 	ctx := context.Background()
 	table := newTable(t)
-	s, err := pgstore.OpenURL[storetest.Item](ctx, urlWithTable(t, table), pgstore.WithCreateSchema())
+	s, err := pgstore.OpenURL[storetest.Item](ctx, server.URLWith(t, "table", table), pgstore.WithCreateSchema())
 	if err != nil {
 		t.Fatalf("OpenURL: %v", err)
 	}
@@ -173,7 +173,7 @@ func TestOpenURL(t *testing.T) {
 		t.Errorf("Table() = %s, want %s from the URL", s.Table(), want)
 	}
 	// An option given as an argument wins over the URL.
-	s2, err := pgstore.OpenURL[storetest.Item](ctx, urlWithTable(t, "from_url"), pgstore.WithTable(table))
+	s2, err := pgstore.OpenURL[storetest.Item](ctx, server.URLWith(t, "table", "from_url"), pgstore.WithTable(table))
 	if err != nil {
 		t.Fatalf("OpenURL: %v", err)
 	}
@@ -273,7 +273,7 @@ func TestDocShowsTheSchema(t *testing.T) {
 // carry the package's prefix once, however many layers they pass through.
 func TestErrorsNamePgstoreOnce(t *testing.T) {
 	ctx := context.Background()
-	missing := pgstore.WithSchema("unionstore_no_such_schema_" + randomHex(4))
+	missing := pgstore.WithSchema(storetest.UniqueName("unionstore_no_such_schema_"))
 	check := func(op string, err error) {
 		t.Helper()
 		if err == nil {

@@ -41,14 +41,14 @@ func newClusterClient(t *testing.T) *redis.ClusterClient {
 // clusterPrefix returns a prefix unique to the test whose keys, on every
 // master, are deleted when the test ends.
 func clusterPrefix(t *testing.T, c *redis.ClusterClient) string {
-	prefix := "unionstore-test-" + randomHex(6)
+	prefix := storetest.UniqueName("unionstore-test-")
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		var mu sync.Mutex
 		var keys []string
 		err := c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-			found, err := scanKeys(node, prefix)
+			found, err := scanKeys(ctx, node, prefix)
 			mu.Lock()
 			keys = append(keys, found...)
 			mu.Unlock()

@@ -25,7 +25,7 @@ func namedClient(t *testing.T) (*redis.Client, string) {
 	if err != nil {
 		t.Fatalf("parse %s: %v", server.EnvVar, err)
 	}
-	opts.ClientName = "redisstore-test-" + randomHex(4)
+	opts.ClientName = storetest.UniqueName("redisstore-test-")
 	c := redis.NewClient(opts)
 	t.Cleanup(func() { _ = c.Close() })
 	return c, opts.ClientName
@@ -134,8 +134,8 @@ func TestInterruptedSavesRepeated(t *testing.T) {
 // closes its client: the connections it named are gone.
 func TestOpenURLOwnsItsClient(t *testing.T) {
 	ctx := context.Background()
-	name := "redisstore-test-" + randomHex(4)
-	s, err := redisstore.OpenURL[storetest.Item](ctx, prefixURL(t, newPrefix(t))+"&client_name="+name)
+	name := storetest.UniqueName("redisstore-test-")
+	s, err := redisstore.OpenURL[storetest.Item](ctx, server.URLWith(t, "prefix", newPrefix(t))+"&client_name="+name)
 	if err != nil {
 		t.Fatalf("OpenURL: %v", err)
 	}

@@ -2,15 +2,10 @@ package redisstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"flag"
-	"net/url"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/redisstore"
 	"github.com/unionstore/unionstore/storetest"
 	"go.uber.org/goleak"
@@ -22,7 +17,9 @@ var server = storetest.Server{Name: "Redis", EnvVar: "UNIONSTORE_REDIS_URL", Def
 func serverURL() string { return server.URL() }
 
 // admin is a client shared by the tests for setting up and checking keys.
-var admin = storetest.Shared[*redis.Client]{Server: server, Open: func(ctx context.Context, _ string) (*redis.Client, error) { return openClient(ctx) }}
+// It deletes the keys of the prefixes of newPrefix when their test ends,
+// and those of the examples after the run.
+var admin = storetest.Shared[*redis.Client]{Server: server, Open: openClient, Release: (*redis.Client).Close, Remove: deleteKeys}
 
 // adminClient returns the shared client. It skips the test when no server
 // answers, or fails it when the CI variable is set.
@@ -31,10 +28,10 @@ func adminClient(tb testing.TB) *redis.Client {
 	return admin.Get(tb)
 }
 
-// openClient returns a client on the tests' server once it answers a ping,
-// and closes it otherwise.
-func openClient(ctx context.Context) (*redis.Client, error) {
-	opts, err := redis.ParseURL(serverURL())
+// openClient returns a client on the server of url once it answers a
+// ping, and closes it otherwise.
+func openClient(ctx context.Context, url string) (*redis.Client, error) {
+	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
@@ -50,57 +47,30 @@ func openClient(ctx context.Context) (*redis.Client, error) {
 // another process, closed when the test ends.
 func newClient(tb testing.TB) *redis.Client {
 	tb.Helper()
-	adminClient(tb)
-	c, err := openClient(context.Background())
-	if err != nil {
-		tb.Fatalf("open client: %v", err)
-	}
-	tb.Cleanup(func() { _ = c.Close() })
-	return c
+	return admin.Own(tb)
 }
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(closingAdmin{m})
-}
-
-// closingAdmin runs the tests, deletes the examples' keys and closes the
-// shared client, so that the leak check that follows finds none of its
+// TestMain runs the tests, skipping the examples that need a server when
+// none answers, and then deletes the examples' keys and closes the shared
+// client, so that the leak check that follows finds none of its
 // goroutines.
-type closingAdmin struct{ m *testing.M }
-
-func (c closingAdmin) Run() int {
-	flag.Parse() // so that the examples that need a server can be skipped
-	skipServerExamples()
-	code := c.m.Run()
-	deleteExampleKeys()
-	_ = admin.Close((*redis.Client).Close)
-	return code
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(admin.Main(m, serverExamples))
 }
 
 // newPrefix returns a prefix unique to the test, whose keys are deleted
 // when the test ends.
 func newPrefix(tb testing.TB) string {
 	tb.Helper()
-	c := adminClient(tb)
-	prefix := "unionstore-test-" + randomHex(6)
-	tb.Cleanup(func() {
-		if err := deleteKeys(c, prefix); err != nil {
-			tb.Errorf("delete keys of prefix %s: %v", prefix, err)
-		}
-	})
-	return prefix
+	return admin.Scratch(tb, "unionstore-test-")
 }
 
 // prefixKeys returns the keys of prefix, found by SCAN.
 func prefixKeys(tb testing.TB, prefix string) []string {
 	tb.Helper()
-	keys, err := scanKeys(adminClient(tb), prefix)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	keys, err := scanKeys(ctx, adminClient(tb), prefix)
 	if err != nil {
 		tb.Fatalf("scan keys of prefix %s: %v", prefix, err)
 	}
@@ -109,9 +79,7 @@ func prefixKeys(tb testing.TB, prefix string) []string {
 
 // scanKeys returns the keys of prefix: those of its namespaces, {PREFIX:...},
 // and its index, {PREFIX}... ('{' is no pattern character).
-func scanKeys(c *redis.Client, prefix string) ([]string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+func scanKeys(ctx context.Context, c *redis.Client, prefix string) ([]string, error) {
 	var out []string
 	for _, pattern := range []string{"{" + prefix + ":*", "{" + prefix + "}*"} {
 		iter := c.Scan(ctx, 0, pattern, 1000).Iterator()
@@ -125,27 +93,13 @@ func scanKeys(c *redis.Client, prefix string) ([]string, error) {
 	return out, nil
 }
 
-func deleteKeys(c *redis.Client, prefix string) error {
-	keys, err := scanKeys(c, prefix)
+// deleteKeys deletes the keys of prefix.
+func deleteKeys(ctx context.Context, c *redis.Client, prefix string) error {
+	keys, err := scanKeys(ctx, c, prefix)
 	if err != nil || len(keys) == 0 {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	return c.Unlink(ctx, keys...).Err()
-}
-
-// prefixURL returns the server's URL naming prefix.
-func prefixURL(tb testing.TB, prefix string) string {
-	tb.Helper()
-	u, err := url.Parse(serverURL())
-	if err != nil {
-		tb.Fatalf("parse %s: %v", server.EnvVar, err)
-	}
-	q := u.Query()
-	q.Set("prefix", prefix)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // newStore returns a store on a fresh prefix of its own, on the shared
@@ -167,13 +121,8 @@ func newStoreOn(tb testing.TB, client *redis.Client, prefix string, opts ...redi
 	return s
 }
 
-func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
-}
-
-func unset(ns, kind, id string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{Kind: kind, ID: id}, Timestamp: ts}
-}
+// set and unset make the tests' changes: see [storetest.Set].
+var set, unset = storetest.Set, storetest.Unset
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
 

@@ -62,8 +62,8 @@ func TestOpenURLPrefix(t *testing.T) {
 		opts []redisstore.Option
 		want string
 	}{
-		{"from the URL", prefixURL(t, prefix), nil, prefix},
-		{"the option wins", prefixURL(t, prefix), []redisstore.Option{redisstore.WithPrefix(other)}, other},
+		{"from the URL", server.URLWith(t, "prefix", prefix), nil, prefix},
+		{"the option wins", server.URLWith(t, "prefix", prefix), []redisstore.Option{redisstore.WithPrefix(other)}, other},
 		{"the default", serverURL(), nil, redisstore.DefaultPrefix},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -81,7 +81,7 @@ func TestOpenURLPrefix(t *testing.T) {
 		})
 	}
 	// A save through the URL's prefix lands in that prefix's keys.
-	s, err := redisstore.OpenURL[storetest.Item](ctx, prefixURL(t, prefix))
+	s, err := redisstore.OpenURL[storetest.Item](ctx, server.URLWith(t, "prefix", prefix))
 	if err != nil {
 		t.Fatalf("OpenURL: %v", err)
 	}

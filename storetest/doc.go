@@ -18,4 +18,19 @@
 // scale and read-only; [ConcurrentWriters] compares concurrent writers
 // with a model; [Crash] kills a writing child process and checks what
 // survived. [Faulty] wraps a store to inject faults.
+//
+// A backend whose tests need a server describes it with a [Server]: the
+// variable naming its address, and a skip or, under CI, a failure when it
+// does not answer. A [Shared] value, such as a pool, serves the package's
+// tests: it hands out what a test makes on the server and removes it when
+// the test ends ([Shared.Scratch], [Shared.Own]), names what the examples
+// make and removes it after the run ([Shared.ExampleURL]), and runs the
+// package's TestMain ([Shared.Main]). [Named] makes the factory and the
+// reopen of a store that lives under such a name.
+//
+// The rest are pieces the backends' own tests share: [Set] and [Unset]
+// make changes of [Item]; [HostileRows], [CheckDecoded] and [DecodeErrors]
+// serve the fuzz and damage tests of decoding; [FillCustomers] makes the
+// entities the fill benchmarks save; [KeyFeed] runs an embedded engine's
+// own feed beside [BenchmarkWatch].
 package storetest

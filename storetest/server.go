@@ -1,13 +1,13 @@
 package storetest
 
 import (
-	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
-	"sync"
 	"testing"
-	"time"
 )
 
 // Server is a server that a backend's tests talk to: the environment
@@ -43,6 +43,38 @@ func (s Server) Unreachable(tb testing.TB, err error) {
 	tb.Skip(msg)
 }
 
+// URLWith returns the server's URL with the query parameter key set to
+// value, such as the table or the key prefix a store opened on the URL
+// uses. It fails tb when the URL does not parse.
+func (s Server) URLWith(tb testing.TB, key, value string) string {
+	tb.Helper()
+	u, err := s.urlWith(key, value)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u
+}
+
+func (s Server) urlWith(key, value string) (string, error) {
+	u, err := url.Parse(s.URL())
+	if err != nil {
+		return "", fmt.Errorf("parse %s: %w", s.EnvVar, err)
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// UniqueName returns prefix followed by 12 random hexadecimal digits: the
+// name of a table, a key prefix or a stream that no other test, run or
+// process sharing the server picks.
+func UniqueName(prefix string) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
 func (s Server) why(err error) string {
 	return fmt.Sprintf("no %s server reachable at the address in %s (default %s): %v", s.Name, s.EnvVar, s.Default, err)
 }
@@ -62,41 +94,4 @@ func (s Server) SkipExamples(pattern string, err error) {
 		skip = old.Value.String() + "|" + skip
 	}
 	_ = flag.Set("test.skip", skip)
-}
-
-// Shared is one value made from a server that the tests of a package
-// share, such as a connection pool for setting up and checking: Open runs
-// once, at the first Get, with the server's URL and a context that ends
-// after 5 seconds.
-type Shared[T any] struct {
-	Server Server
-	Open   func(ctx context.Context, url string) (T, error)
-
-	once sync.Once
-	v    T
-	err  error
-	made bool
-}
-
-// Get returns the value. A test that asks for it when Open failed is
-// skipped, or failed under CI: see [Server.Unreachable].
-func (s *Shared[T]) Get(tb testing.TB) T {
-	tb.Helper()
-	s.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.v, s.err = s.Open(ctx, s.Server.URL())
-		s.made = s.err == nil
-	})
-	s.Server.Unreachable(tb, s.err)
-	return s.v
-}
-
-// Close calls close on the value if Get made it, for a TestMain to run
-// after the tests.
-func (s *Shared[T]) Close(close func(T) error) error {
-	if !s.made {
-		return nil
-	}
-	return close(s.v)
 }

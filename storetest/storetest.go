@@ -86,13 +86,20 @@ var t0 = time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC)
 
 func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
 
-func set(ns, kind, id, value string, ts time.Time) unionstore.Change[Item] {
+// Set returns the change that sets the item (kind, id) of namespace ns to
+// value at ts.
+func Set(ns, kind, id, value string, ts time.Time) unionstore.Change[Item] {
 	return unionstore.Change[Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
 }
 
-func unset(ns, kind, id string, ts time.Time) unionstore.Change[Item] {
+// Unset returns the change that unsets the item (kind, id) of namespace ns
+// at ts.
+func Unset(ns, kind, id string, ts time.Time) unionstore.Change[Item] {
 	return unionstore.Change[Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeUnset, Entity: Item{Kind: kind, ID: id}, Timestamp: ts}
 }
+
+// set and unset are the suite's short names for Set and Unset.
+var set, unset = Set, Unset
 
 func save(t *testing.T, s unionstore.Store[Item], changes ...unionstore.Change[Item]) {
 	t.Helper()

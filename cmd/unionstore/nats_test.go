@@ -3,23 +3,22 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/unionstore/unionstore/storetest"
 )
 
 // natsURL returns the JetStream server the tests may use, or skips the
 // test where none is reachable (and fails it in CI, where one must be).
 func natsURL(t *testing.T) string {
 	t.Helper()
-	url := envOr("UNIONSTORE_NATS_URL", "nats://127.0.0.1:4222")
+	url := natsServer.URL()
 	nc, err := nats.Connect(url, nats.Timeout(2*time.Second))
-	serverOrSkip(t, "NATS server", "UNIONSTORE_NATS_URL", err)
+	natsServer.Unreachable(t, err)
 	nc.Close()
 	return url
 }
@@ -28,7 +27,7 @@ func natsURL(t *testing.T) string {
 // deleted when the test ends.
 func natsStream(t *testing.T, base string) string {
 	t.Helper()
-	stream := fmt.Sprintf("CLI_TEST_%08X", rand.Uint32())
+	stream := storetest.UniqueName("CLI_TEST_")
 	t.Cleanup(func() {
 		nc, err := nats.Connect(base)
 		if err != nil {

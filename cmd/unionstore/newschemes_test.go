@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"math/rand/v2"
 	"net/url"
 	"os"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
+	"github.com/unionstore/unionstore/storetest"
 )
 
 // schemeLines are the records that the scheme tests and the tests of
@@ -48,33 +47,20 @@ func TestSQLiteAddresses(t *testing.T) {
 	contains(t, "check against a missing file", r.stdout, "does not exist yet: read as empty, and not created")
 }
 
-// envOr returns the value of the environment variable name, or def when
-// it is empty.
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-// serverOrSkip skips the test when err says the server is not there, or
-// fails it in CI, where it must be.
-func serverOrSkip(t *testing.T, what, envVar string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s at %s is unreachable in CI: %v", what, envVar, err)
-	}
-	t.Skipf("no %s reachable (set %s): %v", what, envVar, err)
-}
+// The servers of the schemes' tests: without one, a test skips, naming the
+// variable to set, or fails under CI, where it must run.
+var (
+	postgresServer = storetest.Server{Name: "PostgreSQL", EnvVar: "UNIONSTORE_POSTGRES_URL", Default: "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"}
+	natsServer     = storetest.Server{Name: "NATS", EnvVar: "UNIONSTORE_NATS_URL", Default: "nats://127.0.0.1:4222"}
+	mysqlServer    = storetest.Server{Name: "MariaDB or MySQL", EnvVar: "UNIONSTORE_MYSQL_URL", Default: "mysql://root@127.0.0.1:3306/test"}
+	redisServer    = storetest.Server{Name: "Redis", EnvVar: "UNIONSTORE_REDIS_URL", Default: "redis://127.0.0.1:6379/0"}
+)
 
 func TestMySQLAddresses(t *testing.T) {
-	base := envOr("UNIONSTORE_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+	base := mysqlServer.URL()
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("UNIONSTORE_MYSQL_URL: %v", err)
+		t.Fatalf("%s: %v", mysqlServer.EnvVar, err)
 	}
 	cfg := mysql.NewConfig()
 	cfg.Net, cfg.Addr, cfg.DBName = "tcp", u.Host, strings.TrimPrefix(u.Path, "/")
@@ -89,8 +75,8 @@ func TestMySQLAddresses(t *testing.T) {
 			db.Close()
 		}
 	}
-	serverOrSkip(t, "MariaDB or MySQL", "UNIONSTORE_MYSQL_URL", err)
-	table := fmt.Sprintf("cli_test_%08x", rand.Uint32())
+	mysqlServer.Unreachable(t, err)
+	table := storetest.UniqueName("cli_test_")
 	t.Cleanup(func() {
 		for _, name := range []string{table, table + "_feed"} {
 			if _, err := db.Exec("DROP TABLE IF EXISTS `" + name + "`"); err != nil {
@@ -105,7 +91,7 @@ func TestMySQLAddresses(t *testing.T) {
 }
 
 func TestRedisAddresses(t *testing.T) {
-	base := envOr("UNIONSTORE_REDIS_URL", "redis://127.0.0.1:6379/0")
+	base := redisServer.URL()
 	opts, err := redis.ParseURL(base)
 	var client *redis.Client
 	if err == nil {
@@ -115,8 +101,8 @@ func TestRedisAddresses(t *testing.T) {
 		err = client.Ping(ctx).Err()
 		cancel()
 	}
-	serverOrSkip(t, "Redis", "UNIONSTORE_REDIS_URL", err)
-	prefix := fmt.Sprintf("cli_test_%08x", rand.Uint32())
+	redisServer.Unreachable(t, err)
+	prefix := storetest.UniqueName("cli_test_")
 	// Registered after the client's Close, so run before it.
 	t.Cleanup(func() {
 		ctx := context.Background()

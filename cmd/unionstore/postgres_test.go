@@ -2,25 +2,24 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/unionstore/unionstore/storetest"
 )
 
 // postgresURL returns the server the tests may use, or skips the test
 // where none is reachable (and fails it in CI, where one must be).
 func postgresURL(t *testing.T) string {
 	t.Helper()
-	url := envOr("UNIONSTORE_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	url := postgresServer.URL()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, url)
-	serverOrSkip(t, "PostgreSQL", "UNIONSTORE_POSTGRES_URL", err)
+	postgresServer.Unreachable(t, err)
 	conn.Close(context.Background())
 	return url
 }
@@ -29,7 +28,7 @@ func postgresURL(t *testing.T) string {
 // dropped when the test ends.
 func postgresTable(t *testing.T, base string) string {
 	t.Helper()
-	table := fmt.Sprintf("cli_test_%08x", rand.Uint32())
+	table := storetest.UniqueName("cli_test_")
 	t.Cleanup(func() {
 		conn, err := pgx.Connect(context.Background(), base)
 		if err != nil {

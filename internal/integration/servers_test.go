@@ -2,8 +2,6 @@ package integration_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http/httptest"
 	"net/url"
 	"testing"
@@ -14,7 +12,6 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/natsstore"
 	"github.com/unionstore/unionstore/s3store"
 	"github.com/unionstore/unionstore/storetest"
@@ -26,12 +23,6 @@ var (
 	natsServer     = storetest.Server{Name: "NATS", EnvVar: "UNIONSTORE_NATS_URL", Default: "nats://127.0.0.1:4222"}
 )
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // pgTable returns the URL of a table unique to the test, dropped when the
 // test ends.
 func pgTable(t *testing.T) string {
@@ -41,21 +32,14 @@ func pgTable(t *testing.T) string {
 	defer cancel()
 	conn, err := pgx.Connect(ctx, raw)
 	postgresServer.Unreachable(t, err)
-	table := "unionstore_integration_" + randomHex(6)
+	table := storetest.UniqueName("unionstore_integration_")
 	t.Cleanup(func() {
 		defer conn.Close(context.Background())
 		if _, err := conn.Exec(context.Background(), "DROP TABLE IF EXISTS "+pgx.Identifier{table}.Sanitize()); err != nil {
 			t.Errorf("drop table %s: %v", table, err)
 		}
 	})
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("table", table)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return postgresServer.URLWith(t, "table", table)
 }
 
 // natsStore returns a store on a stream unique to the test, deleted when
@@ -69,7 +53,7 @@ func natsStore(t *testing.T) *natsstore.Store[storetest.Item] {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream := "INTEGRATION_" + randomHex(6)
+	stream := storetest.UniqueName("INTEGRATION_")
 	s, err := natsstore.New[storetest.Item](context.Background(), js, natsstore.WithStream(stream))
 	if err != nil {
 		t.Fatalf("natsstore.New: %v", err)
@@ -105,6 +89,5 @@ var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
 
 func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
 
-func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
-}
+// set makes the tests' changes: see [storetest.Set].
+var set = storetest.Set
