@@ -70,15 +70,7 @@ func TestConcurrentWritersMatchModel(t *testing.T) {
 			for err := range errs {
 				t.Fatalf("Save: %v", err)
 			}
-			ref := unionstore.NewMemory[storetest.Item]()
-			for w := range writers {
-				for _, b := range batches[w] {
-					if err := ref.Save(ctx, b); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
-			storetest.ExpectModel(t, s, ref, namespaces...)
+			storetest.ExpectModel(t, s, storetest.Model(t, slices.Concat(batches...)...), namespaces...)
 		})
 	}
 }

@@ -29,7 +29,8 @@
 // reopen of a store that lives under such a name.
 //
 // The rest are pieces the backends' own tests share: [Set] and [Unset]
-// make changes of [Item]; [HostileRows], [CheckDecoded] and [DecodeErrors]
+// make changes of [Item]; [Model] makes the reference that [ExpectModel]
+// compares a store with; [HostileRows], [CheckDecoded] and [DecodeErrors]
 // serve the fuzz and damage tests of decoding; [FillCustomers] makes the
 // entities the fill benchmarks save; [KeyFeed] runs an embedded engine's
 // own feed beside [BenchmarkWatch].

@@ -8,6 +8,20 @@ import (
 	"github.com/unionstore/unionstore"
 )
 
+// Model returns a new [unionstore.Memory] given batches in order: the
+// model of a store given the same batches, for [ExpectModel]. It fails tb
+// when the Memory refuses a batch.
+func Model(tb testing.TB, batches ...unionstore.Changes[Item]) *unionstore.Memory[Item] {
+	tb.Helper()
+	m := unionstore.NewMemory[Item]()
+	for i, b := range batches {
+		if err := m.Save(context.Background(), b); err != nil {
+			tb.Fatalf("model Save of batch %d: %v", i, err)
+		}
+	}
+	return m
+}
+
 // ExpectModel fails t unless s holds what model holds in each namespace,
 // by every read both stores offer: Load, then Scan when s is a
 // [unionstore.Scanner], Get of every identity when s is a
