@@ -116,5 +116,5 @@
 // with a change feed runs storetest.WatchUnderWriters with several clients
 // and storetest.BenchmarkWatch beside its engine's own feed; storetest.Server
 // and storetest.Shared hold a test server's address, skip rules and shared
-// connection.
+// connection, and the scratch names of its tests and examples.
 package backend
