@@ -179,9 +179,14 @@ var spilledScan func()
 // returned with the counts of the others.
 func (d *driver) Namespaces(ctx context.Context) ([]unionstore.NamespaceStat, error) {
 	// The latest change type of each subject: a subject republished
-	// during the pass comes twice, the newer last.
-	types := map[string]unionstore.ChangeType{}
-	err := d.consume(ctx, d.prefix+".>", true, 0, func(m jetstream.Msg, _ *jetstream.MsgMetadata) error {
+	// during the pass comes twice, the newer last. The first message
+	// sizes the map for the messages left after it, as a pass of Load is
+	// sized, so that a large stream is not rehashed as the map grows.
+	var types map[string]unionstore.ChangeType
+	err := d.consume(ctx, d.prefix+".>", true, 0, func(m jetstream.Msg, md *jetstream.MsgMetadata) error {
+		if types == nil {
+			types = make(map[string]unionstore.ChangeType, min(md.NumPending+1, loadPresize))
+		}
 		if isMarker(d.prefix, m.Subject()) {
 			return nil
 		}
