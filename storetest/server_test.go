@@ -1,6 +1,8 @@
 package storetest_test
 
 import (
+	"errors"
+	"flag"
 	"regexp"
 	"testing"
 
@@ -30,5 +32,36 @@ func TestUniqueName(t *testing.T) {
 			t.Fatalf("UniqueName(test_) returned %q twice", name)
 		}
 		seen[name] = true
+	}
+}
+
+// TestSkipExamples checks that SkipExamples adds its pattern to -test.skip
+// when the server did not answer, and that an empty pattern, which names
+// no example, leaves -test.skip as it is rather than adding an empty
+// alternative that would match every test.
+func TestSkipExamples(t *testing.T) {
+	skip := flag.Lookup("test.skip")
+	if skip == nil {
+		t.Skip("no -test.skip flag")
+	}
+	old := skip.Value.String()
+	t.Cleanup(func() { _ = flag.Set("test.skip", old) })
+	t.Setenv("CI", "")
+	s := storetest.Server{Name: "Test", EnvVar: "UNIONSTORE_STORETEST_URL", Default: "test://default"}
+	down := errors.New("connection refused")
+	for _, tc := range []struct {
+		pattern string
+		err     error
+		want    string
+	}{
+		{"Example_server", nil, "TestKept"},
+		{"", down, "TestKept"},
+		{"Example_server", down, "TestKept|Example_server"},
+	} {
+		_ = flag.Set("test.skip", "TestKept")
+		s.SkipExamples(tc.pattern, tc.err)
+		if got := skip.Value.String(); got != tc.want {
+			t.Errorf("SkipExamples(%q, %v) left -test.skip %q, want %q", tc.pattern, tc.err, got, tc.want)
+		}
 	}
 }

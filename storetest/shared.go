@@ -150,7 +150,8 @@ func (s *Shared[T]) ExampleURL(key, prefix string) string {
 // Main returns m for a backend's TestMain to run, directly or through a
 // leak check such as goleak.VerifyTestMain. Its Run parses the flags,
 // makes the shared value and, when that fails, skips the examples that
-// examples matches (see [Server.SkipExamples]); then it runs m, removes
+// examples matches ("" for a package with none that need the server; see
+// [Server.SkipExamples]); then it runs m, removes
 // what was made under the names of [Shared.ExampleName], saying on
 // standard error what it could not remove, and frees the shared value, so
 // that a leak check that follows finds none of its goroutines. Run returns
