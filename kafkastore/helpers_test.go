@@ -2,8 +2,6 @@ package kafkastore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"strings"
@@ -35,8 +33,9 @@ type testCluster struct {
 }
 
 // cluster is made on first use; a cluster that cannot be reached skips
-// the tests, or fails them when CI is set.
-var cluster = storetest.Shared[*testCluster]{Server: server, Open: openCluster}
+// the tests, or fails them when CI is set. It deletes the topics of
+// newTopic when their test ends.
+var cluster = storetest.Shared[*testCluster]{Server: server, Open: openCluster, Remove: deleteTopic}
 
 // openCluster starts the in-process cluster for inProcess, or connects to
 // the brokers of addr, and checks that they answer.
@@ -116,16 +115,15 @@ func TestMain(m *testing.M) {
 // test ends if it was created.
 func newTopic(tb testing.TB) string {
 	tb.Helper()
-	adm := admin(tb)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	topic := "unionstore-test-" + hex.EncodeToString(b)
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, _ = kadm.NewClient(adm).DeleteTopics(ctx, topic)
-	})
-	return topic
+	return cluster.Scratch(tb, "unionstore-test-")
+}
+
+// deleteTopic deletes topic through c's client. A topic that was never
+// created is no error: the cluster's answer for it is not looked at, only
+// whether the request went through.
+func deleteTopic(ctx context.Context, c *testCluster, topic string) error {
+	_, err := kadm.NewClient(c.admin).DeleteTopics(ctx, topic)
+	return err
 }
 
 func topicURL(tb testing.TB, topic string) string {
@@ -158,13 +156,8 @@ func newClient(tb testing.TB, opts ...kgo.Opt) *kgo.Client {
 	return cl
 }
 
-func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
-}
-
-func unset(ns, kind, id string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{Kind: kind, ID: id}, Timestamp: ts}
-}
+// set and unset make the tests' changes: see [storetest.Set].
+var set, unset = storetest.Set, storetest.Unset
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
 

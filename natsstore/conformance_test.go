@@ -22,28 +22,32 @@ func isStoreCreationError(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.ErrorCode(10049)
 }
 
+// retryCreation calls open up to three more times while it fails with
+// the refusal of isStoreCreationError.
+func retryCreation(open func() (*natsstore.Store[storetest.Item], error)) (*natsstore.Store[storetest.Item], error) {
+	s, err := open()
+	for attempt := 0; attempt < 3 && isStoreCreationError(err); attempt++ {
+		s, err = open()
+	}
+	return s, err
+}
+
 // runConformance runs the suite against stores made by OpenURL on url and
 // by New on js, each sub-test on a fresh stream.
 func runConformance(t *testing.T, url string, js jetstream.JetStream) {
 	t.Run("store owning its connection", func(t *testing.T) {
-		streams := map[unionstore.Store[storetest.Item]]string{}
 		open := func(t *testing.T, stream string) unionstore.Store[storetest.Item] {
-			s, err := natsstore.OpenURL[storetest.Item](context.Background(), url+"?stream="+stream)
-			for attempt := 0; attempt < 3 && isStoreCreationError(err); attempt++ {
-				s, err = natsstore.OpenURL[storetest.Item](context.Background(), url+"?stream="+stream)
-			}
+			s, err := retryCreation(func() (*natsstore.Store[storetest.Item], error) {
+				return natsstore.OpenURL[storetest.Item](context.Background(), url+"?stream="+stream)
+			})
 			if err != nil {
 				t.Fatalf("OpenURL: %v", err)
 			}
 			t.Cleanup(func() { _ = s.Close() })
-			streams[s] = stream
 			return s
 		}
-		storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-			return open(t, newStreamName(t, js))
-		}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-			return open(t, streams[closed])
-		}))
+		newStore, reopen := storetest.Named(streamsOn(js), open, open)
+		storetest.Run(t, newStore, reopen)
 	})
 	t.Run("store on a shared connection", func(t *testing.T) { runConformanceOn(t, js) })
 }
@@ -51,15 +55,17 @@ func runConformance(t *testing.T, url string, js jetstream.JetStream) {
 // runConformanceOn runs the suite against stores made by New on js with
 // opts, each sub-test on a fresh stream.
 func runConformanceOn(t *testing.T, js jetstream.JetStream, opts ...natsstore.Option) {
-	streams := map[unionstore.Store[storetest.Item]]string{}
-	storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		stream := newStreamName(t, js)
-		s := newStoreOn(t, js, stream, opts...)
-		streams[s] = stream
-		return s
-	}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-		return newStoreOn(t, js, streams[closed], opts...)
-	}))
+	open := func(t *testing.T, stream string) unionstore.Store[storetest.Item] {
+		return newStoreOn(t, js, stream, opts...)
+	}
+	newStore, reopen := storetest.Named(streamsOn(js), open, open)
+	storetest.Run(t, newStore, reopen)
+}
+
+// streamsOn returns the fresh names of [storetest.Named]: those of
+// newStreamName on js.
+func streamsOn(js jetstream.JetStream) func(testing.TB) string {
+	return func(tb testing.TB) string { return newStreamName(tb, js) }
 }
 
 // TestConformance runs the suite against the machine's server, and once

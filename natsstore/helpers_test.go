@@ -2,8 +2,6 @@ package natsstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -14,7 +12,6 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/natsstore"
 	"github.com/unionstore/unionstore/storetest"
 	"go.uber.org/goleak"
@@ -73,7 +70,7 @@ func TestMain(m *testing.M) {
 // deleted on js when the test ends.
 func newStreamName(tb testing.TB, js jetstream.JetStream) string {
 	tb.Helper()
-	name := "UNIONSTORE_TEST_" + randomHex(6)
+	name := storetest.UniqueName("UNIONSTORE_TEST_")
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -86,12 +83,6 @@ func newStreamName(tb testing.TB, js jetstream.JetStream) string {
 
 func errorsIsNotFound(err error) bool {
 	return err != nil && (jetstreamIs(err, jetstream.ErrStreamNotFound))
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // newStore returns a store on a fresh stream of the machine's server, on
@@ -115,10 +106,9 @@ func spillingStore(tb testing.TB, s *natsstore.Store[storetest.Item], dir string
 func newStoreOn(tb testing.TB, js jetstream.JetStream, stream string, opts ...natsstore.Option) *natsstore.Store[storetest.Item] {
 	tb.Helper()
 	opts = append([]natsstore.Option{natsstore.WithStream(stream)}, opts...)
-	s, err := natsstore.New[storetest.Item](context.Background(), js, opts...)
-	for attempt := 0; attempt < 3 && isStoreCreationError(err); attempt++ {
-		s, err = natsstore.New[storetest.Item](context.Background(), js, opts...)
-	}
+	s, err := retryCreation(func() (*natsstore.Store[storetest.Item], error) {
+		return natsstore.New[storetest.Item](context.Background(), js, opts...)
+	})
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}
@@ -142,7 +132,7 @@ func freePort(tb testing.TB) int {
 func serverOptions(tb testing.TB, dir string) *server.Options {
 	tb.Helper()
 	return &server.Options{
-		ServerName: "s" + randomHex(3),
+		ServerName: storetest.UniqueName("s"),
 		Host:       "127.0.0.1",
 		Port:       freePort(tb),
 		JetStream:  true,
@@ -202,9 +192,8 @@ func connect(tb testing.TB, url string, opts ...nats.Option) jetstream.JetStream
 	return js
 }
 
-func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
-}
+// set and unset make the tests' changes: see [storetest.Set].
+var set, unset = storetest.Set, storetest.Unset
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
 

@@ -25,10 +25,6 @@ func pullWatch(t *testing.T, s *natsstore.Store[storetest.Item], namespace strin
 	return storetest.PullWatch(t, s, namespace, after, watchWait)
 }
 
-func unset(ns, kind, id string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{Kind: kind, ID: id}, Timestamp: ts}
-}
-
 func mustSave(t *testing.T, s *natsstore.Store[storetest.Item], changes ...unionstore.Change[storetest.Item]) {
 	t.Helper()
 	if err := s.Save(context.Background(), changes); err != nil {

@@ -2,8 +2,6 @@ package s3store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -174,7 +172,7 @@ func realServer(tb testing.TB) *server {
 	}
 	e := &server{
 		bucket:    u.Host,
-		root:      strings.TrimPrefix(strings.TrimSuffix(u.Path, "/")+"/unionstore-test-"+randomHex(6)+"/", "/"),
+		root:      strings.TrimPrefix(storetest.UniqueName(strings.TrimSuffix(u.Path, "/")+"/unionstore-test-")+"/", "/"),
 		endpoint:  q.Get("endpoint"),
 		region:    cfg.Region,
 		creds:     cfg.Credentials,
@@ -287,7 +285,7 @@ func (e *server) clientOn(tr *http.Transport) (*s3.Client, *requests) {
 }
 
 // newPrefix returns a prefix of its own under the endpoint's root.
-func (e *server) newPrefix() string { return e.root + "t/" + randomHex(6) }
+func (e *server) newPrefix() string { return storetest.UniqueName(e.root + "t/") }
 
 // newStore returns a store under a fresh prefix of the endpoint's bucket,
 // closed when the test ends, and the counter of its requests.
@@ -353,12 +351,6 @@ func listKeys(tb testing.TB, c *s3.Client, bucket, prefix string) []string {
 		}
 	}
 	return keys
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

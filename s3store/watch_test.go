@@ -21,13 +21,8 @@ import (
 
 var _ unionstore.Watcher[storetest.Item] = (*s3store.Store[storetest.Item])(nil)
 
-func set(ns, kind, id, value string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet, Entity: storetest.Item{Kind: kind, ID: id, Value: value}, Timestamp: ts}
-}
-
-func unset(ns, kind, id string, ts time.Time) unionstore.Change[storetest.Item] {
-	return unionstore.Change[storetest.Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{Kind: kind, ID: id}, Timestamp: ts}
-}
+// set and unset make the tests' changes: see [storetest.Set].
+var set, unset = storetest.Set, storetest.Unset
 
 // loaded describes what s loads of ns, for comparison.
 func loaded(t *testing.T, s unionstore.Store[storetest.Item], ns string) []string {
