@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -41,6 +40,10 @@ var shared = storetest.Shared[jetstream.JetStream]{
 		}
 		return js, nil
 	},
+	Release: func(js jetstream.JetStream) error {
+		js.Conn().Close()
+		return nil
+	},
 }
 
 // sharedJS returns the JetStream context the tests share. It skips the
@@ -51,20 +54,9 @@ func sharedJS(tb testing.TB) jetstream.JetStream {
 	return shared.Get(tb)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	_ = shared.Close(func(js jetstream.JetStream) error {
-		js.Conn().Close()
-		return nil
-	})
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+// TestMain runs the tests and then closes the shared connection, so that
+// the leak check that follows finds none of its goroutines.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(shared.Main(m, "")) }
 
 // newStreamName returns a stream name unique to the test, whose stream is
 // deleted on js when the test ends.
