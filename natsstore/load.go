@@ -38,14 +38,10 @@ type pass struct {
 	presize int // the most records the first message makes room for
 }
 
-// loadPresize and scanPresize are the most records a pass of Load and
-// of Scan make room for at once, from the count of messages the pass's
-// first message says are left: Scan's pass may have to drop what it
-// holds, and holds at most its budget.
-const (
-	loadPresize = 1 << 20
-	scanPresize = 1 << 14
-)
+// loadPresize is the most records a pass of Load makes room for at once,
+// and the most subjects Namespaces' map does, from the count of messages
+// the first message says are left.
+const loadPresize = 1 << 20
 
 // add collects the record of m, whose metadata is md, unless m is a floor
 // marker. The first message sizes the pass for the messages left after
