@@ -126,6 +126,94 @@ type segmentIndex struct {
 // blockKey is the first key of a records block.
 type blockKey struct{ kind, id []byte }
 
+// indexDecoder reads the fields of an index block's payload p from pos;
+// off is the offset the block offsets read so far add up to, which must
+// stay before at, the index block's own offset.
+type indexDecoder struct {
+	p       []byte
+	pos     int
+	off, at int64
+}
+
+// uvarint reads a uvarint, and reports whether there was one.
+func (d *indexDecoder) uvarint() (uint64, bool) {
+	n, m := binary.Uvarint(d.p[d.pos:])
+	if m <= 0 {
+		return 0, false
+	}
+	d.pos += m
+	return n, true
+}
+
+// field reads a uvarint length and that many bytes.
+func (d *indexDecoder) field() ([]byte, bool) {
+	n, ok := d.uvarint()
+	if !ok || n > uint64(len(d.p)-d.pos) {
+		return nil, false
+	}
+	b := d.p[d.pos : d.pos+int(n)]
+	d.pos += int(n)
+	return b, true
+}
+
+// span moves off by the uvarint delta that follows, which must leave room
+// for a block of at least min bytes before it and keep off before the
+// index.
+func (d *indexDecoder) span(min int64) bool {
+	delta, ok := d.uvarint()
+	if !ok || delta < uint64(min) || delta > maxBlock+8 || d.off+int64(delta) >= d.at {
+		return false
+	}
+	d.off += int64(delta)
+	return true
+}
+
+// blockKey reads the first key of a block, which must sort after prev,
+// the key of the block before, when there is one.
+func (d *indexDecoder) blockKey(prev *blockKey) (blockKey, string) {
+	var k blockKey
+	var ok1, ok2 bool
+	k.kind, ok1 = d.field()
+	k.id, ok2 = d.field()
+	if !ok1 || !ok2 || len(k.id) == 0 {
+		return k, "block key"
+	}
+	if prev != nil {
+		if c := bytes.Compare(prev.kind, k.kind); c > 0 || c == 0 && bytes.Compare(prev.id, k.id) >= 0 {
+			return k, "block keys out of order"
+		}
+	}
+	return k, ""
+}
+
+// minBlock is the fewest bytes a block takes: its length, checksum and
+// type.
+const minBlock = 9
+
+// blocks reads the offsets and first keys of n records blocks into ix,
+// and returns what is wrong with them, or "".
+func (d *indexDecoder) blocks(ix *segmentIndex, n uint64) string {
+	for i := range n {
+		// The first records block follows the magic and a header block.
+		min, prev := int64(minBlock), (*blockKey)(nil)
+		if i == 0 {
+			min += int64(len(segmentMagic))
+		} else {
+			prev = &ix.first[i-1]
+		}
+		if !d.span(min) {
+			return "block offset"
+		}
+		k, fault := d.blockKey(prev)
+		if fault != "" {
+			return fault
+		}
+		ix.starts = append(ix.starts, d.off)
+		ix.first = append(ix.first, k)
+	}
+	return ""
+}
+
 // decodeIndex decodes p, the payload of the index block at offset at, and
 // checks that its offsets and keys are in order and its filter well
 // formed.
@@ -134,82 +222,32 @@ func decodeIndex(key string, p []byte, at int64) (*segmentIndex, error) {
 	if len(p) == 0 || p[0] != blockIndex {
 		return nil, bad("not an index block")
 	}
-	pos := 1
-	uvarint := func() (uint64, bool) {
-		n, m := binary.Uvarint(p[pos:])
-		if m <= 0 {
-			return 0, false
-		}
-		pos += m
-		return n, true
-	}
-	field := func() ([]byte, bool) {
-		n, ok := uvarint()
-		if !ok || n > uint64(len(p)-pos) {
-			return nil, false
-		}
-		b := p[pos : pos+int(n)]
-		pos += int(n)
-		return b, true
-	}
-	// span moves off by the uvarint delta that follows, which must leave
-	// room for a block before it and keep off before the index.
-	off := int64(0)
-	span := func(min int64) bool {
-		d, ok := uvarint()
-		if !ok || d < uint64(min) || d > maxBlock+8 || off+int64(d) >= at {
-			return false
-		}
-		off += int64(d)
-		return true
-	}
-	namespace, ok := field()
+	d := &indexDecoder{p: p, pos: 1, at: at}
+	namespace, ok := d.field()
 	if !ok {
 		return nil, bad("namespace")
 	}
-	n, ok := uvarint()
+	n, ok := d.uvarint()
 	if !ok || n > uint64(len(p)) { // an entry takes at least 3 bytes
 		return nil, bad("block count")
 	}
 	ix := &segmentIndex{namespace: namespace, starts: make([]int64, 0, n+1), first: make([]blockKey, 0, n), bytes: len(p)}
-	for i := range n {
-		// The first records block follows the magic and a header block.
-		min := int64(9)
-		if i == 0 {
-			min = int64(len(segmentMagic)) + 9
-		}
-		if !span(min) {
-			return nil, bad("block offset")
-		}
-		var k blockKey
-		var ok1, ok2 bool
-		k.kind, ok1 = field()
-		k.id, ok2 = field()
-		if !ok1 || !ok2 || len(k.id) == 0 {
-			return nil, bad("block key")
-		}
-		if i > 0 {
-			prev := ix.first[i-1]
-			if c := bytes.Compare(prev.kind, k.kind); c > 0 || c == 0 && bytes.Compare(prev.id, k.id) >= 0 {
-				return nil, bad("block keys out of order")
-			}
-		}
-		ix.starts = append(ix.starts, off)
-		ix.first = append(ix.first, k)
+	if fault := d.blocks(ix, n); fault != "" {
+		return nil, bad(fault)
 	}
-	if min := int64(9); !span(min) || n == 0 && off < int64(len(segmentMagic))+min {
+	if !d.span(minBlock) || n == 0 && d.off < int64(len(segmentMagic))+minBlock {
 		return nil, bad("end block offset")
 	}
-	ix.starts = append(ix.starts, off)
-	h, ok := uvarint()
+	ix.starts = append(ix.starts, d.off)
+	h, ok := d.uvarint()
 	if !ok || h > maxBloomHashes {
 		return nil, bad("filter hashes")
 	}
 	ix.hashes = int(h)
-	if ix.filter, ok = field(); !ok || (len(ix.filter) == 0) != (h == 0) {
+	if ix.filter, ok = d.field(); !ok || (len(ix.filter) == 0) != (h == 0) {
 		return nil, bad("filter")
 	}
-	if pos != len(p) {
+	if d.pos != len(p) {
 		return nil, bad("stray bytes")
 	}
 	return ix, nil
