@@ -198,7 +198,7 @@ func seekBlock(key, namespace string, at int64, frame []byte, first blockKey, ta
 	if err != nil {
 		return nil, err
 	}
-	sr := &segmentReader{key: key, namespace: namespace, version: segmentMagic[7]}
+	sr := &segmentReader{key: key, namespace: namespace, version: segmentVersion}
 	if p[0] != blockRecord {
 		return nil, sr.corrupt("the index points to a block of type %q at %d", p[0], at)
 	}

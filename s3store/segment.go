@@ -14,11 +14,12 @@ import (
 // The segment format, version 2; doc.go describes it for users. Version 1
 // is version 2 without the index block and the trailer.
 const (
-	segmentMagic = "uss3seg\x02" // 7 bytes of magic, then the version
-
-	// segmentVersion is the version of segmentMagic, which a store writes
-	// unless WithSegmentVersion says 1.
+	// segmentVersion is the version a store writes unless
+	// WithSegmentVersion says 1.
 	segmentVersion = 2
+
+	segmentPrefix = "uss3seg"                                    // the magic's 7 bytes
+	segmentMagic  = segmentPrefix + string(rune(segmentVersion)) // then the version
 
 	blockHeader = 'h'
 	blockRecord = 'r'
@@ -86,7 +87,7 @@ type segmentWriter struct {
 // newSegmentWriter returns the writer of a segment of namespace in format
 // version, 1 or 2: a version-1 segment has no index and no trailer.
 func newSegmentWriter(namespace string, version byte) *segmentWriter {
-	out := append(make([]byte, 0, 4096), segmentMagic[:7]...)
+	out := append(make([]byte, 0, 4096), segmentPrefix...)
 	w := &segmentWriter{out: append(out, version), index: map[origin]uint64{}, version: version}
 	w.blocks.namespace = namespace
 	h := append([]byte{blockHeader}, binary.AppendUvarint(nil, uint64(len(namespace)))...)
@@ -206,12 +207,12 @@ func openSegment(key, namespace string, body io.ReadCloser) (*segmentReader, err
 		return nil, sr.readError(err)
 	}
 	switch {
-	case string(magic[:7]) != segmentMagic[:7]:
+	case string(magic[:7]) != segmentPrefix:
 		sr.close()
 		return nil, sr.corrupt("not a segment: magic %q", magic[:7])
-	case magic[7] != 1 && magic[7] != segmentMagic[7]:
+	case magic[7] != 1 && magic[7] != segmentVersion:
 		sr.close()
-		return nil, sr.corrupt("format version %d, this package reads versions 1 to %d", magic[7], segmentMagic[7])
+		return nil, sr.corrupt("format version %d, this package reads versions 1 to %d", magic[7], segmentVersion)
 	}
 	sr.version, sr.off = magic[7], int64(len(magic))
 	p, err := sr.readBlock()
