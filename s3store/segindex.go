@@ -299,13 +299,19 @@ func newBloom(hashes []uint64) (int, []byte) {
 	k := min(max(int(math.Round(bits/float64(len(hashes))*math.Ln2)), 1), maxBloomHashes)
 	m := uint64(len(filter) * 8)
 	for _, h := range hashes {
-		h1, h2 := h&math.MaxUint32, h>>32|1
 		for i := range uint64(k) {
-			b := (h1 + i*h2) % m
+			b := bloomBit(h, i, m)
 			filter[b/8] |= 1 << (b % 8)
 		}
 	}
 	return k, filter
+}
+
+// bloomBit returns the bit that probe i of the key of hash h sets in a
+// filter of m bits: (a + i·b) mod m, a the hash's low 32 bits and b its
+// high 32 bits with the lowest set (see the layout in doc.go).
+func bloomBit(h, i, m uint64) uint64 {
+	return (h&math.MaxUint32 + i*(h>>32|1)) % m
 }
 
 // bloomHas reports whether filter, probed k times per key, may hold the
@@ -315,10 +321,8 @@ func bloomHas(filter []byte, k int, h uint64) bool {
 		return true
 	}
 	m := uint64(len(filter) * 8)
-	h1, h2 := h&math.MaxUint32, h>>32|1
 	for i := range uint64(k) {
-		b := (h1 + i*h2) % m
-		if filter[b/8]&(1<<(b%8)) == 0 {
+		if b := bloomBit(h, i, m); filter[b/8]&(1<<(b%8)) == 0 {
 			return false
 		}
 	}
