@@ -69,9 +69,6 @@ type scan struct {
 	latest map[string]*entry // by key after the namespace's prefix
 	held   int               // the memory latest holds, by entryOverhead's reckoning
 	runs   *backend.Runs
-	// spilled says that a run was written: from then on, purges apply to
-	// the runs as well.
-	spilled bool
 	// gone holds the keys that Kafka tombstones removed since the last
 	// run was written: they are dropped from the runs before the next
 	// one is written.
@@ -118,7 +115,7 @@ func (sc *scan) keep(key []byte, e entry) error {
 // identity whose older set was spilled.
 func (sc *scan) drop(p purge) error {
 	switch {
-	case !sc.spilled:
+	case sc.runs.Len() == 0:
 		applyPurge(sc.latest, p, func(e *entry) (unionstore.ChangeType, int64) { return e.t, e.ts })
 	case p.key != nil:
 		delete(sc.latest, string(p.key))
@@ -162,7 +159,6 @@ func (sc *scan) flush() error {
 	if err != nil {
 		return err
 	}
-	sc.spilled = true
 	clear(sc.latest)
 	sc.held = 0
 	return nil
@@ -175,7 +171,7 @@ func (sc *scan) flush() error {
 // on equal timestamps that of the later run, read later. It returns false
 // when next did.
 func (sc *scan) walk(next func(*entry) bool) (bool, error) {
-	if !sc.spilled {
+	if sc.runs.Len() == 0 {
 		for _, e := range sortedEntries(sc.latest) {
 			if !next(e) {
 				return false, nil
