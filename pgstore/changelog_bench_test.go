@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/pgstore"
 	"github.com/unionstore/unionstore/storetest"
 )
 
@@ -81,8 +82,10 @@ func mixedBatch(iter, n int) unionstore.Changes[storetest.Item] {
 
 // BenchmarkSaveVersusChangelog measures, in one run, Save against the old
 // design's current writer, [changelog], on the same batches of 100, 1,000
-// and 10,000 changes to identities the tables hold, sets and unsets mixed.
-// Each iteration writes the batch with each, in an order that alternates
+// and 10,000 changes to identities the tables hold, sets and unsets mixed:
+// a store of the default layout, with the change feed, as sub-benchmarks
+// named by the size, and one WithoutChangeFeed, under without-feed. Each
+// iteration writes the batch with each, in an order that alternates
 // between iterations, each into a table of its own. It reports the rates
 // of both and the ratio of Save's to the changelog's, x-vs-changelog.
 //
@@ -92,44 +95,54 @@ func mixedBatch(iter, n int) unionstore.Changes[storetest.Item] {
 // Run it for a time (-benchtime 2s), so that small batches run hundreds of
 // iterations, as a store in use does.
 func BenchmarkSaveVersusChangelog(b *testing.B) {
-	for _, n := range []int{100, 1000, 10000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			ctx := context.Background()
-			s := newStore(b)
-			c := newChangelog(b, adminPool(b))
-			fill := benchBatch(0, n, false)
-			if err := s.Save(ctx, fill); err != nil {
-				b.Fatalf("fill: %v", err)
-			}
-			if err := c.save(ctx, fill); err != nil {
-				b.Fatalf("fill the changelog: %v", err)
-			}
-			var saveTook, changelogTook time.Duration
-			timed := func(took *time.Duration, f func() error) {
-				start := time.Now()
-				if err := f(); err != nil {
-					b.Fatal(err)
-				}
-				*took += time.Since(start)
-			}
-			iter := 0
-			for b.Loop() {
-				iter++
-				changes := mixedBatch(iter, n)
-				save := func() { timed(&saveTook, func() error { return s.Save(ctx, changes) }) }
-				log := func() { timed(&changelogTook, func() error { return c.save(ctx, changes) }) }
-				if iter%2 == 0 {
-					save()
-					log()
-				} else {
-					log()
-					save()
-				}
-			}
-			saved := float64(iter * n)
-			b.ReportMetric(saved/saveTook.Seconds(), "save-changes/s")
-			b.ReportMetric(saved/changelogTook.Seconds(), "changelog-changes/s")
-			b.ReportMetric(changelogTook.Seconds()/saveTook.Seconds(), "x-vs-changelog")
-		})
+	sizes := []int{100, 1000, 10000}
+	for _, n := range sizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) { saveVersusChangelog(b, n) })
 	}
+	b.Run("without-feed", func(b *testing.B) {
+		for _, n := range sizes {
+			b.Run(fmt.Sprint(n), func(b *testing.B) { saveVersusChangelog(b, n, pgstore.WithoutChangeFeed()) })
+		}
+	})
+}
+
+// saveVersusChangelog is a sub-benchmark of BenchmarkSaveVersusChangelog:
+// batches of n changes, Save's store made with opts.
+func saveVersusChangelog(b *testing.B, n int, opts ...pgstore.Option) {
+	ctx := context.Background()
+	s := newStore(b, opts...)
+	c := newChangelog(b, adminPool(b))
+	fill := benchBatch(0, n, false)
+	if err := s.Save(ctx, fill); err != nil {
+		b.Fatalf("fill: %v", err)
+	}
+	if err := c.save(ctx, fill); err != nil {
+		b.Fatalf("fill the changelog: %v", err)
+	}
+	var saveTook, changelogTook time.Duration
+	timed := func(took *time.Duration, f func() error) {
+		start := time.Now()
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+		*took += time.Since(start)
+	}
+	iter := 0
+	for b.Loop() {
+		iter++
+		changes := mixedBatch(iter, n)
+		save := func() { timed(&saveTook, func() error { return s.Save(ctx, changes) }) }
+		log := func() { timed(&changelogTook, func() error { return c.save(ctx, changes) }) }
+		if iter%2 == 0 {
+			save()
+			log()
+		} else {
+			log()
+			save()
+		}
+	}
+	saved := float64(iter * n)
+	b.ReportMetric(saved/saveTook.Seconds(), "save-changes/s")
+	b.ReportMetric(saved/changelogTook.Seconds(), "changelog-changes/s")
+	b.ReportMetric(changelogTook.Seconds()/saveTook.Seconds(), "x-vs-changelog")
 }

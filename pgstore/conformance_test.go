@@ -36,4 +36,14 @@ func testConformance(t *testing.T) {
 		})
 		storetest.Run(t, newStore, reopen)
 	})
+	// The suite skips its watch cases, since Snapshot says the table has
+	// no feed.
+	t.Run("store without the change feed", func(t *testing.T) {
+		pool := adminPool(t)
+		open := func(t *testing.T, table string) unionstore.Store[storetest.Item] {
+			return newStoreOn(t, pool, table, pgstore.WithoutChangeFeed())
+		}
+		newStore, reopen := storetest.Named(newTable, open, open)
+		storetest.Run(t, newStore, reopen)
+	})
 }

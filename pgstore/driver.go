@@ -27,6 +27,7 @@ type driver struct {
 	// feedOff or feedOn), and the listener that wakes watchers.
 	feed        atomic.Int32
 	feedChecked atomic.Int64 // when feedOff was found, in Unix nanoseconds
+	noFeed      bool         // WithoutChangeFeed: CreateSchema leaves the feed out
 	listen      listener
 
 	// Quoted names of the feed's index (qualified) and the purges table,
@@ -56,6 +57,7 @@ func newDriver(pool *pgxpool.Pool, c config) *driver {
 		name:     name,
 		ident:    c.identifier(),
 		pageSize: c.pageSize,
+		noFeed:   c.noFeed,
 
 		feedIndex: c.feedIndexQualified().Sanitize(),
 		purges:    c.purgesTable().Sanitize(),

@@ -25,14 +25,14 @@ const PollInterval = time.Second
 // The states of Store.feed.
 const (
 	feedUnknown int32 = iota // not looked up yet
-	feedOff                  // a table made before the change feed
+	feedOff                  // a table made before the change feed, or without it
 	feedOn
 )
 
 // errNoFeed is the error of a watch of a table made before the change
-// feed, which CreateSchema migrates.
+// feed, or WithoutChangeFeed, which CreateSchema migrates.
 var errNoFeed = fmt.Errorf("the table has no change feed (columns xid and rev, their index and the table %s): "+
-	"migrate it with Store.CreateSchema, or by opening the store with WithCreateSchema: %w", PurgesTable, errors.ErrUnsupported)
+	"migrate it with Store.CreateSchema, or by opening the store with WithCreateSchema, without WithoutChangeFeed: %w", PurgesTable, errors.ErrUnsupported)
 
 // recheckFeed is how long a store that found its table without the change
 // feed's columns writes as before until it looks again.
@@ -59,10 +59,16 @@ func (d *driver) fed(ctx context.Context) (bool, error) {
 	if fed {
 		d.feed.Store(feedOn)
 	} else {
-		d.feedChecked.Store(time.Now().UnixNano())
-		d.feed.Store(feedOff)
+		d.markUnfed()
 	}
 	return fed, nil
+}
+
+// markUnfed records that the table was found without the change feed's
+// columns, to look again after recheckFeed.
+func (d *driver) markUnfed() {
+	d.feedChecked.Store(time.Now().UnixNano())
+	d.feed.Store(feedOff)
 }
 
 // feedStatements sets the change feed's statements of the store.

@@ -30,6 +30,7 @@ type config struct {
 	codec         backend.Codec
 	create        create
 	pageSize      int
+	noFeed        bool // WithoutChangeFeed
 }
 
 // defaults returns the configuration that options change.
@@ -100,6 +101,28 @@ func WithCreateSchema() Option {
 func WithoutCreateSchema() Option {
 	return func(c *config) error {
 		c.create = createNever
+		return nil
+	}
+}
+
+// WithoutChangeFeed makes the table without the change feed's columns
+// and index (package doc, Change feed): [Store.CreateSchema], [OpenURL]
+// and [New] with [WithCreateSchema] create a table of the layout of the
+// releases before the feed, or leave an existing one so, instead of
+// migrating it. Such a store keeps last-write-wins and tombstones; its
+// [Store.Snapshot] and [Store.Watch] return an error wrapping
+// [errors.ErrUnsupported], and so does [unionstore.Follow] over it.
+//
+// The feed's index holds each row's transaction id, which every write
+// changes, so that with the feed no update can be made in place (a HOT
+// update) and each adds entries to both of the table's indexes. Without
+// it, Save of identities the table holds takes about half the server's
+// time (package doc, Performance). A table that has the feed keeps it:
+// the option neither drops its columns nor stops Save from maintaining
+// them, since other stores may watch it.
+func WithoutChangeFeed() Option {
+	return func(c *config) error {
+		c.noFeed = true
 		return nil
 	}
 }

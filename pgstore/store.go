@@ -122,9 +122,10 @@ func configure[E unionstore.Entity](opts []Option) (config, error) {
 // store that only reads: a missing table is then reported by the first
 // Load or Save.
 //
-// The URL may carry three parameters of its own, removed before
-// connecting: table, as [WithTable]; schema, as [WithSchema]; and create,
-// true or false, as [WithCreateSchema] or [WithoutCreateSchema]. Options
+// The URL may carry four parameters of its own, removed before
+// connecting: table, as [WithTable]; schema, as [WithSchema]; create,
+// true or false, as [WithCreateSchema] or [WithoutCreateSchema]; and
+// changefeed=false, as [WithoutChangeFeed] (true is the default). Options
 // given as arguments are applied after them and win.
 //
 // Its errors wrap the cause, and never show the URL's password.
@@ -145,20 +146,29 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 	if v := q.Get("schema"); q.Has("schema") {
 		urlOpts = append(urlOpts, WithSchema(v))
 	}
-	if v := q.Get("create"); q.Has("create") {
-		create, err := strconv.ParseBool(v)
+	for _, p := range []struct {
+		name          string
+		ifTrue, ifNot Option
+	}{{"create", WithCreateSchema(), WithoutCreateSchema()}, {"changefeed", nil, WithoutChangeFeed()}} {
+		if !q.Has(p.name) {
+			continue
+		}
+		v := q.Get(p.name)
+		on, err := strconv.ParseBool(v)
 		if err != nil {
-			return nil, fmt.Errorf("pgstore: open: URL parameter create=%q: want true or false", v)
+			return nil, fmt.Errorf("pgstore: open: URL parameter %s=%q: want true or false", p.name, v)
 		}
-		if create {
-			urlOpts = append(urlOpts, WithCreateSchema())
-		} else {
-			urlOpts = append(urlOpts, WithoutCreateSchema())
+		o := p.ifNot
+		if on {
+			o = p.ifTrue
 		}
+		if o != nil {
+			urlOpts = append(urlOpts, o)
+		}
+		q.Del(p.name)
 	}
 	q.Del("table")
 	q.Del("schema")
-	q.Del("create")
 	u.RawQuery = q.Encode()
 	opts = append(urlOpts, opts...)
 	// Check the options before connecting.
