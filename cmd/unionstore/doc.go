@@ -7,7 +7,8 @@
 // PostgreSQL URL,
 // postgres://user@host:port/database, which may name the table and schema
 // with the query parameters table= and schema= (the default table is
-// unionstore_changes). A NATS JetStream address is
+// unionstore_changes), and with changefeed=false make a table without the
+// change feed, which watch then cannot follow. A NATS JetStream address is
 // nats://host:port?stream=NAME (the default stream is UNIONSTORE), a Kafka
 // address kafka://host:port[,host:port]/TOPIC, and an S3 address
 // s3://BUCKET/PREFIX with the optional query parameters endpoint= and

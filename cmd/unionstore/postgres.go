@@ -20,6 +20,8 @@ func init() {
 		// pgstore's advice is for Go programs; the hint says what the
 		// command does instead.
 		"; create it with Store.CreateSchema or by opening the store with WithCreateSchema", "",
+		": migrate it with Store.CreateSchema, or by opening the store with WithCreateSchema, without WithoutChangeFeed",
+		"; a command that writes (put, sync, repair) adds it, unless its address says changefeed=false",
 	).Replace)
 }
 
@@ -43,7 +45,8 @@ func unreachableHint(err error) string {
 }
 
 // openPostgres opens a PostgreSQL store: postgres://user@host:port/db, with
-// the optional query parameters table= and schema= (see pgstore.OpenURL).
+// the optional query parameters table=, schema= and changefeed=false (see
+// pgstore.OpenURL).
 // A command that writes creates the table when it is missing, as OpenURL
 // does by default; one that only reads never does, and with readOrEmpty
 // takes a missing table for an empty store.

@@ -117,3 +117,33 @@ func TestPostgresNewTableReadsAsEmpty(t *testing.T) {
 		return exists
 	})
 }
+
+// TestPostgresWithoutChangeFeed writes a table through an address with
+// changefeed=false: the command makes it without the feed's columns and
+// reads it back, and watch says the table has no feed.
+func TestPostgresWithoutChangeFeed(t *testing.T) {
+	base := postgresURL(t)
+	pg := postgresTable(t, base) + "&changefeed=false"
+	dir := t.TempDir()
+	must(t, dir, exitOK, "", "put", "--store", pg, "shop", "customer", "c1", `{"id":"c1","name":"Ada"}`)
+	r := must(t, dir, exitOK, "", "load", "--store", pg, "shop")
+	contains(t, "load", r.stdout, "Ada")
+	r = must(t, dir, exitFailure, "", "watch", "--store", pg, "shop")
+	contains(t, "watch", r.stderr, "has no change feed", "a command that writes (put, sync, repair) adds it, unless its address says changefeed=false")
+
+	u, err := url.Parse(pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(context.Background(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var columns int
+	err = conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_attribute
+WHERE attrelid = to_regclass($1) AND attname IN ('xid', 'rev')`, pgx.Identifier{u.Query().Get("table")}.Sanitize()).Scan(&columns)
+	if err != nil || columns != 0 {
+		t.Errorf("the table has %d of the feed's columns (%v), want none", columns, err)
+	}
+}
