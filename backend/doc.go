@@ -39,7 +39,10 @@
 // Purge and PurgeTombstones may work in steps that each commit, if their
 // docs say what a failure midway leaves. Put may retry what the engine
 // reports as retryable (a deadlock, a lost race), since a record applied
-// twice is applied once. A record whose stored form the driver cannot
+// twice is applied once. A Put that can guess, cheaply and safely, that
+// its identities are new (an insert that fails on a stored one, a
+// publish that expects an empty subject) takes that path while the guess
+// holds, and backs off when it fails, through a [FastPath]. A record whose stored form the driver cannot
 // read (a damaged value, an unknown type) is returned as [Damaged], for
 // [Store] to report as undecodable beside the records that read well,
 // rather than as an error that ends the read. Close

@@ -90,8 +90,9 @@ func mixedBatch(iter, n int) unionstore.Changes[storetest.Item] {
 // of both and the ratio of Save's to the changelog's, x-vs-changelog.
 //
 // Save's first saves over stored identities try a plain insert, which
-// fails, before the store upserts directly (insertFirst's backoff): a cost
-// paid once per store, which a run of a few iterations weighs heavily.
+// fails, before the store upserts directly (the backoff of its
+// backend.FastPath): a cost paid once per store, which a run of a few
+// iterations weighs heavily.
 // Run it for a time (-benchtime 2s), so that small batches run hundreds of
 // iterations, as a store in use does.
 func BenchmarkSaveVersusChangelog(b *testing.B) {

@@ -19,7 +19,7 @@ type driver struct {
 	name     string // quoted, qualified table name
 	ident    pgx.Identifier
 	pageSize int
-	inserts  insertFirst
+	inserts  backend.FastPath // a plain insert first: see Put
 	// life is closed by Close, which ends the watches and the scans.
 	life unionstore.Lifecycle
 
@@ -64,8 +64,8 @@ func newDriver(pool *pgxpool.Pool, c config) *driver {
 		schemaSQL: c.schemaSQL(),
 
 		// A plain insert of a batch none of whose identities the table
-		// holds; see insertFirst. Each statement that writes also
-		// notifies the watchers of the batch's namespaces ($7), at commit.
+		// holds; see Put. Each statement that writes also notifies the
+		// watchers of the batch's namespaces ($7), at commit.
 		insertSQL: fmt.Sprintf(`WITH w AS (INSERT INTO %s (namespace, kind, id, change_type, ts, payload)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[]))
 %s`, name, notifySQL(name, "$7")),

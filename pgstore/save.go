@@ -39,18 +39,18 @@ func (d *driver) Put(ctx context.Context, records []backend.Record) error {
 		return err
 	}
 	arrays := len(records) < copyThreshold && cols.bytes < copyBytes
-	if d.inserts.try() {
+	if d.inserts.Try() {
 		err = d.insert(ctx, &cols, args, arrays, fed)
 		if !isUniqueViolation(err) {
 			if err != nil {
 				return d.explain(err)
 			}
-			d.inserts.succeeded()
+			d.inserts.Succeeded()
 			return nil
 		}
 		// The table holds one of the identities: nothing of the insert is
 		// left, and the upsert writes the batch.
-		d.inserts.failed()
+		d.inserts.Failed()
 	}
 	switch {
 	case arrays && fed:
