@@ -66,17 +66,30 @@
 // # Writing
 //
 // [Store.Save] keeps the latest change by timestamp, not by arrival. It
-// reads what the stream holds for the batch's identities, their sequences
+// learns what the stream holds for the batch's identities, their sequences
 // and timestamps, and publishes each change that is not older,
 // asynchronously, with the header Nats-Expected-Last-Subject-Sequence: the
-// server refuses the publish when another writer changed the subject
-// since, and Save reads that subject again and retries or drops the
-// change. For a few identities of a namespace the read is one direct get
-// per subject, 32 in flight; from 64 it is one headers-only pass over the
-// namespace, unless the namespace holds more than four times as many
-// messages as the batch. The store uses only what servers 2.9 offer: no
-// multi-filter consumers, batched direct gets or atomic batch publishes.
-// So a batch is not atomic: each change is written or not on its own.
+// server refuses the publish when the subject's last message is not the
+// one expected, and Save reads that subject and retries or drops the
+// change.
+//
+// To learn what the stream holds, Save first guesses that the batch's
+// identities are new: it publishes the first 64 changes expecting their
+// subjects to be empty, which costs the server what any publish does,
+// while a read of a subject it does not hold costs a server 2.9 time that
+// grows with the stream (from 0.2 µs a subject at 10k messages to 37 µs
+// at 300k). If most of those were refused, the guess failed: Save reads
+// the state of the rest of the batch, and of the next batches, 1, then 2,
+// 4 up to 64 after failures in a row, before it guesses again. Otherwise
+// the rest is published on the same guess. A wrong guess thus costs at
+// most 64 refused publishes per batch, and the refusals are what keeps
+// the latest change: a guess never replaces a stored change. The read is
+// one direct get per subject, 32 in flight, for a few identities of a
+// namespace; from 64 it is one headers-only pass over the namespace,
+// unless the namespace holds more than four times as many messages as the
+// batch. The store uses only what servers 2.9 offer: no multi-filter
+// consumers, batched direct gets or atomic batch publishes. So a batch is
+// not atomic: each change is written or not on its own.
 //
 // # Reading
 //

@@ -19,6 +19,9 @@ type driver struct {
 	name    string // the stream's name
 	prefix  string // the subjects' first tokens
 	maxBody int    // the largest body the server takes with our headers
+	// news says whether Save publishes a batch as new identities before
+	// reading what the stream holds: see driver.saveNamespace.
+	news backend.FastPath
 	// Scan's sorter: see backend.Sorter.
 	spillThreshold int
 	tempDir        string

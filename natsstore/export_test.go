@@ -60,3 +60,13 @@ func NotFound(err error) bool { return notFound(err) }
 func StreamConfig(name string) jetstream.StreamConfig {
 	return streamConfig(config{stream: name, prefix: name})
 }
+
+// SetSavePath sets a function that each Save of a namespace calls with
+// the way it learnt what the stream holds ("guess held", "guess failed"
+// or "read") and the number of its publishes the server refused, and
+// returns a function that removes it.
+func SetSavePath(fn func(path string, refused int)) (restore func()) {
+	old := savePath
+	savePath = fn
+	return func() { savePath = old }
+}
