@@ -98,15 +98,9 @@ func Unset(ns, kind, id string, ts time.Time) unionstore.Change[Item] {
 	return unionstore.Change[Item]{Namespace: ns, ChangeType: unionstore.ChangeTypeUnset, Entity: Item{Kind: kind, ID: id}, Timestamp: ts}
 }
 
-// set and unset are the suite's short names for Set and Unset.
-var set, unset = Set, Unset
-
-func save(t *testing.T, s unionstore.Store[Item], changes ...unionstore.Change[Item]) {
-	t.Helper()
-	if err := s.Save(context.Background(), changes); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
-}
+// set, unset, save and snapshot are the suite's short names for Set,
+// Unset, Save and Snapshot.
+var set, unset, save, snapshot = Set, Unset, Save, Snapshot
 
 func load(t *testing.T, s unionstore.Store[Item], ns string) unionstore.Changes[Item] {
 	t.Helper()

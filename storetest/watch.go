@@ -66,15 +66,6 @@ func PullWatch(t testing.TB, w unionstore.Watcher[Item], namespace string, after
 	}
 }
 
-func snapshot(t *testing.T, w unionstore.Watcher[Item], ns string) (unionstore.Changes[Item], unionstore.Cursor) {
-	t.Helper()
-	changes, cursor, err := w.Snapshot(context.Background(), ns)
-	if err != nil {
-		t.Fatalf("Snapshot(%q): %v", ns, err)
-	}
-	return changes, cursor
-}
-
 // apply saves changes to a model with last-write-wins.
 func apply(t *testing.T, model *unionstore.Memory[Item], changes ...unionstore.Change[Item]) {
 	t.Helper()
