@@ -83,16 +83,7 @@ func BenchmarkLoad(b *testing.B) {
 	b.Run("scan/entities=100k", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			count := 0
-			for _, err := range s.Scan(ctx, "bench") {
-				if err != nil {
-					b.Fatal(err)
-				}
-				count++
-			}
-			if count != n {
-				b.Fatalf("Scan = %d", count)
-			}
+			storetest.ScanCount(b, s, "bench", n)
 		}
 	})
 }

@@ -18,24 +18,7 @@ import (
 func openFeedStore(t *testing.T) *Store[storetest.Item] {
 	t.Helper()
 	s, err := Open[storetest.Item](filepath.Join(t.TempDir(), "feed.db"), WithNoSync())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
-func feedChange(id, value string, sec int, unset bool) unionstore.Change[storetest.Item] {
-	c := unionstore.Change[storetest.Item]{
-		Namespace:  "ns",
-		ChangeType: unionstore.ChangeTypeSet,
-		Entity:     storetest.Item{Kind: "k", ID: id, Value: value},
-		Timestamp:  time.Unix(int64(1_700_000_000+sec), 0),
-	}
-	if unset {
-		c.ChangeType = unionstore.ChangeTypeUnset
-	}
-	return c
+	return storetest.Closing(t, "Open", s, err)
 }
 
 // checkFeed requires the feed of ns to hold exactly one entry per record,
@@ -108,7 +91,7 @@ func TestFeedHoldsOneEntryPerRecord(t *testing.T) {
 		// likely meets again.
 		batch := make(unionstore.Changes[storetest.Item], 1+r.IntN(3*chunkSlots))
 		for i := range batch {
-			batch[i] = feedChange(fmt.Sprint("e", r.IntN(200)), fmt.Sprint(round, "-", i), r.IntN(100), r.IntN(4) == 0)
+			batch[i] = storetest.Change(fmt.Sprint("e", r.IntN(200)), fmt.Sprint(round, "-", i), r.IntN(100), r.IntN(4) == 0)
 		}
 		if err := s.Save(ctx, batch); err != nil {
 			t.Fatal(err)
@@ -153,13 +136,13 @@ func TestWatchReadsPastAPage(t *testing.T) {
 	const big, n = 3*watchPage + 17, 4*watchPage + 40
 	batch := make(unionstore.Changes[storetest.Item], big)
 	for i := range batch {
-		batch[i] = feedChange(fmt.Sprintf("e%04d", i), "v", i, false)
+		batch[i] = storetest.Change(fmt.Sprintf("e%04d", i), "v", i, false)
 	}
 	if err := s.Save(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
 	for i := big; i < n; i++ {
-		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{feedChange(fmt.Sprintf("e%04d", i), "v", i, false)}); err != nil {
+		if err := s.Save(ctx, unionstore.Changes[storetest.Item]{storetest.Change(fmt.Sprintf("e%04d", i), "v", i, false)}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,35 +6,21 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/boltstore"
 	"github.com/unionstore/unionstore/storetest"
 )
 
 // TestMatchesMemory applies the same random batches to a bolt store and to
 // the in-memory reference store and compares every read.
 func TestMatchesMemory(t *testing.T) {
-	ctx := context.Background()
 	r := rand.New(rand.NewPCG(7, 11))
 	s := open(t, boltstoreNoSync()...)
 	namespaces := []string{"a", "b", "b\x01", "ü"}
-	var batches []unionstore.Changes[storetest.Item]
-	for round := range 60 {
-		var batch unionstore.Changes[storetest.Item]
-		for range 1 + r.IntN(40) {
-			c := item(namespaces[r.IntN(len(namespaces))], fmt.Sprint("k", r.IntN(3)), fmt.Sprint(r.IntN(200)), fmt.Sprint(round), r.IntN(50))
-			c.Timestamp = c.Timestamp.Add(time.Duration(r.IntN(3)))
-			if r.IntN(4) == 0 {
-				c.ChangeType = unionstore.ChangeTypeUnset
-			}
-			batch = append(batch, c)
-		}
-		if err := s.Save(ctx, batch); err != nil {
-			t.Fatal(err)
-		}
-		batches = append(batches, batch)
-	}
+	batches := storetest.RandomBatches(t, s, r, 60, func(round int) unionstore.Change[storetest.Item] {
+		return item(namespaces[r.IntN(len(namespaces))], fmt.Sprint("k", r.IntN(3)), fmt.Sprint(r.IntN(200)), fmt.Sprint(round), r.IntN(50))
+	})
 	storetest.ExpectModel(t, s, storetest.Model(t, batches...), namespaces...)
 }
 
@@ -43,13 +29,7 @@ func TestMatchesMemory(t *testing.T) {
 func TestScanSavesInLoopBody(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
-	var in unionstore.Changes[storetest.Item]
-	for i := range 1000 {
-		in = append(in, item("ns", "k", fmt.Sprintf("%04d", i), "v", 1))
-	}
-	if err := s.Save(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	saveNumbered(t, s, 1000)
 	n := 0
 	var prev string
 	for c, err := range s.Scan(ctx, "ns") {
@@ -76,13 +56,7 @@ func TestScanSavesInLoopBody(t *testing.T) {
 func TestCloseDuringScan(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
-	var in unionstore.Changes[storetest.Item]
-	for i := range 600 {
-		in = append(in, item("ns", "k", fmt.Sprintf("%04d", i), "v", 1))
-	}
-	if err := s.Save(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	saveNumbered(t, s, 600)
 	var last error
 	n := 0
 	for _, err := range s.Scan(ctx, "ns") {
@@ -97,4 +71,15 @@ func TestCloseDuringScan(t *testing.T) {
 	if n >= 600 || !errors.Is(last, unionstore.ErrClosed) {
 		t.Fatalf("Scan after Close yielded %d changes and ended with %v, want ErrClosed before the end", n, last)
 	}
+}
+
+// saveNumbered saves n sets of namespace "ns" in one batch, with ids
+// "0000" onwards, in the order Scan yields them.
+func saveNumbered(t *testing.T, s *boltstore.Store[storetest.Item], n int) {
+	t.Helper()
+	in := make(unionstore.Changes[storetest.Item], n)
+	for i := range in {
+		in[i] = item("ns", "k", fmt.Sprintf("%04d", i), "v", 1)
+	}
+	storetest.Save(t, s, in...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -26,11 +27,7 @@ func open(t testing.TB, opts ...boltstore.Option) *boltstore.Store[storetest.Ite
 func openAt(t testing.TB, path string, opts ...boltstore.Option) *boltstore.Store[storetest.Item] {
 	t.Helper()
 	s, err := boltstore.Open[storetest.Item](path, opts...)
-	if err != nil {
-		t.Fatalf("Open(%q): %v", path, err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return storetest.Closing(t, fmt.Sprintf("Open(%q)", path), s, err)
 }
 
 func TestConformance(t *testing.T) {
