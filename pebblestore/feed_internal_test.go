@@ -19,39 +19,12 @@ import (
 func openFeedStore(t *testing.T, opts ...Option) *Store[storetest.Item] {
 	t.Helper()
 	s, err := Open[storetest.Item](filepath.Join(t.TempDir(), "feed"), opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
-func feedChange(id, value string, sec int, unset bool) unionstore.Change[storetest.Item] {
-	c := unionstore.Change[storetest.Item]{
-		Namespace:  "ns",
-		ChangeType: unionstore.ChangeTypeSet,
-		Entity:     storetest.Item{Kind: "k", ID: id, Value: value},
-		Timestamp:  time.Unix(int64(1_700_000_000+sec), 0),
-	}
-	if unset {
-		c.ChangeType = unionstore.ChangeTypeUnset
-	}
-	return c
-}
-
-func saveOne(t *testing.T, s *Store[storetest.Item], c unionstore.Change[storetest.Item]) {
-	t.Helper()
-	if err := s.Save(context.Background(), unionstore.Changes[storetest.Item]{c}); err != nil {
-		t.Fatal(err)
-	}
+	return storetest.Closing(t, "Open", s, err)
 }
 
 func cursorNow(t *testing.T, s *Store[storetest.Item]) unionstore.Cursor {
 	t.Helper()
-	_, c, err := s.Snapshot(context.Background(), "ns")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := storetest.Snapshot(t, s, "ns")
 	return c
 }
 
@@ -106,10 +79,10 @@ func feedEntries(t *testing.T, s *Store[storetest.Item], ns string) (entries, ch
 // the winner for it, never the change that lost.
 func TestWatchDeliversTheWinner(t *testing.T) {
 	s := openFeedStore(t)
-	saveOne(t, s, feedChange("a", "winner", 10, false))
+	storetest.Save(t, s, storetest.Change("a", "winner", 10, false))
 	c := cursorNow(t, s)
-	saveOne(t, s, feedChange("a", "loser", 5, false))
-	saveOne(t, s, feedChange("b", "next", 1, false))
+	storetest.Save(t, s, storetest.Change("a", "loser", 5, false))
+	storetest.Save(t, s, storetest.Change("b", "next", 1, false))
 	evs, err := watchFrom(t, s, c, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +123,7 @@ func TestRevisionsReachTheLogInOrder(t *testing.T) {
 	for w := range writers {
 		wg.Go(func() {
 			for i := range each {
-				if err := s.Save(ctx, unionstore.Changes[storetest.Item]{feedChange(fmt.Sprint(w, "-", i), "v", i, false)}); err != nil {
+				if err := s.Save(ctx, unionstore.Changes[storetest.Item]{storetest.Change(fmt.Sprint(w, "-", i), "v", i, false)}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -176,13 +149,13 @@ func TestFeedIsTrimmed(t *testing.T) {
 	for r := range rounds {
 		batch := make(unionstore.Changes[storetest.Item], ids)
 		for i := range batch {
-			batch[i] = feedChange(fmt.Sprint("e", i), fmt.Sprint(r), r, r%7 == 6)
+			batch[i] = storetest.Change(fmt.Sprint("e", i), fmt.Sprint(r), r, r%7 == 6)
 		}
 		if r == 0 {
 			// Identities saved once, in the entry of the first batch,
 			// whose other slots a trim empties: it keeps these.
 			for i := range ids {
-				batch = append(batch, feedChange(fmt.Sprint("once", i), "v", 0, false))
+				batch = append(batch, storetest.Change(fmt.Sprint("once", i), "v", 0, false))
 			}
 		}
 		if err := s.Save(ctx, batch); err != nil {
@@ -226,15 +199,15 @@ func TestFeedIsTrimmed(t *testing.T) {
 func TestPurgeTombstonesExpiresCursors(t *testing.T) {
 	ctx := context.Background()
 	s := openFeedStore(t)
-	saveOne(t, s, feedChange("a", "1", 1, false))
+	storetest.Save(t, s, storetest.Change("a", "1", 1, false))
 	before := cursorNow(t, s)
-	saveOne(t, s, feedChange("a", "1", 2, true))
+	storetest.Save(t, s, storetest.Change("a", "1", 2, true))
 	upToDate := cursorNow(t, s)
 	if n, err := s.PurgeTombstones(ctx, "ns", time.Unix(1_700_000_010, 0)); err != nil || n != 1 {
 		t.Fatalf("PurgeTombstones = %d, %v; want 1", n, err)
 	}
 	after := cursorNow(t, s)
-	saveOne(t, s, feedChange("c", "3", 4, false))
+	storetest.Save(t, s, storetest.Change("c", "3", 4, false))
 	for _, c := range []unionstore.Cursor{before, upToDate} {
 		if _, err := watchFrom(t, s, c, 1); !errors.Is(err, unionstore.ErrCursorExpired) {
 			t.Fatalf("Watch from %q, before the purge = %v, want ErrCursorExpired", c, err)
@@ -258,13 +231,13 @@ func TestWatchReadsPastAPage(t *testing.T) {
 	const big, small = 3*watchPage + 17, 5
 	batch := make(unionstore.Changes[storetest.Item], big)
 	for i := range batch {
-		batch[i] = feedChange(fmt.Sprintf("e%04d", i), "v", i, false)
+		batch[i] = storetest.Change(fmt.Sprintf("e%04d", i), "v", i, false)
 	}
 	if err := s.Save(context.Background(), batch); err != nil {
 		t.Fatal(err)
 	}
 	for i := big; i < big+small; i++ {
-		saveOne(t, s, feedChange(fmt.Sprintf("e%04d", i), "v", i, false))
+		storetest.Save(t, s, storetest.Change(fmt.Sprintf("e%04d", i), "v", i, false))
 	}
 	evs, err := watchFrom(t, s, c, big+small)
 	if err != nil {

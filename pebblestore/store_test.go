@@ -48,11 +48,7 @@ func open(t testing.TB, opts ...pebblestore.Option) *pebblestore.Store[storetest
 func openAt(t testing.TB, dir string, opts ...pebblestore.Option) *pebblestore.Store[storetest.Item] {
 	t.Helper()
 	s, err := pebblestore.Open[storetest.Item](dir, opts...)
-	if err != nil {
-		t.Fatalf("Open(%q): %v", dir, err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return storetest.Closing(t, fmt.Sprintf("Open(%q)", dir), s, err)
 }
 
 func TestConformance(t *testing.T) {
