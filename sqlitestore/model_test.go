@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/storetest"
@@ -16,29 +15,16 @@ import (
 // compares every read. It fails when the upsert keeps a later save instead
 // of the later change.
 func TestMatchesMemory(t *testing.T) {
-	ctx := context.Background()
 	r := rand.New(rand.NewPCG(7, 11))
 	s := open(t)
-	var batches []unionstore.Changes[item]
 	namespaces := []string{"a", "b", "b\x01", "ü", "\U0010ffff"}
 	ids := []string{"", "a", "a\x01", "ab", "B", "é", "\u00ff", "\U0001f600", "z"}
-	for round := range 60 {
-		var batch unionstore.Changes[item]
-		for range 1 + r.IntN(40) {
-			id := ids[r.IntN(len(ids))] + fmt.Sprint(r.IntN(30))
-			c := set(namespaces[r.IntN(len(namespaces))], id, fmt.Sprint("round ", round), at(r.IntN(50)))
-			c.Entity.Kind = fmt.Sprint("k", r.IntN(3))
-			c.Timestamp = c.Timestamp.Add(time.Duration(r.IntN(3)))
-			if r.IntN(4) == 0 {
-				c.ChangeType = unionstore.ChangeTypeUnset
-			}
-			batch = append(batch, c)
-		}
-		if err := s.Save(ctx, batch); err != nil {
-			t.Fatal(err)
-		}
-		batches = append(batches, batch)
-	}
+	batches := storetest.RandomBatches(t, s, r, 60, func(round int) unionstore.Change[item] {
+		id := ids[r.IntN(len(ids))] + fmt.Sprint(r.IntN(30))
+		c := set(namespaces[r.IntN(len(namespaces))], id, fmt.Sprint("round ", round), at(r.IntN(50)))
+		c.Entity.Kind = fmt.Sprint("k", r.IntN(3))
+		return c
+	})
 	storetest.ExpectModel(t, s, storetest.Model(t, batches...), namespaces...)
 }
 
