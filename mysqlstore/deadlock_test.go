@@ -32,14 +32,7 @@ func TestSaveRetriesADeadlock(t *testing.T) {
 	// The other transaction, made the larger by the rows it changes,
 	// holds the rows from m-000 to z, read as a range of the primary key
 	// so that it locks none before them.
-	tx, err := newDB(t).BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatalf("begin: %v", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, "UPDATE `"+table+"` SET ts = ts - 1 WHERE namespace = 'ns' AND kind = 'k' AND id >= 'm'"); err != nil {
-		t.Fatalf("update in the other transaction: %v", err)
-	}
+	tx := otherTx(t, "update in the other transaction", "UPDATE `"+table+"` SET ts = ts - 1 WHERE namespace = 'ns' AND kind = 'k' AND id >= 'm'")
 	// The save writes a, then waits for z.
 	done := make(chan error, 1)
 	go func() {
@@ -75,17 +68,10 @@ func TestSaveEndsAtItsDeadline(t *testing.T) {
 	save(t, s, set("ns", "k", "a", "old", at(1)), set("ns", "k", "z", "old", at(1)))
 	mysqlstore.SetMaxPacket(s, 16<<10+300)
 
-	tx, err := newDB(t).BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatalf("begin: %v", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, "UPDATE `"+table+"` SET ts = ts WHERE namespace = 'ns' AND kind = 'k' AND id = 'z'"); err != nil {
-		t.Fatalf("lock z in the other transaction: %v", err)
-	}
+	tx := otherTx(t, "lock z in the other transaction", "UPDATE `"+table+"` SET ts = ts WHERE namespace = 'ns' AND kind = 'k' AND id = 'z'")
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
-	err = s.Save(short, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "new", at(5)), set("ns", "k", "z", "new", at(5))})
+	err := s.Save(short, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "new", at(5)), set("ns", "k", "z", "new", at(5))})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Save = %v, want an error wrapping context.DeadlineExceeded", err)
 	}

@@ -2,11 +2,10 @@ package mysqlstore
 
 import (
 	"context"
-	"database/sql"
-	"strconv"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
+	"github.com/unionstore/unionstore/storetest"
 )
 
 // DSN returns the go-sql-driver DSN of an OpenURL URL, for the tests' own
@@ -79,40 +78,7 @@ func PageSQL[E unionstore.Entity](s *Store[E]) string { return s.Driver().(*driv
 // and returns ctx's error.
 func RawWatch[E unionstore.Entity](ctx context.Context, s *Store[E], namespace string, after unionstore.Cursor, f func(id []byte)) error {
 	d := s.Driver().(*driver)
-	pos, err := d.feed.Parse(string(after))
-	if err != nil {
-		return err
-	}
-	for {
-		wake := d.feed.Waiter()
-		rows, err := d.db.QueryContext(ctx, d.changesAfterSQL, []byte(namespace), pos, d.pageSize, []byte(namespace))
-		if err != nil {
-			return err
-		}
-		n := 0
-		var head, floor, kind, id, ct, ts, payload, rev sql.RawBytes
-		for rows.Next() {
-			if err := rows.Scan(&head, &floor, &kind, &id, &ct, &ts, &payload, &rev); err != nil {
-				rows.Close()
-				return err
-			}
-			if rev == nil {
-				continue
-			}
-			if pos, err = strconv.ParseInt(string(rev), 10, 64); err != nil {
-				rows.Close()
-				return err
-			}
-			f(id)
-			n++
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if n < d.pageSize {
-			if err := d.feed.Wait(ctx, wake); err != nil {
-				return err
-			}
-		}
-	}
+	return storetest.PollRevisions(ctx, d.feed, after, d.pageSize, func(ctx context.Context, pos int64) (storetest.Rows, error) {
+		return d.db.QueryContext(ctx, d.changesAfterSQL, []byte(namespace), pos, d.pageSize, []byte(namespace))
+	}, f)
 }

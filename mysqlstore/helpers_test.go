@@ -7,7 +7,6 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
-	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/mysqlstore"
 	"github.com/unionstore/unionstore/storetest"
 	"go.uber.org/goleak"
@@ -62,6 +61,24 @@ func newDB(tb testing.TB) *sql.DB {
 	return admin.Own(tb)
 }
 
+// otherTx begins a transaction on a pool of its own, standing for another
+// process, and runs query with args in it. The transaction is rolled back
+// when the test ends, unless it ended before. what names the query in a
+// failure.
+func otherTx(tb testing.TB, what, query string, args ...any) *sql.Tx {
+	tb.Helper()
+	ctx := context.Background()
+	tx, err := newDB(tb).BeginTx(ctx, nil)
+	if err != nil {
+		tb.Fatalf("begin: %v", err)
+	}
+	tb.Cleanup(func() { _ = tx.Rollback() })
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		tb.Fatalf("%s: %v", what, err)
+	}
+	return tx
+}
+
 // TestMain serves the crash test's child when it is one. Otherwise it runs
 // the tests, skipping the examples that need a server when none answers,
 // and then drops the examples' tables and closes the shared pool, so that
@@ -83,11 +100,7 @@ func newTable(tb testing.TB) string {
 func openStore(tb testing.TB, table string, opts ...mysqlstore.Option) *mysqlstore.Store[storetest.Item] {
 	tb.Helper()
 	s, err := mysqlstore.OpenURL[storetest.Item](context.Background(), server.URLWith(tb, "table", table), opts...)
-	if err != nil {
-		tb.Fatalf("OpenURL: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	return s
+	return storetest.Closing(tb, "OpenURL", s, err)
 }
 
 // newStore returns a store on a fresh table of its own, on the shared pool.
@@ -101,11 +114,7 @@ func newStoreOn(tb testing.TB, db *sql.DB, table string, opts ...mysqlstore.Opti
 	tb.Helper()
 	opts = append([]mysqlstore.Option{mysqlstore.WithTable(table)}, opts...)
 	s, err := mysqlstore.New[storetest.Item](context.Background(), db, opts...)
-	if err != nil {
-		tb.Fatalf("New: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	return s
+	return storetest.Closing(tb, "New", s, err)
 }
 
 // storedRow is a row of a table as the server holds it.
@@ -148,10 +157,6 @@ var t0 = time.Date(2026, 3, 4, 5, 6, 7, 890123456, time.UTC)
 
 func at(n int) time.Time { return t0.Add(time.Duration(n) * time.Nanosecond) }
 
-// save saves changes to s and fails the test on error.
-func save(tb testing.TB, s unionstore.Store[storetest.Item], changes ...unionstore.Change[storetest.Item]) {
-	tb.Helper()
-	if err := s.Save(context.Background(), changes); err != nil {
-		tb.Fatalf("Save: %v", err)
-	}
-}
+// save saves changes to s and fails the test on error: see
+// [storetest.Save].
+var save = storetest.Save

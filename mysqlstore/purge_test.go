@@ -19,16 +19,9 @@ func TestPurgeTombstonesKeepsANewerSave(t *testing.T) {
 	s := newStoreOn(t, adminDB(t), table)
 	save(t, s, unset("ns", "k", "a", at(1)), unset("ns", "k", "b", at(1)), unset("ns", "k", "c", at(1)))
 
-	tx, err := newDB(t).BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatalf("begin: %v", err)
-	}
-	defer func() { _ = tx.Rollback() }()
 	newer := at(2).UnixNano()
-	if _, err := tx.ExecContext(ctx, "UPDATE `"+table+"` SET change_type = 'set', ts = ?, payload = ? WHERE namespace = 'ns' AND kind = 'k' AND id = 'b'",
-		newer, []byte(`{"kind":"k","id":"b","value":"newer"}`)); err != nil {
-		t.Fatalf("update in the other transaction: %v", err)
-	}
+	tx := otherTx(t, "update in the other transaction", "UPDATE `"+table+"` SET change_type = 'set', ts = ?, payload = ? WHERE namespace = 'ns' AND kind = 'k' AND id = 'b'",
+		newer, []byte(`{"kind":"k","id":"b","value":"newer"}`))
 
 	type result struct {
 		n   int
