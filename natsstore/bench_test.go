@@ -125,16 +125,7 @@ func BenchmarkRead(b *testing.B) {
 	scan := func(b *testing.B, s *natsstore.Store[storetest.Item]) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			count := 0
-			for _, err := range s.Scan(ctx, "bench") {
-				if err != nil {
-					b.Fatal(err)
-				}
-				count++
-			}
-			if count != n {
-				b.Fatalf("Scan yielded %d, want %d", count, n)
-			}
+			storetest.ScanCount(b, s, "bench", n)
 		}
 	}
 	b.Run("scan/entities=100k", func(b *testing.B) { scan(b, s) })

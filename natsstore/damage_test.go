@@ -44,7 +44,7 @@ func TestUndecodableMessagesAreReported(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			s := newStore(t)
-			mustSave(t, s, set("ns", "k", "a", "1", at(1)), set("ns", "k", "c", "3", at(3)))
+			storetest.Save(t, s, set("ns", "k", "a", "1", at(1)), set("ns", "k", "c", "3", at(3)))
 			subj := natsstore.Subject(s.Stream(), "ns", tc.kind, tc.id)
 			if tc.raw != "" {
 				subj = strings.TrimSuffix(natsstore.NamespaceFilter(s.Stream(), "ns"), ">") + tc.raw

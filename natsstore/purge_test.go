@@ -119,7 +119,7 @@ func TestPurgeTombstonesReportsARefusal(t *testing.T) {
 	}
 	defer s.Close()
 	for i := range 5 {
-		mustSave(t, s, unset("ns", "k", fmt.Sprint(i), at(1)))
+		storetest.Save(t, s, unset("ns", "k", fmt.Sprint(i), at(1)))
 	}
 	n, err := s.PurgeTombstones(ctx, "ns", at(2))
 	if err == nil || !strings.Contains(err.Error(), "not permitted") || n != 0 {

@@ -25,22 +25,6 @@ func pullWatch(t *testing.T, s *natsstore.Store[storetest.Item], namespace strin
 	return storetest.PullWatch(t, s, namespace, after, watchWait)
 }
 
-func mustSave(t *testing.T, s *natsstore.Store[storetest.Item], changes ...unionstore.Change[storetest.Item]) {
-	t.Helper()
-	if err := s.Save(context.Background(), changes); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
-}
-
-func mustSnapshot(t *testing.T, s *natsstore.Store[storetest.Item], namespace string) (unionstore.Changes[storetest.Item], unionstore.Cursor) {
-	t.Helper()
-	changes, c, err := s.Snapshot(context.Background(), namespace)
-	if err != nil {
-		t.Fatalf("Snapshot(%q): %v", namespace, err)
-	}
-	return changes, c
-}
-
 // ids returns the ids of changes, with "-" before those of unsets.
 func ids(changes unionstore.Changes[storetest.Item]) []string {
 	out := make([]string, len(changes))
@@ -58,10 +42,10 @@ func ids(changes unionstore.Changes[storetest.Item]) []string {
 // last event: the floor marker is on the watched subjects.
 func TestPurgeEndsAnUpToDateWatch(t *testing.T) {
 	s := newStore(t)
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
-	_, c := mustSnapshot(t, s, "ns")
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
+	_, c := storetest.Snapshot(t, s, "ns")
 	next := pullWatch(t, s, "ns", c)
-	mustSave(t, s, set("ns", "k", "b", "2", at(2)))
+	storetest.Save(t, s, set("ns", "k", "b", "2", at(2)))
 	ev, err := next()
 	if err != nil || ev.Change.Entity.ID != "b" {
 		t.Fatalf("first event = %v, %v, want the save of b", ev.Change, err)
@@ -82,12 +66,12 @@ func TestPurgeEndsAnUpToDateWatch(t *testing.T) {
 // removes, so its cursor must expire, which the second marker does.
 func TestSnapshotDuringPurgeExpires(t *testing.T) {
 	s := newStore(t)
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
 	var (
 		during unionstore.Changes[storetest.Item]
 		c      unionstore.Cursor
 	)
-	restore := natsstore.SetPurgeBegun(func() { during, c = mustSnapshot(t, s, "ns") })
+	restore := natsstore.SetPurgeBegun(func() { during, c = storetest.Snapshot(t, s, "ns") })
 	err := s.Purge(context.Background(), "ns")
 	restore()
 	if err != nil {
@@ -106,8 +90,8 @@ func TestSnapshotDuringPurgeExpires(t *testing.T) {
 // cannot know how far the purge went.
 func TestPurgeFailingMidwayExpires(t *testing.T) {
 	s := newStore(t)
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
-	_, c := mustSnapshot(t, s, "ns")
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
+	_, c := storetest.Snapshot(t, s, "ns")
 	ctx, cancel := context.WithCancel(context.Background())
 	restore := natsstore.SetPurgeBegun(cancel)
 	err := s.Purge(ctx, "ns")
@@ -126,10 +110,10 @@ func TestPurgeFailingMidwayExpires(t *testing.T) {
 func TestPurgeTombstonesExpiresCursors(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
-	_, before := mustSnapshot(t, s, "ns")
-	mustSave(t, s, unset("ns", "k", "a", at(2)))
-	_, upToDate := mustSnapshot(t, s, "ns")
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
+	_, before := storetest.Snapshot(t, s, "ns")
+	storetest.Save(t, s, unset("ns", "k", "a", at(2)))
+	_, upToDate := storetest.Snapshot(t, s, "ns")
 	if n, err := s.PurgeTombstones(ctx, "ns", at(3)); n != 1 || err != nil {
 		t.Fatalf("PurgeTombstones = %d, %v, want 1, nil", n, err)
 	}
@@ -138,12 +122,12 @@ func TestPurgeTombstonesExpiresCursors(t *testing.T) {
 			t.Fatalf("Watch from a cursor %s, after PurgeTombstones = %v, want ErrCursorExpired", name, err)
 		}
 	}
-	changes, after := mustSnapshot(t, s, "ns")
+	changes, after := storetest.Snapshot(t, s, "ns")
 	if len(changes) != 0 {
 		t.Fatalf("Snapshot after PurgeTombstones = %v, want nothing", ids(changes))
 	}
 	next := pullWatch(t, s, "ns", after)
-	mustSave(t, s, set("ns", "k", "b", "1", at(4)))
+	storetest.Save(t, s, set("ns", "k", "b", "1", at(4)))
 	if ev, err := next(); err != nil || ev.Change.Entity.ID != "b" {
 		t.Fatalf("Watch from a cursor after PurgeTombstones = %v, %v, want the save of b", ev.Change, err)
 	}
@@ -151,7 +135,7 @@ func TestPurgeTombstonesExpiresCursors(t *testing.T) {
 	if n, err := s.PurgeTombstones(ctx, "ns", at(3)); n != 0 || err != nil {
 		t.Fatalf("second PurgeTombstones = %d, %v, want 0, nil", n, err)
 	}
-	mustSave(t, s, set("ns", "k", "c", "1", at(5)))
+	storetest.Save(t, s, set("ns", "k", "c", "1", at(5)))
 	if ev, err := pullWatch(t, s, "ns", after)(); err != nil || ev.Change.Entity.ID != "b" {
 		t.Fatalf("Watch after a PurgeTombstones that removed nothing = %v, %v, want the save of b", ev.Change, err)
 	}
@@ -162,14 +146,14 @@ func TestPurgeTombstonesExpiresCursors(t *testing.T) {
 func TestFloorMarkersAreNotChanges(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	mustSnapshot(t, s, "ns") // publishes the stream's floor marker
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)), set("other", "k", "x", "1", at(1)))
+	storetest.Snapshot(t, s, "ns") // publishes the stream's floor marker
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)), set("other", "k", "x", "1", at(1)))
 	for _, ns := range []string{"ns", "ghost"} {
 		if err := s.Purge(ctx, ns); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mustSave(t, s, set("ns", "k", "b", "1", at(2)), unset("ns", "k", "c", at(2)))
+	storetest.Save(t, s, set("ns", "k", "b", "1", at(2)), unset("ns", "k", "c", at(2)))
 	if _, err := s.PurgeTombstones(ctx, "ns", at(3)); err != nil {
 		t.Fatal(err)
 	}
@@ -205,10 +189,10 @@ func TestFloorMarkersAreNotChanges(t *testing.T) {
 func TestWatchRefusesCursorsOfOtherStreams(t *testing.T) {
 	a, b := newStore(t), newStore(t)
 	for _, s := range []*natsstore.Store[storetest.Item]{a, b} {
-		mustSave(t, s, set("ns", "k", "a", "1", at(1)), set("ns", "k", "b", "1", at(1)))
+		storetest.Save(t, s, set("ns", "k", "a", "1", at(1)), set("ns", "k", "b", "1", at(1)))
 	}
-	_, ca := mustSnapshot(t, a, "ns")
-	_, cb := mustSnapshot(t, b, "ns")
+	_, ca := storetest.Snapshot(t, a, "ns")
+	_, cb := storetest.Snapshot(t, b, "ns")
 	// cb is <stream>:<epoch>:<sequence>.
 	epoch := string(cb[:strings.LastIndexByte(string(cb), ':')])
 	cases := map[string]unionstore.Cursor{
@@ -238,8 +222,8 @@ func TestWatchExpiresAfterTheStreamLostItsHistory(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			name := newStreamName(t, js)
 			s := newStoreOn(t, js, name)
-			mustSave(t, s, set("ns", "k", "a", "1", at(1)))
-			_, c := mustSnapshot(t, s, "ns")
+			storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
+			_, c := storetest.Snapshot(t, s, "ns")
 			if how != "made again" {
 				st, err := js.Stream(ctx, name)
 				if err != nil {
@@ -256,11 +240,11 @@ func TestWatchExpiresAfterTheStreamLostItsHistory(t *testing.T) {
 			}
 			// The stream's sequences now reach past the cursor's.
 			for i := range 4 {
-				mustSave(t, s, set("ns", "k", "b", "1", at(2+i)))
+				storetest.Save(t, s, set("ns", "k", "b", "1", at(2+i)))
 			}
 			if how != "purged" {
 				// A new floor marker.
-				mustSnapshot(t, s, "ns")
+				storetest.Snapshot(t, s, "ns")
 			}
 			if _, err := pullWatch(t, s, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
 				t.Fatalf("Watch from a cursor taken before the stream was %s = %v, want ErrCursorExpired", how, err)
@@ -275,13 +259,13 @@ func TestWatchExpiresAfterTheStreamLostItsHistory(t *testing.T) {
 func TestSnapshotCursorPrecedesItsLoad(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
-	restore := natsstore.SetSnapshotBetween(func() { mustSave(t, s, set("ns", "k", "a", "2", at(2))) })
-	base, c := mustSnapshot(t, s, "ns")
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
+	restore := natsstore.SetSnapshotBetween(func() { storetest.Save(t, s, set("ns", "k", "a", "2", at(2))) })
+	base, c := storetest.Snapshot(t, s, "ns")
 	restore()
 	// Applied from now on: the change saved during the snapshot is
 	// either in base or read again from the cursor.
-	mustSave(t, s, set("ns", "k", "z", "1", at(3)))
+	storetest.Save(t, s, set("ns", "k", "z", "1", at(3)))
 	model := unionstore.NewMemory[storetest.Item]()
 	if err := model.Save(ctx, base); err != nil {
 		t.Fatal(err)
@@ -313,8 +297,8 @@ func TestSnapshotCursorPrecedesItsLoad(t *testing.T) {
 // its context leaves no consumer on the stream.
 func TestWatchDeletesItsConsumer(t *testing.T) {
 	s := newStore(t)
-	_, c := mustSnapshot(t, s, "ns")
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	_, c := storetest.Snapshot(t, s, "ns")
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
 	st, err := sharedJS(t).Stream(context.Background(), s.Stream())
 	if err != nil {
 		t.Fatal(err)
@@ -349,13 +333,13 @@ func TestWatchSurvivesARestart(t *testing.T) {
 	opts := serverOptions(t, t.TempDir())
 	srv := startServer(t, opts)
 	s := openOwned(t, serverAddr(opts))
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
-	_, c := mustSnapshot(t, s, "ns")
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
+	_, c := storetest.Snapshot(t, s, "ns")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	next, stop := iter.Pull2(s.Watch(ctx, "ns", c))
 	defer stop()
-	mustSave(t, s, set("ns", "k", "b", "1", at(2)))
+	storetest.Save(t, s, set("ns", "k", "b", "1", at(2)))
 	if ev, err, _ := next(); err != nil || ev.Change.Entity.ID != "b" {
 		t.Fatalf("event before the restart = %v, %v, want the save of b", ev.Change, err)
 	}
