@@ -23,19 +23,10 @@ func watchFrom(t *testing.T, s *redisstore.Store[storetest.Item], ns string, aft
 	return storetest.PullWatch(t, s, ns, after, feedWait)
 }
 
-func mustSave(t *testing.T, s *redisstore.Store[storetest.Item], changes ...unionstore.Change[storetest.Item]) {
-	t.Helper()
-	if err := s.Save(context.Background(), changes); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
-}
-
+// cursorOf returns the cursor of ns's feed now.
 func cursorOf(t *testing.T, s *redisstore.Store[storetest.Item], ns string) unionstore.Cursor {
 	t.Helper()
-	_, c, err := s.Snapshot(context.Background(), ns)
-	if err != nil {
-		t.Fatalf("Snapshot(%q): %v", ns, err)
-	}
+	_, c := storetest.Snapshot(t, s, ns)
 	return c
 }
 
@@ -59,14 +50,23 @@ func wantEvent(t *testing.T, what string, next func() (unionstore.WatchEvent[sto
 	return ev
 }
 
+// wantWatchGoesOn checks that a watch from the cursor of c's namespace now
+// yields c once it is saved.
+func wantWatchGoesOn(t *testing.T, s *redisstore.Store[storetest.Item], what string, c unionstore.Change[storetest.Item]) {
+	t.Helper()
+	next := watchFrom(t, s, c.Namespace, cursorOf(t, s, c.Namespace))
+	storetest.Save(t, s, c)
+	wantEvent(t, what, next, c.Entity.ID)
+}
+
 // TestWatchYieldsAppliedChanges checks that the log holds what the put
 // script applied, and nothing it refused: a change older than the stored
 // one is no event.
 func TestWatchYieldsAppliedChanges(t *testing.T) {
 	s := newStore(t)
 	c := cursorOf(t, s, "ns")
-	mustSave(t, s, set("ns", "k", "a", "new", at(5)))
-	mustSave(t, s, set("ns", "k", "a", "old", at(4)), set("ns", "k", "b", "1", at(1)))
+	storetest.Save(t, s, set("ns", "k", "a", "new", at(5)))
+	storetest.Save(t, s, set("ns", "k", "a", "old", at(4)), set("ns", "k", "b", "1", at(1)))
 	next := watchFrom(t, s, "ns", c)
 	if ev := wantEvent(t, "first", next, "a"); ev.Change.Entity.Value != "new" {
 		t.Errorf("first event = %v, want the change of a at 5", ev.Change)
@@ -79,22 +79,19 @@ func TestWatchYieldsAppliedChanges(t *testing.T) {
 // reads past a trim, and that the last cursor goes on.
 func TestWatchTrimmedHistoryExpires(t *testing.T) {
 	s := newStore(t, redisstore.WithHistory(1))
-	mustSave(t, s, set("ns", "k", "first", "v", at(1)))
+	storetest.Save(t, s, set("ns", "k", "first", "v", at(1)))
 	old := cursorOf(t, s, "ns")
-	mustSave(t, s, set("ns", "k", "second", "v", at(1)))
+	storetest.Save(t, s, set("ns", "k", "second", "v", at(1)))
 	running := watchFrom(t, s, "ns", old)
 	wantEvent(t, "before the trim", running, "second")
 	// The server trims by whole nodes of 100 entries: 300 changes trim
 	// the first ones, the next one of the running watch among them.
 	for i := range 300 {
-		mustSave(t, s, set("ns", "k", fmt.Sprint(i), "v", at(2+i)))
+		storetest.Save(t, s, set("ns", "k", fmt.Sprint(i), "v", at(2+i)))
 	}
 	wantExpired(t, "a running watch reading past the trim", running)
 	wantExpired(t, "from a cursor before the trimmed history", watchFrom(t, s, "ns", old))
-	last := cursorOf(t, s, "ns")
-	next := watchFrom(t, s, "ns", last)
-	mustSave(t, s, set("ns", "k", "after", "v", at(1000)))
-	wantEvent(t, "from the last cursor", next, "after")
+	wantWatchGoesOn(t, s, "from the last cursor", set("ns", "k", "after", "v", at(1000)))
 }
 
 // TestPurgeExpiresUpToDateWatchers checks that a purge, with no save
@@ -104,7 +101,7 @@ func TestWatchTrimmedHistoryExpires(t *testing.T) {
 func TestPurgeExpiresUpToDateWatchers(t *testing.T) {
 	s := newStore(t)
 	empty := cursorOf(t, s, "ns")
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
 	last := cursorOf(t, s, "ns")
 	running := watchFrom(t, s, "ns", empty)
 	wantEvent(t, "before the purge", running, "a")
@@ -121,10 +118,7 @@ func TestPurgeExpiresUpToDateWatchers(t *testing.T) {
 	<-purged
 	wantExpired(t, "a watch asking for more after the purge", running)
 	wantExpired(t, "from the up-to-date cursor", watchFrom(t, s, "ns", last))
-	after := cursorOf(t, s, "ns")
-	next := watchFrom(t, s, "ns", after)
-	mustSave(t, s, set("ns", "k", "b", "2", at(2)))
-	wantEvent(t, "from the cursor after the purge", next, "b")
+	wantWatchGoesOn(t, s, "from the cursor after the purge", set("ns", "k", "b", "2", at(2)))
 }
 
 func TestPurgeTombstonesExpiresOlderCursors(t *testing.T) {
@@ -140,9 +134,9 @@ func TestWatchRefusesForeignCursors(t *testing.T) {
 	s := newStoreOn(t, adminClient(t), prefix)
 	other := newStore(t)
 	for _, st := range []*redisstore.Store[storetest.Item]{s, other} {
-		mustSave(t, st, set("ns", "k", "a", "1", at(1)), set("ns2", "k", "a", "1", at(1)))
+		storetest.Save(t, st, set("ns", "k", "a", "1", at(1)), set("ns2", "k", "a", "1", at(1)))
 	}
-	mustSave(t, s, set("ns", "k", "b", "1", at(1)))
+	storetest.Save(t, s, set("ns", "k", "b", "1", at(1)))
 	lost := cursorOf(t, s, "ns") // at sequence number 2
 	// The keys of the prefix are lost, as on a server restarted without
 	// persistence, and the namespace is written again, with a log that
@@ -152,11 +146,11 @@ func TestWatchRefusesForeignCursors(t *testing.T) {
 		t.Fatalf("unlink: %v", err)
 	}
 	time.Sleep(time.Millisecond) // a later epoch
-	mustSave(t, s, unset("ns", "k", "x", at(1)), set("ns", "k", "c", "1", at(1)))
+	storetest.Save(t, s, unset("ns", "k", "x", at(1)), set("ns", "k", "c", "1", at(1)))
 	if n, err := s.PurgeTombstones(ctx, "ns", at(2)); err != nil || n != 1 {
 		t.Fatalf("PurgeTombstones = %d, %v, want 1", n, err)
 	}
-	mustSave(t, s, set("ns", "k", "d", "1", at(1)))
+	storetest.Save(t, s, set("ns", "k", "d", "1", at(1)))
 	cases := []struct {
 		name   string
 		cursor unionstore.Cursor
@@ -178,10 +172,10 @@ func TestWatchRefusesForeignCursors(t *testing.T) {
 func TestWatchEmptyNamespaceCursor(t *testing.T) {
 	s := newStore(t, redisstore.WithHistory(1))
 	empty := cursorOf(t, s, "ns")
-	mustSave(t, s, set("ns", "k", "a", "1", at(1)))
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
 	wantEvent(t, "the first change", watchFrom(t, s, "ns", empty), "a")
 	for i := range 300 {
-		mustSave(t, s, set("ns", "k", fmt.Sprint(i), "v", at(2+i)))
+		storetest.Save(t, s, set("ns", "k", fmt.Sprint(i), "v", at(2+i)))
 	}
 	wantExpired(t, "after a trim", watchFrom(t, s, "ns", empty))
 }
@@ -193,7 +187,7 @@ func TestHistoryBound(t *testing.T) {
 	prefix := newPrefix(t)
 	s := newStoreOn(t, adminClient(t), prefix, redisstore.WithHistory(history))
 	for i := range 400 {
-		mustSave(t, s, set("ns", "k", fmt.Sprint(i), "v", at(i)))
+		storetest.Save(t, s, set("ns", "k", fmt.Sprint(i), "v", at(i)))
 	}
 	log, _ := redisstore.FeedKeys(prefix, "ns")
 	n, err := adminClient(t).XLen(context.Background(), log).Result()
