@@ -171,16 +171,7 @@ func BenchmarkRead(b *testing.B) {
 			b.ReportAllocs()
 			sc := s.(unionstore.Scanner[storetest.Item])
 			for b.Loop() {
-				n := 0
-				for _, err := range sc.Scan(ctx, "bench") {
-					if err != nil {
-						b.Fatal(err)
-					}
-					n++
-				}
-				if n != benchEntities {
-					b.Fatalf("Scan = %d", n)
-				}
+				storetest.ScanCount(b, sc, "bench", benchEntities)
 			}
 		})
 		g, ok := s.(unionstore.Getter[storetest.Item])
