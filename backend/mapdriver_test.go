@@ -40,18 +40,27 @@ func (d *mapDriver) Put(_ context.Context, recs []backend.Record) error {
 	}
 	d.puts++
 	for _, r := range recs {
-		ns := d.records[r.Namespace]
-		if ns == nil {
-			ns = map[[2]string]backend.Record{}
-			d.records[r.Namespace] = ns
-		}
-		k := [2]string{r.Kind, r.ID}
-		if old, ok := ns[k]; !ok || r.Newer(old) {
-			r.Payload = slices.Clone(r.Payload)
-			ns[k] = r
-		}
+		d.put(r)
 	}
 	return nil
+}
+
+// put keeps r, with a copy of its payload, unless the record it holds of
+// r's identity is newer, and returns what it kept and whether it kept
+// it. d.mu is held.
+func (d *mapDriver) put(r backend.Record) (backend.Record, bool) {
+	ns := d.records[r.Namespace]
+	if ns == nil {
+		ns = map[[2]string]backend.Record{}
+		d.records[r.Namespace] = ns
+	}
+	k := [2]string{r.Kind, r.ID}
+	if old, ok := ns[k]; ok && !r.Newer(old) {
+		return backend.Record{}, false
+	}
+	r.Payload = slices.Clone(r.Payload)
+	ns[k] = r
+	return r, true
 }
 
 func (d *mapDriver) sorted(namespace string) []backend.Record {
@@ -169,17 +178,9 @@ func (d *feedDriver) Put(ctx context.Context, recs []backend.Record) error {
 		return errors.New("driver closed")
 	}
 	for _, r := range recs {
-		ns := d.records[r.Namespace]
-		if ns == nil {
-			ns = map[[2]string]backend.Record{}
-			d.records[r.Namespace] = ns
-		}
-		k := [2]string{r.Kind, r.ID}
-		if old, ok := ns[k]; !ok || r.Newer(old) {
-			r.Payload = slices.Clone(r.Payload)
-			ns[k] = r
+		if kept, ok := d.put(r); ok {
 			pos := strconv.Itoa(len(d.log[r.Namespace]) + 1)
-			d.log[r.Namespace] = append(d.log[r.Namespace], backend.Event{Record: r, Position: pos})
+			d.log[r.Namespace] = append(d.log[r.Namespace], backend.Event{Record: kept, Position: pos})
 		}
 	}
 	close(d.wake)
