@@ -135,12 +135,19 @@ func TestReadsDecodeEveryBatchOfAFetch(t *testing.T) {
 	s, topic := fourChanges(t)
 	var fetches atomic.Int32
 	controlFetches(t, c, topic, func() bool { fetches.Add(1); return false }, 0, 0)
-	got, err := s.Load(context.Background(), "ns")
-	if err != nil || !slices.Equal(ids(got), []string{"a", "b", "c", "d"}) {
-		t.Errorf("Load = %q, %v, want a to d", ids(got), err)
-	}
+	wantLoad(t, s, "a", "b", "c", "d")
 	if n := fetches.Load(); n != 1 {
 		t.Errorf("Load fetched %d times, want 1", n)
+	}
+}
+
+// wantLoad checks that Load of "ns" returns the changes of want, in
+// order.
+func wantLoad(t *testing.T, s *kafkastore.Store[storetest.Item], want ...string) {
+	t.Helper()
+	got, err := s.Load(context.Background(), "ns")
+	if err != nil || !slices.Equal(ids(got), want) {
+		t.Errorf("Load = %q, %v, want %q", ids(got), err, want)
 	}
 }
 
@@ -167,10 +174,7 @@ func TestReadsResumeAtTheNewLogStart(t *testing.T) {
 	s, topic := fourChanges(t)
 	deleteRecords(t, topic, 2)
 	controlListOffsets(t, c, topic, -2, 0)
-	got, err := s.Load(context.Background(), "ns")
-	if err != nil || !slices.Equal(ids(got), []string{"c", "d"}) {
-		t.Errorf("Load = %q, %v, want c and d", ids(got), err)
-	}
+	wantLoad(t, s, "c", "d")
 }
 
 // TestReadsStopAtTheWatermarkTakenFirst makes the cluster report a high
@@ -180,10 +184,7 @@ func TestReadsStopAtTheWatermarkTakenFirst(t *testing.T) {
 	c := fake(t)
 	s, topic := fourChanges(t)
 	controlListOffsets(t, c, topic, -1, 2)
-	got, err := s.Load(context.Background(), "ns")
-	if err != nil || !slices.Equal(ids(got), []string{"a", "b"}) {
-		t.Errorf("Load = %q, %v, want a and b", ids(got), err)
-	}
+	wantLoad(t, s, "a", "b")
 }
 
 // TestReadsThatMakeNoProgress makes the cluster answer a fetch with no
