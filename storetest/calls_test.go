@@ -115,3 +115,37 @@ func TestScanCount(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchEvents reads the feed of a Memory after its empty cursor: as
+// many events as asked for, in order, or those there are and the
+// context's error once the wait has passed.
+func TestWatchEvents(t *testing.T) {
+	ts := time.Unix(1_700_000_000, 0)
+	m := unionstore.NewMemory[Item]()
+	_, empty := Snapshot(t, m, "ns")
+	Save(t, m, Set("ns", "k", "a", "1", ts))
+	Save(t, m, Set("ns", "k", "b", "2", ts))
+	Save(t, m, Unset("ns", "k", "a", ts.Add(time.Second)))
+	for _, tc := range []struct {
+		n       int
+		wantIDs []string
+		wantErr error
+	}{
+		{1, []string{"a"}, nil},
+		{3, []string{"a", "b", "-a"}, nil},
+		{4, []string{"a", "b", "-a"}, context.DeadlineExceeded},
+	} {
+		evs, err := WatchEvents(m, "ns", empty, tc.n, 100*time.Millisecond)
+		var ids []string
+		for _, ev := range evs {
+			id := ev.Change.Entity.ID
+			if ev.Change.ChangeType == unionstore.ChangeTypeUnset {
+				id = "-" + id
+			}
+			ids = append(ids, id)
+		}
+		if !errors.Is(err, tc.wantErr) || strings.Join(ids, " ") != strings.Join(tc.wantIDs, " ") {
+			t.Errorf("WatchEvents(%d) = %q, %v, want %q, %v", tc.n, ids, err, tc.wantIDs, tc.wantErr)
+		}
+	}
+}

@@ -29,12 +29,13 @@
 // reopen of a store that lives under such a name.
 //
 // The rest are pieces the backends' own tests share: [Set], [Unset] and
-// [Change] make changes of [Item]; [Save], [Snapshot] and [ScanCount]
-// call a store and fail the test on an error; [Closing] closes what an
-// opener returned when the test ends; [RandomBatches] saves random
-// batches and [Model] makes the reference that [ExpectModel] compares a
-// store with; [HostileRows], [CheckDecoded] and [DecodeErrors] serve the
-// fuzz and damage tests of decoding; [FillCustomers] makes the entities
-// the fill benchmarks save; [KeyFeed] runs an embedded engine's own feed
-// beside [BenchmarkWatch], and [PollRevisions] a SQL engine's.
+// [Change] make changes of [Item]; [Save], [Snapshot] and [ScanCount] call
+// a store and fail the test on an error, [WatchEvents] reads a number of
+// events of a feed; [Closing] closes what an opener returned when the test
+// ends; [RandomBatches] saves random batches and [Model] makes the
+// reference that [ExpectModel] compares a store with; [HostileRows],
+// [CheckDecoded] and [DecodeErrors] serve the fuzz and damage tests of
+// decoding; [FillCustomers] makes the entities the fill benchmarks save;
+// [KeyFeed] runs an embedded engine's own feed beside [BenchmarkWatch], and
+// [PollRevisions] a SQL engine's.
 package storetest

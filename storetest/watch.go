@@ -39,6 +39,25 @@ func watcher(t *testing.T, s unionstore.Store[Item]) unionstore.Watcher[Item] {
 	return w
 }
 
+// WatchEvents reads the events of namespace after a cursor from w until it
+// has read n of them, the watch ends or wait has passed, and returns them
+// with the watch's error, which is the context's once wait has passed.
+// The watch is ended when it returns.
+func WatchEvents(w unionstore.Watcher[Item], namespace string, after unionstore.Cursor, n int, wait time.Duration) ([]unionstore.WatchEvent[Item], error) {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	var out []unionstore.WatchEvent[Item]
+	for ev, err := range w.Watch(ctx, namespace, after) {
+		if err != nil {
+			return out, err
+		}
+		if out = append(out, ev); len(out) == n {
+			break
+		}
+	}
+	return out, nil
+}
+
 // pull starts a watch of ns after cursor, ended by the test's end.
 func pull(t *testing.T, w unionstore.Watcher[Item], ns string, after unionstore.Cursor) func() (unionstore.WatchEvent[Item], error) {
 	t.Helper()
