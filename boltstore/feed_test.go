@@ -109,18 +109,7 @@ func TestFeedHoldsOneEntryPerRecord(t *testing.T) {
 // or the watch fails, and returns them with the error.
 func watchFrom(t *testing.T, s *Store[storetest.Item], cursor unionstore.Cursor, n int) ([]unionstore.WatchEvent[storetest.Item], error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var out []unionstore.WatchEvent[storetest.Item]
-	for ev, err := range s.Watch(ctx, "ns", cursor) {
-		if err != nil {
-			return out, err
-		}
-		if out = append(out, ev); len(out) == n {
-			break
-		}
-	}
-	return out, nil
+	return storetest.WatchEvents(s, "ns", cursor, n, 10*time.Second)
 }
 
 // TestWatchReadsPastAPage watches more changes than one read transaction
