@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/storetest"
@@ -12,18 +11,10 @@ import (
 
 var benchBatches = []int{1, 100, 10000}
 
+// benchChanges returns n new customers of namespace "bench", numbered from
+// offset.
 func benchChanges(n, offset int) unionstore.Changes[storetest.Item] {
-	out := make(unionstore.Changes[storetest.Item], n)
-	ts := time.Unix(1700000000, 0)
-	for i := range out {
-		out[i] = unionstore.Change[storetest.Item]{
-			Namespace:  "bench",
-			ChangeType: unionstore.ChangeTypeSet,
-			Entity:     storetest.Item{Kind: "customer", ID: fmt.Sprintf("c-%09d", offset+i), Value: "a customer record of moderate size", N: i},
-			Timestamp:  ts.Add(time.Duration(offset + i)),
-		}
-	}
-	return out
+	return storetest.Customers("bench", offset, n)
 }
 
 // BenchmarkSave saves batches of new entities, each batch one synced

@@ -49,15 +49,10 @@ const benchEntities = 100000
 // benchChanges returns n sets of new customers numbered from offset, with
 // timestamps that grow with generation: a later generation updates them.
 func benchChanges(n, offset, generation int) unionstore.Changes[storetest.Item] {
-	out := make(unionstore.Changes[storetest.Item], n)
-	ts := time.Unix(1700000000, 0).Add(time.Duration(generation) * time.Hour)
+	out := storetest.Customers("bench", offset, n)
 	for i := range out {
-		out[i] = unionstore.Change[storetest.Item]{
-			Namespace:  "bench",
-			ChangeType: unionstore.ChangeTypeSet,
-			Entity:     storetest.Item{Kind: "customer", ID: fmt.Sprintf("c-%09d", offset+i), Value: "a customer record of moderate size", N: generation},
-			Timestamp:  ts.Add(time.Duration(offset + i)),
-		}
+		out[i].Entity.N = generation
+		out[i].Timestamp = out[i].Timestamp.Add(time.Duration(generation) * time.Hour)
 	}
 	return out
 }
