@@ -17,11 +17,7 @@ import (
 )
 
 func TestConformanceFastCompression(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		return open(t, boltstore.WithFastCompression())
-	}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-		return openAt(t, closed.(*boltstore.Store[storetest.Item]).Path(), boltstore.WithFastCompression())
-	}))
+	storetest.Run(t, factory(boltstore.WithFastCompression()), storetest.WithReopen(reopen(boltstore.WithFastCompression())))
 }
 
 // fileFormat returns the format version recorded in the closed file.

@@ -17,12 +17,5 @@ var (
 // checks the rest after a reopen, and checks that a read-only store
 // refuses purges.
 func TestPurgeDurable(t *testing.T) {
-	reopen := func(opts ...boltstore.Option) func(*testing.T, unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-		return func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-			return openAt(t, closed.(*boltstore.Store[storetest.Item]).Path(), opts...)
-		}
-	}
-	storetest.RunPurgeDurable(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		return open(t, boltstore.WithNoSync())
-	}, storetest.WithReopen(reopen()), storetest.WithReadOnlyReopen(reopen(boltstore.WithReadOnly())))
+	storetest.RunPurgeDurable(t, factory(boltstore.WithNoSync()), storetest.WithReopen(reopen()), storetest.WithReadOnlyReopen(reopen(boltstore.WithReadOnly())))
 }

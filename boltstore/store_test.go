@@ -30,22 +30,28 @@ func openAt(t testing.TB, path string, opts ...boltstore.Option) *boltstore.Stor
 	return storetest.Closing(t, fmt.Sprintf("Open(%q)", path), s, err)
 }
 
+// factory returns the factory of stores in fresh files opened with
+// opts.
+func factory(opts ...boltstore.Option) storetest.Factory {
+	return func(t *testing.T) unionstore.Store[storetest.Item] { return open(t, opts...) }
+}
+
+// reopen returns the reopen of a closed store: its file opened again
+// with opts.
+func reopen(opts ...boltstore.Option) func(*testing.T, unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
+	return func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
+		return openAt(t, closed.(*boltstore.Store[storetest.Item]).Path(), opts...)
+	}
+}
+
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		return open(t)
-	}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-		return openAt(t, closed.(*boltstore.Store[storetest.Item]).Path())
-	}))
+	storetest.Run(t, factory(), storetest.WithReopen(reopen()))
 }
 
 func boltstoreNoSync() []boltstore.Option { return []boltstore.Option{boltstore.WithNoSync()} }
 
 func TestConformanceCompressed(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		return open(t, boltstore.WithCompression())
-	}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-		return openAt(t, closed.(*boltstore.Store[storetest.Item]).Path(), boltstore.WithCompression())
-	}))
+	storetest.Run(t, factory(boltstore.WithCompression()), storetest.WithReopen(reopen(boltstore.WithCompression())))
 }
 
 // writeOldFormat writes a file of an older format version, as releases

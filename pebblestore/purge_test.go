@@ -17,12 +17,5 @@ var (
 // checks the rest after a reopen, and checks that a read-only store
 // refuses purges.
 func TestPurgeDurable(t *testing.T) {
-	reopen := func(opts ...pebblestore.Option) func(*testing.T, unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-		return func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-			return openAt(t, closed.(*pebblestore.Store[storetest.Item]).Dir(), opts...)
-		}
-	}
-	storetest.RunPurgeDurable(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		return open(t, pebblestore.WithNoSync())
-	}, storetest.WithReopen(reopen()), storetest.WithReadOnlyReopen(reopen(pebblestore.WithReadOnly())))
+	storetest.RunPurgeDurable(t, factory(pebblestore.WithNoSync()), storetest.WithReopen(reopen()), storetest.WithReadOnlyReopen(reopen(pebblestore.WithReadOnly())))
 }

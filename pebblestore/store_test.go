@@ -51,16 +51,24 @@ func openAt(t testing.TB, dir string, opts ...pebblestore.Option) *pebblestore.S
 	return storetest.Closing(t, fmt.Sprintf("Open(%q)", dir), s, err)
 }
 
+// factory returns the factory of stores in fresh directories opened
+// with opts.
+func factory(opts ...pebblestore.Option) storetest.Factory {
+	return func(t *testing.T) unionstore.Store[storetest.Item] { return open(t, opts...) }
+}
+
+// reopen returns the reopen of a closed store: its directory opened again
+// with opts.
+func reopen(opts ...pebblestore.Option) func(*testing.T, unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
+	return func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
+		return openAt(t, closed.(*pebblestore.Store[storetest.Item]).Dir(), opts...)
+	}
+}
+
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		return open(t)
-	}, storetest.WithReopen(func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-		return openAt(t, closed.(*pebblestore.Store[storetest.Item]).Dir())
-	}))
+	storetest.Run(t, factory(), storetest.WithReopen(reopen()))
 }
 
 func TestConformanceNoSync(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) unionstore.Store[storetest.Item] {
-		return open(t, pebblestore.WithNoSync())
-	})
+	storetest.Run(t, factory(pebblestore.WithNoSync()))
 }
