@@ -102,11 +102,7 @@ func newStoreOn(tb testing.TB, pool *pgxpool.Pool, table string, opts ...pgstore
 	tb.Helper()
 	opts = append([]pgstore.Option{pgstore.WithTable(table), pgstore.WithCreateSchema()}, opts...)
 	s, err := pgstore.New[storetest.Item](context.Background(), pool, opts...)
-	if err != nil {
-		tb.Fatalf("New: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	return s
+	return storetest.Closing(tb, "New", s, err)
 }
 
 // rowCount returns the number of rows in table.
