@@ -337,13 +337,20 @@ func TestWatchOfATableMadeBeforeTheFeed(t *testing.T) {
 	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "2", at(5))}); err != nil {
 		t.Fatal(err)
 	}
+	awaitValue(t, "Watch after the migration", next, "2")
+}
+
+// awaitValue reads events from next until one sets the value v, and fails
+// t, naming the watch by what, on an error or none within 10 seconds.
+func awaitValue(t *testing.T, what string, next func(time.Duration) (unionstore.WatchEvent[storetest.Item], error), v string) {
+	t.Helper()
 	for {
-		ev, err := next(5 * time.Second)
+		ev, err := next(10 * time.Second)
 		if err != nil {
-			t.Fatalf("Watch after the migration: %v", err)
+			t.Fatalf("%s: %v", what, err)
 		}
-		if ev.Change.Entity.Value == "2" {
-			break
+		if ev.Change.Entity.Value == v {
+			return
 		}
 	}
 }
