@@ -61,6 +61,15 @@ func BenchmarkSaveLatency(b *testing.B) {
 // one store only.
 func loadFixture(b *testing.B, n int) []unionstore.Store[Item] {
 	b.Helper()
+	stores, err := fixtureStores(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return stores
+}
+
+// fixtureStores returns the stores of loadFixture, or the error of a Save.
+func fixtureStores(n int) ([]unionstore.Store[Item], error) {
 	ctx := context.Background()
 	stores := make([]unionstore.Store[Item], 3)
 	for s := range stores {
@@ -74,11 +83,11 @@ func loadFixture(b *testing.B, n int) []unionstore.Store[Item] {
 			changes[i] = set(id, "v", t0.Add(time.Duration((i+s)%3)))
 		}
 		if err := m.Save(ctx, changes); err != nil {
-			b.Fatal(err)
+			return nil, err
 		}
 		stores[s] = m
 	}
-	return stores
+	return stores, nil
 }
 
 // scanPeakHeap merges three synthetic streams of n entities each and
