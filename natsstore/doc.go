@@ -81,9 +81,12 @@
 // at 300k). If most of those were refused, the guess failed: Save reads
 // the state of the rest of the batch, and of the next batches, 1, then 2,
 // 4 up to 64 after failures in a row, before it guesses again. Otherwise
-// the rest is published on the same guess. A wrong guess thus costs at
-// most 64 refused publishes per batch, and the refusals are what keeps
-// the latest change: a guess never replaces a stored change. The read is
+// the rest is published on the same guess. A wrong guess thus costs the
+// refusal of the batch's first 64 changes (a batch whose first 64 are
+// new and whose rest is stored pays a refusal per stored identity), and
+// the refusals are what keeps the latest change: a guess never replaces a
+// stored change. The guess and its backoff are the store's, across its
+// namespaces. The read is
 // one direct get per subject, 32 in flight, for a few identities of a
 // namespace; from 64 it is one headers-only pass over the namespace,
 // unless the namespace holds more than four times as many messages as the
