@@ -129,9 +129,9 @@ func (c *config) identifier() pgx.Identifier {
 // in, and migrates a table made by an earlier version: it adds the change
 // feed's columns (xid and rev) and index, rewriting the table under an
 // exclusive lock, once. With [WithoutChangeFeed] it creates the table
-// without the feed and leaves an existing table as it is. It is idempotent and safe to run from several
-// processes at once: an advisory lock on the table's name serialises the
-// creators. When everything exists it only reads the catalog, so it needs
+// without the feed and leaves an existing table as it is. It is
+// idempotent and safe to run from several processes at once: an advisory
+// lock on the table's name serialises the creators. When everything exists it only reads the catalog, so it needs
 // no privilege to create anything then, and works on a read-only standby.
 // It returns an error naming the table if a statement fails,
 // [unionstore.ErrClosed] after Close, or one wrapping ctx.Err() if ctx is
