@@ -25,6 +25,9 @@ type driver struct {
 	tempDir        string
 	// guard keeps stale changes off a compacted topic; nil otherwise.
 	guard *guard
+	// index finds the record Get returns, for a store made WithGetIndex;
+	// nil otherwise.
+	index *getIndex
 	// life is closed by Close, so that reads and watches under way on a
 	// client the store does not own stop at their next fetch.
 	life unionstore.Lifecycle
@@ -66,12 +69,15 @@ func uvarintLen(n int) int {
 	return binary.PutUvarint(b[:], uint64(n))
 }
 
-// Close ends the reads and watches under way at their next fetch, and
-// closes the client of a store made by [OpenURL], which also fails the
-// records not yet acknowledged. A store made by [New] leaves the caller's
-// client open. It returns nil.
+// Close ends the reads and watches under way at their next fetch, releases
+// the index of Get, and closes the client of a store made by [OpenURL],
+// which also fails the records not yet acknowledged. A store made by [New]
+// leaves the caller's client open. It returns nil.
 func (d *driver) Close() error {
 	d.life.Close()
+	if d.index != nil {
+		d.index.release()
+	}
 	if d.ownsClient {
 		d.cl.Close()
 	}

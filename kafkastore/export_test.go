@@ -37,3 +37,6 @@ func KeyIdentity(key []byte) (namespace, kind, id string, err error) { return de
 
 // WatchWait is how long a watch's fetch waits at the broker for a record.
 const WatchWait = watchWait
+
+// RecordKey returns the record key of (namespace, kind, id).
+func RecordKey(namespace, kind, id string) []byte { return appendKey(nil, namespace, kind, id) }

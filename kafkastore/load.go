@@ -159,12 +159,22 @@ func (e *entry) record(namespace string) backend.Record {
 	return backend.Record{Namespace: namespace, Kind: e.kind, ID: e.id, Type: e.t, Timestamp: e.ts, Payload: e.payload}
 }
 
-// Get reads the namespace's partition to its high watermark, keeping only
-// the records of one key: its memory is constant. It returns the latest
-// readable record of the key, or, when a record of the key cannot be read,
-// that record as [backend.Damaged]: the identity's latest change is then
-// unknown, and Load reports the same record.
+// Get returns the latest readable record of the key, or, when a record of
+// the key cannot be read, that record as [backend.Damaged]: the identity's
+// latest change is then unknown, and Load reports the same record. A store
+// made [WithGetIndex] finds the record through its index (see index.go);
+// another reads the partition, as scanGet does.
 func (d *driver) Get(ctx context.Context, namespace, kind, id string) (backend.Record, bool, error) {
+	if d.index != nil {
+		return d.indexedGet(ctx, namespace, kind, id)
+	}
+	return d.scanGet(ctx, namespace, kind, id)
+}
+
+// scanGet is Get by a read of the namespace's partition to its high
+// watermark, keeping only the records of one key: its memory is constant,
+// its time grows with the partition.
+func (d *driver) scanGet(ctx context.Context, namespace, kind, id string) (backend.Record, bool, error) {
 	var (
 		damaged error
 		found   *entry

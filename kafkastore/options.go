@@ -29,6 +29,7 @@ type config struct {
 	create         bool
 	spillThreshold int
 	tempDir        string
+	getIndex       bool
 }
 
 // configure applies opts to the defaults and checks the codec they set
@@ -108,4 +109,26 @@ func WithSpillThreshold(n int) Option {
 // default is [os.TempDir].
 func WithTempDir(dir string) Option {
 	return func(c *config) error { return backend.SetTempDir(&c.tempDir, dir) }
+}
+
+// WithGetIndex makes [Store.Get] read one record instead of the
+// namespace's partition. The store keeps in memory an index of every
+// partition Get has been asked about: for each identity of each namespace
+// in it, the offset, type and timestamp of its latest record, which costs
+// about the bytes of the identity's kind and id plus 60 bytes. Each Get
+// first reads into the index what the partition gained since the last,
+// up to the high watermark taken when it begins, under a lock of the
+// partition's index, then fetches the record at the indexed offset: it
+// returns what a read of the partition would, and sees every write
+// acknowledged before it began, from any store. Where that record is no
+// longer in the partition (compaction, retention, DeleteRecords), Get
+// reads the partition as without the option. The first Get of a
+// partition reads it whole; [Store.Close] releases the index. Without
+// the option, the default, Get reads the partition each time in constant
+// memory.
+func WithGetIndex() Option {
+	return func(c *config) error {
+		c.getIndex = true
+		return nil
+	}
 }

@@ -119,6 +119,9 @@ func newDriver(ctx context.Context, cl *kgo.Client, topic string, c config) (*dr
 	if info.compacted || c.compacted {
 		d.guard = newGuard()
 	}
+	if c.getIndex {
+		d.index = newGetIndex()
+	}
 	return d, nil
 }
 
