@@ -18,6 +18,8 @@ func TestConformance(t *testing.T) {
 		{"topic keeping every record", nil},
 		{"compacted topic", []kafkastore.Option{kafkastore.WithCompactedTopic()}},
 		{"scan spilling to disk", []kafkastore.Option{kafkastore.WithSpillThreshold(1 << 10), kafkastore.WithPartitions(1)}},
+		{"store indexing Get", []kafkastore.Option{kafkastore.WithGetIndex()}},
+		{"compacted topic, store indexing Get", []kafkastore.Option{kafkastore.WithCompactedTopic(), kafkastore.WithGetIndex()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Run("store owning its client", func(t *testing.T) {
