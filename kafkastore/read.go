@@ -18,6 +18,17 @@ import (
 // larger than this whole.
 const fetchMaxBytes = 4 << 20
 
+// fetchLimit returns the bytes a read of n records asks a fetch for: for
+// one record (a point read of Get), one byte, since the broker returns
+// the first record batch whole whatever the limit; fetchMaxBytes
+// otherwise.
+func fetchLimit(n int64) int32 {
+	if n == 1 {
+		return 1
+	}
+	return fetchMaxBytes
+}
+
 // fetchRetries is how many times in a row a read retries a fetch that fails
 // with an error Kafka marks retriable, such as a leader that moved.
 const fetchRetries = 8
@@ -55,7 +66,7 @@ func (d *driver) readRange(ctx context.Context, part int32, from, end int64, vis
 		if err := d.life.Check(ctx); err != nil {
 			return 0, err
 		}
-		rp, err := d.fetch(ctx, part, from, tries > 0, 0)
+		rp, err := d.fetch(ctx, part, from, tries > 0, 0, fetchLimit(end-from))
 		at, reached, seen := from, false, 0
 		if err == nil {
 			var visitErr error
@@ -215,8 +226,9 @@ func (d *driver) listOffset(ctx context.Context, part int32, at int64) (int64, e
 // from, and returns the partition's part of the response, its record
 // batches still encoded. refresh asks for fresh metadata first, after
 // the leader moved. wait is how long the broker may hold the request when
-// it has no record at from yet.
-func (d *driver) fetch(ctx context.Context, part int32, from int64, refresh bool, wait time.Duration) (*kmsg.FetchResponseTopicPartition, error) {
+// it has no record at from yet; limit is the bytes it may return beyond
+// the first record batch, which it returns whole.
+func (d *driver) fetch(ctx context.Context, part int32, from int64, refresh bool, wait time.Duration, limit int32) (*kmsg.FetchResponseTopicPartition, error) {
 	leader, err := d.leader(ctx, part, refresh)
 	if err != nil {
 		return nil, err
@@ -224,7 +236,7 @@ func (d *driver) fetch(ctx context.Context, part int32, from int64, refresh bool
 	req := kmsg.NewPtrFetchRequest()
 	req.MaxWaitMillis = int32(wait / time.Millisecond)
 	req.MinBytes = 1
-	req.MaxBytes = fetchMaxBytes
+	req.MaxBytes = limit
 	req.SessionID = 0
 	t := kmsg.NewFetchRequestTopic()
 	t.Topic = d.topic
@@ -234,7 +246,7 @@ func (d *driver) fetch(ctx context.Context, part int32, from int64, refresh bool
 	p.FetchOffset = from
 	p.CurrentLeaderEpoch = -1
 	p.LogStartOffset = -1
-	p.PartitionMaxBytes = fetchMaxBytes
+	p.PartitionMaxBytes = limit
 	t.Partitions = append(t.Partitions, p)
 	req.Topics = append(req.Topics, t)
 	kresp, err := d.cl.Broker(int(leader)).Request(ctx, req)

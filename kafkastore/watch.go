@@ -73,7 +73,7 @@ func (d *driver) Watch(ctx context.Context, namespace, after string) iter.Seq2[b
 				fail(err)
 				return
 			}
-			rp, err := d.fetch(ctx, part, from, tries > 0, watchWait)
+			rp, err := d.fetch(ctx, part, from, tries > 0, watchWait, fetchMaxBytes)
 			if err == nil {
 				var visitErr error
 				_, _, err, visitErr = visitBatches(rp, part, &from, math.MaxInt64, func(offset int64, key, value []byte) error {
