@@ -3,6 +3,7 @@ package kafkastore_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/unionstore/unionstore"
@@ -79,6 +80,64 @@ func BenchmarkRead(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				bc.run(b)
+			}
+		})
+	}
+}
+
+// BenchmarkGet reads single identities of a namespace of 10k and of 100k
+// identities with Get: through a store WithGetIndex ("indexed"), whose
+// index the first Get makes before the timer starts, and through one
+// without it ("scan"), which reads the partition at each Get. It reports
+// the microseconds of a Get and, for the index, the bytes it holds per
+// identity.
+func BenchmarkGet(b *testing.B) {
+	const batch = 10000
+	for _, entities := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("entities=%dk", entities/1000), func(b *testing.B) {
+			topic := newTopic(b)
+			s := open(b, topic, kafkastore.WithPartitions(1))
+			for i := 0; i < entities; i += batch {
+				if err := s.Save(context.Background(), benchBatch("ns", i, batch)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			indexed := open(b, topic, kafkastore.WithoutCreate(), kafkastore.WithGetIndex())
+			for _, bc := range []struct {
+				name string
+				s    *kafkastore.Store[storetest.Item]
+			}{
+				{"indexed", indexed},
+				{"scan", s},
+			} {
+				b.Run(bc.name, func(b *testing.B) {
+					n := 0
+					get := func() {
+						// A stride across the namespace, so that Gets
+						// do not read the same record batch.
+						id := fmt.Sprintf("%07d", n*7919%entities)
+						n++
+						c, ok, err := bc.s.Get(context.Background(), "ns", "k", id)
+						if err != nil || !ok || c.Entity.ID != id {
+							b.Fatalf("Get(%s) = %v, %v, %v", id, c.Entity.ID, ok, err)
+						}
+					}
+					var before, after runtime.MemStats
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					get()
+					runtime.GC()
+					runtime.ReadMemStats(&after)
+					b.ReportAllocs()
+					n = 0
+					for b.Loop() {
+						get()
+					}
+					b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(n), "get-µs")
+					if bc.name == "indexed" {
+						b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(entities), "index-B/entity")
+					}
+				})
 			}
 		})
 	}
