@@ -82,9 +82,8 @@ func (x *getIndex) release() {
 
 // catchUp reads the partition from where p stopped to the high watermark
 // taken now. Called with p.mu held. p.next follows each record visited,
-// so that a read that fails midway resumes after the last record applied:
-// applying one twice could let an earlier record of equal timestamp
-// replace a later one.
+// so that after a read that fails midway the next resumes after the last
+// record applied instead of reading those records again.
 func (p *partIndex) catchUp(ctx context.Context, d *driver) error {
 	end, err := d.readPartition(ctx, p.part, p.next, func(offset int64, key, value []byte) error {
 		p.visit(offset, key, value)

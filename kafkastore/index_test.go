@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -223,5 +225,55 @@ func TestGetIndexForgetsRemovedDamage(t *testing.T) {
 	want := describe(unionstore.Changes[storetest.Item]{set("ns", "k", "a", "good", at(1))})[0]
 	if got := get(indexed, "ns", "k", "a"); got != want {
 		t.Fatalf("Get(a) once the damaged record is deleted = %s, want %s", got, want)
+	}
+}
+
+// TestGetIndexUnderConcurrentWriters runs Gets of one identity from
+// several goroutines through a store WithGetIndex while another store
+// saves ever later changes of it: each Get must return a change at least
+// as late as the last one acknowledged before it began.
+func TestGetIndexUnderConcurrentWriters(t *testing.T) {
+	setup(t)
+	topic := newTopic(t)
+	writer := open(t, topic, kafkastore.WithPartitions(1))
+	reader := open(t, topic, kafkastore.WithoutCreate(), kafkastore.WithGetIndex())
+	const saves, readers = 40, 4
+	var acked atomic.Int64 // the timestamp of the last change acknowledged
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	errs := make(chan error, readers)
+	for range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				before := acked.Load()
+				c, ok, err := reader.Get(context.Background(), "ns", "k", "a")
+				switch {
+				case err != nil:
+					errs <- fmt.Errorf("Get(a): %w", err)
+					return
+				case before > 0 && (!ok || c.Timestamp.UnixNano() < before):
+					errs <- fmt.Errorf("Get(a) = %v, %v; want a change at %d or later, acknowledged before the Get", describe(unionstore.Changes[storetest.Item]{c}), ok, before)
+					return
+				}
+			}
+		}()
+	}
+	for i := range saves {
+		c := set("ns", "k", "a", fmt.Sprint(i), at(i+1))
+		save(t, writer, c, set("ns", "k", fmt.Sprintf("other%d", i), "v", at(i)))
+		acked.Store(c.Timestamp.UnixNano())
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
