@@ -64,18 +64,18 @@
 //
 // [Store.Get] reads the same partition in constant memory, so its time
 // grows with the partition, like Load's. With [WithGetIndex] it reads one
-// record instead: the store keeps an index of every partition Get has
-// been asked about, the offset, type and timestamp of the record a read
-// of the partition would return for each identity (about the bytes of its
-// kind and id plus 100 bytes). Each Get first reads into the index what
-// the partition gained since the last, up to the high watermark taken
-// when it begins, so it sees every write acknowledged before it began,
-// from any store; then it fetches the record batch that holds the indexed
-// offset (one producer batch, up to the client's batch limit) and decodes
-// it. The first Get of a partition reads it whole. Where the indexed
-// record is gone (compacted away, or below the log start after retention
-// or DeleteRecords), that Get reads the partition as without the index,
-// so it returns the same change either way.
+// record instead: the store keeps an index of every partition Get has been
+// asked about, the offset, type and timestamp of the record a read of the
+// partition would return for each identity (about the bytes of its kind and
+// id plus 70 bytes: BenchmarkGetIndexMemory). Each Get first reads into the
+// index what the partition gained since the last, up to the high watermark
+// taken when it begins, so it sees every write acknowledged before it
+// began, from any store; then it fetches the record batch that holds the
+// indexed offset (one producer batch, up to the client's batch limit) and
+// decodes it. The first Get of a partition reads it whole. Where the
+// indexed record is gone (compacted away, or below the log start after
+// retention or DeleteRecords), that Get reads the partition as without the
+// index, so it returns the same change either way.
 //
 // # Writing
 //

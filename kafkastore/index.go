@@ -16,7 +16,8 @@ import (
 //
 // Its memory grows with the identities of every namespace of those
 // partitions: the key after its namespace's prefix, a 24-byte location
-// and the map's own overhead per identity.
+// and the map's own overhead per identity, about 70 bytes beside the key
+// (BenchmarkGetIndexMemory).
 type getIndex struct {
 	mu    sync.Mutex
 	parts map[int32]*partIndex // nil once released

@@ -115,7 +115,7 @@ func WithTempDir(dir string) Option {
 // namespace's partition. The store keeps in memory an index of every
 // partition Get has been asked about: for each identity of each namespace
 // in it, the offset, type and timestamp of its latest record, which costs
-// about the bytes of the identity's kind and id plus 100 bytes. Each Get
+// about the bytes of the identity's kind and id plus 70 bytes. Each Get
 // first reads into the index what the partition gained since the last,
 // up to the high watermark taken when it begins, under a lock of the
 // partition's index, then fetches the record at the indexed offset: it
