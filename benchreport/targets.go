@@ -66,6 +66,7 @@ var runs = slices.Concat([]Run{
 	{"pgstore", "^BenchmarkSaveDesignsOnServer$", "3x", 3},
 	{"pgstore", "^BenchmarkSaveVersusRowByRow$", "2x", 3},
 	{"natsstore", "^BenchmarkSaveVersusNaive$", "1x", 3},
+	{"kafkastore", "^BenchmarkGet$", "20x", 3},
 	{"natsstore", "^BenchmarkReportReadGrowth$", "1x", 3},
 	{"natsstore", "^BenchmarkScanVersusLoad$", "3x", 3},
 	{"natsstore", "^BenchmarkPurgeTombstonesChurn$", "3x", 3},
@@ -118,6 +119,7 @@ const (
 	sectionPebble = "pebblestore"
 	sectionPg     = "pgstore"
 	sectionNats   = "natsstore"
+	sectionKafka  = "kafkastore"
 	sectionAllocs = "Allocations per change (Save in batches of 1,000, Load of 10,000)"
 	sectionNew    = "mysqlstore, redisstore and sqlitestore against their engines' raw bulk paths"
 	sectionFeed   = "Change feed: from Save returning to the watcher's event, against the engine's own feed"
@@ -247,6 +249,13 @@ var figures = slices.Concat([]Figure{
 	{Section: sectionNats, ID: "nats-load-churn", Name: "Load of 20k under the same churn, ratio of times",
 		Value:   Ref{"natsstore", "BenchmarkPurgeTombstonesChurn", "load-churn/quiet", 0},
 		Against: "the same Load in quiet: the share of the machine the churn leaves a read"},
+
+	{Section: sectionKafka, ID: "kafka-get-indexed", Name: "Get WithGetIndex of one of 100k identities, µs",
+		Value: Ref{"kafkastore", "BenchmarkGet/entities=100k/indexed", "get-µs", 0}, Over: Ref{"kafkastore", "BenchmarkGet/entities=100k/scan", "get-µs", 0},
+		Against: "Get without the index, which reads the namespace's partition, same run (in-process kfake broker)"},
+	{Section: sectionKafka, ID: "kafka-get-indexed-growth", Name: "Get WithGetIndex of one of 100k identities, µs (against 10k)",
+		Value: Ref{"kafkastore", "BenchmarkGet/entities=100k/indexed", "get-µs", 0}, Over: Ref{"kafkastore", "BenchmarkGet/entities=10k/indexed", "get-µs", 0},
+		Against: "the same Get on a namespace of 10k, same run (1 is constant)"},
 }, natsScanFigures(), natsReadGrowthFigures(), rawPathFigures(), feedFigures(), allocFigures())
 
 // natsScanFigures are natsstore's Scan against Load of the same 100k
