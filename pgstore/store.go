@@ -139,36 +139,10 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 		return nil, fmt.Errorf("pgstore: open: scheme %q: want postgres or postgresql", u.Scheme)
 	}
 	q := u.Query()
-	var urlOpts []Option
-	if v := q.Get("table"); q.Has("table") {
-		urlOpts = append(urlOpts, WithTable(v))
+	urlOpts, err := takeURLOptions(q)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
-	if v := q.Get("schema"); q.Has("schema") {
-		urlOpts = append(urlOpts, WithSchema(v))
-	}
-	for _, p := range []struct {
-		name          string
-		ifTrue, ifNot Option
-	}{{"create", WithCreateSchema(), WithoutCreateSchema()}, {"changefeed", nil, WithoutChangeFeed()}} {
-		if !q.Has(p.name) {
-			continue
-		}
-		v := q.Get(p.name)
-		on, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("pgstore: open: URL parameter %s=%q: want true or false", p.name, v)
-		}
-		o := p.ifNot
-		if on {
-			o = p.ifTrue
-		}
-		if o != nil {
-			urlOpts = append(urlOpts, o)
-		}
-		q.Del(p.name)
-	}
-	q.Del("table")
-	q.Del("schema")
 	u.RawQuery = q.Encode()
 	opts = append(urlOpts, opts...)
 	// Check the options before connecting.
@@ -194,6 +168,42 @@ func OpenURL[E unionstore.Entity](ctx context.Context, rawURL string, opts ...Op
 	}
 	s.d.ownsPool = true
 	return s, nil
+}
+
+// takeURLOptions returns the options that the URL parameters of
+// OpenURL's own in q give, and removes those parameters from q.
+func takeURLOptions(q url.Values) ([]Option, error) {
+	var opts []Option
+	if v := q.Get("table"); q.Has("table") {
+		opts = append(opts, WithTable(v))
+	}
+	if v := q.Get("schema"); q.Has("schema") {
+		opts = append(opts, WithSchema(v))
+	}
+	q.Del("table")
+	q.Del("schema")
+	for _, p := range []struct {
+		name          string
+		ifTrue, ifNot Option
+	}{{"create", WithCreateSchema(), WithoutCreateSchema()}, {"changefeed", nil, WithoutChangeFeed()}} {
+		if !q.Has(p.name) {
+			continue
+		}
+		v := q.Get(p.name)
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("URL parameter %s=%q: want true or false", p.name, v)
+		}
+		o := p.ifNot
+		if on {
+			o = p.ifTrue
+		}
+		if o != nil {
+			opts = append(opts, o)
+		}
+		q.Del(p.name)
+	}
+	return opts, nil
 }
 
 // redacted returns u's host and database, without user or password.
