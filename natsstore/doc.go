@@ -103,7 +103,9 @@
 // ([WithTempDir]) and merges them, so that its memory does not grow with
 // the namespace. It yields nothing before it has read the namespace: a
 // stream is in publish order, not key order. [Store.Get] is one direct
-// get.
+// get of the subject's last message, whose time on servers 2.9 grows
+// with the stream, the server's to find that message (0.18 ms at 10k
+// messages, 1.3 ms at 1M in the report's growth chart).
 // [Store.Namespaces] reads the headers of the whole stream; a message
 // whose subject or headers do not decode makes it return an error
 // wrapping [unionstore.ErrDecode] that names the message, with the counts
