@@ -193,8 +193,9 @@ func (p *partIndex) lookup(ctx context.Context, d *driver, namespace string, res
 // start after retention or DeleteRecords), and for a key that is no
 // identity's, it returns what scanGet returns.
 func (d *driver) indexedGet(ctx context.Context, namespace, kind, id string) (backend.Record, bool, error) {
-	want := appendKey(nil, namespace, kind, id)
-	rest := want[len(appendPrefix(nil, namespace)):]
+	prefix := appendPrefix(nil, namespace)
+	want := appendIdentity(prefix, kind, id)
+	rest := want[len(prefix):]
 	part := partitionFor(namespace, d.info.partitions)
 	p := d.index.partition(part)
 	if p == nil || checkIdentity(rest) != nil {

@@ -22,7 +22,12 @@ const (
 
 // appendKey appends the record key of (namespace, kind, id) to b.
 func appendKey(b []byte, namespace, kind, id string) []byte {
-	b = appendPrefix(b, namespace)
+	return appendIdentity(appendPrefix(b, namespace), kind, id)
+}
+
+// appendIdentity appends the part of a record key after its namespace's
+// prefix, which names (kind, id) within the namespace.
+func appendIdentity(b []byte, kind, id string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(kind)))
 	b = append(b, kind...)
 	return append(b, id...)

@@ -3,7 +3,6 @@ package kafkastore
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"iter"
 	"slices"
 
@@ -139,8 +138,7 @@ func (sc *scan) flush() error {
 	if len(sc.gone) > 0 {
 		var key []byte
 		err := sc.runs.Rewrite(backend.Record.Newer, func(r *backend.Record) bool {
-			key = binary.AppendUvarint(key[:0], uint64(len(r.Kind)))
-			key = append(append(key, r.Kind...), r.ID...)
+			key = appendIdentity(key[:0], r.Kind, r.ID)
 			return sc.gone[string(key)]
 		})
 		if err != nil {
