@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/backend"
 )
 
@@ -109,18 +110,9 @@ func (p *partIndex) visit(offset int64, key, value []byte) {
 		return
 	}
 	s := p.spaces[string(ns)]
-	if isPurgeKey(rest) {
-		if s == nil {
-			return
-		}
-		if q, err := decodePurge(value); err == nil {
-			s.purge(q)
-		}
-		return
-	}
-	if value == nil { // a Kafka tombstone
-		if s != nil {
-			delete(s.latest, string(rest))
+	if q, ok, err := visitPurge(rest, value); ok {
+		if s != nil && err == nil {
+			applyPurge(s.latest, q, located.change)
 		}
 		return
 	}
@@ -142,18 +134,11 @@ func (p *partIndex) visit(offset int64, key, value []byte) {
 	s.latest[string(rest)] = located{offset: offset, ts: ts, code: backend.TypeCode(t)}
 }
 
-// purge removes from s the keys q drops.
-func (s *spaceIndex) purge(q purge) {
-	if q.all {
-		clear(s.latest)
-		return
-	}
-	for k, l := range s.latest {
-		t, _ := backend.TypeOfCode(l.code)
-		if q.drops(t, l.ts) {
-			delete(s.latest, k)
-		}
-	}
+// change returns the type and timestamp of the change at l, for
+// applyPurge.
+func (l located) change() (unionstore.ChangeType, int64) {
+	t, _ := backend.TypeOfCode(l.code)
+	return t, l.ts
 }
 
 // splitKey splits a record key into its namespace and the rest, or
