@@ -98,8 +98,12 @@ func fake(tb testing.TB) *kfake.Cluster {
 }
 
 // TestMain closes the shared client and cluster once the tests are done,
-// then fails the run if any goroutine is left behind.
+// then fails the run if any goroutine is left behind. Started with
+// clusterEnv, the test binary serves a cluster instead (see separateURL).
 func TestMain(m *testing.M) {
+	if os.Getenv(clusterEnv) != "" {
+		os.Exit(serveCluster())
+	}
 	code := m.Run()
 	_ = cluster.Close((*testCluster).close)
 	if code == 0 {

@@ -1,0 +1,95 @@
+package kafkastore_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/kafkastore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// fillSeparate saves n identities of namespace ns, the value of the i-th
+// being value(i), in batches of 10,000, to a one-partition topic on separate brokers (see
+// separateURL), and returns the store and the topic's URL.
+func fillSeparate(tb testing.TB, ns string, n int, value func(i int) string) (*kafkastore.Store[storetest.Item], string) {
+	tb.Helper()
+	const batch = 10000
+	url := separateURL(tb)
+	s := openSeparate(tb, url, kafkastore.WithPartitions(1))
+	for start := 0; start < n; start += batch {
+		changes := make(unionstore.Changes[storetest.Item], 0, batch)
+		for i := start; i < min(start+batch, n); i++ {
+			changes = append(changes, set(ns, "k", fmt.Sprintf("%07d", i), value(i), at(i)))
+		}
+		if err := s.Save(context.Background(), changes); err != nil {
+			tb.Fatalf("fill %d: %v", n, err)
+		}
+	}
+	return s, url
+}
+
+// TestScanMemoryIsBounded scans a namespace of 10k changes of about 1,000
+// bytes each, 10 MiB of bodies, with a spill threshold of 1 MiB, on
+// brokers outside the test's process, and checks that the live heap while
+// the Scan holds its first change is a small part of what Load holds, and
+// below a bound that does not grow with the namespace: by then the
+// threshold's records are on disk, and the merge holds a buffer of 32 KiB
+// per run.
+func TestScanMemoryIsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("saves and reads 10 MiB")
+	}
+	const n = 10_000
+	body := strings.Repeat("x", 1000)
+	s, url := fillSeparate(t, "big", n, func(int) string { return body })
+	spilling := openSeparate(t, url, kafkastore.WithoutCreate(), kafkastore.WithSpillThreshold(1<<20), kafkastore.WithTempDir(t.TempDir()))
+	load := storetest.MeasureLoad(t, s, "big", n, true)
+	scan := storetest.MeasureScan(t, spilling, "big", n, true)
+	t.Logf("live heap: Load %.1f MiB, Scan beyond a 1 MiB threshold %.1f MiB", float64(load.Live)/(1<<20), float64(scan.Live)/(1<<20))
+	if limit := uint64(4 << 20); scan.Live > limit {
+		t.Errorf("Scan holds %.1f MiB at its first change, want at most %d MiB", float64(scan.Live)/(1<<20), limit>>20)
+	}
+	if scan.Live*3 > load.Live {
+		t.Errorf("Scan holds %d bytes at its first change, more than a third of Load's %d", scan.Live, load.Live)
+	}
+}
+
+// BenchmarkScanVersusLoad reads a namespace of 100k entities of about 270
+// bytes, on brokers outside the benchmark's process (see separateURL),
+// with Load and with Scan, one after the other in each iteration, Scan
+// both within its default spill threshold and beyond a 1 MiB one. It
+// reports Scan's time and the time to its first change against Load's, as
+// ratios of the same iterations; then it reads each way once more to
+// report the live heap while the read holds its first change (Load: its
+// result), above the heap before the read.
+func BenchmarkScanVersusLoad(b *testing.B) {
+	const n = 100_000
+	r := rand.New(rand.NewPCG(1, 2))
+	s, url := fillSeparate(b, "bench", n, func(int) string { return storetest.FillValue(r) })
+	spilling := openSeparate(b, url, kafkastore.WithoutCreate(), kafkastore.WithSpillThreshold(1<<20))
+	var load, scan, spilled storetest.ReadCost
+	add := func(sum *storetest.ReadCost, r storetest.ReadCost) { sum.Total += r.Total; sum.First += r.First }
+	for b.Loop() {
+		add(&load, storetest.MeasureLoad(b, s, "bench", n, false))
+		add(&scan, storetest.MeasureScan(b, s, "bench", n, false))
+		add(&spilled, storetest.MeasureScan(b, spilling, "bench", n, false))
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(b.N) / 1e6 }
+	b.ReportMetric(ms(load.Total), "load-ms")
+	b.ReportMetric(ms(scan.Total), "scan-ms")
+	b.ReportMetric(ms(scan.First), "scan-first-ms")
+	b.ReportMetric(ms(spilled.Total), "spilled-ms")
+	b.ReportMetric(float64(scan.Total)/float64(load.Total), "scan/load")
+	b.ReportMetric(float64(scan.First)/float64(load.Total), "scan-first/load")
+	b.ReportMetric(float64(spilled.Total)/float64(load.Total), "spilled/load")
+	mib := func(r storetest.ReadCost) float64 { return float64(r.Live) / (1 << 20) }
+	b.ReportMetric(mib(storetest.MeasureLoad(b, s, "bench", n, true)), "load-live-MiB")
+	b.ReportMetric(mib(storetest.MeasureScan(b, s, "bench", n, true)), "scan-live-MiB")
+	b.ReportMetric(mib(storetest.MeasureScan(b, spilling, "bench", n, true)), "spilled-live-MiB")
+	b.ReportMetric(0, "ns/op")
+}
