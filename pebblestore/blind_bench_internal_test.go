@@ -74,19 +74,25 @@ func fillAndUpdate(b *testing.B, sv saver, n int, seed uint64) (insert, update t
 }
 
 // BenchmarkUpdatesVersusBlind fills a store with 100k entities of about
-// 270 bytes in batches of 10,000 and updates all of them, once by Save and
-// once by blindSave, in the same iterations with the order alternating,
-// and reports Save's rates and their ratios to the floor's (1 is the
-// floor's rate, higher is faster).
+// 270 bytes in batches of 10,000 and updates all of them, once by Save,
+// once by blindSave and once through the old design's store (oldDesign),
+// in the same iterations with the order rotating, and reports Save's
+// rates and their ratios to the floor's and to the old design's (1 is
+// their rate, higher is faster).
 func BenchmarkUpdatesVersusBlind(b *testing.B) {
 	const n = 100000
-	var insert, update [2]time.Duration
+	var insert, update [3]time.Duration // Save, the floor, the old design
 	iter := 0
 	for b.Loop() {
 		iter++
-		for j := range savers {
-			k := (iter + j) % len(savers)
-			in, up := fillAndUpdate(b, savers[k], n, uint64(iter))
+		for j := range 3 {
+			k := (iter + j) % 3
+			var in, up time.Duration
+			if k == 2 {
+				in, up = fillAndUpdateOld(b, n, uint64(iter))
+			} else {
+				in, up = fillAndUpdate(b, savers[k], n, uint64(iter))
+			}
 			insert[k] += in
 			update[k] += up
 		}
@@ -98,4 +104,8 @@ func BenchmarkUpdatesVersusBlind(b *testing.B) {
 	b.ReportMetric(rate(update[1]), "blind-updates/s")
 	b.ReportMetric(insert[1].Seconds()/insert[0].Seconds(), "save/blind-inserts")
 	b.ReportMetric(update[1].Seconds()/update[0].Seconds(), "save/blind-updates")
+	b.ReportMetric(rate(insert[2]), "old-inserts/s")
+	b.ReportMetric(rate(update[2]), "old-updates/s")
+	b.ReportMetric(insert[2].Seconds()/insert[0].Seconds(), "save/old-inserts")
+	b.ReportMetric(update[2].Seconds()/update[0].Seconds(), "save/old-updates")
 }

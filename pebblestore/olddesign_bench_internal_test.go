@@ -1,0 +1,132 @@
+package pebblestore
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/unionstore/unionstore"
+	"github.com/unionstore/unionstore/storetest"
+)
+
+// oldDesign follows the Pebble store of the design this package replaces,
+// for BenchmarkUpdatesVersusBlind to measure against: each change is kept
+// as a JSON envelope (namespace, change type, kind, id, the entity's own
+// JSON and the timestamp) under the key "namespace:kind:id", and a Save
+// sets its changes blindly in one synced batch, one Save at a time under
+// a lock of the whole store, in a database of pebble's default options
+// with a block cache of 128 MiB. It keeps no change feed, no counts and
+// no last-write-wins: a later Save of an older change overwrites a newer
+// one.
+type oldDesign struct {
+	mu sync.Mutex
+	db *pebble.DB
+}
+
+// oldEnvelope is the old design's record of a change.
+type oldEnvelope struct {
+	Namespace  string          `json:"namespace"`
+	ChangeType string          `json:"changeType"`
+	EntityType string          `json:"entityType"`
+	EntityID   string          `json:"entityID"`
+	Entity     json.RawMessage `json:"entity"`
+	Timestamp  time.Time       `json:"timestamp"`
+}
+
+func openOldDesign(dir string) (*oldDesign, error) {
+	cache := pebble.NewCache(128 << 20)
+	defer cache.Unref()
+	db, err := pebble.Open(dir, &pebble.Options{Cache: cache})
+	if err != nil {
+		return nil, fmt.Errorf("open the old design's store: %w", err)
+	}
+	return &oldDesign{db: db}, nil
+}
+
+func (o *oldDesign) save(changes unionstore.Changes[storetest.Item]) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	b := o.db.NewBatch()
+	defer b.Close()
+	for _, c := range changes {
+		entity, err := json.Marshal(c.Entity)
+		if err != nil {
+			return err
+		}
+		ns, kind, id := c.Key()
+		record, err := json.Marshal(oldEnvelope{Namespace: ns, ChangeType: string(c.ChangeType), EntityType: kind, EntityID: id, Entity: entity, Timestamp: c.Timestamp})
+		if err != nil {
+			return err
+		}
+		if err := b.Set([]byte(ns+":"+kind+":"+id), record, nil); err != nil {
+			return err
+		}
+	}
+	return b.Commit(pebble.Sync)
+}
+
+// fillAndUpdateOld is fillAndUpdate on the old design's store: the same
+// records, drawn from the same seed, in the same batches.
+func fillAndUpdateOld(b *testing.B, n int, seed uint64) (insert, update time.Duration) {
+	const batch = 10000
+	o, err := openOldDesign(filepath.Join(b.TempDir(), "old"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer o.db.Close()
+	r := rand.New(rand.NewPCG(seed, 2))
+	ids := storetest.FillIDs(r, n)
+	for _, phase := range []*time.Duration{&insert, &update} {
+		ts := unionstore.Now()
+		for i := 0; i < n; i += batch {
+			changes := storetest.FillCustomers(r, "fill", ids[i:i+batch], ts)
+			start := time.Now()
+			if err := o.save(changes); err != nil {
+				b.Fatal(err)
+			}
+			*phase += time.Since(start)
+		}
+	}
+	return insert, update
+}
+
+// TestOldDesignOverwritesBlindly checks that the baseline is the old
+// design's: a later save of an older change replaces the newer one.
+func TestOldDesignOverwritesBlindly(t *testing.T) {
+	o, err := openOldDesign(filepath.Join(t.TempDir(), "old"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.db.Close()
+	ts := time.Unix(1_700_000_000, 0).UTC()
+	for _, c := range []unionstore.Change[storetest.Item]{
+		storetest.Set("ns", "k", "a", "newer", ts.Add(time.Second)),
+		storetest.Set("ns", "k", "a", "older", ts),
+	} {
+		if err := o.save(unionstore.Changes[storetest.Item]{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, closer, err := o.db.Get([]byte("ns:k:a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	var got oldEnvelope
+	if err := json.Unmarshal(v, &got); err != nil {
+		t.Fatal(err)
+	}
+	var e storetest.Item
+	if err := json.Unmarshal(got.Entity, &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.Value != "older" || !got.Timestamp.Equal(ts) || got.ChangeType != "set" || got.EntityType != "k" || got.EntityID != "a" {
+		t.Errorf("the old design's store holds %+v with entity %+v, want the older change, saved last", got, e)
+	}
+}
