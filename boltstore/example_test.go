@@ -2,10 +2,12 @@ package boltstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/boltstore"
@@ -18,59 +20,51 @@ type Customer struct {
 
 func (c Customer) CompactionKey() (kind, id string) { return "customer", c.ID }
 
+// A store is one bbolt file, which one process holds at a time: another
+// Open of the file waits WithLockTimeout for it, then fails with
+// ErrLocked. What a Save has returned from is in the file, for the next
+// store opened on it.
 func Example() {
-	dir, err := os.MkdirTemp("", "boltstore-example")
+	path, remove := examplePath("shop.db")
+	defer remove()
+
+	ctx := context.Background()
+	s, err := boltstore.Open[Customer](path)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
+	if err := s.Save(ctx, unionstore.NewChangesBuilder[Customer]("shop").Set(Customer{ID: "c1", Name: "Ada"}).Build()); err != nil {
+		log.Fatal(err)
+	}
+	_, err = boltstore.Open[Customer](path, boltstore.WithLockTimeout(10*time.Millisecond))
+	fmt.Println("locked:", errors.Is(err, boltstore.ErrLocked))
+	s.Close()
 
-	ctx := context.Background()
-	s, err := boltstore.Open[Customer](filepath.Join(dir, "shop.db"))
+	s, err = boltstore.Open[Customer](path)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer s.Close()
-
-	changes := unionstore.NewChangesBuilder[Customer]("shop").
-		Set(Customer{ID: "c2", Name: "Bob"}).
-		Set(Customer{ID: "c1", Name: "Ada"}).
-		Unset(Customer{ID: "c2"}).
-		Build()
-	if err := s.Save(ctx, changes); err != nil {
-		log.Fatal(err)
-	}
-	loaded, err := s.Load(ctx, "shop")
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, c := range loaded {
-		fmt.Printf("%s %s %q\n", c.ChangeType, c.Entity.ID, c.Entity.Name)
-	}
-	stats, err := s.Namespaces(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("%+v\n", stats)
+	c, found, err := s.Get(ctx, "shop", "customer", "c1")
+	fmt.Println("reopened:", found, c.Entity.Name, err)
 	// Output:
-	// set c1 "Ada"
-	// unset c2 ""
-	// [{Namespace:shop Entities:1 Tombstones:1}]
+	// locked: true
+	// reopened: true Ada <nil>
 }
 
+// Scan walks a namespace in (kind, id) order, a page of records at a
+// time, and holds no transaction while the loop body runs: the body may
+// save to the same store.
 func ExampleStore_Scan() {
-	dir, err := os.MkdirTemp("", "boltstore-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-
-	ctx := context.Background()
-	s, err := boltstore.Open[Customer](filepath.Join(dir, "shop.db"))
+	path, remove := examplePath("shop.db")
+	defer remove()
+	s, err := boltstore.Open[Customer](path)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer s.Close()
+
+	ctx := context.Background()
 	b := unionstore.NewChangesBuilder[Customer]("shop")
 	for _, id := range []string{"c3", "c1", "c2"} {
 		b.Set(Customer{ID: id})
@@ -83,9 +77,26 @@ func ExampleStore_Scan() {
 			log.Fatal(err)
 		}
 		fmt.Println(c.Entity.ID)
+		seen := unionstore.NewChangesBuilder[Customer]("shop").Set(Customer{ID: c.Entity.ID, Name: "seen"}).Build()
+		if err := s.Save(ctx, seen); err != nil {
+			log.Fatal(err)
+		}
 	}
+	c, _, err := s.Get(ctx, "shop", "customer", "c3")
+	fmt.Println(c.Entity.Name, err)
 	// Output:
 	// c1
 	// c2
 	// c3
+	// seen <nil>
+}
+
+// examplePath returns the path of a file named name in a new temporary
+// directory, and a function that removes the directory.
+func examplePath(name string) (string, func()) {
+	dir, err := os.MkdirTemp("", "boltstore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	return filepath.Join(dir, name), func() { os.RemoveAll(dir) }
 }
