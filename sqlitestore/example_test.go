@@ -2,6 +2,7 @@ package sqlitestore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log"
@@ -20,20 +21,20 @@ type Customer struct {
 
 func (c Customer) CompactionKey() (kind, id string) { return "customer", c.ID }
 
+// A store is one SQLite file, an ordinary database that any SQLite tool
+// reads, here database/sql through the driver the store uses: a row of
+// table records per identity, type 1 for a set and 2 for a tombstone.
+// WithSync(SyncNormal) makes commits cheaper, at the risk of losing the
+// last batches to a crash of the machine.
 func Example() {
-	dir, err := os.MkdirTemp("", "sqlitestore-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-
 	ctx := context.Background()
-	s, err := sqlitestore.Open[Customer](filepath.Join(dir, "shop.db"))
+	path, remove := examplePath("shop.db")
+	defer remove()
+	s, err := sqlitestore.Open[Customer](path, sqlitestore.WithSync(sqlitestore.SyncNormal))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer s.Close()
-
 	changes := unionstore.NewChangesBuilder[Customer]("shop").
 		Set(Customer{ID: "c2", Name: "Bob"}).
 		Set(Customer{ID: "c1", Name: "Ada"}).
@@ -42,33 +43,37 @@ func Example() {
 	if err := s.Save(ctx, changes); err != nil {
 		log.Fatal(err)
 	}
-	loaded, err := s.Load(ctx, "shop")
+
+	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, c := range loaded {
-		fmt.Printf("%s %s %q\n", c.ChangeType, c.Entity.ID, c.Entity.Name)
-	}
-	stats, err := s.Namespaces(ctx)
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, "SELECT id, type FROM records WHERE namespace = ? ORDER BY id", "shop")
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%+v\n", stats)
+	for rows.Next() {
+		var id string
+		var typ int
+		if err := rows.Scan(&id, &typ); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(id, typ)
+	}
+	if err := rows.Err(); err != nil {
+		log.Fatal(err)
+	}
 	// Output:
-	// set c1 "Ada"
-	// unset c2 ""
-	// [{Namespace:shop Entities:1 Tombstones:1}]
+	// c1 1
+	// c2 2
 }
 
 // Two stores on one file stand for two processes: each sees the other's
 // saves, and an older change saved later does not replace a newer one.
 func Example_sharedFile() {
-	dir, err := os.MkdirTemp("", "sqlitestore-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "shop.db")
+	path, remove := examplePath("shop.db")
+	defer remove()
 
 	ctx := context.Background()
 	a, err := sqlitestore.Open[Customer](path)
@@ -105,17 +110,13 @@ func Example_sharedFile() {
 // A file that is not a unionstore SQLite file is refused, and left as it
 // was.
 func ExampleOpen_notStore() {
-	dir, err := os.MkdirTemp("", "sqlitestore-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "notes.txt")
+	path, remove := examplePath("notes.txt")
+	defer remove()
 	if err := os.WriteFile(path, []byte("shopping list: bread, milk\n"), 0o600); err != nil {
 		log.Fatal(err)
 	}
 
-	_, err = sqlitestore.Open[Customer](path)
+	_, err := sqlitestore.Open[Customer](path)
 	fmt.Println(errors.Is(err, sqlitestore.ErrNotStore))
 	// Output:
 	// true
@@ -123,12 +124,8 @@ func ExampleOpen_notStore() {
 
 // A store opened read-only reads what others save and refuses to write.
 func ExampleWithReadOnly() {
-	dir, err := os.MkdirTemp("", "sqlitestore-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "shop.db")
+	path, remove := examplePath("shop.db")
+	defer remove()
 
 	ctx := context.Background()
 	w, err := sqlitestore.Open[Customer](path)
@@ -160,14 +157,11 @@ func ExampleWithReadOnly() {
 // ExampleStore_Watch takes a snapshot of a namespace, then follows the
 // changes saved after it, from its cursor.
 func ExampleStore_Watch() {
-	dir, err := os.MkdirTemp("", "sqlitestore-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
+	path, remove := examplePath("shop.db")
+	defer remove()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := sqlitestore.Open[Customer](filepath.Join(dir, "shop.db"))
+	s, err := sqlitestore.Open[Customer](path)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -195,4 +189,14 @@ func ExampleStore_Watch() {
 	// Output:
 	// snapshot: 1 customer
 	// then: set Bob
+}
+
+// examplePath returns the path of a file named name in a new temporary
+// directory, and a function that removes the directory.
+func examplePath(name string) (string, func()) {
+	dir, err := os.MkdirTemp("", "sqlitestore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	return filepath.Join(dir, name), func() { os.RemoveAll(dir) }
 }
