@@ -2,10 +2,10 @@ package pebblestore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/unionstore/unionstore"
@@ -19,53 +19,56 @@ type Customer struct {
 
 func (c Customer) CompactionKey() (kind, id string) { return "customer", c.ID }
 
+// A store is a Pebble directory. A bulk load may take larger memory tables
+// and leave the syncing to the system (a crash of the machine may then
+// lose it, to be redone). A store opened WithReadOnly reads the directory
+// and refuses Save; Pebble locks the directory for readers too, so it
+// holds the directory alone, and another Open fails with ErrLocked.
 func Example() {
-	dir, err := os.MkdirTemp("", "shop")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-
-	s, err := pebblestore.Open[Customer](filepath.Join(dir, "shop.pebble"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer s.Close()
-
+	dir, remove := exampleDir()
+	defer remove()
 	ctx := context.Background()
-	t := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	changes := unionstore.NewChangesBuilder[Customer]("shop").
-		Set(Customer{ID: "c1", Name: "Ada"}, unionstore.WithTimestamp(t)).
-		Set(Customer{ID: "c2", Name: "Grace"}, unionstore.WithTimestamp(t)).
-		Unset(Customer{ID: "c2"}, unionstore.WithTimestamp(t.Add(time.Minute))).
-		Build()
-	if err := s.Save(ctx, changes); err != nil {
+	load, err := pebblestore.Open[Customer](dir, pebblestore.WithLargeMemTables(), pebblestore.WithNoSync())
+	if err != nil {
 		log.Fatal(err)
 	}
-	// An older change loses to the stored one.
-	stale := unionstore.NewChangesBuilder[Customer]("shop").Set(Customer{ID: "c1", Name: "old"}, unionstore.WithTimestamp(t.Add(-time.Hour))).Build()
-	if err := s.Save(ctx, stale); err != nil {
+	changes := unionstore.NewChangesBuilder[Customer]("shop").
+		Set(Customer{ID: "c1", Name: "Ada"}).
+		Set(Customer{ID: "c2", Name: "Grace"}).
+		Unset(Customer{ID: "c2"}).
+		Build()
+	if err := load.Save(ctx, changes); err != nil {
+		log.Fatal(err)
+	}
+	if err := load.Close(); err != nil {
 		log.Fatal(err)
 	}
 
-	loaded, err := s.Load(ctx, "shop")
+	r, err := pebblestore.Open[Customer](dir, pebblestore.WithReadOnly())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	_, err = pebblestore.Open[Customer](dir, pebblestore.WithLockTimeout(10*time.Millisecond))
+	fmt.Println("locked:", errors.Is(err, pebblestore.ErrLocked))
+	loaded, err := r.Load(ctx, "shop")
 	if err != nil {
 		log.Fatal(err)
 	}
 	for _, c := range loaded {
-		fmt.Println(c.ChangeType, c.Entity.ID, c.Entity.Name)
+		fmt.Printf("%s %s %q\n", c.ChangeType, c.Entity.ID, c.Entity.Name)
 	}
+	fmt.Println("read-only:", errors.Is(r.Save(ctx, loaded), unionstore.ErrReadOnly))
 	// Output:
-	// set c1 Ada
-	// unset c2
+	// locked: true
+	// set c1 "Ada"
+	// unset c2 ""
+	// read-only: true
 }
 
 func ExampleStore_Get() {
-	dir, err := os.MkdirTemp("", "shop")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
+	dir, remove := exampleDir()
+	defer remove()
 	s, err := pebblestore.Open[Customer](dir)
 	if err != nil {
 		log.Fatal(err)
@@ -86,11 +89,8 @@ func ExampleStore_Get() {
 }
 
 func ExampleStore_Namespaces() {
-	dir, err := os.MkdirTemp("", "shop")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
+	dir, remove := exampleDir()
+	defer remove()
 	s, err := pebblestore.Open[Customer](dir, pebblestore.WithNoSync())
 	if err != nil {
 		log.Fatal(err)
@@ -117,4 +117,14 @@ func ExampleStore_Namespaces() {
 	// Output:
 	// shop: 2 entities, 1 tombstones
 	// shop:eu: 2 entities, 0 tombstones
+}
+
+// exampleDir returns a new temporary directory for a store, and a function
+// that removes it.
+func exampleDir() (string, func()) {
+	dir, err := os.MkdirTemp("", "pebblestore-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	return dir, func() { os.RemoveAll(dir) }
 }
