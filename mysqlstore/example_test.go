@@ -22,7 +22,10 @@ func (c Customer) CompactionKey() (kind, id string) { return "customer", c.ID }
 // OpenURL connects to the server, creates the table if it is missing and
 // owns the connections: Close closes them. The URL is
 // mysql://root@127.0.0.1:3306/test?table=... or the one in
-// UNIONSTORE_MYSQL_URL.
+// UNIONSTORE_MYSQL_URL. Identities compare byte for byte, whatever the
+// server's collation: "A" and "a" are two customers. The condition that
+// keeps the later change runs in the server, so an older change saved
+// later loses, whichever process saves it.
 func ExampleOpenURL() {
 	ctx := context.Background()
 	s, err := mysqlstore.OpenURL[Customer](ctx, exampleURL())
@@ -32,30 +35,26 @@ func ExampleOpenURL() {
 	defer s.Close()
 
 	t := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	changes := unionstore.Changes[Customer]{
+	err = s.Save(ctx, unionstore.Changes[Customer]{
 		{Namespace: "shop", ChangeType: unionstore.ChangeTypeSet, Entity: Customer{ID: "A", Name: "Ada"}, Timestamp: t},
 		{Namespace: "shop", ChangeType: unionstore.ChangeTypeSet, Entity: Customer{ID: "a", Name: "Alan"}, Timestamp: t},
-	}
-	if err := s.Save(ctx, changes); err != nil {
+	})
+	if err != nil {
 		log.Fatal(err)
 	}
-	// An older change of "A" loses to the one stored, in the server.
 	older := unionstore.Changes[Customer]{
 		{Namespace: "shop", ChangeType: unionstore.ChangeTypeUnset, Entity: Customer{ID: "A"}, Timestamp: t.Add(-time.Hour)},
 	}
 	if err := s.Save(ctx, older); err != nil {
 		log.Fatal(err)
 	}
-	loaded, err := s.Load(ctx, "shop")
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, c := range loaded {
-		fmt.Println(c.ChangeType, c.Entity.ID, c.Entity.Name)
+	for _, id := range []string{"A", "a"} {
+		c, _, err := s.Get(ctx, "shop", "customer", id)
+		fmt.Println(id, c.ChangeType, c.Entity.Name, err)
 	}
 	// Output:
-	// set A Ada
-	// set a Alan
+	// A set Ada <nil>
+	// a set Alan <nil>
 }
 
 // New builds a store on a pool the caller has, which stays open after the
@@ -96,40 +95,36 @@ func ExampleNew() {
 	// pool open: true
 }
 
-// A store is a [unionstore.Watcher]: a snapshot of a namespace, then the
-// changes saved after it, from its cursor.
+// The change feed is a table in the server beside the store's: a store
+// of another process, here one with a pool of its own, watches what this
+// one saves, from the cursor of its snapshot.
 func ExampleStore_Watch() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := mysqlstore.OpenURL[Customer](ctx, exampleURL())
+	url := exampleURL()
+	writer, err := mysqlstore.OpenURL[Customer](ctx, url)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer s.Close()
-
-	t := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	ada := unionstore.Changes[Customer]{{Namespace: "shop", ChangeType: unionstore.ChangeTypeSet, Entity: Customer{ID: "A", Name: "Ada"}, Timestamp: t}}
-	if err := s.Save(ctx, ada); err != nil {
-		log.Fatal(err)
-	}
-	snapshot, cursor, err := s.Snapshot(ctx, "shop")
+	defer writer.Close()
+	watcher, err := mysqlstore.OpenURL[Customer](ctx, url)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("snapshot:", len(snapshot), "customer")
+	defer watcher.Close()
 
-	bob := unionstore.Changes[Customer]{{Namespace: "shop", ChangeType: unionstore.ChangeTypeSet, Entity: Customer{ID: "B", Name: "Bob"}, Timestamp: t}}
-	if err := s.Save(ctx, bob); err != nil {
+	_, cursor, err := watcher.Snapshot(ctx, "shop")
+	if err != nil {
 		log.Fatal(err)
 	}
-	for ev, err := range s.Watch(ctx, "shop", cursor) {
-		if err != nil {
-			log.Fatal(err)
-		}
-		fmt.Println("then:", ev.Change.ChangeType, ev.Change.Entity.Name)
+	bob := unionstore.NewChangesBuilder[Customer]("shop").Set(Customer{ID: "B", Name: "Bob"}).Build()
+	if err := writer.Save(ctx, bob); err != nil {
+		log.Fatal(err)
+	}
+	for ev, err := range watcher.Watch(ctx, "shop", cursor) {
+		fmt.Println(ev.Change.ChangeType, ev.Change.Entity.Name, err)
 		break // a follower would go on, and keep ev.Cursor to resume from
 	}
 	// Output:
-	// snapshot: 1 customer
-	// then: set Bob
+	// set Bob <nil>
 }
