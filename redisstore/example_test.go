@@ -20,7 +20,9 @@ func (d Deployment) CompactionKey() (kind, id string) { return "deployment", d.N
 // OpenURL connects, and the store owns its client. exampleURL gives a
 // redis:// URL with a prefix of the example's own
 // (redis://cache.example:6379/0?prefix=deployments in an application); the
-// example runs when the tests find a server.
+// example runs when the tests find a server. Opening creates no key: a
+// namespace's keys appear with its first change, and the script that
+// applies a change keeps the namespace's counts, which Namespaces reads.
 func ExampleOpenURL() {
 	ctx := context.Background()
 	s, err := redisstore.OpenURL[Deployment](ctx, exampleURL())
@@ -29,27 +31,22 @@ func ExampleOpenURL() {
 	}
 	defer s.Close() // closes the client too
 
-	changes := unionstore.NewChangesBuilder[Deployment]("prod").
-		Set(Deployment{Name: "web", Image: "web:2"}).
-		Unset(Deployment{Name: "old-worker"}).
-		Build()
-	if err := s.Save(ctx, changes); err != nil {
-		log.Fatal(err)
-	}
-	for c, err := range s.Scan(ctx, "prod") {
-		if err != nil {
-			log.Fatal(err)
-		}
-		fmt.Println(c.ChangeType, c.Entity.Name)
-	}
-	stats, err := s.Namespaces(ctx)
+	before, err := s.Namespaces(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("%+v\n", stats)
+	b := unionstore.NewChangesBuilder[Deployment]("prod")
+	b.Set(Deployment{Name: "api", Image: "api:7"}).Unset(Deployment{Name: "api-v1"})
+	if err := s.Save(ctx, b.Build()); err != nil {
+		log.Fatal(err)
+	}
+	after, err := s.Namespaces(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%+v\n%+v\n", before, after)
 	// Output:
-	// unset old-worker
-	// set web
+	// []
 	// [{Namespace:prod Entities:1 Tombstones:1}]
 }
 
