@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/natsstore"
 )
@@ -32,20 +34,24 @@ func exampleServer() (string, func()) {
 	return srv.ClientURL(), func() { srv.Shutdown(); srv.WaitForShutdown(); os.RemoveAll(dir) }
 }
 
+// OpenURL connects and owns the connection. The URL's own parameters
+// (stream, prefix, replicas, storage) are removed before connecting; the
+// stream, here SHOP, is created when it is missing. Scan yields a
+// namespace in (kind, id) order.
 func ExampleOpenURL() {
 	url, stop := exampleServer()
 	defer stop()
 	ctx := context.Background()
 
-	s, err := natsstore.OpenURL[Customer](ctx, url+"?stream=SHOP")
+	s, err := natsstore.OpenURL[Customer](ctx, url+"?stream=SHOP&storage=memory")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer s.Close()
+	fmt.Println("stream:", s.Stream())
 
 	changes := unionstore.NewChangesBuilder[Customer]("eu").
-		Set(Customer{ID: "1", Name: "Ada"}).
 		Set(Customer{ID: "2", Name: "Grace"}).
 		Unset(Customer{ID: "1"}).
 		Build()
@@ -61,6 +67,7 @@ func ExampleOpenURL() {
 		fmt.Printf("%s %s %q\n", c.ChangeType, c.Entity.ID, c.Entity.Name)
 	}
 	// Output:
+	// stream: SHOP
 	// unset 1 ""
 	// set 2 "Grace"
 }
@@ -87,49 +94,55 @@ func ExampleStore_Get() {
 	// false <nil>
 }
 
+// New works on the caller's JetStream context, whose connection Close
+// leaves open: here a watcher of its own, as another process would have,
+// follows what a store on another connection saves, from the cursor of
+// its snapshot. A purge expires every cursor taken before it.
 func ExampleStore_Watch() {
 	url, stop := exampleServer()
 	defer stop()
 	ctx := context.Background()
-
-	s, err := natsstore.OpenURL[Customer](ctx, url+"?stream=SHOP")
+	writer, err := natsstore.OpenURL[Customer](ctx, url+"?stream=SHOP")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer s.Close()
+	defer writer.Close()
 
-	// The state now, and the cursor to watch from.
-	base, cursor, err := s.Snapshot(ctx, "eu")
+	nc, err := nats.Connect(url)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("snapshot:", len(base), "customers")
-	changes := unionstore.NewChangesBuilder[Customer]("eu").Set(Customer{ID: "1", Name: "Ada"}).Build()
-	if err := s.Save(ctx, changes); err != nil {
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for ev, err := range s.Watch(ctx, "eu", cursor) {
-		if err != nil {
-			fmt.Println(err)
-			return
-		}
-		fmt.Printf("%s %s %q\n", ev.Change.ChangeType, ev.Change.Entity.ID, ev.Change.Entity.Name)
+	watcher, err := natsstore.New[Customer](ctx, js, natsstore.WithStream("SHOP"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer watcher.Close()
+
+	_, cursor, err := watcher.Snapshot(ctx, "eu")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_ = writer.Save(ctx, unionstore.NewChangesBuilder[Customer]("eu").Set(Customer{ID: "1", Name: "Ada"}).Build())
+	for ev, err := range watcher.Watch(ctx, "eu", cursor) {
+		fmt.Println(ev.Change.ChangeType, ev.Change.Entity.Name, err)
 		break // or keep ev.Cursor, to resume right after this change
 	}
-	// A purge expires every cursor taken before it.
-	if err := s.Purge(ctx, "eu"); err != nil {
-		fmt.Println(err)
-		return
-	}
-	for _, err := range s.Watch(ctx, "eu", cursor) {
+	_ = writer.Purge(ctx, "eu")
+	for _, err := range watcher.Watch(ctx, "eu", cursor) {
 		fmt.Println(errors.Is(err, unionstore.ErrCursorExpired))
 		break
 	}
 	// Output:
-	// snapshot: 0 customers
-	// set 1 "Ada"
+	// set Ada <nil>
 	// true
 }
