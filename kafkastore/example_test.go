@@ -17,18 +17,24 @@ type Order struct {
 
 func (o Order) CompactionKey() (kind, id string) { return "order", o.ID }
 
+// exampleCluster starts an in-process Kafka cluster of one broker, which
+// stands for the brokers in the examples, and returns a kafka:// URL of
+// it without a topic and a function that stops it.
+func exampleCluster() (string, func()) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		panic(err)
+	}
+	return "kafka://" + c.ListenAddrs()[0], c.Close
+}
+
 // The old design's migration example: a union reads an old topic and a new
 // one, and writes only to the new. An in-process cluster stands in for the
 // brokers here.
 func Example_migration() {
 	ctx := context.Background()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer c.Close()
-	brokers := "kafka://" + c.ListenAddrs()[0]
+	brokers, stop := exampleCluster()
+	defer stop()
 
 	// What the old application left in its topic.
 	legacy, err := kafkastore.OpenURL[Order](ctx, brokers+"/old-topic")
@@ -76,16 +82,15 @@ func Example_migration() {
 	// 2 shipped
 }
 
-// Get reads one entity: its latest change, a deletion included.
+// Get reads one entity: its latest change, a deletion included. By
+// default it reads the namespace's partition each time; WithGetIndex keeps
+// an index of the partitions Get has read, so that a Get reads what the
+// partition gained since the last, then fetches one record.
 func ExampleStore_Get() {
 	ctx := context.Background()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer c.Close()
-	s, err := kafkastore.OpenURL[Order](ctx, "kafka://"+c.ListenAddrs()[0]+"/orders")
+	brokers, stop := exampleCluster()
+	defer stop()
+	s, err := kafkastore.OpenURL[Order](ctx, brokers+"/orders", kafkastore.WithGetIndex())
 	if err != nil {
 		fmt.Println(err)
 		return

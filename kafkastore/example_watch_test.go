@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/kafkastore"
 )
@@ -15,13 +14,9 @@ import (
 // expire the cursor: the watcher must take a new snapshot.
 func ExampleStore_Watch() {
 	ctx := context.Background()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer c.Close()
-	s, err := kafkastore.OpenURL[Order](ctx, "kafka://"+c.ListenAddrs()[0]+"/orders")
+	brokers, stop := exampleCluster()
+	defer stop()
+	s, err := kafkastore.OpenURL[Order](ctx, brokers+"/orders")
 	if err != nil {
 		fmt.Println(err)
 		return
