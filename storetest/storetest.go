@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -334,30 +333,17 @@ var cases = []testCase{
 	}},
 	{"concurrent saves all land", func(t *testing.T, s unionstore.Store[Item]) {
 		const writers, each = 8, 50
-		var wg sync.WaitGroup
-		errs := make(chan error, writers)
-		for w := 0; w < writers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; i < each; i++ {
-					// Every writer also races on one shared entity.
-					c := unionstore.Changes[Item]{
-						set("ns", "own", fmt.Sprintf("w%d-%03d", w, i), "v", at(i)),
-						set("ns", "shared", "x", fmt.Sprintf("w%d", w), at(w*1000+i)),
-					}
-					if err := s.Save(context.Background(), c); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
+		batches := make([][]unionstore.Changes[Item], writers)
+		for w := range batches {
+			for i := range each {
+				// Every writer also races on one shared entity.
+				batches[w] = append(batches[w], unionstore.Changes[Item]{
+					set("ns", "own", fmt.Sprintf("w%d-%03d", w, i), "v", at(i)),
+					set("ns", "shared", "x", fmt.Sprintf("w%d", w), at(w*1000+i)),
+				})
+			}
 		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatalf("concurrent Save: %v", err)
-		}
+		SaveConcurrently(t, []unionstore.Store[Item]{s}, batches)
 		got := load(t, s, "ns")
 		if len(got) != writers*each+1 {
 			t.Fatalf("Load = %d changes, want %d", len(got), writers*each+1)

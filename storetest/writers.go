@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -118,7 +119,7 @@ func ConcurrentWriters(t *testing.T, stores []unionstore.Store[Item], reader uni
 		t.Fatalf("ConcurrentWriters: %d stores and %+v: every count must be positive", len(stores), w)
 	}
 	batches := w.batches()
-	saveConcurrently(t, stores, batches)
+	SaveConcurrently(t, stores, batches)
 	got := readAll(t, reader, w.Namespaces)
 	want := candidates(batches)
 	diffs, ties := compareModel(got, want)
@@ -156,31 +157,34 @@ func compareModel(got map[key]unionstore.Change[Item], want map[key]unionstore.C
 	return diffs, ties
 }
 
-// saveConcurrently saves batches[wr] from one goroutine per writer wr,
-// through stores[wr modulo their number], and fails t, stopping it, when a
-// Save fails.
-func saveConcurrently(t *testing.T, stores []unionstore.Store[Item], batches [][]unionstore.Changes[Item]) {
-	t.Helper()
+// SaveConcurrently saves batches[w] from one goroutine per writer w, one
+// batch after the other, through stores[w modulo their number], and
+// returns once every writer is done: the part of a model-based test that
+// races the writers, the batches being drawn beforehand so that the model
+// can be fed the same ones. A writer stops at its first failed Save; when
+// any fails, SaveConcurrently fails tb and stops it with every writer's
+// error, each naming its writer. It fails tb at once when stores is empty.
+func SaveConcurrently(tb testing.TB, stores []unionstore.Store[Item], batches [][]unionstore.Changes[Item]) {
+	tb.Helper()
+	if len(stores) == 0 {
+		tb.Fatalf("SaveConcurrently: no store for %d writers", len(batches))
+	}
 	var wg sync.WaitGroup
-	errs := make(chan error, len(batches))
-	for wr := range batches {
+	errs := make([]error, len(batches))
+	for w := range batches {
 		wg.Go(func() {
-			s := stores[wr%len(stores)]
-			for _, b := range batches[wr] {
+			s := stores[w%len(stores)]
+			for i, b := range batches[w] {
 				if err := s.Save(context.Background(), b); err != nil {
-					errs <- fmt.Errorf("writer %d: %w", wr, err)
+					errs[w] = fmt.Errorf("writer %d: batch %d: %w", w, i, err)
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if t.Failed() {
-		t.FailNow()
+	if err := errors.Join(errs...); err != nil {
+		tb.Fatalf("SaveConcurrently: %v", err)
 	}
 }
 
