@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +30,6 @@ func TestConcurrentWritersMatchModel(t *testing.T) {
 		{"no sync", []pebblestore.Option{pebblestore.WithNoSync()}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
 			s := open(t, tt.opts...)
 			const writers, rounds = 8, 40
 			namespaces := []string{"a", "b", "b:c"}
@@ -53,23 +51,7 @@ func TestConcurrentWritersMatchModel(t *testing.T) {
 					batches[w] = append(batches[w], batch)
 				}
 			}
-			var wg sync.WaitGroup
-			errs := make(chan error, writers)
-			for w := range writers {
-				wg.Go(func() {
-					for _, b := range batches[w] {
-						if err := s.Save(ctx, b); err != nil {
-							errs <- err
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Fatalf("Save: %v", err)
-			}
+			storetest.SaveConcurrently(t, []unionstore.Store[storetest.Item]{s}, batches)
 			storetest.ExpectModel(t, s, storetest.Model(t, slices.Concat(batches...)...), namespaces...)
 		})
 	}
