@@ -47,11 +47,7 @@ func TestConcurrentWritersKeepTheLatest(t *testing.T) {
 // random, so it runs up to five rounds and requires a difference in one.
 func TestConcurrentWritersNeedTheSequenceCheck(t *testing.T) {
 	defer natsstore.SetWithoutSequenceCheck(true)()
-	for round := range 5 {
-		if diffs := concurrentRun(t, uint64(round+10)); len(diffs) > 0 {
-			t.Logf("round %d: %d identities lost their latest change, as expected without the check; first: %s", round, len(diffs), diffs[0])
-			return
-		}
-	}
-	t.Fatal("five rounds without the expected-sequence check kept every latest change: the model test cannot tell the check is missing")
+	storetest.ExpectDifferences(t, "the expected-sequence check", 5, func(round int) []string {
+		return concurrentRun(t, uint64(round+10))
+	})
 }
