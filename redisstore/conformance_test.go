@@ -25,11 +25,7 @@ func TestConformance(t *testing.T) {
 	t.Run("store owning its client", func(t *testing.T) {
 		open := func(t *testing.T, prefix string) unionstore.Store[storetest.Item] {
 			s, err := redisstore.OpenURL[storetest.Item](context.Background(), server.URLWith(t, "prefix", prefix))
-			if err != nil {
-				t.Fatalf("OpenURL: %v", err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
-			return s
+			return storetest.Closing(t, "OpenURL", s, err)
 		}
 		newStore, reopen := storetest.Named(newPrefix, open, open)
 		storetest.Run(t, newStore, reopen)

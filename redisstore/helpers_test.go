@@ -114,11 +114,7 @@ func newStoreOn(tb testing.TB, client *redis.Client, prefix string, opts ...redi
 	tb.Helper()
 	opts = append([]redisstore.Option{redisstore.WithPrefix(prefix)}, opts...)
 	s, err := redisstore.New[storetest.Item](context.Background(), client, opts...)
-	if err != nil {
-		tb.Fatalf("New: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	return s
+	return storetest.Closing(tb, "New", s, err)
 }
 
 // set and unset make the tests' changes: see [storetest.Set].
