@@ -18,11 +18,7 @@ func testConformance(t *testing.T) {
 	t.Run("store owning its pool", func(t *testing.T) {
 		open := func(t *testing.T, table string) unionstore.Store[storetest.Item] {
 			s, err := pgstore.OpenURL[storetest.Item](context.Background(), server.URLWith(t, "table", table), pgstore.WithCreateSchema())
-			if err != nil {
-				t.Fatalf("OpenURL: %v", err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
-			return s
+			return storetest.Closing(t, "OpenURL", s, err)
 		}
 		newStore, reopen := storetest.Named(newTable, open, open)
 		storetest.Run(t, newStore, reopen)
