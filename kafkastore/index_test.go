@@ -22,7 +22,22 @@ func getResult(c unionstore.Change[storetest.Item], ok bool, err error) string {
 	case !ok:
 		return "none"
 	}
+	return described(c)
+}
+
+// described renders one change as describe does.
+func described(c unionstore.Change[storetest.Item]) string {
 	return describe(unionstore.Changes[storetest.Item]{c})[0]
+}
+
+// indexedPair returns a store on a new topic of one partition, the topic,
+// and a store WithGetIndex on it.
+func indexedPair(t *testing.T) (s *kafkastore.Store[storetest.Item], topic string, indexed *kafkastore.Store[storetest.Item]) {
+	t.Helper()
+	setup(t)
+	topic = newTopic(t)
+	s = open(t, topic, kafkastore.WithPartitions(1))
+	return s, topic, open(t, topic, kafkastore.WithoutCreate(), kafkastore.WithGetIndex())
 }
 
 func get(s unionstore.Store[storetest.Item], ns, kind, id string) string {
@@ -139,10 +154,7 @@ func TestGetIndexMatchesTheScan(t *testing.T) {
 // soon as Save returns, what another store on the topic saved, its index
 // made before the save.
 func TestGetIndexSeesOtherWriters(t *testing.T) {
-	setup(t)
-	topic := newTopic(t)
-	writer := open(t, topic, kafkastore.WithPartitions(1))
-	reader := open(t, topic, kafkastore.WithoutCreate(), kafkastore.WithGetIndex())
+	writer, _, reader := indexedPair(t)
 	steps := []struct {
 		change unionstore.Change[storetest.Item]
 		want   unionstore.Change[storetest.Item]
@@ -158,9 +170,9 @@ func TestGetIndexSeesOtherWriters(t *testing.T) {
 	}
 	for _, st := range steps {
 		save(t, writer, st.change)
-		want := describe(unionstore.Changes[storetest.Item]{st.want})[0]
+		want := described(st.want)
 		if got := get(reader, "ns", "k", "a"); got != want {
-			t.Fatalf("after saving %v, Get(a) = %s, want %s", describe(unionstore.Changes[storetest.Item]{st.change}), got, want)
+			t.Fatalf("after saving %v, Get(a) = %s, want %s", described(st.change), got, want)
 		}
 	}
 }
@@ -193,11 +205,11 @@ func TestGetIndexFallsBack(t *testing.T) {
 			save(t, late, set("ns", "k", "a", "old", at(1)))
 			// Compaction leaves the partition's last batch alone.
 			save(t, s, set("ns", "k", "z", "filler", at(9)))
-			if got, want := get(indexed, "ns", "k", "a"), describe(unionstore.Changes[storetest.Item]{set("ns", "k", "a", "new", at(9))})[0]; got != want {
+			if got, want := get(indexed, "ns", "k", "a"), described(set("ns", "k", "a", "new", at(9))); got != want {
 				t.Fatalf("before the removal Get(a) = %s, want %s", got, want)
 			}
 			tc.remove(t, topic)
-			want := describe(unionstore.Changes[storetest.Item]{tc.want})[0]
+			want := described(tc.want)
 			if got := get(s, "ns", "k", "a"); got != want {
 				t.Fatalf("after the removal, Get(a) without the index = %s, want %s: the removal did not happen", got, want)
 			}
@@ -212,17 +224,14 @@ func TestGetIndexFallsBack(t *testing.T) {
 // DeleteRecords: Get reported it while it was there, and must then
 // return the change that follows it.
 func TestGetIndexForgetsRemovedDamage(t *testing.T) {
-	setup(t)
-	topic := newTopic(t)
-	s := open(t, topic, kafkastore.WithPartitions(1))
-	indexed := open(t, topic, kafkastore.WithoutCreate(), kafkastore.WithGetIndex())
+	s, topic, indexed := indexedPair(t)
 	produceRaw(t, newClient(t), topic, "ns", "k", "a", []byte{1, 1, 0})
 	save(t, s, set("ns", "k", "a", "good", at(1)))
 	if got, want := get(indexed, "ns", "k", "a"), get(s, "ns", "k", "a"); got != want || want[:6] != "error:" {
 		t.Fatalf("Get(a) with its damaged record = %s, want %s, an error", got, want)
 	}
 	deleteRecords(t, topic, 1)
-	want := describe(unionstore.Changes[storetest.Item]{set("ns", "k", "a", "good", at(1))})[0]
+	want := described(set("ns", "k", "a", "good", at(1)))
 	if got := get(indexed, "ns", "k", "a"); got != want {
 		t.Fatalf("Get(a) once the damaged record is deleted = %s, want %s", got, want)
 	}
@@ -233,10 +242,7 @@ func TestGetIndexForgetsRemovedDamage(t *testing.T) {
 // saves ever later changes of it: each Get must return a change at least
 // as late as the last one acknowledged before it began.
 func TestGetIndexUnderConcurrentWriters(t *testing.T) {
-	setup(t)
-	topic := newTopic(t)
-	writer := open(t, topic, kafkastore.WithPartitions(1))
-	reader := open(t, topic, kafkastore.WithoutCreate(), kafkastore.WithGetIndex())
+	writer, _, reader := indexedPair(t)
 	const saves, readers = 40, 4
 	var acked atomic.Int64 // the timestamp of the last change acknowledged
 	var wg sync.WaitGroup
@@ -259,7 +265,7 @@ func TestGetIndexUnderConcurrentWriters(t *testing.T) {
 					errs <- fmt.Errorf("Get(a): %w", err)
 					return
 				case before > 0 && (!ok || c.Timestamp.UnixNano() < before):
-					errs <- fmt.Errorf("Get(a) = %v, %v; want a change at %d or later, acknowledged before the Get", describe(unionstore.Changes[storetest.Item]{c}), ok, before)
+					errs <- fmt.Errorf("Get(a) = %v, %v; want a change at %d or later, acknowledged before the Get", described(c), ok, before)
 					return
 				}
 			}

@@ -101,27 +101,24 @@ func TestReadsRetryRetriableFetchErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		failures int32
-		wantErr  bool
+		wantErr  string // what Load's error says, "" for none
 	}{
-		{"three failures", 3, false},
-		{"failures that do not stop", 1 << 30, true},
+		{"three failures", 3, ""},
+		{"failures that do not stop", 1 << 30, "fetch at offset 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, topic := fourChanges(t)
 			var fetches atomic.Int32
 			controlFetches(t, c, topic, func() bool { return fetches.Add(1) <= tc.failures }, kerr.NotLeaderForPartition.Code, 4)
-			got, err := s.Load(context.Background(), "ns")
-			if tc.wantErr {
-				if !errors.Is(err, kerr.NotLeaderForPartition) || !strings.Contains(err.Error(), "fetch at offset 0") {
-					t.Errorf("Load = %v, want NOT_LEADER_FOR_PARTITION at offset 0", err)
-				}
-				if n := fetches.Load(); n != 9 {
-					t.Errorf("Load fetched %d times, want 9", n)
-				}
+			err := wantLoadOrError(t, s, tc.wantErr, "a", "b", "c", "d")
+			if tc.wantErr == "" {
 				return
 			}
-			if err != nil || !slices.Equal(ids(got), []string{"a", "b", "c", "d"}) {
-				t.Errorf("Load = %q, %v, want a to d", ids(got), err)
+			if !errors.Is(err, kerr.NotLeaderForPartition) {
+				t.Errorf("Load = %v, want NOT_LEADER_FOR_PARTITION", err)
+			}
+			if n := fetches.Load(); n != 9 {
+				t.Errorf("Load fetched %d times, want 9", n)
 			}
 		})
 	}
@@ -145,10 +142,22 @@ func TestReadsDecodeEveryBatchOfAFetch(t *testing.T) {
 // order.
 func wantLoad(t *testing.T, s *kafkastore.Store[storetest.Item], want ...string) {
 	t.Helper()
+	wantLoadOrError(t, s, "", want...)
+}
+
+// wantLoadOrError checks that Load of "ns" fails with an error saying
+// wantErr, or, when wantErr is "", returns the changes of want, in order.
+// It returns Load's error.
+func wantLoadOrError(t *testing.T, s *kafkastore.Store[storetest.Item], wantErr string, want ...string) error {
+	t.Helper()
 	got, err := s.Load(context.Background(), "ns")
-	if err != nil || !slices.Equal(ids(got), want) {
+	switch {
+	case wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr)):
+		t.Errorf("Load = %q, %v, want an error saying %q", ids(got), err, wantErr)
+	case wantErr == "" && (err != nil || !slices.Equal(ids(got), want)):
 		t.Errorf("Load = %q, %v, want %q", ids(got), err, want)
 	}
+	return err
 }
 
 // deleteRecords deletes the records below offset at of partition 0 of
@@ -196,24 +205,15 @@ func TestReadsThatMakeNoProgress(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		hw      int64
-		wantErr bool
+		wantErr string // what Load's error says, "" for none
 	}{
-		{"nothing left below the watermark", 4, false},
-		{"records left below the watermark", 1, true},
+		{"nothing left below the watermark", 4, ""},
+		{"records left below the watermark", 1, "fetch at offset 0 made no progress"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, topic := fourChanges(t)
 			controlFetches(t, c, topic, func() bool { return true }, 0, tc.hw)
-			got, err := s.Load(context.Background(), "ns")
-			if tc.wantErr {
-				if err == nil || !strings.Contains(err.Error(), "fetch at offset 0 made no progress") {
-					t.Errorf("Load = %q, %v, want an error saying the fetch made no progress", ids(got), err)
-				}
-				return
-			}
-			if err != nil || len(got) != 0 {
-				t.Errorf("Load = %q, %v, want no changes and no error", ids(got), err)
-			}
+			wantLoadOrError(t, s, tc.wantErr) // no changes: the fetches return none
 		})
 	}
 }
