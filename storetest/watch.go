@@ -191,13 +191,9 @@ func testCursorExpires(t *testing.T, s unionstore.Store[Item]) {
 	}
 	save(t, s, set("ns", "k", "c", "3", at(3)))
 	for _, c := range []unionstore.Cursor{c, last} {
-		if _, err := pull(t, w, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
-			t.Fatalf("Watch from a cursor before a purge = %v, want ErrCursorExpired", err)
-		}
+		WantExpired(t, "from a cursor before a purge", pull(t, w, "ns", c))
 	}
-	if _, err := pull(t, w, "ns", "not a cursor of this store")(); !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Fatalf("Watch from a foreign cursor = %v, want ErrCursorExpired", err)
-	}
+	WantExpired(t, "from a foreign cursor", pull(t, w, "ns", "not a cursor of this store"))
 }
 
 func testWatchCancel(t *testing.T, s unionstore.Store[Item]) {
