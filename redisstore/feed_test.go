@@ -2,7 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -30,33 +29,13 @@ func cursorOf(t *testing.T, s *redisstore.Store[storetest.Item], ns string) unio
 	return c
 }
 
-// wantExpired checks that the watch's next pair is an error wrapping
-// ErrCursorExpired.
-func wantExpired(t *testing.T, what string, next func() (unionstore.WatchEvent[storetest.Item], error)) {
-	t.Helper()
-	ev, err := next()
-	if !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Errorf("%s: Watch = %v, %v, want ErrCursorExpired", what, ev.Change, err)
-	}
-}
-
-// wantEvent checks that the watch's next pair is the change of id.
-func wantEvent(t *testing.T, what string, next func() (unionstore.WatchEvent[storetest.Item], error), id string) unionstore.WatchEvent[storetest.Item] {
-	t.Helper()
-	ev, err := next()
-	if err != nil || ev.Change.Entity.ID != id {
-		t.Fatalf("%s: Watch = %v, %v, want the change of %q", what, ev.Change, err, id)
-	}
-	return ev
-}
-
 // wantWatchGoesOn checks that a watch from the cursor of c's namespace now
 // yields c once it is saved.
 func wantWatchGoesOn(t *testing.T, s *redisstore.Store[storetest.Item], what string, c unionstore.Change[storetest.Item]) {
 	t.Helper()
 	next := watchFrom(t, s, c.Namespace, cursorOf(t, s, c.Namespace))
 	storetest.Save(t, s, c)
-	wantEvent(t, what, next, c.Entity.ID)
+	storetest.WantEvent(t, what, next, c.Entity.ID)
 }
 
 // TestWatchYieldsAppliedChanges checks that the log holds what the put
@@ -68,10 +47,10 @@ func TestWatchYieldsAppliedChanges(t *testing.T) {
 	storetest.Save(t, s, set("ns", "k", "a", "new", at(5)))
 	storetest.Save(t, s, set("ns", "k", "a", "old", at(4)), set("ns", "k", "b", "1", at(1)))
 	next := watchFrom(t, s, "ns", c)
-	if ev := wantEvent(t, "first", next, "a"); ev.Change.Entity.Value != "new" {
+	if ev := storetest.WantEvent(t, "first", next, "a"); ev.Change.Entity.Value != "new" {
 		t.Errorf("first event = %v, want the change of a at 5", ev.Change)
 	}
-	wantEvent(t, "second (the older a was refused)", next, "b")
+	storetest.WantEvent(t, "second (the older a was refused)", next, "b")
 }
 
 // TestWatchTrimmedHistoryExpires checks that a cursor older than the
@@ -83,14 +62,14 @@ func TestWatchTrimmedHistoryExpires(t *testing.T) {
 	old := cursorOf(t, s, "ns")
 	storetest.Save(t, s, set("ns", "k", "second", "v", at(1)))
 	running := watchFrom(t, s, "ns", old)
-	wantEvent(t, "before the trim", running, "second")
+	storetest.WantEvent(t, "before the trim", running, "second")
 	// The server trims by whole nodes of 100 entries: 300 changes trim
 	// the first ones, the next one of the running watch among them.
 	for i := range 300 {
 		storetest.Save(t, s, set("ns", "k", fmt.Sprint(i), "v", at(2+i)))
 	}
-	wantExpired(t, "a running watch reading past the trim", running)
-	wantExpired(t, "from a cursor before the trimmed history", watchFrom(t, s, "ns", old))
+	storetest.WantExpired(t, "a running watch reading past the trim", running)
+	storetest.WantExpired(t, "from a cursor before the trimmed history", watchFrom(t, s, "ns", old))
 	wantWatchGoesOn(t, s, "from the last cursor", set("ns", "k", "after", "v", at(1000)))
 }
 
@@ -104,7 +83,7 @@ func TestPurgeExpiresUpToDateWatchers(t *testing.T) {
 	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
 	last := cursorOf(t, s, "ns")
 	running := watchFrom(t, s, "ns", empty)
-	wantEvent(t, "before the purge", running, "a")
+	storetest.WantEvent(t, "before the purge", running, "a")
 	blocked := watchFrom(t, s, "ns", last)
 	purged := make(chan struct{})
 	go func() {
@@ -114,10 +93,10 @@ func TestPurgeExpiresUpToDateWatchers(t *testing.T) {
 			t.Errorf("Purge: %v", err)
 		}
 	}()
-	wantExpired(t, "a watch blocked when the purge came", blocked)
+	storetest.WantExpired(t, "a watch blocked when the purge came", blocked)
 	<-purged
-	wantExpired(t, "a watch asking for more after the purge", running)
-	wantExpired(t, "from the up-to-date cursor", watchFrom(t, s, "ns", last))
+	storetest.WantExpired(t, "a watch asking for more after the purge", running)
+	storetest.WantExpired(t, "from the up-to-date cursor", watchFrom(t, s, "ns", last))
 	wantWatchGoesOn(t, s, "from the cursor after the purge", set("ns", "k", "b", "2", at(2)))
 }
 
@@ -162,7 +141,7 @@ func TestWatchRefusesForeignCursors(t *testing.T) {
 		{"a damaged cursor", lost[:len(lost)-1]},
 	}
 	for _, c := range cases {
-		wantExpired(t, c.name, watchFrom(t, s, "ns", c.cursor))
+		storetest.WantExpired(t, c.name, watchFrom(t, s, "ns", c.cursor))
 	}
 }
 
@@ -173,11 +152,11 @@ func TestWatchEmptyNamespaceCursor(t *testing.T) {
 	s := newStore(t, redisstore.WithHistory(1))
 	empty := cursorOf(t, s, "ns")
 	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
-	wantEvent(t, "the first change", watchFrom(t, s, "ns", empty), "a")
+	storetest.WantEvent(t, "the first change", watchFrom(t, s, "ns", empty), "a")
 	for i := range 300 {
 		storetest.Save(t, s, set("ns", "k", fmt.Sprint(i), "v", at(2+i)))
 	}
-	wantExpired(t, "after a trim", watchFrom(t, s, "ns", empty))
+	storetest.WantExpired(t, "after a trim", watchFrom(t, s, "ns", empty))
 }
 
 // TestHistoryBound checks that the log keeps at least the history asked
