@@ -3,6 +3,7 @@ package natsstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -46,19 +47,12 @@ func TestPurgeEndsAnUpToDateWatch(t *testing.T) {
 	_, c := storetest.Snapshot(t, s, "ns")
 	next := pullWatch(t, s, "ns", c)
 	storetest.Save(t, s, set("ns", "k", "b", "2", at(2)))
-	ev, err := next()
-	if err != nil || ev.Change.Entity.ID != "b" {
-		t.Fatalf("first event = %v, %v, want the save of b", ev.Change, err)
-	}
+	ev := storetest.WantEvent(t, "the first event", next, "b")
 	if err := s.Purge(context.Background(), "ns"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := next(); !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Fatalf("the up-to-date watch after Purge yields %v, want ErrCursorExpired", err)
-	}
-	if _, err := pullWatch(t, s, "ns", ev.Cursor)(); !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Fatalf("Watch from the last event's cursor after Purge = %v, want ErrCursorExpired", err)
-	}
+	storetest.WantExpired(t, "the up-to-date watch after Purge", next)
+	storetest.WantExpired(t, "from the last event's cursor after Purge", pullWatch(t, s, "ns", ev.Cursor))
 }
 
 // TestSnapshotDuringPurgeExpires takes a snapshot after Purge's first
@@ -80,9 +74,7 @@ func TestSnapshotDuringPurgeExpires(t *testing.T) {
 	if got := ids(during); !slices.Equal(got, []string{"a"}) {
 		t.Fatalf("the snapshot during the purge holds %v, want [a], the state before it", got)
 	}
-	if _, err := pullWatch(t, s, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Fatalf("Watch from a snapshot taken during Purge = %v, want ErrCursorExpired", err)
-	}
+	storetest.WantExpired(t, "from a snapshot taken during Purge", pullWatch(t, s, "ns", c))
 }
 
 // TestPurgeFailingMidwayExpires ends a Purge between its first marker and
@@ -99,9 +91,7 @@ func TestPurgeFailingMidwayExpires(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Purge cancelled midway = %v, want context.Canceled", err)
 	}
-	if _, err := pullWatch(t, s, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
-		t.Fatalf("Watch from a cursor before a failed Purge = %v, want ErrCursorExpired", err)
-	}
+	storetest.WantExpired(t, "from a cursor before a failed Purge", pullWatch(t, s, "ns", c))
 }
 
 // TestPurgeTombstonesExpiresCursors checks that a watcher from before a
@@ -118,9 +108,7 @@ func TestPurgeTombstonesExpiresCursors(t *testing.T) {
 		t.Fatalf("PurgeTombstones = %d, %v, want 1, nil", n, err)
 	}
 	for name, c := range map[string]unionstore.Cursor{"before the tombstone": before, "after the tombstone": upToDate} {
-		if _, err := pullWatch(t, s, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
-			t.Fatalf("Watch from a cursor %s, after PurgeTombstones = %v, want ErrCursorExpired", name, err)
-		}
+		storetest.WantExpired(t, "from a cursor "+name+", after PurgeTombstones", pullWatch(t, s, "ns", c))
 	}
 	changes, after := storetest.Snapshot(t, s, "ns")
 	if len(changes) != 0 {
@@ -128,17 +116,13 @@ func TestPurgeTombstonesExpiresCursors(t *testing.T) {
 	}
 	next := pullWatch(t, s, "ns", after)
 	storetest.Save(t, s, set("ns", "k", "b", "1", at(4)))
-	if ev, err := next(); err != nil || ev.Change.Entity.ID != "b" {
-		t.Fatalf("Watch from a cursor after PurgeTombstones = %v, %v, want the save of b", ev.Change, err)
-	}
+	storetest.WantEvent(t, "from a cursor after PurgeTombstones", next, "b")
 	// Nothing old enough: no marker, cursors stay valid.
 	if n, err := s.PurgeTombstones(ctx, "ns", at(3)); n != 0 || err != nil {
 		t.Fatalf("second PurgeTombstones = %d, %v, want 0, nil", n, err)
 	}
 	storetest.Save(t, s, set("ns", "k", "c", "1", at(5)))
-	if ev, err := pullWatch(t, s, "ns", after)(); err != nil || ev.Change.Entity.ID != "b" {
-		t.Fatalf("Watch after a PurgeTombstones that removed nothing = %v, %v, want the save of b", ev.Change, err)
-	}
+	storetest.WantEvent(t, "after a PurgeTombstones that removed nothing", pullWatch(t, s, "ns", after), "b")
 }
 
 // TestFloorMarkersAreNotChanges checks that the readers skip the floor
@@ -205,9 +189,7 @@ func TestWatchRefusesCursorsOfOtherStreams(t *testing.T) {
 		"of a longer stream's name": unionstore.Cursor(strings.Replace(string(cb), b.Stream(), b.Stream()+"X", 1)),
 	}
 	for name, c := range cases {
-		if _, err := pullWatch(t, b, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
-			t.Errorf("Watch from a cursor %s (%q) = %v, want ErrCursorExpired", name, c, err)
-		}
+		storetest.WantExpired(t, fmt.Sprintf("from a cursor %s (%q)", name, c), pullWatch(t, b, "ns", c))
 	}
 }
 
@@ -246,9 +228,7 @@ func TestWatchExpiresAfterTheStreamLostItsHistory(t *testing.T) {
 				// A new floor marker.
 				storetest.Snapshot(t, s, "ns")
 			}
-			if _, err := pullWatch(t, s, "ns", c)(); !errors.Is(err, unionstore.ErrCursorExpired) {
-				t.Fatalf("Watch from a cursor taken before the stream was %s = %v, want ErrCursorExpired", how, err)
-			}
+			storetest.WantExpired(t, "from a cursor taken before the stream was "+how, pullWatch(t, s, "ns", c))
 		})
 	}
 }
