@@ -2,7 +2,6 @@ package kafkastore_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -43,9 +42,7 @@ func TestWatchExpiresPastDeletedRecords(t *testing.T) {
 			if tc.staleList {
 				controlListOffsets(t, c, topic, -2, 0)
 			}
-			if _, err := pullWatch(t, s, "ns", kafkastore.CursorAt(s, "ns", 1))(); !errors.Is(err, unionstore.ErrCursorExpired) {
-				t.Fatalf("Watch from offset 1 after records below 2 were deleted = %v, want ErrCursorExpired", err)
-			}
+			storetest.WantExpired(t, "from offset 1 after records below 2 were deleted", pullWatch(t, s, "ns", kafkastore.CursorAt(s, "ns", 1)))
 			ev, err := pullWatch(t, s, "ns", kafkastore.CursorAt(s, "ns", 2))()
 			if err != nil || ev.Change.Entity.ID != "c" {
 				t.Fatalf("Watch from the new log start = %v, %v, want c", ev.Change.Entity.ID, err)
@@ -77,9 +74,7 @@ func TestWatchRefusesForeignCursors(t *testing.T) {
 		{"a negative offset", kafkastore.CursorAt(s, "ns", -1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := pullWatch(t, s, "ns", tc.cursor)(); !errors.Is(err, unionstore.ErrCursorExpired) {
-				t.Fatalf("Watch from %q = %v, want ErrCursorExpired", tc.cursor, err)
-			}
+			storetest.WantExpired(t, fmt.Sprintf("from %q", tc.cursor), pullWatch(t, s, "ns", tc.cursor))
 		})
 	}
 	if ev, err := pullWatch(t, s, "ns", kafkastore.CursorAt(s, "ns", 0))(); err != nil || ev.Change.Entity.ID != "a" {
@@ -177,8 +172,6 @@ func TestWatchOnACompactedTopic(t *testing.T) {
 		if got := describe(load(t, s, "ns")); !slices.Equal(got, describe(unionstore.Changes[storetest.Item]{set("ns", "k", "z", "after", at(2))})) {
 			t.Fatalf("after compaction Load = %v, want z alone", got)
 		}
-		if _, err := pullWatch(t, s, "ns", kafkastore.CursorAt(s, "ns", 1))(); !errors.Is(err, unionstore.ErrCursorExpired) {
-			t.Fatalf("Watch from before the purge = %v, want ErrCursorExpired", err)
-		}
+		storetest.WantExpired(t, "from before the purge", pullWatch(t, s, "ns", kafkastore.CursorAt(s, "ns", 1)))
 	})
 }
