@@ -16,8 +16,10 @@
 // module's allocation budgets; [BenchmarkBatchSize] and [BenchmarkLoad]
 // are the benchmarks every module reports; [RunPurgeDurable] purges at
 // scale and read-only; [ConcurrentWriters] compares concurrent writers
-// with a model; [Crash] kills a writing child process and checks what
-// survived. [Faulty] wraps a store to inject faults.
+// with a model, [SaveConcurrently] races the writers of a model test of the
+// backend's own, and [ExpectDifferences] shows that such a test fails with
+// a safeguard removed; [Crash] kills a writing child process and checks
+// what survived. [Faulty] wraps a store to inject faults.
 //
 // A backend whose tests need a server describes it with a [Server]: the
 // variable naming its address, and a skip or, under CI, a failure when it
@@ -31,7 +33,8 @@
 // The rest are pieces the backends' own tests share: [Set], [Unset] and
 // [Change] make changes of [Item]; [Save], [Snapshot] and [ScanCount] call
 // a store and fail the test on an error, [WatchEvents] reads a number of
-// events of a feed; [Closing] closes what an opener returned when the test
+// events of a feed, and [WantEvent] and [WantExpired] check the next event
+// of a watch that [PullWatch] started; [Closing] closes what an opener returned when the test
 // ends; [RandomBatches] saves random batches and [Model] makes the
 // reference that [ExpectModel] compares a store with; [HostileRows],
 // [CheckDecoded] and [DecodeErrors] serve the fuzz and damage tests of
