@@ -34,11 +34,11 @@
 // [Change] make changes of [Item]; [Save], [Snapshot] and [ScanCount] call
 // a store and fail the test on an error, [WatchEvents] reads a number of
 // events of a feed, and [WantEvent] and [WantExpired] check the next event
-// of a watch that [PullWatch] started; [Closing] closes what an opener returned when the test
-// ends; [RandomBatches] saves random batches and [Model] makes the
-// reference that [ExpectModel] compares a store with; [HostileRows],
-// [CheckDecoded] and [DecodeErrors] serve the fuzz and damage tests of
-// decoding; [FillCustomers] makes the entities the fill benchmarks save;
+// of a watch that [PullWatch] started; [Closing] closes what an opener
+// returned when the test ends; [RandomBatches] saves random batches and
+// [Model] makes the reference that [ExpectModel] compares a store with;
+// [HostileRows], [CheckDecoded] and [DecodeErrors] serve the fuzz and
+// damage tests of decoding; [FillCustomers] makes the entities the fill benchmarks save;
 // [KeyFeed] runs an embedded engine's own feed beside [BenchmarkWatch], and
 // [PollRevisions] a SQL engine's; [MeasureScan] and [MeasureLoad] time a
 // read and take the live heap it holds, for the benchmarks that compare a
