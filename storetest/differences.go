@@ -3,8 +3,8 @@ package storetest
 import "testing"
 
 // ExpectDifferences shows that a model-based test can fail. run runs the
-// test on a store with a safeguard removed, which without names in the
-// messages, and returns the differences from the model, as
+// test on a store with a safeguard removed (without names it in the
+// messages) and returns the differences from the model, as
 // [ConcurrentWriters] does. ExpectDifferences calls it for rounds 0, 1, …
 // up to rounds rounds, and stops at the first round that returns some,
 // which it logs with the first of them. It fails tb and stops it when no
