@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/kafkastore"
@@ -59,37 +58,15 @@ func TestScanMemoryIsBounded(t *testing.T) {
 	}
 }
 
-// BenchmarkScanVersusLoad reads a namespace of 100k entities of about 270
-// bytes, on brokers outside the benchmark's process (see separateURL),
-// with Load and with Scan, one after the other in each iteration, Scan
-// both within its default spill threshold and beyond a 1 MiB one. It
-// reports Scan's time and the time to its first change against Load's, as
-// ratios of the same iterations; then it reads each way once more to
-// report the live heap while the read holds its first change (Load: its
-// result), above the heap before the read.
+// BenchmarkScanVersusLoad runs [storetest.BenchmarkScanVersusLoad] on a
+// namespace of 100k entities of about 270 bytes, on brokers outside the
+// benchmark's process (see separateURL), so that the live heaps count the
+// client alone: Load and Scan, Scan both within its default spill
+// threshold and beyond a 1 MiB one.
 func BenchmarkScanVersusLoad(b *testing.B) {
 	const n = 100_000
 	r := rand.New(rand.NewPCG(1, 2))
 	s, url := fillSeparate(b, "bench", n, func(int) string { return storetest.FillValue(r) })
 	spilling := openSeparate(b, url, kafkastore.WithoutCreate(), kafkastore.WithSpillThreshold(1<<20))
-	var load, scan, spilled storetest.ReadCost
-	add := func(sum *storetest.ReadCost, r storetest.ReadCost) { sum.Total += r.Total; sum.First += r.First }
-	for b.Loop() {
-		add(&load, storetest.MeasureLoad(b, s, "bench", n, false))
-		add(&scan, storetest.MeasureScan(b, s, "bench", n, false))
-		add(&spilled, storetest.MeasureScan(b, spilling, "bench", n, false))
-	}
-	ms := func(d time.Duration) float64 { return float64(d) / float64(b.N) / 1e6 }
-	b.ReportMetric(ms(load.Total), "load-ms")
-	b.ReportMetric(ms(scan.Total), "scan-ms")
-	b.ReportMetric(ms(scan.First), "scan-first-ms")
-	b.ReportMetric(ms(spilled.Total), "spilled-ms")
-	b.ReportMetric(float64(scan.Total)/float64(load.Total), "scan/load")
-	b.ReportMetric(float64(scan.First)/float64(load.Total), "scan-first/load")
-	b.ReportMetric(float64(spilled.Total)/float64(load.Total), "spilled/load")
-	mib := func(r storetest.ReadCost) float64 { return float64(r.Live) / (1 << 20) }
-	b.ReportMetric(mib(storetest.MeasureLoad(b, s, "bench", n, true)), "load-live-MiB")
-	b.ReportMetric(mib(storetest.MeasureScan(b, s, "bench", n, true)), "scan-live-MiB")
-	b.ReportMetric(mib(storetest.MeasureScan(b, spilling, "bench", n, true)), "spilled-live-MiB")
-	b.ReportMetric(0, "ns/op")
+	storetest.BenchmarkScanVersusLoad(b, s, spilling, "bench", n)
 }

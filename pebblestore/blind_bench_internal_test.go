@@ -51,12 +51,19 @@ var savers = []saver{
 // a fresh store with sv, then updates all of them, and returns the time
 // of each phase.
 func fillAndUpdate(b *testing.B, sv saver, n int, seed uint64) (insert, update time.Duration) {
-	const batch = 10000
 	s, err := Open[storetest.Item](filepath.Join(b.TempDir(), "store"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	return fillPhases(b, n, seed, func(changes unionstore.Changes[storetest.Item]) error { return sv.save(s, changes) })
+}
+
+// fillPhases saves n entities of random ids drawn from seed in batches of
+// 10,000 with save, then updates of all of them, and returns the time of
+// each phase, the drawing of the records left out.
+func fillPhases(b *testing.B, n int, seed uint64, save func(unionstore.Changes[storetest.Item]) error) (insert, update time.Duration) {
+	const batch = 10000
 	r := rand.New(rand.NewPCG(seed, 2))
 	ids := storetest.FillIDs(r, n)
 	for _, phase := range []*time.Duration{&insert, &update} {
@@ -64,7 +71,7 @@ func fillAndUpdate(b *testing.B, sv saver, n int, seed uint64) (insert, update t
 		for i := 0; i < n; i += batch {
 			changes := storetest.FillCustomers(r, "fill", ids[i:i+batch], ts)
 			start := time.Now()
-			if err := sv.save(s, changes); err != nil {
+			if err := save(changes); err != nil {
 				b.Fatal(err)
 			}
 			*phase += time.Since(start)

@@ -3,7 +3,6 @@ package pebblestore
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -74,26 +73,12 @@ func (o *oldDesign) save(changes unionstore.Changes[storetest.Item]) error {
 // fillAndUpdateOld is fillAndUpdate on the old design's store: the same
 // records, drawn from the same seed, in the same batches.
 func fillAndUpdateOld(b *testing.B, n int, seed uint64) (insert, update time.Duration) {
-	const batch = 10000
 	o, err := openOldDesign(filepath.Join(b.TempDir(), "old"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer o.db.Close()
-	r := rand.New(rand.NewPCG(seed, 2))
-	ids := storetest.FillIDs(r, n)
-	for _, phase := range []*time.Duration{&insert, &update} {
-		ts := unionstore.Now()
-		for i := 0; i < n; i += batch {
-			changes := storetest.FillCustomers(r, "fill", ids[i:i+batch], ts)
-			start := time.Now()
-			if err := o.save(changes); err != nil {
-				b.Fatal(err)
-			}
-			*phase += time.Since(start)
-		}
-	}
-	return insert, update
+	return fillPhases(b, n, seed, o.save)
 }
 
 // TestOldDesignOverwritesBlindly checks that the baseline is the old

@@ -41,6 +41,6 @@
 // damage tests of decoding; [FillCustomers] makes the entities the fill benchmarks save;
 // [KeyFeed] runs an embedded engine's own feed beside [BenchmarkWatch], and
 // [PollRevisions] a SQL engine's; [MeasureScan] and [MeasureLoad] time a
-// read and take the live heap it holds, for the benchmarks that compare a
-// Scan with a Load.
+// read and take the live heap it holds, and [BenchmarkScanVersusLoad]
+// compares a Scan with a Load by both.
 package storetest

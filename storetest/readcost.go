@@ -83,3 +83,41 @@ func liveHeap(measure bool) uint64 {
 
 // above returns how far heap is above base, or 0.
 func above(heap, base uint64) uint64 { return heap - min(base, heap) }
+
+// ScanStore is a store that scans.
+type ScanStore interface {
+	unionstore.Store[Item]
+	unionstore.Scanner[Item]
+}
+
+// BenchmarkScanVersusLoad reads namespace, which holds n changes, with
+// Load and Scan of s, and with Scan of spilling, the same data behind a
+// small spill threshold, one after the other in each iteration, and
+// reports each read's time (load-ms, scan-ms, spilled-ms), the Scan's time
+// to its first change (scan-first-ms), and their ratios to Load's in the
+// same iterations (scan/load, scan-first/load, spilled/load). After the
+// timed iterations it reads each way once more and reports the live heap
+// each holds at a Scan's first change or with Load's result
+// (load-live-MiB, scan-live-MiB, spilled-live-MiB): see [MeasureScan].
+func BenchmarkScanVersusLoad(b *testing.B, s ScanStore, spilling unionstore.Scanner[Item], namespace string, n int) {
+	var load, scan, spilled ReadCost
+	add := func(sum *ReadCost, r ReadCost) { sum.Total += r.Total; sum.First += r.First }
+	for b.Loop() {
+		add(&load, MeasureLoad(b, s, namespace, n, false))
+		add(&scan, MeasureScan(b, s, namespace, n, false))
+		add(&spilled, MeasureScan(b, spilling, namespace, n, false))
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(b.N) / 1e6 }
+	b.ReportMetric(ms(load.Total), "load-ms")
+	b.ReportMetric(ms(scan.Total), "scan-ms")
+	b.ReportMetric(ms(scan.First), "scan-first-ms")
+	b.ReportMetric(ms(spilled.Total), "spilled-ms")
+	b.ReportMetric(float64(scan.Total)/float64(load.Total), "scan/load")
+	b.ReportMetric(float64(scan.First)/float64(load.Total), "scan-first/load")
+	b.ReportMetric(float64(spilled.Total)/float64(load.Total), "spilled/load")
+	mib := func(r ReadCost) float64 { return float64(r.Live) / (1 << 20) }
+	b.ReportMetric(mib(MeasureLoad(b, s, namespace, n, true)), "load-live-MiB")
+	b.ReportMetric(mib(MeasureScan(b, s, namespace, n, true)), "scan-live-MiB")
+	b.ReportMetric(mib(MeasureScan(b, spilling, namespace, n, true)), "spilled-live-MiB")
+	b.ReportMetric(0, "ns/op")
+}
