@@ -3,6 +3,7 @@ package pebblestore
 import (
 	"encoding/json"
 	"fmt"
+	"log"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -41,12 +42,20 @@ type oldEnvelope struct {
 func openOldDesign(dir string) (*oldDesign, error) {
 	cache := pebble.NewCache(128 << 20)
 	defer cache.Unref()
-	db, err := pebble.Open(dir, &pebble.Options{Cache: cache})
+	db, err := pebble.Open(dir, &pebble.Options{Cache: cache, Logger: quietLogger{}})
 	if err != nil {
 		return nil, fmt.Errorf("open the old design's store: %w", err)
 	}
 	return &oldDesign{db: db}, nil
 }
+
+// quietLogger drops pebble's informational messages, which would land in
+// the middle of the benchmark's output lines, and keeps its errors.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)              {}
+func (quietLogger) Errorf(format string, args ...any) { log.Printf(format, args...) }
+func (quietLogger) Fatalf(format string, args ...any) { log.Fatalf(format, args...) }
 
 func (o *oldDesign) save(changes unionstore.Changes[storetest.Item]) error {
 	o.mu.Lock()
