@@ -47,15 +47,7 @@ func TestScanMemoryIsBounded(t *testing.T) {
 	body := strings.Repeat("x", 1000)
 	s, url := fillSeparate(t, "big", n, func(int) string { return body })
 	spilling := openSeparate(t, url, kafkastore.WithoutCreate(), kafkastore.WithSpillThreshold(1<<20), kafkastore.WithTempDir(t.TempDir()))
-	load := storetest.MeasureLoad(t, s, "big", n, true)
-	scan := storetest.MeasureScan(t, spilling, "big", n, true)
-	t.Logf("live heap: Load %.1f MiB, Scan beyond a 1 MiB threshold %.1f MiB", float64(load.Live)/(1<<20), float64(scan.Live)/(1<<20))
-	if limit := uint64(4 << 20); scan.Live > limit {
-		t.Errorf("Scan holds %.1f MiB at its first change, want at most %d MiB", float64(scan.Live)/(1<<20), limit>>20)
-	}
-	if scan.Live*3 > load.Live {
-		t.Errorf("Scan holds %d bytes at its first change, more than a third of Load's %d", scan.Live, load.Live)
-	}
+	storetest.CheckScanMemory(t, s, spilling, "big", n)
 }
 
 // BenchmarkScanVersusLoad runs [storetest.BenchmarkScanVersusLoad] on a

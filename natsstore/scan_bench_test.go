@@ -46,13 +46,5 @@ func TestScanMemoryIsBounded(t *testing.T) {
 		}
 	}
 	spilling := newStoreOn(t, sharedJS(t), s.Stream(), natsstore.WithSpillThreshold(1<<20), natsstore.WithTempDir(t.TempDir()))
-	load := storetest.MeasureLoad(t, s, "big", n, true)
-	scan := storetest.MeasureScan(t, spilling, "big", n, true)
-	t.Logf("live heap: Load %.1f MiB, Scan beyond a 1 MiB threshold %.1f MiB", float64(load.Live)/(1<<20), float64(scan.Live)/(1<<20))
-	if limit := uint64(4 << 20); scan.Live > limit {
-		t.Errorf("Scan holds %.1f MiB at its first change, want at most %d MiB", float64(scan.Live)/(1<<20), limit>>20)
-	}
-	if scan.Live*3 > load.Live {
-		t.Errorf("Scan holds %d bytes at its first change, more than a third of Load's %d", scan.Live, load.Live)
-	}
+	storetest.CheckScanMemory(t, s, spilling, "big", n)
 }

@@ -41,6 +41,7 @@
 // damage tests of decoding; [FillCustomers] makes the entities the fill benchmarks save;
 // [KeyFeed] runs an embedded engine's own feed beside [BenchmarkWatch], and
 // [PollRevisions] a SQL engine's; [MeasureScan] and [MeasureLoad] time a
-// read and take the live heap it holds, and [BenchmarkScanVersusLoad]
-// compares a Scan with a Load by both.
+// read and take the live heap it holds, [BenchmarkScanVersusLoad]
+// compares a Scan with a Load by both, and [CheckScanMemory] holds a
+// spilling Scan's heap to a bound.
 package storetest

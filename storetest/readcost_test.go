@@ -44,10 +44,10 @@ func (s hoarding) Scan(ctx context.Context, ns string) iter.Seq2[unionstore.Chan
 	}
 }
 
-// TestMeasureReads checks what the measures fail on, and that the live
-// heap tells a streaming Scan from one that holds the namespace.
-func TestMeasureReads(t *testing.T) {
-	const n = 2000
+// bodies returns a Memory whose namespace "ns" holds n changes of 4 KiB
+// bodies, 8 MiB in all, and whose namespace "other" holds one, with the
+// size of a body.
+func bodies(t *testing.T, n int) (*unionstore.Memory[Item], int) {
 	ts := time.Unix(1_700_000_000, 0)
 	m := unionstore.NewMemory[Item]()
 	body := strings.Repeat("x", 4096)
@@ -57,6 +57,14 @@ func TestMeasureReads(t *testing.T) {
 	}
 	Save(t, m, batch...)
 	Save(t, m, Set("other", "k", "a", "", ts))
+	return m, len(body)
+}
+
+// TestMeasureReads checks what the measures fail on, and that the live
+// heap tells a streaming Scan from one that holds the namespace.
+func TestMeasureReads(t *testing.T) {
+	const n = 2000
+	m, body := bodies(t, n)
 
 	for _, tc := range []struct {
 		name string
@@ -82,7 +90,7 @@ func TestMeasureReads(t *testing.T) {
 	stream := MeasureScan(t, m, "ns", n, true)
 	hoard := MeasureScan(t, hoarding{copying{m}}, "ns", n, true)
 	t.Logf("live heap: Load %d B, streaming Scan %d B, hoarding Scan %d B", load.Live, stream.Live, hoard.Live)
-	if min := uint64(n * len(body) / 2); load.Live < min || hoard.Live < min {
+	if min := uint64(n * body / 2); load.Live < min || hoard.Live < min {
 		t.Errorf("Load holds %d B and the hoarding Scan %d B, want each at least %d B, half the bodies", load.Live, hoard.Live, min)
 	}
 	if stream.Live*4 > hoard.Live {
@@ -90,5 +98,30 @@ func TestMeasureReads(t *testing.T) {
 	}
 	if stream.First <= 0 || stream.Total < stream.First {
 		t.Errorf("Scan took %v to its first change and %v in all, want 0 < first <= total", stream.First, stream.Total)
+	}
+}
+
+// TestCheckScanMemory checks that CheckScanMemory passes a Scan that
+// streams and fails one that loads the namespace first.
+func TestCheckScanMemory(t *testing.T) {
+	const n = 2000
+	m, _ := bodies(t, n)
+	MeasureScan(t, m, "ns", n, false) // the Memory's sorted view, made once
+	for _, tc := range []struct {
+		name     string
+		spilling unionstore.Scanner[Item]
+		want     []string // what each failure says, in part
+	}{
+		{"a streaming Scan", m, nil},
+		{"a Scan that loads first", hoarding{copying{m}}, []string{"want at most 4 MiB", "more than a third of Load's"}},
+	} {
+		got := new(checkRecorder).run(func(tb testing.TB) { CheckScanMemory(tb, copying{m}, tc.spilling, "ns", n) })
+		ok := len(got) == len(tc.want)
+		for i := 0; ok && i < len(got); i++ {
+			ok = strings.Contains(got[i], tc.want[i])
+		}
+		if !ok {
+			t.Errorf("%s: CheckScanMemory failed with %q, want failures saying %q", tc.name, got, tc.want)
+		}
 	}
 }

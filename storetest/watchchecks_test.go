@@ -10,14 +10,17 @@ import (
 	"github.com/unionstore/unionstore"
 )
 
-// checkRecorder is a testing.TB that keeps what Errorf and Fatalf say, and
-// ends the check at Fatalf, for the tests of the checks themselves.
+// checkRecorder is a testing.TB that keeps what Errorf and Fatalf say,
+// ends the check at Fatalf and drops what Logf says, for the tests of the
+// checks themselves.
 type checkRecorder struct {
 	testing.TB
 	failures []string
 }
 
 func (r *checkRecorder) Helper() {}
+
+func (r *checkRecorder) Logf(string, ...any) {}
 
 func (r *checkRecorder) Errorf(format string, args ...any) {
 	r.failures = append(r.failures, fmt.Sprintf(format, args...))
