@@ -70,6 +70,7 @@ var runs = slices.Concat([]Run{
 	{"kafkastore", "^BenchmarkScanVersusLoad$", "3x", 3},
 	{"natsstore", "^BenchmarkReportReadGrowth$", "1x", 3},
 	{"natsstore", "^BenchmarkScanVersusLoad$", "3x", 3},
+	{"natsstore", "^BenchmarkSubjectListing$", "3x", 3},
 	{"natsstore", "^BenchmarkPurgeTombstonesChurn$", "3x", 3},
 	{"mysqlstore", "^BenchmarkSaveVersusRaw$", "10x", 3},
 	{"redisstore", "^BenchmarkSaveVersusRaw$", "10x", 3},
@@ -264,7 +265,8 @@ var figures = slices.Concat([]Figure{
 	{Section: sectionKafka, ID: "kafka-get-indexed-growth", Name: "Get WithGetIndex of one of 100k identities, µs (against 10k)",
 		Value: Ref{"kafkastore", "BenchmarkGet/entities=100k/indexed", "get-µs", 0}, Over: Ref{"kafkastore", "BenchmarkGet/entities=10k/indexed", "get-µs", 0},
 		Against: "the same Get on a namespace of 10k, same run (1 is constant)"},
-}, scanFigures(natsScan), scanFigures(kafkaScan), natsReadGrowthFigures(), rawPathFigures(), feedFigures(), allocFigures())
+}, scanFigures(natsScan), []Figure{natsSubjectListing},
+	scanFigures(kafkaScan), natsReadGrowthFigures(), rawPathFigures(), feedFigures(), allocFigures())
 
 // scanEngine names an engine's BenchmarkScanVersusLoad, which reads the
 // same 100k entities with Load and Scan one after the other in each
@@ -299,10 +301,16 @@ func scanFigures(e scanEngine) []Figure {
 	}
 }
 
+// natsSubjectListing is the listing of a namespace's subjects that a
+// natsstore Scan could take its key order from, against Load.
+var natsSubjectListing = Figure{Section: sectionNats, ID: "nats-subject-listing", Name: "Listing the 100k subjects of a namespace (the stream info under its filter), ms",
+	Value: Ref{"natsstore", "BenchmarkSubjectListing", "listing-ms", 0}, Ratio: Ref{"natsstore", "BenchmarkSubjectListing", "listing/load", 0},
+	Against: "Load of the same namespace, same iterations: what a Scan that listed the subjects first, for their order, would pay before its first change"}
+
 // natsScan and kafkaScan are the Scan rows of natsstore and kafkastore.
 var (
 	natsScan = scanEngine{section: sectionNats, dir: "natsstore", id: "nats", first: Target{AtMost, 0.1},
-		firstWhy: "a stream holds its messages in the order they were published, not by key: the change that sorts first may be the namespace's last message, so Scan yields nothing before it has read the namespace (natsstore README, \"Scan\"). Meeting this needs a key-ordered index beside the stream, a change of the stored layout.",
+		firstWhy: "a stream holds its messages in the order they were published, not by key: the change that sorts first may be the namespace's last message, so Scan yields nothing before it has read the namespace (natsstore README, \"Scan\"). The one listing of a namespace's subjects a 2.9 server gives, the stream info's subject list, would give the key order without the bodies, but takes a large part of a Load itself (the row nats-subject-listing, BenchmarkSubjectListing), holds every subject at once, and leaves the bodies to point reads. Meeting this needs a key-ordered index beside the stream, a change of the stored layout.",
 		cost:     "Scan reads the namespace through one consumer as Load does, then sorts what it read, writing sorted runs to a temporary file beyond its threshold and merging them: its cost over Load is the sort and, beyond the threshold, the file written and read once; the decoding that Load does before it returns, Scan does as it yields."}
 	kafkaScan = scanEngine{section: sectionKafka, dir: "kafkastore", id: "kafka",
 		cost: "Scan reads the namespace's partition once as Load does, keeping the latest record of each identity, then sorts them, writing sorted runs to a temporary file beyond its threshold and merging them: its cost over Load is the sort and, beyond the threshold, the file written and read once. The broker runs in another process (in-process kfake started by the benchmark, or UNIONSTORE_KAFKA_BROKERS), so that the heap counts the store's client alone."}
