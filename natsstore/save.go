@@ -173,11 +173,7 @@ func (d *driver) readState(ctx context.Context, namespace string, subjects []str
 	if len(todo) == 0 {
 		return nil
 	}
-	subset := make([]string, len(todo))
-	for j, i := range todo {
-		subset[j] = subjects[i]
-	}
-	got, err := d.state(ctx, namespace, subset)
+	got, err := d.state(ctx, namespace, pick(subjects, todo))
 	if err != nil {
 		return err
 	}
@@ -193,11 +189,7 @@ func (d *driver) reread(ctx context.Context, subjects []string, cur []current, t
 	if len(todo) == 0 {
 		return nil
 	}
-	changed := make([]string, len(todo))
-	for j, i := range todo {
-		changed[j] = subjects[i]
-	}
-	msgs, err := d.lastMsgs(ctx, changed)
+	msgs, err := d.lastMsgs(ctx, pick(subjects, todo))
 	if err != nil {
 		return err
 	}
@@ -205,6 +197,15 @@ func (d *driver) reread(ctx context.Context, subjects []string, cur []current, t
 		cur[i] = currentOf(msgs[j])
 	}
 	return nil
+}
+
+// pick returns the subjects of the records todo, in todo's order.
+func pick(subjects []string, todo []int) []string {
+	out := make([]string, len(todo))
+	for j, i := range todo {
+		out[j] = subjects[i]
+	}
+	return out
 }
 
 // publish publishes the records todo, on their subjects, asynchronously,
