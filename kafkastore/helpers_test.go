@@ -139,7 +139,14 @@ func topicURL(tb testing.TB, topic string) string {
 // ends.
 func open(tb testing.TB, topic string, opts ...kafkastore.Option) *kafkastore.Store[storetest.Item] {
 	tb.Helper()
-	s, err := kafkastore.OpenURL[storetest.Item](context.Background(), topicURL(tb, topic), opts...)
+	return openURL(tb, topicURL(tb, topic), opts...)
+}
+
+// openURL returns a store made by OpenURL on url, closed when the test
+// ends.
+func openURL(tb testing.TB, url string, opts ...kafkastore.Option) *kafkastore.Store[storetest.Item] {
+	tb.Helper()
+	s, err := kafkastore.OpenURL[storetest.Item](context.Background(), url, opts...)
 	if err != nil {
 		tb.Fatalf("OpenURL: %v", err)
 	}

@@ -19,7 +19,7 @@ func fillSeparate(tb testing.TB, ns string, n int, value func(i int) string) (*k
 	tb.Helper()
 	const batch = 10000
 	url := separateURL(tb)
-	s := openSeparate(tb, url, kafkastore.WithPartitions(1))
+	s := openURL(tb, url, kafkastore.WithPartitions(1))
 	for start := 0; start < n; start += batch {
 		changes := make(unionstore.Changes[storetest.Item], 0, batch)
 		for i := start; i < min(start+batch, n); i++ {
@@ -46,7 +46,7 @@ func TestScanMemoryIsBounded(t *testing.T) {
 	const n = 10_000
 	body := strings.Repeat("x", 1000)
 	s, url := fillSeparate(t, "big", n, func(int) string { return body })
-	spilling := openSeparate(t, url, kafkastore.WithoutCreate(), kafkastore.WithSpillThreshold(1<<20), kafkastore.WithTempDir(t.TempDir()))
+	spilling := openURL(t, url, kafkastore.WithoutCreate(), kafkastore.WithSpillThreshold(1<<20), kafkastore.WithTempDir(t.TempDir()))
 	storetest.CheckScanMemory(t, s, spilling, "big", n)
 }
 
@@ -59,6 +59,6 @@ func BenchmarkScanVersusLoad(b *testing.B) {
 	const n = 100_000
 	r := rand.New(rand.NewPCG(1, 2))
 	s, url := fillSeparate(b, "bench", n, func(int) string { return storetest.FillValue(r) })
-	spilling := openSeparate(b, url, kafkastore.WithoutCreate(), kafkastore.WithSpillThreshold(1<<20))
+	spilling := openURL(b, url, kafkastore.WithoutCreate(), kafkastore.WithSpillThreshold(1<<20))
 	storetest.BenchmarkScanVersusLoad(b, s, spilling, "bench", n)
 }

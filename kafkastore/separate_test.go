@@ -2,7 +2,6 @@ package kafkastore_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/unionstore/unionstore/kafkastore"
 	"github.com/unionstore/unionstore/storetest"
 )
 
@@ -82,16 +80,4 @@ func separateURL(tb testing.TB) string {
 		tb.Fatalf("the cluster's process printed %q, %v; want its brokers", line, err)
 	}
 	return "kafka://" + brokers + "/" + storetest.UniqueName("unionstore-test-")
-}
-
-// openSeparate opens a store on the topic of url, closed when the test
-// ends.
-func openSeparate(tb testing.TB, url string, opts ...kafkastore.Option) *kafkastore.Store[storetest.Item] {
-	tb.Helper()
-	s, err := kafkastore.OpenURL[storetest.Item](context.Background(), url, opts...)
-	if err != nil {
-		tb.Fatalf("OpenURL: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	return s
 }
