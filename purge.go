@@ -148,28 +148,23 @@ func (u *Union[E]) checkTombstonePurge(ctx context.Context, namespace string, be
 	}
 	// Walk the merge as Diff does, but see every entity: the agreed ones
 	// are counted too.
-	m, err := u.openMerge(ctx, fanout.Op(OpPurgeTombstones), namespace, 0)
-	if err != nil {
-		return 0, fmt.Errorf("check that every store holds the tombstones: %w", err)
-	}
-	defer m.close()
 	count := 0
-	for {
-		winner, from, ok, err := m.next()
-		if err != nil {
-			return 0, fmt.Errorf("check that every store holds the tombstones: %w", err)
-		}
-		if !ok {
-			return count, nil
-		}
+	var unsafe error
+	err := u.walkMerge(ctx, fanout.Op(OpPurgeTombstones), namespace, 0, func(m *merger[E], winner Change[E], from int) (bool, error) {
 		if winner.ChangeType != ChangeTypeUnset || !winner.Timestamp.Before(before) {
-			continue
+			return true, nil
 		}
 		count++
-		if err := u.heldEverywhere(m, winner, from); err != nil {
-			return 0, err
-		}
+		unsafe = u.heldEverywhere(m, winner, from)
+		return unsafe == nil, nil
+	})
+	switch {
+	case unsafe != nil:
+		return 0, unsafe
+	case err != nil:
+		return 0, fmt.Errorf("check that every store holds the tombstones: %w", err)
 	}
+	return count, nil
 }
 
 // membersUpToDate returns an error wrapping ErrPurgeUnsafe when a writable

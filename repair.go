@@ -47,22 +47,8 @@ func (u *Union[E]) Diff(ctx context.Context, namespace string) iter.Seq2[Differe
 // diff is one walk of Diff. It returns the number of differences yielded
 // and the error yielded, if any.
 func (u *Union[E]) diff(ctx context.Context, namespace string, yield func(Difference[E], error) bool) (int, error) {
-	m, err := u.openMerge(ctx, fanout.Op(OpDiff), namespace, 0)
-	if err != nil {
-		yield(Difference[E]{}, err)
-		return 0, err
-	}
-	defer m.close()
 	n := 0
-	for {
-		winner, from, ok, err := m.next()
-		if err != nil {
-			yield(Difference[E]{}, err)
-			return n, err
-		}
-		if !ok {
-			return n, nil
-		}
+	err := u.walkMerge(ctx, fanout.Op(OpDiff), namespace, 0, func(m *merger[E], winner Change[E], from int) (bool, error) {
 		var staleness []bool
 		for i := range m.versions {
 			if m.stale(i, from, winner) {
@@ -73,14 +59,15 @@ func (u *Union[E]) diff(ctx context.Context, namespace string, yield func(Differ
 			}
 		}
 		if staleness == nil {
-			continue
+			return true, nil
 		}
-		d := Difference[E]{Latest: winner, Source: from, Versions: slices.Clone(m.versions), stale: staleness}
 		n++
-		if !yield(d, nil) {
-			return n, nil
-		}
+		return yield(Difference[E]{Latest: winner, Source: from, Versions: slices.Clone(m.versions), stale: staleness}, nil), nil
+	})
+	if err != nil {
+		yield(Difference[E]{}, err)
 	}
+	return n, err
 }
 
 // RepairReport says what [Union.Repair] found and wrote.
@@ -154,22 +141,11 @@ func (u *Union[E]) repair(ctx context.Context, namespace string) (RepairReport, 
 	for i, m := range u.members {
 		r.report.Stores[i] = StoreRepair{Index: i, Name: m.name, ReadOnly: m.readOnly}
 	}
-	m, err := u.openMerge(ctx, fanout.Op(OpRepair), namespace, 0)
+	err := u.walkMerge(ctx, fanout.Op(OpRepair), namespace, 0, func(m *merger[E], winner Change[E], from int) (bool, error) {
+		return true, r.take(m, winner, from)
+	})
 	if err != nil {
 		return r.report, err
-	}
-	defer m.close()
-	for {
-		winner, from, ok, err := m.next()
-		if err != nil {
-			return r.report, err
-		}
-		if !ok {
-			break
-		}
-		if err := r.take(m, winner, from); err != nil {
-			return r.report, err
-		}
 	}
 	return r.report, r.finish()
 }

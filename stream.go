@@ -53,6 +53,28 @@ func (u *Union[E]) openMerge(ctx context.Context, op fanout.Op, namespace string
 	return m, nil
 }
 
+// walkMerge opens the merge of namespace as openMerge does and calls
+// visit with each merged winner and the member it came from, in (kind, id)
+// order, until visit returns false or an error, or the merge ends. It
+// returns the error of openMerge, of the merge or of visit. visit may read
+// m's versions of the winner; the merge is closed when walkMerge returns.
+func (u *Union[E]) walkMerge(ctx context.Context, op fanout.Op, namespace string, q int, visit func(m *merger[E], winner Change[E], from int) (bool, error)) error {
+	m, err := u.openMerge(ctx, op, namespace, q)
+	if err != nil {
+		return err
+	}
+	defer m.close()
+	for {
+		winner, from, ok, err := m.next()
+		if err != nil || !ok {
+			return err
+		}
+		if more, err := visit(m, winner, from); err != nil || !more {
+			return err
+		}
+	}
+}
+
 // streams is one merge of the members' streams while openMerge opens it
 // and the merge walks it: all on the goroutine that walks the merge.
 type streams[E Entity] struct {

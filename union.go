@@ -360,27 +360,15 @@ func (u *Union[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change[
 // scan is one walk of Scan. It returns the number of changes yielded and
 // the error yielded, if any.
 func (u *Union[E]) scan(ctx context.Context, namespace string, yield func(Change[E], error) bool) (int, error) {
-	m, err := u.openMerge(ctx, fanout.Op(OpScan), namespace, u.opts.readQuorum)
+	n := 0
+	err := u.walkMerge(ctx, fanout.Op(OpScan), namespace, u.opts.readQuorum, func(_ *merger[E], winner Change[E], _ int) (bool, error) {
+		n++
+		return yield(winner, nil), nil
+	})
 	if err != nil {
 		yield(Change[E]{}, err)
-		return 0, err
 	}
-	defer m.close()
-	n := 0
-	for {
-		winner, _, ok, err := m.next()
-		if err != nil {
-			yield(Change[E]{}, err)
-			return n, err
-		}
-		if !ok {
-			return n, nil
-		}
-		n++
-		if !yield(winner, nil) {
-			return n, nil
-		}
-	}
+	return n, err
 }
 
 // Close closes every member concurrently, even when some fail, and returns
