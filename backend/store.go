@@ -188,12 +188,14 @@ func (s *Store[E]) records(changes unionstore.Changes[E]) ([]Record, int, error)
 // refused names change i of a batch, c, as the one refused because of err.
 func refused[E unionstore.Entity](i int, c unionstore.Change[E], err error) error {
 	ns, kind, id := c.Key()
-	return fmt.Errorf("%w: change %d (%s %s %s): %w", unionstore.ErrInvalidChange, i, short(ns), short(kind), short(id), err)
+	return fmt.Errorf("%w: change %d (%s %s %s): %w", unionstore.ErrInvalidChange, i, Quote(ns), Quote(kind), Quote(id), err)
 }
 
-// short quotes s, cut to its first 64 bytes and its length when longer,
-// so that an error about a huge key stays readable.
-func short(s string) string {
+// Quote returns s quoted with [strconv.Quote] for an error message, every
+// character that is not printable escaped; a string of more than 64 bytes
+// is cut at a character boundary within its first 64 and followed by its
+// length, so that an error about a huge key stays readable.
+func Quote(s string) string {
 	const most = 64
 	if len(s) <= most {
 		return strconv.Quote(s)

@@ -2,11 +2,12 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/unionstore/unionstore/backend"
 )
 
 // escape returns s safe to print in a table cell or on a terminal: a
@@ -79,20 +80,6 @@ slow:
 	return false
 }
 
-// quote returns s quoted for a message, cut after 64 bytes, with every
-// character that is not printable escaped.
-func quote(s string) string {
-	const limit = 64
-	if len(s) <= limit {
-		return strconv.Quote(s)
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
-}
-
 // keyWords names a record in a message: its kind and id, escaped, each
 // cut after 80 characters.
 func keyWords(kind, id string) string { return escape(clip(kind, 80)) + " " + escape(clip(id, 80)) }
@@ -148,3 +135,8 @@ func plural(n int, word string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }
+
+// quote returns s quoted for a message as the backends quote identities in
+// their errors: cut after 64 bytes, with every character that is not
+// printable escaped.
+func quote(s string) string { return backend.Quote(s) }
