@@ -82,10 +82,7 @@ func openBolt(_ context.Context, addr string, o openOptions) (store, error) {
 	if _, err := os.Stat(path); o.access == readOrEmpty && errors.Is(err, os.ErrNotExist) {
 		return absent{addr}, nil
 	}
-	opts := []boltstore.Option{boltstore.WithCodec[Record](recordCodec{})}
-	if !o.access.writes() {
-		opts = append(opts, boltstore.WithReadOnly())
-	}
+	opts := engineOptions(o, boltstore.WithCodec[Record](recordCodec{}), boltstore.WithReadOnly())
 	if o.lockTimeout > 0 {
 		opts = append(opts, boltstore.WithLockTimeout(o.lockTimeout))
 	}

@@ -14,10 +14,7 @@ func init() { openers["kafka"] = openKafka }
 // missing, keeping every record; one that only reads never does, and with
 // readOrEmpty takes a missing topic for an empty store.
 func openKafka(ctx context.Context, addr string, o openOptions) (store, error) {
-	opts := []kafkastore.Option{kafkastore.WithCodec[Record](recordCodec{})}
-	if !o.access.writes() {
-		opts = append(opts, kafkastore.WithoutCreate())
-	}
+	opts := engineOptions(o, kafkastore.WithCodec[Record](recordCodec{}), kafkastore.WithoutCreate())
 	s, err := kafkastore.OpenURL[Record](ctx, addr, opts...)
 	if errors.Is(err, kafkastore.ErrNoTopic) && o.access == readOrEmpty {
 		return absent{addr}, nil

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 
 	"github.com/unionstore/unionstore/mysqlstore"
 )
@@ -17,10 +15,7 @@ func init() { openers["mysql"] = openMySQL }
 // the table when it is missing; one that only reads never does, and with
 // readOrEmpty takes a missing table for an empty store.
 func openMySQL(ctx context.Context, addr string, o openOptions) (store, error) {
-	opts := []mysqlstore.Option{mysqlstore.WithCodec[Record](recordCodec{})}
-	if !o.access.writes() {
-		opts = append(opts, mysqlstore.WithoutCreate())
-	}
+	opts := engineOptions(o, mysqlstore.WithCodec[Record](recordCodec{}), mysqlstore.WithoutCreate())
 	s, err := mysqlstore.OpenURL[Record](ctx, addr, opts...)
 	switch {
 	case err == nil:
@@ -28,6 +23,5 @@ func openMySQL(ctx context.Context, addr string, o openOptions) (store, error) {
 	case errors.Is(err, mysqlstore.ErrNoTable) && o.access == readOrEmpty:
 		return absent{addr}, nil
 	}
-	msg := fmt.Sprintf("store %q: %s", redactAddr(addr), uniqueLines(strings.TrimPrefix(err.Error(), "mysqlstore: ")))
-	return nil, &relabeled{msg, err}
+	return nil, openError(addr, "mysqlstore: ", err)
 }

@@ -28,10 +28,7 @@ func missingStreamHint(err error) string {
 // missing; one that only reads never does, and with readOrEmpty takes a
 // missing stream for an empty store.
 func openNATS(ctx context.Context, addr string, o openOptions) (store, error) {
-	opts := []natsstore.Option{natsstore.WithCodec[Record](recordCodec{})}
-	if !o.access.writes() {
-		opts = append(opts, natsstore.WithCreateStream(false))
-	}
+	opts := engineOptions(o, natsstore.WithCodec[Record](recordCodec{}), natsstore.WithCreateStream(false))
 	s, err := natsstore.OpenURL[Record](ctx, addr, opts...)
 	if errors.Is(err, jetstream.ErrStreamNotFound) && o.access == readOrEmpty {
 		return absent{addr}, nil

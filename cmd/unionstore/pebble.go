@@ -21,10 +21,7 @@ func openPebble(_ context.Context, addr string, o openOptions) (store, error) {
 	if dir == "" {
 		return nil, usageErrorf("store %q: no directory after pebble://", addr)
 	}
-	opts := []pebblestore.Option{pebblestore.WithCodec[Record](recordCodec{})}
-	if !o.access.writes() {
-		opts = append(opts, pebblestore.WithReadOnly())
-	}
+	opts := engineOptions(o, pebblestore.WithCodec[Record](recordCodec{}), pebblestore.WithReadOnly())
 	if o.lockTimeout > 0 {
 		opts = append(opts, pebblestore.WithLockTimeout(o.lockTimeout))
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"syscall"
 
@@ -51,10 +50,7 @@ func unreachableHint(err error) string {
 // does by default; one that only reads never does, and with readOrEmpty
 // takes a missing table for an empty store.
 func openPostgres(ctx context.Context, addr string, o openOptions) (store, error) {
-	opts := []pgstore.Option{pgstore.WithCodec[Record](recordCodec{})}
-	if !o.access.writes() {
-		opts = append(opts, pgstore.WithoutCreateSchema())
-	}
+	opts := engineOptions(o, pgstore.WithCodec[Record](recordCodec{}), pgstore.WithoutCreateSchema())
 	s, err := pgstore.OpenURL[Record](ctx, addr, opts...)
 	if err == nil && o.access == readOrEmpty {
 		// Without creating it, OpenURL does not look the table up. A
@@ -68,8 +64,7 @@ func openPostgres(ctx context.Context, addr string, o openOptions) (store, error
 		}
 	}
 	if err != nil {
-		msg := fmt.Sprintf("store %q: %s", redactAddr(addr), uniqueLines(strings.TrimPrefix(err.Error(), "pgstore: ")))
-		return nil, &relabeled{msg, err}
+		return nil, openError(addr, "pgstore: ", err)
 	}
 	return pgStore{s}, nil
 }

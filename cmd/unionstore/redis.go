@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"github.com/unionstore/unionstore/redisstore"
 )
@@ -17,8 +15,7 @@ func init() { openers["redis"] = openRedis }
 func openRedis(ctx context.Context, addr string, _ openOptions) (store, error) {
 	s, err := redisstore.OpenURL[Record](ctx, addr, redisstore.WithCodec[Record](recordCodec{}))
 	if err != nil {
-		msg := fmt.Sprintf("store %q: %s", redactAddr(addr), uniqueLines(strings.TrimPrefix(err.Error(), "redisstore: ")))
-		return nil, &relabeled{msg, err}
+		return nil, openError(addr, "redisstore: ", err)
 	}
 	return s, nil
 }

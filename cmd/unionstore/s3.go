@@ -15,10 +15,7 @@ func init() { openers["s3"] = openS3 }
 // that holds nothing yet is an empty store, so readOrEmpty needs nothing
 // of its own here.
 func openS3(ctx context.Context, addr string, o openOptions) (store, error) {
-	opts := []s3store.Option{s3store.WithCodec[Record](recordCodec{})}
-	if !o.access.writes() {
-		opts = append(opts, s3store.WithMaxSegments(0))
-	}
+	opts := engineOptions(o, s3store.WithCodec[Record](recordCodec{}), s3store.WithMaxSegments(0))
 	s, err := s3store.OpenURL[Record](ctx, addr, opts...)
 	if err != nil {
 		return nil, openError(addr, "s3store: ", err)

@@ -27,10 +27,7 @@ func openSQLite(_ context.Context, addr string, o openOptions) (store, error) {
 		}
 		return nil, fmt.Errorf("store %q: no such file; check the path (commands that only read never create a store)", addr)
 	}
-	opts := []sqlitestore.Option{sqlitestore.WithCodec[Record](recordCodec{})}
-	if !o.access.writes() {
-		opts = append(opts, sqlitestore.WithReadOnly())
-	}
+	opts := engineOptions(o, sqlitestore.WithCodec[Record](recordCodec{}), sqlitestore.WithReadOnly())
 	if o.lockTimeout > 0 {
 		opts = append(opts, sqlitestore.WithBusyTimeout(o.lockTimeout))
 	}
