@@ -11,16 +11,18 @@ import (
 	"github.com/unionstore/unionstore"
 )
 
-// Op names an operation of a store, for [Faulty].
-type Op string
+// Op names an operation of a store, for [Faulty]: the core's
+// [unionstore.Op], so that an operation a Faulty store failed compares
+// equal to the one a union names in its events and errors.
+type Op = unionstore.Op
 
 // The operations a [Faulty] store can fail.
 const (
-	OpSave  Op = "save"
-	OpLoad  Op = "load"
-	OpScan  Op = "scan"
-	OpGet   Op = "get"
-	OpClose Op = "close"
+	OpSave  = unionstore.OpSave
+	OpLoad  = unionstore.OpLoad
+	OpScan  = unionstore.OpScan
+	OpGet   = unionstore.OpGet
+	OpClose = unionstore.OpClose
 )
 
 // AllOps lists every operation, for an outage: f.Set(f.AllOps...).
