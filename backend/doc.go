@@ -69,7 +69,10 @@
 //
 // A count or a duration that must be above zero, or not below it, is set
 // with [SetPositive] or [SetNotNegative], which refuse it in the words
-// every backend uses.
+// every backend uses. OpenURL reads a true/false query parameter with
+// [ParseURLBool] and refuses one it does not take with [UnknownURLParam],
+// so that every backend's URL errors read alike. An error that names an
+// identity quotes it with [Quote], which keeps a huge key readable.
 //
 // # The store type
 //

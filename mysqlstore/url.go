@@ -7,10 +7,10 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/unionstore/unionstore/backend"
 )
 
 // parseURL returns the connection's configuration and the options that the
@@ -57,15 +57,15 @@ func parseURL(rawURL string) (*mysql.Config, []Option, error) {
 		case "table":
 			opts = append(opts, WithTable(v))
 		case "create":
-			create, err := strconv.ParseBool(v)
+			create, err := backend.ParseURLBool(key, v)
 			if err != nil {
-				return nil, nil, fmt.Errorf("URL parameter create=%q: want true or false", v)
+				return nil, nil, err
 			}
 			if !create {
 				opts = append(opts, WithoutCreate())
 			}
 		default:
-			return nil, nil, fmt.Errorf("unknown URL parameter %q: want table or create", key)
+			return nil, nil, backend.UnknownURLParam(key, "table", "create")
 		}
 	}
 	return cfg, opts, nil

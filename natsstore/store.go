@@ -148,7 +148,7 @@ func queryOptions(q url.Values) ([]Option, error) {
 		case "replicas":
 			n, err := strconv.Atoi(v)
 			if err != nil {
-				return nil, fmt.Errorf("replicas=%q: not a number", v)
+				return nil, fmt.Errorf("URL parameter replicas=%q: want a number", v)
 			}
 			opts = append(opts, WithReplicas(n))
 		case "storage":
@@ -158,10 +158,10 @@ func queryOptions(q url.Values) ([]Option, error) {
 			case "memory":
 				opts = append(opts, WithStorage(jetstream.MemoryStorage))
 			default:
-				return nil, fmt.Errorf("storage=%q: want file or memory", v)
+				return nil, fmt.Errorf("URL parameter storage=%q: want file or memory", v)
 			}
 		default:
-			return nil, fmt.Errorf("unknown parameter %q: want stream, prefix, replicas or storage", name)
+			return nil, backend.UnknownURLParam(name, "stream", "prefix", "replicas", "storage")
 		}
 	}
 	return opts, nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -189,10 +188,9 @@ func takeURLOptions(q url.Values) ([]Option, error) {
 		if !q.Has(p.name) {
 			continue
 		}
-		v := q.Get(p.name)
-		on, err := strconv.ParseBool(v)
+		on, err := backend.ParseURLBool(p.name, q.Get(p.name))
 		if err != nil {
-			return nil, fmt.Errorf("URL parameter %s=%q: want true or false", p.name, v)
+			return nil, err
 		}
 		o := p.ifNot
 		if on {

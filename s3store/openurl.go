@@ -83,7 +83,7 @@ func parseURL(rawURL string) (s3URL, error) {
 	q := u.Query()
 	for k := range q {
 		if k != "endpoint" && k != "region" {
-			return s3URL{}, fmt.Errorf("unknown URL parameter %q: want endpoint or region", k)
+			return s3URL{}, backend.UnknownURLParam(k, "endpoint", "region")
 		}
 	}
 	p := s3URL{u: u, endpoint: q.Get("endpoint"), region: q.Get("region")}
