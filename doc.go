@@ -13,7 +13,8 @@
 // Stores may also implement [Scanner], an ordered stream of a namespace in
 // bounded memory, [Getter], a point read of one entity, [NamespaceLister],
 // [Purger], and [Checker], by which a store says which batches it cannot
-// hold before anything is written. Identities are portable: valid UTF-8
+// hold before anything is written; [ScanOf] reads any store as a Scanner
+// would. Identities are portable: valid UTF-8
 // without NUL bytes, so that what one backend accepts every other can hold
 // ([Changes.Validate]).
 //

@@ -293,3 +293,24 @@ func ExampleKindCodec() {
 	// *unionstore_test.Square 9 <nil>
 	// unknown kind "triangle"
 }
+
+// ScanOf reads any store as a stream, in (kind, id) order: a store that
+// can scan is streamed, one that cannot is loaded and sorted.
+func ExampleScanOf() {
+	ctx := context.Background()
+	m := unionstore.NewMemory[Customer]()
+	_ = m.Save(ctx, unionstore.NewChangesBuilder[Customer]("shop").
+		Set(Customer{ID: "c2", Name: "Bo"}).
+		Set(Customer{ID: "c1", Name: "Ada"}).
+		Build())
+	for c, err := range unionstore.ScanOf(ctx, m, "shop") {
+		if err != nil {
+			fmt.Println("scan:", err)
+			return
+		}
+		fmt.Println(c.Entity.ID, c.Entity.Name)
+	}
+	// Output:
+	// c1 Ada
+	// c2 Bo
+}

@@ -297,12 +297,7 @@ func (s *Shards[E]) Scan(ctx context.Context, namespace string) iter.Seq2[Change
 			yield(Change[E]{}, err)
 			return
 		}
-		r := s.reader(namespace)
-		seq := loadSeq(ctx, r, namespace)
-		if sc, ok := r.(Scanner[E]); ok {
-			seq = sc.Scan(ctx, namespace)
-		}
-		for c, err := range seq {
+		for c, err := range ScanOf(ctx, s.reader(namespace), namespace) {
 			if err != nil {
 				yield(Change[E]{}, s.shardErr(OpScan, namespace, err))
 				return

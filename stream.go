@@ -100,13 +100,7 @@ func (s *streams[E]) open(ready chan<- readySignal) (waiting []int) {
 		}
 		mctx, cancel := context.WithCancel(s.ctx)
 		mctx, s.ends[i] = u.team.Start(mctx, s.call, i)
-		var seq iter.Seq2[Change[E], error]
-		if sc, ok := m.store.(Scanner[E]); ok {
-			seq = sc.Scan(mctx, ns)
-		} else {
-			seq = loadSeq(mctx, m.store, ns)
-		}
-		c := seqCursor(mctx, i, seq, ready)
+		c := seqCursor(mctx, i, ScanOf(mctx, m.store, ns), ready)
 		stop := c.stop
 		c.stop = func() { stop(); cancel() }
 		s.cursors[i] = c

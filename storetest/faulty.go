@@ -206,21 +206,8 @@ func (f *Faulty[E]) Scan(ctx context.Context, namespace string) iter.Seq2[unions
 			yield(unionstore.Change[E]{}, fmt.Errorf("storetest: scan: %w", err))
 			return
 		}
-		if sc, ok := f.store.(unionstore.Scanner[E]); ok {
-			for c, err := range sc.Scan(ctx, namespace) {
-				if !yield(c, err) || err != nil {
-					return
-				}
-			}
-			return
-		}
-		changes, err := f.store.Load(ctx, namespace)
-		if err != nil {
-			yield(unionstore.Change[E]{}, err)
-			return
-		}
-		for _, c := range changes {
-			if !yield(c, nil) {
+		for c, err := range unionstore.ScanOf(ctx, f.store, namespace) {
+			if !yield(c, err) || err != nil {
 				return
 			}
 		}

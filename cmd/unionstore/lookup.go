@@ -151,29 +151,17 @@ func storedInBatches(ctx context.Context, bg batchGetter, b batch) ([]storedChan
 }
 
 // scanFor finds one record in a store that has no point reads, by a scan
-// that stops at the record's place, or by a Load.
+// that stops at the record's place (a store that cannot scan is loaded).
 func scanFor(ctx context.Context, st store, namespace, kind, id string) (unionstore.Change[Record], bool, error) {
-	if sc, ok := st.(unionstore.Scanner[Record]); ok {
-		for c, err := range sc.Scan(ctx, namespace) {
-			if err != nil {
-				return c, false, err
-			}
-			switch cmp := compareKey(c.Entity.Kind, c.Entity.ID, kind, id); {
-			case cmp == 0:
-				return c, true, nil
-			case cmp > 0:
-				return unionstore.Change[Record]{}, false, nil
-			}
+	for c, err := range unionstore.ScanOf(ctx, st, namespace) {
+		if err != nil {
+			return c, false, err
 		}
-		return unionstore.Change[Record]{}, false, nil
-	}
-	all, err := st.Load(ctx, namespace)
-	if err != nil {
-		return unionstore.Change[Record]{}, false, err
-	}
-	for _, c := range all {
-		if c.Entity.Kind == kind && c.Entity.ID == id {
+		switch cmp := compareKey(c.Entity.Kind, c.Entity.ID, kind, id); {
+		case cmp == 0:
 			return c, true, nil
+		case cmp > 0:
+			return unionstore.Change[Record]{}, false, nil
 		}
 	}
 	return unionstore.Change[Record]{}, false, nil

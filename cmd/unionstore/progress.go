@@ -121,25 +121,11 @@ type counted struct {
 
 func (c counted) Scan(ctx context.Context, namespace string) iter.Seq2[unionstore.Change[Record], error] {
 	return func(yield func(unionstore.Change[Record], error) bool) {
-		if sc, ok := c.store.(unionstore.Scanner[Record]); ok {
-			for ch, err := range sc.Scan(ctx, namespace) {
-				if err == nil {
-					c.n.Add(1)
-				}
-				if !yield(ch, err) {
-					return
-				}
+		for ch, err := range unionstore.ScanOf(ctx, c.store, namespace) {
+			if err == nil {
+				c.n.Add(1)
 			}
-			return
-		}
-		changes, err := c.store.Load(ctx, namespace)
-		if err != nil {
-			yield(unionstore.Change[Record]{}, err)
-			return
-		}
-		for _, ch := range changes {
-			c.n.Add(1)
-			if !yield(ch, nil) {
+			if !yield(ch, err) {
 				return
 			}
 		}
