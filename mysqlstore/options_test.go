@@ -3,6 +3,7 @@ package mysqlstore_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -35,16 +36,7 @@ func TestOpenURLRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := mysqlstore.OpenURL[storetest.Item](context.Background(), tc.url, tc.opts...)
-			if err == nil {
-				_ = s.Close()
-				t.Fatalf("OpenURL(%q) succeeded, want an error containing %q", tc.url, tc.want)
-			}
-			if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "mysqlstore: open") {
-				t.Errorf("OpenURL(%q) = %v, want an error beginning mysqlstore: open and containing %q", tc.url, err, tc.want)
-			}
-			if strings.Contains(err.Error(), "secret") {
-				t.Errorf("OpenURL(%q) = %v, which shows the password", tc.url, err)
-			}
+			storetest.WantRefused(t, fmt.Sprintf("OpenURL(%q)", tc.url), s, err, storetest.Refusal{Prefix: "mysqlstore: open", Want: tc.want, Secret: "secret"})
 		})
 	}
 }

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -36,16 +37,7 @@ func TestOpenURLRefuses(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s, err := redisstore.OpenURL[storetest.Item](context.Background(), c.url, c.opts...)
-			if err == nil {
-				_ = s.Close()
-				t.Fatalf("OpenURL(%q) = nil error, want one containing %q", c.url, c.want)
-			}
-			if !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "redisstore: ") {
-				t.Errorf("OpenURL(%q) error = %v, want one beginning redisstore: and containing %q", c.url, err, c.want)
-			}
-			if strings.Contains(err.Error(), "secret") {
-				t.Errorf("OpenURL(%q) error = %v shows the password", c.url, err)
-			}
+			storetest.WantRefused(t, fmt.Sprintf("OpenURL(%q)", c.url), s, err, storetest.Refusal{Prefix: "redisstore: ", Want: c.want, Secret: "secret"})
 		})
 	}
 }
