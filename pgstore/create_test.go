@@ -161,13 +161,7 @@ func TestOpenURLWithoutThePrivilegeToCreate(t *testing.T) {
 	})
 	// A schema of the test's own, where the role may use the table but
 	// create nothing.
-	schema := storetest.UniqueName("unionstore_test_")
-	if _, err := pool.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = pool.Exec(context.Background(), "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-	})
+	schema := newSchema(t, pool)
 	existing, err := pgstore.New[storetest.Item](ctx, pool, pgstore.WithSchema(schema), pgstore.WithCreateSchema())
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -192,9 +186,7 @@ func TestOpenURLWithoutThePrivilegeToCreate(t *testing.T) {
 		t.Fatalf("OpenURL of an existing table without the privilege to create one: %v", err)
 	}
 	defer s.Close()
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "v", at(1))}); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	storetest.Save(t, s, set("ns", "k", "a", "v", at(1)))
 	_, err = pgstore.OpenURL[storetest.Item](ctx, asRole("missing"))
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "42501" { // insufficient_privilege

@@ -71,6 +71,20 @@ func newTable(tb testing.TB) string {
 	return admin.Scratch(tb, "unionstore_test_")
 }
 
+// newSchema creates through pool a schema unique to the test, dropped
+// with what it holds when the test ends, and returns its name.
+func newSchema(tb testing.TB, pool *pgxpool.Pool) string {
+	tb.Helper()
+	schema := storetest.UniqueName("unionstore_test_")
+	if _, err := pool.Exec(context.Background(), "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		_, _ = pool.Exec(context.Background(), "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+	})
+	return schema
+}
+
 // newPool returns a pool of its own, closed when the test ends, whose
 // connections carry appName so that the test can find their backends.
 func newPool(tb testing.TB, appName string) *pgxpool.Pool {

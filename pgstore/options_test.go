@@ -113,13 +113,7 @@ func TestWithSchema(t *testing.T) { forEachSavePath(t, testWithSchema) }
 func testWithSchema(t *testing.T) {
 	ctx := context.Background()
 	pool := adminPool(t)
-	schema := storetest.UniqueName("unionstore_test_")
-	if _, err := pool.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = pool.Exec(context.Background(), "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
-	})
+	schema := newSchema(t, pool)
 	s, err := pgstore.New[storetest.Item](ctx, pool, pgstore.WithSchema(schema), pgstore.WithCreateSchema())
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -127,9 +121,7 @@ func testWithSchema(t *testing.T) {
 	if want := (pgx.Identifier{schema, pgstore.DefaultTable}).Sanitize(); s.Table() != want {
 		t.Errorf("Table() = %s, want %s", s.Table(), want)
 	}
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "v", at(1))}); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	storetest.Save(t, s, set("ns", "k", "a", "v", at(1)))
 	var n int
 	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+s.Table()).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("rows in %s = %d, %v; want 1", s.Table(), n, err)
