@@ -201,22 +201,37 @@ func TestBackendTerminatedDuringSave(t *testing.T) {
 }
 
 func testBackendTerminatedDuringSave(t *testing.T) {
+	interruptedSave(t, context.Background(), "the backend was terminated", func(pid int) {
+		if _, err := adminPool(t).Exec(context.Background(), "SELECT pg_terminate_backend($1)", pid); err != nil {
+			t.Fatalf("pg_terminate_backend: %v", err)
+		}
+	}, func(err error) {
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "57P01" { // admin_shutdown
+			t.Errorf("Save = %v, want an error wrapping the server's admin_shutdown (57P01)", err)
+		}
+	})
+}
+
+// interruptedSave saves a batch of 20,000 changes with ctx through a store
+// on a table and a pool of its own, makes the save wait half written (see
+// blockedSave) and calls interrupt with the process id of its backend.
+// It hands Save's error to check and logs it, then ends the blocking
+// transaction and requires the table to hold none of the batch (after
+// what, the failure says) and the store to work again (see checkUsable).
+func interruptedSave(t *testing.T, ctx context.Context, what string, interrupt func(pid int), check func(err error)) {
+	t.Helper()
 	const n = 20000
 	appName := storetest.UniqueName("unionstore_test_")
 	s := newStoreOn(t, newPool(t, appName), newTable(t))
-	pid, done, release := blockedSave(t, context.Background(), s, appName, n)
-	if _, err := adminPool(t).Exec(context.Background(), "SELECT pg_terminate_backend($1)", pid); err != nil {
-		t.Fatalf("pg_terminate_backend: %v", err)
-	}
+	pid, done, release := blockedSave(t, ctx, s, appName, n)
+	interrupt(pid)
 	err := <-done
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "57P01" { // admin_shutdown
-		t.Errorf("Save = %v, want an error wrapping the server's admin_shutdown (57P01)", err)
-	}
+	check(err)
 	t.Logf("Save = %v", err)
 	release()
 	if c := rowCount(t, strings.Trim(s.Table(), `"`)); c != 0 {
-		t.Fatalf("table holds %d of %d rows after the backend was terminated, want none", c, n)
+		t.Fatalf("table holds %d of %d rows after %s, want none", c, n, what)
 	}
 	checkUsable(t, s)
 }
@@ -250,22 +265,13 @@ func (c *expiringContext) expire() { c.once.Do(func() { close(c.done) }) }
 func TestDeadlineDuringSave(t *testing.T) { forEachSavePath(t, testDeadlineDuringSave) }
 
 func testDeadlineDuringSave(t *testing.T) {
-	const n = 20000
-	appName := storetest.UniqueName("unionstore_test_")
-	s := newStoreOn(t, newPool(t, appName), newTable(t))
 	ctx := newExpiringContext()
 	defer ctx.expire()
-	_, done, release := blockedSave(t, ctx, s, appName, n)
-	// The save now waits, half written, inside its statement.
-	ctx.expire()
-	err := <-done
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Save = %v, want an error wrapping context.DeadlineExceeded", err)
-	}
-	t.Logf("Save = %v", err)
-	release()
-	if c := rowCount(t, strings.Trim(s.Table(), `"`)); c != 0 {
-		t.Fatalf("table holds %d of %d rows after the deadline, want none", c, n)
-	}
-	checkUsable(t, s)
+	// The deadline passes while the save waits, half written, inside its
+	// statement.
+	interruptedSave(t, ctx, "the deadline", func(int) { ctx.expire() }, func(err error) {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Save = %v, want an error wrapping context.DeadlineExceeded", err)
+		}
+	})
 }
