@@ -132,13 +132,9 @@ func TestWatchDeliversTransactionsThatCommitOutOfOrder(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
 			table := newTable(t)
 			s := newStoreOn(t, adminPool(t), table)
-			_, c0, err := s.Snapshot(ctx, "ns")
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, c0 := storetest.Snapshot(t, s, "ns")
 			next := watchNext(t, s, "ns", c0)
 			txs := map[byte]*rawTx{'a': beginRaw(t, table), 'b': beginRaw(t, table)}
 			var seen []string
@@ -183,10 +179,7 @@ func TestWatchFollowsWritersThatCommitOutOfOrder(t *testing.T) {
 	ctx := context.Background()
 	table := newTable(t)
 	s := newStoreOn(t, adminPool(t), table)
-	base, c0, err := s.Snapshot(ctx, "ns")
-	if err != nil {
-		t.Fatal(err)
-	}
+	base, c0 := storetest.Snapshot(t, s, "ns")
 	model := unionstore.NewMemory[storetest.Item]()
 	if len(base) > 0 {
 		t.Fatalf("Snapshot of a new table = %v, want nothing", base)
@@ -334,9 +327,7 @@ func TestWatchOfATableMadeBeforeTheFeed(t *testing.T) {
 		t.Fatalf("Snapshot after the migration = %v, %v; want a=1", got, err)
 	}
 	next := watchNext(t, s, "ns", c)
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "2", at(5))}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Save(t, s, set("ns", "k", "a", "2", at(5)))
 	awaitValue(t, "Watch after the migration", next, "2")
 }
 
@@ -361,13 +352,8 @@ func awaitValue(t *testing.T, what string, next func(time.Duration) (unionstore.
 func TestWatchStopsWhenTheLoopBreaks(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	_, c, err := s.Snapshot(ctx, "ns")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "1", at(1))}); err != nil {
-		t.Fatal(err)
-	}
+	_, c := storetest.Snapshot(t, s, "ns")
+	storetest.Save(t, s, set("ns", "k", "a", "1", at(1)))
 	n := 0
 	for ev, err := range s.Watch(ctx, "ns", c) {
 		if err != nil || ev.Change.Entity.ID != "a" {
@@ -442,10 +428,7 @@ func TestSaveWakesAWatchAtOnce(t *testing.T) {
 // "ns" from a snapshot taken now.
 func watchFromNow(t *testing.T, s *pgstore.Store[storetest.Item]) func(wait time.Duration) (unionstore.WatchEvent[storetest.Item], error) {
 	t.Helper()
-	_, c, err := s.Snapshot(context.Background(), "ns")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := storetest.Snapshot(t, s, "ns")
 	return watchNext(t, s, "ns", c)
 }
 
@@ -453,9 +436,7 @@ func watchFromNow(t *testing.T, s *pgstore.Store[storetest.Item]) func(wait time
 // event from next, and returns how long the event took to come.
 func timedSave(t *testing.T, s *pgstore.Store[storetest.Item], next func(time.Duration) (unionstore.WatchEvent[storetest.Item], error), i int, wait time.Duration) time.Duration {
 	t.Helper()
-	if err := s.Save(context.Background(), unionstore.Changes[storetest.Item]{set("ns", "k", fmt.Sprint(i), "v", at(i))}); err != nil {
-		t.Fatal(err)
-	}
+	storetest.Save(t, s, set("ns", "k", fmt.Sprint(i), "v", at(i)))
 	saved := time.Now()
 	ev, err := next(wait)
 	if err != nil {

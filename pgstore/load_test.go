@@ -209,9 +209,7 @@ func TestManyUndecodableRecords(t *testing.T) {
 func TestNamespacesPostgresCannotHold(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "v", at(1))}); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	storetest.Save(t, s, set("ns", "k", "a", "v", at(1)))
 	for _, ns := range []string{"n\x00s", "ns\xff", "\xc3", "\x00"} {
 		got, err := s.Load(ctx, ns)
 		if err != nil || len(got) != 0 {

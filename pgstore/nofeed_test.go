@@ -134,10 +134,7 @@ func TestWithoutChangeFeedLeavesTheTable(t *testing.T) {
 	t.Run("with the feed", func(t *testing.T) {
 		table := newTable(t)
 		fed := newStoreOn(t, adminPool(t), table)
-		_, c, err := fed.Snapshot(ctx, "ns")
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, c := storetest.Snapshot(t, fed, "ns")
 		next := watchNext(t, fed, "ns", c)
 		s := newStoreOn(t, adminPool(t), table, pgstore.WithoutChangeFeed())
 		if n := feedColumns(t, s.Table()); n != 2 {
