@@ -139,9 +139,7 @@ func TestOpenURLOwnsItsClient(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenURL: %v", err)
 	}
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "1", "v", at(1))}); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	storetest.Save(t, s, set("ns", "k", "1", "v", at(1)))
 	if len(connections(t, name)) == 0 {
 		t.Fatalf("no connection named %s before Close", name)
 	}

@@ -78,9 +78,7 @@ func TestOpenURLPrefix(t *testing.T) {
 		t.Fatalf("OpenURL: %v", err)
 	}
 	defer s.Close()
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "1", "v", at(1))}); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	storetest.Save(t, s, set("ns", "k", "1", "v", at(1)))
 	records, ids, counts := redisstore.NamespaceKeys(prefix, "ns")
 	log, feed := redisstore.FeedKeys(prefix, "ns")
 	want := []string{records, ids, counts, log, feed, redisstore.IndexKey(prefix)}

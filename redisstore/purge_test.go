@@ -87,9 +87,7 @@ func TestPurgeTombstonesChecksTimestamps(t *testing.T) {
 	if err := s.Save(ctx, batch); err != nil {
 		t.Fatalf("Save: %v", err)
 	}
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "resaved", "v", at(3))}); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	storetest.Save(t, s, set("ns", "k", "resaved", "v", at(3)))
 	n, err := s.PurgeTombstones(ctx, "ns", cut)
 	if err != nil || n != 3 {
 		t.Errorf("PurgeTombstones = %d, %v, want 3", n, err)
@@ -131,9 +129,7 @@ func TestNamespacesSkipsStaleEntries(t *testing.T) {
 	ctx := context.Background()
 	prefix := newPrefix(t)
 	s := newStoreOn(t, adminClient(t), prefix)
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("real", "k", "1", "v", at(1))}); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	storetest.Save(t, s, set("real", "k", "1", "v", at(1)))
 	if err := adminClient(t).ZAdd(ctx, redisstore.IndexKey(prefix), redisZ("ghost")).Err(); err != nil {
 		t.Fatalf("ZADD: %v", err)
 	}

@@ -42,9 +42,7 @@ func TestLastWriteWins(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			id := fmt.Sprint(i)
 			for _, ch := range []unionstore.Change[storetest.Item]{set("ns", "k", id, "first", c.first), set("ns", "k", id, "second", c.second)} {
-				if err := s.Save(ctx, unionstore.Changes[storetest.Item]{ch}); err != nil {
-					t.Fatalf("Save: %v", err)
-				}
+				storetest.Save(t, s, ch)
 			}
 			got, ok, err := s.Get(ctx, "ns", "k", id)
 			if err != nil || !ok {
@@ -117,9 +115,7 @@ func TestDamagedValue(t *testing.T) {
 	ctx := context.Background()
 	prefix := newPrefix(t)
 	s := newStoreOn(t, adminClient(t), prefix)
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "good", "v", at(1)), set("ns", "k", "bad", "v", at(1))}); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	storetest.Save(t, s, set("ns", "k", "good", "v", at(1)), set("ns", "k", "bad", "v", at(1)))
 	records, _, _ := redisstore.NamespaceKeys(prefix, "ns")
 	if err := adminClient(t).HSet(ctx, records, redisstore.Member("k", "bad"), "\x01\x07junk").Err(); err != nil {
 		t.Fatalf("damage: %v", err)
@@ -209,9 +205,7 @@ func TestDamagedCount(t *testing.T) {
 	ctx := context.Background()
 	prefix := newPrefix(t)
 	s := newStoreOn(t, adminClient(t), prefix)
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "1", "v", at(1))}); err != nil {
-		t.Fatalf("Save: %v", err)
-	}
+	storetest.Save(t, s, set("ns", "k", "1", "v", at(1)))
 	_, _, counts := redisstore.NamespaceKeys(prefix, "ns")
 	if err := adminClient(t).HSet(ctx, counts, "sets", "many").Err(); err != nil {
 		t.Fatalf("damage: %v", err)
