@@ -34,11 +34,9 @@ func TestSaveRetriesADeadlock(t *testing.T) {
 	// so that it locks none before them.
 	tx := otherTx(t, "update in the other transaction", "UPDATE `"+table+"` SET ts = ts - 1 WHERE namespace = 'ns' AND kind = 'k' AND id >= 'm'")
 	// The save writes a, then waits for z.
-	done := make(chan error, 1)
-	go func() {
-		done <- s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "new", at(5)), set("ns", "k", "z", "new", at(5))})
-	}()
-	waitForLockWait(t)
+	done := startLockWaiting(t, func() error {
+		return s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "a", "new", at(5)), set("ns", "k", "z", "new", at(5))})
+	})
 	// The other transaction now waits for a: a deadlock, whose victim is
 	// the save.
 	if _, err := tx.ExecContext(ctx, "UPDATE `"+table+"` SET ts = ts - 1 WHERE namespace = 'ns' AND kind = 'k' AND id = 'a'"); err != nil {

@@ -23,27 +23,32 @@ func TestPurgeTombstonesKeepsANewerSave(t *testing.T) {
 	tx := otherTx(t, "update in the other transaction", "UPDATE `"+table+"` SET change_type = 'set', ts = ?, payload = ? WHERE namespace = 'ns' AND kind = 'k' AND id = 'b'",
 		newer, []byte(`{"kind":"k","id":"b","value":"newer"}`))
 
-	type result struct {
-		n   int
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		n, err := s.PurgeTombstones(ctx, "ns", at(3))
-		done <- result{n, err}
-	}()
-	waitForLockWait(t)
+	var n int
+	done := startLockWaiting(t, func() (err error) {
+		n, err = s.PurgeTombstones(ctx, "ns", at(3))
+		return err
+	})
 	if err := tx.Commit(); err != nil {
 		t.Fatalf("commit the other transaction: %v", err)
 	}
-	r := <-done
-	if r.err != nil || r.n != 2 {
-		t.Fatalf("PurgeTombstones = %d, %v, want 2 (a and c)", r.n, r.err)
+	if err := <-done; err != nil || n != 2 {
+		t.Fatalf("PurgeTombstones = %d, %v, want 2 (a and c)", n, err)
 	}
 	c, ok, err := s.Get(ctx, "ns", "k", "b")
 	if err != nil || !ok || c.ChangeType != unionstore.ChangeTypeSet || c.Entity.Value != "newer" {
 		t.Fatalf("Get(b) = %+v, %v, %v, want the newer set", c, ok, err)
 	}
+}
+
+// startLockWaiting runs op in a goroutine of its own and returns once a
+// transaction of the server waits for a lock (see waitForLockWait), as op
+// must come to. The channel yields op's error when op returns.
+func startLockWaiting(t *testing.T, op func() error) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- op() }()
+	waitForLockWait(t)
+	return done
 }
 
 // waitForLockWait returns once a transaction of the server waits for a
