@@ -102,10 +102,7 @@ func TestCursorOfAnotherTable(t *testing.T) {
 	a, b := newStore(t), newStore(t)
 	save(t, a, set("ns", "k", "a", "1", at(1)))
 	save(t, b, set("ns", "k", "b", "1", at(1)))
-	_, c, err := a.Snapshot(context.Background(), "ns")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := storetest.Snapshot(t, a, "ns")
 	if err := firstError(b, c); !errors.Is(err, unionstore.ErrCursorExpired) {
 		t.Fatalf("Watch of table b from a cursor of table a = %v, want ErrCursorExpired", err)
 	}
