@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,6 +183,25 @@ func connect(tb testing.TB, url string, opts ...nats.Option) jetstream.JetStream
 		tb.Fatalf("jetstream.New: %v", err)
 	}
 	return js
+}
+
+// repeatUntil calls op over and over in a goroutine of wg until stop is
+// closed, and stops at op's first error, which fails tb with what naming
+// op.
+func repeatUntil(tb testing.TB, wg *sync.WaitGroup, stop <-chan struct{}, what string, op func() error) {
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := op(); err != nil {
+				tb.Errorf("%s: %v", what, err)
+				return
+			}
+		}
+	})
 }
 
 // set and unset make the tests' changes: see [storetest.Set].

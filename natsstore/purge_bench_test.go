@@ -65,32 +65,11 @@ func BenchmarkPurgeTombstonesChurn(b *testing.B) {
 		}
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if err := republish(); err != nil {
-					b.Errorf("republish: %v", err)
-					return
-				}
-			}
-		})
+		repeatUntil(b, &wg, stop, "republish", republish)
 		for range 2 {
-			wg.Go(func() {
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					if _, err := s.Load(ctx, "bench"); err != nil {
-						b.Errorf("Load: %v", err)
-						return
-					}
-				}
+			repeatUntil(b, &wg, stop, "Load", func() error {
+				_, err := s.Load(ctx, "bench")
+				return err
 			})
 		}
 		start = time.Now()

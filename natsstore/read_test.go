@@ -43,22 +43,14 @@ func TestReadEndsWhileSubjectsAreRepublished(t *testing.T) {
 	// namespace, newest timestamps first, until the reads are done.
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		for round := 1; ; round++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			var changes unionstore.Changes[storetest.Item]
-			for i := round % 97; i < n; i += 97 {
-				changes = append(changes, set("r", "k", fmt.Sprintf("%05d", i), fmt.Sprint("v", round), at(n*round+i)))
-			}
-			if err := s.Save(ctx, changes); err != nil {
-				t.Errorf("Save during the reads: %v", err)
-				return
-			}
+	round := 0
+	repeatUntil(t, &wg, stop, "Save during the reads", func() error {
+		round++
+		var changes unionstore.Changes[storetest.Item]
+		for i := round % 97; i < n; i += 97 {
+			changes = append(changes, set("r", "k", fmt.Sprintf("%05d", i), fmt.Sprint("v", round), at(n*round+i)))
 		}
+		return s.Save(ctx, changes)
 	})
 	defer wg.Wait()
 	defer close(stop)
