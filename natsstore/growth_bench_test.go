@@ -79,13 +79,22 @@ func countScan(ctx context.Context, s *natsstore.Store[storetest.Item], namespac
 // batches of benchBatch.
 func fillNamespace(tb testing.TB, s *natsstore.Store[storetest.Item], n int) {
 	tb.Helper()
+	saveInBatches(tb, s, n, func(i int) unionstore.Change[storetest.Item] {
+		c := set("bench", "k", fmt.Sprintf("%07d", i), "v", at(i))
+		c.Entity.N = i
+		return c
+	})
+}
+
+// saveInBatches saves change(0) to change(n-1) to s, in batches of
+// benchBatch, and fails tb at the first batch that Save refuses.
+func saveInBatches(tb testing.TB, s *natsstore.Store[storetest.Item], n int, change func(i int) unionstore.Change[storetest.Item]) {
+	tb.Helper()
 	ctx := context.Background()
 	for start := 0; start < n; start += benchBatch {
 		batch := make(unionstore.Changes[storetest.Item], 0, benchBatch)
 		for i := start; i < min(start+benchBatch, n); i++ {
-			c := set("bench", "k", fmt.Sprintf("%07d", i), "v", at(i))
-			c.Entity.N = i
-			batch = append(batch, c)
+			batch = append(batch, change(i))
 		}
 		if err := s.Save(ctx, batch); err != nil {
 			tb.Fatalf("fill %d: %v", n, err)

@@ -68,18 +68,11 @@ func TestScanMemoryIsBounded(t *testing.T) {
 		t.Skip("saves and reads 10 MiB")
 	}
 	const n = 10_000
-	ctx := context.Background()
 	s := newStore(t)
 	body := strings.Repeat("x", 1000)
-	for start := 0; start < n; start += benchBatch {
-		batch := make(unionstore.Changes[storetest.Item], 0, benchBatch)
-		for i := start; i < min(start+benchBatch, n); i++ {
-			batch = append(batch, set("big", "k", fmt.Sprintf("%07d", i), body, at(i)))
-		}
-		if err := s.Save(ctx, batch); err != nil {
-			t.Fatal(err)
-		}
-	}
+	saveInBatches(t, s, n, func(i int) unionstore.Change[storetest.Item] {
+		return set("big", "k", fmt.Sprintf("%07d", i), body, at(i))
+	})
 	spilling := newStoreOn(t, sharedJS(t), s.Stream(), natsstore.WithSpillThreshold(1<<20), natsstore.WithTempDir(t.TempDir()))
 	storetest.CheckScanMemory(t, s, spilling, "big", n)
 }

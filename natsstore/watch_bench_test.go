@@ -44,21 +44,8 @@ func BenchmarkWatch(b *testing.B) {
 		c := change(i)
 		index[natsstore.Subject(s.Stream(), ns, c.Entity.Kind, c.Entity.ID)] = i
 	}
-	_, cursor, err := s.Snapshot(ctx, ns)
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := js.OrderedConsumer(ctx, s.Stream(), jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{natsstore.NamespaceFilter(s.Stream(), ns)},
-		DeliverPolicy:  jetstream.DeliverNewPolicy,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	rawMsgs, err := raw.Messages()
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, cursor := storetest.Snapshot(b, s, ns)
+	rawMsgs := namespaceMessages(b, ctx, js, s, ns, jetstream.DeliverNewPolicy)
 	defer rawMsgs.Stop()
 
 	var (
@@ -171,8 +158,24 @@ func reportCatchUp(b *testing.B, s *natsstore.Store[storetest.Item], js jetstrea
 	}
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "catchup-events/s")
 	start = time.Now()
+	msgs := namespaceMessages(b, ctx, js, s, ns, jetstream.DeliverAllPolicy)
+	defer msgs.Stop()
+	for got := range n {
+		if _, err := msgs.Next(jetstream.NextContext(ctx)); err != nil {
+			b.Fatalf("catch-up raw feed after %d messages: %v", got, err)
+		}
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "raw-catchup-events/s")
+}
+
+// namespaceMessages returns the messages of namespace ns in s's stream,
+// from where deliver says, read through js by an ordered consumer: the
+// plain feed that the benchmarks set beside Watch. The caller stops it.
+func namespaceMessages(b *testing.B, ctx context.Context, js jetstream.JetStream, s *natsstore.Store[storetest.Item], ns string, deliver jetstream.DeliverPolicy) jetstream.MessagesContext {
+	b.Helper()
 	raw, err := js.OrderedConsumer(ctx, s.Stream(), jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{natsstore.NamespaceFilter(s.Stream(), ns)},
+		DeliverPolicy:  deliver,
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -181,11 +184,5 @@ func reportCatchUp(b *testing.B, s *natsstore.Store[storetest.Item], js jetstrea
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer msgs.Stop()
-	for got := range n {
-		if _, err := msgs.Next(jetstream.NextContext(ctx)); err != nil {
-			b.Fatalf("catch-up raw feed after %d messages: %v", got, err)
-		}
-	}
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "raw-catchup-events/s")
+	return msgs
 }
