@@ -32,7 +32,8 @@
 //
 // The rest are pieces the backends' own tests share: [Set], [Unset] and
 // [Change] make changes of [Item]; [Save], [Snapshot] and [ScanCount] call
-// a store and fail the test on an error, [WatchEvents] reads a number of
+// a store and fail the test on an error, [WantRefused] checks the error of
+// an opener that must refuse, [WatchEvents] reads a number of
 // events of a feed, and [WantEvent] and [WantExpired] check the next event
 // of a watch that [PullWatch] started; [Closing] closes what an opener
 // returned when the test ends; [RandomBatches] saves random batches and

@@ -29,7 +29,9 @@ type Refusal struct {
 func WantRefused(tb testing.TB, what string, c io.Closer, err error, r Refusal) {
 	tb.Helper()
 	if err == nil {
-		_ = c.Close()
+		if c != nil {
+			_ = c.Close()
+		}
 		tb.Fatalf("%s succeeded, want an error containing %q", what, r.Want)
 	}
 	if msg := err.Error(); !strings.HasPrefix(msg, r.Prefix) || !strings.Contains(msg, r.Want) {
