@@ -7,6 +7,11 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
+// CreateTableV1 is the records table of layout version 1, as the release
+// before the change feed wrote it and as Open still expects to find it
+// before an upgrade.
+const CreateTableV1 = createTable
+
 // RawWatch is the engine's own feed, the ceiling of Watch: the same
 // polling query, woken by the store's commits as Watch
 // is, that hands f each row's id as SQLite gives it, without making a

@@ -40,15 +40,7 @@ func TestPurgeTombstonesExpiresOlderCursors(t *testing.T) {
 func TestOpenUpgradesVersion1(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v1.db")
-	execSQL(t, path, `CREATE TABLE records (
-	namespace TEXT NOT NULL,
-	kind TEXT NOT NULL,
-	id TEXT NOT NULL,
-	type INTEGER NOT NULL,
-	ts INTEGER NOT NULL,
-	payload BLOB NOT NULL,
-	PRIMARY KEY (namespace, kind, id)
-) WITHOUT ROWID`,
+	execSQL(t, path, sqlitestore.CreateTableV1,
 		"PRAGMA application_id = 1431196500", "PRAGMA user_version = 1", "PRAGMA journal_mode = WAL",
 		`INSERT INTO records VALUES ('ns', 'k', 'old', 1, 5, CAST('{"kind":"k","id":"old","value":"v"}' AS BLOB))`)
 
