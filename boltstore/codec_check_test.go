@@ -1,56 +1,24 @@
 package boltstore_test
 
 import (
-	"context"
-	"errors"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/boltstore"
+	"github.com/unionstore/unionstore/storetest"
 )
-
-// customer hides its fields from encoding/json: it encodes as {}.
-type customer struct{ id, name string }
-
-func (c customer) CompactionKey() (kind, id string) { return "customer", c.id }
 
 // TestSaveRefusesAnEntityItCouldNotLoad checks that a store refuses, rather
 // than keep, an entity whose kind and id its codec cannot read back, alone
 // and as a member of a union, so that the union writes no member either.
 func TestSaveRefusesAnEntityItCouldNotLoad(t *testing.T) {
-	ctx := context.Background()
-	batch := unionstore.Changes[customer]{{Namespace: "ns", ChangeType: unionstore.ChangeTypeSet, Entity: customer{id: "c1", name: "Ann"}, Timestamp: time.Unix(1700000000, 0)}}
-	for _, tc := range []struct {
-		name    string
-		through func(s *boltstore.Store[customer], mem *unionstore.Memory[customer]) unionstore.Store[customer]
-	}{
-		{"alone", func(s *boltstore.Store[customer], _ *unionstore.Memory[customer]) unionstore.Store[customer] {
-			return s
-		}},
-		{"in a union", func(s *boltstore.Store[customer], mem *unionstore.Memory[customer]) unionstore.Store[customer] {
-			return unionstore.New[customer](mem, s)
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := boltstore.Open[customer](filepath.Join(t.TempDir(), "c.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
-			mem := unionstore.NewMemory[customer]()
-			err = tc.through(s, mem).Save(ctx, batch)
-			if !errors.Is(err, unionstore.ErrInvalidChange) || !strings.Contains(err.Error(), `kind "customer" cannot be stored`) ||
-				!strings.Contains(err.Error(), "encoding/json sees no exported fields") {
-				t.Fatalf("Save = %v, want ErrInvalidChange naming kind customer and its unexported fields", err)
-			}
-			for name, st := range map[string]unionstore.Store[customer]{"bolt": s, "memory": mem} {
-				if got, err := st.Load(ctx, "ns"); err != nil || len(got) != 0 {
-					t.Errorf("%s store after the refused Save holds %v, %v; want nothing", name, got, err)
-				}
-			}
-		})
-	}
+	storetest.RunRefusesUnreadable(t, func(t *testing.T) unionstore.Store[storetest.Unreadable] {
+		s, err := boltstore.Open[storetest.Unreadable](filepath.Join(t.TempDir(), "c.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
 }
