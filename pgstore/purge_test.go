@@ -17,35 +17,10 @@ var (
 )
 
 // TestPurgeTombstonesAtTheEdgesOfTime purges with cut-offs outside the
-// range of timestamps a change may carry.
+// range of timestamps a change may carry: see
+// [storetest.PurgeTombstonesAtTheEdgesOfTime].
 func TestPurgeTombstonesAtTheEdgesOfTime(t *testing.T) {
-	ctx := context.Background()
-	s := newStoreOn(t, adminPool(t), newTable(t))
-	tomb := func(id string, ts time.Time) unionstore.Change[storetest.Item] {
-		return unionstore.Change[storetest.Item]{Namespace: "ns", ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{ID: id}, Timestamp: ts}
-	}
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{tomb("min", unionstore.MinTimestamp), tomb("max", unionstore.MaxTimestamp)}); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name   string
-		before time.Time
-		want   int
-	}{
-		{"before the smallest timestamp", unionstore.MinTimestamp, 0},
-		{"just after the smallest", unionstore.MinTimestamp.Add(1), 1},
-		{"at the largest", unionstore.MaxTimestamp, 0},
-		{"past the largest", unionstore.MaxTimestamp.Add(time.Hour), 1},
-	}
-	for _, tc := range tests {
-		n, err := s.PurgeTombstones(ctx, "ns", tc.before)
-		if err != nil || n != tc.want {
-			t.Errorf("PurgeTombstones %s = %d, %v, want %d, nil", tc.name, n, err, tc.want)
-		}
-	}
-	if got, err := s.Load(ctx, "ns"); err != nil || len(got) != 0 {
-		t.Errorf("Load after the purges = %d changes, %v, want none", len(got), err)
-	}
+	storetest.PurgeTombstonesAtTheEdgesOfTime(t, newStoreOn(t, adminPool(t), newTable(t)))
 }
 
 func TestPurgeAfterClose(t *testing.T) {

@@ -79,32 +79,9 @@ func segmentKeys(keys []string) []string {
 }
 
 // TestPurgeTombstonesAtTheEdgesOfTime purges with cut-offs at and past the
-// ends of the timestamps a store keeps: none removes a set, the earliest
-// removes nothing, and one past the latest removes every tombstone.
+// ends of the timestamps a store keeps: see
+// [storetest.PurgeTombstonesAtTheEdgesOfTime].
 func TestPurgeTombstonesAtTheEdgesOfTime(t *testing.T) {
-	ctx := context.Background()
 	s, _ := newServer(t).newStore(t)
-	changes := unionstore.Changes[storetest.Item]{
-		{Namespace: "ns", ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{Kind: "k", ID: "first"}, Timestamp: unionstore.MinTimestamp},
-		{Namespace: "ns", ChangeType: unionstore.ChangeTypeSet, Entity: storetest.Item{Kind: "k", ID: "kept"}, Timestamp: unionstore.MaxTimestamp},
-		{Namespace: "ns", ChangeType: unionstore.ChangeTypeUnset, Entity: storetest.Item{Kind: "k", ID: "last"}, Timestamp: unionstore.MaxTimestamp},
-	}
-	if err := s.Save(ctx, changes); err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		before time.Time
-		want   int
-	}{
-		{unionstore.MinTimestamp, 0},
-		{unionstore.MinTimestamp.Add(time.Nanosecond), 1},
-		{unionstore.MaxTimestamp.Add(time.Hour), 1},
-	} {
-		if n, err := s.PurgeTombstones(ctx, "ns", tc.before); err != nil || n != tc.want {
-			t.Errorf("PurgeTombstones(%v) = %d, %v, want %d, nil", tc.before, n, err, tc.want)
-		}
-	}
-	if got, err := s.Load(ctx, "ns"); err != nil || len(got) != 1 || got[0].Entity.ID != "kept" {
-		t.Errorf("Load after the purges = %v, %v, want the set alone", got, err)
-	}
+	storetest.PurgeTombstonesAtTheEdgesOfTime(t, s)
 }
