@@ -1,13 +1,11 @@
 package boltstore_test
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -97,7 +95,7 @@ func updateFile(t testing.TB, path string, fn func(tx *bolt.Tx) error) {
 }
 
 // fileMeta returns the format version and the id in the file's meta.
-func fileMeta(t *testing.T, path string) (format, id string) {
+func fileMeta(t testing.TB, path string) (format, id string) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
@@ -118,46 +116,18 @@ func fileMeta(t *testing.T, path string) (format, id string) {
 // TestFormatUpgrade opens files of format versions 1 to 3: read-only, it
 // reads them as they are and leaves them at their version, with an empty
 // change feed; for writing, it raises them to version 4 with an id, and
-// the old records load beside the new ones, which the feed delivers.
+// the old records load beside the new ones, which the feed delivers. See
+// [storetest.FeedUpgrade].
 func TestFormatUpgrade(t *testing.T) {
-	ctx := context.Background()
-	old := item("ns", "k", "old", "from before the feed", 1)
 	for _, version := range []string{"1", "2", "3"} {
 		t.Run("version "+version, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "old.db")
-			writeOldFormat(t, path, version, old)
-			ro := openAt(t, path, boltstore.WithReadOnly())
-			got, cursor, err := ro.Snapshot(ctx, "ns")
-			if err != nil || len(got) != 1 || got[0].Entity.ID != "old" {
-				t.Fatalf("read-only Snapshot of a version %s file = %v, %q, %v", version, got, cursor, err)
-			}
-			ro.Close()
-			if f, id := fileMeta(t, path); f != version || id != "" {
-				t.Fatalf("after a read-only open, format %q and id %q, want %q and none", f, id, version)
-			}
-			s := openAt(t, path)
-			_, cursor, err = s.Snapshot(ctx, "ns")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "new", "after", 2)}); err != nil {
-				t.Fatal(err)
-			}
-			ctxW, cancel := context.WithTimeout(ctx, 10*time.Second)
-			defer cancel()
-			for ev, err := range s.Watch(ctxW, "ns", cursor) {
-				if err != nil || ev.Change.Entity.ID != "new" {
-					t.Fatalf("Watch after the upgrade = %v, %v; want the new change", ev.Change, err)
-				}
-				break
-			}
-			if got, err := s.Load(ctx, "ns"); err != nil || len(got) != 2 {
-				t.Fatalf("Load after the upgrade = %v, %v; want the old and the new change", got, err)
-			}
-			s.Close()
-			if f, id := fileMeta(t, path); f != "4" || id == "" {
-				t.Fatalf("after a writable open, format %q and id %q, want 4 and an id", f, id)
-			}
+			writeOldFormat(t, path, version, item("ns", "k", "old", "from before the feed", 1))
+			storetest.FeedUpgrade{
+				OpenReadOnly: func(tb testing.TB) storetest.WatchStore { return openAt(tb, path, boltstore.WithReadOnly()) },
+				Open:         func(tb testing.TB) storetest.WatchStore { return openAt(tb, path) },
+				Layout:       func(tb testing.TB) (string, string) { return fileMeta(tb, path) },
+			}.Run(t, version, "4", item("ns", "k", "new", "after", 2))
 		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -95,7 +94,7 @@ func TestOpensVersion1(t *testing.T) {
 }
 
 // rawMeta reads the layout version and the id of a closed store.
-func rawMeta(t *testing.T, dir string) (format, id string) {
+func rawMeta(t testing.TB, dir string) (format, id string) {
 	t.Helper()
 	db, err := pebble.Open(dir, &pebble.Options{Logger: quiet{}, Merger: pebblestore.Merger, ReadOnly: true})
 	if err != nil {
@@ -117,37 +116,13 @@ func rawMeta(t *testing.T, dir string) (format, id string) {
 // TestOlderLayoutsGetAFeed opens a directory of layout version 1 for
 // writing: it becomes version 3 with an id, its old records are in the
 // snapshot, and the saves after it are in the feed. Read only, it keeps
-// its version and has an empty feed.
+// its version and has an empty feed. See [storetest.FeedUpgrade].
 func TestOlderLayoutsGetAFeed(t *testing.T) {
-	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "v1")
 	writeVersion1(t, dir, unionstore.Changes[storetest.Item]{item("ns", "k", "old", "before", 1)})
-	ro := openAt(t, dir, pebblestore.WithReadOnly())
-	if got, c, err := ro.Snapshot(ctx, "ns"); err != nil || len(got) != 1 {
-		t.Fatalf("read-only Snapshot = %v, %q, %v; want the old record", got, c, err)
-	}
-	ro.Close()
-	if f, id := rawMeta(t, dir); f != "1" || id != "" {
-		t.Fatalf("after a read-only open: layout %q, id %q; want 1 and none", f, id)
-	}
-	s := openAt(t, dir)
-	got, c, err := s.Snapshot(ctx, "ns")
-	if err != nil || len(got) != 1 {
-		t.Fatalf("Snapshot = %v, %v; want the old record", got, err)
-	}
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "new", "after", 2)}); err != nil {
-		t.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	for ev, err := range s.Watch(wctx, "ns", c) {
-		if err != nil || ev.Change.Entity.ID != "new" {
-			t.Fatalf("Watch = %v, %v; want the new change", ev.Change, err)
-		}
-		break
-	}
-	s.Close()
-	if f, id := rawMeta(t, dir); f != "3" || id == "" {
-		t.Fatalf("after a writable open: layout %q, id %q; want 3 and an id", f, id)
-	}
+	storetest.FeedUpgrade{
+		OpenReadOnly: func(tb testing.TB) storetest.WatchStore { return openAt(tb, dir, pebblestore.WithReadOnly()) },
+		Open:         func(tb testing.TB) storetest.WatchStore { return openAt(tb, dir) },
+		Layout:       func(tb testing.TB) (string, string) { return rawMeta(tb, dir) },
+	}.Run(t, "1", "3", item("ns", "k", "new", "after", 2))
 }
