@@ -83,13 +83,8 @@ func TestOpenLockedFile(t *testing.T) {
 }
 
 func TestReadOnly(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ro.db")
-	s := openAt(t, path)
+	path := savedFile(t, "ro.db", item("ns", "k", "a", "v", 1))
 	ctx := context.Background()
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "a", "v", 1)}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
 	r1 := openAt(t, path, boltstore.WithReadOnly())
 	r2 := openAt(t, path, boltstore.WithReadOnly()) // readers share the lock
 	for _, r := range []*boltstore.Store[storetest.Item]{r1, r2} {
@@ -169,21 +164,16 @@ func breakRecord(t *testing.T, path, ns, kind, id, payload string) {
 }
 
 func TestDecodeErrorsNameTheRecordAndOthersLoad(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "bad.db")
-	s := openAt(t, path)
 	ctx := context.Background()
 	var in unionstore.Changes[storetest.Item]
 	for _, id := range []string{"a", "b", "c", "d"} {
 		in = append(in, item("ns", "k", id, id, 1))
 	}
-	if err := s.Save(ctx, in); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	path := savedFile(t, "bad.db", in...)
 	breakRecord(t, path, "ns", "k", "b", `{"value": 12`)
 	breakRecord(t, path, "ns", "k", "d", `{"kind":"k","id":"other"}`)
 
-	s = openAt(t, path)
+	s := openAt(t, path)
 	got, err := s.Load(ctx, "ns")
 	var ids []string
 	for _, c := range got {
@@ -235,21 +225,16 @@ func checkDecodeErr(t *testing.T, op string, err error) {
 }
 
 func TestManyDecodeErrorsAreSummed(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "bad.db")
-	s := openAt(t, path)
 	ctx := context.Background()
 	var in unionstore.Changes[storetest.Item]
 	for i := range 30 {
 		in = append(in, item("ns", "k", string(rune('A'+i)), "v", 1))
 	}
-	if err := s.Save(ctx, in); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	path := savedFile(t, "bad.db", in...)
 	for i := range 25 {
 		breakRecord(t, path, "ns", "k", string(rune('A'+i)), "!")
 	}
-	s = openAt(t, path)
+	s := openAt(t, path)
 	got, err := s.Load(ctx, "ns")
 	if len(got) != 5 {
 		t.Errorf("Load = %d changes, want the 5 good ones", len(got))
@@ -263,18 +248,13 @@ func TestManyDecodeErrorsAreSummed(t *testing.T) {
 // damaged file might: Load must still return the records, not try to
 // reserve room for 2^64 of them.
 func TestDamagedCountsDoNotBreakLoad(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "counts.db")
-	s := openAt(t, path)
+	path := savedFile(t, "counts.db", item("ns", "k", "a", "v", 1))
 	ctx := context.Background()
-	if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "a", "v", 1)}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
 	updateFile(t, path, func(tx *bolt.Tx) error {
 		huge := bytes.Repeat([]byte{0xFF}, 16)
 		return tx.Bucket([]byte("counts")).Put([]byte("ns"), huge)
 	})
-	s = openAt(t, path)
+	s := openAt(t, path)
 	got, err := s.Load(ctx, "ns")
 	if err != nil || len(got) != 1 || got[0].Entity.ID != "a" {
 		t.Fatalf("Load = %v, %v; want the one record", got, err)

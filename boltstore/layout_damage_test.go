@@ -3,7 +3,6 @@ package boltstore_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,7 +10,6 @@ import (
 
 	"github.com/unionstore/unionstore"
 	"github.com/unionstore/unionstore/boltstore"
-	"github.com/unionstore/unionstore/storetest"
 )
 
 // TestLayoutDamageWrapsErrCorrupt plants, beside good records, a record
@@ -35,14 +33,9 @@ func TestLayoutDamageWrapsErrCorrupt(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "damaged.db")
-			s := openAt(t, path)
-			if err := s.Save(ctx, unionstore.Changes[storetest.Item]{item("ns", "k", "a", "a", 1), item("ns", "k", "c", "c", 1)}); err != nil {
-				t.Fatal(err)
-			}
-			s.Close()
+			path := savedFile(t, "damaged.db", item("ns", "k", "a", "a", 1), item("ns", "k", "c", "c", 1))
 			plantRecord(t, path, "ns", tt.key, tt.value)
-			s = openAt(t, path)
+			s := openAt(t, path)
 			check := func(op string, err error) {
 				t.Helper()
 				var de *unionstore.DecodeError

@@ -28,6 +28,19 @@ func openAt(t testing.TB, path string, opts ...boltstore.Option) *boltstore.Stor
 	return storetest.Closing(t, fmt.Sprintf("Open(%q)", path), s, err)
 }
 
+// savedFile returns the path of a new store file named name, in a fresh
+// directory, that holds changes and is closed.
+func savedFile(t testing.TB, name string, changes ...unionstore.Change[storetest.Item]) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	s := openAt(t, path)
+	storetest.Save(t, s, changes...)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	return path
+}
+
 // factory returns the factory of stores in fresh files opened with
 // opts.
 func factory(opts ...boltstore.Option) storetest.Factory {
