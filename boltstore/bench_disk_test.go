@@ -42,24 +42,14 @@ func BenchmarkFill(b *testing.B) {
 				ctx := context.Background()
 				r := rand.New(rand.NewPCG(1, 2))
 				ids := storetest.FillIDs(r, n)
-				for _, phase := range []*time.Duration{&insert, &update} {
-					ts := unionstore.Now()
-					for i := 0; i < n; i += batch {
-						changes := storetest.FillCustomers(r, "bench", ids[i:i+batch], ts)
-						start := time.Now()
-						if err := s.Save(ctx, changes); err != nil {
-							b.Fatal(err)
-						}
-						*phase += time.Since(start)
-					}
-					if phase == &insert {
-						var st syscall.Stat_t
-						if err := syscall.Stat(s.Path(), &st); err != nil {
-							b.Fatal(err)
-						}
-						allocated, apparent = st.Blocks*512, st.Size
-					}
+				save := func(changes unionstore.Changes[storetest.Item]) error { return s.Save(ctx, changes) }
+				insert += storetest.FillPhase(b, r, "bench", ids, batch, save)
+				var st syscall.Stat_t
+				if err := syscall.Stat(s.Path(), &st); err != nil {
+					b.Fatal(err)
 				}
+				allocated, apparent = st.Blocks*512, st.Size
+				update += storetest.FillPhase(b, r, "bench", ids, batch, save)
 				s.Close()
 				os.Remove(s.Path())
 			}

@@ -99,12 +99,7 @@ func BenchmarkFillPages(b *testing.B) {
 				r := rand.New(rand.NewPCG(1, 2))
 				ids := storetest.FillIDs(r, n)
 				for round := range 1 + updates {
-					ts := unionstore.Now()
-					for i := 0; i < n; i += batch {
-						if err := s.Save(ctx, storetest.FillCustomers(r, "bench", ids[i:i+batch], ts)); err != nil {
-							b.Fatal(err)
-						}
-					}
+					storetest.FillPhase(b, r, "bench", ids, batch, func(changes unionstore.Changes[storetest.Item]) error { return s.Save(ctx, changes) })
 					if err := s.Close(); err != nil {
 						b.Fatal(err)
 					}

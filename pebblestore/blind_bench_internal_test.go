@@ -66,17 +66,8 @@ func fillPhases(b *testing.B, n int, seed uint64, save func(unionstore.Changes[s
 	const batch = 10000
 	r := rand.New(rand.NewPCG(seed, 2))
 	ids := storetest.FillIDs(r, n)
-	for _, phase := range []*time.Duration{&insert, &update} {
-		ts := unionstore.Now()
-		for i := 0; i < n; i += batch {
-			changes := storetest.FillCustomers(r, "fill", ids[i:i+batch], ts)
-			start := time.Now()
-			if err := save(changes); err != nil {
-				b.Fatal(err)
-			}
-			*phase += time.Since(start)
-		}
-	}
+	insert = storetest.FillPhase(b, r, "fill", ids, batch, save)
+	update = storetest.FillPhase(b, r, "fill", ids, batch, save)
 	return insert, update
 }
 

@@ -45,15 +45,7 @@ func BenchmarkSaveGrowth(b *testing.B) {
 				}
 				r := rand.New(rand.NewPCG(uint64(iter), 3))
 				ids := storetest.FillIDs(r, size.n)
-				ts := unionstore.Now()
-				for i := 0; i < size.n; i += batch {
-					changes := storetest.FillCustomers(r, "fill", ids[i:i+batch], ts)
-					start := time.Now()
-					if err := sv.save(s, changes); err != nil {
-						b.Fatal(err)
-					}
-					fill[sv.name+size.name] += time.Since(start)
-				}
+				fill[sv.name+size.name] += storetest.FillPhase(b, r, "fill", ids, batch, func(changes unionstore.Changes[storetest.Item]) error { return sv.save(s, changes) })
 				{
 					lat := make([]time.Duration, gets)
 					for i := range lat {
