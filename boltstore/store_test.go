@@ -3,7 +3,6 @@ package boltstore_test
 import (
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -16,16 +15,23 @@ import (
 
 var _ unionstore.Store[storetest.Item] = (*boltstore.Store[storetest.Item])(nil)
 
+// disk opens the tests' stores of storetest items, each in a file.
+var disk = storetest.OnDisk[*boltstore.Store[storetest.Item], boltstore.Option]{
+	Name: "store.db",
+	Open: boltstore.Open[storetest.Item],
+	Path: (*boltstore.Store[storetest.Item]).Path,
+}
+
 // open opens a store of storetest items in a fresh file.
 func open(t testing.TB, opts ...boltstore.Option) *boltstore.Store[storetest.Item] {
 	t.Helper()
-	return openAt(t, filepath.Join(t.TempDir(), "store.db"), opts...)
+	return disk.Fresh(t, opts...)
 }
 
+// openAt opens the store in the file at path, closed when t ends.
 func openAt(t testing.TB, path string, opts ...boltstore.Option) *boltstore.Store[storetest.Item] {
 	t.Helper()
-	s, err := boltstore.Open[storetest.Item](path, opts...)
-	return storetest.Closing(t, fmt.Sprintf("Open(%q)", path), s, err)
+	return disk.At(t, path, opts...)
 }
 
 // savedFile returns the path of a new store file named name, in a fresh
@@ -41,19 +47,10 @@ func savedFile(t testing.TB, name string, changes ...unionstore.Change[storetest
 	return path
 }
 
-// factory returns the factory of stores in fresh files opened with
+// factory returns the factory of stores in fresh files opened with opts,
+// and reopen the reopen of a closed store: its file opened again with
 // opts.
-func factory(opts ...boltstore.Option) storetest.Factory {
-	return func(t *testing.T) unionstore.Store[storetest.Item] { return open(t, opts...) }
-}
-
-// reopen returns the reopen of a closed store: its file opened again
-// with opts.
-func reopen(opts ...boltstore.Option) func(*testing.T, unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-	return func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-		return openAt(t, closed.(*boltstore.Store[storetest.Item]).Path(), opts...)
-	}
-}
+var factory, reopen = disk.Factory, disk.Reopen
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, factory(), storetest.WithReopen(reopen()))

@@ -3,7 +3,6 @@ package pebblestore_test
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -39,31 +38,29 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// disk opens the tests' stores of storetest items, each in a directory.
+var disk = storetest.OnDisk[*pebblestore.Store[storetest.Item], pebblestore.Option]{
+	Name: "store",
+	Open: pebblestore.Open[storetest.Item],
+	Path: (*pebblestore.Store[storetest.Item]).Dir,
+}
+
 // open opens a store of storetest items in a fresh directory.
 func open(t testing.TB, opts ...pebblestore.Option) *pebblestore.Store[storetest.Item] {
 	t.Helper()
-	return openAt(t, filepath.Join(t.TempDir(), "store"), opts...)
+	return disk.Fresh(t, opts...)
 }
 
+// openAt opens the store in the directory dir, closed when t ends.
 func openAt(t testing.TB, dir string, opts ...pebblestore.Option) *pebblestore.Store[storetest.Item] {
 	t.Helper()
-	s, err := pebblestore.Open[storetest.Item](dir, opts...)
-	return storetest.Closing(t, fmt.Sprintf("Open(%q)", dir), s, err)
+	return disk.At(t, dir, opts...)
 }
 
-// factory returns the factory of stores in fresh directories opened
-// with opts.
-func factory(opts ...pebblestore.Option) storetest.Factory {
-	return func(t *testing.T) unionstore.Store[storetest.Item] { return open(t, opts...) }
-}
-
-// reopen returns the reopen of a closed store: its directory opened again
-// with opts.
-func reopen(opts ...pebblestore.Option) func(*testing.T, unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-	return func(t *testing.T, closed unionstore.Store[storetest.Item]) unionstore.Store[storetest.Item] {
-		return openAt(t, closed.(*pebblestore.Store[storetest.Item]).Dir(), opts...)
-	}
-}
+// factory returns the factory of stores in fresh directories opened with
+// opts, and reopen the reopen of a closed store: its directory opened
+// again with opts.
+var factory, reopen = disk.Factory, disk.Reopen
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, factory(), storetest.WithReopen(reopen()))

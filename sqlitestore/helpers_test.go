@@ -2,7 +2,6 @@ package sqlitestore_test
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,27 +22,29 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// disk opens the tests' stores, each in a file.
+var disk = storetest.OnDisk[*sqlitestore.Store[item], sqlitestore.Option]{
+	Name: "store.db",
+	Open: sqlitestore.Open[item],
+	Path: (*sqlitestore.Store[item]).Path,
+}
+
 // openAt opens the store at path and closes it at the test's end.
 func openAt(t testing.TB, path string, opts ...sqlitestore.Option) *sqlitestore.Store[item] {
 	t.Helper()
-	s, err := sqlitestore.Open[item](path, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return disk.At(t, path, opts...)
 }
 
 // open opens a store in a new file of the test's own directory.
 func open(t testing.TB, opts ...sqlitestore.Option) *sqlitestore.Store[item] {
 	t.Helper()
-	return openAt(t, filepath.Join(t.TempDir(), "store.db"), opts...)
+	return disk.Fresh(t, opts...)
 }
 
 // reopen opens a new store on the file of closed, with opts.
 func reopen(t *testing.T, closed unionstore.Store[item], opts ...sqlitestore.Option) unionstore.Store[item] {
 	t.Helper()
-	return openAt(t, closed.(*sqlitestore.Store[item]).Path(), opts...)
+	return disk.Reopen(opts...)(t, closed)
 }
 
 // at returns the instant n seconds after a fixed one.
