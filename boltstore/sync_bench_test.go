@@ -95,26 +95,23 @@ func BenchmarkWriteAmplification(b *testing.B) {
 		r := rand.New(rand.NewPCG(1, 2))
 		ids := storetest.FillIDs(r, n)
 		for round := range 2 {
-			ts := unionstore.Now()
-			for i := 0; i < n; i += batch {
-				changes := storetest.FillCustomers(r, "bench", ids[i:i+batch], ts)
+			// The fill, then the update, which is measured.
+			storetest.FillPhase(b, r, "bench", ids, batch, func(changes unionstore.Changes[storetest.Item]) error {
 				before := writtenBytes(b)
-				if err := s.Save(ctx, changes); err != nil {
-					b.Fatal(err)
-				}
-				if round == 0 {
-					continue
+				if err := s.Save(ctx, changes); err != nil || round == 0 {
+					return err
 				}
 				written += writtenBytes(b) - before
 				batches++
 				for _, c := range changes {
 					p, err := codec.Encode(c.Entity)
 					if err != nil {
-						b.Fatal(err)
+						return err
 					}
 					records += int64(len(c.Entity.Kind) + 2 + len(c.Entity.ID) + 14 + len(p))
 				}
-			}
+				return nil
+			})
 		}
 		if err := s.Close(); err != nil {
 			b.Fatal(err)
