@@ -39,10 +39,20 @@
 // returned when the test ends; [RandomBatches] saves random batches and
 // [Model] makes the reference that [ExpectModel] compares a store with;
 // [HostileRows], [CheckDecoded] and [DecodeErrors] serve the fuzz and
-// damage tests of decoding; [FillCustomers] makes the entities the fill benchmarks save;
+// damage tests of decoding; [FillCustomers] makes the entities the fill
+// benchmarks save;
 // [KeyFeed] runs an embedded engine's own feed beside [BenchmarkWatch], and
 // [PollRevisions] a SQL engine's; [MeasureScan] and [MeasureLoad] time a
 // read and take the live heap it holds, [BenchmarkScanVersusLoad]
 // compares a Scan with a Load by both, and [CheckScanMemory] holds a
 // spilling Scan's heap to a bound.
+//
+// A few checks serve several backends beside the suite:
+// [RunRefusesUnreadable] has a store refuse an entity its codec cannot
+// read back ([Unreadable]); [PurgeTombstonesAtTheEdgesOfTime] purges a
+// [TombstoneStore] with cut-offs at the ends of time; [FeedUpgrade]
+// checks that data of a layout older than the change feed is read, and
+// upgraded when written. [OnDisk] opens the stores of a backend kept in a
+// file or directory each, for its tests and for [Run], and [FillPhase]
+// is one phase of a fill benchmark.
 package storetest
