@@ -14,6 +14,9 @@ func SetCopyThreshold(n int) (restore func()) {
 	return func() { copyThreshold = old }
 }
 
+// CopyThreshold returns the batch size from which Save copies the batch.
+func CopyThreshold() int { return copyThreshold }
+
 // SetMaxPayload sets the largest payload Save accepts, and returns a
 // function that restores the old value. It must not be called while a Save
 // or a Check runs.
