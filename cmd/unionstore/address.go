@@ -91,7 +91,7 @@ func openBolt(_ context.Context, addr string, o openOptions) (store, error) {
 	case err == nil:
 		return s, nil
 	case errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("store %q: no such file; check the path (commands that only read never create a store)", addr)
+		return nil, notFound(addr, "no such file")
 	case errors.Is(err, boltstore.ErrLocked):
 		// The lock is the file's, whoever holds it: another program, or
 		// this command, given the file twice under names that
@@ -125,7 +125,7 @@ func checkBoltPath(addr, path string, a access) error {
 		return fmt.Errorf("store %q: %q is not a directory", addr, dir)
 	}
 	if a == readOnly && errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("store %q: no such file; check the path (commands that only read never create a store)", addr)
+		return notFound(addr, "no such file")
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func openPebble(_ context.Context, addr string, o openOptions) (store, error) {
 		// writes would create the store there.
 		return absent{addr}, nil
 	case errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("store %q: no store in that directory; check the path (commands that only read never create a store)", addr)
+		return nil, notFound(addr, "no store in that directory")
 	case errors.Is(err, pebblestore.ErrLocked):
 		return nil, fmt.Errorf("store %q is in use by another program; stop it, or run this command through it", addr)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 
@@ -25,7 +24,7 @@ func openSQLite(_ context.Context, addr string, o openOptions) (store, error) {
 		if o.access == readOrEmpty {
 			return absent{addr}, nil
 		}
-		return nil, fmt.Errorf("store %q: no such file; check the path (commands that only read never create a store)", addr)
+		return nil, notFound(addr, "no such file")
 	}
 	opts := engineOptions(o, sqlitestore.WithCodec[Record](recordCodec{}), sqlitestore.WithReadOnly())
 	if o.lockTimeout > 0 {
