@@ -140,12 +140,15 @@
 // partition: its key is the namespace's key prefix followed by a kind
 // length of 0 and no id, which no change's key can be; its value is the
 // value format version, a type (3: the whole namespace; 4: the identities
-// whose latest change is an unset before the cut-off) and a big-endian
-// int64 of Unix nanoseconds (the time of the purge, or the cut-off).
+// whose latest change is an unset before the cut-off; 5: those whose latest
+// change is an unset, for a cut-off past [unionstore.MaxTimestamp], which
+// type 4 cannot hold) and a big-endian int64 of Unix nanoseconds (the time
+// of the purge, or the cut-off).
 // Every read applies a purge record, in offset order, to the records of
 // its namespace that come before it, and to none after it: a change saved
 // after a purge is read whatever its timestamp. Readers of releases
-// without purges report purge records as records they cannot read.
+// without purges report purge records as records they cannot read, and
+// readers of releases before type 5 so report a type 5 record.
 //
 // What is physically removed: on a topic that keeps every record, nothing
 // until the topic's retention expires (never, by default); the purged

@@ -20,17 +20,23 @@ import (
 //	key    the namespace's key prefix, then a kind length of 0 and no id
 //	       (no change has an empty id, so no change has this key)
 //	value  byte 0      value format version, 1
-//	       byte 1      3: purge the namespace, 4: purge its old tombstones
-//	       bytes 2-9   big-endian int64 Unix nanoseconds: for 3, the time
-//	                   of the purge; for 4, the cut-off
+//	       byte 1      3: purge the namespace, 4: purge its old tombstones,
+//	                   5: purge all its tombstones
+//	       bytes 2-9   big-endian int64 Unix nanoseconds: for 3 and 5, the
+//	                   time of the purge; for 4, the cut-off
+//
+// Type 4 drops the unsets before its cut-off, so it cannot drop one at the
+// largest timestamp, [unionstore.MaxTimestamp]: a cut-off past it is
+// written as type 5.
 //
 // On a compacted topic, a purge is also followed by a Kafka tombstone (a
 // record with a null value) for every key it removes, which readers apply
 // as the removal of that key and which lets compaction remove the key's
 // records for good.
 const (
-	typePurge           byte = 3
-	typePurgeTombstones byte = 4
+	typePurge              byte = 3
+	typePurgeTombstones    byte = 4
+	typePurgeAllTombstones byte = 5
 )
 
 // purge is what a purge record, or a Kafka tombstone, asks a reader to
@@ -41,15 +47,17 @@ type purge struct {
 	// namespace.
 	key []byte
 	// all drops every identity; otherwise only those whose latest record
-	// is an unset before before.
-	all    bool
-	before int64
+	// is an unset, every one when tombstones is set, else those before
+	// before.
+	all        bool
+	tombstones bool
+	before     int64
 }
 
 // drops reports whether p removes an identity whose latest record is of
 // type t at ts.
 func (p purge) drops(t unionstore.ChangeType, ts int64) bool {
-	return p.all || t == unionstore.ChangeTypeUnset && ts < p.before
+	return p.all || t == unionstore.ChangeTypeUnset && (p.tombstones || ts < p.before)
 }
 
 // appendPurgeKey appends the key of the purge records of namespace.
@@ -89,6 +97,8 @@ func decodePurge(value []byte) (purge, error) {
 		return purge{all: true}, nil
 	case typePurgeTombstones:
 		return purge{before: ts}, nil
+	case typePurgeAllTombstones:
+		return purge{tombstones: true}, nil
 	}
 	return purge{}, fmt.Errorf("unknown purge type %d", value[1])
 }
@@ -124,12 +134,12 @@ func (d *driver) Purge(ctx context.Context, namespace string) error {
 // as for Purge, and so is what watchers see: every cursor taken before the
 // purge record expires.
 func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through int64) (int, error) {
-	// The record holds the first timestamp kept.
-	cut := int64(math.MaxInt64)
+	// A type 4 record holds the first timestamp kept; none is kept past
+	// the largest.
+	p, typ, ts := purge{tombstones: true}, typePurgeAllTombstones, time.Now().UnixNano()
 	if through < math.MaxInt64 {
-		cut = through + 1
+		p, typ, ts = purge{before: through + 1}, typePurgeTombstones, through+1
 	}
-	p := purge{before: cut}
 	n := 0
 	if d.guard == nil {
 		// Count first: a purge record changes nothing a read has not
@@ -142,7 +152,7 @@ func (d *driver) PurgeTombstones(ctx context.Context, namespace string, through 
 			return 0, nil
 		}
 	}
-	purged, err := d.purgeWith(ctx, namespace, p, typePurgeTombstones, cut)
+	purged, err := d.purgeWith(ctx, namespace, p, typ, ts)
 	if err != nil {
 		return 0, err
 	}

@@ -13,6 +13,7 @@ import (
 func FuzzDecodePurge(f *testing.F) {
 	f.Add(appendPurgeKey(nil, "ns"), binary.BigEndian.AppendUint64([]byte{valueVersion, typePurge}, 42))
 	f.Add(appendPurgeKey(nil, ""), binary.BigEndian.AppendUint64([]byte{valueVersion, typePurgeTombstones}, 1<<62))
+	f.Add(appendPurgeKey(nil, "ns"), binary.BigEndian.AppendUint64([]byte{valueVersion, typePurgeAllTombstones}, 42))
 	f.Add(appendKey(nil, "ns", "", "x"), []byte{valueVersion, 9})
 	f.Add([]byte{keyVersion, 0x80, 0}, []byte(nil))
 	f.Add([]byte{keyVersion, 1, 0}, []byte{})
@@ -31,8 +32,11 @@ func FuzzDecodePurge(f *testing.F) {
 			return
 		}
 		typ, ts := typePurgeTombstones, p.before
-		if p.all {
+		switch {
+		case p.all:
 			typ, ts = typePurge, int64(binary.BigEndian.Uint64(value[2:]))
+		case p.tombstones:
+			typ, ts = typePurgeAllTombstones, int64(binary.BigEndian.Uint64(value[2:]))
 		}
 		if want := binary.BigEndian.AppendUint64([]byte{valueVersion, typ}, uint64(ts)); !bytes.Equal(want, value) {
 			t.Fatalf("purge value %q decodes to %+v, which encodes as %q", value, p, want)

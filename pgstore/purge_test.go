@@ -16,13 +16,6 @@ var (
 	_ unionstore.TombstonePurger = (*pgstore.Store[storetest.Item])(nil)
 )
 
-// TestPurgeTombstonesAtTheEdgesOfTime purges with cut-offs outside the
-// range of timestamps a change may carry: see
-// [storetest.PurgeTombstonesAtTheEdgesOfTime].
-func TestPurgeTombstonesAtTheEdgesOfTime(t *testing.T) {
-	storetest.PurgeTombstonesAtTheEdgesOfTime(t, newStoreOn(t, adminPool(t), newTable(t)))
-}
-
 func TestPurgeAfterClose(t *testing.T) {
 	s := newStoreOn(t, adminPool(t), newTable(t))
 	if err := s.Close(); err != nil {

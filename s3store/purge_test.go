@@ -77,11 +77,3 @@ func segmentKeys(keys []string) []string {
 	}
 	return out
 }
-
-// TestPurgeTombstonesAtTheEdgesOfTime purges with cut-offs at and past the
-// ends of the timestamps a store keeps: see
-// [storetest.PurgeTombstonesAtTheEdgesOfTime].
-func TestPurgeTombstonesAtTheEdgesOfTime(t *testing.T) {
-	s, _ := newServer(t).newStore(t)
-	storetest.PurgeTombstonesAtTheEdgesOfTime(t, s)
-}

@@ -49,7 +49,8 @@
 //
 // A few checks serve several backends beside the suite:
 // [RunRefusesUnreadable] has a store refuse an entity its codec cannot
-// read back ([Unreadable]); [PurgeTombstonesAtTheEdgesOfTime] purges a
+// read back ([Unreadable]); [PurgeTombstonesAtTheEdgesOfTime], which the
+// suite runs on every [unionstore.TombstonePurger], purges a
 // [TombstoneStore] with cut-offs at the ends of time; [FeedUpgrade]
 // checks that data of a layout older than the change feed is read, and
 // upgraded when written. [OnDisk] opens the stores of a backend kept in a

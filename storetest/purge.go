@@ -148,6 +148,10 @@ var purgeCases = []testCase{
 			}
 		}
 	}},
+	{"purging tombstones at the edges of time neither wraps nor saturates", func(t *testing.T, s unionstore.Store[Item]) {
+		tombstonePurger(t, s)
+		PurgeTombstonesAtTheEdgesOfTime(t, s.(TombstoneStore))
+	}},
 	{"a purged tombstone's entity takes an older set again", func(t *testing.T, s unionstore.Store[Item]) {
 		p := tombstonePurger(t, s)
 		save(t, s, unset("ns", "k", "a", at(5)))

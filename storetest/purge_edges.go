@@ -24,7 +24,8 @@ type TombstoneStore interface {
 // Load must then return the set alone. It suits a store that keeps
 // timestamps in a narrower type than [time.Time] and must not let a
 // cut-off outside the range wrap or saturate. It fails tb at the first
-// Save or Load error and reports each wrong count.
+// Save or Load error and reports each wrong count. [Run] runs it on every
+// store that implements [unionstore.TombstonePurger].
 func PurgeTombstonesAtTheEdgesOfTime(tb testing.TB, s TombstoneStore) {
 	tb.Helper()
 	ctx := context.Background()
