@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -94,20 +93,19 @@ var getCases = []testCase{
 			expectGet(t, g, c, true)
 		}
 	}},
+	{"get returns edge values as load returns them", func(t *testing.T, s unionstore.Store[Item]) {
+		g := getter(t, s)
+		for _, c := range saveEdges(t, s) {
+			expectGet(t, g, c, true)
+		}
+	}},
 	{"get stops on a done context and after close", func(t *testing.T, s unionstore.Store[Item]) {
 		g := getter(t, s)
 		save(t, s, set("ns", "k", "a", "v", at(1)))
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		if _, _, err := g.Get(ctx, "ns", "k", "a"); !errors.Is(err, context.Canceled) {
-			t.Errorf("Get with a canceled context = %v, want context.Canceled", err)
-		}
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-		if _, _, err := g.Get(context.Background(), "ns", "k", "a"); !errors.Is(err, unionstore.ErrClosed) {
-			t.Errorf("Get after Close = %v, want ErrClosed", err)
-		}
+		stopsWhenDone(t, s, "Get", func(ctx context.Context) error {
+			_, _, err := g.Get(ctx, "ns", "k", "a")
+			return err
+		}, nil)
 	}},
 }
 

@@ -40,13 +40,7 @@ func ExpectModel(t *testing.T, s, model unionstore.Store[Item], namespaces ...st
 			t.Fatalf("Load(%q) differs from the model:\ngot  %v\nwant %v", ns, got, describe(want))
 		}
 		if sc, ok := s.(unionstore.Scanner[Item]); ok {
-			var scanned unionstore.Changes[Item]
-			for c, err := range sc.Scan(ctx, ns) {
-				if err != nil {
-					t.Fatalf("Scan(%q): %v", ns, err)
-				}
-				scanned = append(scanned, c)
-			}
+			scanned := scanAll(t, sc, ns)
 			if !slices.Equal(describe(scanned), describe(want)) {
 				t.Fatalf("Scan(%q) differs from the model:\ngot  %v\nwant %v", ns, describe(scanned), describe(want))
 			}

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/unionstore/unionstore"
@@ -151,6 +153,71 @@ var purgeCases = []testCase{
 	{"purging tombstones at the edges of time neither wraps nor saturates", func(t *testing.T, s unionstore.Store[Item]) {
 		tombstonePurger(t, s)
 		PurgeTombstonesAtTheEdgesOfTime(t, s.(TombstoneStore))
+	}},
+	{"purge stops on a done context and after close", func(t *testing.T, s unionstore.Store[Item]) {
+		p := purger(t, s)
+		a := set("ns", "k", "a", "v", at(1))
+		save(t, s, a)
+		stopsWhenDone(t, s, "Purge", func(ctx context.Context) error {
+			return p.Purge(ctx, "ns")
+		}, func() { expect(t, s, "ns", a) })
+	}},
+	{"purging tombstones stops on a done context and after close", func(t *testing.T, s unionstore.Store[Item]) {
+		p := tombstonePurger(t, s)
+		a := unset("ns", "k", "a", at(1))
+		save(t, s, a)
+		stopsWhenDone(t, s, "PurgeTombstones", func(ctx context.Context) error {
+			_, err := p.PurgeTombstones(ctx, "ns", at(2))
+			return err
+		}, func() { expect(t, s, "ns", a) })
+	}},
+	{"every read agrees after tombstones are purged", func(t *testing.T, s unionstore.Store[Item]) {
+		p := tombstonePurger(t, s)
+		// Values large enough that a store which spills a scan to disk
+		// holds some identities there and others in memory when it reads
+		// the purge: the tombstone saved last, after a large set, is
+		// likely held while its entity's set was spilled.
+		big := strings.Repeat("v", 2000)
+		var first, second, want unionstore.Changes[Item]
+		for i := range 40 {
+			id := fmt.Sprintf("%02d", i)
+			first = append(first, set("ns", "k", id, big, at(1)), set("other", "k", id, "v", at(1)))
+			want = append(want, set("other", "k", id, "v", at(1)))
+			switch i % 4 {
+			case 0: // an old tombstone: purged
+				second = append(second, unset("ns", "k", id, at(2)))
+			case 1: // a tombstone at the cut-off: kept
+				second = append(second, unset("ns", "k", id, at(10)))
+				want = append(want, second[len(second)-1])
+			case 2: // set again after its tombstone: kept
+				second = append(second, unset("ns", "k", id, at(2)), set("ns", "k", id, "again", at(3)))
+				want = append(want, second[len(second)-1])
+			default: // never unset: kept
+				want = append(want, first[len(first)-2])
+			}
+		}
+		save(t, s, append(first, set("ns", "k", "x", big, at(1)))...)
+		save(t, s, second...)
+		// x's only tombstone comes last, after a large set that sorts
+		// before it.
+		filler := set("ns", "a", "filler", big, at(1))
+		save(t, s, filler, unset("ns", "k", "x", at(3)))
+		want = append(want, filler)
+		if n, err := p.PurgeTombstones(context.Background(), "ns", at(10)); err != nil || n != 11 {
+			t.Fatalf("PurgeTombstones = %d, %v, want 11, nil", n, err)
+		}
+		ExpectModel(t, s, Model(t, want), "ns", "other")
+	}},
+	{"every read agrees after a namespace is purged", func(t *testing.T, s unionstore.Store[Item]) {
+		p := purger(t, s)
+		other := set("other", "k", "a", "v", at(5))
+		save(t, s, set("ns", "k", "a", "v", at(5)), unset("ns", "k", "b", at(5)), set("ns", "k", "c", "v", at(5)), other)
+		if err := p.Purge(context.Background(), "ns"); err != nil {
+			t.Fatalf("Purge: %v", err)
+		}
+		older := set("ns", "k", "b", "older", at(1))
+		save(t, s, older)
+		ExpectModel(t, s, Model(t, unionstore.Changes[Item]{older, other}), "ns", "other")
 	}},
 	{"a purged tombstone's entity takes an older set again", func(t *testing.T, s unionstore.Store[Item]) {
 		p := tombstonePurger(t, s)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -440,6 +442,13 @@ var cases = []testCase{
 			t.Fatalf("Scan with a canceled context ended with %v, want context.Canceled", last)
 		}
 	}},
+	{"scan yields edge values as load returns them", func(t *testing.T, s unionstore.Store[Item]) {
+		sc := scanner(t, s)
+		want := saveEdges(t, s)
+		if g, w := describe(scanAll(t, sc, "ns")), describe(want); !slices.Equal(g, w) {
+			t.Fatalf("Scan =\n  %s\nwant\n  %s", strings.Join(g, "\n  "), strings.Join(w, "\n  "))
+		}
+	}},
 	{"scan walks more than a page", func(t *testing.T, s unionstore.Store[Item]) {
 		sc := scanner(t, s)
 		const n = 2500 // more than a backend's page, whatever its size
@@ -543,6 +552,145 @@ var cases = []testCase{
 			t.Fatalf("Namespaces = %+v, want %+v", got, want)
 		}
 	}},
+	{"namespaces stop on a done context and after close", func(t *testing.T, s unionstore.Store[Item]) {
+		nl := implements[unionstore.NamespaceLister](t, s, "unionstore.NamespaceLister")
+		save(t, s, set("ns", "k", "a", "v", at(1)))
+		stopsWhenDone(t, s, "Namespaces", func(ctx context.Context) error {
+			_, err := nl.Namespaces(ctx)
+			return err
+		}, nil)
+	}},
+	{"namespace counts stay right while saves race a listing", func(t *testing.T, s unionstore.Store[Item]) {
+		nl := implements[unionstore.NamespaceLister](t, s, "unionstore.NamespaceLister")
+		// Each writer its own ids and rising timestamps, so that the end
+		// state does not depend on the race, and nearly every change adds
+		// or flips an identity, so that nearly every save moves the counts.
+		const writers, saves = 4, 20
+		namespaces := []string{"n0", "n1", "n2"}
+		batches := make([][]unionstore.Changes[Item], writers)
+		var all unionstore.Changes[Item]
+		for w := range batches {
+			r := rand.New(rand.NewPCG(uint64(w), 3))
+			for i := range saves {
+				var b unionstore.Changes[Item]
+				for j := range 1 + r.IntN(4) {
+					c := set(namespaces[r.IntN(len(namespaces))], "k", fmt.Sprintf("w%d-%d", w, r.IntN(10)), "v", at(i).Add(time.Duration(j)))
+					if r.IntN(2) == 0 {
+						c = unset(c.Namespace, "k", c.Entity.ID, c.Timestamp)
+					}
+					b = append(b, c)
+				}
+				batches[w] = append(batches[w], b)
+				all = append(all, b...)
+			}
+		}
+		listDuring(t, nl, func() { SaveConcurrently(t, []unionstore.Store[Item]{s}, batches) })
+		ExpectModel(t, s, Model(t, all), namespaces...)
+		if got, _ := listed(t, s); !slices.Equal(got, statsOf(all)) {
+			t.Fatalf("Namespaces = %+v, want %+v", got, statsOf(all))
+		}
+	}},
+	{"the later timestamp wins across the whole range", func(t *testing.T, s unionstore.Store[Item]) {
+		// A store that compares timestamps in pieces (two halves, a
+		// float, a string) goes wrong at a sign, a carry or an end.
+		ns := func(n int64) time.Time { return time.Unix(0, n).UTC() }
+		var want unionstore.Changes[Item]
+		for i, tc := range []struct {
+			name          string
+			first, second time.Time
+			unsetSecond   bool
+			secondWins    bool
+		}{
+			{"later by one nanosecond", at(0), at(0).Add(1), false, true},
+			{"earlier by one nanosecond", at(0).Add(1), at(0), false, false},
+			{"tie", at(5), at(5), false, true},
+			{"earlier tombstone", at(2), at(1), true, false},
+			{"later tombstone", at(1), at(2), true, true},
+			{"earlier with a larger low half", ns(1 << 32), ns(1<<32 - 1), false, false},
+			{"later with a smaller low half", ns(1<<32 - 1), ns(1 << 32), false, true},
+			{"negative before positive", ns(-1), ns(1), false, true},
+			{"positive after negative", ns(1), ns(-1), false, false},
+			{"far apart, close in float64", ns(math.MaxInt64 - 1), ns(math.MaxInt64 - 2), false, false},
+			{"near the largest", ns(math.MaxInt64 - 1), ns(math.MaxInt64), false, true},
+			{"near the smallest", ns(math.MinInt64 + 1), ns(math.MinInt64), false, false},
+			{"the extremes", unionstore.MaxTimestamp, unionstore.MinTimestamp, false, false},
+			{"the extremes, the other way", unionstore.MinTimestamp, unionstore.MaxTimestamp, true, true},
+		} {
+			id := fmt.Sprintf("%02d %s", i, tc.name)
+			first, second := set("ns", "k", id, "first", tc.first), set("ns", "k", id, "second", tc.second)
+			if tc.unsetSecond {
+				second = unset("ns", "k", id, tc.second)
+			}
+			save(t, s, first)
+			save(t, s, second)
+			if tc.secondWins {
+				want = append(want, second)
+			} else {
+				want = append(want, first)
+			}
+		}
+		expect(t, s, "ns", want...)
+		if g, ok := s.(unionstore.Getter[Item]); ok {
+			for _, w := range want {
+				expectGet(t, g, w, true)
+			}
+		}
+	}},
+	{"identities differing only in case, padding or accents are distinct", func(t *testing.T, s unionstore.Store[Item]) {
+		// What a case-insensitive, space-padding or normalizing collation
+		// would merge.
+		names := []string{"A", "a", "a ", "E\u0301", "e", "é"}
+		var in unionstore.Changes[Item]
+		for i, name := range names {
+			in = append(in,
+				set("ns", "k", name, "id "+name, at(i)),
+				set("ns", name, "x", "kind "+name, at(i)),
+				set("ns "+name, "k", "x", "namespace "+name, at(i)))
+		}
+		save(t, s, in...)
+		var inNS unionstore.Changes[Item]
+		for _, c := range in {
+			if c.Namespace == "ns" {
+				inNS = append(inNS, c)
+			} else {
+				expect(t, s, c.Namespace, c)
+			}
+		}
+		expect(t, s, "ns", unionstore.Compact(inNS)...)
+		if g, ok := s.(unionstore.Getter[Item]); ok {
+			for _, c := range in {
+				expectGet(t, g, c, true)
+			}
+		}
+		if got, ok := listed(t, s); ok {
+			if want := statsOf(in); !slices.Equal(got, want) {
+				t.Fatalf("Namespaces = %+v, want %+v", got, want)
+			}
+		}
+	}},
+}
+
+// stopsWhenDone requires that op, a call of s named name, end with an
+// error wrapping context.Canceled under a cancelled context and, once s
+// is closed, with one wrapping [unionstore.ErrClosed] under a live one.
+// Between the two it calls unchanged, if not nil, which checks that the
+// cancelled call did nothing. It fails t at once when Close fails.
+func stopsWhenDone(t *testing.T, s unionstore.Store[Item], name string, op func(context.Context) error, unchanged func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := op(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("%s with a canceled context = %v, want context.Canceled", name, err)
+	}
+	if unchanged != nil {
+		unchanged()
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := op(context.Background()); !errors.Is(err, unionstore.ErrClosed) {
+		t.Errorf("%s after Close = %v, want ErrClosed", name, err)
+	}
 }
 
 // implements returns s as a C, the optional interface named name, or skips
@@ -571,6 +719,98 @@ func fill(t *testing.T, s unionstore.Store[Item], n int) unionstore.Changes[Item
 	}
 	save(t, s, in...)
 	return in
+}
+
+// listDuring calls nl.Namespaces over and over while during runs, and
+// fails t with the error of a listing that fails.
+func listDuring(t *testing.T, nl unionstore.NamespaceLister, during func()) {
+	t.Helper()
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if _, err := nl.Namespaces(context.Background()); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	func() {
+		defer close(stop) // also when during stops t
+		during()
+	}()
+	if err := wait(t, done, "the listing"); err != nil {
+		t.Fatalf("Namespaces during the saves: %v", err)
+	}
+}
+
+// scanAll returns what sc yields of namespace ns, and fails t on an
+// error.
+func scanAll(t *testing.T, sc unionstore.Scanner[Item], ns string) unionstore.Changes[Item] {
+	t.Helper()
+	var out unionstore.Changes[Item]
+	for c, err := range sc.Scan(context.Background(), ns) {
+		if err != nil {
+			t.Fatalf("Scan(%q): %v", ns, err)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// statsOf returns what Namespaces lists of a store given changes: the
+// namespaces by name, each with its identities counted by the type of
+// their latest change.
+func statsOf(changes unionstore.Changes[Item]) []unionstore.NamespaceStat {
+	byNS := map[string]*unionstore.NamespaceStat{}
+	var out []unionstore.NamespaceStat
+	for _, c := range unionstore.Compact(changes) {
+		st := byNS[c.Namespace]
+		if st == nil {
+			st = &unionstore.NamespaceStat{Namespace: c.Namespace}
+			byNS[c.Namespace] = st
+		}
+		if c.ChangeType == unionstore.ChangeTypeSet {
+			st.Entities++
+		} else {
+			st.Tombstones++
+		}
+	}
+	for _, st := range byNS {
+		out = append(out, *st)
+	}
+	slices.SortFunc(out, func(a, b unionstore.NamespaceStat) int { return strings.Compare(a.Namespace, b.Namespace) })
+	return out
+}
+
+// saveEdges saves to namespace "ns" of s changes at the ends of what a
+// change may hold: the first and last timestamps, nanoseconds before 1970,
+// a zone other than UTC, the extreme ints, an empty kind, an empty value
+// and one that JSON escapes. It checks that Load returns them exactly, and
+// returns them in Load's order.
+func saveEdges(t *testing.T, s unionstore.Store[Item]) unionstore.Changes[Item] {
+	t.Helper()
+	last := set("ns", "k", "last", "", unionstore.MaxTimestamp)
+	last.Entity.N = math.MaxInt
+	pre := set("ns", "k", "pre-1970", "v", time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC))
+	pre.Entity.N = math.MinInt
+	in := unionstore.Changes[Item]{
+		unset("ns", "k", "first", unionstore.MinTimestamp),
+		last,
+		pre,
+		set("ns", "k", "zone", "v", time.Date(2030, 6, 1, 12, 0, 0, 5, time.FixedZone("X", 5*3600))),
+		set("ns", "", "no kind", "tab\t\"quoted\" \u2028 🙂", time.Unix(0, 1)),
+	}
+	save(t, s, in...)
+	want := unionstore.Compact(in)
+	expect(t, s, "ns", want...)
+	return want
 }
 
 // wait returns what done delivers, and fails the test if nothing comes

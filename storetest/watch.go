@@ -28,6 +28,9 @@ var watchCases = []testCase{
 	{"watch: repeated events are harmless", testWatchRepeats},
 	{"watch: a running watch that is up to date ends at a purge", testRunningWatchPurged},
 	{"watch: a cursor behind a purged tombstone expires or delivers it", testTombstonePurgeNoGap},
+	{"watch: snapshots and events carry edge values as load returns them", testWatchEdges},
+	{"watch: snapshot stops on a done context and after close", testSnapshotStops},
+	{"watch: a watch begun on a done context or after close ends with its error", testWatchBegunStopped},
 }
 
 func watcher(t *testing.T, s unionstore.Store[Item]) unionstore.Watcher[Item] {
@@ -334,4 +337,44 @@ func testTombstonePurgeNoGap(t *testing.T, s unionstore.Store[Item]) {
 		}
 		return
 	}
+}
+
+func testWatchEdges(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	base, c := snapshot(t, w, "ns")
+	want := saveEdges(t, s)
+	if got, _ := snapshot(t, w, "ns"); !slices.Equal(describe(got), describe(want)) {
+		t.Fatalf("Snapshot = %v, want what Load returns: %v", describe(got), describe(want))
+	}
+	model := unionstore.NewMemory[Item]()
+	apply(t, model, base...)
+	converge(t, pull(t, w, "ns", c), model, describe(want))
+}
+
+func testSnapshotStops(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	save(t, s, set("ns", "k", "a", "v", at(1)))
+	stopsWhenDone(t, s, "Snapshot", func(ctx context.Context) error {
+		_, _, err := w.Snapshot(ctx, "ns")
+		return err
+	}, nil)
+}
+
+func testWatchBegunStopped(t *testing.T, s unionstore.Store[Item]) {
+	w := watcher(t, s)
+	save(t, s, set("ns", "k", "a", "v", at(1)))
+	_, c := snapshot(t, w, "ns")
+	stopsWhenDone(t, s, "Watch", func(ctx context.Context) error {
+		// Nothing comes after c: a watch that does not end at once
+		// ends at the deadline, with the wrong error.
+		ctx, cancel := context.WithTimeout(ctx, watchWait)
+		defer cancel()
+		for ev, err := range w.Watch(ctx, "ns", c) {
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("an event, %v", describe(unionstore.Changes[Item]{ev.Change}))
+		}
+		return errors.New("the watch ended without an error")
+	}, nil)
 }
