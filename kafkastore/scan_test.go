@@ -133,30 +133,6 @@ func TestScanRemovesItsTemporaryFile(t *testing.T) {
 	}
 }
 
-// TestScanAgreesWithLoadWhenATombstonePurgeFollowsASpill purges old
-// tombstones when the latest record of an identity, a tombstone, is held in
-// memory and an older set of it was spilled: the identity is gone for
-// Load, and must be for Scan.
-func TestScanAgreesWithLoadWhenATombstonePurgeFollowsASpill(t *testing.T) {
-	setup(t)
-	s := open(t, newTopic(t), kafkastore.WithPartitions(1), kafkastore.WithSpillThreshold(1<<10))
-	// Each big record fills the threshold: x's set is written to a run,
-	// its tombstone is still held when the purge record is read.
-	save(t, s, set("ns", "k", "x", "v", at(1)), set("ns", "k", "a", big, at(2)))
-	save(t, s, unset("ns", "k", "x", at(3)))
-	if n, err := s.PurgeTombstones(context.Background(), "ns", at(10)); err != nil || n != 1 {
-		t.Fatalf("PurgeTombstones = %d, %v, want 1, nil", n, err)
-	}
-	want := ids(load(t, s, "ns"))
-	got, errs := scanAll(s, "ns")
-	if len(errs) > 0 {
-		t.Fatalf("Scan: %v", errs)
-	}
-	if !slices.Equal(ids(got), want) {
-		t.Errorf("Scan yielded %q, want what Load returns: %q", ids(got), want)
-	}
-}
-
 func ids(changes unionstore.Changes[storetest.Item]) []string {
 	out := make([]string, len(changes))
 	for i, c := range changes {

@@ -13,32 +13,6 @@ import (
 	"github.com/unionstore/unionstore/storetest"
 )
 
-// TestKeysAreByteExact saves ids that a case-insensitive or space-padding
-// collation would merge, and requires each to be an entity of its own.
-func TestKeysAreByteExact(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t)
-	ids := []string{"A", "a", "a ", "é", "e", "E\u0301"}
-	var batch unionstore.Changes[storetest.Item]
-	for i, id := range ids {
-		batch = append(batch, set("ns", "k", id, id, at(i)))
-	}
-	save(t, s, batch...)
-	got, err := s.Load(ctx, "ns")
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	if len(got) != len(ids) {
-		t.Fatalf("Load returned %d changes, want %d: %v", len(got), len(ids), got)
-	}
-	for _, id := range ids {
-		c, ok, err := s.Get(ctx, "ns", "k", id)
-		if err != nil || !ok || c.Entity.Value != id {
-			t.Errorf("Get(%q) = %+v, %v, %v, want the entity of value %q", id, c.Entity, ok, err, id)
-		}
-	}
-}
-
 // TestLimits saves keys and payloads at the store's limits and refuses
 // those beyond them before writing anything.
 func TestLimits(t *testing.T) {

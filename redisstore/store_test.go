@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -14,50 +13,6 @@ import (
 	"github.com/unionstore/unionstore/redisstore"
 	"github.com/unionstore/unionstore/storetest"
 )
-
-// TestLastWriteWins saves two changes of one identity, one Save each, and
-// checks which one the store keeps: the later timestamp, or the second on
-// a tie. The timestamps differ in the low or the high 32 bits, or in sign,
-// since the script compares them as two halves.
-func TestLastWriteWins(t *testing.T) {
-	ns := func(n int64) time.Time { return time.Unix(0, n).UTC() }
-	cases := []struct {
-		name          string
-		first, second time.Time
-		wantSecond    bool
-	}{
-		{"later by one nanosecond", at(0), at(1), true},
-		{"earlier by one nanosecond", at(1), at(0), false},
-		{"tie", at(5), at(5), true},
-		{"earlier with a larger low half", ns(1<<32 + 0), ns(1<<32 - 1), false},
-		{"later with a smaller low half", ns(1<<32 - 1), ns(1 << 32), true},
-		{"negative before positive", ns(-1), ns(1), true},
-		{"positive after negative", ns(1), ns(-1), false},
-		{"far apart, close in float64", ns(math.MaxInt64 - 1), ns(math.MaxInt64 - 2), false},
-		{"the extremes", unionstore.MaxTimestamp, unionstore.MinTimestamp, false},
-	}
-	s := newStore(t)
-	ctx := context.Background()
-	for i, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			id := fmt.Sprint(i)
-			for _, ch := range []unionstore.Change[storetest.Item]{set("ns", "k", id, "first", c.first), set("ns", "k", id, "second", c.second)} {
-				storetest.Save(t, s, ch)
-			}
-			got, ok, err := s.Get(ctx, "ns", "k", id)
-			if err != nil || !ok {
-				t.Fatalf("Get = %v, %v, %v", got, ok, err)
-			}
-			want := "first"
-			if c.wantSecond {
-				want = "second"
-			}
-			if got.Entity.Value != want {
-				t.Errorf("after saving %v then %v, Get = %q, want %q", c.first.UnixNano(), c.second.UnixNano(), got.Entity.Value, want)
-			}
-		})
-	}
-}
 
 // TestScanOrderAcrossPages checks that Scan yields (kind, id) in byte
 // order, with kinds that are prefixes of others, across page boundaries.
