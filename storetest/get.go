@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -117,5 +118,38 @@ var checkCases = []testCase{
 			t.Fatalf("Check(valid batch) = %v, want nil", err)
 		}
 		expect(t, s, "ns")
+	}},
+	{"save refuses what check refuses, and takes what it accepts", func(t *testing.T, s unionstore.Store[Item]) {
+		c := implements[unionstore.Checker[Item]](t, s, "unionstore.Checker")
+		row := 0
+		for _, n := range []int{1 << 8, 1 << 10, 1 << 12, 1 << 14, 1 << 16} {
+			long := strings.Repeat("x", n)
+			for _, part := range []struct {
+				name   string
+				change unionstore.Change[Item]
+			}{
+				{"id", set("ns", "k", long, "v", at(1))},
+				{"kind", set("ns", long, "a", "v", at(1))},
+				{"namespace", set(long, "k", "a", "v", at(1))},
+				{"value", set("ns", "k", "a", long, at(1))},
+			} {
+				// A change that fits first, in a namespace of its own, to
+				// see whether a refused batch wrote anything.
+				row++
+				first := set(fmt.Sprint("row ", row), "k", "a", "v", at(1))
+				batch := unionstore.Changes[Item]{first, part.change}
+				checked, saved := c.Check(batch), s.Save(context.Background(), batch)
+				switch {
+				case checked == nil && saved != nil:
+					t.Errorf("a %s of %d bytes: Check = nil, Save = %v", part.name, n, saved)
+				case checked == nil:
+					expect(t, s, first.Namespace, first)
+				case !errors.Is(checked, unionstore.ErrInvalidChange) || !errors.Is(saved, unionstore.ErrInvalidChange):
+					t.Errorf("a %s of %d bytes: Check = %v, Save = %v, want ErrInvalidChange from both", part.name, n, checked, saved)
+				default:
+					expect(t, s, first.Namespace)
+				}
+			}
+		}
 	}},
 }
