@@ -289,6 +289,23 @@ var cases = []testCase{
 		}
 		expect(t, s, "ns")
 	}},
+	{"save leaves its batch as it was", func(t *testing.T, s unionstore.Store[Item]) {
+		// Out of order, two namespaces, an identity twice and a change to
+		// stamp: what a store might sort, split, compact or stamp in place.
+		in := unionstore.Changes[Item]{
+			set("ns", "k", "z", "z", at(3)),
+			set("other", "k", "b", "b", at(1)),
+			set("ns", "k", "a", "old", at(1)),
+			unset("ns", "a", "y", at(2)),
+			set("ns", "k", "a", "new", at(2)),
+			set("ns", "k", "m", "stamped", time.Time{}),
+		}
+		sent := slices.Clone(in)
+		save(t, s, in...)
+		if !slices.Equal(in, sent) {
+			t.Fatalf("Save changed its batch:\n  %s\nwant\n  %s", strings.Join(describe(in), "\n  "), strings.Join(describe(sent), "\n  "))
+		}
+	}},
 	{"an empty batch is a no-op", func(t *testing.T, s unionstore.Store[Item]) {
 		if err := s.Save(context.Background(), nil); err != nil {
 			t.Fatalf("Save(nil) = %v", err)
