@@ -466,6 +466,43 @@ var cases = []testCase{
 			t.Fatalf("Scan =\n  %s\nwant\n  %s", strings.Join(g, "\n  "), strings.Join(w, "\n  "))
 		}
 	}},
+	{"a scan stopped midway yields one error at most, as its last pair", func(t *testing.T, s unionstore.Store[Item]) {
+		sc := scanner(t, s)
+		fill(t, s, 1500)
+		for _, stop := range []struct {
+			name string
+			want error
+			do   func(cancel context.CancelFunc)
+		}{
+			{"its context is cancelled", context.Canceled, func(cancel context.CancelFunc) { cancel() }},
+			{"the store is closed", unionstore.ErrClosed, func(context.CancelFunc) {
+				if err := s.Close(); err != nil {
+					t.Fatalf("Close: %v", err)
+				}
+			}},
+		} {
+			ctx, cancel := context.WithCancel(context.Background())
+			stopped := false
+			var errs []error
+			after := 0 // pairs after the first error
+			for _, err := range sc.Scan(ctx, "ns") {
+				if len(errs) > 0 {
+					after++
+				}
+				if err != nil {
+					errs = append(errs, err)
+				} else if !stopped {
+					stopped = true
+					stop.do(cancel)
+				}
+			}
+			cancel()
+			// A scan may finish what it had read without an error.
+			if after > 0 || len(errs) == 1 && !errors.Is(errs[0], stop.want) {
+				t.Errorf("a scan stopped when %s yielded errors %v and %d pairs after the first, want at most one error, wrapping %v, and nothing after", stop.name, errs, after, stop.want)
+			}
+		}
+	}},
 	{"scan walks more than a page", func(t *testing.T, s unionstore.Store[Item]) {
 		sc := scanner(t, s)
 		const n = 2500 // more than a backend's page, whatever its size
