@@ -8,7 +8,9 @@ import (
 // Errors returned by the stores of this package and its backends. Compare
 // with [errors.Is]: returned errors wrap them with the place that failed.
 var (
-	// ErrClosed is returned by Save, Load and Scan after Close.
+	// ErrClosed is wrapped by the error of Save, Load and every method of
+	// a store's optional interfaces that takes a context, called after
+	// Close (see [Store]).
 	ErrClosed = errors.New("store is closed")
 
 	// ErrInvalidChange is wrapped by the error for a batch that holds an

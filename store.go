@@ -41,6 +41,12 @@ type Entity interface {
 //
 // Close releases the store. It is safe to call more than once; afterwards
 // Save and Load return [ErrClosed].
+//
+// The same holds for the methods of the optional interfaces that take a
+// context ([Scanner], [NamespaceLister], [Getter], [Purger],
+// [TombstonePurger], [Watcher]): after Close each returns, or yields, an
+// error wrapping ErrClosed, and on a context that is done, an error
+// wrapping the context's. The conformance suite, storetest, checks both.
 type Store[E Entity] interface {
 	Save(ctx context.Context, changes Changes[E]) error
 	Load(ctx context.Context, namespace string) (Changes[E], error)

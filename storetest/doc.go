@@ -9,7 +9,9 @@
 //
 // The suite brings its own entity type, [Item]. Optional capabilities are
 // found from the interfaces a store implements ([unionstore.Scanner],
-// [unionstore.NamespaceLister]) or declared with options ([WithReopen]).
+// [unionstore.NamespaceLister], [unionstore.Getter], [unionstore.Checker],
+// [unionstore.Purger], [unionstore.TombstonePurger], [unionstore.Watcher])
+// or declared with options ([WithReopen]).
 //
 // Beside the suite, a backend's tests take a few lines each to run the
 // package's other checks: [CheckAllocs] holds Save and Load to the
