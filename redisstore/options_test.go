@@ -2,7 +2,6 @@ package redisstore_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -111,17 +110,5 @@ func TestCloseLeavesTheCallersClient(t *testing.T) {
 	var typedNil *redis.Client
 	if _, err := redisstore.New[storetest.Item](ctx, typedNil); err == nil || !strings.Contains(err.Error(), "nil client") {
 		t.Errorf("New((*redis.Client)(nil)) error = %v, want nil client", err)
-	}
-}
-
-// TestCancelledContext checks that the driver's calls end with the
-// context, and that the error wraps its cause.
-func TestCancelledContext(t *testing.T) {
-	s := newStore(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := s.Save(ctx, unionstore.Changes[storetest.Item]{set("ns", "k", "1", "v", at(1))})
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("Save with a cancelled context: error = %v, want one wrapping context.Canceled", err)
 	}
 }
