@@ -55,10 +55,3 @@ func set(ns, id, value string, ts time.Time) unionstore.Change[item] {
 	return unionstore.Change[item]{Namespace: ns, ChangeType: unionstore.ChangeTypeSet,
 		Entity: item{Kind: "k", ID: id, Value: value}, Timestamp: ts}
 }
-
-// unset returns the tombstone of set(ns, id, value, ts).
-func unset(ns, id, value string, ts time.Time) unionstore.Change[item] {
-	c := set(ns, id, value, ts)
-	c.ChangeType = unionstore.ChangeTypeUnset
-	return c
-}
