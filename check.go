@@ -7,6 +7,29 @@ import (
 	"strings"
 )
 
+// Check reports, without writing anything, whether Save would refuse the
+// batch as invalid: nil, or an error wrapping [ErrInvalidChange] for a
+// batch that fails [Changes.Validate] or that a writable member
+// implementing [Checker] cannot hold, each such refusal a [*StoreError] of
+// operation "check". These are the refusals Save makes before it writes
+// any member; Save can still fail for other reasons, such as a union with
+// no writable member or a member that fails. Every such member is asked,
+// and each refusal is reported to the union's observer, as in Save. Check
+// neither modifies nor keeps the batch.
+//
+// So a union nested in another union, or serving as a shard of [Shards],
+// is asked before anything is written, as a single store would be.
+func (u *Union[E]) Check(changes Changes[E]) error {
+	if err := changes.Validate(); err != nil {
+		return fmt.Errorf("unionstore: check: %w", err)
+	}
+	writable := u.indexes(func(m member[E]) bool { return !m.readOnly })
+	if err := u.checkMembers(context.Background(), writable, changes.Stamped()); err != nil {
+		return fmt.Errorf("unionstore: check: %w: %w", ErrInvalidChange, err)
+	}
+	return nil
+}
+
 // checkMembers asks every writable member that implements [Checker]
 // whether it can hold the batch, before any member is written. It tries
 // every member and returns their refusals joined, each a [*StoreError]

@@ -42,8 +42,10 @@
 // Before writing, Save asks every writable member that implements
 // [Checker] whether it can hold the batch, so that a batch one member
 // refuses is written to none: an error wrapping [ErrInvalidChange] always
-// means that nothing was written. [Union.Get] reads one entity with the
-// merge's rules.
+// means that nothing was written. [Union.Check] asks the same without
+// saving, so that a union nested in another union, or serving as a shard,
+// is asked before anything is written too. [Union.Get] reads one entity
+// with the merge's rules.
 //
 // Options relax or extend this ([Union.With]): [WriteQuorum], [DegradedReads]
 // (served with a [Report] of what failed), [ReadRepair], and [WithObserver]

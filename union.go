@@ -23,7 +23,8 @@ import (
 // name; [ReadRepair] and [Union.Repair] bring members back in step.
 //
 // A Union is safe for concurrent use if its members are. It implements
-// [Scanner] whatever its members do.
+// [Scanner] whatever its members do, and [Checker] through those members
+// that do.
 type Union[E Entity] struct {
 	members []member[E]
 	opts    options
@@ -51,6 +52,7 @@ type shared struct {
 var (
 	_ Store[Entity]   = (*Union[Entity])(nil)
 	_ Scanner[Entity] = (*Union[Entity])(nil)
+	_ Checker[Entity] = (*Union[Entity])(nil)
 )
 
 // New returns a union of stores with the default, strict policies. Stores
