@@ -125,7 +125,7 @@ func (u *Union[E]) PurgeTombstones(ctx context.Context, namespace string, before
 // purgers returns the writable members, or an error naming those that do
 // not implement the method through has.
 func (u *Union[E]) purgers(method string, has func(Store[E]) bool) ([]int, error) {
-	writable := u.indexes(func(m member[E]) bool { return !m.readOnly })
+	writable := u.writable()
 	var errs []error
 	for _, i := range writable {
 		if !has(u.members[i].store) {

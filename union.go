@@ -163,7 +163,7 @@ func (u *Union[E]) save(ctx context.Context, changes Changes[E], namespace strin
 	if err := changes.Validate(); err != nil {
 		return Report{}, fmt.Errorf("unionstore: save: %w", err)
 	}
-	writable := u.indexes(func(m member[E]) bool { return !m.readOnly })
+	writable := u.writable()
 	if len(writable) == 0 {
 		return Report{}, fmt.Errorf("unionstore: save: %w: the union has %d stores and none is writable", ErrNoStores, len(u.members))
 	}
@@ -444,6 +444,11 @@ func (u *Union[E]) checkRead(ctx context.Context) error {
 		return fmt.Errorf("%w: the union has no stores to read", ErrNoStores)
 	}
 	return ctx.Err()
+}
+
+// writable returns the indexes of the members that are not read-only.
+func (u *Union[E]) writable() []int {
+	return u.indexes(func(m member[E]) bool { return !m.readOnly })
 }
 
 func (u *Union[E]) indexes(keep func(member[E]) bool) []int {
