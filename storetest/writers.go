@@ -196,14 +196,7 @@ func readAll(t *testing.T, reader unionstore.Store[Item], namespaces []string) m
 	for _, ns := range namespaces {
 		loaded := load(t, reader, ns)
 		if sc, ok := reader.(unionstore.Scanner[Item]); ok {
-			var scanned unionstore.Changes[Item]
-			for c, err := range sc.Scan(context.Background(), ns) {
-				if err != nil {
-					t.Fatalf("Scan(%q): %v", ns, err)
-				}
-				scanned = append(scanned, c)
-			}
-			if a, b := describe(loaded), describe(scanned); fmt.Sprint(a) != fmt.Sprint(b) {
+			if a, b := describe(loaded), describe(scanAll(t, sc, ns)); fmt.Sprint(a) != fmt.Sprint(b) {
 				t.Errorf("Scan(%q) = %v, Load = %v", ns, b, a)
 			}
 		}
