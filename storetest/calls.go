@@ -56,3 +56,11 @@ func ScanCount(tb testing.TB, s unionstore.Scanner[Item], ns string, want int) {
 		tb.Fatalf("Scan(%q) yielded %d changes, want %d", ns, n, want)
 	}
 }
+
+// closeStore closes s and fails tb and stops on an error.
+func closeStore(tb testing.TB, s unionstore.Store[Item]) {
+	tb.Helper()
+	if err := s.Close(); err != nil {
+		tb.Fatalf("Close: %v", err)
+	}
+}

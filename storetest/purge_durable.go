@@ -110,9 +110,7 @@ func testPurgeBulk(t *testing.T, s unionstore.Store[Item], reopen func(*testing.
 		t.Log("the store did not declare WithReopen: the counts are not checked after a reopen")
 		return
 	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	closeStore(t, s)
 	r := reopen(t, s)
 	t.Cleanup(func() { _ = r.Close() })
 	check("after the purge and a reopen", r)
@@ -123,9 +121,7 @@ func testPurgeBulk(t *testing.T, s unionstore.Store[Item], reopen func(*testing.
 func testPurgeReadOnly(t *testing.T, s unionstore.Store[Item], reopen func(*testing.T, unionstore.Store[Item]) unionstore.Store[Item]) {
 	ctx := context.Background()
 	save(t, s, unionstore.Change[Item]{Namespace: "ns", ChangeType: unionstore.ChangeTypeUnset, Entity: Item{ID: "a"}, Timestamp: time.Unix(1, 0)})
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	closeStore(t, s)
 	ro := reopen(t, s)
 	t.Cleanup(func() { _ = ro.Close() })
 	p, tp := purger(t, ro), tombstonePurger(t, ro)

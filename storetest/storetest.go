@@ -469,11 +469,7 @@ var cases = []testCase{
 			do   func(cancel context.CancelFunc)
 		}{
 			{"its context is cancelled", context.Canceled, func(cancel context.CancelFunc) { cancel() }},
-			{"the store is closed", unionstore.ErrClosed, func(context.CancelFunc) {
-				if err := s.Close(); err != nil {
-					t.Fatalf("Close: %v", err)
-				}
-			}},
+			{"the store is closed", unionstore.ErrClosed, func(context.CancelFunc) { closeStore(t, s) }},
 		} {
 			ctx, cancel := context.WithCancel(context.Background())
 			stopped := false
@@ -725,9 +721,7 @@ func stopsWhenDone(t *testing.T, s unionstore.Store[Item], name string, op func(
 	if unchanged != nil {
 		unchanged()
 	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	closeStore(t, s)
 	if err := op(context.Background()); !errors.Is(err, unionstore.ErrClosed) {
 		t.Errorf("%s after Close = %v, want ErrClosed", name, err)
 	}
@@ -844,9 +838,7 @@ func wait(t *testing.T, done <-chan error, what string) error {
 func testReopen(t *testing.T, s unionstore.Store[Item], reopen func(*testing.T, unionstore.Store[Item]) unionstore.Store[Item]) {
 	in := unionstore.Changes[Item]{set("ns", "k", "a", "v", at(1)), unset("ns", "k", "b", at(2)), set("other", "k", "c", "w", at(3))}
 	save(t, s, in...)
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
+	closeStore(t, s)
 	s2 := reopen(t, s)
 	t.Cleanup(func() { _ = s2.Close() })
 	expect(t, s2, "ns", in[0], in[1])

@@ -59,11 +59,3 @@ func (u FeedUpgrade) Run(tb testing.TB, old, current string, after unionstore.Ch
 		tb.Fatalf("after a writable open: layout %q, id %q; want %q and an id", v, id, current)
 	}
 }
-
-// closeStore closes s and fails tb and stops on an error.
-func closeStore(tb testing.TB, s unionstore.Store[Item]) {
-	tb.Helper()
-	if err := s.Close(); err != nil {
-		tb.Fatalf("Close: %v", err)
-	}
-}
