@@ -23,8 +23,7 @@ func (u *Union[E]) Check(changes Changes[E]) error {
 	if err := changes.Validate(); err != nil {
 		return fmt.Errorf("unionstore: check: %w", err)
 	}
-	writable := u.writable()
-	if err := u.checkMembers(context.Background(), writable, changes.Stamped()); err != nil {
+	if err := u.checkMembers(context.Background(), u.writable(), changes.Stamped()); err != nil {
 		return fmt.Errorf("unionstore: check: %w: %w", ErrInvalidChange, err)
 	}
 	return nil
