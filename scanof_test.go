@@ -3,7 +3,6 @@ package unionstore_test
 import (
 	"context"
 	"errors"
-	"iter"
 	"slices"
 	"testing"
 
@@ -25,23 +24,6 @@ func (f *fixedLoad) Load(context.Context, string) (unionstore.Changes[Item], err
 	return f.changes, f.err
 }
 
-// fixedScan is a store whose Scan yields scanned and whose Load returns
-// something else, so that a test can tell which one was read.
-type fixedScan struct {
-	fixedLoad
-	scanned unionstore.Changes[Item]
-}
-
-func (f *fixedScan) Scan(context.Context, string) iter.Seq2[unionstore.Change[Item], error] {
-	return func(yield func(unionstore.Change[Item], error) bool) {
-		for _, c := range f.scanned {
-			if !yield(c, nil) {
-				return
-			}
-		}
-	}
-}
-
 // TestScanOf checks that ScanOf streams a Scanner through its Scan, and
 // yields another store's Load sorted by (kind, id) with one change per
 // entity, or its error alone, afresh on each walk.
@@ -50,19 +32,24 @@ func TestScanOf(t *testing.T) {
 	unsorted := batch(set("c", "3", at(3)), set("a", "1", at(1)), set("b", "old", at(1)), set("b", "new", at(2)))
 	tests := []struct {
 		name      string
-		store     unionstore.Store[Item]
+		load      *fixedLoad
+		scanned   unionstore.Changes[Item] // what a Scan yields; nil for a store that cannot scan
 		want      []string
 		wantErr   error
 		wantLoads int // per walk
 	}{
-		{name: "a scanner is scanned, not loaded", store: &fixedScan{fixedLoad: fixedLoad{changes: unsorted}, scanned: batch(set("z", "26", at(9)))}, want: []string{"z=26@9"}},
-		{name: "a loaded store is sorted and compacted", store: &fixedLoad{changes: unsorted}, want: []string{"a=1@1", "b=new@2", "c=3@3"}, wantLoads: 1},
-		{name: "an empty namespace yields nothing", store: &fixedLoad{}, want: []string{}, wantLoads: 1},
-		{name: "a failed load yields its error alone", store: &fixedLoad{changes: unsorted, err: boom}, want: []string{}, wantErr: boom, wantLoads: 1},
+		{name: "a scanner is scanned, not loaded", load: &fixedLoad{changes: unsorted}, scanned: batch(set("z", "26", at(9))), want: []string{"z=26@9"}},
+		{name: "a loaded store is sorted and compacted", load: &fixedLoad{changes: unsorted}, want: []string{"a=1@1", "b=new@2", "c=3@3"}, wantLoads: 1},
+		{name: "an empty namespace yields nothing", load: &fixedLoad{}, want: []string{}, wantLoads: 1},
+		{name: "a failed load yields its error alone", load: &fixedLoad{changes: unsorted, err: boom}, want: []string{}, wantErr: boom, wantLoads: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			seq := unionstore.ScanOf(context.Background(), tt.store, "ns")
+			var store unionstore.Store[Item] = tt.load
+			if tt.scanned != nil {
+				store = unordered{Store: tt.load, changes: tt.scanned}
+			}
+			seq := unionstore.ScanOf(context.Background(), store, "ns")
 			for walk := 1; walk <= 2; walk++ {
 				var got unionstore.Changes[Item]
 				var gotErr error
@@ -80,15 +67,8 @@ func TestScanOf(t *testing.T) {
 					t.Errorf("walk %d: ScanOf = %v, want %v", walk, s, tt.want)
 				}
 			}
-			var loads int
-			switch s := tt.store.(type) {
-			case *fixedLoad:
-				loads = s.loads
-			case *fixedScan:
-				loads = s.loads
-			}
-			if loads != 2*tt.wantLoads {
-				t.Errorf("Load called %d times in two walks, want %d", loads, 2*tt.wantLoads)
+			if tt.load.loads != 2*tt.wantLoads {
+				t.Errorf("Load called %d times in two walks, want %d", tt.load.loads, 2*tt.wantLoads)
 			}
 		})
 	}
